@@ -1,0 +1,205 @@
+// Probes every known and configured endpoint in parallel and says what each one is doing.
+import { createAgent, httpRequest, HttpFailure, parseJson, type HttpLimits } from './net/http';
+import { errorMessageFromBody } from './net/errors';
+import { serverRoot, type BaseUrlSource } from './endpoints';
+import type { ProviderId } from './providers';
+import type { Dispatcher } from 'undici';
+
+export type ServerKind = 'llamacpp' | 'ollama' | 'vllm' | 'lmstudio' | 'openai-compatible';
+
+export interface ModelInfo {
+  id: string;
+  /** Tokens the server will actually hold for one request, when it says so. */
+  contextWindow?: number;
+  /** Where contextWindow came from, for tooltips and reports. */
+  contextSource?: 'llamacpp-slot' | 'llamacpp-train' | 'ollama-model-info' | 'vllm-max-model-len';
+  /** true/false when the server says; undefined when it does not. */
+  tools?: boolean;
+  capabilities?: string[];
+}
+
+export interface ServerInfo {
+  kind: ServerKind;
+  version?: string;
+}
+
+export type ProbeResult =
+  | { kind: 'up'; models: ModelInfo[]; server: ServerInfo; ms: number }
+  | { kind: 'loading'; message: string; ms: number }
+  | { kind: 'down'; message: string; ms: number }
+  | { kind: 'timeout'; message: string; ms: number }
+  | { kind: 'unauthorized'; status: number; message: string; ms: number }
+  | { kind: 'error'; status?: number; message: string; ms: number };
+
+export type ProbeState = ProbeResult['kind'];
+
+export interface DiscoveryTarget {
+  provider: ProviderId;
+  baseUrl: string;
+  source: BaseUrlSource | 'extra';
+  /** Label shown for generic endpoints ("Work GPU box"). */
+  label?: string;
+  apiKey?: string;
+}
+
+export interface EndpointProbe extends DiscoveryTarget {
+  result: ProbeResult;
+}
+
+export interface DiscoverOptions {
+  /** Whole budget for one endpoint, including the follow-up requests for context windows. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** At most this many per-model detail requests (Ollama /api/show) per endpoint. */
+  maxModelDetails?: number;
+}
+
+export async function discover(targets: DiscoveryTarget[], opts: DiscoverOptions = {}): Promise<EndpointProbe[]> {
+  const seen = new Set<string>();
+  const unique = targets.filter(t => (seen.has(t.baseUrl) ? false : (seen.add(t.baseUrl), true)));
+  const agent = createAgent(Math.min(1_000, opts.timeoutMs ?? 1_500));
+  try {
+    return await Promise.all(unique.map(async t => ({ ...t, result: await probeEndpoint(t, { ...opts, dispatcher: agent }) })));
+  } finally {
+    // Close so no socket or keep-alive timer outlives the probe.
+    void agent.close();
+  }
+}
+
+export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptions & { dispatcher?: Dispatcher } = {}): Promise<ProbeResult> {
+  const t0 = performance.now();
+  const budget = opts.timeoutMs ?? 1_500;
+  const deadline = AbortSignal.timeout(budget);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  const limits: Partial<HttpLimits> = { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget, maxBytes: 2 * 1024 * 1024 };
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const get = (url: string, body?: unknown) => httpRequest({ url, method: body === undefined ? 'GET' : 'POST', body, headers, limits, signal, dispatcher: opts.dispatcher });
+  const ms = () => Math.round(performance.now() - t0);
+
+  let res;
+  try {
+    res = await get(`${target.baseUrl}/models`);
+  } catch (e) {
+    const f = e instanceof HttpFailure ? e : new HttpFailure('network', String(e));
+    if (deadline.aborted || f.kind === 'timeout') return { kind: 'timeout', message: `no answer within ${budget} ms`, ms: ms() };
+    if (f.kind === 'refused') return { kind: 'down', message: f.message, ms: ms() };
+    if (f.kind === 'aborted') return { kind: 'error', message: 'cancelled', ms: ms() };
+    return { kind: 'error', message: f.message, ms: ms() };
+  }
+  const message = errorMessageFromBody(res.text);
+  if (res.status === 503 && /loading model/i.test(message)) return { kind: 'loading', message, ms: ms() };
+  if (res.status === 401 || res.status === 403) return { kind: 'unauthorized', status: res.status, message: message || 'unauthorized', ms: ms() };
+  if (res.status >= 300 && res.status < 400) return { kind: 'error', status: res.status, message: `redirects to ${res.headers.location ?? '?'} (redirects are not followed)`, ms: ms() };
+  if (res.status !== 200) return { kind: 'error', status: res.status, message: message || `HTTP ${res.status}`, ms: ms() };
+  const parsed = parseJson(res.text);
+  if (!parsed.ok) return { kind: 'error', status: 200, message: `GET /models did not return JSON: ${parsed.error}`, ms: ms() };
+  const body = parsed.value as ModelsBody;
+  if (typeof body !== 'object' || body === null || !('data' in body)) return { kind: 'error', status: 200, message: 'GET /models returned no "data" list', ms: ms() };
+
+  const kind = detectServerKind(target.provider, res.headers, body);
+  const models = parseModels(body, kind);
+  const server: ServerInfo = { kind };
+  const root = serverRoot(target.baseUrl);
+  // Follow-ups are best effort: a failure leaves the field unknown, never the endpoint down.
+  const soft = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch {
+      return undefined;
+    }
+  };
+  if (kind === 'llamacpp') {
+    const props = await soft(() => get(`${root}/props`));
+    const p = props?.status === 200 ? (parseJson(props.text) as { ok: boolean; value?: LlamaProps }) : undefined;
+    if (p?.ok && p.value) {
+      if (typeof p.value.build_info === 'string') server.version = p.value.build_info;
+      const slotCtx = p.value.default_generation_settings?.n_ctx;
+      if (typeof slotCtx === 'number' && slotCtx > 0) for (const m of models) if (m.contextSource !== 'llamacpp-slot') Object.assign(m, { contextWindow: slotCtx, contextSource: 'llamacpp-slot' });
+    }
+  } else if (kind === 'ollama') {
+    const [version] = await Promise.all([
+      soft(() => get(`${root}/api/version`)),
+      Promise.all(models.slice(0, opts.maxModelDetails ?? 24).map(m => soft(async () => {
+        const r = await get(`${root}/api/show`, { model: m.id });
+        const j = r.status === 200 ? parseJson(r.text) : undefined;
+        if (j?.ok) applyOllamaShow(m, j.value as OllamaShow);
+      }))),
+    ]);
+    const v = version?.status === 200 ? parseJson(version.text) : undefined;
+    if (v?.ok && typeof (v.value as { version?: unknown }).version === 'string') server.version = (v.value as { version: string }).version;
+  }
+  return { kind: 'up', models, server, ms: ms() };
+}
+
+interface ModelsBody {
+  object?: string;
+  data: null | Array<{ id?: unknown; owned_by?: unknown; max_model_len?: unknown; meta?: { n_ctx?: unknown; n_ctx_train?: unknown } }>;
+  models?: unknown[];
+}
+interface LlamaProps {
+  build_info?: unknown;
+  default_generation_settings?: { n_ctx?: number };
+}
+interface OllamaShow {
+  capabilities?: unknown;
+  model_info?: Record<string, unknown>;
+}
+
+export function detectServerKind(provider: ProviderId, headers: Record<string, string>, body: ModelsBody): ServerKind {
+  if (/llama\.cpp/i.test(headers.server ?? '')) return 'llamacpp';
+  const owners = new Set((body.data ?? []).map(d => d?.owned_by));
+  if (owners.has('llamacpp')) return 'llamacpp';
+  if (owners.has('vllm')) return 'vllm';
+  switch (provider) {
+    case 'ollama': return 'ollama';
+    case 'lmstudio': return 'lmstudio';
+    case 'vllm': return 'vllm';
+    case 'llamacpp': return 'llamacpp';
+    case 'openaiCompatible': return 'openai-compatible';
+  }
+}
+
+function positive(n: unknown): number | undefined {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+export function parseModels(body: ModelsBody, kind: ServerKind): ModelInfo[] {
+  // Ollama answers "data": null when it has no models.
+  const out: ModelInfo[] = [];
+  for (const d of body.data ?? []) {
+    if (!d || typeof d.id !== 'string' || !d.id) continue;
+    const m: ModelInfo = { id: d.id };
+    const slot = positive(d.meta?.n_ctx);
+    const train = positive(d.meta?.n_ctx_train);
+    const vllm = positive(d.max_model_len);
+    if (slot) Object.assign(m, { contextWindow: slot, contextSource: 'llamacpp-slot' });
+    else if (vllm) Object.assign(m, { contextWindow: vllm, contextSource: 'vllm-max-model-len' });
+    else if (train && kind === 'llamacpp') Object.assign(m, { contextWindow: train, contextSource: 'llamacpp-train' });
+    out.push(m);
+  }
+  return out;
+}
+
+function applyOllamaShow(m: ModelInfo, show: OllamaShow): void {
+  if (Array.isArray(show.capabilities)) {
+    m.capabilities = show.capabilities.filter((c): c is string => typeof c === 'string');
+    m.tools = m.capabilities.includes('tools');
+  }
+  const info = show.model_info ?? {};
+  const arch = typeof info['general.architecture'] === 'string' ? (info['general.architecture'] as string) : undefined;
+  const ctx = positive(arch ? info[`${arch}.context_length`] : undefined) ?? positive(Object.entries(info).find(([k]) => k.endsWith('.context_length'))?.[1]);
+  if (ctx) Object.assign(m, { contextWindow: ctx, contextSource: 'ollama-model-info' });
+}
+
+/** "up · 3 models", "down", "loading", "unauthorized" — the picker's separator text. */
+export function describeProbe(r: ProbeResult): string {
+  switch (r.kind) {
+    case 'up': return `up · ${r.models.length} model${r.models.length === 1 ? '' : 's'}`;
+    case 'loading': return 'loading';
+    case 'down': return 'down';
+    case 'timeout': return 'timeout';
+    case 'unauthorized': return 'unauthorized';
+    case 'error': return r.status ? `error ${r.status}` : 'error';
+  }
+}

@@ -1,0 +1,149 @@
+// Where each provider lives and which key it takes, from settings and the environment.
+// Precedence (first wins) — base URL: setting → <PROVIDER>_BASE_URL → LOCAL_LLM_BASE_URL → default
+// (Ollama also honours OLLAMA_HOST before the default); key: <PROVIDER>_API_KEY → LOCAL_LLM_API_KEY → none.
+// OPENAI_BASE_URL is never read: it points at a cloud provider more often than not.
+import { PROVIDERS, type ProviderId } from './providers';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type NormalizedUrl = { ok: true; url: string } | { ok: false; error: string };
+
+/**
+ * Normalizes a base URL the way users type them: adds `http://` to a bare `host:port`, appends `/v1`
+ * when there is no path, drops trailing slashes. Refuses other schemes and embedded credentials.
+ */
+export function normalizeBaseUrl(raw: string): NormalizedUrl {
+  const input = raw.trim();
+  if (!input) return { ok: false, error: 'The base URL is empty.' };
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
+  let u: URL;
+  try {
+    u = new URL(withScheme);
+  } catch {
+    return { ok: false, error: `"${raw}" is not a URL. Use the form http://127.0.0.1:8080/v1.` };
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    return { ok: false, error: `"${raw}" uses ${u.protocol.replace(/:$/, '')}; only http and https base URLs are supported.` };
+  }
+  if (u.username || u.password) {
+    return { ok: false, error: `"${redactCredentials(raw)}" embeds credentials in the URL. Remove them and store the key with "Local Model Router: Set API Key" (or an *_API_KEY variable) instead.` };
+  }
+  if (u.search || u.hash) {
+    return { ok: false, error: `"${raw}" has a query or fragment; a base URL is scheme, host, port and path only.` };
+  }
+  let path = u.pathname.replace(/\/+$/, '');
+  if (path === '') path = '/v1';
+  return { ok: true, url: `${u.protocol}//${u.host}${path}` };
+}
+
+function redactCredentials(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** `OLLAMA_HOST` is `host:port`, `host`, `:port` or a URL (Ollama's own parsing is as lenient). */
+export function ollamaHostToBaseUrl(value: string): NormalizedUrl {
+  let v = value.trim();
+  if (!v) return { ok: false, error: 'OLLAMA_HOST is empty.' };
+  const scheme = /^[a-z]+:\/\//i.exec(v)?.[0] ?? 'http://';
+  v = v.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+  let host = v;
+  let port = '11434';
+  const m = /^(\[[^\]]+\]|[^:]*)(?::(\d+))?$/.exec(v);
+  if (m) {
+    host = m[1] || '127.0.0.1';
+    if (m[2]) port = m[2];
+  }
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  if (host === '::' || host === '[::]') host = '[::1]';
+  return normalizeBaseUrl(`${scheme}${host}:${port}/v1`);
+}
+
+export type BaseUrlSource = 'setting' | 'provider-env' | 'ollama-host' | 'local-llm-env' | 'default';
+export type KeySource = 'provider-env' | 'local-llm-env' | 'secret' | 'none';
+
+export interface ResolvedEndpoint {
+  provider: ProviderId;
+  baseUrl: string;
+  source: BaseUrlSource;
+  /** Name of the variable the key came from (never the key itself in logs). */
+  keyVar?: string;
+  keySource: KeySource;
+  apiKey?: string;
+}
+
+export interface ResolveInput {
+  provider: ProviderId;
+  /** The provider's `baseUrl` setting ('' when unset). */
+  settingBaseUrl: string;
+  env: Env;
+  /** Used when nothing else applies. */
+  defaultBaseUrl?: string;
+  /** A key from SecretStorage: used when no variable names one. */
+  secretKey?: string;
+}
+
+export function resolveEndpoint(input: ResolveInput): { ok: true; endpoint: ResolvedEndpoint } | { ok: false; error: string; source: BaseUrlSource } {
+  const info = PROVIDERS[input.provider];
+  const candidates: [BaseUrlSource, string | undefined][] = [
+    ['setting', input.settingBaseUrl],
+    ['provider-env', info.envPrefix ? input.env[`${info.envPrefix}_BASE_URL`] : undefined],
+    ['local-llm-env', input.env.LOCAL_LLM_BASE_URL],
+  ];
+  if (input.provider === 'ollama' && input.env.OLLAMA_HOST) candidates.splice(2, 0, ['ollama-host', input.env.OLLAMA_HOST]);
+  let baseUrl: string | undefined;
+  let source: BaseUrlSource = 'default';
+  for (const [src, value] of candidates) {
+    if (value && value.trim()) {
+      const n = src === 'ollama-host' ? ollamaHostToBaseUrl(value) : normalizeBaseUrl(value);
+      if (!n.ok) return { ok: false, error: `${describeSource(src, info.envPrefix)}: ${n.error}`, source: src };
+      baseUrl = n.url;
+      source = src;
+      break;
+    }
+  }
+  if (!baseUrl) {
+    if (!input.defaultBaseUrl) return { ok: false, error: `${info.displayName} has no base URL configured.`, source: 'default' };
+    baseUrl = input.defaultBaseUrl;
+  }
+  const endpoint: ResolvedEndpoint = { provider: input.provider, baseUrl, source, keySource: 'none' };
+  const providerKeyVar = info.envPrefix ? `${info.envPrefix}_API_KEY` : undefined;
+  if (providerKeyVar && input.env[providerKeyVar]) Object.assign(endpoint, { apiKey: input.env[providerKeyVar], keyVar: providerKeyVar, keySource: 'provider-env' });
+  else if (input.env.LOCAL_LLM_API_KEY) Object.assign(endpoint, { apiKey: input.env.LOCAL_LLM_API_KEY, keyVar: 'LOCAL_LLM_API_KEY', keySource: 'local-llm-env' });
+  else if (input.secretKey) Object.assign(endpoint, { apiKey: input.secretKey, keySource: 'secret' });
+  return { ok: true, endpoint };
+}
+
+function describeSource(src: BaseUrlSource, envPrefix?: string): string {
+  switch (src) {
+    case 'setting': return 'The baseUrl setting';
+    case 'provider-env': return `${envPrefix}_BASE_URL`;
+    case 'ollama-host': return 'OLLAMA_HOST';
+    case 'local-llm-env': return 'LOCAL_LLM_BASE_URL';
+    case 'default': return 'The default';
+  }
+}
+
+/** True for 127.0.0.0/8, ::1, and `localhost` names: anything else is reachable from other machines. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  if (v4) return Number(v4[1]) === 127 && v4.slice(1).every(o => Number(o) <= 255);
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(h);
+  if (mapped) return isLoopbackHost(mapped[1]);
+  return false;
+}
+
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** The server root (without /v1) for native endpoints such as /props, /api/show, /health. */
+export function serverRoot(baseUrl: string): string {
+  return baseUrl.replace(/\/v1$/, '');
+}

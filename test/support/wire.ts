@@ -1,0 +1,104 @@
+// Writes a brain's answer in each server's own wire format (local-servers.md): llama.cpp has no
+// sequence_number and no function_call `id`; Ollama numbers its events and prefixes ids.
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { BrainReply, OutputItem } from './brain';
+import type { ScriptedKind } from './scripted-server';
+
+const rand = (n: number) => randomBytes(n).toString('hex').slice(0, n);
+
+interface Built {
+  id: string;
+  items: Record<string, unknown>[];
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number };
+}
+
+function build(kind: ScriptedKind, reply: Extract<BrainReply, { kind: 'output' }>): Built {
+  const id = kind === 'ollama' ? `resp_${Math.floor(Math.random() * 999999)}` : `resp_${rand(32)}`;
+  const items = reply.items.map((it, i) => toItem(kind, it, id, i));
+  const out = reply.items.reduce((n, it) => n + Math.ceil(('text' in it ? it.text : it.arguments).length / 4), 0);
+  const inp = reply.inputTokens ?? 10;
+  return { id, items, usage: { input_tokens: inp, output_tokens: out, total_tokens: inp + out } };
+}
+
+function toItem(kind: ScriptedKind, it: OutputItem, respId: string, i: number): Record<string, unknown> {
+  switch (it.type) {
+    case 'message':
+      return { id: `msg_${rand(32)}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], logprobs: [], text: it.text }] };
+    case 'reasoning':
+      return { id: `rs_${rand(32)}`, type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: it.text }], encrypted_content: '', status: 'completed' };
+    case 'function_call': {
+      const callId = it.callId ?? (kind === 'ollama' ? `call_${rand(8)}` : `fc_${rand(32)}`);
+      const base = { type: 'function_call', status: 'completed', arguments: it.arguments, call_id: callId, name: it.name };
+      return kind === 'llamacpp' ? base : { id: `fc_${respId}_${i}`, ...base };
+    }
+  }
+}
+
+export function writeResponsesJson(res: ServerResponse, kind: ScriptedKind, reply: Extract<BrainReply, { kind: 'output' }>, req: Record<string, unknown>): void {
+  const b = build(kind, reply);
+  const now = Math.floor(Date.now() / 1000);
+  const body = { id: b.id, object: 'response', created_at: now, completed_at: now, status: 'completed', model: String(req.model ?? ''), output: b.items, usage: b.usage };
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(kind === 'llamacpp' ? { server: 'llama.cpp' } : {}) });
+  res.end(text);
+}
+
+export function writeResponsesSse(res: ServerResponse, kind: ScriptedKind, reply: BrainReply, req: Record<string, unknown>): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(kind === 'llamacpp' ? { server: 'llama.cpp', 'x-accel-buffering': 'no' } : {}) });
+  if (reply.kind === 'sse') {
+    let i = 0;
+    const next = () => {
+      if (i < reply.frames.length) {
+        res.write(reply.frames[i++]);
+        setTimeout(next, reply.delayMs ?? 0);
+      } else if (!reply.hang) res.end();
+    };
+    return next();
+  }
+  if (reply.kind !== 'output') return void res.end();
+  const b = build(kind, reply);
+  let seq = 0;
+  const send = (type: string, data: Record<string, unknown>) => {
+    const payload = kind === 'ollama' || kind === 'vllm' ? { type, ...data, sequence_number: seq++ } : { type, ...data };
+    res.write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
+  };
+  const model = String(req.model ?? '');
+  const shell = { id: b.id, object: 'response', status: 'in_progress' };
+  send('response.created', { response: shell });
+  send('response.in_progress', { response: shell });
+  b.items.forEach((item, index) => {
+    if (item.type === 'message') {
+      const text = (item.content as { text: string }[])[0].text;
+      send('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', content: [] } });
+      send('response.content_part.added', { item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '' } });
+      // Split into a few deltas like a real model.
+      for (const piece of text.match(/.{1,4}/gs) ?? ['']) send('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: piece });
+      send('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text });
+      send('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', annotations: [], logprobs: [], text } });
+      send('response.output_item.done', { output_index: index, item });
+    } else if (item.type === 'function_call') {
+      send('response.output_item.added', { output_index: index, item: { ...item, arguments: '', status: 'in_progress' } });
+      send('response.function_call_arguments.delta', { item_id: item.id ?? item.call_id, output_index: index, delta: item.arguments });
+      send('response.output_item.done', { output_index: index, item });
+    } else {
+      send('response.output_item.added', { output_index: index, item: { ...item, content: [], status: 'in_progress' } });
+      send('response.output_item.done', { output_index: index, item });
+    }
+  });
+  send('response.completed', { response: { id: b.id, object: 'response', created_at: Math.floor(Date.now() / 1000), status: 'completed', model, output: b.items, usage: b.usage } });
+  res.end();
+}
+
+export function writeChatCompletion(res: ServerResponse, kind: ScriptedKind, reply: BrainReply, req: Record<string, unknown>): void {
+  if (reply.kind !== 'output') { res.writeHead(500); return void res.end(); }
+  const text = reply.items.filter(i => i.type === 'message').map(i => (i as { text: string }).text).join('');
+  const calls = reply.items.filter((i): i is Extract<OutputItem, { type: 'function_call' }> => i.type === 'function_call')
+    .map(c => ({ id: c.callId ?? (kind === 'ollama' ? `call_${rand(8)}` : rand(32)), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  const message: Record<string, unknown> = { role: 'assistant', content: calls.length ? null : text };
+  if (calls.length) message.tool_calls = calls;
+  const body = { id: `chatcmpl-${rand(16)}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: String(req.model ?? ''), choices: [{ index: 0, finish_reason: calls.length ? 'tool_calls' : 'stop', message }], usage: { prompt_tokens: reply.inputTokens ?? 10, completion_tokens: 5, total_tokens: (reply.inputTokens ?? 10) + 5 } };
+  const t = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t) });
+  res.end(t);
+}
