@@ -1,0 +1,35 @@
+// What every subcommand gets: output streams and the environment, so tests can run them in-process.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+export interface Subcommand {
+  /** One line for `local-model-router --help`. */
+  summary: string;
+  /** Full `--help` text. */
+  help: string;
+  /** Exit 0 ok, 1 a check failed, 2 usage error (throw UsageError). */
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+export class UsageError extends Error {}
+
+/** node:util parseArgs with strict options, turning its errors into UsageError. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function intFlag(name: string, v: string | undefined, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
+}

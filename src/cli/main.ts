@@ -1,0 +1,57 @@
+// local-model-router: the extension's checks on the command line (CI, scripts, people without VS Code).
+import type { CliIo, Subcommand } from './io';
+import { UsageError } from './io';
+
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  discover: async () => (await import('./discover')).discoverCommand,
+  verify: async () => (await import('./verify')).verifyCommand,
+  'launch-command': async () => (await import('./launch-command')).launchCommand,
+  'codex-profile': async () => (await import('./codex-profile')).codexProfileCommand,
+};
+
+async function usage(): Promise<string> {
+  const lines = ['Usage: local-model-router <command> [options]', '', 'Commands:'];
+  for (const [name, load] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(16)}${(await load()).summary}`);
+  lines.push('', 'Run `local-model-router <command> --help` for the options of one command.', 'Exit codes: 0 ok, 1 a check failed, 2 usage error.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(await usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    io.out(VERSION);
+    return 0;
+  }
+  const load = SUBCOMMANDS[name];
+  if (!load) {
+    io.err(`local-model-router: unknown command "${name}"\n\n${await usage()}`);
+    return 2;
+  }
+  const cmd = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(cmd.help);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`local-model-router ${name}: ${e.message}\nRun \`local-model-router ${name} --help\` for usage.`);
+      return 2;
+    }
+    io.err(`local-model-router ${name}: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
+
+if (require.main === module) {
+  const io: CliIo = { out: t => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`), err: t => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`), env: process.env, cwd: process.cwd() };
+  void main(process.argv.slice(2), io).then(code => { process.exitCode = code; });
+}

@@ -1,0 +1,41 @@
+// Command ids, defined once. package.json's contributes.commands is checked against this table
+// by a unit test and by the extension-host suite (every contributed command is registered).
+export const COMMANDS = {
+  pickRoute: { id: 'localModelRouter.pickRoute', title: 'Pick Local Model…', icon: '$(server-process)' },
+  refresh: { id: 'localModelRouter.refresh', title: 'Refresh Servers', icon: '$(refresh)' },
+  addEndpoint: { id: 'localModelRouter.addEndpoint', title: 'Add an OpenAI-Compatible Endpoint…', icon: '$(add)' },
+  setApiKey: { id: 'localModelRouter.setApiKey', title: 'Set API Key…', icon: '$(key)' },
+  clearRoute: { id: 'localModelRouter.clearRoute', title: 'Clear Active Route', icon: '$(circle-slash)' },
+  openCodex: { id: 'localModelRouter.openCodex', title: 'Open Codex on This Route', icon: '$(terminal)' },
+  verifyRoute: { id: 'localModelRouter.verifyRoute', title: 'Verify Route', icon: '$(check-all)' },
+  startServer: { id: 'localModelRouter.startServer', title: 'Start Server…', icon: '$(play)', trusted: true },
+  stopServer: { id: 'localModelRouter.stopServer', title: 'Stop Server', icon: '$(debug-stop)' },
+  restartServer: { id: 'localModelRouter.restartServer', title: 'Restart Server', icon: '$(debug-restart)', trusted: true },
+  showServerTerminal: { id: 'localModelRouter.showServerTerminal', title: 'Show Server Terminal', icon: '$(terminal-view-icon)' },
+  exportWrapperScripts: { id: 'localModelRouter.exportWrapperScripts', title: 'Export Server Wrapper Scripts…', icon: '$(export)' },
+  writeCodexProfile: { id: 'localModelRouter.writeCodexProfile', title: 'Write Codex Profile…', icon: '$(file-code)' },
+  trustFolderInCodex: { id: 'localModelRouter.trustFolderInCodex', title: 'Trust This Folder in Codex', icon: '$(shield)' },
+  restoreCodexBackup: { id: 'localModelRouter.restoreCodexBackup', title: 'Restore Last Codex Config Backup', icon: '$(history)' },
+  migrateLegacyProfiles: { id: 'localModelRouter.migrateLegacyProfiles', title: 'Move Legacy Codex Profiles into Profile Files', icon: '$(arrow-swap)' },
+  openSettings: { id: 'localModelRouter.openSettings', title: 'Open Settings', icon: '$(gear)' },
+  showLog: { id: 'localModelRouter.showLog', title: 'Show Log', icon: '$(output)' },
+} as const satisfies Record<string, { id: string; title: string; icon: string; trusted?: boolean }>;
+
+export type CommandKey = keyof typeof COMMANDS;
+export type CommandId = (typeof COMMANDS)[CommandKey]['id'];
+export const CATEGORY = 'Local Model Router';
+
+/** Which lazily loaded bundle (dist/lazy/<name>.js) implements a command; absent = the always-loaded shell. */
+export const LAZY_COMMANDS = {
+  verifyRoute: 'verify',
+  startServer: 'launch',
+  stopServer: 'launch',
+  restartServer: 'launch',
+  showServerTerminal: 'launch',
+  exportWrapperScripts: 'launch',
+  writeCodexProfile: 'codex',
+  trustFolderInCodex: 'codex',
+  restoreCodexBackup: 'codex',
+  migrateLegacyProfiles: 'codex',
+} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex'>>;
+export type LazyModuleName = (typeof LAZY_COMMANDS)[keyof typeof LAZY_COMMANDS];
