@@ -1,7 +1,7 @@
 // Bundles the extension and the CLI. Type checking is separate: `npm run typecheck` (tsc --noEmit).
-// usage: node esbuild.mjs [--production] [--watch] [--tests]
+// usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -16,27 +16,40 @@ const common = {
   sourcemap: production ? false : 'linked',
   sourcesContent: false,
   external: ['vscode'],
-  logLevel: 'info',
+  logLevel: 'warning',
   legalComments: 'none',
 };
 
+// undici is big (~400 KB minified). The extension and its lazy bundles share one copy,
+// dist/lazy/undici.js, required on the first HTTP request rather than at activation.
+const sharedUndici = relPath => ({
+  name: 'shared-undici',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, args => (args.kind === 'require-call' ? { path: relPath, external: true } : undefined));
+  },
+});
+
+const lazy = ['verify', 'codex', 'launch'];
 const builds = [
-  // Heavy features (verifier, TOML editing, launcher) are split out as their own files and loaded
-  // on first use, so activation loads only the small shell (see BENCHMARKS.md: bytes at activation).
-  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
-  { ...common, entryPoints: { 'lazy/verify': 'src/features/lazy/verify.ts', 'lazy/codex': 'src/features/lazy/codex.ts', 'lazy/launch': 'src/features/lazy/launch.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js')] },
+  { ...common, entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/lazy/${n}.ts`])), outdir: 'dist', plugins: [sharedUndici('./undici.js')] },
+  { ...common, entryPoints: { 'lazy/undici': 'node_modules/undici/index.js' }, outdir: 'dist' },
+  // The CLI is one self-contained file with a shebang (package.json "bin").
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];
 
-// Extension-host test suites are bundled too (the host loads plain JS); `vscode` stays external.
-if (!production) {
+// Extension-host test suites are bundled too (the host loads plain JS); `vscode` and mocha stay external.
+if (!production && existsSync('test/integration')) {
   const files = readdirSync('test/integration').filter(f => f.endsWith('.ts'));
-  builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: files.map(f => `test/integration/${f}`), outdir: 'out/integration', external: ['vscode', 'mocha'] });
+  if (files.length) builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: files.map(f => `test/integration/${f}`), outdir: 'out/integration', external: ['vscode', 'mocha'] });
 }
 
-const existing = builds.filter(b => Object.values(b.entryPoints).every(e => { try { readdirSync(e.replace(/\/[^/]+$/, '')); return true; } catch { return false; } }));
+if (!watch) rmSync('dist', { recursive: true, force: true });
+
 if (watch) {
-  for (const b of existing) await (await esbuild.context(b)).watch();
+  for (const b of builds) await (await esbuild.context({ ...b, logLevel: 'info' })).watch();
 } else {
-  await Promise.all(existing.map(b => esbuild.build(b)));
+  const t0 = Date.now();
+  await Promise.all(builds.map(b => esbuild.build(b)));
+  console.log(`esbuild: ${builds.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }

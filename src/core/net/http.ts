@@ -1,7 +1,12 @@
 // Bounded HTTP for everything that talks to a local server: connect, headers, idle and total
 // timeouts, a body cap, an abort path, and never a redirect (a local endpoint that redirects is
 // misconfigured or hostile; following it could send a key elsewhere).
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+
+// undici is loaded on first request, not at import: the extension's activation path imports this
+// module but must not pay for parsing undici (see BENCHMARKS.md, bytes loaded at activation).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const undici = (): typeof import('undici') => require('undici');
 
 export interface HttpLimits {
   connectMs: number;
@@ -52,7 +57,7 @@ export interface HttpStream {
 
 /** One agent per caller batch; `close()` it when done so nothing idles open (no sockets while idle). */
 export function createAgent(connectMs = DEFAULT_LIMITS.connectMs): Agent {
-  return new Agent({ connect: { timeout: connectMs }, keepAliveTimeout: 1_000, keepAliveMaxTimeout: 2_000 });
+  return new (undici().Agent)({ connect: { timeout: connectMs }, keepAliveTimeout: 1_000, keepAliveMaxTimeout: 2_000 });
 }
 
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -98,7 +103,7 @@ export async function httpStream(req: HttpRequest): Promise<HttpStream> {
   const p = prepare(req);
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(req.url, {
+    res = await undici().request(req.url, {
       method: req.method ?? (p.body === undefined ? 'GET' : 'POST'),
       headers: p.headers,
       body: p.body,

@@ -1,0 +1,31 @@
+// What activate() returns: read-only views for other extensions and for the extension-host tests.
+import type { Ctx } from './ctx';
+import type { StatusBarHandle } from './features/statusBar';
+import type { Route, RouteHealth } from './core/route';
+import type { EndpointProbe } from './core/discovery';
+import type { StatusView } from './core/statusView';
+
+export interface LocalModelRouterApi {
+  readonly activeRoute: Route | undefined;
+  readonly health: RouteHealth;
+  readonly statusBar: StatusView;
+  readonly probes: readonly EndpointProbe[];
+  /** Variables new terminals receive now. */
+  readonly terminalEnv: Record<string, string>;
+  onDidChange(listener: () => void): { dispose(): void };
+}
+
+export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: { applied(): Record<string, string> }): LocalModelRouterApi {
+  return {
+    get activeRoute() { return ctx.routes.active; },
+    get health() { return ctx.routes.health; },
+    get statusBar() { return status.current(); },
+    get probes() { return ctx.discovery.latest; },
+    get terminalEnv() { return terminals.applied(); },
+    onDidChange: listener => {
+      const a = ctx.routes.onDidChange(listener);
+      const b = ctx.discovery.onDidChange(listener);
+      return { dispose: () => { a.dispose(); b.dispose(); } };
+    },
+  };
+}

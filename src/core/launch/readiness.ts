@@ -1,0 +1,120 @@
+// Waits until a server the extension started actually serves. llama-server listens at once but
+// answers every path with 503 "Loading model" until the model is in memory (minutes for big
+// models); vLLM refuses connections until its engine is up; Ollama and LM Studio are quick.
+import { createAgent, httpRequest, HttpFailure } from '../net/http';
+import { errorMessageFromBody } from '../net/errors';
+import { serverRoot } from '../endpoints';
+import type { LaunchProvider } from './argv';
+
+export type ReadinessState =
+  | { kind: 'waiting'; detail: string }
+  | { kind: 'loading'; message: string };
+
+export interface ProcessEnd {
+  code: number | null;
+  signal?: string | null;
+}
+
+export type ReadyResult =
+  | { kind: 'ready'; ms: number; url: string; sawLoading: boolean }
+  | { kind: 'timeout'; ms: number; last: string }
+  | { kind: 'cancelled'; ms: number }
+  | { kind: 'exited'; ms: number; code: number | null; signal?: string | null };
+
+export interface WaitOptions {
+  provider: LaunchProvider;
+  baseUrl: string;
+  timeoutMs: number;
+  /** Pause between two probes. */
+  intervalMs?: number;
+  signal?: AbortSignal;
+  apiKey?: string;
+  /** Settles when the process ends: the wait stops at once with its exit code. */
+  exited?: Promise<ProcessEnd>;
+  onState?: (s: ReadinessState) => void;
+}
+
+/** Paths that say "serving", in the order tried; a 404 moves on to the next one. */
+export function readinessPaths(provider: LaunchProvider): string[] {
+  switch (provider) {
+    case 'llamacpp': return ['/health', '/v1/models'];
+    case 'vllm': return ['/health', '/v1/models'];
+    case 'ollama': return ['/api/version', '/v1/models'];
+    case 'lmstudio': return ['/v1/models'];
+  }
+}
+
+type Probe = { kind: 'ready'; url: string } | { kind: 'loading'; message: string } | { kind: 'waiting'; detail: string };
+
+export async function waitUntilReady(o: WaitOptions): Promise<ReadyResult> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  const deadline = t0 + o.timeoutMs;
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+  let ended: ProcessEnd | undefined;
+  void o.exited?.then(e => {
+    ended = e;
+    stop.abort();
+  });
+  const agent = createAgent(1_000);
+  let sawLoading = false;
+  let last = 'no answer yet';
+  try {
+    for (;;) {
+      if (ended) return { kind: 'exited', ms: ms(), code: ended.code, signal: ended.signal };
+      if (o.signal?.aborted) return { kind: 'cancelled', ms: ms() };
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return { kind: 'timeout', ms: ms(), last };
+      const p = await probeOnce(o, signal, Math.min(5_000, Math.max(200, remaining)), agent);
+      if (ended) return { kind: 'exited', ms: ms(), code: ended.code, signal: ended.signal };
+      if (o.signal?.aborted) return { kind: 'cancelled', ms: ms() };
+      if (p.kind === 'ready') return { kind: 'ready', ms: ms(), url: p.url, sawLoading };
+      if (p.kind === 'loading') sawLoading = true;
+      last = p.kind === 'loading' ? p.message : p.detail;
+      o.onState?.(p);
+      await sleep(Math.min(o.intervalMs ?? 500, Math.max(0, deadline - performance.now())), signal);
+    }
+  } finally {
+    stop.abort();
+    void agent.close();
+  }
+}
+
+async function probeOnce(o: WaitOptions, signal: AbortSignal, budget: number, agent: ReturnType<typeof createAgent>): Promise<Probe> {
+  const root = serverRoot(o.baseUrl);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
+  let detail = 'no answer yet';
+  for (const path of readinessPaths(o.provider)) {
+    const url = `${root}${path}`;
+    try {
+      const res = await httpRequest({ url, headers, signal, dispatcher: agent, limits: { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget, maxBytes: 1024 * 1024 } });
+      const message = errorMessageFromBody(res.text, 300);
+      if (res.status === 503 && /loading model/i.test(message)) return { kind: 'loading', message };
+      if (res.status >= 200 && res.status < 300) return { kind: 'ready', url };
+      // Serving, but wants a key the probe does not have: the server itself is up.
+      if (res.status === 401 || res.status === 403) return { kind: 'ready', url };
+      detail = `${path} answered ${res.status}${message ? `: ${message}` : ''}`;
+      if (res.status === 404) continue;
+      return { kind: 'waiting', detail };
+    } catch (e) {
+      const f = e instanceof HttpFailure ? e : new HttpFailure('network', String(e));
+      return { kind: 'waiting', detail: f.kind === 'refused' ? 'not listening yet' : f.message };
+    }
+  }
+  return { kind: 'waiting', detail };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

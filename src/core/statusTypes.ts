@@ -1,0 +1,4 @@
+export interface LaunchedState {
+  state: 'starting' | 'ready' | 'exited' | 'stopped';
+  exitCode?: number;
+}

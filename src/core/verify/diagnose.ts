@@ -1,0 +1,156 @@
+// Turns what a server said (status, body, a stream's error text, a network failure) into a stable
+// diagnosis with a fix. Texts are the real servers' (llama.cpp, Ollama, vLLM, LM Studio), matched
+// also when LM Studio nests a llama.cpp body inside a string or old vLLM sends a flat body.
+import { errorMessageFromBody } from '../net/errors';
+import type { HttpFailure } from '../net/http';
+import type { ServerKind } from '../discovery';
+import type { Diagnosis, Fix } from './types';
+
+export interface DiagnoseContext {
+  model: string;
+  serverKind?: ServerKind;
+  /** The path asked for, e.g. /responses, to tell "no such endpoint" from "no such model". */
+  path: string;
+}
+
+/** Minimum versions that serve /v1/responses (local-servers.md). */
+export const RESPONSES_MIN_VERSIONS: Record<ServerKind, { what: string; minVersion: string }> = {
+  ollama: { what: 'Ollama', minVersion: '0.13.4' },
+  lmstudio: { what: 'LM Studio', minVersion: '0.3.29' },
+  llamacpp: { what: 'llama.cpp (llama-server)', minVersion: 'a build from January 2026 or later' },
+  vllm: { what: 'vLLM', minVersion: 'a release with /v1/responses (0.10.2 or later)' },
+  'openai-compatible': { what: 'the server (or put a Responses bridge such as LiteLLM in front of it)', minVersion: 'a version that serves /v1/responses' },
+};
+
+const restart = (key: string, value: string | number | boolean, label: string): Fix => ({ kind: 'setSetting', key, value, restart: true, label });
+
+/** The setting that sizes the context of each server the extension can start. */
+export function contextFix(kind: ServerKind | undefined, needTokens?: number): Fix | null {
+  let value = 32_768;
+  while (needTokens && value < needTokens * 2 && value < 1_048_576) value *= 2;
+  const label = `Set the context to ${value} tokens and restart`;
+  switch (kind) {
+    case 'llamacpp': return restart('llamacpp.contextSize', value, label);
+    case 'ollama': return restart('ollama.contextLength', value, label);
+    case 'lmstudio': return restart('lmstudio.contextLength', value, label);
+    case 'vllm': return restart('vllm.maxModelLen', value, label);
+    default: return null;
+  }
+}
+
+function num(re: RegExp, s: string): number | undefined {
+  const m = re.exec(s);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Diagnoses an error text alone (bodies, response.failed, `data: {"error":…}`); undefined when unknown. */
+export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: number): Diagnosis | undefined {
+  const m = message;
+  const kind = ctx.serverKind;
+  if (/System message must be at the beginning/i.test(m)) {
+    return {
+      code: 'template-system-message',
+      message: 'The chat template refuses a system message after the first one. Codex sends its instructions as several developer messages, which the server turns into system messages, so strict templates (Qwen and others) fail.',
+      fix: kind === 'llamacpp' || kind === undefined
+        ? { kind: 'setSetting', key: 'llamacpp.chatTemplate', value: 'chatml', restart: true, label: 'Use the chatml template and restart' }
+        : null,
+    };
+  }
+  if (/'type' of tool must be 'function'/i.test(m)) {
+    return {
+      code: 'non-function-tool-rejected',
+      message: "The server rejects Codex's non-function tools (`namespace`, `web_search`). Turn them off in the route's Codex profile, or upgrade llama.cpp (newer builds skip them).",
+      fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off non-function tools in the Codex profile' },
+    };
+  }
+  if (/does not support tools/i.test(m)) {
+    return { code: 'tools-unsupported', message: `The model cannot call tools on this server ("${excerpt(m)}"). Pick a model with tool support (Ollama lists "tools" among its capabilities).`, fix: null };
+  }
+  if (/tools? param requires --jinja|tool_choice param requires --jinja/i.test(m)) {
+    return { code: 'tools-unsupported', message: 'llama-server runs without --jinja, so it cannot parse tool calls.', fix: restart('llamacpp.jinja', true, 'Turn on --jinja and restart') };
+  }
+  if (/tool choice requires --enable-auto-tool-choice/i.test(m)) {
+    return { code: 'tools-unsupported', message: 'vLLM was started without --enable-auto-tool-choice and --tool-call-parser, so it refuses tools.', fix: restart('vllm.enableAutoToolChoice', true, 'Turn on auto tool choice and restart') };
+  }
+  const ctxMatch =
+    /exceeds the available context size|exceed_context_size_error|larger than the max context size|maximum context length is|prompt is longer than the context length|prompt too long; exceeded max context length|tokens to keep from the initial prompt is greater than the context length|context length exceeded|context_length_exceeded/i.test(m);
+  if (ctxMatch) {
+    const nPrompt = num(/request \((\d+) tokens\)/, m) ?? num(/prompt contains at least (\d+) input tokens/, m) ?? num(/requested (\d+) tokens/, m) ?? num(/"n_prompt_tokens":(\d+)/, m);
+    const nCtx = num(/available context size \((\d+) tokens\)/, m) ?? num(/maximum context length is (\d+) tokens/, m) ?? num(/"n_ctx":(\d+)/, m);
+    const sizes = nPrompt && nCtx ? ` (prompt ${nPrompt} tokens, context ${nCtx})` : nCtx ? ` (context ${nCtx} tokens)` : '';
+    return {
+      code: 'context-too-small',
+      message: `The server's context is too small for a Codex turn${sizes}. Codex's first request alone is 6–9k tokens and a session grows from there: 16k is the practical minimum, 32k is comfortable.`,
+      fix: contextFix(kind, nPrompt),
+    };
+  }
+  if (/Failed to parse input at pos \d+/i.test(m)) {
+    return { code: 'tool-call-as-text', message: `The model wrote a tool call the server could not parse ("${excerpt(m)}"). The model or its template does not produce this server's tool-call format reliably.`, fix: null };
+  }
+  if (/^Loading model$|"Loading model"|\bLoading model\b/.test(m) && (status === 503 || status === undefined)) {
+    return { code: 'model-loading', message: 'The server is still loading the model. Wait until it is ready, then verify again.', fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+  }
+  const notFound = /model ['"`]?([^'"`]+)['"`]? not found|The model `([^`]+)` does not exist|model is not found|model ['"]([^'"]+)['"] not found, try pulling it first/i.exec(m);
+  if (notFound) {
+    return {
+      code: 'model-not-found',
+      message: `The server does not have the model "${ctx.model}" ("${excerpt(m)}").`,
+      fix: kind === 'ollama' ? { kind: 'pullModel', model: ctx.model, label: `Pull ${ctx.model}` } : null,
+    };
+  }
+  if (/Invalid API Key|^Unauthorized$|invalid_api_key|authentication_error/i.test(m)) {
+    return { code: 'unauthorized', message: 'The server refused the API key (or none was sent).', fix: { kind: 'setApiKey', label: 'Set the API key' } };
+  }
+  return undefined;
+}
+
+/** Diagnoses a non-2xx HTTP answer. */
+export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext): Diagnosis {
+  const message = errorMessageFromBody(body, 1_000);
+  const known = diagnoseMessage(message, ctx, status) ?? diagnoseMessage(body, ctx, status);
+  if (known) return known;
+  if (status === 401 || status === 403) {
+    return { code: 'unauthorized', message: `The server answered ${status} (${excerpt(message)}): it wants a different API key, or one at all.`, fix: { kind: 'setApiKey', label: 'Set the API key' } };
+  }
+  if (status === 404 && /\/(responses|chat\/completions)$/.test(ctx.path)) {
+    const v = RESPONSES_MIN_VERSIONS[ctx.serverKind ?? 'openai-compatible'];
+    const api = ctx.path.endsWith('/responses') ? 'the Responses API (/v1/responses), which Codex needs' : '/v1/chat/completions';
+    return {
+      code: 'responses-api-missing',
+      message: `The server does not serve ${api}: it answered 404 "${excerpt(message)}". Upgrade ${v.what} to ${v.minVersion}.`,
+      fix: { kind: 'upgrade', what: v.what, minVersion: v.minVersion, label: `Upgrade ${v.what}` },
+    };
+  }
+  if (status === 503) {
+    return { code: 'model-loading', message: `The server is not ready (503 "${excerpt(message)}"). Wait until it has loaded the model, then verify again.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+  }
+  return {
+    code: 'server-error',
+    message: `The server answered ${status}: "${excerpt(message)}".${status >= 500 ? ' (Codex hides local 500s behind "We\'re currently experiencing high demand"; the server\'s own log says more.)' : ''}`,
+    fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+  };
+}
+
+/** Diagnoses a failure below HTTP (refused, timeout, oversize). Returns undefined for a cancellation. */
+export function diagnoseNetwork(e: HttpFailure, baseUrl: string): Diagnosis | undefined {
+  switch (e.kind) {
+    case 'aborted': return undefined;
+    case 'refused':
+      return { code: 'server-unreachable', message: `Nothing answers at ${baseUrl} (${e.message}). Start the server, or check the port.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+    case 'timeout':
+      return e.phase === 'connect'
+        ? { code: 'server-unreachable', message: `Could not connect to ${baseUrl} in time (${e.message}).`, fix: null }
+        : { code: 'timeout', message: `The server did not answer in time (${e.message}). A model that is still loading, a prompt too big for the hardware, or a stalled stream; raise the timeout (verify.timeoutMs) if the machine is just slow.`, fix: null };
+    case 'too-large':
+      return { code: 'server-error', message: `The answer was too large (${e.message}).`, fix: null };
+    case 'network':
+      return e.phase === 'connect'
+        ? { code: 'server-unreachable', message: `Cannot reach ${baseUrl} (${e.message}).`, fix: null }
+        : { code: 'server-error', message: `The connection broke (${e.message}); the server may have crashed.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+  }
+}
+
+export function excerpt(s: string, max = 300): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}

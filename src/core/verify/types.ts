@@ -1,0 +1,86 @@
+// The verifier's report: plain serializable data shared by the CLI (--json) and the extension.
+import type { ServerKind } from '../discovery';
+
+export const STAGE_IDS = ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions'] as const;
+export type StageId = (typeof STAGE_IDS)[number];
+
+export const STAGE_TITLES: Record<StageId, string> = {
+  models: 'Model is listed',
+  'responses-text': 'Responses API answers',
+  'responses-stream': 'Streaming as Codex reads it',
+  'tool-call': 'Tool call round trip',
+  'codex-shape': 'A Codex-sized turn',
+  'chat-completions': 'Chat Completions tool call (informational)',
+};
+
+/** Stages whose failure does not make the route fail (reported as warn). */
+export const INFORMATIONAL_STAGES: readonly StageId[] = ['chat-completions'];
+
+export const DIAGNOSIS_CODES = [
+  'server-unreachable', 'unauthorized', 'model-not-listed', 'model-not-found', 'model-loading', 'responses-api-missing',
+  'template-system-message', 'non-function-tool-rejected', 'tools-unsupported', 'context-too-small', 'tool-call-as-text',
+  'no-tool-call', 'wrong-tool-arguments', 'final-answer-mismatch', 'stream-malformed', 'timeout', 'server-error',
+] as const;
+export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
+
+/** A mechanical fix the report can offer as one click. Typed data, so the UI dispatches on `kind`. */
+export type Fix =
+  | { kind: 'setSetting'; key: string; value: string | number | boolean; restart: boolean; label: string }
+  | { kind: 'codexDisableNonFunctionTools'; label: string }
+  | { kind: 'pullModel'; model: string; label: string }
+  | { kind: 'openServerTerminal'; label: string }
+  | { kind: 'setApiKey'; label: string }
+  | { kind: 'upgrade'; what: string; minVersion: string; label: string };
+
+export interface Diagnosis {
+  code: DiagnosisCode;
+  /** What went wrong, in the user's terms. */
+  message: string;
+  /** What to change; null when nothing can be done in one click (the message says what to do). */
+  fix: Fix | null;
+}
+
+export type StageStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface StageMetrics {
+  /** Request start to the first streamed output (text or tool-call) event. */
+  ttftMs?: number;
+  /** Request start to the first event of any output item: how long the server spent on the prompt. */
+  promptMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Context the server reports for the model (llama.cpp n_ctx, vLLM max_model_len). */
+  contextWindow?: number;
+  /** Round trips in the tool-call stage. */
+  rounds?: number;
+}
+
+export interface StageResult {
+  id: StageId;
+  title: string;
+  status: StageStatus;
+  /** Wall time of the stage, milliseconds (integer). */
+  ms: number;
+  /** One line: what happened. */
+  summary: string;
+  /** Short excerpts of what the server sent (bodies, events, the model's text), never the API key. */
+  evidence: string[];
+  metrics?: StageMetrics;
+  diagnosis?: Diagnosis;
+}
+
+export interface VerifyReport {
+  /** True when no required stage failed (warnings and skips do not count). */
+  ok: boolean;
+  baseUrl: string;
+  model: string;
+  serverKind?: ServerKind;
+  startedAt: string;
+  ms: number;
+  cancelled: boolean;
+  stages: StageResult[];
+}
+
+export type VerifyProgress =
+  | { kind: 'stage-start'; id: StageId; title: string }
+  | { kind: 'stage-done'; result: StageResult };

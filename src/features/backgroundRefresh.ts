@@ -1,0 +1,32 @@
+// Background probing only while this window is focused: no timers or sockets while idle.
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+
+export function register(ctx: Ctx): void {
+  let timer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  const sync = () => {
+    stop();
+    const seconds = ctx.settings().values['discovery.refreshIntervalSeconds'];
+    if (!vscode.window.state.focused || seconds <= 0) return;
+    timer = setInterval(() => void ctx.discovery.refresh('background'), seconds * 1000);
+  };
+  ctx.extension.subscriptions.push(
+    vscode.window.onDidChangeWindowState(s => {
+      // Coming back to the window is when a person looks at the status bar: refresh then.
+      if (s.focused && !timer) void ctx.discovery.refresh('window-focus');
+      sync();
+    }),
+    vscode.workspace.onDidChangeConfiguration(e => {
+      if (e.affectsConfiguration('localModelRouter.discovery.refreshIntervalSeconds')) sync();
+      if (/* endpoints moved */ ['baseUrl', 'endpoints', 'llamacpp.port', 'llamacpp.host'].some(k => e.affectsConfiguration(`localModelRouter.${k}`) || e.affectsConfiguration('localModelRouter'))) void ctx.discovery.refresh('settings-changed');
+    }),
+    { dispose: stop },
+  );
+  sync();
+  // One probe after start-up, off the activation path, so a restored route shows its real health.
+  setTimeout(() => void ctx.discovery.refresh('startup'), 0);
+}

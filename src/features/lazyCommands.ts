@@ -1,0 +1,38 @@
+// Commands whose code is loaded on first use from dist/lazy/<bundle>.js, keeping activation small.
+import * as vscode from 'vscode';
+import { join } from 'node:path';
+import type { Ctx, LazyModule } from '../ctx';
+import { COMMANDS, LAZY_COMMANDS, type LazyModuleName } from '../commands';
+
+const loaded = new Map<LazyModuleName, LazyModule>();
+
+export function loadLazy(name: LazyModuleName): LazyModule {
+  let m = loaded.get(name);
+  if (!m) {
+    // A computed path keeps esbuild from inlining the bundle into extension.js.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    m = require(join(__dirname, 'lazy', `${name}.js`)) as LazyModule;
+    loaded.set(name, m);
+  }
+  return m;
+}
+
+export function register(ctx: Ctx): void {
+  for (const [key, bundle] of Object.entries(LAZY_COMMANDS) as [keyof typeof LAZY_COMMANDS, LazyModuleName][]) {
+    const { id } = COMMANDS[key];
+    ctx.extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      const handler = loadLazy(bundle).commands[key];
+      if (!handler) {
+        void vscode.window.showErrorMessage(`${COMMANDS[key].title} is not available in this build.`);
+        return undefined;
+      }
+      try {
+        return await handler(ctx, ...args);
+      } catch (e) {
+        ctx.log.error(`${id} failed`, e as Error);
+        void vscode.window.showErrorMessage(`${COMMANDS[key].title} failed: ${(e as Error).message}`, 'Show Log').then(c => { if (c) ctx.log.show(); });
+        throw e;
+      }
+    }));
+  }
+}

@@ -1,0 +1,46 @@
+// "Open Codex on this route": a terminal running Codex with the route's profile, or --oss.
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import type { Ctx } from '../ctx';
+import { COMMANDS } from '../commands';
+import { codexLaunchFor } from '../core/codexCommand';
+import { findExecutable } from '../core/which';
+
+export function register(ctx: Ctx): void {
+  ctx.extension.subscriptions.push(vscode.commands.registerCommand(COMMANDS.openCodex.id, () => openCodex(ctx)));
+}
+
+function codexHome(ctx: Ctx): string {
+  return ctx.settings().values['codex.home'] || ctx.env.CODEX_HOME || join(homedir(), '.codex');
+}
+
+async function openCodex(ctx: Ctx): Promise<{ ok: boolean; args?: string[]; reason?: string }> {
+  const route = ctx.routes.active;
+  if (!route) {
+    const pick = await vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model');
+    if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    return { ok: false, reason: 'no route' };
+  }
+  const exe = ctx.settings().values['codex.executable'];
+  const resolved = findExecutable(exe, ctx.env);
+  if (!resolved) {
+    const choice = await vscode.window.showErrorMessage(`Codex is not installed (no "${exe}" on PATH). Install it with: npm i -g @openai/codex`, 'Copy Install Command', 'Open Settings');
+    if (choice === 'Copy Install Command') await vscode.env.clipboard.writeText('npm i -g @openai/codex');
+    if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
+    return { ok: false, reason: 'codex not found' };
+  }
+  const profileExists = !!route.codexProfile && existsSync(join(codexHome(ctx), `${route.codexProfile}.config.toml`));
+  const launch = codexLaunchFor(route, profileExists);
+  if (!launch.ok) {
+    const choice = await vscode.window.showWarningMessage(launch.reason, 'Write Codex Profile');
+    if (choice) void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
+    return { ok: false, reason: launch.reason };
+  }
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const terminal = vscode.window.createTerminal({ name: `Codex · ${route.model}`, shellPath: resolved, shellArgs: launch.args, env: launch.env, ...(cwd ? { cwd } : {}), iconPath: new vscode.ThemeIcon('hubot') });
+  terminal.show();
+  ctx.log.info(`opened Codex: ${launch.describe}`);
+  return { ok: true, args: launch.args };
+}

@@ -1,0 +1,81 @@
+// Generates package.json `contributes` and `restrictedConfigurations` from src/commands.ts and
+// src/core/settings/{catalog,docs}.ts — the single sources of truth.
+// usage: node --import tsx test/tools/gen-manifest.ts [--write]   (without --write: exit 1 when stale)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMANDS, CATEGORY } from '../../src/commands';
+import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, SECTION, type SettingDef } from '../../src/core/settings/catalog';
+import { DOCS } from '../../src/core/settings/docs';
+
+const ROOT = join(__dirname, '..', '..');
+
+const GROUPS: [string, (k: string) => boolean][] = [
+  ['General', k => /^(discovery|terminal|verify|launch)\./.test(k)],
+  ['Codex', k => k.startsWith('codex.')],
+  ['llama.cpp', k => k.startsWith('llamacpp.')],
+  ['Ollama', k => k.startsWith('ollama.')],
+  ['LM Studio', k => k.startsWith('lmstudio.')],
+  ['vLLM', k => k.startsWith('vllm.')],
+  ['OpenAI-compatible', k => k.startsWith('openaiCompatible.')],
+];
+
+function settingSchema(key: (typeof SETTING_KEYS)[number], order: number): Record<string, unknown> {
+  const def = SETTINGS[key] as SettingDef;
+  const doc = DOCS[key];
+  const s: Record<string, unknown> = { type: def.type, default: def.default, scope: def.scope, markdownDescription: doc.md, order };
+  if ('enum' in def && def.enum) s.enum = [...def.enum];
+  if (doc.enumDescriptions) s.enumDescriptions = doc.enumDescriptions;
+  if ('minimum' in def && def.minimum !== undefined) s.minimum = def.minimum;
+  if ('maximum' in def && def.maximum !== undefined) s.maximum = def.maximum;
+  if (def.type === 'array') s.items = def.items.type === 'object'
+    ? { type: 'object', required: ['baseUrl'], properties: { label: { type: 'string' }, baseUrl: { type: 'string' } } }
+    : { ...def.items, ...('enum' in def.items && def.items.enum ? { enum: [...def.items.enum] } : {}) };
+  if (def.type === 'object') s.additionalProperties = { type: 'string' };
+  return s;
+}
+
+export function generateContributes(): { contributes: Record<string, unknown>; restricted: string[] } {
+  const configuration = GROUPS.map(([title, match]) => ({
+    title,
+    properties: Object.fromEntries(SETTING_KEYS.filter(match).map((k, i) => [`${SECTION}.${k}`, settingSchema(k, i)])),
+  }));
+  const grouped = configuration.flatMap(c => Object.keys(c.properties));
+  if (grouped.length !== SETTING_KEYS.length) throw new Error(`settings without a group: ${SETTING_KEYS.filter(k => !grouped.includes(`${SECTION}.${k}`)).join(', ')}`);
+  const commands = Object.values(COMMANDS).map(c => ({ command: c.id, title: c.title, category: CATEGORY, icon: c.icon }));
+  const commandPalette = Object.values(COMMANDS).filter(c => 'trusted' in c && c.trusted).map(c => ({ command: c.id, when: 'isWorkspaceTrusted' }));
+  const step = (id: string, title: string, description: string, completion: string[]) => ({ id, title, description, media: { markdown: `media/walkthrough/${id}.md` }, completionEvents: completion });
+  const walkthroughs = [{
+    id: 'gettingStarted',
+    title: 'Point Codex at a local model',
+    description: 'Find or start a server, pick a model, verify it can call tools, write the Codex profile, open Codex.',
+    steps: [
+      step('findServer', 'Find or start a server', 'Local Model Router probes Ollama, LM Studio, vLLM and llama.cpp on their usual ports.\n[Refresh servers](command:localModelRouter.refresh)\n[Start a server](command:localModelRouter.startServer)', ['onContext:localModelRouter.serverFound']),
+      step('pickModel', 'Pick a model', 'Choose the server and model Codex will use.\n[Pick a model](command:localModelRouter.pickRoute)', ['onContext:localModelRouter.hasRoute']),
+      step('verify', 'Verify tool calling', 'Checks /v1/responses, streaming, a real tool call and a Codex-sized prompt, and says how to fix what fails.\n[Verify route](command:localModelRouter.verifyRoute)', ['onContext:localModelRouter.verified']),
+      step('writeProfile', 'Write the Codex profile', 'Writes `<name>.config.toml` into your Codex home, with a diff first.\n[Write Codex profile](command:localModelRouter.writeCodexProfile)', ['onContext:localModelRouter.profileWritten']),
+      step('openCodex', 'Open Codex', 'Opens a terminal running Codex on the route.\n[Open Codex](command:localModelRouter.openCodex)', ['onCommand:localModelRouter.openCodex']),
+    ],
+  }];
+  return { contributes: { commands, menus: { commandPalette }, configuration, walkthroughs }, restricted: RESTRICTED_KEYS.map(k => `${SECTION}.${k}`) };
+}
+
+export function applyToManifest(pkg: Record<string, any>): Record<string, any> {
+  const { contributes, restricted } = generateContributes();
+  const next = structuredClone(pkg);
+  next.contributes = contributes;
+  next.capabilities.untrustedWorkspaces.restrictedConfigurations = restricted;
+  return next;
+}
+
+if (require.main === module) {
+  const file = join(ROOT, 'package.json');
+  const current = readFileSync(file, 'utf8');
+  const next = JSON.stringify(applyToManifest(JSON.parse(current)), null, 2) + '\n';
+  if (process.argv.includes('--write')) {
+    writeFileSync(file, next);
+    console.log('package.json contributes updated');
+  } else if (next !== current) {
+    console.error('package.json contributes are stale: run `npm run gen:manifest`');
+    process.exit(1);
+  }
+}
