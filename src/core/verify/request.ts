@@ -1,0 +1,156 @@
+// One bounded request for a stage: JSON or SSE, with every failure turned into a diagnosis.
+import type { Dispatcher } from 'undici';
+import { httpRequest, httpStream, HttpFailure, parseJson, type HttpLimits } from '../net/http';
+import { diagnoseHttp, diagnoseMessage, diagnoseNetwork, excerpt, type DiagnoseContext } from './diagnose';
+import { ResponsesStreamReader, SseParser, type StreamOutcome } from './sse';
+import type { Diagnosis } from './types';
+import type { ServerKind } from '../discovery';
+
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+export interface RequestEnv {
+  baseUrl: string;
+  model: string;
+  headers: Record<string, string>;
+  dispatcher: Dispatcher;
+  signal?: AbortSignal;
+  limits: Partial<HttpLimits>;
+  /** Learned from headers and bodies as the run goes; read by diagnoses for the right fix. */
+  serverKind?: ServerKind;
+}
+
+export type Failed = { ok: false; diagnosis: Diagnosis; evidence: string[]; ms: number };
+
+export type JsonResult = { ok: true; status: number; json: unknown; text: string; ms: number; headers: Record<string, string> } | Failed;
+export type StreamResult = { ok: true; outcome: StreamOutcome; ms: number; headers: Record<string, string>; contentType: string } | Failed;
+
+function ctxOf(env: RequestEnv, path: string): DiagnoseContext {
+  return { model: env.model, serverKind: env.serverKind, path };
+}
+
+export function noteServer(env: RequestEnv, headers: Record<string, string>): void {
+  if (!env.serverKind && /llama\.cpp/i.test(headers.server ?? '')) env.serverKind = 'llamacpp';
+}
+
+function networkFailure(e: unknown, env: RequestEnv, t0: number): Failed {
+  if (!(e instanceof HttpFailure)) throw e;
+  const d = diagnoseNetwork(e, env.baseUrl);
+  if (!d) throw new Cancelled();
+  return { ok: false, diagnosis: d, evidence: [`${e.kind}${e.phase ? ` (${e.phase})` : ''}: ${e.message}`], ms: performance.now() - t0 };
+}
+
+function httpFailure(status: number, text: string, env: RequestEnv, path: string, ms: number): Failed {
+  return { ok: false, diagnosis: diagnoseHttp(status, text, ctxOf(env, path)), evidence: [`HTTP ${status}: ${excerpt(text, 600)}`], ms };
+}
+
+export async function getJson(env: RequestEnv, path: string): Promise<JsonResult> {
+  return call(env, path, undefined);
+}
+
+export async function postJson(env: RequestEnv, path: string, body: unknown): Promise<JsonResult> {
+  return call(env, path, body);
+}
+
+async function call(env: RequestEnv, path: string, body: unknown): Promise<JsonResult> {
+  const t0 = performance.now();
+  try {
+    const res = await httpRequest({ url: env.baseUrl + path, method: body === undefined ? 'GET' : 'POST', body, headers: env.headers, limits: env.limits, signal: env.signal, dispatcher: env.dispatcher });
+    noteServer(env, res.headers);
+    if (res.status < 200 || res.status >= 300) return httpFailure(res.status, res.text, env, path, res.ms);
+    const parsed = parseJson(res.text);
+    if (!parsed.ok) {
+      return { ok: false, diagnosis: { code: 'server-error', message: `The server answered ${res.status} with a body that is not JSON (${parsed.error}).`, fix: null }, evidence: [`HTTP ${res.status} ${res.headers['content-type'] ?? ''}: ${excerpt(res.text, 400)}`], ms: res.ms };
+    }
+    return { ok: true, status: res.status, json: parsed.value, text: res.text, ms: res.ms, headers: res.headers };
+  } catch (e) {
+    return networkFailure(e, env, t0);
+  }
+}
+
+/** POSTs a streamed Responses request and reads it as Codex does. */
+export async function postResponsesStream(env: RequestEnv, body: Record<string, unknown>): Promise<StreamResult> {
+  const path = '/responses';
+  const t0 = performance.now();
+  const reader = new ResponsesStreamReader(() => performance.now() - t0);
+  const parser = new SseParser();
+  let stream;
+  try {
+    stream = await httpStream({ url: env.baseUrl + path, method: 'POST', body: { ...body, stream: true }, headers: { ...env.headers, accept: 'text/event-stream' }, limits: env.limits, signal: env.signal, dispatcher: env.dispatcher });
+  } catch (e) {
+    return networkFailure(e, env, t0);
+  }
+  noteServer(env, stream.headers);
+  const contentType = stream.headers['content-type'] ?? '';
+  if (stream.status < 200 || stream.status >= 300) {
+    let text = '';
+    try {
+      for await (const c of stream.chunks) text += c;
+    } catch (e) {
+      if (e instanceof HttpFailure && e.kind === 'aborted') throw new Cancelled();
+    }
+    return httpFailure(stream.status, text, env, path, performance.now() - t0);
+  }
+  let raw = '';
+  try {
+    for await (const chunk of stream.chunks) {
+      if (raw.length < 4_000) raw += chunk;
+      for (const ev of parser.push(chunk)) reader.accept(ev);
+      if (reader.done) break;
+    }
+    if (!reader.done) for (const ev of parser.end()) reader.accept(ev);
+  } catch (e) {
+    stream.close();
+    const f = networkFailure(e, env, t0);
+    f.evidence.push(`events so far: ${summarizeEvents(reader.outcome.eventTypes)}`);
+    return f;
+  } finally {
+    stream.close();
+  }
+  const outcome = reader.end();
+  if (!/text\/event-stream/i.test(contentType) && outcome.eventCount === 0) {
+    return {
+      ok: false,
+      diagnosis: { code: 'stream-malformed', message: `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`, fix: null },
+      evidence: [`HTTP ${stream.status}: ${excerpt(raw, 400)}`],
+      ms: performance.now() - t0,
+    };
+  }
+  return { ok: true, outcome, ms: performance.now() - t0, headers: stream.headers, contentType };
+}
+
+/** Turns a stream's failure into a diagnosis (server error texts are classified like HTTP bodies). */
+export function diagnoseStream(outcome: StreamOutcome, env: RequestEnv): Diagnosis | undefined {
+  const p = outcome.problems.find(x => x.kind !== 'malformed') ?? outcome.problems[0];
+  if (!p) return undefined;
+  if (p.serverMessage) {
+    const known = diagnoseMessage(p.serverMessage, ctxOf(env, '/responses'));
+    if (known) return { ...known, message: `${known.message} (The server said so after the stream began: ${p.message}.)` };
+    return { code: 'server-error', message: `${capital(p.message)}: "${excerpt(p.serverMessage)}". Codex ends the turn with an error.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+  }
+  if (p.kind === 'incomplete') return { code: 'server-error', message: `${capital(p.message)}; Codex treats an incomplete response as an error.`, fix: null };
+  if (p.kind === 'failed') return { code: 'server-error', message: `${capital(p.message)}.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+  return { code: 'stream-malformed', message: `${capital(p.message)}.`, fix: null };
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** "response.created, response.output_text.delta ×12, response.completed" */
+export function summarizeEvents(types: readonly string[]): string {
+  const out: string[] = [];
+  let prev = '';
+  let n = 0;
+  const flush = () => { if (prev) out.push(n > 1 ? `${prev} ×${n}` : prev); };
+  for (const t of types) {
+    if (t === prev) n++;
+    else { flush(); prev = t; n = 1; }
+  }
+  flush();
+  const s = out.join(', ');
+  return s.length > 600 ? `${s.slice(0, 599)}…` : s || '(none)';
+}

@@ -1,0 +1,289 @@
+// The verifier's stages. Each returns a StageOutcome; the runner (index.ts) times them and decides
+// what runs after what. Pure except for the token file the tool-call stage writes (and removes).
+import { diagnoseStream, getJson, postJson, postResponsesStream, summarizeEvents, type Failed, type RequestEnv } from './request';
+import { contextFix, excerpt } from './diagnose';
+import { messageText, type OutputItem } from './sse';
+import { EXEC_COMMAND_TOOL, READ_FILE_TOOL, execOutput, judgeCall, looksLikeToolCallText, unsupportedOutput, type ProposedCall } from './toolcall';
+import { codexShapedRequest } from './codex-shape';
+import { formatMs } from './report';
+import type { Diagnosis, StageMetrics, StageStatus } from './types';
+import type { ServerKind } from '../discovery';
+
+export interface StageOutcome {
+  status: StageStatus;
+  summary: string;
+  evidence: string[];
+  metrics?: StageMetrics;
+  diagnosis?: Diagnosis;
+}
+
+export interface StageEnv extends RequestEnv {
+  tokenFile: { path: string; token: string };
+  nonFunctionTools: boolean;
+  /** Filled by the models stage. */
+  contextWindow?: number;
+  maxOutputTokens: number;
+  cwd: string;
+}
+
+export const TEXT_MARKER = 'LOCAL-OK';
+export const CODEX_MARKER = 'CODEX-OK';
+
+function failed(f: Failed, summary: string): StageOutcome {
+  return { status: 'fail', summary, evidence: f.evidence, diagnosis: f.diagnosis };
+}
+
+const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n));
+
+// ── models ──────────────────────────────────────────────────────────────────────────────────────
+
+interface ModelsBody {
+  object?: unknown;
+  data?: { id?: unknown; owned_by?: unknown; max_model_len?: unknown; aliases?: unknown; meta?: { n_ctx?: unknown } }[] | null;
+  models?: { name?: unknown; model?: unknown }[];
+}
+
+export function kindFromModels(headers: Record<string, string>, body: ModelsBody): ServerKind | undefined {
+  if (/llama\.cpp/i.test(headers.server ?? '')) return 'llamacpp';
+  const data = Array.isArray(body.data) ? body.data : [];
+  const owners = new Set(data.map(d => d?.owned_by));
+  if (owners.has('llamacpp')) return 'llamacpp';
+  if (owners.has('vllm') || data.some(d => typeof d?.max_model_len === 'number')) return 'vllm';
+  if (body.data === null || (owners.has('library') && !Array.isArray(body.models))) return 'ollama';
+  return undefined;
+}
+
+export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
+  const r = await getJson(env, '/models');
+  if (!r.ok) return failed(r, 'GET /models failed');
+  const body = (r.json ?? {}) as ModelsBody;
+  env.serverKind ??= kindFromModels(r.headers, body);
+  const data = Array.isArray(body.data) ? body.data : [];
+  const ids = new Map<string, (typeof data)[number]>();
+  for (const d of data) {
+    if (typeof d?.id === 'string') ids.set(d.id, d);
+    if (Array.isArray(d?.aliases)) for (const a of d.aliases) if (typeof a === 'string') ids.set(a, d);
+  }
+  for (const m of Array.isArray(body.models) ? body.models : []) for (const n of [m?.name, m?.model]) if (typeof n === 'string' && !ids.has(n)) ids.set(n, {});
+  const want = env.model;
+  const entry = ids.get(want) ?? ids.get(`${want}:latest`) ?? (want.endsWith(':latest') ? ids.get(want.slice(0, -7)) : undefined);
+  const listed = [...ids.keys()];
+  const evidence = [`HTTP ${r.status}, ${listed.length} model${listed.length === 1 ? '' : 's'}: ${excerpt(listed.slice(0, 12).join(', ') || '(none)', 400)}`];
+  if (!entry) {
+    const close = closeMatches(want, listed);
+    return {
+      status: 'fail',
+      summary: `"${want}" is not among the ${listed.length} listed model${listed.length === 1 ? '' : 's'}`,
+      evidence,
+      diagnosis: {
+        code: 'model-not-listed',
+        message: `The server does not list "${want}".${close.length ? ` Did you mean ${close.map(c => `"${c}"`).join(' or ')}?` : listed.length ? '' : ' It lists no models at all.'}`,
+        fix: env.serverKind === 'ollama' ? { kind: 'pullModel', model: want, label: `Pull ${want}` } : null,
+      },
+    };
+  }
+  const nCtx = typeof entry.meta?.n_ctx === 'number' ? entry.meta.n_ctx : typeof entry.max_model_len === 'number' ? entry.max_model_len : undefined;
+  if (nCtx) env.contextWindow = nCtx;
+  return { status: 'pass', summary: `"${want}" is listed${nCtx ? ` (context ${nCtx} tokens)` : ''}`, evidence, metrics: { contextWindow: nCtx } };
+}
+
+/** Listed ids that look like what the user meant (case, tag, prefix differences, small typos). */
+export function closeMatches(want: string, ids: readonly string[], max = 3): string[] {
+  const w = want.toLowerCase().replace(/:latest$/, '');
+  const scored = ids.map(id => {
+    const i = id.toLowerCase().replace(/:latest$/, '');
+    const base = (s: string) => s.split('/').pop() ?? s;
+    let score = levenshtein(w, i);
+    if (i.includes(w) || w.includes(i) || base(i) === base(w)) score = Math.min(score, 1);
+    return { id, score };
+  });
+  const limit = Math.max(2, Math.floor(w.length / 4));
+  return scored.filter(s => s.score <= limit).sort((a, b) => a.score - b.score).slice(0, max).map(s => s.id);
+}
+
+function levenshtein(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8) return 99;
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+// ── responses-text ─────────────────────────────────────────────────────────────────────────────
+
+function textRequest(env: StageEnv): Record<string, unknown> {
+  return { model: env.model, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Reply with exactly: ${TEXT_MARKER}` }] }], max_output_tokens: env.maxOutputTokens, store: false };
+}
+
+function judgeText(text: string, marker: string, what: string): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
+  if (text.includes(marker)) return { status: 'pass', summary: `${what} answered "${excerpt(text, 60)}"` };
+  if (text.trim()) {
+    return { status: 'warn', summary: `${what} answered, but not with ${marker}`, diagnosis: { code: 'final-answer-mismatch', message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`, fix: null } };
+  }
+  return { status: 'fail', summary: `${what} came back without any text`, diagnosis: { code: 'final-answer-mismatch', message: `The answer holds no text (asked to reply with ${marker}). A reasoning model may have spent every output token thinking; otherwise the server drops the text.`, fix: null } };
+}
+
+export async function responsesTextStage(env: StageEnv): Promise<StageOutcome> {
+  const r = await postJson(env, '/responses', textRequest(env));
+  if (!r.ok) return failed(r, 'POST /responses failed');
+  const body = (r.json ?? {}) as { output?: unknown; output_text?: unknown; status?: unknown; usage?: { input_tokens?: number; output_tokens?: number } };
+  const items = Array.isArray(body.output) ? (body.output as OutputItem[]) : [];
+  const text = messageText(items) || (typeof body.output_text === 'string' ? body.output_text : '');
+  const evidence = [`HTTP ${r.status}, status ${JSON.stringify(body.status ?? null)}, output items: ${items.map(i => i.type).join(', ') || '(none)'}`, `text: ${JSON.stringify(excerpt(text, 200))}`];
+  if (!Array.isArray(body.output)) {
+    return { status: 'fail', summary: 'The answer has no `output` array', evidence: [...evidence, excerpt(r.text, 400)], diagnosis: { code: 'server-error', message: 'The server answered POST /responses with JSON that is not a Responses object (no `output`).', fix: null } };
+  }
+  return { ...judgeText(text, TEXT_MARKER, 'The model'), evidence, metrics: { inputTokens: body.usage?.input_tokens, outputTokens: body.usage?.output_tokens } };
+}
+
+// ── responses-stream ───────────────────────────────────────────────────────────────────────────
+
+export async function responsesStreamStage(env: StageEnv): Promise<StageOutcome> {
+  const r = await postResponsesStream(env, textRequest(env));
+  if (!r.ok) return failed(r, 'Streaming POST /responses failed');
+  const o = r.outcome;
+  const evidence = [`events: ${summarizeEvents(o.eventTypes)}`];
+  if (o.unparsable) evidence.push(`${o.unparsable} frame(s) were not JSON (Codex skips them)`);
+  const metrics: StageMetrics = { ttftMs: round(o.firstOutputAt), promptMs: round(o.firstItemAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens };
+  const incomplete = o.problems.find(p => p.kind === 'incomplete');
+  if (incomplete?.reason === 'max_output_tokens') {
+    // Codex sends no max_output_tokens, so this is the verifier's own limit, not a Codex failure.
+    return { status: 'warn', summary: `Stopped at the verifier's ${env.maxOutputTokens}-token limit`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The model did not finish within ${env.maxOutputTokens} output tokens (reasoning models think first). Codex sets no such limit.`, fix: null } };
+  }
+  const d = diagnoseStream(o, env);
+  if (d) return { status: 'fail', summary: 'The stream is not one Codex can use', evidence: [...evidence, ...o.problems.map(p => p.message)], metrics, diagnosis: d };
+  const text = o.text || o.deltaText;
+  return { ...judgeText(text, TEXT_MARKER, 'The stream'), evidence: [...evidence, `text: ${JSON.stringify(excerpt(text, 200))}`], metrics };
+}
+
+// ── tool-call ──────────────────────────────────────────────────────────────────────────────────
+
+const MAX_ROUNDS = 3;
+
+export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
+  const { path: file, token } = env.tokenFile;
+  const input: unknown[] = [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Use a tool to read the file ${file}, then answer with its content and nothing else.` }] }];
+  const evidence: string[] = [];
+  let readOk = false;
+  let firstTtft: number | undefined;
+  let lastWrong: string | undefined;
+  for (let turn = 1; turn <= MAX_ROUNDS + 1; turn++) {
+    const r = await postResponsesStream(env, { model: env.model, input, tools: [EXEC_COMMAND_TOOL, READ_FILE_TOOL], tool_choice: 'auto', parallel_tool_calls: true, store: false });
+    if (!r.ok) return { ...failed(r, `Round ${turn} failed`), evidence: [...evidence, ...r.evidence] };
+    const o = r.outcome;
+    firstTtft ??= o.firstOutputAt;
+    const d = diagnoseStream(o, env);
+    if (d) return { status: 'fail', summary: `Round ${turn}: the stream failed`, evidence: [...evidence, `events: ${summarizeEvents(o.eventTypes)}`], diagnosis: d };
+    const calls = o.items.filter(i => i.type === 'function_call');
+    const text = o.text || o.deltaText;
+    const metrics: StageMetrics = { ttftMs: Math.round(firstTtft ?? 0) || undefined, rounds: turn };
+    if (!calls.length) {
+      evidence.push(`round ${turn} text: ${JSON.stringify(excerpt(text, 300))}`);
+      if (readOk) {
+        if (text.includes(token)) return { status: 'pass', summary: `The model read the file through a tool and answered with its token (${turn} rounds)`, evidence, metrics };
+        return { status: 'fail', summary: 'The final answer does not hold the token', evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The tool call worked, but the final answer does not contain the file's content (${token}). The model ignores tool output.`, fix: null } };
+      }
+      if (lastWrong) return { status: 'fail', summary: 'The model called a tool, but never to read the file', evidence, metrics, diagnosis: { code: 'wrong-tool-arguments', message: `The model made a function call, but not one that reads ${file}: ${lastWrong}.`, fix: null } };
+      if (looksLikeToolCallText(text, file)) {
+        return { status: 'fail', summary: 'The model wrote the tool call as text', evidence, metrics, diagnosis: { code: 'tool-call-as-text', message: 'The model wrote a tool call into its answer instead of making a function call: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Codex would print it and stop.', fix: toolParserFix(env.serverKind) } };
+      }
+      return { status: 'fail', summary: 'The model answered without calling a tool', evidence, metrics, diagnosis: { code: 'no-tool-call', message: 'Asked to read a file with a tool, the model answered in prose without a function call. Small models often do; Codex needs one that calls tools.', fix: null } };
+    }
+    if (turn > MAX_ROUNDS) break;
+    for (const c of calls) {
+      const call: ProposedCall = { name: String(c.name ?? ''), arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) };
+      const callId = typeof c.call_id === 'string' ? c.call_id : `call_verify_${turn}`;
+      const verdict = judgeCall(call, file);
+      evidence.push(`round ${turn} call: ${call.name}(${excerpt(call.arguments, 200)}) → ${verdict.kind === 'reads-token-file' ? 'answered with the file content' : `unsupported: ${verdict.reason}`}`);
+      let output: string;
+      if (verdict.kind === 'reads-token-file') {
+        readOk = true;
+        output = call.name === 'read_file' ? `${token}\n` : execOutput(`${token}\n`);
+      } else {
+        lastWrong = `${call.name}(${excerpt(call.arguments, 120)}): ${verdict.reason}`;
+        output = unsupportedOutput(call, verdict.reason);
+      }
+      // Sent back as Codex does: the call item, then its output.
+      input.push({ type: 'function_call', ...(typeof c.id === 'string' ? { id: c.id } : {}), call_id: callId, name: call.name, arguments: call.arguments });
+      input.push({ type: 'function_call_output', call_id: callId, output });
+    }
+  }
+  return { status: 'fail', summary: `No final answer after ${MAX_ROUNDS} rounds of tool calls`, evidence, diagnosis: { code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments', message: readOk ? 'The model kept calling tools after it had the file content instead of answering.' : `The model kept calling tools without reading ${file}.`, fix: null } };
+}
+
+function toolParserFix(kind: ServerKind | undefined): Diagnosis['fix'] {
+  if (kind === 'llamacpp') return { kind: 'setSetting', key: 'llamacpp.jinja', value: true, restart: true, label: 'Make sure --jinja is on and restart' };
+  if (kind === 'vllm') return { kind: 'setSetting', key: 'vllm.enableAutoToolChoice', value: true, restart: true, label: 'Turn on auto tool choice and restart' };
+  return null;
+}
+
+// ── codex-shape ────────────────────────────────────────────────────────────────────────────────
+
+export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
+  const body = codexShapedRequest({ model: env.model, nonFunctionTools: env.nonFunctionTools, marker: CODEX_MARKER, cwd: env.cwd });
+  const sentChars = JSON.stringify(body.input).length;
+  const estTokens = Math.round(sentChars / 4);
+  const toolsNote = env.nonFunctionTools ? 'with the namespace and web_search tools' : 'without non-function tools (as the profile sets)';
+  const r = await postResponsesStream(env, body);
+  const evidence = [`sent ≈${estTokens} tokens of developer-role text ${toolsNote}`];
+  if (!r.ok) return { ...failed(r, 'A Codex-shaped turn failed'), evidence: [...evidence, ...r.evidence] };
+  const o = r.outcome;
+  evidence.push(`events: ${summarizeEvents(o.eventTypes)}`);
+  const metrics: StageMetrics = { promptMs: round(o.firstItemAt), ttftMs: round(o.firstOutputAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens, contextWindow: env.contextWindow };
+  const d = diagnoseStream(o, env);
+  if (d) return { status: 'fail', summary: 'The server failed on a Codex-shaped turn', evidence, metrics, diagnosis: d };
+  const text = o.text || o.deltaText;
+  evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
+  const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}` : 'Answered a Codex-sized prompt';
+  const used = o.usage?.input_tokens;
+  if (used !== undefined && used > 0 && used < estTokens * 0.4) {
+    return { status: 'warn', summary: `${promptNote}, but the server counted only ${used} input tokens`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server reports ${used} input tokens for a prompt of about ${estTokens}: it probably dropped part of it to fit its context (Ollama does this silently). Codex would lose its instructions.`, fix: contextFixFor(env) } };
+  }
+  if (env.contextWindow !== undefined && env.contextWindow < 16_384) {
+    return { status: 'warn', summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${env.contextWindow} tokens; Codex's first request alone is 6–9k, so a session will overflow quickly. 16k is the practical minimum.`, fix: contextFixFor(env) } };
+  }
+  const calls = o.items.filter(i => i.type === 'function_call');
+  if (!text.includes(CODEX_MARKER) && !calls.length) {
+    return { status: 'warn', summary: `${promptNote}, but the answer is not ${CODEX_MARKER}`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `With Codex's full prompt the model answered "${excerpt(text, 120)}" instead of ${CODEX_MARKER}: it may lose track of instructions in long prompts.`, fix: null } };
+  }
+  return { status: 'pass', summary: promptNote, evidence, metrics };
+}
+
+function contextFixFor(env: StageEnv): Diagnosis['fix'] {
+  return contextFix(env.serverKind);
+}
+
+// ── chat-completions (informational) ───────────────────────────────────────────────────────────
+
+export async function chatCompletionsStage(env: StageEnv): Promise<StageOutcome> {
+  const { path: file } = env.tokenFile;
+  const body = {
+    model: env.model,
+    messages: [{ role: 'user', content: `Use a tool to read the file ${file}, then answer with its content and nothing else.` }],
+    tools: [{ type: 'function', function: { name: READ_FILE_TOOL.name, description: READ_FILE_TOOL.description, parameters: READ_FILE_TOOL.parameters } }],
+    tool_choice: 'auto',
+    max_tokens: env.maxOutputTokens,
+  };
+  const r = await postJson(env, '/chat/completions', body);
+  if (!r.ok) return failed(r, 'POST /chat/completions failed');
+  const choice = ((r.json as { choices?: unknown[] })?.choices ?? [])[0] as { message?: { content?: unknown; tool_calls?: { function?: { name?: unknown; arguments?: unknown } }[] }; finish_reason?: unknown } | undefined;
+  const calls = choice?.message?.tool_calls ?? [];
+  const content = typeof choice?.message?.content === 'string' ? choice.message.content : '';
+  const evidence = [`finish_reason ${JSON.stringify(choice?.finish_reason ?? null)}, ${calls.length} tool call(s)`, ...(content ? [`content: ${JSON.stringify(excerpt(content, 200))}`] : [])];
+  if (!calls.length) {
+    const asText = looksLikeToolCallText(content, file);
+    return { status: 'fail', summary: asText ? 'The tool call came back as text' : 'No tool call', evidence, diagnosis: asText ? { code: 'tool-call-as-text', message: 'Through /chat/completions the model wrote the tool call as text instead of a tool_calls entry.', fix: toolParserFix(env.serverKind) } : { code: 'no-tool-call', message: 'Through /chat/completions the model answered without a tool call.', fix: null } };
+  }
+  const fnc = calls[0].function ?? {};
+  const verdict = judgeCall({ name: String(fnc.name ?? ''), arguments: typeof fnc.arguments === 'string' ? fnc.arguments : JSON.stringify(fnc.arguments ?? {}) }, file);
+  evidence.push(`call: ${String(fnc.name)}(${excerpt(String(fnc.arguments ?? ''), 200)})`);
+  if (verdict.kind !== 'reads-token-file') return { status: 'fail', summary: 'The tool call does not read the file', evidence, diagnosis: { code: 'wrong-tool-arguments', message: `Through /chat/completions the model called ${String(fnc.name)}, but ${verdict.reason}.`, fix: null } };
+  return { status: 'pass', summary: 'A proper tool call through /chat/completions', evidence };
+}
