@@ -28,10 +28,10 @@ export function buildPickerEntries(probes: readonly EndpointProbe[], active: Rou
   const out: PickerEntry[] = [];
   const activeKey = active ? routeKey(active) : undefined;
   const startOffered = new Set<ProviderId>();
-  const upProviders = new Set(probes.filter(p => p.result.kind === 'up').map(p => p.provider));
+  // Providers with a live endpoint (up or loading): their unused fallback ports and Start actions are noise.
+  const upProviders = new Set(probes.filter(p => p.result.kind === 'up' || p.result.kind === 'loading').map(p => p.provider));
   for (const p of probes) {
     const name = p.label ?? PROVIDERS[p.provider].displayName;
-    // An unused fallback port of a provider that is up elsewhere is noise.
     if (p.result.kind === 'down' && p.source === 'default' && upProviders.has(p.provider)) continue;
     out.push({ kind: 'separator', label: `${name} — ${describeProbe(p.result)}` });
     const r = p.result;

@@ -59,7 +59,9 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
   return { contributes: { commands, menus: { commandPalette }, configuration, walkthroughs }, restricted: RESTRICTED_KEYS.map(k => `${SECTION}.${k}`) };
 }
 
-export function applyToManifest(pkg: Record<string, any>): Record<string, any> {
+type Manifest = { contributes?: unknown; capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } } };
+
+export function applyToManifest<T extends Manifest>(pkg: T): T {
   const { contributes, restricted } = generateContributes();
   const next = structuredClone(pkg);
   next.contributes = contributes;

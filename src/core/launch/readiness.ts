@@ -52,9 +52,11 @@ export async function waitUntilReady(o: WaitOptions): Promise<ReadyResult> {
   const deadline = t0 + o.timeoutMs;
   const stop = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
-  let ended: ProcessEnd | undefined;
+  // A holder, so the checks below see the value the exit callback sets.
+  const proc: { ended?: ProcessEnd } = {};
+  const exitedResult = (): ReadyResult | undefined => (proc.ended ? { kind: 'exited', ms: ms(), code: proc.ended.code, signal: proc.ended.signal } : undefined);
   void o.exited?.then(e => {
-    ended = e;
+    proc.ended = e;
     stop.abort();
   });
   const agent = createAgent(1_000);
@@ -62,12 +64,14 @@ export async function waitUntilReady(o: WaitOptions): Promise<ReadyResult> {
   let last = 'no answer yet';
   try {
     for (;;) {
-      if (ended) return { kind: 'exited', ms: ms(), code: ended.code, signal: ended.signal };
+      const before = exitedResult();
+      if (before) return before;
       if (o.signal?.aborted) return { kind: 'cancelled', ms: ms() };
       const remaining = deadline - performance.now();
       if (remaining <= 0) return { kind: 'timeout', ms: ms(), last };
       const p = await probeOnce(o, signal, Math.min(5_000, Math.max(200, remaining)), agent);
-      if (ended) return { kind: 'exited', ms: ms(), code: ended.code, signal: ended.signal };
+      const after = exitedResult();
+      if (after) return after;
       if (o.signal?.aborted) return { kind: 'cancelled', ms: ms() };
       if (p.kind === 'ready') return { kind: 'ready', ms: ms(), url: p.url, sawLoading };
       if (p.kind === 'loading') sawLoading = true;

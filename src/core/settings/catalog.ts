@@ -68,7 +68,7 @@ export const SETTINGS = {
   'vllm.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },
   'llamacpp.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },
   'openaiCompatible.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },
-  'openaiCompatible.endpoints': { type: 'array', items: { type: 'object' }, default: [], scope: 'machine-overridable', restricted: true },
+  'openaiCompatible.endpoints': { type: 'array', items: { type: 'object' }, default: [] as unknown[], scope: 'machine-overridable', restricted: true },
 
   // ── llama.cpp (llama-server): mirrors the server wrapper's PRODEX_LOCAL_* variables ──
   'llamacpp.executable': { type: 'string', default: 'llama-server', ...launch },
@@ -90,7 +90,7 @@ export const SETTINGS = {
   'llamacpp.cacheTypeK': { type: 'string', enum: CACHE_TYPES, default: 'q8_0', ...launch, flag: '--cache-type-k' },
   'llamacpp.cacheTypeV': { type: 'string', enum: CACHE_TYPES, default: 'q8_0', ...launch, flag: '--cache-type-v' },
   'llamacpp.reasoning': { type: 'string', enum: ['on', 'off', 'auto'], default: 'off', ...launch, flag: '--reasoning' },
-  'llamacpp.extraArgs': { type: 'array', items: { type: 'string' }, default: [], ...launch },
+  'llamacpp.extraArgs': { type: 'array', items: { type: 'string' }, default: [] as string[], ...launch },
   'llamacpp.wrapperScript': { type: 'string', default: '', ...launch },
 
   // ── vLLM ──
@@ -103,7 +103,7 @@ export const SETTINGS = {
   'vllm.enableAutoToolChoice': { type: 'boolean', default: true, ...launch },
   'vllm.toolCallParser': { type: 'string', enum: VLLM_TOOL_PARSERS, default: 'hermes', ...launch },
   'vllm.gpuMemoryUtilization': { type: 'number', default: 0, minimum: 0, maximum: 1, ...launch },
-  'vllm.extraArgs': { type: 'array', items: { type: 'string' }, default: [], ...launch },
+  'vllm.extraArgs': { type: 'array', items: { type: 'string' }, default: [] as string[], ...launch },
 
   // ── Ollama ──
   'ollama.executable': { type: 'string', default: 'ollama', ...launch },

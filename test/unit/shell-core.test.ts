@@ -1,0 +1,105 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildPickerEntries } from '../../src/core/pickerModel';
+import { renderStatus } from '../../src/core/statusView';
+import { routeTerminalEnv } from '../../src/core/terminalEnv';
+import { codexLaunchFor } from '../../src/core/codexCommand';
+import type { EndpointProbe } from '../../src/core/discovery';
+import type { Route } from '../../src/core/route';
+import { PROVIDERS, type ProviderId } from '../../src/core/providers';
+
+const launchable = { launchable: (p: ProviderId) => PROVIDERS[p].launchable };
+const probes: EndpointProbe[] = [
+  { provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', source: 'default', result: { kind: 'up', ms: 3, server: { kind: 'ollama', version: '0.33.0' }, models: [{ id: 'qwen3-coder:30b', contextWindow: 262144, tools: true }, { id: 'tiny:1b', contextWindow: 8192, tools: false }, { id: 'x' }] } },
+  { provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1', source: 'default', result: { kind: 'down', ms: 1, message: 'connection refused' } },
+  { provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8131/v1', source: 'default', result: { kind: 'loading', ms: 1, message: 'Loading model' } },
+  { provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8080/v1', source: 'default', result: { kind: 'down', ms: 1, message: 'connection refused' } },
+  { provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1', source: 'default', result: { kind: 'unauthorized', ms: 1, status: 401, message: 'Unauthorized' } },
+  { provider: 'openaiCompatible', label: 'GPU box', baseUrl: 'http://127.0.0.1:9000/v1', source: 'extra', result: { kind: 'timeout', ms: 1500, message: 'no answer within 1500 ms' } },
+];
+
+describe('picker rows', () => {
+  const rows = buildPickerEntries(probes, undefined, launchable);
+  const labels = rows.map(r => r.label);
+  test('a separator per endpoint with its state', () => {
+    assert.deepEqual(rows.filter(r => r.kind === 'separator').map(r => r.label), [
+      'Ollama — up · 3 models', 'LM Studio — down', 'llama.cpp — loading', 'vLLM — unauthorized', 'GPU box — timeout', 'Actions',
+    ]);
+  });
+  test('one row per model with context, tools and the Codex minimum', () => {
+    const models = rows.filter(r => r.kind === 'item' && r.payload.kind === 'model');
+    assert.deepEqual(models.map(m => m.kind === 'item' && m.detail), ['context 262,144 · tools: yes', 'context 8,192 — too small for Codex · tools: no', 'context unknown · tools: not reported']);
+  });
+  test('actions carry typed payloads', () => {
+    const payloads = rows.flatMap(r => (r.kind === 'item' ? [r.payload] : []));
+    assert.deepEqual(payloads.filter(p => p.kind === 'start'), [{ kind: 'start', provider: 'lmstudio' }]);
+    assert.deepEqual(payloads.filter(p => p.kind === 'setKey'), [{ kind: 'setKey', baseUrl: 'http://127.0.0.1:8000/v1' }]);
+    assert.ok(labels.includes('Add an OpenAI-compatible endpoint…') && labels.includes('Refresh'));
+    const route = payloads.find(p => p.kind === 'model');
+    assert.deepEqual(route, { kind: 'model', route: { provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen3-coder:30b', serverKind: 'ollama', serverVersion: '0.33.0', contextWindow: 262144, tools: true } });
+  });
+  test('the active route is marked', () => {
+    const active: Route = { provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', model: 'tiny:1b' };
+    const marked = buildPickerEntries(probes, active, launchable).filter(r => r.kind === 'item' && r.active);
+    assert.deepEqual(marked.map(r => r.label), ['tiny:1b']);
+  });
+});
+
+describe('status bar', () => {
+  const route: Route = { provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8131/v1', model: 'local/model', serverKind: 'llamacpp', serverVersion: 'b10438', contextWindow: 16384 };
+  test('no route', () => {
+    const v = renderStatus({ route: undefined, health: { kind: 'unknown' }, terminalsRouted: false });
+    assert.equal(v.text, '$(server-process) No local model');
+    assert.equal(v.background, 'none');
+  });
+  test('each health has its icon and background', () => {
+    const cases = [
+      [{ kind: 'probing' }, '$(loading~spin)', 'none'],
+      [{ kind: 'up' }, '$(server-process)', 'none'],
+      [{ kind: 'verified', verification: { ok: true, at: 0 } }, '$(pass-filled)', 'none'],
+      [{ kind: 'failing', reason: 'tool-call-as-text' }, '$(warning)', 'warning'],
+      [{ kind: 'down', reason: 'connection refused' }, '$(error)', 'error'],
+    ] as const;
+    for (const [health, icon, bg] of cases) {
+      const v = renderStatus({ route, health, terminalsRouted: true });
+      assert.ok(v.text.startsWith(icon), `${health.kind}: ${v.text}`);
+      assert.equal(v.background, bg);
+      assert.match(v.text, /llama\.cpp · local\/model/);
+    }
+  });
+  test('tooltip: URL, server, context, tools, last verification and action links', () => {
+    const v = renderStatus({ route, health: { kind: 'failing', reason: 'x', verification: { ok: false, at: 1_000, failedStage: 'tool-call', diagnosis: 'tool-call-as-text' } }, terminalsRouted: true }, 61_000);
+    for (const s of ['`http://127.0.0.1:8131/v1`', 'llamacpp b10438', '16,384 tokens', 'failed at tool-call (tool-call-as-text), 1 min ago', 'command:localModelRouter.verifyRoute', 'command:localModelRouter.startServer', 'command:localModelRouter.writeCodexProfile', 'command:localModelRouter.openSettings', 'keep the old ones']) assert.ok(v.tooltip.includes(s), s);
+  });
+});
+
+describe('terminal variables', () => {
+  const ollama: Route = { provider: 'ollama', baseUrl: 'http://127.0.0.1:11500/v1', model: 'qwen3-coder:30b' };
+  test('all targets', () => {
+    assert.deepEqual(routeTerminalEnv(ollama, ['localLlm', 'provider', 'codexOss']), { LOCAL_LLM_BASE_URL: 'http://127.0.0.1:11500/v1', LOCAL_LLM_MODEL: 'qwen3-coder:30b', OLLAMA_BASE_URL: 'http://127.0.0.1:11500/v1', CODEX_OSS_BASE_URL: 'http://127.0.0.1:11500/v1' });
+  });
+  test('keys only when given; CODEX_OSS_BASE_URL only for Ollama and LM Studio', () => {
+    const v: Route = { provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1', model: 'm' };
+    assert.deepEqual(routeTerminalEnv(v, ['localLlm', 'provider', 'codexOss'], 'k'), { LOCAL_LLM_BASE_URL: v.baseUrl, LOCAL_LLM_MODEL: 'm', LOCAL_LLM_API_KEY: 'k', VLLM_BASE_URL: v.baseUrl, VLLM_API_KEY: 'k' });
+    assert.deepEqual(routeTerminalEnv(ollama, []), {});
+  });
+  test('CODEX_OSS_BASE_URL always ends in /v1', () => {
+    assert.equal(routeTerminalEnv({ provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/api', model: 'm' }, ['codexOss']).CODEX_OSS_BASE_URL, 'http://127.0.0.1:1234/api/v1');
+  });
+});
+
+describe('Open Codex command line', () => {
+  test('profile when written and present', () => {
+    assert.deepEqual(codexLaunchFor({ provider: 'vllm', baseUrl: 'u', model: 'm', codexProfile: 'local-vllm' }, true), { ok: true, args: ['--profile', 'local-vllm'], env: {}, describe: 'codex --profile local-vllm' });
+  });
+  test('--oss for Ollama and LM Studio without a profile file', () => {
+    const r = codexLaunchFor({ provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1', model: 'openai/gpt-oss-20b', codexProfile: 'gone' }, false);
+    assert.ok(r.ok);
+    assert.deepEqual(r.args, ['--oss', '--local-provider', 'lmstudio', '-m', 'openai/gpt-oss-20b']);
+    assert.equal(r.env.CODEX_OSS_BASE_URL, 'http://127.0.0.1:1234/v1');
+  });
+  test('otherwise it says to write a profile', () => {
+    const r = codexLaunchFor({ provider: 'llamacpp', baseUrl: 'u', model: 'm' }, false);
+    assert.ok(!r.ok && /write a Codex profile/.test(r.reason));
+  });
+});
