@@ -66,7 +66,8 @@ async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
       disposables.forEach(d => d.dispose());
       return { ok: false, reason: `No model ${req.select.model} at ${req.select.baseUrl} in the picker.` };
     }
-    qp.selectedItems = [want];
+    // activeItems only: setting selectedItems on a single-select pick would also fire onDidAccept.
+    qp.activeItems = [want];
     const result = await accept(ctx, qp, want.payload);
     disposables.forEach(d => d.dispose());
     return result;

@@ -1,0 +1,149 @@
+// The active route in the real host: the picker's command path, the status bar, the probe that
+// guards a switch, and the variables that new integrated terminals really receive.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { startScriptedServer, sendJson, type ScriptedServer } from '../support/scripted-server';
+import type { LocalModelRouterApi } from '../../src/api';
+import type { EndpointProbe } from '../../src/core/discovery';
+
+const EXTENSION_ID = 'local-model-router.local-model-router';
+type PickResult = { ok: true } | { ok: false; reason: string } | undefined;
+
+const config = () => vscode.workspace.getConfiguration('localModelRouter');
+async function set(key: string, value: unknown): Promise<void> {
+  await config().update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Opens a real terminal (no shell profile: /bin/sh) that writes the variables it received to a file. */
+async function variablesInNewTerminal(names: string[]): Promise<Record<string, string>> {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-term-')), 'env.json');
+  const script = `printf '{${names.map(n => `"${n}":"%s"`).join(',')}}' ${names.map(n => `"$${n}"`).join(' ')} > '${out}.tmp' && mv '${out}.tmp' '${out}'`;
+  const term = vscode.window.createTerminal({ name: 'lmr-env-probe', shellPath: '/bin/sh', shellArgs: ['-c', script] });
+  try {
+    const end = Date.now() + 20_000;
+    while (!fs.existsSync(out)) {
+      if (Date.now() > end) throw new Error('the terminal did not write its environment');
+      await new Promise(r => setTimeout(r, 100));
+    }
+    return JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, string>;
+  } finally {
+    term.dispose();
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  }
+}
+
+suite('route: picker, status bar, terminals', () => {
+  let api: LocalModelRouterApi;
+  let llama: ScriptedServer;
+  let ollama: ScriptedServer;
+  let broken: ScriptedServer;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    llama = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }] });
+    ollama = await startScriptedServer({ kind: 'ollama', models: [{ id: 'qwen3-coder:30b', contextWindow: 262144, capabilities: ['completion', 'tools'] }] });
+    // Lists a model but every generation fails, as a server with a broken template does.
+    broken = await startScriptedServer({ kind: 'generic', models: [{ id: 'broken-model' }], overrides: [(req, res) => {
+      if (req.method !== 'POST') return false;
+      sendJson(res, 500, { error: { code: 500, message: 'Jinja Exception: System message must be at the beginning.', type: 'server_error' } });
+      return true;
+    }] });
+    const closed = 'http://127.0.0.1:9'; // discard port: nothing listens
+    await set('discovery.refreshIntervalSeconds', 0);
+    await set('discovery.probeLlamaServerDefaultPort', false);
+    await set('llamacpp.baseUrl', llama.baseUrl);
+    await set('ollama.baseUrl', ollama.baseUrl);
+    await set('lmstudio.baseUrl', closed);
+    await set('vllm.baseUrl', closed);
+    await set('openaiCompatible.endpoints', [{ label: 'Broken box', baseUrl: broken.baseUrl }]);
+    await set('terminal.routeTargets', ['localLlm', 'provider', 'codexOss']);
+    const ext = vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    for (const k of ['discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl', 'ollama.baseUrl', 'lmstudio.baseUrl', 'vllm.baseUrl', 'openaiCompatible.endpoints', 'terminal.routeTargets']) await set(k, undefined);
+    await Promise.all([llama?.close(), ollama?.close(), broken?.close()]);
+  });
+
+  test('with no route the status bar says so', () => {
+    assert.equal(api.activeRoute, undefined);
+    assert.equal(api.statusBar.text, '$(server-process) No local model');
+  });
+
+  test('Refresh finds both scripted providers with their models and context windows', async () => {
+    const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+    const by = (url: string) => probes.find(p => p.baseUrl === url)?.result;
+    const l = by(llama.baseUrl);
+    const o = by(ollama.baseUrl);
+    assert.ok(l?.kind === 'up' && l.models[0].id === 'local/model' && l.models[0].contextWindow === 32768, JSON.stringify(l));
+    assert.ok(o?.kind === 'up' && o.models[0].tools === true && o.models[0].contextWindow === 262144, JSON.stringify(o));
+    assert.equal(by('http://127.0.0.1:9/v1')?.kind, 'down');
+  });
+
+  test('choosing a model through the picker sets the route, the status bar and the terminal variables', async () => {
+    const before = llama.requests.filter(r => r.path === '/v1/responses').length;
+    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: llama.baseUrl, model: 'local/model' } });
+    assert.deepEqual(r && r.ok, true, JSON.stringify(r));
+    // The switch was guarded by a one-token request to the model.
+    const probe = llama.requests.filter(q => q.path === '/v1/responses').slice(before);
+    assert.equal(probe.length, 1);
+    assert.equal(JSON.parse(probe[0].body).max_output_tokens, 1);
+    assert.equal(api.activeRoute?.model, 'local/model');
+    assert.equal(api.activeRoute?.baseUrl, llama.baseUrl);
+    assert.equal(api.health.kind, 'up');
+    assert.match(api.statusBar.text, /llama\.cpp · local\/model$/);
+    assert.match(api.statusBar.tooltip, /32,768 tokens/);
+    assert.deepEqual(api.terminalEnv, { LOCAL_LLM_BASE_URL: llama.baseUrl, LOCAL_LLM_MODEL: 'local/model', LLAMACPP_BASE_URL: llama.baseUrl });
+    const seen = await variablesInNewTerminal(['LOCAL_LLM_BASE_URL', 'LLAMACPP_BASE_URL', 'CODEX_OSS_BASE_URL']);
+    assert.deepEqual(seen, { LOCAL_LLM_BASE_URL: llama.baseUrl, LLAMACPP_BASE_URL: llama.baseUrl, CODEX_OSS_BASE_URL: '' });
+  });
+
+  test('switching to an Ollama model routes codex --oss through CODEX_OSS_BASE_URL', async () => {
+    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: ollama.baseUrl, model: 'qwen3-coder:30b' } });
+    assert.equal(r?.ok, true, JSON.stringify(r));
+    assert.match(api.statusBar.text, /Ollama · qwen3-coder:30b$/);
+    const seen = await variablesInNewTerminal(['LOCAL_LLM_BASE_URL', 'OLLAMA_BASE_URL', 'CODEX_OSS_BASE_URL', 'LLAMACPP_BASE_URL']);
+    assert.deepEqual(seen, { LOCAL_LLM_BASE_URL: ollama.baseUrl, OLLAMA_BASE_URL: ollama.baseUrl, CODEX_OSS_BASE_URL: ollama.baseUrl, LLAMACPP_BASE_URL: '' });
+  });
+
+  test('a failing probe keeps the previous route and says why', async () => {
+    const statusBefore = api.statusBar.text;
+    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: broken.baseUrl, model: 'broken-model' } });
+    assert.ok(r && !r.ok, JSON.stringify(r));
+    assert.match(r.reason, /500: Jinja Exception: System message must be at the beginning/);
+    assert.equal(api.activeRoute?.model, 'qwen3-coder:30b');
+    assert.equal(api.statusBar.text, statusBefore);
+    assert.equal((await variablesInNewTerminal(['LOCAL_LLM_BASE_URL'])).LOCAL_LLM_BASE_URL, ollama.baseUrl);
+  });
+
+  test('a route whose server goes down shows as down after a refresh', async () => {
+    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: llama.baseUrl, model: 'local/model' } });
+    assert.equal(r?.ok, true);
+    await llama.close();
+    await vscode.commands.executeCommand('localModelRouter.refresh');
+    assert.equal(api.health.kind, 'down');
+    assert.equal(api.statusBar.background, 'error');
+    assert.match(api.statusBar.text, /^\$\(error\) llama\.cpp · local\/model/);
+  });
+
+  test('the terminal targets setting decides which variables are placed', async () => {
+    await set('terminal.routeTargets', ['provider']);
+    await new Promise(r => setTimeout(r, 200));
+    assert.deepEqual(Object.keys(api.terminalEnv), ['LLAMACPP_BASE_URL']);
+    await set('terminal.routeTargets', ['localLlm', 'provider', 'codexOss']);
+  });
+
+  test('Clear Active Route empties the status bar and the terminal variables', async () => {
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    assert.equal(api.activeRoute, undefined);
+    assert.equal(api.statusBar.text, '$(server-process) No local model');
+    assert.deepEqual(api.terminalEnv, {});
+  });
+});
