@@ -86,6 +86,10 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
 
   const finish = (id: StageId, r: Omit<StageResult, 'id' | 'title'>) => {
     const result: StageResult = { id, title: STAGE_TITLES[id], ...r, ms: Math.round(r.ms) };
+    // Keep the report identical after a JSON round trip: no undefined members.
+    const metrics = Object.fromEntries(Object.entries(r.metrics ?? {}).filter(([, v]) => v !== undefined));
+    if (Object.keys(metrics).length) result.metrics = metrics; else delete result.metrics;
+    if (!result.diagnosis) delete result.diagnosis;
     if (INFORMATIONAL_STAGES.includes(id) && result.status === 'fail') result.status = 'warn';
     results.set(id, result);
     options.onProgress?.({ kind: 'stage-done', result });
@@ -128,7 +132,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
 
   const stages = STAGE_IDS.map(id => results.get(id)).filter((r): r is StageResult => r !== undefined);
   const ok = !cancelled && stages.every(s => s.status !== 'fail') && stages.some(s => s.status === 'pass');
-  return { ok, baseUrl: env.baseUrl, model: options.model, serverKind: env.serverKind, startedAt, ms: Math.round(performance.now() - t0), cancelled, stages };
+  return { ok, baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled, stages };
 }
 
 /** Which failures stop which later stages: a missing /responses does not stop chat-completions. */

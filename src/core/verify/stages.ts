@@ -243,7 +243,7 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
   const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}` : 'Answered a Codex-sized prompt';
   const used = o.usage?.input_tokens;
-  if (used !== undefined && used > 0 && used < estTokens * 0.4) {
+  if (used !== undefined && used > 0 && used < estTokens * 0.6) {
     return { status: 'warn', summary: `${promptNote}, but the server counted only ${used} input tokens`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server reports ${used} input tokens for a prompt of about ${estTokens}: it probably dropped part of it to fit its context (Ollama does this silently). Codex would lose its instructions.`, fix: contextFixFor(env) } };
   }
   if (env.contextWindow !== undefined && env.contextWindow < 16_384) {
