@@ -95,6 +95,12 @@ export function writeUserSettings(userDataDir, { trust = 'disabled', settings = 
     'security.workspace.trust.banner': 'never',
   };
   writeFileSync(file, JSON.stringify({ ...base, ...settings }, null, 2));
+  // code-server's extension host is a remote one: settings with `machine` or `machine-overridable`
+  // scope are read from the remote machine's settings, not from the user's. Tests set them in both,
+  // as a person using Remote-SSH or code-server would.
+  const machine = join(userDataDir, 'Machine/settings.json');
+  mkdirSync(dirname(machine), { recursive: true });
+  writeFileSync(machine, JSON.stringify(settings, null, 2));
   return file;
 }
 
@@ -193,15 +199,18 @@ export function installVsix(vsix, { runDir, tag, userDataDir, extensionsDir }) {
     '--extensions-dir', extensionsDir, '--install-extension', vsix], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Processes whose environment carries LMR_HOST_RUN=<tag> (never this process). */
+/**
+ * Processes whose environment carries LMR_HOST_RUN=<tag>, or a child tag `<tag>.<name>` (never this
+ * process): a UI run tags each test file's host `<run tag>.<file>`.
+ */
 export function findTagged(tag) {
-  const needle = `${TAG_VAR}=${tag}\0`;
+  const needles = [`\0${TAG_VAR}=${tag}\0`, `\0${TAG_VAR}=${tag}.`];
   const found = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     try {
-      const environ = readFileSync(`/proc/${d}/environ`, 'latin1') + '\0';
-      if (!environ.includes(needle)) continue;
+      const environ = '\0' + readFileSync(`/proc/${d}/environ`, 'latin1') + '\0';
+      if (!needles.some(n => environ.includes(n))) continue;
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').split('\0').join(' ').trim();
       const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'latin1'))?.[1];
       if (state === 'Z') continue; // a zombie is already dead; its parent reaps it

@@ -1,0 +1,221 @@
+// The UI harness: a plain code-server (the real VS Code workbench, no smoke-test flag, so toasts and
+// dialogs behave as for a person) with the packaged .vsix installed in a fresh extensions dir,
+// driven through headless chromium with playwright-core. Test files (test/ui/*.ui.ts) get a
+// UiHarness; test/ui/run.ts starts one host per file.
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import * as lib from '../host/lib.mjs';
+
+export const RESULTS_DIR = join(lib.ROOT, 'test-results/ui');
+export const README_SHOTS_DIR = join(lib.ROOT, 'media/screenshots');
+
+/** What a test file may export as `setup()`: runs before its host starts (e.g. start scripted servers). */
+export interface UiFileSetup<T = unknown> {
+  /** User settings (settings.json), e.g. `{ 'localModelRouter.ollama.baseUrl': server.baseUrl }`. */
+  settings?: Record<string, unknown>;
+  /** Environment of code-server, hence of the extension host and of terminals. */
+  env?: Record<string, string>;
+  /** Files written into the workspace folder before it opens (relative path → content). */
+  workspaceFiles?: Record<string, string>;
+  /** 'untrusted' turns workspace trust on and opens the folder in Restricted Mode. */
+  trust?: lib.TrustMode;
+  /** Handed to every test of the file as `h.data` (e.g. the scripted servers). */
+  data?: T;
+  /** Runs after the host is stopped, pass or fail (e.g. close the scripted servers). */
+  cleanup?: () => void | Promise<void>;
+}
+
+export interface UiHarness<T = unknown> {
+  readonly page: Page;
+  readonly data: T;
+  /** The workspace folder the workbench opened. */
+  readonly workspace: string;
+  /** HOME of code-server and its children (CODEX_HOME is `<home>/.codex`). */
+  readonly home: string;
+  /** Runs a command from the F1 palette by its full title, e.g. 'Local Model Router: Refresh Servers'. */
+  runCommand(title: string): Promise<void>;
+  /** A status-bar item by its accessible name (aria-label), which starts with the item's name. */
+  statusBarItem(name: string | RegExp): Locator;
+  /** The QuickPick / input box widget. */
+  quickInput(): Locator;
+  /** Texts of the QuickPick rows on screen (label, description and detail on one line each). */
+  quickPickRows(opts?: { atLeast?: number; timeoutMs?: number }): Promise<string[]>;
+  /** Accepts the first row whose text matches. */
+  pickRow(text: string | RegExp): Promise<void>;
+  /** Texts of all notifications (toasts on screen and those in the notification center). */
+  notifications(): Promise<string[]>;
+  /** Waits until a notification matches and returns its text. */
+  waitForNotification(text: RegExp, timeoutMs?: number): Promise<string>;
+  /** Text of the active integrated terminal, as xterm renders it to the DOM. */
+  terminalText(): Promise<string>;
+  /** Waits until the active terminal shows text matching `re` and returns all of it. */
+  waitForTerminalText(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Saves test-results/ui/<file>/<name>.png; with `readme: true` and UPDATE_SCREENSHOTS=1 also media/screenshots/<name>.png. */
+  screenshot(name: string, opts?: { readme?: boolean }): Promise<string>;
+  /** Closes any open QuickPick and the notification center. */
+  dismiss(): Promise<void>;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+export interface UiHost<T> {
+  harness: UiHarness<T>;
+  consoleLines: string[];
+  codeServerLog(): string;
+  stop(): Promise<void>;
+}
+
+export async function startUiHost<T>(opts: { vsix: string; file: string; tag: string; setup: UiFileSetup<T> }): Promise<UiHost<T>> {
+  const { vsix, file, tag, setup } = opts;
+  const runDir = lib.makeRunDir(`ui-${file}`);
+  const userDataDir = join(runDir, 'user-data');
+  const extensionsDir = join(runDir, 'extensions');
+  const workspace = join(runDir, 'workspace');
+  const home = join(runDir, 'home');
+  const shotsDir = join(RESULTS_DIR, file);
+  rmSync(shotsDir, { recursive: true, force: true }); // no stale FAILED-*.png from an earlier run
+  mkdirSync(shotsDir, { recursive: true });
+  let context: BrowserContext | undefined;
+  let cs: lib.CodeServer | undefined;
+  const stop = async () => {
+    if (context) await Promise.race([context.close().catch(() => undefined), sleep(5000)]);
+    if (cs) await cs.stop();
+    lib.sweep(tag, { graceMs: 2000 });
+    lib.removeDir(runDir);
+  };
+  try {
+    lib.installVsix(vsix, { runDir, tag, userDataDir, extensionsDir });
+    lib.writeUserSettings(userDataDir, { trust: setup.trust ?? 'disabled', settings: setup.settings ?? {} });
+    for (const [rel, content] of Object.entries(setup.workspaceFiles ?? {})) {
+      mkdirSync(dirname(join(workspace, rel)), { recursive: true });
+      writeFileSync(join(workspace, rel), content);
+    }
+    cs = await lib.startCodeServer({ runDir, tag, folder: workspace, userDataDir, extensionsDir, trust: setup.trust ?? 'disabled', env: setup.env ?? {} });
+    const launched = await lib.launchChromium({ profileDir: join(runDir, 'chromium'), env: lib.isolatedEnv(runDir, tag) });
+    context = launched.context;
+    const page = launched.page;
+    page.setDefaultTimeout(15_000);
+    const consoleLines: string[] = [];
+    page.on('console', m => consoleLines.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', e => consoleLines.push(`[pageerror] ${e.message}`));
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    const harness = createHarness<T>(page, { data: setup.data as T, workspace, home, shotsDir, file });
+    const server = cs;
+    return { harness, consoleLines, codeServerLog: () => server.log(), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function createHarness<T>(page: Page, o: { data: T; workspace: string; home: string; shotsDir: string; file: string }): UiHarness<T> {
+  const quickInput = () => page.locator('.quick-input-widget');
+  const rows = () => page.locator('.quick-input-widget .monaco-list-row');
+
+  const h: UiHarness<T> = {
+    page,
+    data: o.data,
+    workspace: o.workspace,
+    home: o.home,
+
+    async runCommand(title) {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('>' + title);
+      // Click the row whose label is the title: Enter would run whatever fuzzy match ranks first.
+      const row = rows().filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+      await row.waitFor({ state: 'visible' });
+      await row.click();
+    },
+
+    statusBarItem(name) {
+      const re = typeof name === 'string' ? new RegExp(`^${escapeRe(name)}\\b`) : name;
+      return page.locator('.part.statusbar').getByRole('button', { name: re });
+    },
+
+    quickInput,
+
+    async quickPickRows({ atLeast = 1, timeoutMs = 15_000 } = {}) {
+      await quickInput().waitFor({ state: 'visible', timeout: timeoutMs });
+      const end = Date.now() + timeoutMs;
+      let texts: string[] = [];
+      while (Date.now() < end) {
+        // aria-label is "label, description, detail" as a screen reader says it.
+        texts = (await rows().evaluateAll(els => els.map(e => e.getAttribute('aria-label') || (e as unknown as { innerText: string }).innerText)))
+          .map(t => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+        if (texts.length >= atLeast) break;
+        await sleep(100);
+      }
+      return texts;
+    },
+
+    async pickRow(text) {
+      const row = rows().filter({ hasText: text }).first();
+      await row.waitFor({ state: 'visible' });
+      await row.click();
+    },
+
+    async notifications() {
+      const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+      await h.runCommand('Notifications: Show Notifications');
+      const center = page.locator('.notifications-center .notification-list-item');
+      await page.locator('.notifications-center').waitFor({ state: 'visible' }).catch(() => undefined);
+      const listed = await center.allInnerTexts();
+      await page.keyboard.press('Escape');
+      return [...new Set([...toasts, ...listed].map(t => t.replace(/\s+/g, ' ').trim()).filter(Boolean))];
+    },
+
+    async waitForNotification(text, timeoutMs = 20_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const toast = (await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim()).find(t => text.test(t));
+        if (toast) return toast;
+        if (Date.now() > end) break;
+        await sleep(200);
+      }
+      const all = await h.notifications();
+      const found = all.find(t => text.test(t));
+      if (!found) throw new Error(`no notification matches ${text}; notifications: ${JSON.stringify(all)}`);
+      return found;
+    },
+
+    async terminalText() {
+      const rowsLoc = page.locator('.terminal-wrapper.active .xterm-rows').first();
+      if (!(await rowsLoc.count())) return (await page.locator('.xterm-rows').first().innerText().catch(() => '')) ?? '';
+      return rowsLoc.innerText();
+    },
+
+    async waitForTerminalText(re, timeoutMs = 30_000) {
+      const end = Date.now() + timeoutMs;
+      let text = '';
+      while (Date.now() < end) {
+        text = await h.terminalText().catch(() => '');
+        if (re.test(text)) return text;
+        await sleep(200);
+      }
+      throw new Error(`terminal never showed ${re}; it shows:\n${text}`);
+    },
+
+    async screenshot(name, { readme = false } = {}) {
+      const file = join(o.shotsDir, `${name}.png`);
+      await page.screenshot({ path: file });
+      if (readme && process.env.UPDATE_SCREENSHOTS === '1') {
+        mkdirSync(README_SHOTS_DIR, { recursive: true });
+        copyFileSync(file, join(README_SHOTS_DIR, `${name}.png`));
+      }
+      return file;
+    },
+
+    async dismiss() {
+      for (let i = 0; i < 3 && (await quickInput().isVisible() || await page.locator('.notifications-center.visible').isVisible()); i++) {
+        await page.keyboard.press('Escape');
+        await sleep(100);
+      }
+    },
+  };
+  return h;
+}
