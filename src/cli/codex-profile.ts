@@ -1,11 +1,184 @@
-// Placeholder until the feature lands; replaced by its owner.
-import type { Subcommand } from './io';
+// `local-model-router codex-profile`: writes a Codex profile for a local server the way the installed
+// Codex expects it, prints what it writes (diffs for changed files), then lets Codex itself load it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { intFlag, parseFlags, UsageError, type CliIo, type Subcommand } from './io';
+import { PROVIDER_IDS, PROVIDERS, isProviderId, type ProviderId } from '../core/providers';
+import { SETTINGS } from '../core/settings/catalog';
+import { buildProfile, CodexProfileError, type ProfileSettings } from '../core/codex/profile';
+import { chooseFormat, parseCodexVersion, resolveCodexHome, type CodexVersion } from '../core/codex/version';
+import { detectCodex, validateWithCodex, type ValidationResult } from '../core/codex/run';
+import { planProfileWrite } from '../core/codex/plan';
+import { writeFiles, FileRefusal } from '../core/codex/fs';
+
+const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID --base-url URL --model M
+         [--provider ${PROVIDER_IDS.join('|')}] [--context-window N] [--auto-compact N]
+         [--api-key-env VAR] [--codex-home DIR] [--codex-version V] [--codex EXE]
+         [--trust-project PATH] [--override-untrusted] [--set-oss-provider]
+         [--non-function-tools auto|always|never] [--server-rejects-non-function-tools]
+         [--no-catalog] [--no-validate] [--dry-run] [--json]
+
+Writes a Codex profile for a local model server. Codex 0.134 and later: $CODEX_HOME/<name>.config.toml
+(plus <name>.models.json, a one-model catalog); older Codex: [profiles.<name>] and
+[model_providers.<id>] in config.toml. config.toml is edited surgically: every other byte stays as it
+was; a backup of every replaced file is kept in $CODEX_HOME/.local-model-router-backups/.
+
+Options:
+  --name N                 profile name: codex -p N
+  --provider-id ID         the [model_providers.ID] id; not openai, ollama, lmstudio (Codex's built-ins)
+  --base-url URL           the server's OpenAI-compatible base URL, with /v1
+  --model M                the model id the server serves
+  --provider P             kind of server (default: from --provider-id, e.g. local-vllm → vllm; else openaiCompatible)
+  --context-window N       the server's real context (model_context_window)
+  --auto-compact N         model_auto_compact_token_limit (default: llama.cpp setting, else 0.75 × window)
+  --api-key-env VAR        variable holding the key (env_key); the key itself is never written
+  --codex-home DIR         default: $CODEX_HOME, else ~/.codex
+  --codex-version V        skip detection and write the format of this Codex version
+  --codex EXE              the Codex executable to detect and validate with (default: codex)
+  --trust-project PATH     also trust this folder in Codex ([projects."PATH"] trust_level = "trusted")
+  --override-untrusted     change an existing trust_level = "untrusted" for --trust-project
+  --set-oss-provider       Ollama / LM Studio: also set oss_provider in config.toml (for codex --oss)
+  --non-function-tools M   auto (off when --server-rejects-non-function-tools), always (off), never
+  --no-catalog             do not write the model catalog
+  --no-validate            do not run Codex on the written profile
+  --dry-run                print what would be written; write nothing
+  --json                   {"ok","dryRun","codexHome","codex":{"found","version"|"reason"},"format","formatReason",
+                            "profile","providerId","files":[{"path","role","action","diff"}],"notes":[],
+                            "trust","validation":{"kind","message"?}|null,"backup"|null,"run"} or {"ok":false,"error"}
+
+Exit codes: 0 written (and accepted by Codex when validated), 1 refused or Codex rejected it, 2 usage error.`;
+
+const FLAGS = {
+  name: { type: 'string' }, 'provider-id': { type: 'string' }, 'base-url': { type: 'string' }, model: { type: 'string' },
+  provider: { type: 'string' }, 'context-window': { type: 'string' }, 'auto-compact': { type: 'string' },
+  'api-key-env': { type: 'string' }, 'codex-home': { type: 'string' }, 'codex-version': { type: 'string' }, codex: { type: 'string' },
+  'trust-project': { type: 'string' }, 'override-untrusted': { type: 'boolean' }, 'set-oss-provider': { type: 'boolean' },
+  'non-function-tools': { type: 'string' }, 'server-rejects-non-function-tools': { type: 'boolean' },
+  'no-catalog': { type: 'boolean' }, 'no-validate': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+} as const;
+
+function required(v: string | undefined, flag: string): string {
+  if (!v) throw new UsageError(`--${flag} is required`);
+  return v;
+}
+
+function providerFor(explicit: string | undefined, providerId: string): ProviderId {
+  if (explicit !== undefined) {
+    if (!isProviderId(explicit)) throw new UsageError(`--provider must be one of ${PROVIDER_IDS.join(', ')}, got "${explicit}"`);
+    return explicit;
+  }
+  return PROVIDER_IDS.find(p => PROVIDERS[p].codexProviderId === providerId) ?? 'openaiCompatible';
+}
 
 export const codexProfileCommand: Subcommand = {
-  summary: '(not built yet)',
-  help: 'not built yet',
-  run: async (_args, io) => {
-    io.err('not built yet');
-    return 1;
+  summary: 'Write a Codex profile (and optionally project trust) for a local server',
+  help: HELP,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const { values: f } = parseFlags(args, FLAGS);
+    const name = required(f.name, 'name');
+    const providerId = required(f['provider-id'], 'provider-id');
+    const baseUrl = required(f['base-url'], 'base-url');
+    const model = required(f.model, 'model');
+    const mode = f['non-function-tools'] ?? SETTINGS['codex.disableNonFunctionTools'].default;
+    if (!['auto', 'always', 'never'].includes(mode)) throw new UsageError(`--non-function-tools must be auto, always or never, got "${mode}"`);
+    const settings: ProfileSettings = {
+      'codex.disableNonFunctionTools': mode,
+      'codex.autoCompactFraction': SETTINGS['codex.autoCompactFraction'].default,
+      'llamacpp.autoCompactTokenLimit': SETTINGS['llamacpp.autoCompactTokenLimit'].default,
+    };
+    const homeDir = io.env.HOME || os.homedir();
+    const codexHome = f['codex-home'] ? path.resolve(io.cwd, f['codex-home']) : resolveCodexHome(io.env, '', homeDir).path;
+    const exe = f.codex ?? 'codex';
+    const report: Record<string, unknown> = { ok: false, dryRun: !!f['dry-run'], codexHome };
+    const fail = (error: string): number => {
+      if (f.json) io.out(JSON.stringify({ ...report, ok: false, error }, null, 2));
+      else io.err(`local-model-router codex-profile: ${error}`);
+      return 1;
+    };
+
+    let version: CodexVersion | undefined;
+    let codexFound = false;
+    if (f['codex-version'] !== undefined) {
+      version = parseCodexVersion(f['codex-version']);
+      if (!version) throw new UsageError(`--codex-version must look like 0.169.0, got "${f['codex-version']}"`);
+      report.codex = { found: null, version: version.text, source: 'flag' };
+    } else {
+      const d = await detectCodex(exe, { ...process.env, ...io.env } as NodeJS.ProcessEnv);
+      if (d.kind === 'found') { version = d.version; codexFound = true; report.codex = { found: true, version: d.version.text }; }
+      else report.codex = { found: false, reason: d.kind === 'not-found' ? d.reason : `"${exe} --version" printed no version: ${d.output}` };
+    }
+    const choice = chooseFormat(version);
+    Object.assign(report, { format: choice.format, formatReason: choice.why });
+
+    let profile;
+    try {
+      profile = buildProfile(
+        { provider: providerFor(f.provider, providerId), baseUrl, model },
+        settings,
+        {
+          name, providerId, format: choice.format, codexHome,
+          contextWindow: intFlag('context-window', f['context-window'], 1),
+          autoCompact: intFlag('auto-compact', f['auto-compact'], 1),
+          apiKeyEnv: f['api-key-env'],
+          serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
+          modelCatalog: !f['no-catalog'],
+        },
+      );
+    } catch (e) {
+      if (e instanceof CodexProfileError) throw new UsageError(e.message);
+      throw e;
+    }
+    Object.assign(report, { profile: profile.name, providerId: profile.providerId, run: `codex -p ${profile.name}` });
+
+    const trustProject = f['trust-project'] ? path.resolve(io.cwd, f['trust-project']) : undefined;
+    const plan = planProfileWrite({ codexHome, profile, trustProject, overrideUntrusted: !!f['override-untrusted'], setOssProvider: !!f['set-oss-provider'] });
+    if (!plan.ok) return fail(plan.error);
+    report.notes = plan.notes;
+    report.trust = plan.trust ?? null;
+    report.files = [
+      ...plan.changes.map(c => ({ path: c.snapshot.path, role: c.role, action: c.snapshot.exists ? 'update' : 'create', diff: c.diff })),
+      ...plan.unchanged.map(p => ({ path: p, role: p.endsWith('.json') ? 'catalog' : 'profile', action: 'unchanged', diff: '' })),
+    ];
+
+    if (!f.json) {
+      io.out(`Codex: ${codexFound || version ? `${version?.text}${codexFound ? '' : ' (given)'}` : `not found (${(report.codex as { reason: string }).reason})`}; CODEX_HOME ${codexHome}`);
+      io.out(choice.why);
+      for (const c of plan.changes) io.out(`\n${c.snapshot.exists ? 'update' : 'create'} ${c.snapshot.path}${c.snapshot.realPath !== path.resolve(c.snapshot.path) ? ` (→ ${c.snapshot.realPath})` : ''}\n${c.diff}`);
+      for (const p of plan.unchanged) io.out(`unchanged ${p}`);
+      for (const n of plan.notes) io.out(`· ${n}`);
+    }
+
+    report.backup = null;
+    report.validation = null;
+    if (f['dry-run']) {
+      report.ok = true;
+      if (f.json) io.out(JSON.stringify(report, null, 2));
+      else io.out('\nDry run: nothing was written.');
+      return 0;
+    }
+    try {
+      fs.mkdirSync(codexHome, { recursive: true });
+      if (plan.changes.length) report.backup = writeFiles(codexHome, plan.changes, `codex-profile ${profile.name}`).files.length ? path.join(codexHome, '.local-model-router-backups') : null;
+    } catch (e) {
+      if (e instanceof FileRefusal) return fail(e.message);
+      throw e;
+    }
+
+    let validation: ValidationResult | undefined;
+    if (codexFound && !f['no-validate']) {
+      validation = await validateWithCodex({ executable: exe, codexHome, profile: profile.name, providerId: profile.providerId, env: { ...process.env, ...io.env } as NodeJS.ProcessEnv, cwd: io.cwd });
+      report.validation = validation.kind === 'accepted' ? { kind: 'accepted' } : { kind: validation.kind, message: validation.message };
+    }
+    report.ok = !validation || validation.kind === 'accepted';
+    if (f.json) {
+      io.out(JSON.stringify(report, null, 2));
+    } else {
+      io.out(`\nWritten. Run it with: codex -p ${profile.name}`);
+      if (validation?.kind === 'accepted') io.out(`Codex ${version?.text} loaded the profile with --strict-config (no request was sent).`);
+      else if (validation) io.err(`Codex did not accept the profile:\n${validation.message}`);
+      else if (!codexFound) io.out('Codex was not found, so the profile was not checked by Codex itself.');
+    }
+    return report.ok ? 0 : 1;
   },
 };

@@ -1,0 +1,79 @@
+// Moving legacy profiles out of config.toml. Since Codex 0.134 `[profiles.<name>]` and
+// `profile = "<name>"` are refused: `codex -p <name>` fails while either exists, and a top-level
+// `profile = "<name>"` makes every run without -p fail ("legacy `profile = …` config is no longer
+// supported"). Each profile becomes `$CODEX_HOME/<name>.config.toml`.
+import * as path from 'node:path';
+import { stringify } from 'smol-toml';
+import { applyEdit, parseTomlText } from './tomlEdit';
+import { profileNameProblem } from './profile';
+
+export interface LegacyProfiles {
+  /** Names of `[profiles.<name>]` tables. */
+  tables: string[];
+  /** The top-level `profile = "<name>"` selector, if any. */
+  selector?: string;
+}
+
+export function findLegacyProfiles(configText: string): LegacyProfiles | { error: string } {
+  const parsed = parseTomlText(configText);
+  if (!parsed.ok) return { error: parsed.error };
+  const profiles = parsed.value.profiles;
+  const tables = profiles && typeof profiles === 'object' && !Array.isArray(profiles) ? Object.keys(profiles) : [];
+  const selector = typeof parsed.value.profile === 'string' ? parsed.value.profile : undefined;
+  return { tables, selector };
+}
+
+export function hasLegacyProfiles(l: LegacyProfiles): boolean {
+  return l.tables.length > 0 || l.selector !== undefined;
+}
+
+export interface MigrationFile {
+  name: string;
+  fileName: string;
+  path: string;
+  text: string;
+}
+
+export type MigrationPlan =
+  | { ok: true; configAfter: string; files: MigrationFile[]; notes: string[] }
+  | { ok: false; error: string };
+
+/**
+ * Removes every `[profiles.*]` table and the `profile` selector from config.toml and writes each table
+ * as a profile file. `existing` tells which profile files already exist (they are never overwritten).
+ */
+export function planMigration(configText: string, codexHome: string, existing: (fileName: string) => boolean): MigrationPlan {
+  const parsed = parseTomlText(configText);
+  if (!parsed.ok) return { ok: false, error: `config.toml is not valid TOML (${parsed.error}); nothing was changed.` };
+  const found = findLegacyProfiles(configText) as LegacyProfiles;
+  const notes: string[] = [];
+  const files: MigrationFile[] = [];
+  const profiles = (parsed.value.profiles ?? {}) as Record<string, Record<string, unknown>>;
+  let text = configText;
+  for (const name of found.tables) {
+    const problem = profileNameProblem(name);
+    if (problem) return { ok: false, error: `[profiles.${name}] cannot become a profile file: ${problem}` };
+    const fileName = `${name}.config.toml`;
+    if (existing(fileName)) return { ok: false, error: `${fileName} already exists in ${codexHome}; merge [profiles.${name}] into it by hand, then remove the table from config.toml.` };
+    const body = profiles[name];
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, error: `profiles.${name} is not a table; fix config.toml by hand.` };
+    files.push({ name, fileName, path: path.join(codexHome, fileName), text: `# Moved from [profiles.${name}] in config.toml by Local Model Router (Codex 0.134 and later read profiles from here).\n# Use it with: codex -p ${name}\n${stringify(body)}\n` });
+    const r = applyEdit(text, { kind: 'remove', path: ['profiles', name] });
+    if (!r.ok) return { ok: false, error: r.error };
+    text = r.text;
+  }
+  if (found.selector !== undefined) {
+    const r = applyEdit(text, { kind: 'remove', path: ['profile'] });
+    if (!r.ok) return { ok: false, error: r.error };
+    text = r.text;
+    notes.push(`Removed profile = "${found.selector}" (Codex refuses every run while it is there). Select the profile per run instead: codex -p ${found.selector}`);
+  }
+  // An empty `[profiles]` header left behind is harmless; remove it when nothing else is in it.
+  const after = parseTomlText(text);
+  if (after.ok && after.value.profiles && typeof after.value.profiles === 'object' && Object.keys(after.value.profiles).length === 0) {
+    const r = applyEdit(text, { kind: 'remove', path: ['profiles'] });
+    if (r.ok) text = r.text;
+  }
+  for (const f of files) notes.push(`Moved [profiles.${f.name}] to ${f.fileName}; run it with: codex -p ${f.name}`);
+  return { ok: true, configAfter: text, files, notes };
+}
