@@ -42,8 +42,11 @@ export function toolNames(request: Record<string, unknown>): string[] {
   return tools.map(t => String(t.name ?? (t.function as Item | undefined)?.name ?? t.type ?? ''));
 }
 
+/** Prompt tokens as a real server counts them, roughly: the messages AND the tool definitions
+ * (llama.cpp and Ollama render tools into the prompt), plus `instructions`; about 4 characters a token. */
 export function estimateTokens(request: Record<string, unknown>): number {
-  return Math.ceil(JSON.stringify(request.input ?? request.messages ?? '').length / 4);
+  const parts = [request.input ?? request.messages ?? '', request.tools ?? [], request.instructions ?? ''];
+  return Math.ceil(parts.reduce<number>((n, p) => n + (typeof p === 'string' ? p.length : JSON.stringify(p).length), 0) / 4);
 }
 
 /** The tool output Codex sends back looks like "Exit code: 0\nWall time: …\nOutput:\n<stdout>\n". */

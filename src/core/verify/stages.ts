@@ -228,11 +228,11 @@ function toolParserFix(kind: ServerKind | undefined): Diagnosis['fix'] {
 
 export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const body = codexShapedRequest({ model: env.model, nonFunctionTools: env.nonFunctionTools, marker: CODEX_MARKER, cwd: env.cwd });
-  const sentChars = JSON.stringify(body.input).length;
-  const estTokens = Math.round(sentChars / 4);
+  // Servers count the tool definitions into the prompt too.
+  const estTokens = Math.round((JSON.stringify(body.input).length + JSON.stringify(body.tools).length) / 4);
   const toolsNote = env.nonFunctionTools ? 'with the namespace and web_search tools' : 'without non-function tools (as the profile sets)';
   const r = await postResponsesStream(env, body);
-  const evidence = [`sent ≈${estTokens} tokens of developer-role text ${toolsNote}`];
+  const evidence = [`sent ≈${estTokens} tokens (generated developer-role text plus Codex's tools) ${toolsNote}`];
   if (!r.ok) return { ...failed(r, 'A Codex-shaped turn failed'), evidence: [...evidence, ...r.evidence] };
   const o = r.outcome;
   evidence.push(`events: ${summarizeEvents(o.eventTypes)}`);
