@@ -22,7 +22,8 @@ export function register(ctx: Ctx): void {
     }),
     vscode.workspace.onDidChangeConfiguration(e => {
       if (e.affectsConfiguration('localModelRouter.discovery.refreshIntervalSeconds')) sync();
-      if (/* endpoints moved */ ['baseUrl', 'endpoints', 'llamacpp.port', 'llamacpp.host'].some(k => e.affectsConfiguration(`localModelRouter.${k}`) || e.affectsConfiguration('localModelRouter'))) void ctx.discovery.refresh('settings-changed');
+      // Base URLs, ports and endpoints all live under our section; a changed one means new targets.
+      else if (e.affectsConfiguration('localModelRouter') && !e.affectsConfiguration('localModelRouter.terminal')) void ctx.discovery.refresh('settings-changed');
     }),
     { dispose: stop },
   );
