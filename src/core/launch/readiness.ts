@@ -44,7 +44,18 @@ export function readinessPaths(provider: LaunchProvider): string[] {
   }
 }
 
-type Probe = { kind: 'ready'; url: string } | { kind: 'loading'; message: string } | { kind: 'waiting'; detail: string };
+export type ServingProbe = { kind: 'ready'; url: string } | { kind: 'loading'; message: string } | { kind: 'waiting'; detail: string };
+type Probe = ServingProbe;
+
+/** One look: does something already serve there (before starting a second server on the same port)? */
+export async function checkServing(provider: LaunchProvider, baseUrl: string, o: { apiKey?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ServingProbe> {
+  const agent = createAgent(1_000);
+  try {
+    return await probeOnce({ provider, baseUrl, timeoutMs: o.timeoutMs ?? 1_500, apiKey: o.apiKey }, o.signal ?? new AbortController().signal, o.timeoutMs ?? 1_500, agent);
+  } finally {
+    void agent.close();
+  }
+}
 
 export async function waitUntilReady(o: WaitOptions): Promise<ReadyResult> {
   const t0 = performance.now();

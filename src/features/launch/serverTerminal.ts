@@ -1,0 +1,184 @@
+// A server in an integrated terminal without a shell: a Pseudoterminal whose processes are spawned
+// from an argv array (core/launch/process.ts), so no setting is ever typed into a shell. The
+// terminal shows their output, forwards typed input and Ctrl+C, and closing it stops the server.
+import * as vscode from 'vscode';
+import type { LaunchedServer } from '../../ctx';
+import { LineRing, spawnServer, shQuote, type LaunchCommand, type LaunchProvider, type ProcessEnd, type ServerProcess } from '../../core/launch';
+
+/** How long to wait for VS Code to open the terminal before starting anyway (output is buffered). */
+const OPEN_FALLBACK_MS = 3_000;
+const MAX_PENDING_CHARS = 256 * 1024;
+
+function display(c: LaunchCommand): string {
+  const word = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : shQuote(w));
+  return [c.command, ...c.args].map(word).join(' ');
+}
+
+class ProcessTerminal implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+  readonly output = new LineRing(500);
+  current: ServerProcess | undefined;
+  private isOpen = false;
+  private pending = '';
+  private resolveOpened!: () => void;
+  readonly opened = new Promise<void>(r => (this.resolveOpened = r));
+  private fallback = setTimeout(() => this.resolveOpened(), OPEN_FALLBACK_MS);
+
+  constructor(private readonly onUserClose: () => void) {}
+
+  open(): void {
+    this.isOpen = true;
+    clearTimeout(this.fallback);
+    if (this.pending) this.writeEmitter.fire(this.pending);
+    this.pending = '';
+    this.resolveOpened();
+  }
+
+  /** Text for the terminal only (notes from the extension), not part of the server's output. */
+  note(text: string): void {
+    this.print(`\x1b[2m${text}\x1b[0m\n`);
+  }
+
+  private print(text: string): void {
+    const t = text.replace(/\r?\n/g, '\r\n');
+    if (this.isOpen) this.writeEmitter.fire(t);
+    else this.pending = (this.pending + t).slice(-MAX_PENDING_CHARS);
+  }
+
+  async run(cmd: LaunchCommand, cwd: string | undefined): Promise<ServerProcess> {
+    await this.opened;
+    this.note(`> ${display(cmd)}${Object.keys(cmd.env).length ? `   (with ${Object.keys(cmd.env).join(', ')} set)` : ''}`);
+    const p = spawnServer(cmd, { cwd });
+    this.current = p;
+    p.onOutput(t => {
+      this.output.push(t);
+      this.print(t);
+    });
+    void p.exited.then(e => {
+      this.note(`[${e.signal ? `stopped by ${e.signal}` : `exited with code ${e.code}`}]`);
+    });
+    return p;
+  }
+
+  handleInput(data: string): void {
+    const p = this.current;
+    if (!p?.running) {
+      // Like a finished task terminal: any key closes it.
+      this.closeEmitter.fire();
+      return;
+    }
+    if (data === '\x03') {
+      p.interrupt();
+      return;
+    }
+    // The server reads a pipe, not a tty: echo what is typed and send lines with \n.
+    const text = data.replace(/\r/g, '\n');
+    this.print(text);
+    p.write(text);
+  }
+
+  close(): void {
+    clearTimeout(this.fallback);
+    this.onUserClose();
+  }
+
+  dispose(): void {
+    clearTimeout(this.fallback);
+    this.writeEmitter.dispose();
+    this.closeEmitter.dispose();
+  }
+}
+
+export interface ManagedServerOptions {
+  provider: LaunchProvider;
+  baseUrl: string;
+  /** Terminal name, e.g. "llama-server :8131". */
+  name: string;
+  /** Identifies the launch settings used, to tell when a setting change needs a restart. */
+  commandKey: string;
+  cwd: string | undefined;
+  /** The user closed the terminal. */
+  onUserClose(server: ManagedServer): void;
+}
+
+/** A server the extension started: registered in ctx.servers for the status bar and the verifier. */
+export class ManagedServer implements LaunchedServer {
+  readonly provider: LaunchProvider;
+  readonly baseUrl: string;
+  readonly name: string;
+  readonly commandKey: string;
+  state: LaunchedServer['state'] = 'starting';
+  exitCode?: number;
+  /** Set while the extension itself stops it, so the exit is not reported as a crash. */
+  stopping = false;
+  readonly disposables: vscode.Disposable[] = [];
+  /** Listeners that only matter while it runs (the settings watch). */
+  readonly watchers: vscode.Disposable[] = [];
+  private readonly pty: ProcessTerminal;
+  private readonly terminal: vscode.Terminal;
+  private readonly cwd: string | undefined;
+
+  constructor(o: ManagedServerOptions) {
+    this.provider = o.provider;
+    this.baseUrl = o.baseUrl;
+    this.name = o.name;
+    this.commandKey = o.commandKey;
+    this.cwd = o.cwd;
+    this.pty = new ProcessTerminal(() => o.onUserClose(this));
+    this.terminal = vscode.window.createTerminal({ name: o.name, pty: this.pty, iconPath: new vscode.ThemeIcon('server-process'), isTransient: true });
+    this.disposables.push(this.terminal, this.pty);
+  }
+
+  get pid(): number | undefined {
+    return this.pty.current?.pid;
+  }
+
+  get process(): ServerProcess | undefined {
+    return this.pty.current;
+  }
+
+  get terminalHandle(): vscode.Terminal {
+    return this.terminal;
+  }
+
+  /** Starts one process in the terminal (the server, or one step such as `lms load`). */
+  run(cmd: LaunchCommand): Promise<ServerProcess> {
+    return this.pty.run(cmd, this.cwd);
+  }
+
+  note(text: string): void {
+    this.pty.note(text);
+  }
+
+  recentOutput(lines = 20): string[] {
+    return this.pty.output.recent(lines);
+  }
+
+  showTerminal(preserveFocus = false): void {
+    this.terminal.show(preserveFocus);
+  }
+
+  get running(): boolean {
+    return this.pty.current?.running ?? false;
+  }
+
+  /** SIGTERM to the process group, SIGKILL after `graceMs`. */
+  async stop(graceMs = 5_000): Promise<ProcessEnd | undefined> {
+    const p = this.pty.current;
+    if (!p?.running) return undefined;
+    this.stopping = true;
+    return p.stop(graceMs);
+  }
+
+  disposeWatchers(): void {
+    for (const d of this.watchers.splice(0)) d.dispose();
+  }
+
+  dispose(): void {
+    this.disposeWatchers();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
