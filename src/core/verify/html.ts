@@ -1,0 +1,84 @@
+// The verification report as a self-contained HTML page for a webview: every stage with its
+// timings, evidence and diagnosis, a button per fix, and the server's own output next to a failing
+// stage. Pure: the extension supplies the CSP source and nonce, and posts back `{type, stage}`.
+import type { StageResult, VerifyReport } from './types';
+import { describeFix, formatMs } from './report';
+
+export interface HtmlOptions {
+  cspSource: string;
+  nonce: string;
+  /** Server output per failing stage id (the extension's launched server's recent lines). */
+  serverOutput?: Partial<Record<string, string[]>>;
+  /** Whether fix buttons that restart a server will actually restart one (we launched it). */
+  serverLaunched?: boolean;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const BADGE: Record<StageResult['status'], string> = { pass: '✔ pass', warn: '⚠ warn', fail: '✖ fail', skip: '– skip' };
+
+function metrics(s: StageResult): string {
+  const m = s.metrics ?? {};
+  const parts: string[] = [];
+  if (m.ttftMs !== undefined) parts.push(`time to first token ${formatMs(m.ttftMs)}`);
+  if (m.promptMs !== undefined && s.id === 'codex-shape') parts.push(`prompt ${formatMs(m.promptMs)}`);
+  if (m.inputTokens !== undefined) parts.push(`${m.inputTokens} input tokens`);
+  if (m.contextWindow !== undefined) parts.push(`context ${m.contextWindow}`);
+  if (m.rounds !== undefined) parts.push(`${m.rounds} round${m.rounds === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}
+
+function stageHtml(s: StageResult, o: HtmlOptions): string {
+  const d = s.diagnosis;
+  const fix = d?.fix;
+  const m = metrics(s);
+  const restartNote = fix?.kind === 'setSetting' && fix.restart && !o.serverLaunched ? ' (restart the server yourself afterwards)' : '';
+  const out = o.serverOutput?.[s.id];
+  return `<section class="stage ${s.status}" id="stage-${s.id}">
+  <h2><span class="badge ${s.status}">${BADGE[s.status]}</span> ${escapeHtml(s.title)} <span class="ms">${formatMs(s.ms)}</span></h2>
+  <p>${escapeHtml(s.summary)}${m ? `<br><span class="metrics">${escapeHtml(m)}</span>` : ''}</p>
+  ${d && s.status !== 'pass' ? `<p class="diagnosis"><code>${d.code}</code> ${escapeHtml(d.message)}</p>` : ''}
+  ${fix && s.status !== 'pass' ? `<p><button data-stage="${s.id}" title="${escapeHtml(describeFix(fix))}">${escapeHtml(fix.label)}</button> <span class="hint">${escapeHtml(describeFix(fix))}${restartNote}</span></p>` : ''}
+  ${s.evidence.length && s.status !== 'pass' && s.status !== 'skip' ? `<details open><summary>Evidence</summary><pre>${escapeHtml(s.evidence.join('\n'))}</pre></details>` : s.evidence.length ? `<details><summary>Evidence</summary><pre>${escapeHtml(s.evidence.join('\n'))}</pre></details>` : ''}
+  ${out?.length ? `<details open><summary>The server's last output</summary><pre>${escapeHtml(out.join('\n'))}</pre></details>` : ''}
+</section>`;
+}
+
+export function renderHtml(report: VerifyReport, o: HtmlOptions): string {
+  const verdict = report.cancelled ? 'Cancelled' : report.ok ? 'Codex can use this route' : 'This route will fail in Codex';
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${o.cspSource} 'nonce-${o.nonce}'; script-src 'nonce-${o.nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Route verification</title>
+<style nonce="${o.nonce}">
+body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1.5em 2em; line-height: 1.45; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.05em; margin: 0 0 .3em; }
+.stage { border-left: 3px solid var(--vscode-panel-border); padding: .4em .9em; margin: .8em 0; }
+.stage.pass { border-color: var(--vscode-testing-iconPassed); } .stage.fail { border-color: var(--vscode-testing-iconFailed); }
+.stage.warn { border-color: var(--vscode-editorWarning-foreground); } .stage.skip { opacity: .7; }
+.ms, .metrics, .hint { color: var(--vscode-descriptionForeground); font-weight: normal; font-size: .92em; }
+.badge { font-family: var(--vscode-editor-font-family); }
+pre { background: var(--vscode-textCodeBlock-background); padding: .6em; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
+button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: .35em .9em; cursor: pointer; }
+button:hover { background: var(--vscode-button-hoverBackground); }
+.actions button { margin-right: .5em; }
+</style></head>
+<body>
+<h1>${report.ok ? '✔' : report.cancelled ? '–' : '✖'} ${escapeHtml(verdict)}</h1>
+<p><code>${escapeHtml(report.model)}</code> at <code>${escapeHtml(report.baseUrl)}</code>${report.serverKind ? ` (${escapeHtml(report.serverKind)})` : ''} · ${escapeHtml(report.startedAt)} · ${formatMs(report.ms)}</p>
+<p class="actions"><button data-action="rerun">Verify again</button><button data-action="log">Show log</button></p>
+${report.stages.map(s => stageHtml(s, o)).join('\n')}
+<script nonce="${o.nonce}">
+const vscode = acquireVsCodeApi();
+document.addEventListener('click', e => {
+  const b = e.target.closest('button');
+  if (!b) return;
+  if (b.dataset.stage) vscode.postMessage({ type: 'fix', stage: b.dataset.stage });
+  else if (b.dataset.action) vscode.postMessage({ type: b.dataset.action });
+});
+</script>
+</body></html>`;
+}
