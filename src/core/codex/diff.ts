@@ -51,8 +51,8 @@ function diffLines(a: string[], b: string[]): Op[] {
   let y = 0;
   while (x < n || y < m) {
     if (x < n && y < m && am[x] === bm[y]) { mid.push({ op: ' ', line: am[x] }); x++; y++; }
-    else if (y < m && (x >= n || lcs[x][y + 1] >= lcs[x + 1][y])) { mid.push({ op: '+', line: bm[y] }); y++; }
-    else { mid.push({ op: '-', line: am[x] }); x++; }
+    else if (x < n && (y >= m || lcs[x + 1][y] >= lcs[x][y + 1])) { mid.push({ op: '-', line: am[x] }); x++; }
+    else { mid.push({ op: '+', line: bm[y] }); y++; }
   }
   return [...a.slice(0, head).map(line => ({ op: ' ' as const, line })), ...mid, ...a.slice(a.length - tail).map(line => ({ op: ' ' as const, line }))];
 }

@@ -37,7 +37,9 @@ export function parseTomlText(text: string): { ok: true; value: ParsedToml } | {
   try {
     return { ok: true, value: parseToml(stripBom(text)) as ParsedToml };
   } catch (e) {
-    return { ok: false, error: oneLine((e as Error).message) };
+    const err = e as Error & { line?: number; column?: number };
+    const first = err.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
+    return { ok: false, error: err.line ? `line ${err.line}, column ${err.column}: ${first}` : oneLine(err.message) };
   }
 }
 
