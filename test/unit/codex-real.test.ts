@@ -35,7 +35,7 @@ function sandbox(): { home: string; codexHome: string; work: string; env: NodeJS
   const codexHome = path.join(root, 'codex-home');
   const work = path.join(root, 'work');
   for (const d of [home, codexHome, work]) fs.mkdirSync(d);
-  const env = { ...process.env, HOME: home, CODEX_HOME: codexHome, XDG_CONFIG_HOME: path.join(home, '.config') };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CODEX_HOME: codexHome, XDG_CONFIG_HOME: path.join(home, ".config") };
   delete env.OPENAI_API_KEY;
   return { home, codexHome, work, env };
 }
