@@ -191,3 +191,26 @@ describe('codex-shape', () => {
     assert.deepEqual(closeMatches('zzz', ['local/model']), []);
   });
 });
+
+describe('report rendering', () => {
+  const report = {
+    ok: false, baseUrl: 'http://127.0.0.1:1/v1', model: '<m>', startedAt: '2026-01-01T00:00:00Z', ms: 12, cancelled: false,
+    stages: [{ id: 'codex-shape' as const, title: 'A Codex-sized turn', status: 'fail' as const, ms: 5, summary: 'failed <b>', evidence: ['HTTP 400: <script>alert(1)</script>'], diagnosis: { code: 'context-too-small' as const, message: 'too small', fix: { kind: 'setSetting' as const, key: 'llamacpp.contextSize', value: 32768, restart: true, label: 'Set the context' } } }],
+  };
+  test('HTML escapes server text, carries the CSP nonce and a fix button per failing stage', async () => {
+    const { renderHtml } = await import('../../src/core/verify/html');
+    const html = renderHtml(report, { cspSource: 'vscode-resource:', nonce: 'N0NCE', serverOutput: { 'codex-shape': ['srv: error <x>'] } });
+    assert.ok(!html.includes('<script>alert'));
+    assert.match(html, /&lt;script&gt;alert/);
+    assert.match(html, /script-src 'nonce-N0NCE'/);
+    assert.match(html, /<button data-stage="codex-shape"/);
+    assert.match(html, /srv: error &lt;x&gt;/);
+    assert.match(html, /restart the server yourself/);
+  });
+  test('text and Markdown name the code and the fix', async () => {
+    const { renderText, renderMarkdown, summarize } = await import('../../src/core/verify/index');
+    assert.match(renderText(report), /context-too-small: too small\n\s+fix: set localModelRouter\.llamacpp\.contextSize to 32768 and restart the server/);
+    assert.match(renderMarkdown(report), /\*\*context-too-small\*\*/);
+    assert.deepEqual(summarize(report, 1), { ok: false, at: 1, failedStage: 'codex-shape', diagnosis: 'context-too-small', message: 'too small' });
+  });
+});

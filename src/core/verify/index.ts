@@ -56,10 +56,13 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
   const results = new Map<StageId, StageResult>();
   let cancelled = false;
 
-  const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'lmr-verify-'));
+  // The token file is needed only from phase 2 on: write it while phase 1 runs.
   const token = `LMR-${randomBytes(6).toString('hex').toUpperCase()}`;
-  const tokenPath = join(dir, 'token.txt');
-  await writeFile(tokenPath, `${token}\n`, { mode: 0o600 });
+  const dirReady = mkdtemp(join(options.tempDir ?? tmpdir(), 'lmr-verify-')).then(async d => {
+    await writeFile(join(d, 'token.txt'), `${token}\n`, { mode: 0o600 });
+    return d;
+  });
+  dirReady.catch(() => undefined);
 
   const env: StageEnv = {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
@@ -69,10 +72,10 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     signal: options.signal,
     limits,
     serverKind: options.serverKind,
-    tokenFile: { path: tokenPath, token },
+    tokenFile: { path: '', token },
     nonFunctionTools: options.nonFunctionTools ?? true,
     maxOutputTokens: options.maxOutputTokens ?? 256,
-    cwd: dir,
+    cwd: '',
   };
 
   const stageFns: Record<StageId, (e: StageEnv) => Promise<StageOutcome>> = {
@@ -121,13 +124,18 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     else await Promise.all(ids.map(run));
   };
 
+  let dir: string | undefined;
   try {
     // Phase 1 is cheap and tells whether anything else can work; phase 2 holds the expensive turns.
     await phase(['models', 'responses-text']);
     reconcileModelListing(results);
+    dir = await dirReady;
+    env.tokenFile.path = join(dir, 'token.txt');
+    env.cwd = dir;
     await phase(['responses-stream', 'tool-call', 'codex-shape', 'chat-completions']);
   } finally {
-    await Promise.all([rm(dir, { recursive: true, force: true }), agent.close().catch(() => undefined)]);
+    dir ??= await dirReady.catch(() => undefined);
+    await Promise.all([dir ? rm(dir, { recursive: true, force: true }) : undefined, agent.close().catch(() => undefined)]);
   }
 
   const stages = STAGE_IDS.map(id => results.get(id)).filter((r): r is StageResult => r !== undefined);
