@@ -112,8 +112,9 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
 }
 
 function createHarness<T>(page: Page, o: { data: T; workspace: string; home: string; shotsDir: string; file: string }): UiHarness<T> {
-  const quickInput = () => page.locator('.quick-input-widget');
-  const rows = () => page.locator('.quick-input-widget .monaco-list-row');
+  // Only the widget on screen: a closed QuickPick keeps its (hidden) rows in the DOM.
+  const quickInput = () => page.locator('.quick-input-widget:visible');
+  const rows = () => page.locator('.quick-input-widget:visible .monaco-list-row');
 
   const h: UiHarness<T> = {
     page,
@@ -123,8 +124,22 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
 
     async runCommand(title) {
       await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible' });
+      await h.dismiss();
+      const input = page.locator('.quick-input-widget:visible .quick-input-box input');
+      // A hover left by an earlier click (e.g. the status-bar tooltip) takes the keyboard: move the
+      // mouse off it and close it, then F1; retry in case the workbench had no focus yet.
+      for (let attempt = 1; ; attempt++) {
+        await page.mouse.move(700, 300);
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('F1');
+        try {
+          await input.waitFor({ state: 'visible', timeout: 3000 });
+          break;
+        } catch (e) {
+          if (attempt === 3) throw e;
+          await page.locator('.monaco-workbench .part.editor').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+        }
+      }
       await input.fill('>' + title);
       // Click the row whose label is the title: Enter would run whatever fuzzy match ranks first.
       const row = rows().filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
@@ -211,10 +226,16 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
     },
 
     async dismiss() {
-      for (let i = 0; i < 3 && (await quickInput().isVisible() || await page.locator('.notifications-center.visible').isVisible()); i++) {
+      for (let i = 0; i < 5; i++) {
+        const open = await quickInput().count() > 0;
+        const center = await page.locator('.notifications-center.visible').count() > 0;
+        if (!open && !center) return;
+        // Escape only reaches the widget when it has focus: put it there first.
+        if (open) await page.locator('.quick-input-widget:visible .quick-input-box input').focus().catch(() => undefined);
         await page.keyboard.press('Escape');
-        await sleep(100);
+        await sleep(150);
       }
+      throw new Error('could not close the QuickPick / notification center');
     },
   };
   return h;

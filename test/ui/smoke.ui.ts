@@ -28,11 +28,34 @@ export async function clickingTheItemOpensThePicker(h: UiHarness<Data>): Promise
   await h.quickInput().waitFor({ state: 'visible' });
   assert.match(await h.quickInput().locator('.quick-input-title').innerText(), /Local Model Router/);
   // Discovery finds the scripted Ollama server from the setting; its model becomes a row.
-  const rows = await waitForRow(h, new RegExp(MODEL.replace(/[.:]/g, '\\$&')));
+  const rows = await waitForRow(h, new RegExp(escapeRe(MODEL)));
   assert.ok(rows.some(r => r.includes(h.data.ollama.baseUrl)), `no row names ${h.data.ollama.baseUrl}: ${JSON.stringify(rows)}`);
   assert.ok(rows.some(r => /Refresh/.test(r)), `no Refresh action: ${JSON.stringify(rows)}`);
   await h.screenshot('picker', { readme: true });
 }
+
+export async function openCodexWithoutAModelSaysToPickOne(h: UiHarness<Data>): Promise<void> {
+  await h.runCommand('Local Model Router: Open Codex on This Route');
+  const text = await h.waitForNotification(/No local model is chosen yet/);
+  assert.match(text, /Pick a Model/);
+}
+
+export async function aModelPickedFromThePaletteReachesNewTerminals(h: UiHarness<Data>): Promise<void> {
+  await h.runCommand('Local Model Router: Pick Local Model…');
+  await waitForRow(h, new RegExp(escapeRe(MODEL)));
+  await h.pickRow(MODEL);
+  // The item's accessible name now names the model.
+  await h.statusBarItem(new RegExp(`^Local Model Router: .*${escapeRe(MODEL)}`)).waitFor({ state: 'visible', timeout: 20_000 });
+
+  await h.runCommand('Terminal: Create New Terminal');
+  await h.waitForTerminalText(/\S/);
+  await h.page.keyboard.type('echo "route=$LOCAL_LLM_MODEL@$LOCAL_LLM_BASE_URL"');
+  await h.page.keyboard.press('Enter');
+  await h.waitForTerminalText(new RegExp(`^route=${escapeRe(MODEL)}@${escapeRe(h.data.ollama.baseUrl)}`, 'm'));
+  await h.screenshot('terminal-routed', { readme: true });
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function waitForRow(h: UiHarness, re: RegExp, timeoutMs = 20_000): Promise<string[]> {
   const end = Date.now() + timeoutMs;
