@@ -228,3 +228,59 @@ suite('launch: start, watch and stop a local server', () => {
     assert.deepEqual(JSON.parse(out), buildLlamaServerArgv(s).args);
   });
 });
+
+suite('launch: Ollama (serve if not running, then pull the model if missing)', () => {
+  const STAND_IN_OLLAMA = path.join(ROOT, 'test/support/bin/stand-in-ollama');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-ollama-'));
+  let port: number;
+  let baseUrl: string;
+  let pid: number | undefined;
+  const OLLAMA_KEYS = ['ollama.executable', 'ollama.host', 'ollama.model', 'ollama.modelsDir', 'ollama.contextLength', 'ollama.baseUrl', 'discovery.refreshIntervalSeconds'];
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}/v1`;
+    await set('discovery.refreshIntervalSeconds', 0);
+    await set('ollama.executable', STAND_IN_OLLAMA);
+    await set('ollama.host', `127.0.0.1:${port}`);
+    await set('ollama.baseUrl', baseUrl);
+    await set('ollama.model', 'qwen3:8b');
+    await set('ollama.modelsDir', tmp);
+    await set('ollama.contextLength', 8192);
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+  });
+
+  suiteTeardown(async function () {
+    this.timeout(30_000);
+    await vscode.commands.executeCommand('localModelRouter.stopServer', 'ollama');
+    for (const k of OLLAMA_KEYS) await set(k, undefined);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('starts `ollama serve` with OLLAMA_HOST/OLLAMA_CONTEXT_LENGTH/OLLAMA_MODELS, then pulls the missing model', async function () {
+    this.timeout(90_000);
+    const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'ollama');
+    assert.ok(r.kind === 'ready' && r.pulled === true && r.baseUrl === baseUrl, JSON.stringify(r));
+    pid = r.pid;
+    assert.ok(pid);
+    const env = Object.fromEntries(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    assert.deepEqual([env.OLLAMA_HOST, env.OLLAMA_CONTEXT_LENGTH, env.OLLAMA_MODELS], [`127.0.0.1:${port}`, '8192', tmp]);
+    const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+    const mine = probes.find(p => p.baseUrl === baseUrl)?.result;
+    assert.ok(mine?.kind === 'up' && mine.models.some(m => m.id === 'qwen3:8b'), JSON.stringify(mine));
+  });
+
+  test('a model that cannot be pulled is reported with Ollama\'s error', async function () {
+    this.timeout(30_000);
+    await set('ollama.model', 'missing/nothing');
+    // Ollama already runs (started above): no second `ollama serve`, straight to the pull.
+    const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'ollama');
+    assert.ok(r.kind === 'already-running', JSON.stringify(r));
+    await vscode.commands.executeCommand('localModelRouter.stopServer', 'ollama');
+    assert.equal(await portOpen(port), false);
+    assert.equal(alive(pid as number), false);
+    const again = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'ollama');
+    assert.ok(again.kind === 'failed' && again.step === 'pull' && /file does not exist/.test(again.message), JSON.stringify(again));
+  });
+});

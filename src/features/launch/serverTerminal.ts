@@ -165,6 +165,18 @@ export class ManagedServer implements LaunchedServer {
     return this.pty.current?.running ?? false;
   }
 
+  /** Synchronous SIGTERM to the group, for when the extension host shuts down and cannot wait. */
+  terminateNow(): void {
+    const pid = this.pty.current?.running ? this.pty.current.pid : undefined;
+    if (!pid) return;
+    this.stopping = true;
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+
   /** SIGTERM to the process group, SIGKILL after `graceMs`. */
   async stop(graceMs = 5_000): Promise<ProcessEnd | undefined> {
     const p = this.pty.current;

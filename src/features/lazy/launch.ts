@@ -195,6 +195,9 @@ async function startServer(ctx: Ctx, providerArg?: unknown, options?: LaunchOpti
     onUserClose: sv => { if (sv.running) void stopManaged(ctx, sv); else ctx.servers.set(Object.assign(sv, { state: sv.state === 'ready' || sv.state === 'starting' ? 'stopped' : sv.state })); },
   });
   ctx.servers.set(server);
+  // The server runs in its own process group (so Stop reaches its helpers); without this it would
+  // outlive the window. Terminals a user opens die with VS Code, and so does this one.
+  ctx.extension.subscriptions.push({ dispose: () => server.terminateNow() });
   watchSettings(ctx, server);
   server.showTerminal(true);
 
