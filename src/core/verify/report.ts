@@ -2,6 +2,7 @@
 // one-line summary the route store keeps.
 import type { VerificationSummary } from '../route';
 import type { Fix, StageResult, VerifyReport } from './types';
+import { SETTINGS, type SettingDef } from '../settings/catalog';
 
 const ICON: Record<StageResult['status'], string> = { pass: '✔', warn: '⚠', fail: '✖', skip: '–' };
 
@@ -30,9 +31,25 @@ function metricsLine(s: StageResult): string {
   return parts.join(', ');
 }
 
+/** For a server the user starts by hand: the flag or variable that has the same effect as a setting. */
+export function manualEquivalent(key: string, value: string | number | boolean): string | undefined {
+  const def = (SETTINGS as Record<string, SettingDef>)[key];
+  if (key.startsWith('llamacpp.') && def?.flag) return def.type === 'boolean' ? (value ? def.flag : `--no-${def.flag.replace(/^--/, '')}`) : `llama-server ${def.flag} ${value}`;
+  switch (key) {
+    case 'vllm.maxModelLen': return `vllm serve … --max-model-len ${value}`;
+    case 'vllm.enableAutoToolChoice': return 'vllm serve … --enable-auto-tool-choice --tool-call-parser <parser for your model>';
+    case 'ollama.contextLength': return `OLLAMA_CONTEXT_LENGTH=${value} ollama serve`;
+    case 'lmstudio.contextLength': return `lms load <model> --context-length ${value}`;
+    default: return undefined;
+  }
+}
+
 export function describeFix(fix: Fix): string {
   switch (fix.kind) {
-    case 'setSetting': return `set localModelRouter.${fix.key} to ${JSON.stringify(fix.value)}${fix.restart ? ' and restart the server' : ''}`;
+    case 'setSetting': {
+      const manual = manualEquivalent(fix.key, fix.value);
+      return `set localModelRouter.${fix.key} to ${JSON.stringify(fix.value)}${fix.restart ? ' and restart the server' : ''}${manual ? ` (a server you start yourself: ${manual})` : ''}`;
+    }
     case 'codexDisableNonFunctionTools': return 'set localModelRouter.codex.disableNonFunctionTools to "always" and rewrite the Codex profile';
     case 'pullModel': return `pull the model (ollama pull ${fix.model})`;
     case 'openServerTerminal': return "read the server's own output";
