@@ -284,3 +284,61 @@ suite('launch: Ollama (serve if not running, then pull the model if missing)', (
     assert.ok(again.kind === 'failed' && again.step === 'pull' && /file does not exist/.test(again.message), JSON.stringify(again));
   });
 });
+
+suite('launch: LM Studio (lms server start, then lms load)', () => {
+  const STAND_IN_LMS = path.join(ROOT, 'test/support/bin/stand-in-lms');
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-lms-'));
+  let port: number;
+  let baseUrl: string;
+  const LMS_KEYS = ['lmstudio.lmsPath', 'lmstudio.port', 'lmstudio.modelKey', 'lmstudio.identifier', 'lmstudio.contextLength', 'lmstudio.baseUrl', 'discovery.refreshIntervalSeconds'];
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    // The stand-in keeps its server's pid here; spawned processes inherit the host's environment.
+    process.env.STAND_IN_LMS_STATE = state;
+    port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}/v1`;
+    await set('discovery.refreshIntervalSeconds', 0);
+    await set('lmstudio.lmsPath', STAND_IN_LMS);
+    await set('lmstudio.port', port);
+    await set('lmstudio.baseUrl', baseUrl);
+    await set('lmstudio.modelKey', 'qwen/qwen3-8b');
+    await set('lmstudio.identifier', 'q8');
+    await set('lmstudio.contextLength', 4096);
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+  });
+
+  suiteTeardown(async function () {
+    this.timeout(30_000);
+    const { spawnSync } = await import('node:child_process');
+    spawnSync(STAND_IN_LMS, ['server', 'stop'], { env: process.env, timeout: 20_000 });
+    for (const k of LMS_KEYS) await set(k, undefined);
+    delete process.env.STAND_IN_LMS_STATE;
+    fs.rmSync(state, { recursive: true, force: true });
+  });
+
+  test('starts the LM Studio server on the port, waits for it, loads the model under its identifier', async function () {
+    this.timeout(90_000);
+    const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'lmstudio');
+    assert.ok(r.kind === 'ready' && r.baseUrl === baseUrl, JSON.stringify(r));
+    const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+    const mine = probes.find(p => p.baseUrl === baseUrl)?.result;
+    assert.ok(mine?.kind === 'up' && mine.models.some(m => m.id === 'q8'), JSON.stringify(mine));
+  });
+
+  test('Stop runs `lms server stop`', async function () {
+    this.timeout(30_000);
+    const r = await vscode.commands.executeCommand<StopResult>('localModelRouter.stopServer', 'lmstudio');
+    assert.ok(r.kind === 'stopped' && r.code === 0, JSON.stringify(r));
+    await new Promise(res => setTimeout(res, 300));
+    assert.equal(await portOpen(port), false);
+  });
+
+  test('a model lms cannot load is reported with its exit code and message', async function () {
+    this.timeout(60_000);
+    await set('lmstudio.modelKey', 'missing/model');
+    const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'lmstudio');
+    assert.ok(r.kind === 'exited' && r.code === 1, JSON.stringify(r));
+    assert.ok(r.lines.some(l => l.includes('Cannot find a model matching "missing/model"')), r.lines.join('\n'));
+  });
+});
