@@ -309,3 +309,18 @@ describe('runs', () => {
     }
   });
 });
+
+describe('servers that differ from the common case', () => {
+  test('no /models endpoint (a proxy): a warning, the route still passes', async () => {
+    const { report } = await verify({ kind: 'generic', models: [{ id: 'm' }], overrides: [(req, res) => { if ((req.url ?? '').endsWith('/models')) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('Not Found'); return true; } return false; }] }, 'm');
+    expectCode(report, 'models', 'model-not-listed', 'warn');
+    assert.equal(report.ok, true);
+  });
+  test('a thinking model that only reasons within the check\'s output budget is a warning', async () => {
+    const brain: import('../support/brain').Brain = t => (t.request.max_output_tokens ? { kind: 'output', items: [{ type: 'reasoning', text: 'Let me think about LOCAL…' }] } : healthyBrain(t));
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain }, 'local/model');
+    expectCode(report, 'responses-text', 'final-answer-mismatch', 'warn');
+    expectCode(report, 'responses-stream', 'final-answer-mismatch', 'warn');
+    assert.equal(report.ok, true);
+  });
+});

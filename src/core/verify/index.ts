@@ -74,7 +74,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     serverKind: options.serverKind,
     tokenFile: { path: '', token },
     nonFunctionTools: options.nonFunctionTools ?? true,
-    maxOutputTokens: options.maxOutputTokens ?? 256,
+    maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
   };
 

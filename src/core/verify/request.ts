@@ -23,7 +23,7 @@ export interface RequestEnv {
   serverKind?: ServerKind;
 }
 
-export type Failed = { ok: false; diagnosis: Diagnosis; evidence: string[]; ms: number };
+export type Failed = { ok: false; diagnosis: Diagnosis; evidence: string[]; ms: number; status?: number };
 
 export type JsonResult = { ok: true; status: number; json: unknown; text: string; ms: number; headers: Record<string, string> } | Failed;
 export type StreamResult = { ok: true; outcome: StreamOutcome; ms: number; headers: Record<string, string>; contentType: string } | Failed;
@@ -44,7 +44,7 @@ function networkFailure(e: unknown, env: RequestEnv, t0: number): Failed {
 }
 
 function httpFailure(status: number, text: string, env: RequestEnv, path: string, ms: number): Failed {
-  return { ok: false, diagnosis: diagnoseHttp(status, text, ctxOf(env, path)), evidence: [`HTTP ${status}: ${excerpt(text, 600)}`], ms };
+  return { ok: false, diagnosis: diagnoseHttp(status, text, ctxOf(env, path)), evidence: [`HTTP ${status}: ${excerpt(text, 600)}`], ms, status };
 }
 
 export async function getJson(env: RequestEnv, path: string): Promise<JsonResult> {

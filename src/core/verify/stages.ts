@@ -55,6 +55,10 @@ export function kindFromModels(headers: Record<string, string>, body: ModelsBody
 
 export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
   const r = await getJson(env, '/models');
+  if (!r.ok && r.status === 404 && r.diagnosis.code !== 'model-not-found') {
+    // Codex never lists models for a custom provider: a server (or proxy) without /models still works.
+    return { status: 'warn', summary: 'The server has no /models endpoint', evidence: r.evidence, diagnosis: { code: 'model-not-listed', message: `GET ${env.baseUrl}/models answered 404, so the model name cannot be checked here; the next stages show whether the server knows it.`, fix: null } };
+  }
   if (!r.ok) return failed(r, 'GET /models failed');
   const body = (r.json ?? {}) as ModelsBody;
   env.serverKind ??= kindFromModels(r.headers, body);
@@ -122,8 +126,12 @@ function textRequest(env: StageEnv): Record<string, unknown> {
   return { model: env.model, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Reply with exactly: ${TEXT_MARKER}` }] }], max_output_tokens: env.maxOutputTokens, store: false };
 }
 
-function judgeText(text: string, marker: string, what: string): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
+function judgeText(text: string, marker: string, what: string, items: readonly OutputItem[] = []): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
   if (text.includes(marker)) return { status: 'pass', summary: `${what} answered "${excerpt(text, 60)}"` };
+  if (!text.trim() && items.some(i => i.type === 'reasoning')) {
+    // A thinking model that used the verifier's small output budget on reasoning: Codex sets no such budget.
+    return { status: 'warn', summary: `${what} only reasoned within the verifier's output limit`, diagnosis: { code: 'final-answer-mismatch', message: 'The model spent the output budget of this check on reasoning and wrote no answer. The API works; Codex sets no output limit, so this is not a failure by itself.', fix: null } };
+  }
   if (text.trim()) {
     return { status: 'warn', summary: `${what} answered, but not with ${marker}`, diagnosis: { code: 'final-answer-mismatch', message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`, fix: null } };
   }
@@ -140,7 +148,7 @@ export async function responsesTextStage(env: StageEnv): Promise<StageOutcome> {
   if (!Array.isArray(body.output)) {
     return { status: 'fail', summary: 'The answer has no `output` array', evidence: [...evidence, excerpt(r.text, 400)], diagnosis: { code: 'server-error', message: 'The server answered POST /responses with JSON that is not a Responses object (no `output`).', fix: null } };
   }
-  return { ...judgeText(text, TEXT_MARKER, 'The model'), evidence, metrics: { inputTokens: body.usage?.input_tokens, outputTokens: body.usage?.output_tokens } };
+  return { ...judgeText(text, TEXT_MARKER, 'The model', items), evidence, metrics: { inputTokens: body.usage?.input_tokens, outputTokens: body.usage?.output_tokens } };
 }
 
 // ── responses-stream ───────────────────────────────────────────────────────────────────────────
@@ -160,7 +168,7 @@ export async function responsesStreamStage(env: StageEnv): Promise<StageOutcome>
   const d = diagnoseStream(o, env);
   if (d) return { status: 'fail', summary: 'The stream is not one Codex can use', evidence: [...evidence, ...o.problems.map(p => p.message)], metrics, diagnosis: d };
   const text = o.text || o.deltaText;
-  return { ...judgeText(text, TEXT_MARKER, 'The stream'), evidence: [...evidence, `text: ${JSON.stringify(excerpt(text, 200))}`], metrics };
+  return { ...judgeText(text, TEXT_MARKER, 'The stream', o.items), evidence: [...evidence, `text: ${JSON.stringify(excerpt(text, 200))}`], metrics };
 }
 
 // ── tool-call ──────────────────────────────────────────────────────────────────────────────────
