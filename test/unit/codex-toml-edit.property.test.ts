@@ -41,6 +41,8 @@ const value: fc.Arbitrary<string> = fc.letrec<{ v: string }>(tie => ({
     { weight: 1, arbitrary: fc.array(tie('v'), { maxLength: 3 }).map(xs => `[${xs.join(', ')}]`) },
     { weight: 1, arbitrary: fc.array(tie('v'), { maxLength: 3 }).map(xs => `[\n  # inside an array [profiles.x]\n  ${xs.join(',\n  ')}${xs.length ? ',' : ''}\n]`) },
     { weight: 1, arbitrary: fc.array(tie('v'), { maxLength: 3 }).map(xs => `{ ${xs.map((x, i) => `i${i} = ${x}`).join(', ')} }`) },
+    // TOML 1.1 (which Codex reads): inline tables over several lines, with comments and a trailing comma.
+    { weight: 1, arbitrary: fc.array(tie('v'), { maxLength: 3 }).map(xs => `{\n  # in an inline table [profiles.x]\n${xs.map((x, i) => `  i${i} = ${x},\n`).join('')}}`) },
   ),
 })).v;
 const keyStyle = fc.constantFrom<'bare' | 'quoted' | 'literal' | 'dotted'>('bare', 'quoted', 'literal', 'dotted');
@@ -78,7 +80,7 @@ function sectionText(s: Section): string {
 
 // ── the structures the edits touch, in the forms users write them ──
 const forms = fc.record({
-  trust: fc.constantFrom('none', 'section', 'rootDotted', 'inline', 'parentSection'),
+  trust: fc.constantFrom('none', 'section', 'rootDotted', 'inline', 'inlineMultiline', 'parentSection'),
   trustPath: fc.constantFrom(...TRUST_PATHS),
   trustValue: fc.constantFrom('"untrusted"', "'trusted'", '"trusted"'),
   profilesX: fc.constantFrom('none', 'section', 'sectionWithSub', 'rootDotted', 'inline', 'parentSection'),
@@ -114,7 +116,7 @@ function build(d: typeof doc extends fc.Arbitrary<infer T> ? T : never): { text:
   const rootChunks: Chunk[] = d.root.map(r => ('kv' in r ? { text: kvLine(r.kv), group: 'noise' as Group } : { text: r.f, group: 'noise' as Group }));
   const tableChunks: Chunk[] = d.sections.map(([s, fill]) => ({ text: sectionText(s) + fill.join(''), group: 'noise' as Group }));
   // Forms that define a parent by dotted keys or inline tables forbid other sections under that parent.
-  const parentOpen = { projects: !['rootDotted', 'inline'].includes(f.trust), profiles: !['rootDotted', 'inline'].includes(f.profilesX), model_providers: f.provider !== 'inline' };
+  const parentOpen = { projects: !['rootDotted', 'inline', 'inlineMultiline'].includes(f.trust), profiles: !['rootDotted', 'inline'].includes(f.profilesX), model_providers: f.provider !== 'inline' };
   const keep = (c: Chunk) => (parentOpen.projects || !c.text.includes('[projects.')) && (parentOpen.profiles || !c.text.includes('[profiles.')) && (parentOpen.model_providers || !c.text.includes('[model_providers.'));
   const tables = tableChunks.filter(keep);
   if (f.profile) rootChunks.push({ text: 'profile = "x" # the default profile\n', group: 'profile' });
@@ -123,6 +125,7 @@ function build(d: typeof doc extends fc.Arbitrary<infer T> ? T : never): { text:
     case 'section': tables.push({ text: `[projects.${p}] # mine\ntrust_level = ${f.trustValue}\n# between\nnote = "keep me"\n`, group: 'trust' }); break;
     case 'rootDotted': rootChunks.push({ text: `projects.${p}.trust_level = ${f.trustValue}\n`, group: 'trust' }); break;
     case 'inline': rootChunks.push({ text: `projects = { ${p} = { trust_level = ${f.trustValue} }, "/z" = {} }\n`, group: 'trust' }); break;
+    case 'inlineMultiline': rootChunks.push({ text: `projects = {\n  # mine\n  ${p} = { trust_level = ${f.trustValue} },\n}\n`, group: 'trust' }); break;
     case 'parentSection': tables.push({ text: `[projects]\n${p}.trust_level = ${f.trustValue}\n`, group: 'trust' }); break;
   }
   switch (f.profilesX) {
@@ -193,9 +196,8 @@ const EDITS: { edit: TomlEdit; group: Group }[] = [
   { edit: { kind: 'set', path: ['profiles', 'x', 'model'], value: 'qwen/ü' }, group: 'profilesX' },
 ];
 
-function check(built: ReturnType<typeof build>, edit: TomlEdit, group: Group): void {
+function check(built: ReturnType<typeof build>, before: Record<string, unknown>, edit: TomlEdit, group: Group): void {
   const { text, chunks } = built;
-  const before = parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
   const e: TomlEdit = edit.kind === 'set' && edit.path[0] === 'projects' ? { ...edit, path: ['projects', built.forms.trustPath, 'trust_level'] } : edit;
   const r = applyEdit(text, e);
   assert.ok(r.ok, `edit refused: ${!r.ok && r.error}\n--- file ---\n${text}`);
@@ -215,8 +217,8 @@ function check(built: ReturnType<typeof build>, edit: TomlEdit, group: Group): v
   // After a removal, tables that only existed to hold the removed one may go with it.
   const ok = got === expectedAfter(before, e) || (e.kind === 'remove' && got === expectedAfter(before, e, true));
   assert.ok(ok, `parse differs from the intended change\n--- file ---\n${text}\n--- result ---\n${r.text}`);
-  // Setting again changes nothing (idempotent).
-  if (e.kind === 'set') {
+  // Trusting again changes nothing (idempotent).
+  if (e.kind === 'set' && group === 'trust') {
     const again = applyEdit(r.text, e);
     assert.ok(again.ok && !again.changed, 'a second identical edit is a no-op');
   }
@@ -230,9 +232,9 @@ test('generated config.toml files × edits: unrelated bytes identical, parse equ
     fc.property(doc, d => {
       const built = build(d);
       // Every generated file is valid TOML to begin with (otherwise the generator is wrong).
-      parse(built.text.replace(/^\uFEFF/, ''));
+      const before = parse(built.text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
       files++;
-      for (const { edit, group } of EDITS) check(built, edit, group);
+      for (const { edit, group } of EDITS) check(built, before, edit, group);
     }),
     { numRuns: runs },
   );

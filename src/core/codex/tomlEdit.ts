@@ -67,7 +67,7 @@ export function applyEdit(text: string, edit: TomlEdit): EditResult {
   if (!before.ok) return { ok: false, error: `The file is not valid TOML: ${before.error}` };
   let ast: AST.TOMLProgram;
   try {
-    ast = parseTOML(body, { tomlVersion: '1.0' });
+    ast = parseTOML(body, { tomlVersion: '1.1' });
   } catch (e) {
     return { ok: false, error: `The file is not valid TOML: ${oneLine((e as Error).message)}` };
   }
