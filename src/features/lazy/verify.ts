@@ -146,11 +146,13 @@ async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<VerifyReport | un
       sub.dispose();
     }
   });
-  if (running === ac) running = undefined;
+  const superseded = running !== ac;
+  if (!superseded) running = undefined;
 
   if (report.cancelled) {
-    ctx.log.info('verify: cancelled');
-    if (isActive && ctx.routes.health.kind === 'probing') ctx.routes.setHealth(previousHealth);
+    ctx.log.info(superseded ? 'verify: superseded by a newer run' : 'verify: cancelled');
+    // A newer run owns the status bar now; only a plain cancel puts the previous state back.
+    if (!superseded && isActive && ctx.routes.health.kind === 'probing') ctx.routes.setHealth(previousHealth);
     return report;
   }
   const summary = summarize(report);
