@@ -54,6 +54,9 @@ function codexExec(profile: string, prompt: string, sb: ReturnType<typeof sandbo
 const KIND: Record<ProviderId, ScriptedKind> = { ollama: 'ollama', lmstudio: 'lmstudio', vllm: 'vllm', llamacpp: 'llamacpp', openaiCompatible: 'generic' };
 const MODEL: Record<ProviderId, string> = { ollama: 'qwen3-coder:30b', lmstudio: 'qwen/qwen3-coder-30b', vllm: 'Qwen/Qwen3-Coder-30B-A3B-Instruct', llamacpp: 'local/model', openaiCompatible: 'my-model' };
 
+// Each kind also exercises one variant of the file, so every shape the writer produces meets --strict-config.
+const VARIANT: Record<ProviderId, string[]> = { ollama: [], lmstudio: [], vllm: ['--no-catalog'], llamacpp: ['--non-function-tools', 'always'], openaiCompatible: [] };
+
 for (const provider of PROVIDER_IDS) {
   test(`real Codex: a ${provider} profile passes --strict-config, answers a text prompt and completes a tool round trip`, { skip: !HAVE_CODEX && 'node_modules/.bin/codex is not installed', timeout: 4 * RUN_TIMEOUT_MS }, async () => {
     const key = provider === 'openaiCompatible' ? 'sk-local-test-key' : undefined;
@@ -63,7 +66,7 @@ for (const provider of PROVIDER_IDS) {
     if (key) sb.env.LMR_TEST_KEY = key;
     const name = `lmr-${provider.toLowerCase()}`;
     const providerId = PROVIDERS[provider].codexProviderId;
-    const w = await cli(['--name', name, '--provider-id', providerId, '--provider', provider, '--base-url', server.baseUrl, '--model', MODEL[provider], '--context-window', '32768', '--codex', CODEX, '--json', ...(key ? ['--api-key-env', 'LMR_TEST_KEY'] : []), ...(provider === 'ollama' || provider === 'lmstudio' ? ['--set-oss-provider'] : [])], sb.env, sb.work);
+    const w = await cli(['--name', name, '--provider-id', providerId, '--provider', provider, '--base-url', server.baseUrl, '--model', MODEL[provider], '--context-window', '32768', '--codex', CODEX, '--json', ...(key ? ['--api-key-env', 'LMR_TEST_KEY'] : []), ...(provider === 'ollama' || provider === 'lmstudio' ? ['--set-oss-provider'] : []), ...VARIANT[provider]], sb.env, sb.work);
     const report = JSON.parse(w.out);
     assert.equal(w.code, 0, `${w.out}\n${w.err}`);
     assert.equal(report.codex.version, '0.169.0');
@@ -81,7 +84,12 @@ for (const provider of PROVIDER_IDS) {
     assert.equal(text.timedOut, false, 'codex exec finished in time');
     assert.equal(text.code, 0, text.stderr);
     assert.equal(text.stdout.trim(), 'PONG-7F3A');
-    assert.doesNotMatch(text.stderr, /Model metadata for .* not found/, 'the model catalog replaces the fallback metadata');
+    if (provider === 'vllm') assert.match(text.stderr, /Model metadata for .* not found/, 'without the catalog Codex warns');
+    else assert.doesNotMatch(text.stderr, /Model metadata for .* not found/, 'the model catalog replaces the fallback metadata');
+    const firstTurn = JSON.parse(server.requests.filter(r => r.method === 'POST' && r.path.endsWith('/responses')).pop()!.body) as { tools: { type: string }[] };
+    const nonFunction = firstTurn.tools.filter(t => t.type !== 'function').map(t => t.type);
+    if (provider === 'llamacpp') assert.deepEqual(nonFunction, [], 'web_search and the agents namespace are off');
+    else assert.deepEqual(nonFunction.sort(), ['namespace', 'web_search'], 'left on, Codex sends both');
     assert.doesNotMatch(text.stderr, /unrecognized configuration|ignoring/i);
 
     // A full tool round trip: the model asks for exec_command, Codex runs it and sends the output back.
