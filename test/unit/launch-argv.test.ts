@@ -10,7 +10,7 @@ import { resolveSettings, lookupFromSettingsJson } from '../../src/core/settings
 import type { Settings } from '../../src/core/settings/catalog';
 import {
   buildLlamaServerArgv, buildVllmArgv, buildOllamaServeCommand, buildLmsCommands, buildServerCommand, buildWrapperScriptCommand,
-  launchProblems, launchBaseUrl, exposesBeyondLoopback, redactLaunchCommand, launchSettingKeys, mirroredEnv, type LaunchCommand,
+  launchProblems, launchBaseUrl, exposesBeyondLoopback, redactLaunchCommand, launchSettingKeys, mirroredEnv, launchFingerprint, type LaunchCommand,
 } from '../../src/core/launch';
 
 const ARGV_JSON = resolve(__dirname, '../support/bin/argv-json');
@@ -220,6 +220,18 @@ test('a provider\'s launch keys are its own (a change elsewhere does not offer a
   assert.ok(k.includes('llamacpp.port') && k.includes('llamacpp.executable') && k.includes('llamacpp.extraArgs'));
   assert.ok(!k.includes('llamacpp.baseUrl') && !k.some(x => !x.startsWith('llamacpp.')));
   assert.ok(!launchSettingKeys('vllm').includes('llamacpp.port'));
+});
+
+test('"Restart server" is offered only when the provider\'s own launch command changes', () => {
+  const base = settings({});
+  const fp = (json: Record<string, unknown>, p: 'llamacpp' | 'vllm' | 'ollama' | 'lmstudio' = 'llamacpp') => launchFingerprint(p, settings(json));
+  assert.notEqual(fp({ 'localModelRouter.llamacpp.port': 9000 }), launchFingerprint('llamacpp', base));
+  assert.notEqual(fp({ 'localModelRouter.llamacpp.extraArgs': ['--metrics'] }), launchFingerprint('llamacpp', base));
+  assert.equal(fp({ 'localModelRouter.vllm.port': 9000 }), launchFingerprint('llamacpp', base), 'another provider\'s setting');
+  assert.equal(fp({ 'localModelRouter.llamacpp.autoCompactTokenLimit': 1000 }), launchFingerprint('llamacpp', base), 'a Codex-only value');
+  assert.equal(fp({ 'localModelRouter.llamacpp.port': 8131 }), launchFingerprint('llamacpp', base), 'same effective value');
+  assert.notEqual(fp({ 'localModelRouter.ollama.model': 'qwen3:8b' }, 'ollama'), launchFingerprint('ollama', base));
+  assert.notEqual(fp({ 'localModelRouter.lmstudio.identifier': 'x', 'localModelRouter.lmstudio.modelKey': 'm' }, 'lmstudio'), fp({ 'localModelRouter.lmstudio.modelKey': 'm' }, 'lmstudio'));
 });
 
 test('marker check is meaningful: the same text run by a shell does create the marker', () => {

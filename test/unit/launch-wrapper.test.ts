@@ -1,13 +1,14 @@
 // The exported wrapper scripts run under sh and pass exactly what the extension's own launch passes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { resolveSettings, lookupFromSettingsJson } from '../../src/core/settings/resolve';
 import { MIRRORED_KEYS, SETTINGS, type SettingDef } from '../../src/core/settings/catalog';
+import { startScriptedServer } from '../support/scripted-server';
 import { buildLlamaServerArgv, serverWrapperScript, codexLauncherScript, shQuote, mirrorTable } from '../../src/core/launch';
 
 const ARGV_JSON = resolve(__dirname, '../support/bin/argv-json');
@@ -144,6 +145,33 @@ test('Codex launcher: variables override; bad values fail with a clear message; 
   assert.equal(nl.status, 2);
   assert.match(nl.stderr, /PRODEX_LOCAL_MODEL_ALIAS contains a line break/);
   assert.equal(existsSync(marker), false);
+});
+
+const CODEX = resolve(__dirname, '../../node_modules/.bin/codex');
+
+test('Codex launcher runs the real Codex CLI (--strict-config) against a scripted llama-server', { skip: !existsSync(CODEX) && 'codex CLI not installed', timeout: 90_000 }, async () => {
+  const server = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model' }] });
+  const home = mkdtempSync(join(dir, 'codex-home-'));
+  try {
+    const s = settingsOf({ 'localModelRouter.llamacpp.port': server.port, 'localModelRouter.codex.executable': CODEX });
+    const file = join(home, 'codex-local.sh');
+    writeFileSync(file, codexLauncherScript(s).text, { mode: 0o755 });
+    // Async spawn: the scripted server lives in this process and must keep answering.
+    const child = spawn('/bin/sh', [file, 'exec', '--skip-git-repo-check', '--strict-config', 'say hi'], { cwd: home, env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', d => (out += d));
+    child.stderr.on('data', d => (out += d));
+    const code = await new Promise<number | null>(res => {
+      const t = setTimeout(() => child.kill('SIGKILL'), 75_000);
+      child.on('close', c => { clearTimeout(t); res(c); });
+    });
+    assert.equal(code, 0, out);
+    assert.match(out, /provider: local-llamacpp/);
+    assert.match(out, /model: local\/model/);
+    assert.ok(server.requests.some(r => r.method === 'POST' && r.path === '/v1/responses'), 'Codex talked to the local server');
+  } finally {
+    await server.close();
+  }
 });
 
 test('mirrorTable: one row per llama.cpp launch setting, with variable, flag and default', () => {

@@ -210,6 +210,16 @@ export function launchProblems(provider: LaunchProvider, s: Settings): string[] 
   return p;
 }
 
+/**
+ * What a running server was started with, comparable across setting changes: when it differs after
+ * a change, the running server is stale and the user is offered "Restart server".
+ */
+export function launchFingerprint(provider: LaunchProvider, s: Settings): string {
+  const main = redactLaunchCommand(buildServerCommand(provider, s));
+  const load = provider === 'lmstudio' ? buildLmsCommands(s).load ?? null : null;
+  return JSON.stringify([main, load, provider === 'ollama' ? s['ollama.model'] : null]);
+}
+
 /** A copy with secret values replaced, for logs and the CLI. */
 export function redactLaunchCommand(c: LaunchCommand): LaunchCommand {
   const env: Record<string, string> = {};

@@ -12,7 +12,7 @@ import type { Settings } from '../../core/settings/catalog';
 import {
   buildServerCommand, buildLmsCommands, launchBaseUrl, launchHostPort, launchProblems, launchSettingKeys, exposesBeyondLoopback,
   redactLaunchCommand, isLaunchProvider, LAUNCH_PROVIDERS, waitUntilReady, checkServing, ollamaHasModel, pullOllamaModel, describePull,
-  serverWrapperScript, codexLauncherScript, type LaunchProvider, type LaunchCommand, type ReadyResult,
+  serverWrapperScript, codexLauncherScript, launchFingerprint, type LaunchProvider, type LaunchCommand, type ReadyResult,
 } from '../../core/launch';
 import { ManagedServer } from '../launch/serverTerminal';
 
@@ -62,12 +62,6 @@ function terminalName(provider: LaunchProvider, s: Settings): string {
     case 'ollama': return `ollama serve :${port}`;
     case 'lmstudio': return `LM Studio server :${port}`;
   }
-}
-
-function commandKey(provider: LaunchProvider, s: Settings): string {
-  const main = redactLaunchCommand(buildServerCommand(provider, s));
-  const load = provider === 'lmstudio' ? buildLmsCommands(s).load : undefined;
-  return JSON.stringify([main, load ?? null, provider === 'ollama' ? s['ollama.model'] : null]);
 }
 
 async function refuseUntrusted(ctx: Ctx, provider?: LaunchProvider): Promise<StartResult> {
@@ -135,7 +129,7 @@ function watchSettings(ctx: Ctx, server: ManagedServer): void {
   let offering = false;
   server.watchers.push(vscode.workspace.onDidChangeConfiguration(e => {
     if (offering || !isActive(server) || !launchSettingKeys(server.provider).some(k => e.affectsConfiguration(`localModelRouter.${k}`))) return;
-    if (commandKey(server.provider, ctx.settings().values) === server.commandKey) return;
+    if (launchFingerprint(server.provider, ctx.settings().values) === server.commandKey) return;
     offering = true;
     void vscode.window.showInformationMessage(`${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`, 'Restart Server').then(c => {
       offering = false;
@@ -190,7 +184,7 @@ async function startServer(ctx: Ctx, providerArg?: unknown, options?: LaunchOpti
 
   managed(ctx, provider)?.dispose();
   const server = new ManagedServer({
-    provider, baseUrl, name: terminalName(provider, s), commandKey: commandKey(provider, s),
+    provider, baseUrl, name: terminalName(provider, s), commandKey: launchFingerprint(provider, s),
     cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
     onUserClose: sv => { if (sv.running) void stopManaged(ctx, sv); else ctx.servers.set(Object.assign(sv, { state: sv.state === 'ready' || sv.state === 'starting' ? 'stopped' : sv.state })); },
   });
