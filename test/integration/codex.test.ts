@@ -138,8 +138,9 @@ suite('codex: profile, diff preview, trust', () => {
     const no = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: false } });
     assert.deepEqual(no, { kind: 'cancelled' });
     assert.equal(fs.readFileSync(cfg, 'utf8'), USER_CONFIG);
-    const yes = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } });
+    const { result: yes, diffs } = await withDiffs(() => vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } }));
     assert.equal(yes.kind, 'written');
+    assert.ok(diffs.some(d => d.modified.endsWith('/config.toml')), 'the change is previewed beside the trust modal');
     const trusted = fs.readFileSync(cfg, 'utf8');
     assert.match(trusted, /trust_level = "trusted"/);
     const again = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } });

@@ -168,6 +168,8 @@ export function writeFiles(codexHome: string, files: PlannedFile[], reason: stri
     const problem = writeProblem(f.snapshot);
     if (problem) throw new FileRefusal(problem);
   }
+  const manifestOnly: BackupManifest = { at: new Date().toISOString(), reason, files: [] };
+  if (todo.length === 0) return manifestOnly;
   const dir = backupDir(codexHome);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const setDir = path.join(dir, stamp);

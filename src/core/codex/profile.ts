@@ -136,7 +136,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   const nonFunctionToolsOff = mode === 'always' || (mode === 'auto' && opts.serverRejectsNonFunctionTools === true);
   notes.push(nonFunctionToolsOff
     ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : 'the server rejects non-function tools'})`
-    : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : 'the server accepts non-function tools'})`);
+    : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false ? 'the server accepts non-function tools' : 'nothing showed the server rejects non-function tools'})`);
 
   const serverLabel = route.endpointLabel ?? `${info.displayName} (${hostOf(url.url)})`;
   const provider: TomlTable = { name: serverLabel, base_url: url.url, wire_api: 'responses' };

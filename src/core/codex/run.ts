@@ -112,6 +112,8 @@ export async function validateWithCodex(o: ValidateOptions): Promise<ValidationR
   if (r.spawnError) return { kind: 'failed', message: `Codex could not be started (${r.spawnError}).`, ms };
   if (/Connection failed|error sending request/i.test(all)) return { kind: 'accepted', ms };
   if (r.timedOut) return { kind: 'failed', message: `Codex did not finish within ${(o.timeoutMs ?? 30_000) / 1000} s while loading the profile.`, ms };
+  // Older Codex builds lack --strict-config or the feature flag: the profile was not checked, not rejected.
+  if (/unexpected argument '--(strict-config|disable)'|unknown feature/i.test(all)) return { kind: 'failed', message: `This Codex cannot check a profile without sending a request (${codexErrorText(all).split('\n')[0]}); the profile was written but not checked.`, ms };
   return { kind: 'rejected', message: codexErrorText(all) || `Codex exited with code ${r.code} without an error message.`, ms };
 }
 

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Ctx, LazyModule } from '../../ctx';
 import { COMMANDS } from '../../commands';
 import type { Route } from '../../core/route';
-import { isRoute } from '../../core/route';
+import { isRoute, routeKey } from '../../core/route';
 import { PROVIDERS } from '../../core/providers';
 import { buildProfile, CodexProfileError, defaultProfileName, profileNameProblem } from '../../core/codex/profile';
 import { chooseFormat, resolveCodexHome, compareVersions, PROFILE_FILES_SINCE } from '../../core/codex/version';
@@ -202,7 +202,7 @@ async function writeCodexProfile(ctx: Ctx, ...raw: unknown[]): Promise<CommandOu
   if (!plan.ok) return refusal(ctx, plan.error);
   for (const n of plan.notes) ctx.log.info(`codex profile ${name}: ${n}`);
   if (plan.changes.length === 0) {
-    await ctx.routes.setCodexProfile(name);
+    if (isActive(ctx, route)) await ctx.routes.setCodexProfile(name);
     void vscode.window.showInformationMessage(`Codex profile "${name}" is already up to date (codex -p ${name}).`);
     return { kind: 'unchanged', message: 'up to date' };
   }
@@ -211,7 +211,7 @@ async function writeCodexProfile(ctx: Ctx, ...raw: unknown[]): Promise<CommandOu
   if (!ok) return { kind: 'cancelled' };
   const failed = writePlanned(ctx, codexHome, plan.changes, `Write Codex profile ${name}`);
   if (failed) return failed;
-  await ctx.routes.setCodexProfile(name);
+  if (isActive(ctx, route)) await ctx.routes.setCodexProfile(name);
 
   let validation: ValidationResult | undefined;
   if (detection.kind === 'found' && s['codex.validateAfterWrite']) {
@@ -233,6 +233,12 @@ async function writeCodexProfile(ctx: Ctx, ...raw: unknown[]): Promise<CommandOu
     void vscode.window.showInformationMessage(`Codex profile "${name}" written. Run: codex -p ${name}.${checked}`, COMMANDS.openCodex.title).then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.openCodex.id); });
   }
   return { kind: 'written', files, validation, notes: plan.notes };
+}
+
+/** The profile is remembered on the active route only (a route passed in by a caller may be another one). */
+function isActive(ctx: Ctx, route: Route): boolean {
+  const a = ctx.routes.active;
+  return !!a && routeKey(a) === routeKey(route);
 }
 
 function readSnapshotSafe(p: string): string | undefined {
@@ -280,12 +286,23 @@ async function trustFolderInCodex(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
     void vscode.window.showInformationMessage(first.message);
     return { kind: 'unchanged', message: first.message };
   }
-  const yes = args.answers?.trust ?? await askTrust(path.resolve(folder), first.state === 'needs-confirmation');
-  if (!yes) return { kind: 'cancelled' };
+  // The change as it would be made with a yes (an "untrusted" entry only changes with that yes).
   const plan = planTrustWrite(codexHome, folder, true);
   if (!plan.ok) return refusal(ctx, plan.error);
   if (!plan.change) return { kind: 'unchanged', message: plan.message };
-  // The trust modal was the confirmation; the write still goes through the same checks and backup.
+  // The trust modal is the Apply/Cancel question; the diff is shown beside it.
+  let close: (() => Promise<void>) | undefined;
+  if (ctx.settings().values['codex.previewChanges']) {
+    ensureProvider(ctx);
+    close = await showDiffs([plan.change], 'Trust');
+  }
+  let yes: boolean;
+  try {
+    yes = args.answers?.trust ?? await askTrust(path.resolve(folder), first.state === 'needs-confirmation');
+  } finally {
+    await close?.();
+  }
+  if (!yes) return { kind: 'cancelled' };
   const failed = writePlanned(ctx, codexHome, [plan.change], `Trust ${folder}`);
   if (failed) return failed;
   void vscode.window.showInformationMessage(plan.message);
