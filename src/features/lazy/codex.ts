@@ -230,7 +230,13 @@ async function writeCodexProfile(ctx: Ctx, ...raw: unknown[]): Promise<CommandOu
     });
   } else {
     const checked = validation ? ` Codex ${version?.text} loaded it with --strict-config.` : detection.kind === 'found' ? '' : ' Codex was not found, so it was not checked; the current profile format was used.';
-    void vscode.window.showInformationMessage(`Codex profile "${name}" written. Run: codex -p ${name}.${checked}`, COMMANDS.openCodex.title).then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.openCodex.id); });
+    // Other legacy [profiles.*] tables stay in config.toml until the user agrees to move them.
+    const legacyLeft = format.format === 'profile-file' && plan.notes.some(n => n.startsWith('config.toml still has legacy profiles'));
+    const buttons = legacyLeft ? [COMMANDS.openCodex.title, COMMANDS.migrateLegacyProfiles.title] : [COMMANDS.openCodex.title];
+    void vscode.window.showInformationMessage(`Codex profile "${name}" written. Run: codex -p ${name}.${checked}${legacyLeft ? ' config.toml still has legacy [profiles.*] tables, which this Codex refuses when selected.' : ''}`, ...buttons).then(c => {
+      if (c === COMMANDS.openCodex.title) void vscode.commands.executeCommand(COMMANDS.openCodex.id);
+      else if (c) void vscode.commands.executeCommand(COMMANDS.migrateLegacyProfiles.id);
+    });
   }
   return { kind: 'written', files, validation, notes: plan.notes };
 }
