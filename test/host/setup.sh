@@ -22,6 +22,11 @@ NODE24=$CACHE/node24
 CS=$CACHE/code-server
 APT_PACKAGES=(chromium libkrb5-dev build-essential pkg-config python3)
 
+# Under `npm run setup:host` the outer npm's settings arrive as npm_* variables; the inner install
+# must not inherit them: code-server's postinstall reads the Node version from npm_config_user_agent
+# ("node/v20…" from the outer npm) and refuses to install.
+while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -i '^npm_' || true)
+
 mkdir -p "$CACHE/tmp" "$CACHE/xdg/config" "$CACHE/xdg/data" "$CACHE/xdg/cache" "$CACHE/npm-cache"
 export TMPDIR=$CACHE/tmp
 export XDG_CONFIG_HOME=$CACHE/xdg/config XDG_DATA_HOME=$CACHE/xdg/data XDG_CACHE_HOME=$CACHE/xdg/cache
