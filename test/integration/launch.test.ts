@@ -210,6 +210,38 @@ suite('launch: start, watch and stop a local server', () => {
     }
   });
 
+  test('accepting the exposure modal binds 0.0.0.0 (reached on loopback)', async function () {
+    this.timeout(60_000);
+    await config().update('llamacpp.host', '0.0.0.0', vscode.ConfigurationTarget.Global);
+    try {
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp', { answers: { exposure: 'start' } });
+      assert.ok(r.kind === 'ready' && r.baseUrl === baseUrl, JSON.stringify(r));
+      const cmdline = fs.readFileSync(`/proc/${r.pid}/cmdline`, 'utf8').split('\0');
+      assert.equal(cmdline[cmdline.indexOf('--host') + 1], '0.0.0.0');
+    } finally {
+      await vscode.commands.executeCommand('localModelRouter.stopServer', 'llamacpp');
+      await config().update('llamacpp.host', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('a server that is not serving within launch.readyTimeoutSeconds is reported and left running', async function () {
+    this.timeout(60_000);
+    await set('launch.readyTimeoutSeconds', 5);
+    await set('llamacpp.extraArgs', ['--stand-in-loading-ms', '60000']);
+    try {
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
+      assert.ok(r.kind === 'timeout' && r.seconds === 5 && r.last === 'Loading model', JSON.stringify(r));
+      assert.equal(await portOpen(port), true, 'still running: large models can take longer');
+      const again = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
+      assert.ok(again.kind === 'already-running' && again.state === 'starting', JSON.stringify(again));
+      assert.equal((await vscode.commands.executeCommand<StopResult>('localModelRouter.stopServer', 'llamacpp')).kind, 'stopped');
+      assert.equal(await portOpen(port), false);
+    } finally {
+      await set('launch.readyTimeoutSeconds', 60);
+      await set('llamacpp.extraArgs', ['--stand-in-loading-ms', '300']);
+    }
+  });
+
   test('exported wrapper scripts are executable and pass the same flags as the launch', async function () {
     this.timeout(30_000);
     const r = await vscode.commands.executeCommand<ExportResult>('localModelRouter.exportWrapperScripts', tmp, { answers: { overwrite: true } });

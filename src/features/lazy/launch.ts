@@ -186,7 +186,8 @@ async function startServer(ctx: Ctx, providerArg?: unknown, options?: LaunchOpti
   const server = new ManagedServer({
     provider, baseUrl, name: terminalName(provider, s), commandKey: launchFingerprint(provider, s),
     cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
-    onUserClose: sv => { if (sv.running) void stopManaged(ctx, sv); else ctx.servers.set(Object.assign(sv, { state: sv.state === 'ready' || sv.state === 'starting' ? 'stopped' : sv.state })); },
+    // Closing the terminal stops the server it shows (LM Studio's server belongs to the app: left alone).
+    onUserClose: sv => { if (sv.running && sv.provider !== 'lmstudio') void stopManaged(ctx, sv); },
   });
   ctx.servers.set(server);
   // The server runs in its own process group (so Stop reaches its helpers); without this it would
