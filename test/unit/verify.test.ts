@@ -324,3 +324,17 @@ describe('servers that differ from the common case', () => {
     assert.equal(report.ok, true);
   });
 });
+
+describe('safety', () => {
+  test('a redirect is never followed (it could carry the key elsewhere)', async () => {
+    const target = await startScriptedServer({ ...LLAMA, models: [...LLAMA.models] });
+    try {
+      const { report } = await verify({ kind: 'generic', models: [{ id: 'local/model' }], overrides: [(req, res) => { res.writeHead(307, { location: `${target.root}${req.url}` }); res.end(); return true; }] }, 'local/model', { apiKey: 'k' });
+      assert.equal(target.requests.length, 0);
+      expectCode(report, 'models', 'server-error');
+      assert.match(stage(report, 'models').diagnosis!.message, /307/);
+    } finally {
+      await target.close();
+    }
+  });
+});

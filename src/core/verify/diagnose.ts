@@ -121,6 +121,9 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
       fix: { kind: 'upgrade', what: v.what, minVersion: v.minVersion, label: `Upgrade ${v.what}` },
     };
   }
+  if (status >= 300 && status < 400) {
+    return { code: 'server-error', message: `The server answered ${status} (a redirect) instead of answering. Redirects are not followed (one could carry the API key elsewhere): use the address it redirects to as the base URL.`, fix: null };
+  }
   if (status === 503) {
     return { code: 'model-loading', message: `The server is not ready (503 "${excerpt(message)}"). Wait until it has loaded the model, then verify again.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
   }
