@@ -53,6 +53,7 @@ export type CommandOutcome =
   | { kind: 'nothing'; message: string };
 
 const SCHEME = 'local-model-router-codex';
+const TRUST_DECLINED_KEY = 'localModelRouter.codexTrustDeclined';
 const virtualDocs = new Map<string, string>();
 let providerRegistered = false;
 let seq = 0;
@@ -187,9 +188,13 @@ async function writeCodexProfile(ctx: Ctx, ...raw: unknown[]): Promise<CommandOu
   if (folder) {
     const cfgText = readSnapshotSafe(configPath(codexHome));
     const state = cfgText === undefined ? undefined : trustState(cfgText, folder);
-    if (state && state.kind !== 'trusted' && state.kind !== 'invalid') {
-      const yes = answers.trust ?? await askTrust(folder, state.kind === 'untrusted');
+    // Asked once per folder here; after a "no" only the explicit "Trust This Folder in Codex" asks again.
+    const declined = ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []);
+    const ask = answers.trust !== undefined || !declined.includes(path.resolve(folder));
+    if (ask && state && state.kind !== 'trusted' && state.kind !== 'invalid') {
+      const yes = answers.trust ?? await askTrust(path.resolve(folder), state.kind === 'untrusted');
       if (yes) { trustProject = folder; overrideUntrusted = state.kind === 'untrusted'; }
+      else if (answers.trust === undefined) await ctx.extension.workspaceState.update(TRUST_DECLINED_KEY, [...declined, path.resolve(folder)]);
     }
   }
   let setOss = false;
