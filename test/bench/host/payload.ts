@@ -1,0 +1,139 @@
+// Runs INSIDE the extension host (code-server's Node extension host), as an extensionTestsPath
+// payload, next to the installed extension under test (Local Model Router, or the empty comparison
+// extension). It is bundled by test/bench/host.ts; results go to the JSON file LMR_BENCH_OUT.
+//
+// JavaScript loaded: read from the trace the probe extension (tracer.ts, activated at host start)
+// keeps of every file compiled from the extension's folder: a snapshot when activate() returned,
+// one when the first discovery (started with setTimeout 0 after activation) has finished, and
+// `require.cache` at the end as a cross-check.
+//
+// Memory: heap after forced full GCs (`--expose-gc` set at run time) and PSS of this process
+// (/proc/self/smaps_rollup), after activation + first discovery, after N and after 2N
+// `localModelRouter.refresh` commands (the empty extension's host: the same samples, the same
+// waits, no commands).
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import * as vscode from 'vscode';
+import { TRACE_KEY, type Compiled, type TraceState } from './tracer';
+
+interface MemSample { heapUsedMB: number; rssMB: number; pssMB?: number; externalMB: number }
+export interface PayloadResult {
+  mode: string;
+  extensionId: string;
+  node: string;
+  vscode: string;
+  pid: number;
+  loadedBeforePayload: boolean;
+  activatedBeforePayload: boolean;
+  atActivate?: Compiled[];
+  activateReturnedMs?: number;
+  mainLoadMs?: number;
+  activateCallMs?: number;
+  afterDiscovery?: Compiled[];
+  discoveryProbes?: number;
+  requireCache?: Array<{ file: string; bytes: number }>;
+  memAfterActivation?: MemSample;
+  memAfterRefreshes?: MemSample;
+  memAfter2Refreshes?: MemSample;
+  refreshes?: number;
+  refreshMs?: number;
+  refreshMs2?: number;
+  error?: string;
+}
+
+type ModuleStatics = { _cache: Record<string, unknown> };
+
+const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms));
+const MB = 1024 * 1024;
+
+function pssMB(): number | undefined {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function settledMemory(gc: () => void): Promise<MemSample> {
+  // Several full collections with pauses in between, so finalizers and weak callbacks have run.
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await sleep(150);
+  }
+  const m = process.memoryUsage();
+  return { heapUsedMB: m.heapUsed / MB, rssMB: m.rss / MB, externalMB: m.external / MB, pssMB: pssMB() };
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await sleep(20);
+  }
+  return cond();
+}
+
+export async function run(): Promise<void> {
+  const out = process.env.LMR_BENCH_OUT;
+  if (!out) throw new Error('LMR_BENCH_OUT is not set');
+  const mode = process.env.LMR_BENCH_MODE ?? 'real';
+  const extensionId = process.env.LMR_BENCH_EXT_ID ?? '';
+  const refreshes = Number(process.env.LMR_BENCH_REFRESHES ?? '100');
+  const windowMs = Number(process.env.LMR_BENCH_WINDOW_MS ?? '8000');
+  const result: PayloadResult = { mode, extensionId, node: process.version, vscode: vscode.version, pid: process.pid, loadedBeforePayload: false, activatedBeforePayload: false };
+  try {
+    await measure(result, extensionId, mode, refreshes, windowMs);
+  } catch (e) {
+    result.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  } finally {
+    fs.writeFileSync(out, JSON.stringify(result, null, 1));
+  }
+}
+
+async function measure(result: PayloadResult, extensionId: string, mode: string, refreshes: number, windowMs: number): Promise<void> {
+  const ext = vscode.extensions.getExtension(extensionId);
+  if (!ext) throw new Error(`extension ${extensionId} is not installed in this host`);
+  const root = ext.extensionPath + path.sep;
+  const M = Module as unknown as ModuleStatics;
+  result.activatedBeforePayload = ext.isActive;
+  const trace = (globalThis as Record<string, unknown>)[TRACE_KEY] as TraceState | undefined;
+  if (!trace) throw new Error('the bench probe extension did not start tracing (no globalThis trace)');
+  result.loadedBeforePayload = trace.loadedBeforeTrace;
+  if (!await waitFor(() => ext.isActive, 90_000)) throw new Error(`${extensionId} did not activate within 90 s`);
+  result.atActivate = trace.atActivate;
+  result.activateReturnedMs = trace.activateMs;
+  result.mainLoadMs = trace.mainLoadMs;
+  result.activateCallMs = trace.activateCallMs;
+  // The first discovery runs from setTimeout(0) after activate(); its result shows up in the API.
+  const api = ext.exports as { probes?: readonly unknown[] } | undefined;
+  if (mode === 'real') {
+    if (!await waitFor(() => (api?.probes?.length ?? 0) > 0, 30_000)) throw new Error('the first discovery did not finish within 30 s');
+    result.discoveryProbes = api?.probes?.length;
+  }
+  await sleep(500);
+  result.afterDiscovery = [...trace.compiled];
+  trace.tracing = false;
+
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  result.memAfterActivation = await settledMemory(gc);
+  // Both hosts get the same window per batch: the refreshes (real) or nothing (empty), then a pause
+  // until the window is over.
+  const batch = async (): Promise<number> => {
+    const r0 = performance.now();
+    for (let i = 0; i < refreshes; i++) if (mode === 'real') await vscode.commands.executeCommand('localModelRouter.refresh');
+    const ms = performance.now() - r0;
+    if (ms < windowMs) await sleep(windowMs - ms);
+    return ms;
+  };
+  result.refreshes = refreshes;
+  result.refreshMs = await batch();
+  result.memAfterRefreshes = await settledMemory(gc);
+  result.refreshMs2 = await batch();
+  result.memAfter2Refreshes = await settledMemory(gc);
+  result.requireCache = Object.keys(M._cache).filter(k => k.startsWith(root)).map(k => ({ file: path.relative(ext.extensionPath, k), bytes: fs.statSync(k).size }));
+}

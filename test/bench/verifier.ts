@@ -1,0 +1,143 @@
+// The verifier against a scripted llama.cpp server answering every request after a fixed delay:
+//  - vs raw HTTP: the requests the verifier sent (read back from the server's request log) replayed
+//    by a minimal undici client on the same server, keeping the order the verifier imposed: a
+//    request waits for every response that had finished before the verifier sent it, so requests
+//    the verifier sent side by side are replayed side by side;
+//  - the same with the verifier's sequential mode, replayed strictly one after another;
+//  - vs the manual procedure it replaces (bench/manual.ts).
+import { Agent, request } from 'undici';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { verifyRoute, type VerifyReport } from '../../src/core/verify/index';
+import { startScriptedServer, type RecordedRequest, type ScriptedServer } from '../support/scripted-server';
+import { median, spread, timed } from './lib/stats';
+import type { Row } from './lib/report';
+
+export const VERIFY_LATENCY_MS = 20;
+export const VERIFY_MODEL = 'local/model';
+
+interface Sent extends RecordedRequest { doneAt: number }
+
+/** Adds, to each recorded request, when the server finished writing its answer. */
+function trackCompletion(server: ScriptedServer): { reset(): void; collect(): Sent[] } {
+  const done = new Map<string, number[]>();
+  const key = (method: string, path: string, body: string) => `${method} ${path} ${body}`;
+  server.options.overrides = [(req: IncomingMessage, res: ServerResponse, body: string) => {
+    const k = key(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!, body);
+    res.on('finish', () => {
+      const list = done.get(k) ?? [];
+      list.push(Date.now());
+      done.set(k, list);
+    });
+    return false; // let the scripted server answer as usual
+  }];
+  const reset = () => {
+    server.requests.length = 0;
+    done.clear();
+  };
+  const collect = () => {
+    const used = new Map<string, number>();
+    return server.requests.map(r => {
+      const k = key(r.method, r.path, r.body);
+      const i = used.get(k) ?? 0;
+      used.set(k, i + 1);
+      const doneAt = done.get(k)?.[i];
+      if (doneAt === undefined) throw new Error(`no completion recorded for ${r.method} ${r.path}`);
+      return { ...r, doneAt };
+    });
+  };
+  return { reset, collect };
+}
+
+const FORWARDED = ['content-type', 'accept', 'authorization'];
+
+/**
+ * Replays the requests with plain undici `request` and one keep-alive agent: no limits, no parsing,
+ * the body read to the end. `after[i]` lists the requests that must have completed first.
+ */
+async function replay(root: string, sent: Sent[], agent: Agent, after: number[][]): Promise<void> {
+  const finished: Array<Promise<void> | undefined> = [];
+  const one = async (i: number) => {
+    await Promise.all(after[i]!.map(j => finished[j]));
+    const r = sent[i]!;
+    const headers: Record<string, string> = {};
+    for (const h of FORWARDED) if (typeof r.headers[h] === 'string') headers[h] = r.headers[h] as string;
+    const res = await request(`${root}${r.path}`, { method: r.method as 'GET' | 'POST', headers, body: r.method === 'GET' ? undefined : r.body, dispatcher: agent });
+    await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`replay ${r.method} ${r.path}: HTTP ${res.statusCode}`);
+  };
+  for (let i = 0; i < sent.length; i++) finished[i] = one(i);
+  await Promise.all(finished);
+}
+
+/** Happens-before as the verifier showed it: i comes after j when j's answer was complete before i was sent. */
+function observedOrder(sent: Sent[]): number[][] {
+  return sent.map(r => sent.flatMap((o, j) => (o !== r && o.doneAt < r.at ? [j] : [])));
+}
+const strictOrder = (sent: Sent[]): number[][] => sent.map((_, i) => (i === 0 ? [] : [i - 1]));
+
+function check(report: VerifyReport): void {
+  if (!report.ok) throw new Error(`the verifier did not pass against the healthy scripted server: ${report.stages.map(s => `${s.id}=${s.status}`).join(' ')}`);
+}
+
+export interface VerifierBench { rows: Row[]; verifyMs: number }
+
+export async function benchVerifier(runs: number, log: (s: string) => void): Promise<VerifierBench> {
+  const server = await startScriptedServer({ kind: 'llamacpp', models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
+  const agent = new Agent({ keepAliveTimeout: 10_000 });
+  const track = trackCompletion(server);
+  try {
+    const modes = [{ concurrent: true, order: observedOrder }, { concurrent: false, order: strictOrder }] as const;
+    const samples = modes.map(() => ({ verify: [] as number[], raw: [] as number[], requests: 0, sched: '' }));
+    // The first run in a process pays for loading and compiling undici and the verifier (the cold
+    // number is in the notes); then warm up until the JIT settles, the replay client too.
+    const cold = await timed(() => verifyRoute({ baseUrl: server.baseUrl, model: VERIFY_MODEL }));
+    check(cold.value);
+    for (let i = 0; i < 6; i++) {
+      for (const m of modes) {
+        track.reset();
+        check(await verifyRoute({ baseUrl: server.baseUrl, model: VERIFY_MODEL, concurrent: m.concurrent }));
+        const sent = track.collect();
+        await replay(server.root, sent, agent, m.order(sent));
+      }
+    }
+    for (let i = 0; i < runs; i++) {
+      for (const [k, m] of modes.entries()) {
+        track.reset();
+        const v = await timed(() => verifyRoute({ baseUrl: server.baseUrl, model: VERIFY_MODEL, concurrent: m.concurrent }));
+        check(v.value);
+        const sent = track.collect();
+        const order = m.order(sent);
+        const raw = await timed(() => replay(server.root, sent, agent, order));
+        const s = samples[k]!;
+        s.verify.push(v.ms);
+        s.raw.push(raw.ms);
+        s.requests = sent.length;
+        s.sched = sent.map((r, j) => `${r.method} ${r.path}${order[j]!.length ? ` after #${order[j]!.join(',#')}` : ''}`).join('; ');
+      }
+    }
+    const [par, seq] = samples as [typeof samples[0], typeof samples[0]];
+    log(`verifier concurrent: ${par.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${par.raw.map(m => m.toFixed(0)).join(' ')} ms`);
+    log(`verifier sequential: ${seq.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${seq.raw.map(m => m.toFixed(0)).join(' ')} ms`);
+    const rows: Row[] = [
+      {
+        section: 'Verifier', what: `verifyRoute (default, independent stages side by side) vs the same requests by a minimal client`, runs,
+        value: median(par.verify), unit: 'ms', baseline: { what: 'raw HTTP replay, same order', value: median(par.raw) },
+        target: { kind: 'ratio-max', value: 1.1 },
+        notes: [
+          `Scripted llama.cpp server, every request answered after ${VERIFY_LATENCY_MS} ms. The verifier sent ${par.requests} requests per run (from the server's request log): ${par.sched} (#n = the n-th request, 0-based; "after" = answers that were complete before the verifier sent it).`,
+          `The replay sends the same method, path, headers and body with undici \`request\` over one keep-alive agent and reads each body to the end, waiting only where the verifier waited. verifyRoute: ${spread(par.verify)} ms; replay: ${spread(par.raw)} ms. verifyRoute's time includes its temp token file and report. After 6 warm-up runs; the very first run in the process (loading undici and the verifier code, cold JIT) took ${cold.ms.toFixed(0)} ms.`,
+        ],
+      },
+      {
+        section: 'Verifier', what: 'verifyRoute one stage at a time (concurrent: false) vs the same requests one after another', runs,
+        value: median(seq.verify), unit: 'ms', baseline: { what: 'raw HTTP replay, sequential', value: median(seq.raw) },
+        target: { kind: 'ratio-max', value: 1.1 },
+        notes: [`Same server and client; no overlap on either side, so the difference is the verifier's own work per request. verifyRoute: ${spread(seq.verify)} ms; replay: ${spread(seq.raw)} ms.`],
+      },
+    ];
+    return { rows, verifyMs: median(par.verify) };
+  } finally {
+    await agent.close();
+    await server.close();
+  }
+}
