@@ -7,13 +7,15 @@ import type { Ctx } from '../ctx';
 import { COMMANDS } from '../commands';
 import { codexLaunchFor } from '../core/codexCommand';
 import { findExecutable } from '../core/which';
+import { resolveCodexHome } from '../core/codex/version';
 
 export function register(ctx: Ctx): void {
   ctx.extension.subscriptions.push(vscode.commands.registerCommand(COMMANDS.openCodex.id, () => openCodex(ctx)));
 }
 
 function codexHome(ctx: Ctx): string {
-  return ctx.settings().values['codex.home'] || ctx.env.CODEX_HOME || join(homedir(), '.codex');
+  // The same precedence Codex itself and the profile writer use: CODEX_HOME → setting → ~/.codex.
+  return resolveCodexHome(ctx.env, ctx.settings().values['codex.home'], homedir()).path;
 }
 
 async function openCodex(ctx: Ctx): Promise<{ ok: boolean; args?: string[]; reason?: string }> {
