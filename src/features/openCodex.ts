@@ -18,26 +18,30 @@ function codexHome(ctx: Ctx): string {
   return resolveCodexHome(ctx.env, ctx.settings().values['codex.home'], homedir()).path;
 }
 
-async function openCodex(ctx: Ctx): Promise<{ ok: boolean; args?: string[]; reason?: string }> {
+function openCodex(ctx: Ctx): { ok: boolean; args?: string[]; reason?: string } {
   const route = ctx.routes.active;
   if (!route) {
-    const pick = await vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model');
-    if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(pick => {
+      if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    });
     return { ok: false, reason: 'no route' };
   }
   const exe = ctx.settings().values['codex.executable'];
   const resolved = findExecutable(exe, ctx.env);
   if (!resolved) {
-    const choice = await vscode.window.showErrorMessage(`Codex is not installed (no "${exe}" on PATH). Install it with: npm i -g @openai/codex`, 'Copy Install Command', 'Open Settings');
-    if (choice === 'Copy Install Command') await vscode.env.clipboard.writeText('npm i -g @openai/codex');
-    if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
+    // Messages are not awaited: the command returns its outcome at once (tests, other commands).
+    void vscode.window.showErrorMessage(`Codex is not installed (no "${exe}" on PATH). Install it with: npm i -g @openai/codex`, 'Copy Install Command', 'Open Settings').then(choice => {
+      if (choice === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @openai/codex');
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
+    });
     return { ok: false, reason: 'codex not found' };
   }
   const profileExists = !!route.codexProfile && existsSync(join(codexHome(ctx), `${route.codexProfile}.config.toml`));
   const launch = codexLaunchFor(route, profileExists);
   if (!launch.ok) {
-    const choice = await vscode.window.showWarningMessage(launch.reason, 'Write Codex Profile');
-    if (choice) void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
+    void vscode.window.showWarningMessage(launch.reason, 'Write Codex Profile').then(choice => {
+      if (choice) void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
+    });
     return { ok: false, reason: launch.reason };
   }
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

@@ -147,3 +147,48 @@ suite('route: picker, status bar, terminals', () => {
     assert.deepEqual(api.terminalEnv, {});
   });
 });
+
+suite('route: Open Codex on This Route', () => {
+  let ollama: ScriptedServer;
+  let dir: string;
+  suiteSetup(async () => {
+    ollama = await startScriptedServer({ kind: 'ollama', models: [{ id: 'qwen3-coder:30b', contextWindow: 262144 }] });
+    await set('ollama.baseUrl', ollama.baseUrl);
+    await set('discovery.refreshIntervalSeconds', 0);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-codex-'));
+  });
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    for (const k of ['ollama.baseUrl', 'discovery.refreshIntervalSeconds', 'codex.executable']) await set(k, undefined);
+    await ollama.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('without a route it says so', async () => {
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    const r = await vscode.commands.executeCommand<{ ok: boolean; reason?: string }>('localModelRouter.openCodex');
+    assert.deepEqual(r, { ok: false, reason: 'no route' });
+  });
+
+  test('a missing Codex is reported, not launched', async () => {
+    await vscode.commands.executeCommand('localModelRouter.pickRoute', { select: { baseUrl: ollama.baseUrl, model: 'qwen3-coder:30b' } });
+    await set('codex.executable', path.join(dir, 'no-such-codex'));
+    const r = await vscode.commands.executeCommand<{ ok: boolean; reason?: string }>('localModelRouter.openCodex');
+    assert.deepEqual(r, { ok: false, reason: 'codex not found' });
+  });
+
+  test('an Ollama route without a profile opens codex --oss in a terminal, pointed at the route', async () => {
+    // A stand-in codex that records how the terminal started it.
+    const out = path.join(dir, 'argv.json');
+    const fake = path.join(dir, 'codex');
+    fs.writeFileSync(fake, `#!/bin/sh\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), oss: process.env.CODEX_OSS_BASE_URL }))' '${out}' "$@"\n`, { mode: 0o755 });
+    await set('codex.executable', fake);
+    const r = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const end = Date.now() + 20_000;
+    while (!fs.existsSync(out) && Date.now() < end) await new Promise(res => setTimeout(res, 100));
+    const seen = JSON.parse(fs.readFileSync(out, 'utf8')) as { argv: string[]; oss: string };
+    assert.deepEqual(seen, { argv: ['--oss', '--local-provider', 'ollama', '-m', 'qwen3-coder:30b'], oss: ollama.baseUrl });
+    assert.ok(vscode.window.terminals.some(t => t.name === 'Codex · qwen3-coder:30b'));
+  });
+});
