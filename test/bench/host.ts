@@ -206,12 +206,12 @@ export async function benchActivation(s: HostSetup, runs: number, vscodeVersion:
 
 interface MemRun { real?: PayloadResult; empty?: PayloadResult }
 
-async function payloadRun(s: HostSetup, name: string, mode: 'real' | 'empty', refreshes: number, windowMs: number, settings: Record<string, unknown>): Promise<PayloadResult> {
+async function payloadRun(s: HostSetup, name: string, mode: 'real' | 'empty', refreshes: number, windowMs: number, settings: Record<string, unknown>, extraEnv: Record<string, string> = {}): Promise<PayloadResult> {
   const out = join(s.dir, `${name}.json`);
   const r = await bounded(withHostChecked(s, name, {
     extensions: [mode === 'real' ? s.realVsix : s.emptyVsix],
     settings,
-    payloadEnv: { LMR_BENCH_OUT: out, LMR_BENCH_MODE: mode, LMR_BENCH_EXT_ID: mode === 'real' ? REAL_ID : EMPTY_ID, LMR_BENCH_REFRESHES: String(refreshes), LMR_BENCH_WINDOW_MS: String(windowMs) },
+    payloadEnv: { LMR_BENCH_OUT: out, LMR_BENCH_MODE: mode, LMR_BENCH_EXT_ID: mode === 'real' ? REAL_ID : EMPTY_ID, LMR_BENCH_REFRESHES: String(refreshes), LMR_BENCH_WINDOW_MS: String(windowMs), ...extraEnv },
     body: async (_page, h) => {
       const code = await bounded(h.exited!, 180_000, 'the extension-host payload');
       if (!existsSync(out)) throw new Error(`the payload wrote no result (exit code ${String(code)})`);
@@ -251,13 +251,16 @@ export async function benchLoadAndMemory(s: HostSetup, runs: number, refreshes: 
       }
       results.push(run);
     }
-    return { rows: loadAndMemoryRows(s, results, refreshes, servers.length, windowMs), extHostNode: results[0]?.real?.node };
+    // One more host, with the CPU profiler on around loading + activate() (kept out of the timings above).
+    const profiled = await payloadRun(s, 'profile-real', 'real', 0, 0, settings, { LMR_BENCH_PROFILE: '1' });
+    log(`profiled activation: ${profiled.profileTotalMs} ms sampled; ${(profiled.profile ?? []).slice(0, 4).map(e => `${e.fn} ${e.selfMs} ms`).join(', ')}`);
+    return { rows: loadAndMemoryRows(s, results, refreshes, servers.length, windowMs, profiled), extHostNode: results[0]?.real?.node };
   } finally {
     await Promise.all(servers.map(sv => sv.close()));
   }
 }
 
-function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, serverCount: number, windowMs: number): Row[] {
+function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, serverCount: number, windowMs: number, profiled: PayloadResult): Row[] {
   const reals = results.map(r => r.real!);
   const empties = results.map(r => r.empty!);
   const whole = sum(s.bundle);
@@ -290,7 +293,10 @@ function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, s
   rows.push({
     section: 'Activation (real host)', what: 'Activation work timed inside the host (main module load + activate() call)', runs: results.length, value: median(workReal), unit: 'ms',
     baseline: { what: 'empty extension, same probe', value: median(workEmpty) }, target: { kind: 'info' },
-    notes: [`Timed by the probe around Module._load of the main module and around the activate() call, in hosts with one of the two extensions, so nothing else activating at the same moment is counted (see the first row's notes). Ours: load ${list(reals.map(r => r.mainLoadMs ?? NaN), 1)} ms + activate() ${list(reals.map(r => r.activateCallMs ?? NaN), 1)} ms; empty: load ${list(empties.map(r => r.mainLoadMs ?? NaN), 2)} ms + activate() ${list(empties.map(r => r.activateCallMs ?? NaN), 2)} ms.`],
+    notes: [`Timed by the probe around Module._load of the main module and around the activate() call, in hosts with one of the two extensions, so nothing else activating at the same moment is counted (see the first row's notes). Ours: load ${list(reals.map(r => r.mainLoadMs ?? NaN), 1)} ms + activate() ${list(reals.map(r => r.activateCallMs ?? NaN), 1)} ms; empty: load ${list(empties.map(r => r.mainLoadMs ?? NaN), 2)} ms + activate() ${list(empties.map(r => r.activateCallMs ?? NaN), 2)} ms.`,
+      profiled.profile?.length
+        ? `Where the time goes (one more host with the V8 sampling profiler on while the main module loads and while activate() runs, ${profiled.profileTotalMs} ms sampled; a profiled run is slower than the timed ones): ${profiled.profile.map(e => `${e.fn} ${e.selfMs} ms${e.fn === 'own code' ? '' : ` (${e.where})`}`).join('; ')}. "called: X" is time spent inside X (and below it) when the extension's code called it, e.g. a VS Code API.`
+        : 'The profiled run returned no profile.'],
   });
 
   type Key = 'heapUsedMB' | 'pssMB';

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
-import { TRACE_KEY, type Compiled, type TraceState } from './tracer';
+import { TRACE_KEY, type Compiled, type ProfileEntry, type TraceState } from './tracer';
 
 interface MemSample { heapUsedMB: number; rssMB: number; pssMB?: number; externalMB: number }
 export interface PayloadResult {
@@ -32,6 +32,8 @@ export interface PayloadResult {
   activateReturnedMs?: number;
   mainLoadMs?: number;
   activateCallMs?: number;
+  profile?: ProfileEntry[];
+  profileTotalMs?: number;
   afterDiscovery?: Compiled[];
   discoveryProbes?: number;
   requireCache?: Array<{ file: string; bytes: number }>;
@@ -108,6 +110,10 @@ async function measure(result: PayloadResult, extensionId: string, mode: string,
   result.activateReturnedMs = trace.activateMs;
   result.mainLoadMs = trace.mainLoadMs;
   result.activateCallMs = trace.activateCallMs;
+  // The profiler's stop callback may come a moment after activate() returned.
+  if (process.env.LMR_BENCH_PROFILE === '1') await waitFor(() => trace.profile !== undefined, 5_000);
+  result.profile = trace.profile;
+  result.profileTotalMs = trace.profileTotalMs;
   // The first discovery runs from setTimeout(0) after activate(); its result shows up in the API.
   const api = ext.exports as { probes?: readonly unknown[] } | undefined;
   if (mode === 'real') {
