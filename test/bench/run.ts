@@ -17,13 +17,14 @@ import { benchActivation, benchLoadAndMemory, disposeHost, prepareHost, type Hos
 import { describeMachine, ROOT, type Machine } from './lib/machine';
 import { consoleTable, fmt, markdownTable, ratioOf, verdict, type Row } from './lib/report';
 import { benchManual } from './manual';
+import { benchRssDiagnostic } from './memory-diag';
 import { benchReadiness } from './readiness';
 import { benchVerifier } from './verifier';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick
-  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1 }
-  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3 };
+  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1 }
+  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3 };
 const REFRESHES = 100;
 const OUT = join(ROOT, 'BENCHMARKS.md');
 
@@ -140,6 +141,7 @@ async function main(): Promise<number> {
   });
   await section('Verifier', rows, async () => [await benchManual(RUNS.manual, verifyMs, log)]);
   await section('Readiness', rows, () => benchReadiness(RUNS.readiness, log));
+  await section('Memory (in process)', rows, () => benchRssDiagnostic(RUNS.rssDiagnostic, REFRESHES, log));
   await section('Real host', rows, async () => {
     host = await prepareHost(tag, log);
     const mem = await benchLoadAndMemory(host, RUNS.memory, REFRESHES, log);
@@ -150,7 +152,7 @@ async function main(): Promise<number> {
   cleanup();
 
   // Activation rows first, in the order of the issue.
-  const order = ['Activation (real host)', 'Discovery', 'Verifier', 'Readiness', 'Memory (real host)', 'Real host'];
+  const order = ['Activation (real host)', 'Discovery', 'Verifier', 'Readiness', 'Memory (real host)', 'Memory (in process)', 'Real host'];
   rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
   explainActivation(rows);
 
