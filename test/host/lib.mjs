@@ -90,6 +90,10 @@ export function writeUserSettings(userDataDir, { trust = 'disabled', settings = 
     'terminal.integrated.gpuAcceleration': 'off',
     'terminal.integrated.defaultProfile.linux': 'bash',
     'window.restoreWindows': 'none',
+    // The (empty) chat side bar would take a third of every screenshot.
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    // Scripted servers on loopback ports would otherwise show up as "forwarded ports".
+    'remote.autoForwardPorts': false,
     'security.workspace.trust.enabled': trust === 'untrusted',
     'security.workspace.trust.startupPrompt': 'never',
     'security.workspace.trust.banner': 'never',

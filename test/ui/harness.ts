@@ -55,6 +55,8 @@ export interface UiHarness<T = unknown> {
   screenshot(name: string, opts?: { readme?: boolean }): Promise<string>;
   /** Closes any open QuickPick and the notification center. */
   dismiss(): Promise<void>;
+  /** Clears all notifications (the runner does it between tests when toasts are on screen). */
+  clearNotifications(): Promise<void>;
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -223,6 +225,11 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
         copyFileSync(file, join(README_SHOTS_DIR, `${name}.png`));
       }
       return file;
+    },
+
+    async clearNotifications() {
+      await h.runCommand('Notifications: Clear All Notifications');
+      await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
     },
 
     async dismiss() {

@@ -65,7 +65,9 @@ async function runFile(file: string, vsix: string, runTag: string, grep: RegExp 
         results.push({ file, test: name, ok: false, ms: Date.now() - t, error, ...(shot ? { screenshot: shot } : {}) });
         console.log(`  ✗ ${name} (${Date.now() - t} ms)\n${error.split('\n').slice(0, 8).map(l => `      ${l}`).join('\n')}`);
       }
+      // The next test starts from a quiet workbench: no open picker, no toasts of this one.
       await host.harness.dismiss().catch(() => undefined);
+      if (await host.harness.page.locator('.notifications-toasts .notification-toast').count()) await host.harness.clearNotifications().catch(() => undefined);
     }
   } catch (e) {
     const error = e instanceof Error ? (e.stack ?? e.message) : String(e);
