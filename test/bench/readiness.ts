@@ -78,7 +78,7 @@ async function once(loadingMs: number, intervalMs: number | undefined): Promise<
 export async function benchReadiness(runs: number, log: (s: string) => void): Promise<Row[]> {
   const interval = productInterval();
   const poll = interval ?? 500;
-  const pollText = interval ? `the ${interval} ms interval the Start Server command passes` : '500 ms, waitUntilReady\'s default intervalMs (the Start Server command passes none)';
+  const pollText = interval ? 'the interval the Start Server command passes' : 'waitUntilReady\'s default; the Start Server command passes no intervalMs';
   // Loading times step across one poll interval, so the end of loading falls at every phase of the
   // polling instead of the same one each run.
   const loadingFor = (i: number) => 1000 + Math.round((poll * i) / runs);
@@ -92,19 +92,20 @@ export async function benchReadiness(runs: number, log: (s: string) => void): Pr
   const d0 = immediate.map(delay);
   const d1 = loading.map(delay);
   log(`readiness, port opens ready: ${d0.map(m => m.toFixed(0)).join(' ')} ms; after a 503 loading phase: ${d1.map(m => m.toFixed(0)).join(' ')} ms`);
-  const why = (d: number[]) => (median(d) > 300 || Math.max(...d) > 300
-    ? ` The wait polls every ${poll} ms (${pollText}), so the delay falls anywhere between 0 and ${poll} ms plus one request${median(d) > 300 ? ': the median misses the target' : ': the median meets the target, the worst runs do not'}.${poll > 300 ? ' A shorter interval (the probe is one loopback GET) would bound it.' : ''}`
-    : ` Polling every ${poll} ms (${pollText}).`);
+  const why = `the wait polls every ${poll} ms (${pollText}), so the moment the server starts serving falls anywhere in a poll interval and the delay is spread between 0 and ${poll} ms plus one request; its median is about half the interval.${poll > 300 ? ' A shorter interval (the probe is one loopback GET) would bound it.' : ''}`;
+  const polling = ` Polling every ${poll} ms (${pollText}).`;
   return [
     {
       section: 'Readiness', what: 'Stand-in opens its port ready: port open → reported ready', runs, value: median(d0), unit: 'ms',
       target: { kind: 'max', value: 300, unit: 'ms' },
-      notes: [`\`waitUntilReady({ provider: 'llamacpp', … })\` started together with the stand-in process (as the Start Server command does), probing while it boots (connection refused) until \`/health\` answers 200. The stand-in opened its port ${median(immediate.map(s => s.openMs)).toFixed(0)} ms after spawn (median), which sets where the polls fall. Delay ${spread(d0)} ms.${why(d0)}`],
+      notes: [`\`waitUntilReady({ provider: 'llamacpp', … })\` started together with the stand-in process (as the Start Server command does), probing while it boots (connection refused) until \`/health\` answers 200. The stand-in opened its port ${median(immediate.map(s => s.openMs)).toFixed(0)} ms after spawn (median), which sets where the polls fall. Delay ${spread(d0)} ms.${polling}`],
+      why,
     },
     {
       section: 'Readiness', what: 'Stand-in answers 503 "Loading model" first: end of loading → reported ready', runs, value: median(d1), unit: 'ms',
       target: { kind: 'max', value: 300, unit: 'ms' },
-      notes: [`Same, with \`--stand-in-loading-ms\` ${loadingFor(0)}…${loadingFor(runs - 1)} (stepped across one poll interval): the port opens at once and every path answers 503 {"error":{"message":"Loading model"}} until loading ends. ${loading.every(s => s.sawLoading) ? 'Every run saw the loading phase.' : 'Some runs did not see the loading phase.'} Delay ${spread(d1)} ms.${why(d1)}`],
+      notes: [`Same, with \`--stand-in-loading-ms\` ${loadingFor(0)}…${loadingFor(runs - 1)} (stepped across one poll interval): the port opens at once and every path answers 503 {"error":{"message":"Loading model"}} until loading ends. ${loading.every(s => s.sawLoading) ? 'Every run saw the loading phase.' : 'Some runs did not see the loading phase.'} Delay ${spread(d1)} ms.${polling}`],
+      why,
     },
   ];
 }

@@ -72,5 +72,6 @@ export function describeMachine(paths: { node24?: string; codeServerBin?: string
   const curl = which('curl');
   if (curl) m.curl = firstLine(curl, ['--version'])?.split(' ').slice(0, 2).join(' ');
   m.commit = firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  if (m.commit && firstLine('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'])) m.commit += ' + uncommitted changes in the working tree';
   return m;
 }

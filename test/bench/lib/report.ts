@@ -20,6 +20,8 @@ export interface Row {
   target: Target;
   /** Method, spread, and (when missed) why. */
   notes: string[];
+  /** Why the target is missed, in plain words (shown when it is). */
+  why?: string;
   /** Set when the row could not be measured: the reason. */
   notMeasured?: string;
 }
@@ -27,7 +29,8 @@ export interface Row {
 export type Verdict = 'met' | 'MISSED' | 'info' | 'not measured';
 
 export function ratioOf(r: Row): number | undefined {
-  if (r.value === undefined || !r.baseline) return undefined;
+  // A ratio of growths (one of them negative) or to nothing says nothing.
+  if (r.value === undefined || !r.baseline || r.value < 0 || r.baseline.value <= 0) return undefined;
   if (r.target.kind === 'faster-by') return r.value > 0 ? r.baseline.value / r.value : undefined;
   return r.baseline.value > 0 ? r.value / r.baseline.value : undefined;
 }
