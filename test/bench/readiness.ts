@@ -92,20 +92,24 @@ export async function benchReadiness(runs: number, log: (s: string) => void): Pr
   const d0 = immediate.map(delay);
   const d1 = loading.map(delay);
   log(`readiness, port opens ready: ${d0.map(m => m.toFixed(0)).join(' ')} ms; after a 503 loading phase: ${d1.map(m => m.toFixed(0)).join(' ')} ms`);
-  const why = `the wait polls every ${poll} ms (${pollText}), so the moment the server starts serving falls anywhere in a poll interval and the delay is spread between 0 and ${poll} ms plus one request; its median is about half the interval.${poll > 300 ? ' A shorter interval (the probe is one loopback GET) would bound it.' : ''}`;
+  const shorter = poll > 300 ? ' A shorter interval (each probe is one loopback GET) would bound it.' : '';
+  const openMs = median(immediate.map(s => s.openMs));
+  const nextPoll = Math.max(1, Math.ceil(openMs / poll)) * poll;
+  const why0 = `the wait polls every ${poll} ms (${pollText}): at spawn, then about every ${poll} ms. The stand-in opens its port ${openMs.toFixed(0)} ms after spawn, so the first poll that finds it comes at about ${nextPoll} ms, ${(nextPoll - openMs).toFixed(0)} ms after the port opened, plus the time the failed polls and the request take.${shorter}`;
+  const why1 = `the wait polls every ${poll} ms (${pollText}), so the end of loading falls anywhere in a poll interval and the delay is spread between 0 and ${poll} ms plus one request.${shorter}`;
   const polling = ` Polling every ${poll} ms (${pollText}).`;
   return [
     {
       section: 'Readiness', what: 'Stand-in opens its port ready: port open → reported ready', runs, value: median(d0), unit: 'ms',
       target: { kind: 'max', value: 300, unit: 'ms' },
-      notes: [`\`waitUntilReady({ provider: 'llamacpp', … })\` started together with the stand-in process (as the Start Server command does), probing while it boots (connection refused) until \`/health\` answers 200. The stand-in opened its port ${median(immediate.map(s => s.openMs)).toFixed(0)} ms after spawn (median), which sets where the polls fall. Delay ${spread(d0)} ms.${polling}`],
-      why,
+      notes: [`\`waitUntilReady({ provider: 'llamacpp', … })\` started together with the stand-in process (as the Start Server command does), probing while it boots (connection refused) until \`/health\` answers 200. The stand-in opened its port ${openMs.toFixed(0)} ms after spawn (median), which sets where the polls fall. Delay ${spread(d0)} ms.${polling}`],
+      why: why0,
     },
     {
       section: 'Readiness', what: 'Stand-in answers 503 "Loading model" first: end of loading → reported ready', runs, value: median(d1), unit: 'ms',
       target: { kind: 'max', value: 300, unit: 'ms' },
       notes: [`Same, with \`--stand-in-loading-ms\` ${loadingFor(0)}…${loadingFor(runs - 1)} (stepped across one poll interval): the port opens at once and every path answers 503 {"error":{"message":"Loading model"}} until loading ends. ${loading.every(s => s.sawLoading) ? 'Every run saw the loading phase.' : 'Some runs did not see the loading phase.'} Delay ${spread(d1)} ms.${polling}`],
-      why,
+      why: why1,
     },
   ];
 }
