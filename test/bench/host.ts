@@ -60,17 +60,23 @@ export async function prepareHost(tag: string, log: Log): Promise<HostSetup> {
     // in the middle of packaging would be measured instead).
     const pkg = join(dir, 'package');
     const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: lib.ROOT, encoding: 'utf8' });
-    if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
-    for (const f of listed.stdout.split('\0').filter(Boolean)) {
-      if (f.startsWith('test/') || !existsSync(join(lib.ROOT, f))) continue;
-      mkdirSync(dirname(join(pkg, f)), { recursive: true });
-      copyFileSync(join(lib.ROOT, f), join(pkg, f));
+    if (listed.status === 0) {
+      for (const f of listed.stdout.split('\0').filter(Boolean)) {
+        if (f.startsWith('test/') || !existsSync(join(lib.ROOT, f))) continue;
+        mkdirSync(dirname(join(pkg, f)), { recursive: true });
+        copyFileSync(join(lib.ROOT, f), join(pkg, f));
+      }
+      symlinkSync(join(lib.ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
+      sh('npm', ['run', '--silent', 'package'], pkg, '`npm run package`');
+      realVsix = join(pkg, 'local-model-router.vsix');
+      dist = join(pkg, 'dist');
+      log(`packaged local-model-router.vsix (npm run package in a copy of the working tree) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    } else {
+      // Not a git checkout: package in place.
+      sh('npm', ['run', '--silent', 'package'], lib.ROOT, '`npm run package`');
+      realVsix = join(lib.ROOT, 'local-model-router.vsix');
+      log(`packaged local-model-router.vsix (npm run package) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
-    symlinkSync(join(lib.ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-    sh('npm', ['run', '--silent', 'package'], pkg, '`npm run package`');
-    realVsix = join(pkg, 'local-model-router.vsix');
-    dist = join(pkg, 'dist');
-    log(`packaged local-model-router.vsix (npm run package in a copy of the working tree) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   } else if (!existsSync(dist)) {
     throw new Error('LMR_BENCH_VSIX is set but dist/ (the build it was made from) is missing: run `npm run package`');
   }
