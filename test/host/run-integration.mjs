@@ -111,6 +111,9 @@ async function launch(trust, files) {
           LMR_HOST_RUN_DIR: runDir,
           LMR_HOST_ARTIFACTS: ARTIFACTS,
           LMR_HOST_TIMEOUT_MS: String(TIMEOUT_MS),
+          // Keeps a desktop VS Code's tests out of the real ~/.codex too (the shim sets the same).
+          HOME: join(runDir, 'home'),
+          CODEX_HOME: join(runDir, 'home/.codex'),
         },
       }),
       new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${secs(TIMEOUT_MS + 30_000)}`)), TIMEOUT_MS + 30_000); }),
