@@ -2,8 +2,9 @@
 // is the llama-server stand-in (test/support/bin/stand-in-llama-server), started as a real child
 // process; the wait is the launcher's own `waitUntilReady`, called with the options the Start
 // Server command passes (src/features/lazy/launch.ts), so the poll interval is the product's.
-// The moments the stand-in opens its port and finishes "loading" come from its own log lines
-// (it prints them right after listen() and when the 503 "Loading model" phase ends).
+// The moment the stand-in opens its port comes from its own log line (printed right after listen());
+// it serves from then + --stand-in-loading-ms at the latest (its 503 "Loading model" clock starts
+// just before listen()).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -55,21 +56,22 @@ async function once(loadingMs: number, intervalMs: number | undefined): Promise<
   });
   const exited = new Promise<ProcessEnd>(r => child.on('exit', (code, signal) => r({ code, signal })));
   let openAt: number | undefined;
-  let servingAt: number | undefined;
   let log = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {
     const now = performance.now();
     log += d;
     if (openAt === undefined && /HTTP server is listening/.test(log)) openAt = now;
-    if (servingAt === undefined && /model loaded/.test(log)) servingAt = now;
   });
   try {
     const r = await waitUntilReady({ provider: 'llamacpp', baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 30_000, exited, ...(intervalMs ? { intervalMs } : {}) });
     const readyAt = performance.now();
     if (r.kind !== 'ready') throw new Error(`stand-in never became ready: ${JSON.stringify(r)}\n${log}`);
-    if (openAt === undefined || servingAt === undefined) throw new Error(`ready before the stand-in said it was listening and loaded:\n${log}`);
-    return { openMs: openAt - t0, servingMs: servingAt - t0, readyMs: readyAt - t0, sawLoading: r.sawLoading };
+    // The log line can arrive a moment after a probe already got through.
+    for (let i = 0; i < 200 && openAt === undefined; i++) await new Promise(res => setTimeout(res, 10));
+    if (openAt === undefined) throw new Error(`the stand-in never said it was listening:\n${log}`);
+    // The stand-in starts its loading clock just before listening, so it serves from openAt + loadingMs at the latest.
+    return { openMs: openAt - t0, servingMs: openAt + loadingMs - t0, readyMs: readyAt - t0, sawLoading: r.sawLoading };
   } finally {
     await stop(child, exited);
   }
