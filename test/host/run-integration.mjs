@@ -152,6 +152,7 @@ async function main() {
   if (!process.env.VSCODE_EXECUTABLE && !process.env.VSCODE_VERSION) lib.assertHostInstalled();
   if (build) buildBundles();
   if (!existsSync(join(OUT, 'index.js'))) throw new Error('out/integration/index.js missing: the build did not bundle test/integration/index.ts');
+  rmSync(ARTIFACTS, { recursive: true, force: true }); // artifacts of an earlier failed run would mislead
   mkdirSync(ARTIFACTS, { recursive: true });
   const all = readdirSync(OUT).filter(f => f.endsWith('.test.js')).sort();
   const pick = untrusted => all
