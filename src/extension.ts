@@ -1,7 +1,7 @@
 // Local Model Router — table of contents. Each feature registers itself; heavy ones load on first use.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { readSettings } from './state/settings';
+import { createSettingsReader } from './state/settings';
 import { createKeyStore } from './state/keyStore';
 import { createServerRegistry } from './state/serverRegistry';
 import { createDiscoveryService } from './state/discoveryService';
@@ -25,13 +25,14 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
       extension: context,
       log,
       env,
-      settings: () => readSettings(env),
+      settings: createSettingsReader(env, subs),
       secrets: createKeyStore(context.secrets),
       servers: createServerRegistry(subs),
       discovery: createDiscoveryService(() => ctx, subs),
       routes: createRouteStore(() => ctx, context.workspaceState, subs),
     };
-    logStartup(ctx);
+    // Off the activation path: it reads every setting.
+    setTimeout(() => logStartup(ctx), 0);
 
     const status = statusBar.register(ctx, () => (ctx.routes as { lastVerification?: import('./core/route').VerificationSummary }).lastVerification);
     picker.register(ctx);

@@ -47,6 +47,8 @@ export interface EndpointProbe extends DiscoveryTarget {
 }
 
 export interface DiscoverOptions {
+  /** Connection pool to use; default: one shared pool whose idle sockets close after a second. */
+  dispatcher?: Dispatcher;
   /** Whole budget for one endpoint, including the follow-up requests for context windows. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -57,16 +59,19 @@ export interface DiscoverOptions {
 export async function discover(targets: DiscoveryTarget[], opts: DiscoverOptions = {}): Promise<EndpointProbe[]> {
   const seen = new Set<string>();
   const unique = targets.filter(t => (seen.has(t.baseUrl) ? false : (seen.add(t.baseUrl), true)));
-  const agent = createAgent(Math.min(1_000, opts.timeoutMs ?? 1_500));
-  try {
-    return await Promise.all(unique.map(async t => ({ ...t, result: await probeEndpoint(t, { ...opts, dispatcher: agent }) })));
-  } finally {
-    // Close so no socket or keep-alive timer outlives the probe.
-    void agent.close();
-  }
+  const dispatcher = opts.dispatcher ?? sharedAgent();
+  return Promise.all(unique.map(async t => ({ ...t, result: await probeEndpoint(t, { ...opts, dispatcher }) })));
 }
 
-export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptions & { dispatcher?: Dispatcher } = {}): Promise<ProbeResult> {
+// One pool for every discovery run: a new undici Agent per run costs native memory that the
+// process keeps as a high-water mark (BENCHMARKS.md, memory rows). Its sockets close after one
+// idle second (createAgent), so nothing stays open between refreshes.
+let shared: Dispatcher | undefined;
+function sharedAgent(): Dispatcher {
+  return (shared ??= createAgent(1_000));
+}
+
+export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptions = {}): Promise<ProbeResult> {
   const t0 = performance.now();
   const budget = opts.timeoutMs ?? 1_500;
   const deadline = AbortSignal.timeout(budget);

@@ -1,11 +1,35 @@
-// Reads every setting through WorkspaceConfiguration.inspect so trust and the PRODEX_LOCAL_* mirror
-// are decided in one pure place (core/settings/resolve.ts).
+// Reads the extension's settings with one inspect() of the whole section (one call instead of one
+// per key: activation cost, see BENCHMARKS.md) and caches the result until the configuration or the
+// workspace trust changes. Trust and the PRODEX_LOCAL_* mirror are decided in core/settings/resolve.ts.
 import * as vscode from 'vscode';
-import { SECTION } from '../core/settings/catalog';
-import { resolveSettings, type ResolvedSettings } from '../core/settings/resolve';
+import { SECTION, type SettingKey } from '../core/settings/catalog';
+import { resolveSettings, type Layered, type ResolvedSettings } from '../core/settings/resolve';
 import type { Env } from '../core/endpoints';
 
-export function readSettings(env: Env): ResolvedSettings {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  return resolveSettings(key => config.inspect(key), env, vscode.workspace.isTrusted);
+/** `{ llamacpp: { port: 9000 } }` → 9000 for 'llamacpp.port'; VS Code also keeps flat dotted keys. */
+function at(tree: unknown, key: string): unknown {
+  if (typeof tree !== 'object' || tree === null) return undefined;
+  const o = tree as Record<string, unknown>;
+  if (key in o) return o[key];
+  const dot = key.indexOf('.');
+  return dot < 0 ? undefined : at(o[key.slice(0, dot)], key.slice(dot + 1));
+}
+
+export function readSettingsUncached(env: Env): ResolvedSettings {
+  const root = vscode.workspace.getConfiguration().inspect<Record<string, unknown>>(SECTION);
+  const lookup = (key: SettingKey): Layered => ({
+    globalValue: at(root?.globalValue, key),
+    workspaceValue: at(root?.workspaceValue, key),
+    workspaceFolderValue: at(root?.workspaceFolderValue, key),
+  });
+  return resolveSettings(lookup, env, vscode.workspace.isTrusted);
+}
+
+export function createSettingsReader(env: Env, subscriptions: vscode.Disposable[]): () => ResolvedSettings {
+  let cached: ResolvedSettings | undefined;
+  subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration(SECTION)) cached = undefined; }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => { cached = undefined; }),
+  );
+  return () => (cached ??= readSettingsUncached(env));
 }

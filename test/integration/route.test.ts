@@ -192,3 +192,24 @@ suite('route: Open Codex on This Route', () => {
     assert.ok(vscode.window.terminals.some(t => t.name === 'Codex · qwen3-coder:30b'));
   });
 });
+
+suite('route: settings layers', () => {
+  test('a workspace-level base URL wins over the user-level one (trusted workspace)', async () => {
+    const user = await startScriptedServer({ kind: 'vllm', models: [{ id: 'user-model' }] });
+    const ws = await startScriptedServer({ kind: 'vllm', models: [{ id: 'workspace-model' }] });
+    try {
+      await config().update('vllm.baseUrl', user.baseUrl, vscode.ConfigurationTarget.Global);
+      await config().update('vllm.baseUrl', ws.baseUrl, vscode.ConfigurationTarget.Workspace);
+      const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+      const vllm = probes.filter(p => p.provider === 'vllm');
+      assert.deepEqual(vllm.map(p => [p.baseUrl, p.source]), [[ws.baseUrl, 'setting']]);
+      await config().update('vllm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
+      const again = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+      assert.deepEqual(again.filter(p => p.provider === 'vllm').map(p => p.baseUrl), [user.baseUrl]);
+    } finally {
+      await config().update('vllm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
+      await config().update('vllm.baseUrl', undefined, vscode.ConfigurationTarget.Global);
+      await Promise.all([user.close(), ws.close()]);
+    }
+  });
+});
