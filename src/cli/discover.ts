@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { discover, describeProbe, type EndpointProbe } from '../core/discovery';
+import { createAgent } from '../core/net/http';
 import { discoveryTargets } from '../core/targets';
 import { resolveSettings, lookupFromSettingsJson } from '../core/settings/resolve';
 import { PROVIDERS } from '../core/providers';
@@ -50,7 +51,9 @@ Exit status: 0 when at least one endpoint is up, 1 when none is, 2 on usage erro
     for (const p of problems) io.err(`warning: ${p}`);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 1) ?? settings.values['discovery.timeoutMs'];
     const t0 = performance.now();
-    const probes = await discover(targets, { timeoutMs });
+    // Its own pool, closed at once: a CLI must not wait for keep-alive sockets before exiting.
+    const dispatcher = createAgent(Math.min(1_000, timeoutMs));
+    const probes = await discover(targets, { timeoutMs, dispatcher }).finally(() => void dispatcher.close());
     const ms = Math.round(performance.now() - t0);
     if (values.json) io.out(JSON.stringify(toJson(probes, ms), null, 2));
     else io.out(toText(probes, ms));
