@@ -72,21 +72,27 @@ let stopAll = async () => {};
   let cs;
   let context;
   let page;
-  let stopping = false;
-  stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
+  let orphaned = false;
+  let stopping;
+  // Every path out (tests done, timeout, signal, a rejected page.goto once chromium is closed…)
+  // awaits the same cleanup, so no caller can exit halfway through it.
+  stopAll = () => (stopping ??= (async () => {
     if (context) await Promise.race([context.close().catch(() => {}), new Promise(r => setTimeout(r, 5000))]);
     if (cs) await cs.stop();
     lib.sweep(tag, { graceMs: 2000 });
-    if (ownRunDir) lib.removeDir(runDir);
-  };
+    if (ownRunDir || orphaned) lib.removeDir(runDir);
+  })());
   const bail = async code => { await stopAll(); process.exit(code); };
+  // Once runTests' side of the pipes is gone, writing a log line raises EPIPE; that must not
+  // crash the shim halfway through stopping code-server and chromium.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  process.on('uncaughtException', e => { console.error('code-shim:', e); void bail(1); });
   process.on('SIGINT', () => void bail(130));
   process.on('SIGTERM', () => void bail(143));
-  // runTests' parent died (e.g. killed with SIGKILL): we are re-parented; stop rather than linger.
+  // runTests' parent died (e.g. killed with SIGKILL): we are re-parented; stop rather than linger,
+  // and remove the run folder it can no longer remove.
   const parent = process.ppid;
-  setInterval(() => { if (process.ppid !== parent) void bail(1); }, 1000).unref();
+  setInterval(() => { if (process.ppid !== parent) { orphaned = true; void bail(1); } }, 1000).unref();
 
   const env = { [lib.TAG_VAR]: tag };
   cs = await lib.startCodeServer({ runDir, tag, folder, userDataDir: ud, extensionsDir: extdir, smokeTestDriver: true,
