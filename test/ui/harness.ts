@@ -62,6 +62,9 @@ export interface UiHarness<T = unknown> {
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** Run folders of hosts not yet stopped: removed by the runner when it is interrupted. */
+export const activeRunDirs = new Set<string>();
+
 export interface UiHost<T> {
   harness: UiHarness<T>;
   consoleLines: string[];
@@ -72,6 +75,7 @@ export interface UiHost<T> {
 export async function startUiHost<T>(opts: { vsix: string; file: string; tag: string; setup: UiFileSetup<T> }): Promise<UiHost<T>> {
   const { vsix, file, tag, setup } = opts;
   const runDir = lib.makeRunDir(`ui-${file}`);
+  activeRunDirs.add(runDir);
   const userDataDir = join(runDir, 'user-data');
   const extensionsDir = join(runDir, 'extensions');
   const workspace = join(runDir, 'workspace');
@@ -86,6 +90,7 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
     if (cs) await cs.stop();
     lib.sweep(tag, { graceMs: 2000 });
     lib.removeDir(runDir);
+    activeRunDirs.delete(runDir);
   };
   try {
     lib.installVsix(vsix, { runDir, tag, userDataDir, extensionsDir });

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as lib from '../host/lib.mjs';
-import { RESULTS_DIR, startUiHost, type UiFileSetup, type UiHarness, type UiHost } from './harness';
+import { RESULTS_DIR, activeRunDirs, startUiHost, type UiFileSetup, type UiHarness, type UiHost } from './harness';
 
 type UiTest = (h: UiHarness) => Promise<void>;
 interface Result { file: string; test: string; ok: boolean; ms: number; error?: string; screenshot?: string }
@@ -92,6 +92,15 @@ async function main(): Promise<number> {
   if (!vsix) throw new Error('LMR_UI_VSIX is not set: run through `npm run test:ui` (test/host/run-ui.mjs)');
   const runTag = process.env[lib.TAG_VAR] ?? lib.newTag('ui');
   const { only, grep } = parseArgs(process.argv.slice(2));
+  // run-ui.mjs was killed outright (SIGKILL): stop this run's hosts instead of carrying on alone.
+  const abandon = (code: number) => {
+    lib.sweep(runTag);
+    for (const d of activeRunDirs) lib.removeDir(d);
+    process.exit(code);
+  };
+  const parent = process.ppid;
+  setInterval(() => { if (process.ppid !== parent) abandon(1); }, 1000).unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => abandon(sig === 'SIGINT' ? 130 : 143));
   const files = readdirSync(UI_DIR).filter(f => f.endsWith('.ui.ts')).map(f => f.replace(/\.ui\.ts$/, ''))
     .filter(f => only.length === 0 || only.includes(f)).sort();
   if (files.length === 0) throw new Error(`no UI test files match ${only.join(', ') || 'test/ui/*.ui.ts'}`);
