@@ -7,7 +7,7 @@
 // one when the first discovery (started with setTimeout 0 after activation) has finished, and
 // `require.cache` at the end as a cross-check.
 //
-// Memory: heap after forced full GCs (`--expose-gc` set at run time) and PSS of this process
+// Memory: heap after forced full GCs (`--expose-gc` set at run time), 2 s after the last request, and PSS of this process
 // (/proc/self/smaps_rollup), after activation + first discovery, after N and after 2N
 // `localModelRouter.refresh` commands (the empty extension's host: the same samples, the same
 // waits, no commands).
@@ -61,7 +61,10 @@ function pssMB(): number | undefined {
 }
 
 async function settledMemory(gc: () => void): Promise<MemSample> {
-  // Several full collections with pauses in between, so finalizers and weak callbacks have run.
+  // Past every request's timeout budget (discovery.timeoutMs, 1.5 s by default), so no timer of a
+  // finished refresh still holds its objects; then several full collections with pauses in between,
+  // so finalizers and weak callbacks have run.
+  await sleep(2_000);
   for (let i = 0; i < 4; i++) {
     gc();
     await sleep(150);
