@@ -68,7 +68,7 @@ test('llama.cpp: 503 "Loading model" is loading, then /health 200 is ready', asy
 
 test('nothing listening: times out with the last reason; cancel stops at once', async () => {
   const port = await freePort();
-  const r = await waitUntilReady({ provider: 'llamacpp', baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 600, intervalMs: 100 });
+  const r = await waitUntilReady({ provider: 'llamacpp', baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 1_500, intervalMs: 100 });
   assert.deepEqual([r.kind, r.kind === 'timeout' && r.last], ['timeout', 'not listening yet']);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 150);
