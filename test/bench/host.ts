@@ -228,10 +228,11 @@ async function payloadRun(s: HostSetup, name: string, mode: 'real' | 'empty', re
   return r.value;
 }
 
+export const share = (ms: number, total: number | undefined) => (total ? `${Math.round((100 * ms) / total)}%` : `${ms} ms`);
 const sum = (xs: Array<{ bytes: number }> | undefined) => (xs ?? []).reduce((n, x) => n + x.bytes, 0);
 const files = (xs: ReadonlyArray<{ file: string; bytes: number }> | undefined) => (xs ?? []).map(x => `${x.file} (${(x.bytes / KB).toFixed(1)} KB)`).join(', ') || 'none';
 
-export interface HostMemoryBench { rows: Row[]; extHostNode?: string; profile?: PayloadResult['profile'] }
+export interface HostMemoryBench { rows: Row[]; extHostNode?: string; profile?: PayloadResult['profile']; profileTotalMs?: number }
 
 export async function benchLoadAndMemory(s: HostSetup, runs: number, refreshes: number, log: Log): Promise<HostMemoryBench> {
   // Long enough for the refreshes on a slow machine; both hosts get the same window.
@@ -260,7 +261,7 @@ export async function benchLoadAndMemory(s: HostSetup, runs: number, refreshes: 
     // One more host, with the CPU profiler on around loading + activate() (kept out of the timings above).
     const profiled = await payloadRun(s, 'profile-real', 'real', 0, 0, settings, { LMR_BENCH_PROFILE: '1' });
     log(`profiled activation: ${profiled.profileTotalMs} ms sampled; ${(profiled.profile ?? []).slice(0, 4).map(e => `${e.fn} ${e.selfMs} ms`).join(', ')}`);
-    return { rows: loadAndMemoryRows(s, results, refreshes, servers.length, windowMs, profiled), extHostNode: results[0]?.real?.node, profile: profiled.profile };
+    return { rows: loadAndMemoryRows(s, results, refreshes, servers.length, windowMs, profiled), extHostNode: results[0]?.real?.node, profile: profiled.profile, profileTotalMs: profiled.profileTotalMs };
   } finally {
     await Promise.all(servers.map(sv => sv.close()));
   }
@@ -301,7 +302,7 @@ function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, s
     baseline: { what: 'empty extension, same probe', value: median(workEmpty) }, target: { kind: 'info' },
     notes: [`Timed by the probe around Module._load of the main module and around the activate() call, in hosts with one of the two extensions, so nothing else activating at the same moment is counted (see the first row's notes). Ours: load ${list(reals.map(r => r.mainLoadMs ?? NaN), 1)} ms + activate() ${list(reals.map(r => r.activateCallMs ?? NaN), 1)} ms; empty: load ${list(empties.map(r => r.mainLoadMs ?? NaN), 2)} ms + activate() ${list(empties.map(r => r.activateCallMs ?? NaN), 2)} ms.`,
       profiled.profile?.length
-        ? `Where the time goes (one more host with the V8 sampling profiler on while the main module loads and while activate() runs, ${profiled.profileTotalMs} ms sampled; a profiled run is slower than the timed ones): ${profiled.profile.map(e => `${e.fn} ${e.selfMs} ms${e.fn === 'own code' ? '' : ` (${e.where})`}`).join('; ')}. "called: X" is time spent inside X (and below it) when the extension's code called it, e.g. a VS Code API.`
+        ? `Where the time goes (one more host with the V8 sampling profiler on while the main module loads and while activate() runs; the profiler slows the code it watches, ${profiled.profileTotalMs} ms sampled, so read the shares, not the milliseconds): ${profiled.profile.map(e => `${e.fn} ${share(e.selfMs, profiled.profileTotalMs)}${e.fn === 'own code' ? '' : ` (${e.where})`}`).join('; ')}. "called: X" is time spent inside X (and below it) when the extension's code called it, e.g. a VS Code API; "own code" is the extension's own functions, including their first compilation.`
         : 'The profiled run returned no profile.'],
   });
 
@@ -326,7 +327,7 @@ function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, s
     baseline: { what: 'empty extension, same windows', value: median(pssEmpty) }, target: { kind: 'max', value: 5, unit: 'MB' },
     notes: [`PSS growth, ours: ${list(pssReal, 1)} MB; empty: ${list(pssEmpty, 1)} MB. Over the next ${refreshes} refreshes: ours ${list(pssReal2, 1)} MB, empty ${list(pssEmpty2, 1)} MB.` +
       ''],
-    why: `the JavaScript heap grows by ${median(heapReal).toFixed(2)} MB of it; the rest is native memory outside the heap, and the row "RSS growth over ${refreshes} discoveries" reproduces it in a plain Node process (more when discovery makes an undici Agent per run, as it does). ${median(pssReal2) < median(pssReal) / 2 ? `The next ${refreshes} refreshes add much less (${median(pssReal2).toFixed(1)} MB), so most of it is a one-time high-water mark.` : `The next ${refreshes} refreshes add ${median(pssReal2).toFixed(1)} MB: it keeps growing.`}`,
+    why: `the JavaScript heap grows by ${median(heapReal).toFixed(2)} MB of it; the rest is native memory outside the heap, and the row "RSS growth over ${refreshes} discoveries in plain Node" reproduces it without VS Code. ${median(pssReal2) < median(pssReal) / 2 ? `The next ${refreshes} refreshes add much less (${median(pssReal2).toFixed(1)} MB), so most of it is a one-time high-water mark.` : `The next ${refreshes} refreshes add ${median(pssReal2).toFixed(1)} MB: it keeps growing.`}`,
   });
   rows.push({
     section: 'Memory (real host)', what: 'Extension-host heap after activation + first discovery (after GC)', runs: results.length, value: median(reals.map(r => r.memAfterActivation!.heapUsedMB)), unit: 'MB',

@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as lib from '../host/lib.mjs';
 import { benchDiscovery } from './discovery';
-import { benchActivation, benchLoadAndMemory, disposeHost, prepareHost, type HostMemoryBench, type HostSetup } from './host';
+import { benchActivation, benchLoadAndMemory, disposeHost, prepareHost, share, type HostMemoryBench, type HostSetup } from './host';
 import { describeMachine, ROOT, type Machine } from './lib/machine';
 import { consoleTable, fmt, markdownTable, ratioOf, verdict, type Row } from './lib/report';
 import { benchManual } from './manual';
@@ -137,6 +137,7 @@ async function main(): Promise<number> {
   let verifyMs: number | undefined;
   let extHostNode: string | undefined;
   let profile: HostMemoryBench['profile'];
+  let profileTotalMs: number | undefined;
 
   await section('Discovery', rows, () => benchDiscovery(RUNS.discovery, log));
   await section('Verifier', rows, async () => {
@@ -152,6 +153,7 @@ async function main(): Promise<number> {
     const mem = await benchLoadAndMemory(host, RUNS.memory, REFRESHES, log);
     extHostNode = mem.extHostNode;
     profile = mem.profile;
+    profileTotalMs = mem.profileTotalMs;
     const act = await benchActivation(host, RUNS.activation, machine.vscode ?? '?', log);
     return [act, ...mem.rows];
   });
@@ -160,7 +162,7 @@ async function main(): Promise<number> {
   // Activation rows first, in the order of the issue.
   const order = ['Activation (real host)', 'Discovery', 'Verifier', 'Readiness', 'Memory (real host)', 'Memory (in process)', 'Real host'];
   rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
-  explainActivation(rows, profile);
+  explainActivation(rows, profile, profileTotalMs);
 
   const minutes = `${((Date.now() - t0) / 60_000).toFixed(1)} min`;
   console.log(`\n${consoleTable(rows)}\n`);
@@ -174,14 +176,14 @@ async function main(): Promise<number> {
 }
 
 /** The activation row, when missed, points at the in-host timing that isolates the extension's own work. */
-function explainActivation(rows: Row[], profile: HostMemoryBench['profile']): void {
+function explainActivation(rows: Row[], profile: HostMemoryBench['profile'], profileTotalMs: number | undefined): void {
   const act = rows.find(r => r.what.startsWith('Activation time as VS Code reports it'));
   const work = rows.find(r => r.what.startsWith('Activation work timed inside the host'));
   const bytes = rows.find(r => r.what.startsWith('JavaScript loaded by activation'));
   if (!act || verdict(act) !== 'MISSED') return;
-  const top = (profile ?? []).slice(0, 3).map(e => `${e.fn.replace(/^called: /, '')} ${e.selfMs} ms`).join(', ');
+  const top = (profile ?? []).slice(0, 3).map(e => `${e.fn.replace(/^called: /, '')} ${share(e.selfMs, profileTotalMs)}`).join(', ');
   const own = work?.value !== undefined && work.baseline
-    ? ` Timed inside the host with nothing else activating, loading the main module${bytes?.value !== undefined ? ` (${fmt(bytes.value, 'KB')})` : ''} and running activate() take ${fmt(work.value, 'ms')} for this extension against ${fmt(work.baseline.value, 'ms')} for the empty one${top ? `; the CPU profile of those two moments puts the time in: ${top}` : ''}. The rest of the reported difference is time the host spent elsewhere while the activation was pending.`
+    ? ` Timed inside the host with nothing else activating, loading the main module${bytes?.value !== undefined ? ` (${fmt(bytes.value, 'KB')})` : ''} and running activate() take ${fmt(work.value, 'ms')} for this extension against ${fmt(work.baseline.value, 'ms')} for the empty one${top ? `; a CPU profile of those two moments splits the time into ${top}` : ''}. The rest of the reported difference is time the host spent elsewhere while the activation was pending.`
     : '';
   act.why = `the baseline does nothing, so any real work is a large ratio.${own}`;
 }

@@ -142,7 +142,7 @@ function createProfiler(root: string): { begin(): void; end(state: TraceState): 
   const session = new Session();
   session.connect();
   session.post('Profiler.enable');
-  session.post('Profiler.setSamplingInterval', { interval: 50 });
+  session.post('Profiler.setSamplingInterval', { interval: 100 });
   const merged = new Map<string, ProfileEntry>();
   let total = 0;
   let on = false;
