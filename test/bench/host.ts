@@ -154,7 +154,9 @@ async function withHost<T>(s: HostSetup, name: string, o: {
     let url = `${cs.url}/?folder=${encodeURIComponent(workspace)}`;
     let exited: Promise<unknown> | undefined;
     if (o.payloadEnv) {
-      exited = new Promise(resolve => void page.exposeFunction('codeAutomationExit', (code: unknown) => resolve(code)));
+      let exit: (code: unknown) => void = () => undefined;
+      exited = new Promise(resolve => { exit = resolve; });
+      await page.exposeFunction('codeAutomationExit', (code: unknown) => exit(code));
       await page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => { lines.push(`[${type}] ${format(...(Array.isArray(args) ? args : [args]))}`); });
       const remote = (p: string) => `vscode-remote://${cs!.authority}${p}`;
       const payload = [['extensionDevelopmentPath', remote(s.probe)], ['extensionTestsPath', remote(s.payload)], ['skipWelcome', 'true']];
