@@ -25,7 +25,7 @@ export interface WaitOptions {
   provider: LaunchProvider;
   baseUrl: string;
   timeoutMs: number;
-  /** Pause between two probes. */
+  /** Pause between two probes; default: pollIntervalMs(elapsed). */
   intervalMs?: number;
   signal?: AbortSignal;
   apiKey?: string;
@@ -55,6 +55,16 @@ export async function checkServing(provider: LaunchProvider, baseUrl: string, o:
   } finally {
     void agent.close();
   }
+}
+
+/**
+ * Poll often at first — a probe of a loopback port costs next to nothing and people wait for the
+ * "ready" — then back off for models that take minutes to load (readiness target: BENCHMARKS.md).
+ */
+export function pollIntervalMs(elapsedMs: number): number {
+  if (elapsedMs < 30_000) return 100;
+  if (elapsedMs < 120_000) return 250;
+  return 1_000;
 }
 
 export async function waitUntilReady(o: WaitOptions): Promise<ReadyResult> {
@@ -88,7 +98,7 @@ export async function waitUntilReady(o: WaitOptions): Promise<ReadyResult> {
       if (p.kind === 'loading') sawLoading = true;
       last = p.kind === 'loading' ? p.message : p.detail;
       o.onState?.(p);
-      await sleep(Math.min(o.intervalMs ?? 500, Math.max(0, deadline - performance.now())), signal);
+      await sleep(Math.min(o.intervalMs ?? pollIntervalMs(ms()), Math.max(0, deadline - performance.now())), signal);
     }
   } finally {
     stop.abort();
