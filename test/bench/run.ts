@@ -9,7 +9,7 @@
 //     extension, JavaScript loaded by activation, extension-host memory over 100 refreshes.
 // --quick: fewer runs (a smoke check of the bench itself; its BENCHMARKS.md says so).
 // Every process it starts is stopped at the end, on failure and on Ctrl+C (test/host/lib.mjs sweep).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as lib from '../host/lib.mjs';
@@ -167,6 +167,7 @@ async function main(): Promise<number> {
   const minutes = `${((Date.now() - t0) / 60_000).toFixed(1)} min`;
   console.log(`\n${consoleTable(rows)}\n`);
   writeFileSync(OUT, markdown(rows, machine, extHostNode, minutes));
+  updateReadme(rows, minutes);
   const missed = rows.filter(r => verdict(r) === 'MISSED').length;
   const unmeasured = rows.filter(r => verdict(r) === 'not measured').length;
   console.log(`bench: ${rows.length} rows in ${minutes}; ${missed} target(s) missed, ${unmeasured} row(s) not measured; wrote BENCHMARKS.md`);
@@ -192,3 +193,17 @@ main().then(code => process.exit(code), e => {
   console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exit(1);
 });
+
+/** The README's performance table is this run's, between the bench markers: no hand-copied numbers. */
+function updateReadme(rows: readonly Row[], minutes: string): void {
+  const file = join(ROOT, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  const keep = rows.filter(r => r.target.kind !== 'info');
+  const block = `${start}\n_Written by \`npm run bench\` (${minutes}, ${new Date().toISOString().slice(0, 10)}); details, baselines and the reasons for any miss in [BENCHMARKS.md](BENCHMARKS.md)._\n\n${markdownTable(keep)}\n${end}`;
+  writeFileSync(file, text.slice(0, i) + block + text.slice(j + end.length));
+}
