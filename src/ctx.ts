@@ -22,6 +22,8 @@ export interface Ctx {
 export interface RouteStore {
   readonly active: Route | undefined;
   readonly health: RouteHealth;
+  /** The last verification of the active route (kept across restarts). */
+  readonly lastVerification: VerificationSummary | undefined;
   readonly onDidChange: vscode.Event<void>;
   /** Probes the model (one token) first; keeps the current route and returns the reason on failure. */
   switchTo(route: Route): Promise<{ ok: true } | { ok: false; reason: string; fix?: { label: string; command: string; args?: unknown[] } }>;

@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     // Off the activation path: it reads every setting.
     setTimeout(() => logStartup(ctx), 0);
 
-    const status = statusBar.register(ctx, () => (ctx.routes as { lastVerification?: import('./core/route').VerificationSummary }).lastVerification);
+    const status = statusBar.register(ctx);
     picker.register(ctx);
     const terminals = terminalRouting.register(ctx);
     openCodex.register(ctx);

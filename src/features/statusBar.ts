@@ -11,7 +11,8 @@ export interface StatusBarHandle {
   current(): StatusView;
 }
 
-export function register(ctx: Ctx, lastVerification: () => import('../core/route').VerificationSummary | undefined): StatusBarHandle {
+export function register(ctx: Ctx): StatusBarHandle {
+  const lastVerification = () => ctx.routes.lastVerification;
   const item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Left, 100);
   item.name = 'Local Model Router';
   item.command = COMMANDS.pickRoute.id;

@@ -18,7 +18,7 @@ export async function keyForRoute(ctx: Ctx, route: Pick<Route, 'provider' | 'bas
   return key ? { key } : {};
 }
 
-export function createRouteStore(ctx: () => Ctx, state: vscode.Memento, subscriptions: vscode.Disposable[]): RouteStore & { lastVerification?: VerificationSummary } {
+export function createRouteStore(ctx: () => Ctx, state: vscode.Memento, subscriptions: vscode.Disposable[]): RouteStore {
   const emitter = new vscode.EventEmitter<void>();
   subscriptions.push(emitter);
   const stored = state.get<unknown>(STATE_KEY);
