@@ -2,12 +2,12 @@
 //  - all five providers down: five closed loopback ports (connection refused), absolute time;
 //  - all five up behind scripted servers answering every request after a fixed 20 ms, vs the
 //    slowest single probe (each provider probed alone) and vs the same five probes one after another.
-import { createServer } from 'node:net';
 import { discover, type DiscoveryTarget } from '../../src/core/discovery';
 import type { ProviderId } from '../../src/core/providers';
 import { startScriptedServer, type ScriptedKind, type ScriptedServer } from '../support/scripted-server';
 import { median, spread, timed } from './lib/stats';
 import type { Row } from './lib/report';
+import { freePort as closedPort } from '../support/ports';
 
 const PROVIDERS: Array<{ provider: ProviderId; kind: ScriptedKind; models: Array<{ id: string; contextWindow?: number }> }> = [
   { provider: 'llamacpp', kind: 'llamacpp', models: [{ id: 'qwen3-coder-30b', contextWindow: 32768 }] },
@@ -17,17 +17,6 @@ const PROVIDERS: Array<{ provider: ProviderId; kind: ScriptedKind; models: Array
   { provider: 'openaiCompatible', kind: 'generic', models: [{ id: 'local-model' }] },
 ];
 export const LATENCY_MS = 20;
-
-function closedPort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 export async function benchDiscovery(runs: number, log: (s: string) => void): Promise<Row[]> {
   const rows: Row[] = [];

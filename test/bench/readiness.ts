@@ -6,13 +6,13 @@
 // it serves from then + --stand-in-loading-ms at the latest (its 503 "Loading model" clock starts
 // just before listen()).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pollIntervalMs, waitUntilReady, type ProcessEnd } from '../../src/core/launch/readiness';
 import { ROOT } from './lib/machine';
 import { median, spread } from './lib/stats';
 import type { Row } from './lib/report';
+import { freePort } from '../support/ports';
 
 const STAND_IN = join(ROOT, 'test/support/bin/stand-in-llama-server');
 const START_COMMAND = join(ROOT, 'src/features/lazy/launch.ts');
@@ -25,17 +25,6 @@ function productInterval(): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
 }
 
 async function stop(child: ChildProcess, exited: Promise<ProcessEnd>): Promise<void> {

@@ -12,6 +12,7 @@ import type { EndpointProbe } from '../../src/core/discovery';
 import type { StartResult, StopResult, ExportResult } from '../../src/features/lazy/launch';
 import { buildLlamaServerArgv } from '../../src/core/launch';
 import { resolveSettings } from '../../src/core/settings/resolve';
+import { freePort } from '../support/ports';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 const ROOT = path.resolve(__dirname, '../..');
@@ -23,17 +24,6 @@ async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
 }
 const KEYS = ['llamacpp.executable', 'llamacpp.port', 'llamacpp.extraArgs', 'llamacpp.modelPath', 'launch.readyTimeoutSeconds', 'discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl'];
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise(res => {

@@ -3,10 +3,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
+import { freePorts as closedPorts } from '../support/ports';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -16,13 +16,6 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   return new Promise(resolve => execFile(process.execPath, [CLI, ...args], { env: { ...base, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
     resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
   }));
-}
-
-async function closedPorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:net').Server>(r => { const s = createServer(); s.listen(0, '127.0.0.1', () => r(s)); })));
-  const ports = servers.map(s => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map(s => new Promise(r => s.close(r))));
-  return ports;
 }
 
 describe('local-model-router discover', () => {

@@ -1,9 +1,8 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { discover, probeEndpoint } from '../../src/core/discovery';
 import { startScriptedServer, sendJson, type ScriptedServer } from '../support/scripted-server';
+import { freePort as closedPort } from '../support/ports';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(() => Promise.all(closers.map(c => c())));
@@ -11,14 +10,6 @@ async function scripted(o: Parameters<typeof startScriptedServer>[0]): Promise<S
   const s = await startScriptedServer(o);
   closers.push(() => s.close());
   return s;
-}
-/** A port nothing listens on: bind, read the port, close. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>(r => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise(r => s.close(r));
-  return port;
 }
 
 describe('discovery outcomes', () => {

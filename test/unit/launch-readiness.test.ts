@@ -2,24 +2,14 @@
 // processes and real sockets on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { startScriptedServer, sendJson } from '../support/scripted-server';
 import { waitUntilReady, spawnServer, LineRing, ollamaHasModel, pullOllamaModel, describePull, type ReadinessState, type PullProgress } from '../../src/core/launch';
+import { freePort } from '../support/ports';
 
 const STAND_IN = resolve(__dirname, '../support/bin/stand-in-llama-server');
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise(res => {
