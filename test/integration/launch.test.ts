@@ -3,7 +3,6 @@
 // status bar, is revealed rather than started twice, and Stop ends it (port closed, process gone).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -12,7 +11,7 @@ import type { EndpointProbe } from '../../src/core/discovery';
 import type { StartResult, StopResult, ExportResult } from '../../src/features/lazy/launch';
 import { buildLlamaServerArgv } from '../../src/core/launch';
 import { resolveSettings } from '../../src/core/settings/resolve';
-import { freePort } from '../support/ports';
+import { alive, freePort, portOpen } from '../support/ports';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 const ROOT = path.resolve(__dirname, '../..');
@@ -24,28 +23,6 @@ async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
 }
 const KEYS = ['llamacpp.executable', 'llamacpp.port', 'llamacpp.extraArgs', 'llamacpp.modelPath', 'launch.readyTimeoutSeconds', 'discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl'];
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise(res => {
-    const c = net.connect(port, '127.0.0.1');
-    c.once('connect', () => { c.destroy(); res(true); });
-    c.once('error', () => res(false));
-  });
-}
-
-/** Running (a zombie left for a non-reaping init counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
 
 /** Polls the port while the launch command runs and records what it answered. */
 function watchStatuses(port: number): { stop(): Promise<string[]> } {

@@ -2,36 +2,12 @@
 // processes and real sockets on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { startScriptedServer, sendJson } from '../support/scripted-server';
 import { waitUntilReady, spawnServer, LineRing, ollamaHasModel, pullOllamaModel, describePull, type ReadinessState, type PullProgress } from '../../src/core/launch';
-import { freePort } from '../support/ports';
+import { alive, freePort, portOpen } from '../support/ports';
 
 const STAND_IN = resolve(__dirname, '../support/bin/stand-in-llama-server');
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise(res => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => { c.destroy(); res(true); });
-    c.once('error', () => res(false));
-  });
-}
-
-/** Running (a zombie left for a non-reaping init, as in some containers, counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
 
 async function waitForLine(p: { output: LineRing }, text: string, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
