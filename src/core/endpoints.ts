@@ -105,12 +105,24 @@ export function resolveEndpoint(input: ResolveInput): { ok: true; endpoint: Reso
     if (!input.defaultBaseUrl) return { ok: false, error: `${info.displayName} has no base URL configured.`, source: 'default' };
     baseUrl = input.defaultBaseUrl;
   }
-  const endpoint: ResolvedEndpoint = { provider: input.provider, baseUrl, source, keySource: 'none' };
-  const providerKeyVar = info.envPrefix ? `${info.envPrefix}_API_KEY` : undefined;
-  if (providerKeyVar && input.env[providerKeyVar]) Object.assign(endpoint, { apiKey: input.env[providerKeyVar], keyVar: providerKeyVar, keySource: 'provider-env' });
-  else if (input.env.LOCAL_LLM_API_KEY) Object.assign(endpoint, { apiKey: input.env.LOCAL_LLM_API_KEY, keyVar: 'LOCAL_LLM_API_KEY', keySource: 'local-llm-env' });
-  else if (input.secretKey) Object.assign(endpoint, { apiKey: input.secretKey, keySource: 'secret' });
-  return { ok: true, endpoint };
+  return { ok: true, endpoint: { provider: input.provider, baseUrl, source, ...resolveApiKey(input.provider, input.env, input.secretKey) } };
+}
+
+export interface ResolvedKey {
+  apiKey?: string;
+  /** Name of the variable the key came from (never the key itself in logs). */
+  keyVar?: string;
+  keySource: KeySource;
+}
+
+/** Key precedence, first wins: <PROVIDER>_API_KEY → LOCAL_LLM_API_KEY → the stored secret → none. */
+export function resolveApiKey(provider: ProviderId, env: Env, secretKey?: string): ResolvedKey {
+  const prefix = PROVIDERS[provider].envPrefix;
+  const providerKeyVar = prefix ? `${prefix}_API_KEY` : undefined;
+  if (providerKeyVar && env[providerKeyVar]) return { apiKey: env[providerKeyVar], keyVar: providerKeyVar, keySource: 'provider-env' };
+  if (env.LOCAL_LLM_API_KEY) return { apiKey: env.LOCAL_LLM_API_KEY, keyVar: 'LOCAL_LLM_API_KEY', keySource: 'local-llm-env' };
+  if (secretKey) return { apiKey: secretKey, keySource: 'secret' };
+  return { keySource: 'none' };
 }
 
 function describeSource(src: BaseUrlSource, envPrefix?: string): string {

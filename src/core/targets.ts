@@ -15,7 +15,8 @@ export interface TargetsResult {
   problems: string[];
 }
 
-export function discoveryTargets(settings: Settings, env: Env, keys: ReadonlyMap<string, string> = new Map()): TargetsResult {
+/** Keys here come from variables only; the extension adds stored keys (SecretStorage) afterwards. */
+export function discoveryTargets(settings: Settings, env: Env): TargetsResult {
   const targets: DiscoveryTarget[] = [];
   const problems: string[] = [];
   for (const provider of PROVIDER_IDS) {
@@ -25,11 +26,11 @@ export function discoveryTargets(settings: Settings, env: Env, keys: ReadonlyMap
     if (!r.ok) {
       if (provider !== 'openaiCompatible' || r.source !== 'default') problems.push(r.error);
     } else {
-      const key = r.endpoint.apiKey ?? keys.get(r.endpoint.baseUrl);
+      const key = r.endpoint.apiKey;
       targets.push({ provider, baseUrl: r.endpoint.baseUrl, source: r.endpoint.source, ...(key ? { apiKey: key } : {}) });
       // llama-server's own default port is worth a look only when nothing more specific was configured.
       if (provider === 'llamacpp' && r.endpoint.source === 'default' && settings['discovery.probeLlamaServerDefaultPort']) {
-        for (const url of defaults.slice(1)) targets.push({ provider, baseUrl: url, source: 'default', ...(keys.get(url) ? { apiKey: keys.get(url) } : {}) });
+        for (const url of defaults.slice(1)) targets.push({ provider, baseUrl: url, source: 'default', ...(key ? { apiKey: key } : {}) });
       }
     }
   }
@@ -44,8 +45,7 @@ export function discoveryTargets(settings: Settings, env: Env, keys: ReadonlyMap
       problems.push(`openaiCompatible.endpoints "${e.label ?? e.baseUrl}": ${r.error}`);
       continue;
     }
-    const key = keys.get(r.endpoint.baseUrl);
-    targets.push({ provider: 'openaiCompatible', baseUrl: r.endpoint.baseUrl, source: 'extra', ...(e.label ? { label: e.label } : {}), ...(key ? { apiKey: key } : {}) });
+    targets.push({ provider: 'openaiCompatible', baseUrl: r.endpoint.baseUrl, source: 'extra', ...(e.label ? { label: e.label } : {}) });
   }
   return { targets, problems };
 }

@@ -22,13 +22,9 @@ export function createDiscoveryService(ctx: () => Ctx, subscriptions: vscode.Dis
       emitter.fire();
       inFlight = (async () => {
         const settings = c.settings().values;
-        const pre = discoveryTargets(settings, c.env);
-        const keys = new Map<string, string>();
-        await Promise.all(pre.targets.map(async t => {
-          const k = await c.secrets.get(t.baseUrl);
-          if (k) keys.set(t.baseUrl, k);
-        }));
-        const { targets, problems: p } = discoveryTargets(settings, c.env, keys);
+        const { targets, problems: p } = discoveryTargets(settings, c.env);
+        // A variable's key wins (targets already carry it); otherwise the key stored for that URL.
+        await Promise.all(targets.map(async t => { t.apiKey ??= await c.secrets.get(t.baseUrl); }));
         const t0 = Date.now();
         const result = await discover(targets, { timeoutMs: settings['discovery.timeoutMs'] });
         c.log.debug(`discovery (${reason}) took ${Date.now() - t0} ms: ${result.map(r => `${r.baseUrl}=${r.result.kind}`).join(', ')}`);

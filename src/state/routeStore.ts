@@ -5,17 +5,16 @@ import type { Ctx, RouteStore } from '../ctx';
 import { isRoute, type Route, type RouteHealth, type VerificationSummary } from '../core/route';
 import { probeModelAnswers } from '../core/probeModel';
 import { PROVIDERS } from '../core/providers';
+import { resolveApiKey } from '../core/endpoints';
 import { COMMANDS } from '../commands';
 
 const STATE_KEY = 'localModelRouter.activeRoute';
 const VERIFY_KEY = 'localModelRouter.lastVerification';
 
-/** The key for a route: a variable named for it, else SecretStorage. */
+/** The key for a route, with the same precedence as discovery (core/endpoints.ts resolveApiKey). */
 export async function keyForRoute(ctx: Ctx, route: Pick<Route, 'provider' | 'baseUrl'>): Promise<{ key?: string; keyVar?: string }> {
-  const prefix = PROVIDERS[route.provider].envPrefix;
-  for (const v of [prefix ? `${prefix}_API_KEY` : undefined, 'LOCAL_LLM_API_KEY']) if (v && ctx.env[v]) return { key: ctx.env[v], keyVar: v };
-  const key = await ctx.secrets.get(route.baseUrl);
-  return key ? { key } : {};
+  const r = resolveApiKey(route.provider, ctx.env, await ctx.secrets.get(route.baseUrl));
+  return { ...(r.apiKey ? { key: r.apiKey } : {}), ...(r.keyVar ? { keyVar: r.keyVar } : {}) };
 }
 
 export function createRouteStore(ctx: () => Ctx, state: vscode.Memento, subscriptions: vscode.Disposable[]): RouteStore {

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Ctx, LazyModule, LaunchedServer } from '../../ctx';
 import { COMMANDS } from '../../commands';
 import { isRoute, routeKey, type Route } from '../../core/route';
-import { PROVIDERS, type ProviderId } from '../../core/providers';
+import type { ProviderId } from '../../core/providers';
+import { keyForRoute } from '../../state/routeStore';
 import { serverRoot } from '../../core/endpoints';
 import { SECTION } from '../../core/settings/catalog';
 import { verifyRoute as runVerifier, summarize, type Fix, type StageId, type VerifyReport } from '../../core/verify/index';
@@ -91,10 +92,7 @@ let panel: vscode.WebviewPanel | undefined;
 let messageListener: vscode.Disposable | undefined;
 
 async function apiKeyFor(ctx: Ctx, route: Route): Promise<string | undefined> {
-  if (route.keyVar && ctx.env[route.keyVar]) return ctx.env[route.keyVar];
-  const prefix = PROVIDERS[route.provider].envPrefix;
-  for (const v of [prefix ? `${prefix}_API_KEY` : undefined, 'LOCAL_LLM_API_KEY']) if (v && ctx.env[v]) return ctx.env[v];
-  return ctx.secrets.get(route.baseUrl);
+  return (await keyForRoute(ctx, route)).key;
 }
 
 function launchedServer(ctx: Ctx, route: Route): LaunchedServer | undefined {
