@@ -51,6 +51,8 @@ async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
       qp.onDidAccept(async () => {
         const payload = qp.selectedItems[0]?.payload;
         if (!payload) return;
+        // Refresh keeps the picker open: the rows update from discovery.
+        if (payload.kind === 'refresh') return void ctx.discovery.refresh('picker-refresh');
         resolve(await accept(ctx, qp, payload));
       }),
     );
@@ -83,7 +85,7 @@ async function accept(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: PickPayload
   switch (payload.kind) {
     case 'refresh':
       void ctx.discovery.refresh('picker-refresh');
-      return new Promise(() => undefined); // stays open; resolved by hide or a later accept
+      return undefined;
     case 'start':
       qp.hide();
       void vscode.commands.executeCommand(COMMANDS.startServer.id, payload.provider);
