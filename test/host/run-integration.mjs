@@ -4,7 +4,7 @@
 // out/integration/index.js) inside a real VS Code through @vscode/test-electron's runTests:
 //   - default: code-server (the VS Code server + its Node extension host) through test/host/code-shim.cjs;
 //   - VSCODE_EXECUTABLE=/path/to/code: that desktop VS Code, unchanged suites;
-//   - VSCODE_VERSION=stable|1.93.0: runTests downloads that VS Code (needs internet).
+//   - VSCODE_VERSION=stable|1.80.0: runTests downloads that VS Code (needs internet).
 // Suites named *.untrusted.test.ts run in a second launch with workspace trust on and the folder
 // untrusted (Restricted Mode); the others with trust off. Each launch gets a fresh user-data-dir,
 // extensions dir and workspace folder, and every process it started is stopped afterwards, on
