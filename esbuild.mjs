@@ -29,10 +29,12 @@ const sharedUndici = relPath => ({
   },
 });
 
+// Features whose commands load on first use: src/features/<name>/commands.ts → dist/lazy/<name>.js
+// (src/core/commands.ts LAZY_COMMANDS says which command lives where).
 const lazy = ['verify', 'codex', 'launch'];
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js')] },
-  { ...common, entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/lazy/${n}.ts`])), outdir: 'dist', plugins: [sharedUndici('./undici.js')] },
+  { ...common, entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/${n}/commands.ts`])), outdir: 'dist', plugins: [sharedUndici('./undici.js')] },
   { ...common, entryPoints: { 'lazy/undici': 'node_modules/undici/index.js' }, outdir: 'dist' },
   // The CLI is one self-contained file with a shebang (package.json "bin").
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },

@@ -1,7 +1,8 @@
 // What activate() returns: read-only views for other extensions and for the extension-host tests.
 import type { Ctx } from './ctx';
-import type { StatusBarHandle } from './features/statusBar';
-import type { Route, RouteHealth } from './core/route';
+import type { StatusBarHandle } from './features/route/statusBar';
+import type { Route } from './core/route';
+import type { RouteHealth } from './core/routeHealth';
 import type { EndpointProbe } from './core/discovery';
 import type { StatusView } from './core/statusView';
 

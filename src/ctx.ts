@@ -1,35 +1,46 @@
-// The one small context object passed to every feature: no singletons, no service locator.
+// The one small context object features receive: no singletons, no service locator. Services under
+// src/state/ are built from the few things they use, not from this object.
 import type * as vscode from 'vscode';
 import type { ResolvedSettings } from './core/settings/resolve';
-import type { Env } from './core/endpoints';
-import type { Route, RouteHealth, VerificationSummary } from './core/route';
+import type { Env, ResolvedKey } from './core/endpoints';
+import type { Route } from './core/route';
+import type { RouteHealth, VerificationSummary } from './core/routeHealth';
 import type { EndpointProbe } from './core/discovery';
 import type { ProviderId } from './core/providers';
+import type { LaunchProvider } from './core/servers';
+import type { AgentId } from './core/agents';
+import type { Diagnosis } from './core/verify/types';
 
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
   /** process.env of the extension host. */
   readonly env: Env;
-  /** Typed settings honouring trust and the PRODEX_LOCAL_* mirror (re-read on every call; cheap). */
+  /** Typed settings honouring trust and the PRODEX_LOCAL_* mirror (cached; cheap). */
   settings(): ResolvedSettings;
+  /** Fires after the settings cache is renewed, so a listener always reads the new values. */
+  readonly onDidChangeSettings: vscode.Event<vscode.ConfigurationChangeEvent | 'trust'>;
   readonly routes: RouteStore;
   readonly discovery: DiscoveryService;
   readonly servers: ServerRegistry;
-  readonly secrets: KeyStore;
+  readonly keys: KeyService;
 }
+
+export type SwitchResult = { ok: true } | { ok: false; diagnosis: Diagnosis };
 
 export interface RouteStore {
   readonly active: Route | undefined;
   readonly health: RouteHealth;
-  /** The last verification of the active route (kept across restarts). */
-  readonly lastVerification: VerificationSummary | undefined;
+  /** The last verification of the active route, per agent (kept across switches and restarts). */
+  verificationsOf(route: Route | undefined): Partial<Record<AgentId, VerificationSummary>>;
   readonly onDidChange: vscode.Event<void>;
-  /** Probes the model (one token) first; keeps the current route and returns the reason on failure. */
-  switchTo(route: Route): Promise<{ ok: true } | { ok: false; reason: string; fix?: { label: string; command: string; args?: unknown[] } }>;
+  /** Probes the model (one token) first; keeps the current route and says why on failure. */
+  switchTo(route: Route): Promise<SwitchResult>;
   clear(): Promise<void>;
-  setHealth(health: RouteHealth): void;
-  recordVerification(v: VerificationSummary): void;
+  /** A verification of `route` starts; returns the run id to report its end with. */
+  verificationStarted(route: Route): number;
+  verificationFinished(runId: number, route: Route, summary: VerificationSummary): void;
+  verificationCancelled(runId: number): void;
   /** Remembers the Codex profile written for the active route. */
   setCodexProfile(name: string): Promise<void>;
 }
@@ -37,34 +48,43 @@ export interface RouteStore {
 export interface DiscoveryService {
   readonly latest: readonly EndpointProbe[];
   readonly busy: boolean;
+  /** True once a round has finished. */
+  readonly ran: boolean;
   readonly onDidChange: vscode.Event<void>;
   /** Probes every endpoint; concurrent callers share one run. */
   refresh(reason: string): Promise<readonly EndpointProbe[]>;
 }
 
-/** A server the extension started; the launcher fills it, the verifier and status bar read it. */
+export type LaunchedState = 'starting' | 'ready' | 'exited' | 'stopped';
+
+/** A server the extension started; the launcher owns it, the verifier and status bar read it. */
 export interface LaunchedServer {
-  provider: ProviderId;
-  baseUrl: string;
-  state: 'starting' | 'ready' | 'exited' | 'stopped';
-  exitCode?: number;
+  readonly provider: LaunchProvider;
+  readonly baseUrl: string;
+  readonly state: LaunchedState;
+  readonly exitCode?: number;
+  readonly onDidChange: vscode.Event<void>;
   /** The last lines the server printed (for error reports). */
   recentOutput(lines?: number): string[];
   showTerminal(): void;
+  /** Stops it now (SIGTERM, SIGKILL after a grace): the window is closing. */
+  terminateNow(): Promise<void>;
 }
 
 export interface ServerRegistry {
   get(provider: ProviderId): LaunchedServer | undefined;
   findByBaseUrl(baseUrl: string): LaunchedServer | undefined;
-  set(server: LaunchedServer): void;
-  delete(provider: ProviderId): void;
+  all(): LaunchedServer[];
+  add(server: LaunchedServer): void;
   readonly onDidChange: vscode.Event<void>;
 }
 
-export interface KeyStore {
-  /** The key for an endpoint (SecretStorage); never logged. */
-  get(baseUrl: string): Promise<string | undefined>;
-  set(baseUrl: string, key: string | undefined): Promise<void>;
+export interface KeyService {
+  /** The key for an endpoint by the one precedence (core/endpoints.ts resolveApiKey); never logged. */
+  resolve(provider: ProviderId, baseUrl: string): Promise<ResolvedKey>;
+  /** The key stored for an endpoint (SecretStorage). */
+  stored(baseUrl: string): Promise<string | undefined>;
+  store(baseUrl: string, key: string | undefined): Promise<void>;
 }
 
 /** The shape every lazily loaded bundle (dist/lazy/*.js) exports. */

@@ -1,19 +1,23 @@
 // Local Model Router — table of contents. Each feature registers itself; heavy ones load on first use.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { createSettingsReader } from './state/settings';
-import { createKeyStore } from './state/keyStore';
+import { createSettingsService } from './state/settings';
+import { createKeyService } from './state/keyStore';
 import { createServerRegistry } from './state/serverRegistry';
 import { createDiscoveryService } from './state/discoveryService';
 import { createRouteStore } from './state/routeStore';
-import * as statusBar from './features/statusBar';
-import * as picker from './features/picker';
-import * as terminalRouting from './features/terminalRouting';
-import * as openCodex from './features/openCodex';
-import * as backgroundRefresh from './features/backgroundRefresh';
-import * as basicCommands from './features/basicCommands';
-import * as lazyCommands from './features/lazyCommands';
+import * as statusBar from './features/route/statusBar';
+import * as picker from './features/route/picker';
+import * as terminalRouting from './features/route/terminalRouting';
+import * as backgroundRefresh from './features/route/backgroundRefresh';
+import * as contextKeys from './features/route/contextKeys';
+import * as openCodex from './features/codex/openCodex';
+import * as endpoints from './features/endpoints/commands';
+import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
+
+/** What deactivate() must still do: stop the servers this window started (SIGKILL after a grace). */
+let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): LocalModelRouterApi {
   const log = vscode.window.createOutputChannel('Local Model Router', { log: true });
@@ -21,25 +25,23 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
   try {
     const subs = context.subscriptions;
     const env = process.env;
-    const ctx: Ctx = {
-      extension: context,
-      log,
-      env,
-      settings: createSettingsReader(env, subs),
-      secrets: createKeyStore(context.secrets),
-      servers: createServerRegistry(subs),
-      discovery: createDiscoveryService(() => ctx, subs),
-      routes: createRouteStore(() => ctx, context.workspaceState, subs),
-    };
+    const settings = createSettingsService(env, subs);
+    const keys = createKeyService(context.secrets, env);
+    const servers = createServerRegistry(subs);
+    const discovery = createDiscoveryService({ settings: settings.current, env, keys, launched: () => servers.all(), log }, subs);
+    const routes = createRouteStore({ state: context.workspaceState, log, settings: settings.current, keys, discovery }, subs);
+    const ctx: Ctx = { extension: context, log, env, settings: settings.current, onDidChangeSettings: settings.onDidChange, keys, servers, discovery, routes };
+    shutdown = () => stopLaunchedServers(ctx);
     // Off the activation path: it reads every setting.
     setTimeout(() => logStartup(ctx), 0);
 
     const status = statusBar.register(ctx);
     picker.register(ctx);
     const terminals = terminalRouting.register(ctx);
+    contextKeys.register(ctx);
     openCodex.register(ctx);
-    basicCommands.register(ctx);
-    lazyCommands.register(ctx);
+    endpoints.register(ctx);
+    lazy.register(ctx);
     backgroundRefresh.register(ctx);
     return createApi(ctx, status, terminals);
   } catch (e) {
@@ -59,4 +61,11 @@ function logStartup(ctx: Ctx): void {
   if (s.ignoredUntrusted.length) ctx.log.warn(`Restricted Mode: ignoring workspace values of ${s.ignoredUntrusted.join(', ')}`);
 }
 
-export function deactivate(): void {}
+/** Servers run in their own process groups (so Stop reaches their helpers): without this they would outlive the window. */
+async function stopLaunchedServers(ctx: Ctx): Promise<void> {
+  await Promise.all(ctx.servers.all().map(s => s.terminateNow()));
+}
+
+export function deactivate(): Promise<void> | undefined {
+  return shutdown?.();
+}

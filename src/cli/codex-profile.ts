@@ -1,16 +1,13 @@
 // `local-model-router codex-profile`: writes a Codex profile for a local server the way the installed
 // Codex expects it, prints what it writes (diffs for changed files), then lets Codex itself load it.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { intFlag, parseFlags, UsageError, type CliIo, type Subcommand } from './io';
 import { PROVIDER_IDS, PROVIDERS, isProviderId, type ProviderId } from '../core/providers';
 import { SETTINGS } from '../core/settings/catalog';
-import { buildProfile, CodexProfileError, type ProfileSettings } from '../core/codex/profile';
-import { chooseFormat, parseCodexVersion, resolveCodexHome, type CodexVersion } from '../core/codex/version';
-import { detectCodex, validateWithCodex, type ValidationResult } from '../core/codex/run';
-import { planProfileWrite } from '../core/codex/plan';
-import { writeFiles, FileRefusal } from '../core/codex/fs';
+import type { ProfileSettings } from '../core/codex/profile';
+import { resolveCodexHome } from '../core/codex/version';
+import { writeCodexProfile } from '../core/codex/writeWorkflow';
 
 const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID --base-url URL --model M
          [--provider ${PROVIDER_IDS.join('|')}] [--context-window N] [--auto-compact N]
@@ -97,87 +94,64 @@ export const codexProfileCommand: Subcommand = {
       return 1;
     };
 
-    let version: CodexVersion | undefined;
-    let codexFound = false;
-    if (f['codex-version'] !== undefined) {
-      version = parseCodexVersion(f['codex-version']);
-      if (!version) throw new UsageError(`--codex-version must look like 0.169.0, got "${f['codex-version']}"`);
-      report.codex = { found: null, version: version.text, source: 'flag' };
-    } else {
-      const d = await detectCodex(exe, { ...process.env, ...io.env } as NodeJS.ProcessEnv);
-      if (d.kind === 'found') { version = d.version; codexFound = true; report.codex = { found: true, version: d.version.text }; }
-      else report.codex = { found: false, reason: d.kind === 'not-found' ? d.reason : `"${exe} --version" printed no version: ${d.output}` };
-    }
-    const choice = chooseFormat(version);
-    Object.assign(report, { format: choice.format, formatReason: choice.why });
+    const outcome = await writeCodexProfile({
+      route: { provider: providerFor(f.provider, providerId), baseUrl, model },
+      settings,
+      codexHome,
+      codex: f['codex-version'] !== undefined ? { version: f['codex-version'] } : { executable: exe, env: { ...process.env, ...io.env } as NodeJS.ProcessEnv },
+      profile: {
+        name, providerId,
+        contextWindow: intFlag('context-window', f['context-window'], 1),
+        autoCompact: intFlag('auto-compact', f['auto-compact'], 1),
+        apiKeyEnv: f['api-key-env'],
+        serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
+        modelCatalog: !f['no-catalog'],
+      },
+      options: { trustProject: f['trust-project'] ? path.resolve(io.cwd, f['trust-project']) : undefined, overrideUntrusted: !!f['override-untrusted'], setOssProvider: !!f['set-oss-provider'] },
+      validate: !f['no-validate'],
+      cwd: io.cwd,
+    }, async () => ({ kind: 'apply' }), { planOnly: !!f['dry-run'] });
 
-    let profile;
-    try {
-      profile = buildProfile(
-        { provider: providerFor(f.provider, providerId), baseUrl, model },
-        settings,
-        {
-          name, providerId, format: choice.format, codexHome,
-          contextWindow: intFlag('context-window', f['context-window'], 1),
-          autoCompact: intFlag('auto-compact', f['auto-compact'], 1),
-          apiKeyEnv: f['api-key-env'],
-          serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
-          modelCatalog: !f['no-catalog'],
-        },
-      );
-    } catch (e) {
-      if (e instanceof CodexProfileError) throw new UsageError(e.message);
-      throw e;
+    if (outcome.kind === 'refused') {
+      if (outcome.usage) throw new UsageError(outcome.error);
+      return fail(outcome.error);
     }
-    Object.assign(report, { profile: profile.name, providerId: profile.providerId, run: `codex -p ${profile.name}` });
-
-    const trustProject = f['trust-project'] ? path.resolve(io.cwd, f['trust-project']) : undefined;
-    const plan = planProfileWrite({ codexHome, profile, trustProject, overrideUntrusted: !!f['override-untrusted'], setOssProvider: !!f['set-oss-provider'] });
-    if (!plan.ok) return fail(plan.error);
+    if (outcome.kind === 'cancelled') return fail('cancelled');
+    const plan = outcome.plan;
+    const c = plan.codex;
+    report.codex = c.kind === 'given' ? { found: null, version: c.version.text, source: 'flag' } : c.kind === 'found' ? { found: true, version: c.version.text } : { found: false, reason: c.kind === 'not-found' ? c.reason : `"${exe} --version" printed no version: ${c.output}` };
+    Object.assign(report, { format: plan.format.format, formatReason: plan.format.why, profile: plan.profile.name, providerId: plan.profile.providerId, run: `codex -p ${plan.profile.name}` });
     report.notes = plan.notes;
     report.trust = plan.trust ?? null;
     report.files = [
-      ...plan.changes.map(c => ({ path: c.snapshot.path, role: c.role, action: c.snapshot.exists ? 'update' : 'create', diff: c.diff })),
+      ...plan.changes.map(ch => ({ path: ch.snapshot.path, role: ch.role, action: ch.snapshot.exists ? 'update' : 'create', diff: ch.diff })),
       ...plan.unchanged.map(p => ({ path: p, role: p.endsWith('.json') ? 'catalog' : 'profile', action: 'unchanged', diff: '' })),
     ];
-
+    const version = c.kind === 'found' || c.kind === 'given' ? c.version : undefined;
     if (!f.json) {
-      io.out(`Codex: ${codexFound || version ? `${version?.text}${codexFound ? '' : ' (given)'}` : `not found (${(report.codex as { reason: string }).reason})`}; CODEX_HOME ${codexHome}`);
-      io.out(choice.why);
-      for (const c of plan.changes) io.out(`\n${c.snapshot.exists ? 'update' : 'create'} ${c.snapshot.path}${c.snapshot.realPath !== path.resolve(c.snapshot.path) ? ` (→ ${c.snapshot.realPath})` : ''}\n${c.diff}`);
+      io.out(`Codex: ${version ? `${version.text}${c.kind === 'given' ? ' (given)' : ''}` : `not found (${(report.codex as { reason: string }).reason})`}; CODEX_HOME ${codexHome}`);
+      io.out(plan.format.why);
+      for (const ch of plan.changes) io.out(`\n${ch.snapshot.exists ? 'update' : 'create'} ${ch.snapshot.path}${ch.snapshot.realPath !== path.resolve(ch.snapshot.path) ? ` (→ ${ch.snapshot.realPath})` : ''}\n${ch.diff}`);
       for (const p of plan.unchanged) io.out(`unchanged ${p}`);
       for (const n of plan.notes) io.out(`· ${n}`);
     }
-
-    report.backup = null;
-    report.validation = null;
-    if (f['dry-run']) {
+    report.backup = outcome.kind === 'written' && outcome.backup ? path.join(codexHome, '.local-model-router-backups') : null;
+    const validation = outcome.kind === 'written' ? outcome.validation : undefined;
+    report.validation = validation ? (validation.kind === 'accepted' ? { kind: 'accepted' } : { kind: validation.kind, message: validation.message }) : null;
+    if (outcome.kind === 'planned') {
       report.ok = true;
       if (f.json) io.out(JSON.stringify(report, null, 2));
       else io.out('\nDry run: nothing was written.');
       return 0;
     }
-    try {
-      fs.mkdirSync(codexHome, { recursive: true });
-      if (plan.changes.length) report.backup = writeFiles(codexHome, plan.changes, `codex-profile ${profile.name}`).files.length ? path.join(codexHome, '.local-model-router-backups') : null;
-    } catch (e) {
-      if (e instanceof FileRefusal) return fail(e.message);
-      throw e;
-    }
-
-    let validation: ValidationResult | undefined;
-    if (codexFound && !f['no-validate']) {
-      validation = await validateWithCodex({ executable: exe, codexHome, profile: profile.name, providerId: profile.providerId, env: { ...process.env, ...io.env } as NodeJS.ProcessEnv, cwd: io.cwd });
-      report.validation = validation.kind === 'accepted' ? { kind: 'accepted' } : { kind: validation.kind, message: validation.message };
-    }
     report.ok = !validation || validation.kind === 'accepted';
     if (f.json) {
       io.out(JSON.stringify(report, null, 2));
     } else {
-      io.out(`\nWritten. Run it with: codex -p ${profile.name}`);
+      io.out(outcome.kind === 'unchanged' ? `\nAlready up to date. Run it with: codex -p ${plan.profile.name}` : `\nWritten. Run it with: codex -p ${plan.profile.name}`);
       if (validation?.kind === 'accepted') io.out(`Codex ${version?.text} loaded the profile with --strict-config (no request was sent).`);
       else if (validation) io.err(`Codex did not accept the profile:\n${validation.message}`);
-      else if (!codexFound) io.out('Codex was not found, so the profile was not checked by Codex itself.');
+      else if (c.kind !== 'found' && c.kind !== 'given') io.out('Codex was not found, so the profile was not checked by Codex itself.');
     }
     return report.ok ? 0 : 1;
   },

@@ -1,13 +1,11 @@
 // local-model-router discover: which local servers run, which models they serve.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { discover, describeProbe, type EndpointProbe } from '../core/discovery';
 import { createAgent } from '../core/net/http';
 import { discoveryTargets } from '../core/targets';
 import { resolveSettings, lookupFromSettingsJson } from '../core/settings/resolve';
 import { PROVIDERS } from '../core/providers';
 import { modelDetail } from '../core/pickerModel';
-import { intFlag, parseFlags, UsageError, type Subcommand } from './io';
+import { intFlag, parseFlags, readSettingsFile, UsageError, type Subcommand } from './io';
 
 export const discoverCommand: Subcommand = {
   summary: 'probe Ollama, LM Studio, vLLM, llama.cpp and configured endpoints in parallel',
@@ -33,20 +31,12 @@ Exit status: 0 when at least one endpoint is up, 1 when none is, 2 on usage erro
       'timeout-ms': { type: 'string' },
       'base-url': { type: 'string', multiple: true },
     });
-    let json: Record<string, unknown> = {};
-    if (values.settings) {
-      try {
-        json = JSON.parse(readFileSync(resolve(io.cwd, values.settings), 'utf8'));
-      } catch (e) {
-        throw new UsageError(`cannot read --settings ${values.settings}: ${(e as Error).message}`);
-      }
-      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError('--settings must hold a JSON object');
-    }
+    const json = values.settings ? readSettingsFile(values.settings, io.cwd) : {};
     const extra = (values['base-url'] ?? []).map(baseUrl => ({ baseUrl }));
     if (extra.length) json['localModelRouter.openaiCompatible.endpoints'] = [...((json['localModelRouter.openaiCompatible.endpoints'] as unknown[]) ?? []), ...extra];
     const settings = resolveSettings(lookupFromSettingsJson(json), io.env, true);
     for (const p of settings.problems) io.err(`warning: ${p}`);
-    const { targets, problems } = discoveryTargets(settings.values, io.env);
+    const { targets, problems } = discoveryTargets(settings, io.env);
     if (problems.length && extra.length && problems.some(p => extra.some(e => p.includes(e.baseUrl)))) throw new UsageError(problems.join('\n'));
     for (const p of problems) io.err(`warning: ${p}`);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 1) ?? settings.values['discovery.timeoutMs'];

@@ -1,4 +1,6 @@
 // What every subcommand gets: output streams and the environment, so tests can run them in-process.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface CliIo {
@@ -32,4 +34,23 @@ export function intFlag(name: string, v: string | undefined, min = 0): number | 
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
   return Number(v);
+}
+
+/** A --settings file: a JSON object shaped like VS Code's settings.json ("localModelRouter.llamacpp.port": 8131, …). */
+export function readSettingsFile(path: string, cwd: string): Record<string, unknown> {
+  const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --settings ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--settings ${file} is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`--settings ${file} must hold a JSON object like {"localModelRouter.llamacpp.port": 8131}`);
+  return json as Record<string, unknown>;
 }

@@ -1,4 +1,7 @@
 // `local-model-router verify`: the tool-call verifier on the command line.
+import { resolveSettings } from '../core/settings/resolve';
+import { planServerChange } from '../core/serverChanges';
+import type { ServerChange } from '../core/verify/types';
 import { UsageError, intFlag, parseFlags, type Subcommand } from './io';
 import { normalizeBaseUrl } from '../core/endpoints';
 import { STAGE_IDS, type StageId, type VerifyReport } from '../core/verify/types';
@@ -66,13 +69,16 @@ export const verifyCommand: Subcommand = {
     try {
       report = await verifyRoute({
         baseUrl: n.url, model: values.model, apiKey, timeoutMs, idleMs, skip,
-        nonFunctionTools: !values['no-non-function-tools'], concurrent: !values.serial, signal: ac.signal,
+        nonFunctionTools: !values['no-non-function-tools'], concurrent: !values.serial, signal: ac.signal, skipNote: 'skipped with --skip',
         onProgress: values.json ? undefined : p => { if (p.kind === 'stage-start') io.err(`… ${p.id}`); },
       });
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
-    io.out(values.json ? JSON.stringify(report, null, 2) : renderText(report));
+    // A server the CLI did not start: fixes are the flag or command for that kind of server.
+    const settings = resolveSettings(() => undefined, io.env, true).values;
+    const resolve = (c: ServerChange) => planServerChange(c, { kind: report.serverKind ?? 'openai-compatible', settings, model: report.model });
+    io.out(values.json ? JSON.stringify(report, null, 2) : renderText(report, resolve));
     return report.ok ? 0 : 1;
   },
 };

@@ -5,7 +5,9 @@ import { serverRoot, type BaseUrlSource } from './endpoints';
 import type { ProviderId } from './providers';
 import type { Dispatcher } from 'undici';
 
-export type ServerKind = 'llamacpp' | 'ollama' | 'vllm' | 'lmstudio' | 'openai-compatible';
+import { detectServerKind, type ServerKind } from './serverKind';
+
+export type { ServerKind } from './serverKind';
 
 export interface ModelInfo {
   id: string;
@@ -15,6 +17,8 @@ export interface ModelInfo {
   contextSource?: 'llamacpp-slot' | 'llamacpp-train' | 'ollama-model-info' | 'vllm-max-model-len';
   /** true/false when the server says; undefined when it does not. */
   tools?: boolean;
+  /** Why the server says no tools (shown beside "tools: no"). */
+  toolsWhy?: string;
   capabilities?: string[];
 }
 
@@ -36,7 +40,8 @@ export type ProbeState = ProbeResult['kind'];
 export interface DiscoveryTarget {
   provider: ProviderId;
   baseUrl: string;
-  source: BaseUrlSource | 'extra';
+  /** Where the base URL came from; `extra`: an endpoint the user added; `launched`: a server this window started. */
+  source: BaseUrlSource | 'extra' | 'launched';
   /** Label shown for generic endpoints ("Work GPU box"). */
   label?: string;
   apiKey?: string;
@@ -102,7 +107,7 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
   const body = parsed.value as ModelsBody;
   if (typeof body !== 'object' || body === null || !('data' in body)) return { kind: 'error', status: 200, message: 'GET /models returned no "data" list', ms: ms() };
 
-  const kind = detectServerKind(target.provider, res.headers, body);
+  const kind = detectServerKind(target.provider, { headers: res.headers, body });
   const models = parseModels(body, kind);
   const server: ServerInfo = { kind };
   const root = serverRoot(target.baseUrl);
@@ -121,6 +126,10 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
       if (typeof p.value.build_info === 'string') server.version = p.value.build_info;
       const slotCtx = p.value.default_generation_settings?.n_ctx;
       if (typeof slotCtx === 'number' && slotCtx > 0) for (const m of models) if (m.contextSource !== 'llamacpp-slot') Object.assign(m, { contextWindow: slotCtx, contextSource: 'llamacpp-slot' });
+      // The template decides: under one without tool support (chatml) llama-server leaves the tools
+      // out of the prompt and returns a call the model writes as plain text.
+      const caps = p.value.chat_template_caps?.supports_tools;
+      if (typeof caps === 'boolean') for (const m of models) Object.assign(m, caps ? { tools: true } : { tools: false, toolsWhy: 'its chat template has no tool support' });
     }
   } else if (kind === 'ollama') {
     const [version] = await Promise.all([
@@ -145,24 +154,11 @@ interface ModelsBody {
 interface LlamaProps {
   build_info?: unknown;
   default_generation_settings?: { n_ctx?: number };
+  chat_template_caps?: { supports_tools?: unknown };
 }
 interface OllamaShow {
   capabilities?: unknown;
   model_info?: Record<string, unknown>;
-}
-
-export function detectServerKind(provider: ProviderId, headers: Record<string, string>, body: ModelsBody): ServerKind {
-  if (/llama\.cpp/i.test(headers.server ?? '')) return 'llamacpp';
-  const owners = new Set((body.data ?? []).map(d => d?.owned_by));
-  if (owners.has('llamacpp')) return 'llamacpp';
-  if (owners.has('vllm')) return 'vllm';
-  switch (provider) {
-    case 'ollama': return 'ollama';
-    case 'lmstudio': return 'lmstudio';
-    case 'vllm': return 'vllm';
-    case 'llamacpp': return 'llamacpp';
-    case 'openaiCompatible': return 'openai-compatible';
-  }
 }
 
 function positive(n: unknown): number | undefined {

@@ -1,6 +1,8 @@
 // Where each provider lives and which key it takes, from settings and the environment.
-// Precedence (first wins) — base URL: setting → <PROVIDER>_BASE_URL → LOCAL_LLM_BASE_URL → default
-// (Ollama also honours OLLAMA_HOST before the default); key: <PROVIDER>_API_KEY → LOCAL_LLM_API_KEY → none.
+// Precedence (first wins) — base URL: the provider's baseUrl setting → its listen settings when the
+// user changed them (host/port: where Start Server puts it) → <PROVIDER>_BASE_URL → OLLAMA_HOST
+// (Ollama) → LOCAL_LLM_BASE_URL → the default listen address; key: <PROVIDER>_API_KEY →
+// LOCAL_LLM_API_KEY → the stored secret → none.
 // OPENAI_BASE_URL is never read: it points at a cloud provider more often than not.
 import { PROVIDERS, type ProviderId } from './providers';
 
@@ -16,6 +18,9 @@ export function normalizeBaseUrl(raw: string): NormalizedUrl {
   const input = raw.trim();
   if (!input) return { ok: false, error: 'The base URL is empty.' };
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
+  // The URL parser calls a port over 65535 "invalid URL" and takes port 0: say what is wrong instead.
+  const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i.exec(withScheme)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return { ok: false, error: `"${raw}" has port ${port}; a port is 1–65535.` };
   let u: URL;
   try {
     u = new URL(withScheme);
@@ -26,7 +31,7 @@ export function normalizeBaseUrl(raw: string): NormalizedUrl {
     return { ok: false, error: `"${raw}" uses ${u.protocol.replace(/:$/, '')}; only http and https base URLs are supported.` };
   }
   if (u.username || u.password) {
-    return { ok: false, error: `"${redactCredentials(raw)}" embeds credentials in the URL. Remove them and store the key with "Local Model Router: Set API Key" (or an *_API_KEY variable) instead.` };
+    return { ok: false, error: `"${redactCredentials(raw)}" embeds credentials in the URL. Remove them and give the key separately: an *_API_KEY variable, or Set API Key in VS Code.` };
   }
   if (u.search || u.hash) {
     return { ok: false, error: `"${raw}" has a query or fragment; a base URL is scheme, host, port and path only.` };
@@ -58,7 +63,7 @@ export function ollamaHostToBaseUrl(value: string): NormalizedUrl {
   return normalizeBaseUrl(`${scheme}${host}:${port}/v1`);
 }
 
-export type BaseUrlSource = 'setting' | 'provider-env' | 'ollama-host' | 'local-llm-env' | 'default';
+export type BaseUrlSource = 'setting' | 'listen-setting' | 'provider-env' | 'ollama-host' | 'local-llm-env' | 'default';
 export type KeySource = 'provider-env' | 'local-llm-env' | 'secret' | 'none';
 
 export interface ResolvedEndpoint {
@@ -76,6 +81,8 @@ export interface ResolveInput {
   /** The provider's `baseUrl` setting ('' when unset). */
   settingBaseUrl: string;
   env: Env;
+  /** Where Start Server would put it, when the user changed the host/port settings (wins over variables). */
+  listenBaseUrl?: string;
   /** Used when nothing else applies. */
   defaultBaseUrl?: string;
   /** A key from SecretStorage: used when no variable names one. */
@@ -86,10 +93,11 @@ export function resolveEndpoint(input: ResolveInput): { ok: true; endpoint: Reso
   const info = PROVIDERS[input.provider];
   const candidates: [BaseUrlSource, string | undefined][] = [
     ['setting', input.settingBaseUrl],
+    ['listen-setting', input.listenBaseUrl],
     ['provider-env', info.envPrefix ? input.env[`${info.envPrefix}_BASE_URL`] : undefined],
     ['local-llm-env', input.env.LOCAL_LLM_BASE_URL],
   ];
-  if (input.provider === 'ollama' && input.env.OLLAMA_HOST) candidates.splice(2, 0, ['ollama-host', input.env.OLLAMA_HOST]);
+  if (input.provider === 'ollama' && input.env.OLLAMA_HOST) candidates.splice(3, 0, ['ollama-host', input.env.OLLAMA_HOST]);
   let baseUrl: string | undefined;
   let source: BaseUrlSource = 'default';
   for (const [src, value] of candidates) {
@@ -128,6 +136,7 @@ export function resolveApiKey(provider: ProviderId, env: Env, secretKey?: string
 function describeSource(src: BaseUrlSource, envPrefix?: string): string {
   switch (src) {
     case 'setting': return 'The baseUrl setting';
+    case 'listen-setting': return 'The host/port settings';
     case 'provider-env': return `${envPrefix}_BASE_URL`;
     case 'ollama-host': return 'OLLAMA_HOST';
     case 'local-llm-env': return 'LOCAL_LLM_BASE_URL';

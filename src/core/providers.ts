@@ -1,5 +1,5 @@
 // The provider registry: what the extension knows about each kind of local server.
-// Pure data; everything that depends on the machine (settings, env) is resolved in endpoints.ts.
+// Pure data; where a provider listens for the current settings is decided in servers.ts.
 
 export const PROVIDER_IDS = ['ollama', 'lmstudio', 'vllm', 'llamacpp', 'openaiCompatible'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -10,8 +10,8 @@ export const RESERVED_CODEX_PROVIDER_IDS = ['openai', 'ollama', 'lmstudio', 'oll
 export interface ProviderInfo {
   id: ProviderId;
   displayName: string;
-  /** Default base URLs to probe, in order; llama.cpp probes the configured port and llama-server's own 8080. */
-  defaultBaseUrls: (settings: { llamacppPort: number; llamacppHost: string }) => string[];
+  /** The port the server software itself listens on when nobody says otherwise (llama-server 8080, …). */
+  ownDefaultPort?: number;
   /** `<PREFIX>_BASE_URL` / `<PREFIX>_API_KEY` environment variables; undefined for generic endpoints. */
   envPrefix?: string;
   /** Prefix used in model ids shared with other local-model tools (`ollama/llama3.2`). */
@@ -24,34 +24,26 @@ export interface ProviderInfo {
   launchable: boolean;
 }
 
-const loopback = (port: number) => `http://127.0.0.1:${port}/v1`;
-
 export const PROVIDERS: Record<ProviderId, ProviderInfo> = {
   ollama: {
-    id: 'ollama', displayName: 'Ollama', envPrefix: 'OLLAMA', modelIdPrefix: 'ollama/', codexProviderId: 'local-ollama',
-    codexOssProvider: 'ollama', launchable: true, defaultBaseUrls: () => [loopback(11434)],
+    id: 'ollama', displayName: 'Ollama', ownDefaultPort: 11434, envPrefix: 'OLLAMA', modelIdPrefix: 'ollama/', codexProviderId: 'local-ollama',
+    codexOssProvider: 'ollama', launchable: true,
   },
   lmstudio: {
-    id: 'lmstudio', displayName: 'LM Studio', envPrefix: 'LMSTUDIO', modelIdPrefix: 'lm_studio/', codexProviderId: 'local-lmstudio',
-    codexOssProvider: 'lmstudio', launchable: true, defaultBaseUrls: () => [loopback(1234)],
+    id: 'lmstudio', displayName: 'LM Studio', ownDefaultPort: 1234, envPrefix: 'LMSTUDIO', modelIdPrefix: 'lm_studio/', codexProviderId: 'local-lmstudio',
+    codexOssProvider: 'lmstudio', launchable: true,
   },
   vllm: {
-    id: 'vllm', displayName: 'vLLM', envPrefix: 'VLLM', modelIdPrefix: 'vllm/', codexProviderId: 'local-vllm',
-    launchable: true, defaultBaseUrls: () => [loopback(8000)],
+    id: 'vllm', displayName: 'vLLM', ownDefaultPort: 8000, envPrefix: 'VLLM', modelIdPrefix: 'vllm/', codexProviderId: 'local-vllm',
+    launchable: true,
   },
   llamacpp: {
-    id: 'llamacpp', displayName: 'llama.cpp', envPrefix: 'LLAMACPP', modelIdPrefix: 'llamacpp/', codexProviderId: 'local-llamacpp',
+    id: 'llamacpp', displayName: 'llama.cpp', ownDefaultPort: 8080, envPrefix: 'LLAMACPP', modelIdPrefix: 'llamacpp/', codexProviderId: 'local-llamacpp',
     launchable: true,
-    defaultBaseUrls: ({ llamacppPort, llamacppHost }) => {
-      const host = hostForUrl(llamacppHost === '0.0.0.0' || llamacppHost === '::' ? '127.0.0.1' : llamacppHost);
-      const urls = [`http://${host}:${llamacppPort}/v1`];
-      if (llamacppPort !== 8080) urls.push(loopback(8080));
-      return urls;
-    },
   },
   openaiCompatible: {
     id: 'openaiCompatible', displayName: 'OpenAI-compatible', modelIdPrefix: 'local/', codexProviderId: 'local-openai-compatible',
-    launchable: false, defaultBaseUrls: () => [],
+    launchable: false,
   },
 };
 

@@ -1,6 +1,6 @@
 // The active route: which server and model the agent will use.
 import type { ProviderId } from './providers';
-import type { ServerKind } from './discovery';
+import type { ServerKind } from './serverKind';
 
 export interface Route {
   provider: ProviderId;
@@ -19,16 +19,7 @@ export interface Route {
   codexProfile?: string;
 }
 
-export type VerificationSummary = { ok: boolean; at: number; failedStage?: string; diagnosis?: string; message?: string };
-
-/** Health of the active route as the status bar shows it. */
-export type RouteHealth =
-  | { kind: 'unknown' }
-  | { kind: 'probing' }
-  | { kind: 'up' }
-  | { kind: 'verified'; verification: VerificationSummary }
-  | { kind: 'failing'; reason: string; verification?: VerificationSummary }
-  | { kind: 'down'; reason: string };
+export type { RouteHealth, VerificationSummary } from './routeHealth';
 
 export function routeKey(r: Pick<Route, 'baseUrl' | 'model'>): string {
   return `${r.baseUrl}#${r.model}`;

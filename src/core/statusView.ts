@@ -1,16 +1,23 @@
 // What the status-bar item shows, computed from one state. The feature only applies it.
 import { PROVIDERS } from './providers';
-import { shortRouteLabel, type Route, type RouteHealth, type VerificationSummary } from './route';
+import { AGENTS, AGENT_IDS, type AgentId } from './agents';
+import { COMMANDS } from './commands';
+import { shortRouteLabel, type Route } from './route';
+import type { RouteHealth, VerificationSummary } from './routeHealth';
 import type { LaunchedState } from './statusTypes';
 
 export interface StatusState {
   route: Route | undefined;
   health: RouteHealth;
-  lastVerification?: VerificationSummary;
+  /** The last verification of the route per agent (kept across switches). */
+  verifications: Partial<Record<AgentId, VerificationSummary>>;
   /** A server the extension started for this route, if any. */
   launched?: LaunchedState;
   /** Whether the route's variables are in new terminals (existing ones are stale until reopened). */
   terminalsRouted: boolean;
+  /** What discovery knows, for the no-route text: whether it ran, and what it found. */
+  discovery: { ran: boolean; busy: boolean; endpointsUp: number; models: number };
+  trusted: boolean;
 }
 
 export interface StatusView {
@@ -22,19 +29,36 @@ export interface StatusView {
   tooltip: string;
 }
 
-const LINKS = [
-  ['Verify', 'localModelRouter.verifyRoute'],
-  ['Start server', 'localModelRouter.startServer'],
-  ['Write Codex profile', 'localModelRouter.writeCodexProfile'],
-  ['Open Codex', 'localModelRouter.openCodex'],
-  ['Open settings', 'localModelRouter.openSettings'],
-] as const;
-export const TOOLTIP_COMMANDS: string[] = [...LINKS.map(([, c]) => c), 'localModelRouter.pickRoute'];
+type Link = readonly [label: string, command: string];
+const link = ([label, command]: Link) => `[${label}](command:${command})`;
+const ROUTE_LINKS: Link[] = [
+  ['Verify', COMMANDS.verifyRoute.id],
+  ['Write Codex profile', COMMANDS.writeCodexProfile.id],
+  ['Open Codex', COMMANDS.openCodex.id],
+  ['Switch model', COMMANDS.pickRoute.id],
+  ['Open settings', COMMANDS.openSettings.id],
+];
+const NO_ROUTE_LINKS = (trusted: boolean): Link[] => [
+  ['Pick a model', COMMANDS.pickRoute.id],
+  ...(trusted ? [['Start a server', COMMANDS.startServer.id] as const] : []),
+  ['Add an endpoint', COMMANDS.addEndpoint.id],
+  ['Open settings', COMMANDS.openSettings.id],
+];
+
+/** Every command a tooltip may link to (the feature enables exactly these). */
+export const TOOLTIP_COMMANDS: string[] = [...new Set([...ROUTE_LINKS, ...NO_ROUTE_LINKS(true)].map(([, c]) => c))];
+
+/** The text of the item when no model is chosen; the walkthrough quotes it. */
+export const NO_ROUTE_TEXT = {
+  looking: 'Looking for local servers…',
+  pick: 'Pick a local model',
+  none: 'No local server',
+} as const;
 
 function healthWord(h: RouteHealth): string {
   switch (h.kind) {
     case 'unknown': return 'not checked';
-    case 'probing': return 'checking…';
+    case 'checking': return h.what === 'switch' ? 'checking that it answers…' : 'verifying…';
     case 'up': return 'up';
     case 'verified': return 'verified';
     case 'failing': return `failing: ${h.reason}`;
@@ -45,22 +69,14 @@ function healthWord(h: RouteHealth): string {
 const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, c => `\\${c}`);
 
 export function renderStatus(s: StatusState, now = Date.now()): StatusView {
-  const links = LINKS.map(([label, cmd]) => `[${label}](command:${cmd})`).join(' · ');
-  if (!s.route) {
-    return {
-      text: '$(server-process) No local model',
-      accessibility: 'Local Model Router: no local model chosen',
-      background: 'none',
-      tooltip: `**Local Model Router**\n\nNo local model chosen. [Pick a model](command:localModelRouter.pickRoute)\n\n${links}`,
-    };
-  }
+  if (!s.route) return renderNoRoute(s);
   const r = s.route;
   const name = r.endpointLabel ?? PROVIDERS[r.provider].displayName;
   const label = shortRouteLabel(name, r.model);
   const h = s.health;
-  const icon = h.kind === 'probing' ? '$(loading~spin)' : h.kind === 'verified' ? '$(pass-filled)' : h.kind === 'failing' ? '$(warning)' : h.kind === 'down' ? '$(error)' : '$(server-process)';
+  const icon = h.kind === 'checking' ? '$(loading~spin)' : h.kind === 'verified' ? '$(pass-filled)' : h.kind === 'failing' ? '$(warning)' : h.kind === 'down' ? '$(error)' : '$(server-process)';
   const background = h.kind === 'failing' ? 'warning' : h.kind === 'down' ? 'error' : 'none';
-  const v = h.kind === 'verified' ? h.verification : h.kind === 'failing' && h.verification ? h.verification : s.lastVerification;
+  const tooSmall = AGENT_IDS.filter(a => r.contextWindow !== undefined && r.contextWindow < AGENTS[a].minContextTokens).map(a => AGENTS[a].displayName);
   const rows = [
     `**Local Model Router** — ${esc(name)} · \`${r.model}\``,
     '',
@@ -68,10 +84,10 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     `|---|---|`,
     `| Base URL | \`${r.baseUrl}\` |`,
     `| Server | ${r.serverKind ? esc(r.serverKind) : 'unknown'}${r.serverVersion ? ` ${esc(r.serverVersion)}` : ''} |`,
-    `| Context window | ${r.contextWindow ? `${r.contextWindow.toLocaleString('en-US')} tokens${r.contextWindow < 16384 ? ' — too small for Codex' : ''}` : 'unknown'} |`,
-    `| Tool support | ${r.tools === undefined ? 'not reported' : r.tools ? 'yes' : 'no'} |`,
+    `| Context window | ${r.contextWindow ? `${r.contextWindow.toLocaleString('en-US')} tokens${tooSmall.length ? ` — too small for ${tooSmall.join(' and ')}` : ''}` : 'unknown'} |`,
+    `| Tool support | ${r.tools === undefined ? 'not reported' : r.tools ? 'yes' : 'no (the server says so)'} |`,
     `| Health | ${esc(healthWord(h))} |`,
-    `| Last verification | ${v ? `${v.ok ? 'passed' : `failed${v.failedStage ? ` at ${v.failedStage}` : ''}${v.diagnosis ? ` (${v.diagnosis})` : ''}`}, ${ago(now - v.at)}` : 'never'} |`,
+    ...verificationRows(s.verifications, now),
   ];
   if (s.launched) rows.push(`| Started here | ${s.launched.state}${s.launched.exitCode !== undefined ? ` (exit ${s.launched.exitCode})` : ''} |`);
   if (r.codexProfile) rows.push(`| Codex profile | \`${r.codexProfile}\` |`);
@@ -80,13 +96,38 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     text: `${icon} ${label}`,
     accessibility: `Local Model Router: ${name} ${r.model}, ${healthWord(h)}`,
     background,
-    tooltip: `${rows.join('\n')}${terminals}\n\n${links} · [Switch](command:localModelRouter.pickRoute)`,
+    tooltip: `${rows.join('\n')}${terminals}\n\n${ROUTE_LINKS.map(link).join(' · ')}`,
   };
+}
+
+function verificationRows(v: StatusState['verifications'], now: number): string[] {
+  const known = AGENT_IDS.filter(a => v[a]);
+  if (!known.length) return ['| Verified | not yet |'];
+  return known.map(a => {
+    const x = v[a] as VerificationSummary;
+    const verdict = x.ok ? 'passed' : `failed${x.failedStage ? ` at ${esc(x.failedStage)}` : ''}${x.diagnosis ? ` (${esc(x.diagnosis)})` : ''}`;
+    return `| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)} |`;
+  });
+}
+
+function renderNoRoute(s: StatusState): StatusView {
+  const d = s.discovery;
+  const links = NO_ROUTE_LINKS(s.trusted).map(link).join(' · ');
+  if (!d.ran || (d.busy && d.endpointsUp === 0)) {
+    return { text: `$(loading~spin) ${NO_ROUTE_TEXT.looking}`, accessibility: 'Local Model Router: looking for local servers', background: 'none', tooltip: `**Local Model Router**\n\nLooking for local model servers…\n\n${links}` };
+  }
+  if (d.endpointsUp > 0) {
+    const found = `${d.endpointsUp} server${d.endpointsUp === 1 ? '' : 's'} with ${d.models} model${d.models === 1 ? '' : 's'}`;
+    return { text: `$(server-process) ${NO_ROUTE_TEXT.pick}`, accessibility: `Local Model Router: ${found} found, no model chosen`, background: 'none', tooltip: `**Local Model Router**\n\nFound ${found}. Click to choose the model your agent will use.\n\n${links}` };
+  }
+  const start = s.trusted ? ' Start one from your settings, or add the address of one that runs elsewhere.' : ' This workspace is in Restricted Mode, so nothing is started from it; add the address of a server that runs, or trust the workspace.';
+  return { text: `$(circle-slash) ${NO_ROUTE_TEXT.none}`, accessibility: 'Local Model Router: no local server found', background: 'none', tooltip: `**Local Model Router**\n\nNo local model server answers on the usual ports (Ollama, LM Studio, vLLM, llama.cpp).${start}\n\n${links}` };
 }
 
 function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  return `${Math.round(s / 3600)} h ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
 }

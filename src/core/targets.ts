@@ -1,8 +1,9 @@
 // Which endpoints discovery probes, from settings and the environment.
 import { resolveEndpoint, type Env } from './endpoints';
 import { PROVIDERS, PROVIDER_IDS } from './providers';
+import { SERVER_SPECS, isLaunchProvider, listenAddress } from './servers';
 import type { DiscoveryTarget } from './discovery';
-import type { Settings } from './settings/catalog';
+import type { ResolvedSettings } from './settings/resolve';
 
 export interface GenericEndpoint {
   label?: string;
@@ -16,25 +17,27 @@ export interface TargetsResult {
 }
 
 /** Keys here come from variables only; the extension adds stored keys (SecretStorage) afterwards. */
-export function discoveryTargets(settings: Settings, env: Env): TargetsResult {
+export function discoveryTargets(settings: Pick<ResolvedSettings, 'values' | 'origin'>, env: Env): TargetsResult {
+  const s = settings.values;
   const targets: DiscoveryTarget[] = [];
   const problems: string[] = [];
   for (const provider of PROVIDER_IDS) {
-    const defaults = PROVIDERS[provider].defaultBaseUrls({ llamacppPort: settings['llamacpp.port'], llamacppHost: settings['llamacpp.host'] });
-    const primaryDefault = defaults[0];
-    const r = resolveEndpoint({ provider, settingBaseUrl: settings[`${provider}.baseUrl`], env, defaultBaseUrl: primaryDefault });
+    const listen = isLaunchProvider(provider) ? listenAddress(provider, s, env) : undefined;
+    const listenChanged = isLaunchProvider(provider) && SERVER_SPECS[provider].listenSettings.some(k => settings.origin[k] !== 'default');
+    const r = resolveEndpoint({ provider, settingBaseUrl: s[`${provider}.baseUrl`], env, listenBaseUrl: listenChanged ? listen?.baseUrl : undefined, defaultBaseUrl: listen?.baseUrl });
     if (!r.ok) {
       if (provider !== 'openaiCompatible' || r.source !== 'default') problems.push(r.error);
-    } else {
-      const key = r.endpoint.apiKey;
-      targets.push({ provider, baseUrl: r.endpoint.baseUrl, source: r.endpoint.source, ...(key ? { apiKey: key } : {}) });
-      // llama-server's own default port is worth a look only when nothing more specific was configured.
-      if (provider === 'llamacpp' && r.endpoint.source === 'default' && settings['discovery.probeLlamaServerDefaultPort']) {
-        for (const url of defaults.slice(1)) targets.push({ provider, baseUrl: url, source: 'default', ...(key ? { apiKey: key } : {}) });
-      }
+      continue;
+    }
+    const key = r.endpoint.apiKey;
+    targets.push({ provider, baseUrl: r.endpoint.baseUrl, source: r.endpoint.source, ...(key ? { apiKey: key } : {}) });
+    // llama-server's own default port is worth a look only when nothing more specific was configured.
+    const own = PROVIDERS[provider].ownDefaultPort;
+    if (provider === 'llamacpp' && r.endpoint.source === 'default' && s['discovery.probeLlamaServerDefaultPort'] && own && listen?.port !== own) {
+      targets.push({ provider, baseUrl: `http://127.0.0.1:${own}/v1`, source: 'default', ...(key ? { apiKey: key } : {}) });
     }
   }
-  for (const raw of settings['openaiCompatible.endpoints'] as unknown[]) {
+  for (const raw of s['openaiCompatible.endpoints'] as unknown[]) {
     const e = raw as Partial<GenericEndpoint>;
     if (typeof e?.baseUrl !== 'string') {
       problems.push(`openaiCompatible.endpoints: an entry has no "baseUrl": ${JSON.stringify(raw)}`);

@@ -1,5 +1,6 @@
 // Variables that new integrated terminals receive for the active route.
 import { PROVIDERS } from './providers';
+import { codexOssBaseUrl } from './codex/launch';
 import type { Route } from './route';
 
 export type RouteTarget = 'localLlm' | 'provider' | 'codexOss';
@@ -16,7 +17,7 @@ export function routeTerminalEnv(route: Route, targets: readonly string[], apiKe
     env[`${info.envPrefix}_BASE_URL`] = route.baseUrl;
     if (apiKey) env[`${info.envPrefix}_API_KEY`] = apiKey;
   }
-  // Codex's --oss mode reads CODEX_OSS_BASE_URL, which must end in /v1.
-  if (targets.includes('codexOss') && info.codexOssProvider) env.CODEX_OSS_BASE_URL = route.baseUrl.endsWith('/v1') ? route.baseUrl : `${route.baseUrl.replace(/\/+$/, '')}/v1`;
+  // Codex's --oss mode reads CODEX_OSS_BASE_URL.
+  if (targets.includes('codexOss') && info.codexOssProvider) env.CODEX_OSS_BASE_URL = codexOssBaseUrl(route.baseUrl);
   return env;
 }

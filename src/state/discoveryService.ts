@@ -1,44 +1,62 @@
 // Runs discovery on demand; concurrent callers share one run. No timers here: the refresh policy
-// lives in features/backgroundRefresh.ts.
+// lives in features/route/backgroundRefresh.ts.
 import * as vscode from 'vscode';
-import type { Ctx, DiscoveryService } from '../ctx';
-import { discover, type EndpointProbe } from '../core/discovery';
+import type { DiscoveryService, KeyService, LaunchedServer } from '../ctx';
+import type { ResolvedSettings } from '../core/settings/resolve';
+import type { Env } from '../core/endpoints';
+import { discover, type DiscoveryTarget, type EndpointProbe } from '../core/discovery';
 import { discoveryTargets } from '../core/targets';
 
-export function createDiscoveryService(ctx: () => Ctx, subscriptions: vscode.Disposable[]): DiscoveryService & { problems: readonly string[] } {
+export interface DiscoveryDeps {
+  settings(): ResolvedSettings;
+  env: Env;
+  keys: Pick<KeyService, 'resolve'>;
+  /** Servers this window started: always probed where they listen, whatever the settings say now. */
+  launched(): readonly LaunchedServer[];
+  log: vscode.LogOutputChannel;
+}
+
+export function createDiscoveryService(deps: DiscoveryDeps, subscriptions: vscode.Disposable[]): DiscoveryService & { problems: readonly string[] } {
   const emitter = new vscode.EventEmitter<void>();
   subscriptions.push(emitter);
   let latest: readonly EndpointProbe[] = [];
   let problems: readonly string[] = [];
+  let ran = false;
   let inFlight: Promise<readonly EndpointProbe[]> | undefined;
-  const service = {
+  const run = async (reason: string): Promise<readonly EndpointProbe[]> => {
+    const settings = deps.settings();
+    const { targets, problems: p } = discoveryTargets(settings, deps.env);
+    for (const s of deps.launched()) {
+      if ((s.state === 'starting' || s.state === 'ready') && !targets.some(t => t.baseUrl === s.baseUrl)) targets.push({ provider: s.provider, baseUrl: s.baseUrl, source: 'launched' });
+    }
+    // A variable's key wins, then the key stored for that URL: the one precedence.
+    await Promise.all(targets.map(async (t: DiscoveryTarget) => {
+      const k = await deps.keys.resolve(t.provider, t.baseUrl);
+      if (k.apiKey) t.apiKey = k.apiKey;
+    }));
+    const t0 = Date.now();
+    const result = await discover(targets, { timeoutMs: settings.values['discovery.timeoutMs'] });
+    deps.log.debug(`discovery (${reason}) took ${Date.now() - t0} ms: ${result.map(r => `${r.baseUrl}=${r.result.kind}`).join(', ')}`);
+    for (const msg of p) if (!problems.includes(msg)) deps.log.warn(msg);
+    problems = p;
+    latest = result;
+    ran = true;
+    return result;
+  };
+  return {
     get latest() { return latest; },
     get busy() { return inFlight !== undefined; },
+    get ran() { return ran; },
     get problems() { return problems; },
     onDidChange: emitter.event,
     refresh(reason: string): Promise<readonly EndpointProbe[]> {
       if (inFlight) return inFlight;
-      const c = ctx();
-      emitter.fire();
-      inFlight = (async () => {
-        const settings = c.settings().values;
-        const { targets, problems: p } = discoveryTargets(settings, c.env);
-        // A variable's key wins (targets already carry it); otherwise the key stored for that URL.
-        await Promise.all(targets.map(async t => { t.apiKey ??= await c.secrets.get(t.baseUrl); }));
-        const t0 = Date.now();
-        const result = await discover(targets, { timeoutMs: settings['discovery.timeoutMs'] });
-        c.log.debug(`discovery (${reason}) took ${Date.now() - t0} ms: ${result.map(r => `${r.baseUrl}=${r.result.kind}`).join(', ')}`);
-        for (const msg of p) if (!problems.includes(msg)) c.log.warn(msg);
-        problems = p;
-        latest = result;
-        void vscode.commands.executeCommand('setContext', 'localModelRouter.serverFound', result.some(r => r.result.kind === 'up'));
-        return result;
-      })().finally(() => {
+      inFlight = run(reason).finally(() => {
         inFlight = undefined;
         emitter.fire();
       });
+      emitter.fire();
       return inFlight;
     },
   };
-  return service;
 }

@@ -1,101 +1,147 @@
-// The active route, persisted in workspaceState: each project can use its own model, and the
-// choice survives restarts without being written into the repository's settings.
+// The active route and its health, persisted in workspaceState: each project can use its own model,
+// and the choice survives restarts without being written into the repository's settings. The one
+// owner of route health: everything else reports events (core/routeHealth.ts decides).
 import * as vscode from 'vscode';
-import type { Ctx, RouteStore } from '../ctx';
-import { isRoute, type Route, type RouteHealth, type VerificationSummary } from '../core/route';
+import type { DiscoveryService, KeyService, RouteStore } from '../ctx';
+import { isRoute, routeKey, type Route } from '../core/route';
+import { reduceHealth, type DiscoveredState, type HealthEvent, type RouteHealth, type VerificationSummary } from '../core/routeHealth';
 import { probeModelAnswers } from '../core/probeModel';
-import { PROVIDERS } from '../core/providers';
-import { resolveApiKey } from '../core/endpoints';
-import { COMMANDS } from '../commands';
+import { isAgentId, type AgentId } from '../core/agents';
+import type { ResolvedSettings } from '../core/settings/resolve';
 
 const STATE_KEY = 'localModelRouter.activeRoute';
-const VERIFY_KEY = 'localModelRouter.lastVerification';
+const VERIFY_KEY = 'localModelRouter.verifications';
+/** Verifications of routes not in use are kept for this many routes (the most recent ones). */
+const KEEP_ROUTES = 24;
 
-/** The key for a route, with the same precedence as discovery (core/endpoints.ts resolveApiKey). */
-export async function keyForRoute(ctx: Ctx, route: Pick<Route, 'provider' | 'baseUrl'>): Promise<{ key?: string; keyVar?: string }> {
-  const r = resolveApiKey(route.provider, ctx.env, await ctx.secrets.get(route.baseUrl));
-  return { ...(r.apiKey ? { key: r.apiKey } : {}), ...(r.keyVar ? { keyVar: r.keyVar } : {}) };
+type Verifications = Record<string, Partial<Record<AgentId, VerificationSummary>>>;
+
+export interface RouteStoreDeps {
+  state: vscode.Memento;
+  log: vscode.LogOutputChannel;
+  settings(): ResolvedSettings;
+  keys: Pick<KeyService, 'resolve'>;
+  discovery: Pick<DiscoveryService, 'latest' | 'busy' | 'onDidChange'>;
 }
 
-export function createRouteStore(ctx: () => Ctx, state: vscode.Memento, subscriptions: vscode.Disposable[]): RouteStore {
+function readVerifications(state: vscode.Memento): Verifications {
+  const v = state.get<unknown>(VERIFY_KEY);
+  if (typeof v !== 'object' || v === null) return {};
+  const out: Verifications = {};
+  for (const [k, per] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof per !== 'object' || per === null) continue;
+    const agents: Partial<Record<AgentId, VerificationSummary>> = {};
+    for (const [a, s] of Object.entries(per as Record<string, unknown>)) {
+      if (isAgentId(a) && typeof (s as VerificationSummary)?.ok === 'boolean' && typeof (s as VerificationSummary)?.at === 'number') agents[a] = s as VerificationSummary;
+    }
+    out[k] = agents;
+  }
+  return out;
+}
+
+/** The newest verification of a route, any agent. */
+function newest(v: Partial<Record<AgentId, VerificationSummary>> | undefined): VerificationSummary | undefined {
+  return Object.values(v ?? {}).sort((a, b) => b.at - a.at)[0];
+}
+
+export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Disposable[]): RouteStore {
+  const { state, log } = deps;
   const emitter = new vscode.EventEmitter<void>();
   subscriptions.push(emitter);
   const stored = state.get<unknown>(STATE_KEY);
   let active: Route | undefined = isRoute(stored) ? stored : undefined;
-  let lastVerification = active ? state.get<VerificationSummary>(VERIFY_KEY) : undefined;
+  let verifications = readVerifications(state);
   let health: RouteHealth = { kind: 'unknown' };
+  let nextRun = 1;
   let switching: AbortController | undefined;
-  const setContext = () => {
-    void vscode.commands.executeCommand('setContext', 'localModelRouter.hasRoute', active !== undefined);
-    void vscode.commands.executeCommand('setContext', 'localModelRouter.verified', health.kind === 'verified');
-  };
-  setContext();
-  const changed = () => {
-    setContext();
+
+  const dispatch = (e: HealthEvent) => {
+    const next = reduceHealth(health, e);
+    if (next === health) return;
+    health = next;
     emitter.fire();
   };
+  const verificationsOf = (route: Route | undefined) => (route ? verifications[routeKey(route)] ?? {} : {});
+  const saveVerifications = async () => {
+    const keys = Object.keys(verifications);
+    if (keys.length > KEEP_ROUTES) {
+      const order = keys.map(k => ({ k, at: newest(verifications[k])?.at ?? 0 })).sort((a, b) => b.at - a.at);
+      const keep = new Set(order.slice(0, KEEP_ROUTES).map(o => o.k));
+      if (active) keep.add(routeKey(active));
+      verifications = Object.fromEntries(Object.entries(verifications).filter(([k]) => keep.has(k)));
+    }
+    await state.update(VERIFY_KEY, verifications);
+  };
+
+  // The active route's health follows discovery unless a check is running (the reducer decides).
+  subscriptions.push(deps.discovery.onDidChange(() => {
+    if (!active || deps.discovery.busy) return;
+    const route = active;
+    const probe = deps.discovery.latest.find(p => p.baseUrl === route.baseUrl);
+    if (!probe) return;
+    const r = probe.result;
+    const d: DiscoveredState = r.kind === 'up'
+      ? (r.models.some(m => m.id === route.model) ? { kind: 'listed' } : { kind: 'not-listed', model: route.model })
+      : r.kind === 'loading' ? { kind: 'loading' } : { kind: 'down', reason: r.message };
+    dispatch({ type: 'discovered', state: d, verification: newest(verificationsOf(route)) });
+  }));
+
   return {
     get active() { return active; },
     get health() { return health; },
-    get lastVerification() { return lastVerification; },
+    verificationsOf,
     onDidChange: emitter.event,
     async switchTo(route) {
       // A newer pick cancels the probe of an older one.
       switching?.abort();
       const abort = (switching = new AbortController());
-      const previous = { active, health };
-      health = { kind: 'probing' };
-      changed();
-      const c = ctx();
-      const { key, keyVar } = await keyForRoute(c, route);
-      const probe = await probeModelAnswers(route.baseUrl, route.model, { apiKey: key, signal: abort.signal, timeoutMs: c.settings().values['verify.timeoutMs'] });
-      if (abort.signal.aborted) return { ok: false, reason: 'superseded by a newer choice' };
-      switching = undefined;
+      const runId = nextRun++;
+      dispatch({ type: 'switch-started', runId });
+      const { apiKey, keyVar } = await deps.keys.resolve(route.provider, route.baseUrl);
+      const probe = await probeModelAnswers(route.baseUrl, route.model, { apiKey, signal: abort.signal, timeoutMs: deps.settings().values['verify.timeoutMs'], serverKind: route.serverKind });
+      if (switching === abort) switching = undefined;
       if (!probe.ok) {
-        ({ active, health } = previous);
-        changed();
-        c.log.warn(`switch to ${route.model} at ${route.baseUrl} refused: ${probe.reason}`);
-        const fix = probe.code === 'unreachable' && PROVIDERS[route.provider].launchable ? { label: `Start ${PROVIDERS[route.provider].displayName} server`, command: COMMANDS.startServer.id, args: [route.provider] }
-          : probe.code === 'unauthorized' ? { label: 'Set API Key', command: COMMANDS.setApiKey.id, args: [route.baseUrl] }
-          : probe.code === 'loading' ? { label: 'Show server terminal', command: COMMANDS.showServerTerminal.id, args: [route.provider] }
-          : { label: 'Show Log', command: COMMANDS.showLog.id };
-        return { ok: false, reason: probe.reason, fix };
+        dispatch({ type: 'switch-failed', runId });
+        if (probe.cancelled) return { ok: false, diagnosis: { code: 'server-error', message: 'Superseded by a newer choice.', fix: null } };
+        log.warn(`switch to ${route.model} at ${route.baseUrl} refused: ${probe.diagnosis.code}: ${probe.diagnosis.message}`);
+        return { ok: false, diagnosis: probe.diagnosis };
       }
-      const keep = active && active.baseUrl === route.baseUrl && active.model === route.model ? active.codexProfile : undefined;
-      active = { ...route, ...(keyVar ? { keyVar } : {}), ...(keep && !route.codexProfile ? { codexProfile: keep } : {}) };
-      health = { kind: 'up' };
-      lastVerification = undefined;
+      const keep = active && routeKey(active) === routeKey(route) ? active.codexProfile : undefined;
+      const { keyVar: _old, ...rest } = route;
+      active = { ...rest, ...(keyVar ? { keyVar } : {}), ...(keep && !route.codexProfile ? { codexProfile: keep } : {}) };
       await state.update(STATE_KEY, active);
-      await state.update(VERIFY_KEY, undefined);
-      c.log.info(`active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms)`);
-      changed();
+      log.info(`active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms)`);
+      dispatch({ type: 'switch-succeeded', runId, verification: newest(verificationsOf(active)) });
+      emitter.fire();
       return { ok: true };
     },
     async clear() {
       switching?.abort();
       active = undefined;
-      health = { kind: 'unknown' };
-      lastVerification = undefined;
       await state.update(STATE_KEY, undefined);
-      await state.update(VERIFY_KEY, undefined);
-      changed();
+      dispatch({ type: 'cleared' });
+      emitter.fire();
     },
-    setHealth(h) {
-      health = h;
-      changed();
+    verificationStarted(route) {
+      const runId = nextRun++;
+      if (active && routeKey(active) === routeKey(route)) dispatch({ type: 'verify-started', runId });
+      return runId;
     },
-    recordVerification(v) {
-      lastVerification = v;
-      void state.update(VERIFY_KEY, v);
-      health = v.ok ? { kind: 'verified', verification: v } : { kind: 'failing', reason: v.message ?? v.diagnosis ?? 'verification failed', verification: v };
-      changed();
+    verificationFinished(runId, route, summary) {
+      const key = routeKey(route);
+      verifications = { ...verifications, [key]: { ...verifications[key], [summary.agent ?? 'codex']: summary } };
+      void saveVerifications();
+      dispatch({ type: 'verify-finished', runId, verification: summary });
+      emitter.fire();
+    },
+    verificationCancelled(runId) {
+      dispatch({ type: 'verify-cancelled', runId });
     },
     async setCodexProfile(name) {
       if (!active) return;
       active = { ...active, codexProfile: name };
       await state.update(STATE_KEY, active);
-      void vscode.commands.executeCommand('setContext', 'localModelRouter.profileWritten', true);
-      changed();
+      emitter.fire();
     },
   };
 }

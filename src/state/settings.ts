@@ -25,11 +25,26 @@ export function readSettingsUncached(env: Env): ResolvedSettings {
   return resolveSettings(lookup, env, vscode.workspace.isTrusted);
 }
 
-export function createSettingsReader(env: Env, subscriptions: vscode.Disposable[]): () => ResolvedSettings {
+export interface SettingsService {
+  current(): ResolvedSettings;
+  /** Fires after the cache is renewed: listeners read the new values, whatever order they subscribed in. */
+  readonly onDidChange: vscode.Event<vscode.ConfigurationChangeEvent | 'trust'>;
+}
+
+export function createSettingsService(env: Env, subscriptions: vscode.Disposable[]): SettingsService {
   let cached: ResolvedSettings | undefined;
+  const emitter = new vscode.EventEmitter<vscode.ConfigurationChangeEvent | 'trust'>();
   subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration(SECTION)) cached = undefined; }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => { cached = undefined; }),
+    emitter,
+    vscode.workspace.onDidChangeConfiguration(e => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      cached = undefined;
+      emitter.fire(e);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      cached = undefined;
+      emitter.fire('trust');
+    }),
   );
-  return () => (cached ??= readSettingsUncached(env));
+  return { current: () => (cached ??= readSettingsUncached(env)), onDidChange: emitter.event };
 }

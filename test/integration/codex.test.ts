@@ -2,7 +2,7 @@
 // before anything is written, Apply writes (and the real Codex accepts the file), Cancel writes
 // nothing; the trust modal adds the projects entry only on yes. CODEX_HOME is a temp folder given
 // through the codex.home setting. Modals are pre-answered through the commands' `answers` argument
-// (see src/features/lazy/codex.ts); the diff preview is opened either way and observed here.
+// (see src/features/codex/writeProfile.ts); the diff preview is opened either way and observed here.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

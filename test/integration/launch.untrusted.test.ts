@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { StartResult } from '../../src/features/lazy/launch';
+import type { StartResult } from '../../src/features/launch/start';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 

@@ -5,12 +5,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { COMMANDS } from '../../src/commands';
+import { COMMANDS } from '../../src/core/commands';
 import { RESTRICTED_KEYS, fullKey } from '../../src/core/settings/catalog';
 import type { LocalModelRouterApi } from '../../src/api';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
-const STATUS_ITEM_ID = 'localModelRouter.status'; // src/features/statusBar.ts
+const STATUS_ITEM_ID = 'localModelRouter.status'; // src/features/route/statusBar.ts
 
 interface ConfigProperty { scope?: string }
 interface Manifest {

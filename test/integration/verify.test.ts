@@ -1,13 +1,13 @@
 // "Verify Route" in the real host: the command verifies the active route against scripted servers,
 // returns the report, shows it in a webview, sets the status bar (verified / failing), and a fix
-// button's action changes the setting it names.
+// acts on the server that failed — for a server started elsewhere, the flag to copy and no setting.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import { contextBrain, rejectNonFunctionToolsBrain } from '../support/behaviours';
 import type { LocalModelRouterApi } from '../../src/api';
 import type { VerifyReport } from '../../src/core/verify/types';
-import { applyVerifyFix } from '../../src/features/lazy/verify';
+import type { FixOutcome } from '../../src/features/verify/fixes';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 type PickResult = { ok: true } | { ok: false; reason: string } | undefined;
@@ -42,8 +42,8 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
   suiteSetup(async function () {
     this.timeout(60_000);
     healthy = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }] });
-    // A llama.cpp whose context (4096) cannot hold a Codex turn; small requests still work.
-    small = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'small/model', contextWindow: 4096 }], brain: contextBrain(4096, 'llamacpp-newest') });
+    // A llama.cpp whose context (2048) cannot hold a Codex turn; small requests still work.
+    small = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'small/model', contextWindow: 2048 }], brain: contextBrain(2048, 'llamacpp-newest') });
     oldLlama = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'old/model', contextWindow: 32768 }], brain: rejectNonFunctionToolsBrain() });
     const closed = 'http://127.0.0.1:9';
     await set('discovery.refreshIntervalSeconds', 0);
@@ -82,7 +82,7 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     assert.equal(await reportTab('local/model'), true, 'the report webview is open');
   });
 
-  test('a context too small: the stage fails with its diagnosis, the status bar says failing, the fix sets the context size', async function () {
+  test('a context too small on a server started elsewhere: the stage fails, the status bar says failing, the fix copies the flag and writes no setting', async function () {
     this.timeout(60_000);
     await pick(small.baseUrl, 'small/model');
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
@@ -96,12 +96,15 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     assert.equal(await reportTab('small/model'), true);
 
     const fix = stage.diagnosis.fix;
-    assert.ok(fix && fix.kind === 'setSetting', JSON.stringify(fix));
-    assert.equal(fix.key, 'llamacpp.contextSize');
-    const outcome = await applyVerifyFix(fix, { provider: 'openaiCompatible', baseUrl: small.baseUrl, serverLaunched: false });
-    assert.equal(outcome.applied, true);
-    assert.equal(config().get('llamacpp.contextSize'), fix.value);
-    assert.equal(config().inspect('llamacpp.contextSize')?.globalValue, fix.value);
+    assert.ok(fix && fix.kind === 'changeServer' && fix.change.what === 'context', JSON.stringify(fix));
+    const before = JSON.stringify(config().inspect('llamacpp'));
+    await vscode.env.clipboard.writeText('');
+    const outcome = await vscode.commands.executeCommand<FixOutcome>('localModelRouter.applyFix', fix, { provider: 'openaiCompatible', baseUrl: small.baseUrl, model: 'small/model', serverKind: report.serverKind });
+    assert.equal(outcome.applied, false, 'nothing of ours started it: the fix cannot restart it');
+    assert.match(outcome.detail, /--ctx-size \d+/);
+    assert.equal(await vscode.env.clipboard.readText(), `--ctx-size ${fix.change.tokens}`, 'the exact flag is on the clipboard');
+    assert.equal(config().inspect('llamacpp.contextSize')?.globalValue, undefined, 'no setting was written');
+    assert.equal(JSON.stringify(config().inspect('llamacpp')), before);
   });
 
   test('non-function tools rejected: the fix turns them off, and verifying again passes', async function () {
@@ -112,7 +115,7 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     assert.equal(stage?.diagnosis?.code, 'non-function-tool-rejected');
     const fix = stage.diagnosis.fix;
     assert.equal(fix?.kind, 'codexDisableNonFunctionTools');
-    await applyVerifyFix(fix!, { serverLaunched: false });
+    await vscode.commands.executeCommand('localModelRouter.applyFix', fix, { provider: 'openaiCompatible', baseUrl: oldLlama.baseUrl, model: 'old/model' });
     assert.equal(config().get('codex.disableNonFunctionTools'), 'always');
     const second = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
     assert.equal(second.ok, true, JSON.stringify(second.stages, null, 1));

@@ -3,20 +3,26 @@
 // usage: node --import tsx test/tools/gen-manifest.ts [--write]   (without --write: exit 1 when stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS, CATEGORY } from '../../src/commands';
+import { COMMANDS, CATEGORY } from '../../src/core/commands';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, SECTION, type SettingDef } from '../../src/core/settings/catalog';
 import { DOCS } from '../../src/core/settings/docs';
 
 const ROOT = join(__dirname, '..', '..');
 
-const GROUPS: [string, (k: string) => boolean][] = [
-  ['General', k => /^(discovery|terminal|verify|launch)\./.test(k)],
-  ['Codex', k => k.startsWith('codex.')],
-  ['llama.cpp', k => k.startsWith('llamacpp.')],
-  ['Ollama', k => k.startsWith('ollama.')],
-  ['LM Studio', k => k.startsWith('lmstudio.')],
-  ['vLLM', k => k.startsWith('vllm.')],
-  ['OpenAI-compatible', k => k.startsWith('openaiCompatible.')],
+// One group per key prefix, with the prefix as its id: the Settings editor then shows each setting
+// under its group title ("llama.cpp") and drops the prefix from the setting's own label, instead of
+// "Llamacpp: Port" or "Openai Compatible: Endpoints".
+const GROUPS: [prefix: string, title: string][] = [
+  ['discovery', 'Discovery'],
+  ['terminal', 'Terminals'],
+  ['launch', 'Starting servers'],
+  ['verify', 'Verification'],
+  ['codex', 'Codex'],
+  ['llamacpp', 'llama.cpp'],
+  ['ollama', 'Ollama'],
+  ['lmstudio', 'LM Studio'],
+  ['vllm', 'vLLM'],
+  ['openaiCompatible', 'OpenAI-compatible endpoints'],
 ];
 
 function settingSchema(key: (typeof SETTING_KEYS)[number], order: number): Record<string, unknown> {
@@ -35,14 +41,16 @@ function settingSchema(key: (typeof SETTING_KEYS)[number], order: number): Recor
 }
 
 export function generateContributes(): { contributes: Record<string, unknown>; restricted: string[] } {
-  const configuration = GROUPS.map(([title, match]) => ({
+  const configuration = GROUPS.map(([prefix, title], order) => ({
+    id: `${SECTION}.${prefix}`,
     title,
-    properties: Object.fromEntries(SETTING_KEYS.filter(match).map((k, i) => [`${SECTION}.${k}`, settingSchema(k, i)])),
+    order,
+    properties: Object.fromEntries(SETTING_KEYS.filter(k => k.startsWith(`${prefix}.`)).map((k, i) => [`${SECTION}.${k}`, settingSchema(k, i)])),
   }));
   const grouped = configuration.flatMap(c => Object.keys(c.properties));
   if (grouped.length !== SETTING_KEYS.length) throw new Error(`settings without a group: ${SETTING_KEYS.filter(k => !grouped.includes(`${SECTION}.${k}`)).join(', ')}`);
   const commands = Object.values(COMMANDS).map(c => ({ command: c.id, title: c.title, category: CATEGORY, icon: c.icon }));
-  const commandPalette = Object.values(COMMANDS).filter(c => 'trusted' in c && c.trusted).map(c => ({ command: c.id, when: 'isWorkspaceTrusted' }));
+  const commandPalette = Object.values(COMMANDS).flatMap((c): { command: string; when: string }[] => 'hidden' in c && c.hidden ? [{ command: c.id, when: 'false' }] : 'trusted' in c && c.trusted ? [{ command: c.id, when: 'isWorkspaceTrusted' }] : []);
   const step = (id: string, title: string, description: string, completion: string[]) => ({ id, title, description, media: { markdown: `media/walkthrough/${id}.md` }, completionEvents: completion });
   const walkthroughs = [{
     id: 'gettingStarted',

@@ -26,6 +26,9 @@ describe('normalizeBaseUrl', () => {
     ['http://:tok@127.0.0.1:8080', /embeds credentials/],
     ['http://127.0.0.1:8080/v1?key=abc', /query or fragment/],
     ['http://exa mple:80', /not a URL/],
+    ['http://127.0.0.1:99999/v1', /port 99999; a port is 1–65535/],
+    ['127.0.0.1:0', /port 0; a port is 1–65535/],
+    ['http://[::1]:70000', /port 70000/],
   ];
   for (const [input, re] of refused) test(`refuses ${JSON.stringify(input)}`, () => {
     const r = normalizeBaseUrl(input);
@@ -112,12 +115,7 @@ describe('provider registry', () => {
     for (const p of PROVIDER_IDS) assert.equal(isReservedCodexProviderId(PROVIDERS[p].codexProviderId), false, p);
     for (const r of ['openai', 'ollama', 'lmstudio', 'ollama-chat', 'OLLAMA']) assert.equal(isReservedCodexProviderId(r), true);
   });
-  test('default URLs', () => {
-    const s = { llamacppPort: 8131, llamacppHost: '127.0.0.1' };
-    assert.deepEqual(PROVIDERS.ollama.defaultBaseUrls(s), ['http://127.0.0.1:11434/v1']);
-    assert.deepEqual(PROVIDERS.lmstudio.defaultBaseUrls(s), ['http://127.0.0.1:1234/v1']);
-    assert.deepEqual(PROVIDERS.vllm.defaultBaseUrls(s), ['http://127.0.0.1:8000/v1']);
-    assert.deepEqual(PROVIDERS.llamacpp.defaultBaseUrls(s), ['http://127.0.0.1:8131/v1', 'http://127.0.0.1:8080/v1']);
-    assert.deepEqual(PROVIDERS.llamacpp.defaultBaseUrls({ llamacppPort: 8080, llamacppHost: '0.0.0.0' }), ['http://127.0.0.1:8080/v1']);
+  test('the server software\'s own default ports', () => {
+    assert.deepEqual(PROVIDER_IDS.map(p => PROVIDERS[p].ownDefaultPort), [11434, 1234, 8000, 8080, undefined]);
   });
 });

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveSettings, lookupFromSettingsJson } from '../../src/core/settings/resolve';
 import type { Settings } from '../../src/core/settings/catalog';
+import { listenAddress } from '../../src/core/servers';
 import {
   buildLlamaServerArgv, buildVllmArgv, buildOllamaServeCommand, buildLmsCommands, buildServerCommand, buildWrapperScriptCommand,
-  launchProblems, launchBaseUrl, exposesBeyondLoopback, redactLaunchCommand, launchSettingKeys, mirroredEnv, launchFingerprint, type LaunchCommand,
+  launchProblems, launchIssues, exposesBeyondLoopback, redactLaunchCommand, launchSettingKeys, mirroredEnv, launchFingerprint, type LaunchCommand,
 } from '../../src/core/launch';
 
 const ARGV_JSON = resolve(__dirname, '../support/bin/argv-json');
@@ -95,7 +96,9 @@ test('llama-server: a value with a leading "-" is consumed as the value, as llam
 });
 
 test('llama-server argv follows the settings, in the known-good order', () => {
-  const s = settings({ 'localModelRouter.llamacpp.modelPath': '/models/q.gguf', 'localModelRouter.llamacpp.flashAttention': 'on', 'localModelRouter.llamacpp.jinja': false });
+  // The wrapper's own values, as PRODEX_LOCAL_* variables set them.
+  const wrapper = { PRODEX_LOCAL_GPU_LAYERS: '20', PRODEX_LOCAL_THREADS: '8', PRODEX_LOCAL_CHAT_TEMPLATE: 'chatml' };
+  const s = settings({ 'localModelRouter.llamacpp.modelPath': '/models/q.gguf', 'localModelRouter.llamacpp.flashAttention': 'on', 'localModelRouter.llamacpp.jinja': false }, wrapper);
   assert.deepEqual(buildLlamaServerArgv(s), {
     command: 'llama-server',
     args: ['-m', '/models/q.gguf', '--host', '127.0.0.1', '--port', '8131', '--alias', 'local/model', '--n-gpu-layers', '20', '--threads', '8',
@@ -103,10 +106,21 @@ test('llama-server argv follows the settings, in the known-good order', () => {
       '--no-jinja', '--keep', '1024', '--cache-type-k', 'q8_0', '--cache-type-v', 'q8_0', '--reasoning', 'off'],
     env: {},
   });
-  const d = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.reasoning': 'auto', 'localModelRouter.llamacpp.modelAlias': '', 'localModelRouter.llamacpp.chatTemplate': '' }));
+  const d = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.reasoning': 'auto', 'localModelRouter.llamacpp.modelAlias': '' }));
   assert.ok(!d.args.includes('--flash-attn') && !d.args.includes('--reasoning'), 'auto leaves the flag out');
   assert.ok(!d.args.includes('-m') && !d.args.includes('--alias') && !d.args.includes('--chat-template'), 'empty strings leave the flag out');
   assert.ok(d.args.includes('--jinja'));
+});
+
+test('defaults fit the host: GPU layers and threads are left to llama-server, the model\'s own template is used', () => {
+  const d = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf' }));
+  for (const f of ['--n-gpu-layers', '--threads', '--chat-template', '--chat-template-file']) assert.ok(!d.args.includes(f), `${f} left out by default`);
+  // A relaxed copy of a strict template goes in as a file; a template the user chose wins.
+  const relaxed = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf' }), { chatTemplateFile: '/t/relaxed.jinja' });
+  assertPair(relaxed.args, '--chat-template-file', '/t/relaxed.jinja');
+  const chosen = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf', 'localModelRouter.llamacpp.chatTemplate': 'chatml' }), { chatTemplateFile: '/t/relaxed.jinja' });
+  assertPair(chosen.args, '--chat-template', 'chatml');
+  assert.ok(!chosen.args.includes('--chat-template-file'));
 });
 
 test('PRODEX_LOCAL_* variables fill settings left at their default; a user value wins', () => {
@@ -166,7 +180,7 @@ test('vLLM: Python argparse reads every hostile value back unchanged', { skip: s
 
 test('Ollama: everything goes through its environment variables, verbatim', () => {
   for (const h of HOSTILE) {
-    const cmd = buildOllamaServeCommand(settings({ 'localModelRouter.ollama.executable': process.execPath, 'localModelRouter.ollama.host': h, 'localModelRouter.ollama.modelsDir': h, 'localModelRouter.ollama.contextLength': 8192 }));
+    const cmd = buildOllamaServeCommand(settings({ 'localModelRouter.ollama.executable': process.execPath, 'localModelRouter.ollama.host': h, 'localModelRouter.ollama.modelsDir': h, 'localModelRouter.ollama.contextLength': 8192 }), { env: {} });
     assert.deepEqual(cmd.args, ['serve']);
     const out = execFileSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify([process.env.OLLAMA_HOST, process.env.OLLAMA_MODELS, process.env.OLLAMA_CONTEXT_LENGTH]))'], { env: { ...process.env, ...cmd.env }, encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), [h, h, '8192']);
@@ -196,18 +210,30 @@ test('wrapperScript: runs the user\'s wrapper with every mirrored setting as PRO
 });
 
 test('problems: NUL bytes, missing vLLM model, empty executable', () => {
-  assert.match(launchProblems('llamacpp', settings({ 'localModelRouter.llamacpp.modelAlias': 'a\0b' })).join(), /NUL/);
+  const m = { 'localModelRouter.llamacpp.modelPath': '/m.gguf' };
+  assert.match(launchProblems('llamacpp', settings({ ...m, 'localModelRouter.llamacpp.modelAlias': 'a\0b' })).join(), /NUL/);
   assert.match(launchProblems('vllm', settings({})).join(), /vllm\.model/);
-  assert.match(launchProblems('llamacpp', settings({ 'localModelRouter.llamacpp.executable': ' ' })).join(), /llamacpp\.executable/);
-  assert.deepEqual(launchProblems('llamacpp', settings({})), []);
+  assert.match(launchProblems('llamacpp', settings({ ...m, 'localModelRouter.llamacpp.executable': ' ' })).join(), /llamacpp\.executable/);
+  assert.deepEqual(launchProblems('llamacpp', settings(m)), []);
+});
+
+test('no model, no start: llama.cpp without a model path is a problem, router mode only on purpose', () => {
+  const issues = launchIssues('llamacpp', settings({}));
+  assert.deepEqual(issues.map(i => [i.kind, i.setting]), [['no-model', 'llamacpp.modelPath']]);
+  assert.match(issues[0].message, /\.gguf/);
+  assert.deepEqual(launchIssues('llamacpp', settings({ 'localModelRouter.llamacpp.extraArgs': ['--models-dir', '/models'] })), [], '--models-dir asks for router mode');
+  assert.deepEqual(launchIssues('llamacpp', settings({}, { PRODEX_LOCAL_MODEL_PATH: '/env.gguf' })), [], 'the wrapper variable fills it');
 });
 
 test('where the server listens, and when that is beyond this machine', () => {
-  assert.equal(launchBaseUrl('llamacpp', settings({})), 'http://127.0.0.1:8131/v1');
-  assert.equal(launchBaseUrl('llamacpp', settings({ 'localModelRouter.llamacpp.host': '0.0.0.0' })), 'http://127.0.0.1:8131/v1');
-  assert.equal(launchBaseUrl('llamacpp', settings({ 'localModelRouter.llamacpp.host': '::' })), 'http://[::1]:8131/v1');
-  assert.equal(launchBaseUrl('ollama', settings({ 'localModelRouter.ollama.host': '0.0.0.0:11500' })), 'http://127.0.0.1:11500/v1');
-  assert.equal(launchBaseUrl('lmstudio', settings({ 'localModelRouter.lmstudio.port': 4321 })), 'http://127.0.0.1:4321/v1');
+  const url = (p: 'llamacpp' | 'ollama' | 'lmstudio' | 'vllm', json: Record<string, unknown>, env: Record<string, string> = {}) => listenAddress(p, settings(json), env).baseUrl;
+  assert.equal(url('llamacpp', {}), 'http://127.0.0.1:8131/v1');
+  assert.equal(url('llamacpp', { 'localModelRouter.llamacpp.host': '0.0.0.0' }), 'http://127.0.0.1:8131/v1');
+  assert.equal(url('llamacpp', { 'localModelRouter.llamacpp.host': '::' }), 'http://[::1]:8131/v1');
+  assert.equal(url('ollama', { 'localModelRouter.ollama.host': '0.0.0.0:11500' }), 'http://127.0.0.1:11500/v1');
+  assert.equal(url('ollama', {}, { OLLAMA_HOST: '127.0.0.1:11600' }), 'http://127.0.0.1:11600/v1', 'OLLAMA_HOST when the setting is empty, as ollama serve itself');
+  assert.equal(url('lmstudio', { 'localModelRouter.lmstudio.port': 4321 }), 'http://127.0.0.1:4321/v1');
+  assert.equal(url('vllm', { 'localModelRouter.vllm.port': 8001 }), 'http://127.0.0.1:8001/v1');
   assert.equal(exposesBeyondLoopback('llamacpp', settings({})), false);
   assert.equal(exposesBeyondLoopback('llamacpp', settings({ 'localModelRouter.llamacpp.host': '0.0.0.0' })), true);
   assert.equal(exposesBeyondLoopback('vllm', settings({ 'localModelRouter.vllm.host': '192.168.1.20' })), true);

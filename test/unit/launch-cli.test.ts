@@ -34,9 +34,13 @@ test('--json prints {command, args, env} exactly as the extension builds it, fro
 });
 
 test('text output is a copyable sh line; LM Studio lists the load step; Ollama the env', async () => {
-  const r = await run(['--provider', 'llamacpp']);
-  assert.equal(r.code, 0);
-  assert.match(r.out, /^'llama-server' '--host' '127\.0\.0\.1' '--port' '8131'/);
+  // No model, no start: llama-server would come up in router mode serving nothing.
+  const none = await run(['--provider', 'llamacpp']);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /problem: No model to serve: set localModelRouter\.llamacpp\.modelPath/);
+  const r = await run(['--provider', 'llamacpp'], { PRODEX_LOCAL_MODEL_PATH: '/m.gguf' });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^'llama-server' '-m' '\/m\.gguf' '--host' '127\.0\.0\.1' '--port' '8131'/);
   writeFileSync(join(dir, 'lms.json'), JSON.stringify({ 'localModelRouter.lmstudio.modelKey': 'qwen/qwen3-8b', 'localModelRouter.lmstudio.identifier': 'q' }));
   const lms = JSON.parse((await run(['--provider', 'lmstudio', '--settings', 'lms.json', '--json'])).out);
   assert.deepEqual([lms.command, lms.args], ['lms', ['server', 'start', '--port=1234']]);
@@ -55,7 +59,7 @@ test('no secrets: keys in the environment are not printed', async () => {
 test('problems exit 1 and are listed; usage errors exit 2', async () => {
   const v = await run(['--provider', 'vllm']);
   assert.equal(v.code, 1);
-  assert.match(v.err, /problem: Set localModelRouter\.vllm\.model/);
+  assert.match(v.err, /problem: No model to serve: set localModelRouter\.vllm\.model/);
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ 'localModelRouter.llamacpp.port': 'eighty' }));
   const bad = await run(['--provider', 'llamacpp', '--settings', 'bad.json', '--json']);
   assert.equal(bad.code, 1);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { resolveSettings, lookupFromSettingsJson, type Layered } from '../../src/core/settings/resolve';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, type SettingKey } from '../../src/core/settings/catalog';
 import { applyToManifest } from '../tools/gen-manifest';
-import { COMMANDS } from '../../src/commands';
+import { DOCS } from '../../src/core/settings/docs';
+import { COMMANDS } from '../../src/core/commands';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
 
@@ -97,13 +98,18 @@ describe('manifest agrees with the code', () => {
       assert.match(c.icon, /^\$\([a-z-~]+\)$/);
     }
   });
-  test('the mirrored settings and their defaults match the server wrapper', () => {
+  test('the mirrored settings and their defaults match the server wrapper, except where the wrapper\'s value does not fit', () => {
+    // Departures, each said in the setting's description: the wrapper's -ngl 20 / -t 8 are passed
+    // unchanged on a 2-core machine without a GPU (llama-server sizes both to the host when left
+    // out: -1), and its chatml template turns tool calling off (real-llama-server.md: '' = the
+    // model's own template, relaxed when it refuses later system messages).
     const want: Record<string, [string, unknown]> = {
       'llamacpp.modelPath': ['PRODEX_LOCAL_MODEL_PATH', ''], 'llamacpp.host': ['PRODEX_LOCAL_HOST', '127.0.0.1'], 'llamacpp.port': ['PRODEX_LOCAL_PORT', 8131],
-      'llamacpp.modelAlias': ['PRODEX_LOCAL_MODEL_ALIAS', 'local/model'], 'llamacpp.gpuLayers': ['PRODEX_LOCAL_GPU_LAYERS', 20], 'llamacpp.threads': ['PRODEX_LOCAL_THREADS', 8],
+      'llamacpp.modelAlias': ['PRODEX_LOCAL_MODEL_ALIAS', 'local/model'], 'llamacpp.gpuLayers': ['PRODEX_LOCAL_GPU_LAYERS', -1], 'llamacpp.threads': ['PRODEX_LOCAL_THREADS', -1],
       'llamacpp.contextSize': ['PRODEX_LOCAL_CONTEXT', 16384], 'llamacpp.batchSize': ['PRODEX_LOCAL_BATCH', 256], 'llamacpp.ubatchSize': ['PRODEX_LOCAL_UBATCH', 256],
-      'llamacpp.chatTemplate': ['PRODEX_LOCAL_CHAT_TEMPLATE', 'chatml'], 'llamacpp.autoCompactTokenLimit': ['PRODEX_LOCAL_AUTO_COMPACT_LIMIT', 14000],
+      'llamacpp.chatTemplate': ['PRODEX_LOCAL_CHAT_TEMPLATE', ''], 'llamacpp.autoCompactTokenLimit': ['PRODEX_LOCAL_AUTO_COMPACT_LIMIT', 14000],
     };
+    for (const k of ['llamacpp.gpuLayers', 'llamacpp.threads', 'llamacpp.chatTemplate'] as const) assert.match(DOCS[k].md, /wrapper/, `${k} says why it departs from the wrapper`);
     for (const [k, [env, def]] of Object.entries(want)) {
       const s = SETTINGS[k as SettingKey] as { env?: string; default: unknown };
       assert.deepEqual([s.env, s.default], [env, def], k);

@@ -35,7 +35,7 @@ test('a healthy server: exit 0 and the documented JSON', async () => {
 });
 
 test('a failing server: exit 1 with a diagnosis and its fix; the key comes from a variable', async () => {
-  const s = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'm' }], apiKey: 'k1', brain: B.contextBrain(4096, 'llamacpp-newest') });
+  const s = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'm' }], apiKey: 'k1', brain: B.contextBrain(2048, 'llamacpp-newest') });
   try {
     const c = io({ MY_KEY: 'k1' });
     const code = await main(['verify', '--base-url', s.baseUrl, '--model', 'm', '--api-key-env', 'MY_KEY', '--skip', 'chat-completions', '--json'], c.value);
@@ -43,12 +43,14 @@ test('a failing server: exit 1 with a diagnosis and its fix; the key comes from 
     const j = JSON.parse(c.out.join(''));
     const shape = j.stages.find((x: { id: string }) => x.id === 'codex-shape');
     assert.equal(shape.diagnosis.code, 'context-too-small');
-    assert.equal(shape.diagnosis.fix.key, 'llamacpp.contextSize');
+    assert.deepEqual(shape.diagnosis.fix.change.what, 'context');
     assert.ok(!c.out.join('').includes('k1'));
     const human = io({ MY_KEY: 'k1' });
     assert.equal(await main(['verify', '--base-url', s.baseUrl.replace('http://', ''), '--model', 'm', '--api-key-env', 'MY_KEY'], human.value), 1);
     assert.match(human.out.join('\n'), /context-too-small/);
-    assert.match(human.out.join('\n'), /fix: set localModelRouter\.llamacpp\.contextSize/);
+    // The CLI did not start the server: the fix is llama-server's own flag, not an extension setting.
+    assert.match(human.out.join('\n'), /fix: Restart llama-server with --ctx-size \d+/);
+    assert.doesNotMatch(human.out.join('\n'), /localModelRouter\./);
   } finally {
     await s.close();
   }

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { SseParser, ResponsesStreamReader, type SseEvent } from '../../src/core/verify/sse';
 import { diagnoseHttp, diagnoseMessage } from '../../src/core/verify/diagnose';
 import { judgeCall, judgeCommand, looksLikeToolCallText, execOutput } from '../../src/core/verify/toolcall';
-import { generatedInstructions, codexShapedRequest } from '../../src/core/verify/codex-shape';
+import { generatedInstructions, codexShapedRequest, CODEX_REQUEST_SIZES } from '../../src/core/verify/codex-shape';
+import { LOCAL_BASE_INSTRUCTIONS } from '../../src/core/codex/modelCatalog';
 import { closeMatches } from '../../src/core/verify/stages';
 import { TEXTS, healthyStreamFrames } from '../support/behaviours';
 
@@ -129,11 +130,12 @@ describe('diagnoses match the real texts, also wrapped', () => {
   test('context sizes are read from the message and the fix leaves room', () => {
     const d = diagnoseHttp(400, JSON.stringify({ error: { code: 400, message: TEXTS.llamaCtxNewest(20512, 16384), type: 'exceed_context_size_error' } }), { ...ctx, serverKind: 'llamacpp' });
     assert.match(d.message, /prompt 20512 tokens, context 16384/);
-    assert.deepEqual(d.fix, { kind: 'setSetting', key: 'llamacpp.contextSize', value: 65536, restart: true, label: 'Set the context to 65536 tokens and restart' });
+    assert.deepEqual(d.fix, { kind: 'changeServer', change: { what: 'context', tokens: 65536 }, label: 'Make the context 65536 tokens' });
   });
-  test('the template fix is offered only where the extension sets the template', () => {
-    assert.equal(diagnoseMessage('System message must be at the beginning.', { ...ctx, serverKind: 'vllm' })?.fix, null);
-    assert.equal(diagnoseMessage('System message must be at the beginning.', { ...ctx, serverKind: 'llamacpp' })?.fix?.kind, 'setSetting');
+  test('the template fix is a change of the failing server, never chatml (which drops tools)', () => {
+    for (const serverKind of ['vllm', 'llamacpp', 'lmstudio'] as const) {
+      assert.deepEqual(diagnoseMessage('System message must be at the beginning.', { ...ctx, serverKind })?.fix, { kind: 'changeServer', change: { what: 'template', reason: 'system-message-order' }, label: 'Use a template that accepts later system messages' });
+    }
   });
   test('any text gives a diagnosis, never a throw', () => {
     fc.assert(fc.property(fc.integer({ min: 100, max: 599 }), fc.string(), (status, body) => {
@@ -173,16 +175,19 @@ describe('tool-call judging never runs anything and recognizes reads', () => {
 });
 
 describe('codex-shape', () => {
-  test('6–9k tokens of generated developer text, two developer messages before the user ones', () => {
-    const body = codexShapedRequest({ model: 'm', nonFunctionTools: true, marker: 'X', cwd: '/w' });
-    const input = body.input as { role: string }[];
+  test('shaped like Codex through the written profile: its short instructions, two developer messages before the user ones', () => {
+    const body = codexShapedRequest({ model: 'm', profile: { catalog: true, nonFunctionTools: true }, marker: 'X', cwd: '/w' });
+    const input = body.input as { role: string; content: { text: string }[] }[];
     assert.deepEqual(input.map(i => i.role), ['developer', 'developer', 'user', 'user']);
-    const tokens = JSON.stringify(input).length / 4;
-    assert.ok(tokens > 6_000 && tokens < 9_000, String(tokens));
+    assert.equal(input[0].content[0].text, LOCAL_BASE_INSTRUCTIONS, 'the catalog\'s base instructions, as the profile makes Codex send them');
     const types = (body.tools as { type: string }[]).map(t => t.type);
     assert.ok(types.includes('namespace') && types.includes('web_search'));
-    const off = codexShapedRequest({ model: 'm', nonFunctionTools: false, marker: 'X', cwd: '/w' });
+    const off = codexShapedRequest({ model: 'm', profile: { catalog: true, nonFunctionTools: false }, marker: 'X', cwd: '/w' });
     assert.ok((off.tools as { type: string }[]).every(t => t.type === 'function'));
+    // Without a profile Codex sends its own ~17 kB prompt.
+    const own = codexShapedRequest({ model: 'm', profile: { catalog: false, nonFunctionTools: true }, marker: 'X', cwd: '/w' });
+    const chars = (b: Record<string, unknown>) => JSON.stringify(b.input).length + JSON.stringify(b.tools).length;
+    assert.ok(chars(own) > chars(body) + CODEX_REQUEST_SIZES.fallbackInstructions * 0.9, `${chars(own)} vs ${chars(body)}`);
     assert.equal(generatedInstructions(30_000), generatedInstructions(30_000));
   });
   test('close matches for a model that is not listed', () => {
@@ -195,22 +200,31 @@ describe('codex-shape', () => {
 describe('report rendering', () => {
   const report = {
     ok: false, baseUrl: 'http://127.0.0.1:1/v1', model: '<m>', startedAt: '2026-01-01T00:00:00Z', ms: 12, cancelled: false,
-    stages: [{ id: 'codex-shape' as const, title: 'A Codex-sized turn', status: 'fail' as const, ms: 5, summary: 'failed <b>', evidence: ['HTTP 400: <script>alert(1)</script>'], diagnosis: { code: 'context-too-small' as const, message: 'too small', fix: { kind: 'setSetting' as const, key: 'llamacpp.contextSize', value: 32768, restart: true, label: 'Set the context' } } }],
+    stages: [{ id: 'codex-shape' as const, title: 'A Codex-sized turn', status: 'fail' as const, ms: 5, summary: 'failed <b>', evidence: ['HTTP 400: <script>alert(1)</script>'], diagnosis: { code: 'context-too-small' as const, message: 'too small', fix: { kind: 'changeServer' as const, change: { what: 'context' as const, tokens: 32768 }, label: 'Make the context 32768 tokens' } } }],
   };
   test('HTML escapes server text, carries the CSP nonce and a fix button per failing stage', async () => {
     const { renderHtml } = await import('../../src/core/verify/html');
-    const html = renderHtml(report, { cspSource: 'vscode-resource:', nonce: 'N0NCE', serverOutput: { 'codex-shape': ['srv: error <x>'] } });
+    const { planServerChange } = await import('../../src/core/serverChanges');
+    const { resolveSettings } = await import('../../src/core/settings/resolve');
+    const settings = resolveSettings(() => undefined, {}, true).values;
+    // A llama-server started elsewhere: the button copies the flag; no setting is involved.
+    const html = renderHtml(report, { cspSource: 'vscode-resource:', nonce: 'N0NCE', serverOutput: { 'codex-shape': ['srv: error <x>'] }, resolve: c => planServerChange(c, { kind: 'llamacpp', settings, model: 'm' }) });
     assert.ok(!html.includes('<script>alert'));
     assert.match(html, /&lt;script&gt;alert/);
     assert.match(html, /script-src 'nonce-N0NCE'/);
     assert.match(html, /<button data-stage="codex-shape"/);
     assert.match(html, /srv: error &lt;x&gt;/);
-    assert.match(html, /restart the server yourself/);
+    assert.match(html, />Copy the flag</);
+    assert.match(html, /<code>--ctx-size 32768<\/code>/);
+    assert.doesNotMatch(html, /localModelRouter\.llamacpp\.contextSize/);
+    // Started here: the setting, then a restart, and the button says so.
+    const managed = renderHtml(report, { cspSource: 'x', nonce: 'n', resolve: c => planServerChange(c, { kind: 'llamacpp', managedProvider: 'llamacpp', settings, model: 'm' }) });
+    assert.match(managed, />Set the context to 32768 tokens and restart the server</);
   });
   test('text and Markdown name the code and the fix', async () => {
     const { renderText, renderMarkdown, summarize } = await import('../../src/core/verify/index');
-    assert.match(renderText(report), /context-too-small: too small\n\s+fix: set localModelRouter\.llamacpp\.contextSize to 32768 and restart the server/);
+    assert.match(renderText(report), /context-too-small: too small\n\s+fix: make the context 32768 tokens/);
     assert.match(renderMarkdown(report), /\*\*context-too-small\*\*/);
-    assert.deepEqual(summarize(report, 1), { ok: false, at: 1, failedStage: 'codex-shape', diagnosis: 'context-too-small', message: 'too small' });
+    assert.deepEqual(summarize(report, 1), { agent: 'codex', ok: false, at: 1, failedStage: 'codex-shape', diagnosis: 'context-too-small', message: 'too small' });
   });
 });

@@ -84,9 +84,24 @@ export function providerIdProblem(id: string): string | undefined {
   return undefined;
 }
 
-/** A default profile name for a route: "local-llamacpp", "local-ollama"… */
-export function defaultProfileName(route: Pick<Route, 'provider'>): string {
-  return PROVIDERS[route.provider].codexProviderId;
+/**
+ * A default profile name for a route: "local-llamacpp", "local-ollama"…; a generic endpoint is named
+ * after its label or its host and port ("local-gpu-box", "local-127-0-0-1-9000"), so two endpoints
+ * do not share (and overwrite) one profile.
+ */
+export function defaultProfileName(route: Pick<Route, 'provider' | 'baseUrl' | 'endpointLabel'>): string {
+  if (route.provider !== 'openaiCompatible') return PROVIDERS[route.provider].codexProviderId;
+  let base = route.endpointLabel ?? '';
+  if (!base) {
+    try {
+      const u = new URL(route.baseUrl);
+      base = `${u.hostname}-${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+    } catch {
+      base = 'endpoint';
+    }
+  }
+  const slug = base.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'endpoint';
+  return `local-${slug}`;
 }
 
 export function autoCompactLimit(route: Pick<Route, 'provider'>, contextWindow: number | undefined, settings: ProfileSettings): { value?: number; why: string } {

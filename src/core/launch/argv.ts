@@ -12,8 +12,10 @@
 // - lms: string options use `--flag=value` too; a model key starting with `-` is refused (it could
 //   only be read as an option).
 import { SETTINGS, type SettingDef, type SettingKey, type Settings } from '../settings/catalog';
-import { isLoopbackHost, ollamaHostToBaseUrl } from '../endpoints';
-import { hostForUrl, type ProviderId } from '../providers';
+import { isLoopbackHost, type Env } from '../endpoints';
+import { SERVER_SPECS, listenAddress, ollamaHostValue, type LaunchProvider } from '../servers';
+
+export { LAUNCH_PROVIDERS, isLaunchProvider, launchSettingKeys, type LaunchProvider } from '../servers';
 
 /** What to spawn: `env` holds only the variables added to the inherited environment. */
 export interface LaunchCommand {
@@ -22,15 +24,14 @@ export interface LaunchCommand {
   env: Record<string, string>;
 }
 
-export type LaunchProvider = Exclude<ProviderId, 'openaiCompatible'>;
-export const LAUNCH_PROVIDERS: readonly LaunchProvider[] = ['llamacpp', 'vllm', 'ollama', 'lmstudio'];
-export function isLaunchProvider(v: unknown): v is LaunchProvider {
-  return typeof v === 'string' && (LAUNCH_PROVIDERS as readonly string[]).includes(v);
-}
-
-/** Optional secrets, passed in the environment (never argv: `ps` shows argv to every user). */
-export interface LaunchSecrets {
+/** What a launch needs besides the settings. */
+export interface LaunchInputs {
+  /** The extension host's (or the CLI's) environment: OLLAMA_HOST and friends. */
+  env?: Env;
+  /** A secret for the server, passed in its environment (never argv: `ps` shows argv to every user). */
   apiKey?: string;
+  /** llama.cpp with no chatTemplate set: the template file to use instead of the model's own (see chatTemplate.ts). */
+  chatTemplateFile?: string;
 }
 
 type Pick_<K extends SettingKey> = Pick<Settings, K>;
@@ -42,30 +43,40 @@ export type LlamaSettings = Pick_<
   | 'llamacpp.cacheTypeV' | 'llamacpp.reasoning' | 'llamacpp.extraArgs'
 >;
 
-/** One piece of the llama-server command line: a flag from a setting, or fixed words. */
+/**
+ * One piece of the llama-server command line: a flag from a setting (left out when the value is
+ * `omitWhen`; then `otherwise` is used when given), or fixed words.
+ */
 export type LlamaArgItem =
-  | { key: SettingKey; flag: string; value: string; omitIfEmpty?: boolean }
+  | { key: SettingKey; flag: string; value: string; omitWhen?: string; otherwise?: string[] }
   | { key: SettingKey; literal: string[] };
+
+/** llama-server flags whose presence means the user wants its router mode (no single model) on purpose. */
+export const LLAMA_ROUTER_FLAGS = ['--models-dir', '--models-preset', '-hf', '--hf-repo', '-m', '--model', '-mu', '--model-url'] as const;
 
 /**
  * The llama-server command line as items, in order. Both the extension's own launch
  * (llamaServerArgs) and the exported wrapper script (wrapper.ts) are generated from this list,
  * so the two cannot drift apart.
  */
-export function llamaArgItems(s: LlamaSettings): LlamaArgItem[] {
+export function llamaArgItems(s: LlamaSettings, inputs: Pick<LaunchInputs, 'chatTemplateFile'> = {}): LlamaArgItem[] {
   const flag = (k: SettingKey) => (SETTINGS[k] as SettingDef).flag as string;
-  const opt = (key: SettingKey & keyof LlamaSettings, omitIfEmpty = false): LlamaArgItem => ({ key, flag: flag(key), value: String(s[key]), omitIfEmpty });
+  const opt = (key: SettingKey & keyof LlamaSettings, omitWhen?: string): LlamaArgItem => ({ key, flag: flag(key), value: String(s[key]), ...(omitWhen !== undefined ? { omitWhen } : {}) });
+  const template = opt('llamacpp.chatTemplate', '');
+  if (inputs.chatTemplateFile && 'flag' in template) template.otherwise = ['--chat-template-file', inputs.chatTemplateFile];
   const items: LlamaArgItem[] = [
-    opt('llamacpp.modelPath', true),
+    opt('llamacpp.modelPath', ''),
     opt('llamacpp.host'),
     opt('llamacpp.port'),
-    opt('llamacpp.modelAlias', true),
-    opt('llamacpp.gpuLayers'),
-    opt('llamacpp.threads'),
+    opt('llamacpp.modelAlias', ''),
+    // -1 leaves the choice to llama-server, which sizes both to this machine (GPU layers that fit,
+    // one thread per core): the wrapper's fixed 20 / 8 do not fit a small machine without a GPU.
+    opt('llamacpp.gpuLayers', '-1'),
+    opt('llamacpp.threads', '-1'),
     opt('llamacpp.contextSize'),
     opt('llamacpp.batchSize'),
     opt('llamacpp.ubatchSize'),
-    opt('llamacpp.chatTemplate', true),
+    template,
     opt('llamacpp.parallel'),
   ];
   // `auto` is llama-server's own default for both; leaving the flag out keeps builds that predate
@@ -79,15 +90,21 @@ export function llamaArgItems(s: LlamaSettings): LlamaArgItem[] {
 }
 
 /** The llama-server argv (without the executable) for these settings. */
-export function llamaServerArgs(s: LlamaSettings): string[] {
-  return llamaArgItems(s).flatMap(i => ('literal' in i ? i.literal : i.omitIfEmpty && !i.value ? [] : [i.flag, i.value]));
+export function llamaServerArgs(s: LlamaSettings, inputs: Pick<LaunchInputs, 'chatTemplateFile'> = {}): string[] {
+  return llamaArgItems(s, inputs).flatMap(i => {
+    if ('literal' in i) return i.literal;
+    if (i.omitWhen !== undefined && i.value === i.omitWhen) return i.otherwise ?? [];
+    return [i.flag, i.value];
+  });
 }
 
-export function buildLlamaServerArgv(s: LlamaSettings, secrets: LaunchSecrets = {}): LaunchCommand {
-  const env: Record<string, string> = {};
-  // llama-server reads --api-key from LLAMA_API_KEY (common/arg.cpp set_env).
-  if (secrets.apiKey) env.LLAMA_API_KEY = secrets.apiKey;
-  return { command: s['llamacpp.executable'], args: llamaServerArgs(s), env };
+function serverKeyEnv(provider: LaunchProvider, apiKey: string | undefined): Record<string, string> {
+  const name = SERVER_SPECS[provider].serverKeyEnv;
+  return apiKey && name ? { [name]: apiKey } : {};
+}
+
+export function buildLlamaServerArgv(s: LlamaSettings, inputs: LaunchInputs = {}): LaunchCommand {
+  return { command: s['llamacpp.executable'], args: llamaServerArgs(s, inputs), env: serverKeyEnv('llamacpp', inputs.apiKey) };
 }
 
 /** The PRODEX_LOCAL_* variables for the current settings (every mirrored setting, strings as the wrapper reads them). */
@@ -100,10 +117,8 @@ export function mirroredEnv(s: Settings): Record<string, string> {
 }
 
 /** `llamacpp.wrapperScript` set: run the user's own wrapper with the settings as PRODEX_LOCAL_* variables. */
-export function buildWrapperScriptCommand(s: Settings, secrets: LaunchSecrets = {}): LaunchCommand {
-  const env = mirroredEnv(s);
-  if (secrets.apiKey) env.LLAMA_API_KEY = secrets.apiKey;
-  return { command: s['llamacpp.wrapperScript'], args: [...s['llamacpp.extraArgs']], env };
+export function buildWrapperScriptCommand(s: Settings, inputs: LaunchInputs = {}): LaunchCommand {
+  return { command: s['llamacpp.wrapperScript'], args: [...s['llamacpp.extraArgs']], env: { ...mirroredEnv(s), ...serverKeyEnv('llamacpp', inputs.apiKey) } };
 }
 
 export type VllmSettings = Pick_<
@@ -111,7 +126,7 @@ export type VllmSettings = Pick_<
   | 'vllm.enableAutoToolChoice' | 'vllm.toolCallParser' | 'vllm.gpuMemoryUtilization' | 'vllm.extraArgs'
 >;
 
-export function buildVllmArgv(s: VllmSettings, secrets: LaunchSecrets = {}): LaunchCommand {
+export function buildVllmArgv(s: VllmSettings, inputs: LaunchInputs = {}): LaunchCommand {
   const model = s['vllm.model'];
   const a = ['serve', model.startsWith('-') ? `--model=${model}` : model];
   a.push(`--host=${s['vllm.host']}`, `--port=${s['vllm.port']}`);
@@ -120,16 +135,14 @@ export function buildVllmArgv(s: VllmSettings, secrets: LaunchSecrets = {}): Lau
   if (s['vllm.enableAutoToolChoice']) a.push('--enable-auto-tool-choice', `--tool-call-parser=${s['vllm.toolCallParser']}`);
   if (s['vllm.gpuMemoryUtilization'] > 0) a.push(`--gpu-memory-utilization=${s['vllm.gpuMemoryUtilization']}`);
   a.push(...s['vllm.extraArgs']);
-  const env: Record<string, string> = {};
-  if (secrets.apiKey) env.VLLM_API_KEY = secrets.apiKey;
-  return { command: s['vllm.executable'], args: a, env };
+  return { command: s['vllm.executable'], args: a, env: serverKeyEnv('vllm', inputs.apiKey) };
 }
 
 export type OllamaSettings = Pick_<'ollama.executable' | 'ollama.host' | 'ollama.contextLength' | 'ollama.modelsDir'>;
 
 /** `ollama serve`: everything it needs goes through its environment variables. */
-export function buildOllamaServeCommand(s: OllamaSettings): LaunchCommand {
-  const env: Record<string, string> = { OLLAMA_HOST: s['ollama.host'] };
+export function buildOllamaServeCommand(s: OllamaSettings, inputs: LaunchInputs = {}): LaunchCommand {
+  const env: Record<string, string> = { OLLAMA_HOST: ollamaHostValue(s, inputs.env ?? {}) };
   if (s['ollama.contextLength'] > 0) env.OLLAMA_CONTEXT_LENGTH = String(s['ollama.contextLength']);
   if (s['ollama.modelsDir']) env.OLLAMA_MODELS = s['ollama.modelsDir'];
   return { command: s['ollama.executable'], args: ['serve'], env };
@@ -151,71 +164,66 @@ export function buildLmsCommands(s: LmsSettings): { server: LaunchCommand; load?
 }
 
 /** The long-running process the extension starts for a provider (LM Studio: the `server start` step). */
-export function buildServerCommand(provider: LaunchProvider, s: Settings, secrets: LaunchSecrets = {}): LaunchCommand {
+export function buildServerCommand(provider: LaunchProvider, s: Settings, inputs: LaunchInputs = {}): LaunchCommand {
   switch (provider) {
-    case 'llamacpp': return s['llamacpp.wrapperScript'] ? buildWrapperScriptCommand(s, secrets) : buildLlamaServerArgv(s, secrets);
-    case 'vllm': return buildVllmArgv(s, secrets);
-    case 'ollama': return buildOllamaServeCommand(s);
+    case 'llamacpp': return s['llamacpp.wrapperScript'] ? buildWrapperScriptCommand(s, inputs) : buildLlamaServerArgv(s, inputs);
+    case 'vllm': return buildVllmArgv(s, inputs);
+    case 'ollama': return buildOllamaServeCommand(s, inputs);
     case 'lmstudio': return buildLmsCommands(s).server;
   }
 }
 
-/** Where the launched server listens (host as configured; a wildcard bind is reached on loopback). */
-export function launchHostPort(provider: LaunchProvider, s: Settings): { host: string; port: number } {
-  switch (provider) {
-    case 'llamacpp': return { host: s['llamacpp.host'], port: s['llamacpp.port'] };
-    case 'vllm': return { host: s['vllm.host'], port: s['vllm.port'] };
-    case 'lmstudio': return { host: '127.0.0.1', port: s['lmstudio.port'] };
-    case 'ollama': {
-      const u = ollamaHostToBaseUrl(s['ollama.host']);
-      const raw = s['ollama.host'].trim().replace(/^[a-z]+:\/\//i, '');
-      const host = /^(\[[^\]]+\]|[^:]*)/.exec(raw)?.[1]?.replace(/^\[|\]$/g, '') || '127.0.0.1';
-      return { host, port: u.ok ? Number(new URL(u.url).port || 11434) : 11434 };
-    }
-  }
-}
-
-/** The base URL (…/v1) the launched server answers on. */
-export function launchBaseUrl(provider: LaunchProvider, s: Settings): string {
-  const { host, port } = launchHostPort(provider, s);
-  const reach = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${hostForUrl(reach)}:${port}/v1`;
-}
-
 /** True when the server would listen beyond this machine (0.0.0.0, ::, a LAN address). */
-export function exposesBeyondLoopback(provider: LaunchProvider, s: Settings): boolean {
-  return !isLoopbackHost(launchHostPort(provider, s).host);
+export function exposesBeyondLoopback(provider: LaunchProvider, s: Settings, env: Env = {}): boolean {
+  return !isLoopbackHost(listenAddress(provider, s, env).host);
 }
 
-/** The settings that decide how a provider is launched (a change offers "Restart server"). */
-export function launchSettingKeys(provider: LaunchProvider): SettingKey[] {
-  return (Object.keys(SETTINGS) as SettingKey[]).filter(k => k.startsWith(`${provider}.`) && !k.endsWith('.baseUrl') && k !== 'llamacpp.autoCompactTokenLimit' && k !== 'ollama.model');
-}
+/** A launch problem, typed so callers can act on it (offer a file picker, open the setting). */
+export type LaunchProblem =
+  | { kind: 'no-model'; setting: SettingKey; message: string }
+  | { kind: 'no-executable'; setting: SettingKey; message: string }
+  | { kind: 'invalid'; setting?: SettingKey; message: string };
 
 /** Problems that make a launch pointless or impossible; empty when it can go ahead. */
-export function launchProblems(provider: LaunchProvider, s: Settings): string[] {
-  const p: string[] = [];
-  const cmd = buildServerCommand(provider, s);
+export function launchIssues(provider: LaunchProvider, s: Settings, env: Env = {}): LaunchProblem[] {
+  const p: LaunchProblem[] = [];
+  const spec = SERVER_SPECS[provider];
+  const cmd = buildServerCommand(provider, s, { env });
   const all = [cmd.command, ...cmd.args, ...Object.values(cmd.env)];
   if (provider === 'lmstudio') {
     const load = buildLmsCommands(s).load;
     if (load) all.push(...load.args);
   }
   // execve cannot carry a NUL byte; refuse instead of letting spawn throw mid-way.
-  if (all.some(v => v.includes('\0'))) p.push('A launch setting contains a NUL character, which no program can receive; remove it.');
-  if (!cmd.command.trim()) p.push(`Set localModelRouter.${provider === 'lmstudio' ? 'lmstudio.lmsPath' : `${provider}.executable`} to the program to run.`);
-  if (provider === 'vllm' && !s['vllm.model'].trim()) p.push('Set localModelRouter.vllm.model to the model vLLM should serve (a Hugging Face id or a local path).');
-  if (provider === 'lmstudio' && s['lmstudio.modelKey'].startsWith('-')) p.push(`The LM Studio model key "${s['lmstudio.modelKey']}" starts with "-", so lms would read it as an option; use the key \`lms ls\` shows.`);
-  if (provider === 'ollama' && !ollamaHostToBaseUrl(s['ollama.host']).ok) p.push(`localModelRouter.ollama.host "${s['ollama.host']}" is not host:port.`);
+  if (all.some(v => v.includes('\0'))) p.push({ kind: 'invalid', message: 'A launch setting contains a NUL character, which no program can receive; remove it.' });
+  const exe = provider === 'llamacpp' && s['llamacpp.wrapperScript'] ? 'llamacpp.wrapperScript' : spec.executableSetting;
+  if (!cmd.command.trim()) p.push({ kind: 'no-executable', setting: exe, message: `Set localModelRouter.${exe} to the program to run.` });
+  if (provider === 'llamacpp' && !s['llamacpp.wrapperScript'] && !s['llamacpp.modelPath'].trim() && !s['llamacpp.extraArgs'].some(a => (LLAMA_ROUTER_FLAGS as readonly string[]).includes(a.split('=')[0]))) {
+    // Without a model llama-server starts in router mode with nothing to serve: refuse instead.
+    p.push({ kind: 'no-model', setting: 'llamacpp.modelPath', message: 'No model to serve: set localModelRouter.llamacpp.modelPath to a .gguf file (or PRODEX_LOCAL_MODEL_PATH). For llama-server\'s router mode on purpose, put --models-dir <folder> in localModelRouter.llamacpp.extraArgs.' });
+  }
+  if (provider === 'vllm' && !s['vllm.model'].trim()) p.push({ kind: 'no-model', setting: 'vllm.model', message: 'No model to serve: set localModelRouter.vllm.model to a Hugging Face id or a local path.' });
+  if (provider === 'lmstudio' && s['lmstudio.modelKey'].startsWith('-')) p.push({ kind: 'invalid', setting: 'lmstudio.modelKey', message: `The LM Studio model key "${s['lmstudio.modelKey']}" starts with "-", so lms would read it as an option; use the key \`lms ls\` shows.` });
+  if (provider === 'ollama' && !listenAddressValid(s, env)) p.push({ kind: 'invalid', setting: 'ollama.host', message: `The Ollama address "${ollamaHostValue(s, env)}" is not host:port.` });
   return p;
+}
+
+function listenAddressValid(s: Settings, env: Env): boolean {
+  const v = ollamaHostValue(s, env).replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  return /^(\[[^\]]+\]|[^:[\]\s]*)(:\d{1,5})?$/.test(v);
+}
+
+/** The problems' messages (the CLI and logs). */
+export function launchProblems(provider: LaunchProvider, s: Settings, env: Env = {}): string[] {
+  return launchIssues(provider, s, env).map(p => p.message);
 }
 
 /**
  * What a running server was started with, comparable across setting changes: when it differs after
  * a change, the running server is stale and the user is offered "Restart server".
  */
-export function launchFingerprint(provider: LaunchProvider, s: Settings): string {
-  const main = redactLaunchCommand(buildServerCommand(provider, s));
+export function launchFingerprint(provider: LaunchProvider, s: Settings, env: Env = {}): string {
+  const main = redactLaunchCommand(buildServerCommand(provider, s, { env }));
   const load = provider === 'lmstudio' ? buildLmsCommands(s).load ?? null : null;
   return JSON.stringify([main, load, provider === 'ollama' ? s['ollama.model'] : null]);
 }

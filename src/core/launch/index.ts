@@ -5,3 +5,5 @@ export * from './ollama-pull';
 export * from './wrapper';
 export * from './mirror-table';
 export * from './process';
+export * from './chatTemplate';
+export * from './gguf';

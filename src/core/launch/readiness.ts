@@ -4,7 +4,7 @@
 import { createAgent, httpRequest, HttpFailure } from '../net/http';
 import { errorMessageFromBody } from '../net/errors';
 import { serverRoot } from '../endpoints';
-import type { LaunchProvider } from './argv';
+import { SERVER_SPECS, type LaunchProvider } from '../servers';
 
 export type ReadinessState =
   | { kind: 'waiting'; detail: string }
@@ -32,16 +32,6 @@ export interface WaitOptions {
   /** Settles when the process ends: the wait stops at once with its exit code. */
   exited?: Promise<ProcessEnd>;
   onState?: (s: ReadinessState) => void;
-}
-
-/** Paths that say "serving", in the order tried; a 404 moves on to the next one. */
-export function readinessPaths(provider: LaunchProvider): string[] {
-  switch (provider) {
-    case 'llamacpp': return ['/health', '/v1/models'];
-    case 'vllm': return ['/health', '/v1/models'];
-    case 'ollama': return ['/api/version', '/v1/models'];
-    case 'lmstudio': return ['/v1/models'];
-  }
 }
 
 export type ServingProbe = { kind: 'ready'; url: string } | { kind: 'loading'; message: string } | { kind: 'waiting'; detail: string };
@@ -111,7 +101,7 @@ async function probeOnce(o: WaitOptions, signal: AbortSignal, budget: number, ag
   const headers: Record<string, string> = { accept: 'application/json' };
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   let detail = 'no answer yet';
-  for (const path of readinessPaths(o.provider)) {
+  for (const path of SERVER_SPECS[o.provider].readinessPaths) {
     const url = `${root}${path}`;
     try {
       const res = await httpRequest({ url, headers, signal, dispatcher: agent, limits: { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget, maxBytes: 1024 * 1024 } });

@@ -32,8 +32,8 @@ export interface WrapperScript {
  * The llama-server wrapper. Arguments given to the script are passed on after the saved ones.
  * The flags and their order come from llamaArgItems, the same list the extension launches from.
  */
-export function serverWrapperScript(s: Settings, generatedAt = new Date()): WrapperScript {
-  const items = llamaArgItems(s);
+export function serverWrapperScript(s: Settings, generatedAt = new Date(), inputs: { chatTemplateFile?: string } = {}): WrapperScript {
+  const items = llamaArgItems(s, inputs);
   const vars: [string, string][] = [];
   for (const i of items) if (!('literal' in i) && envOf(i)) vars.push([envOf(i) as string, i.value]);
   const build: string[] = [];
@@ -45,9 +45,13 @@ export function serverWrapperScript(s: Settings, generatedAt = new Date()): Wrap
     const name = envOf(i);
     const word = name ? `"$${name}"` : shQuote(i.value);
     const add = `set -- "$@" ${shQuote(i.flag)} ${word}`;
-    if (!i.omitIfEmpty) build.push(add);
-    else if (name) build.push(`if [ -n "$${name}" ]; then ${add}; fi`);
-    else if (i.value) build.push(add);
+    const otherwise = i.otherwise?.length ? `set -- "$@" ${i.otherwise.map(shQuote).join(' ')}` : undefined;
+    if (i.omitWhen === undefined) build.push(add);
+    else if (name) {
+      const test = i.omitWhen === '' ? `[ -n "$${name}" ]` : `[ "$${name}" != ${shQuote(i.omitWhen)} ]`;
+      build.push(`if ${test}; then ${add};${otherwise ? ` else ${otherwise};` : ''} fi`);
+    } else if (i.value !== i.omitWhen) build.push(add);
+    else if (otherwise) build.push(otherwise);
   }
   const lines = [
     '#!/bin/sh',

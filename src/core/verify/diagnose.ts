@@ -3,8 +3,9 @@
 // also when LM Studio nests a llama.cpp body inside a string or old vLLM sends a flat body.
 import { errorMessageFromBody } from '../net/errors';
 import type { HttpFailure } from '../net/http';
-import type { ServerKind } from '../discovery';
-import type { Diagnosis, Fix } from './types';
+import { SERVER_KINDS, SERVER_KIND_INFO, type ServerKind } from '../serverKind';
+import { contextSizeFor } from '../serverChanges';
+import type { Diagnosis, Fix, ServerChange } from './types';
 
 export interface DiagnoseContext {
   model: string;
@@ -13,29 +14,17 @@ export interface DiagnoseContext {
   path: string;
 }
 
-/** Minimum versions that serve /v1/responses (local-servers.md). */
-export const RESPONSES_MIN_VERSIONS: Record<ServerKind, { what: string; minVersion: string }> = {
-  ollama: { what: 'Ollama', minVersion: '0.13.4' },
-  lmstudio: { what: 'LM Studio', minVersion: '0.3.29' },
-  llamacpp: { what: 'llama.cpp (llama-server)', minVersion: 'a build from January 2026 or later' },
-  vllm: { what: 'vLLM', minVersion: 'a release with /v1/responses (0.10.2 or later)' },
-  'openai-compatible': { what: 'the server (or put a Responses bridge such as LiteLLM in front of it)', minVersion: 'a version that serves /v1/responses' },
-};
+/** What a server kind needs to serve /v1/responses, for messages (derived from serverKind.ts, the one table). */
+export const RESPONSES_MIN_VERSIONS: Record<ServerKind, { what: string; minVersion: string }> = Object.fromEntries(
+  SERVER_KINDS.map(k => [k, { what: SERVER_KIND_INFO[k].displayName, minVersion: SERVER_KIND_INFO[k].responsesSince }]),
+) as Record<ServerKind, { what: string; minVersion: string }>;
 
-const restart = (key: string, value: string | number | boolean, label: string): Fix => ({ kind: 'setSetting', key, value, restart: true, label });
+const change = (c: ServerChange, label: string): Fix => ({ kind: 'changeServer', change: c, label });
 
-/** The setting that sizes the context of each server the extension can start. */
-export function contextFix(kind: ServerKind | undefined, needTokens?: number): Fix | null {
-  let value = 32_768;
-  while (needTokens && value < needTokens * 2 && value < 1_048_576) value *= 2;
-  const label = `Set the context to ${value} tokens and restart`;
-  switch (kind) {
-    case 'llamacpp': return restart('llamacpp.contextSize', value, label);
-    case 'ollama': return restart('ollama.contextLength', value, label);
-    case 'lmstudio': return restart('lmstudio.contextLength', value, label);
-    case 'vllm': return restart('vllm.maxModelLen', value, label);
-    default: return null;
-  }
+/** A bigger context for the server that failed (how: core/serverChanges.ts). */
+export function contextFix(_kind: ServerKind | undefined, needTokens?: number): Fix {
+  const tokens = contextSizeFor(needTokens);
+  return change({ what: 'context', tokens }, `Make the context ${tokens} tokens`);
 }
 
 function num(re: RegExp, s: string): number | undefined {
@@ -51,9 +40,8 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     return {
       code: 'template-system-message',
       message: 'The chat template refuses a system message after the first one. Codex sends its instructions as several developer messages, which the server turns into system messages, so strict templates (Qwen and others) fail.',
-      fix: kind === 'llamacpp' || kind === undefined
-        ? { kind: 'setSetting', key: 'llamacpp.chatTemplate', value: 'chatml', restart: true, label: 'Use the chatml template and restart' }
-        : null,
+      // Not chatml: it accepts the order but has no tool support, so tools would silently stop working.
+      fix: change({ what: 'template', reason: 'system-message-order' }, 'Use a template that accepts later system messages'),
     };
   }
   if (/'type' of tool must be 'function'/i.test(m)) {
@@ -67,10 +55,10 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     return { code: 'tools-unsupported', message: `The model cannot call tools on this server ("${excerpt(m)}"). Pick a model with tool support (Ollama lists "tools" among its capabilities).`, fix: null };
   }
   if (/tools? param requires --jinja|tool_choice param requires --jinja/i.test(m)) {
-    return { code: 'tools-unsupported', message: 'llama-server runs without --jinja, so it cannot parse tool calls.', fix: restart('llamacpp.jinja', true, 'Turn on --jinja and restart') };
+    return { code: 'tools-unsupported', message: 'llama-server runs without --jinja, so it cannot parse tool calls.', fix: change({ what: 'jinja' }, 'Turn on --jinja') };
   }
   if (/tool choice requires --enable-auto-tool-choice/i.test(m)) {
-    return { code: 'tools-unsupported', message: 'vLLM was started without --enable-auto-tool-choice and --tool-call-parser, so it refuses tools.', fix: restart('vllm.enableAutoToolChoice', true, 'Turn on auto tool choice and restart') };
+    return { code: 'tools-unsupported', message: 'vLLM was started without --enable-auto-tool-choice and --tool-call-parser, so it refuses tools.', fix: change({ what: 'tool-parser' }, 'Turn on tool-call parsing') };
   }
   const ctxMatch =
     /exceeds the available context size|exceed_context_size_error|larger than the max context size|maximum context length is|prompt is longer than the context length|prompt too long; exceeded max context length|tokens to keep from the initial prompt is greater than the context length|context length exceeded|context_length_exceeded/i.test(m);
@@ -113,12 +101,13 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
     return { code: 'unauthorized', message: `The server answered ${status} (${excerpt(message)}): it wants a different API key, or one at all.`, fix: { kind: 'setApiKey', label: 'Set the API key' } };
   }
   if (status === 404 && /\/(responses|chat\/completions)$/.test(ctx.path)) {
-    const v = RESPONSES_MIN_VERSIONS[ctx.serverKind ?? 'openai-compatible'];
+    const serverKind = ctx.serverKind ?? 'openai-compatible';
+    const v = SERVER_KIND_INFO[serverKind];
     const api = ctx.path.endsWith('/responses') ? 'the Responses API (/v1/responses), which Codex needs' : '/v1/chat/completions';
     return {
       code: 'responses-api-missing',
-      message: `The server does not serve ${api}: it answered 404 "${excerpt(message)}". Upgrade ${v.what} to ${v.minVersion}.`,
-      fix: { kind: 'upgrade', what: v.what, minVersion: v.minVersion, label: `Upgrade ${v.what}` },
+      message: `The server does not serve ${api}: it answered 404 "${excerpt(message)}". Upgrade ${v.displayName} to ${v.responsesSince}.`,
+      fix: { kind: 'upgrade', serverKind, api: 'responses', label: `Upgrade ${v.displayName}` },
     };
   }
   if (status >= 300 && status < 400) {

@@ -2,15 +2,21 @@
 // timings, evidence and diagnosis, a button per fix, and the server's own output next to a failing
 // stage. Pure: the extension supplies the CSP source and nonce, and posts back `{type, stage}`.
 import type { StageResult, VerifyReport } from './types';
-import { describeFix, formatMs } from './report';
+import { describeFix, formatMs, type ChangeResolver } from './report';
 
 export interface HtmlOptions {
   cspSource: string;
   nonce: string;
   /** Server output per failing stage id (the extension's launched server's recent lines). */
   serverOutput?: Partial<Record<string, string[]>>;
-  /** Whether fix buttons that restart a server will actually restart one (we launched it). */
-  serverLaunched?: boolean;
+  /** How a server change is made for the server that failed (a setting and a restart, or a flag to copy). */
+  resolve?: ChangeResolver;
+  /** When the run started, as the person reads times (the extension formats it in their locale). */
+  startedLabel?: string;
+  /** What to do next after a pass: buttons posting `{type: action}`. */
+  next?: { label: string; action: string }[];
+  /** Lines about the agent beside the stages (whether Codex will have the key, …). */
+  notes?: string[];
 }
 
 export function escapeHtml(s: string): string {
@@ -34,13 +40,14 @@ function stageHtml(s: StageResult, o: HtmlOptions): string {
   const d = s.diagnosis;
   const fix = d?.fix;
   const m = metrics(s);
-  const restartNote = fix?.kind === 'setSetting' && fix.restart && !o.serverLaunched ? ' (restart the server yourself afterwards)' : '';
+  const plan = fix?.kind === 'changeServer' ? o.resolve?.(fix.change) : undefined;
+  const label = plan ? plan.label : fix?.label ?? '';
   const out = o.serverOutput?.[s.id];
   return `<section class="stage ${s.status}" id="stage-${s.id}">
   <h2><span class="badge ${s.status}">${BADGE[s.status]}</span> ${escapeHtml(s.title)} <span class="ms">${formatMs(s.ms)}</span></h2>
   <p>${escapeHtml(s.summary)}${m ? `<br><span class="metrics">${escapeHtml(m)}</span>` : ''}</p>
   ${d && s.status !== 'pass' ? `<p class="diagnosis"><code>${d.code}</code> ${escapeHtml(d.message)}</p>` : ''}
-  ${fix && s.status !== 'pass' ? `<p><button data-stage="${s.id}" title="${escapeHtml(describeFix(fix))}">${escapeHtml(fix.label)}</button> <span class="hint">${escapeHtml(describeFix(fix))}${restartNote}</span></p>` : ''}
+  ${fix && s.status !== 'pass' ? `<p><button data-stage="${s.id}" title="${escapeHtml(describeFix(fix, o.resolve))}">${escapeHtml(label)}</button> <span class="hint">${escapeHtml(describeFix(fix, o.resolve))}</span>${plan?.how === 'manual' && plan.copy ? `<br><code>${escapeHtml(plan.copy)}</code>` : ''}</p>` : ''}
   ${s.evidence.length && s.status !== 'pass' && s.status !== 'skip' ? `<details open><summary>Evidence</summary><pre>${escapeHtml(s.evidence.join('\n'))}</pre></details>` : s.evidence.length ? `<details><summary>Evidence</summary><pre>${escapeHtml(s.evidence.join('\n'))}</pre></details>` : ''}
   ${out?.length ? `<details open><summary>The server's last output</summary><pre>${escapeHtml(out.join('\n'))}</pre></details>` : ''}
 </section>`;
@@ -68,7 +75,9 @@ button:hover { background: var(--vscode-button-hoverBackground); }
 </style></head>
 <body>
 <h1>${report.ok ? '✔' : report.cancelled ? '–' : '✖'} ${escapeHtml(verdict)}</h1>
-<p><code>${escapeHtml(report.model)}</code> at <code>${escapeHtml(report.baseUrl)}</code>${report.serverKind ? ` (${escapeHtml(report.serverKind)})` : ''} · ${escapeHtml(report.startedAt)} · ${formatMs(report.ms)}</p>
+<p><code>${escapeHtml(report.model)}</code> at <code>${escapeHtml(report.baseUrl)}</code>${report.serverKind ? ` (${escapeHtml(report.serverKind)})` : ''} · ${escapeHtml(o.startedLabel ?? report.startedAt)} · took ${formatMs(report.ms)}</p>
+${o.notes?.length ? `<ul class="notes">${o.notes.map(n => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
+${report.ok && o.next?.length ? `<p class="next">Next: ${o.next.map(n => `<button data-action="${escapeHtml(n.action)}">${escapeHtml(n.label)}</button>`).join(' ')}</p>` : ''}
 <p class="actions"><button data-action="rerun">Verify again</button><button data-action="log">Show log</button></p>
 ${report.stages.map(s => stageHtml(s, o)).join('\n')}
 <script nonce="${o.nonce}">

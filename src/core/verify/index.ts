@@ -27,6 +27,8 @@ export interface VerifyOptions {
   skip?: readonly StageId[];
   /** Offer Codex's non-function `namespace` and `web_search` tools in codex-shape, as Codex does unless the profile turns them off. Default true. */
   nonFunctionTools?: boolean;
+  /** The route's profile carries a model catalog with short instructions (the profile this extension writes). Default true. */
+  catalog?: boolean;
   /** What the caller already knows (route.serverKind); otherwise learned from headers and bodies. */
   serverKind?: ServerKind;
   signal?: AbortSignal;
@@ -36,6 +38,8 @@ export interface VerifyOptions {
   /** Where the tool-call stage writes its token file (default: the OS temp dir). */
   tempDir?: string;
   maxOutputTokens?: number;
+  /** How a skipped stage is described ("listed in localModelRouter.verify.skipStages", "skipped with --skip"). */
+  skipNote?: string;
 }
 
 export const DEFAULT_SKIP: readonly StageId[] = ['chat-completions'];
@@ -73,7 +77,8 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     limits,
     serverKind: options.serverKind,
     tokenFile: { path: '', token },
-    nonFunctionTools: options.nonFunctionTools ?? true,
+    codexProfile: { catalog: options.catalog ?? true, nonFunctionTools: options.nonFunctionTools ?? true },
+    facts: {},
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
   };
@@ -100,7 +105,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
   const skipStage = (id: StageId, summary: string) => finish(id, { status: 'skip', ms: 0, summary, evidence: [] });
 
   const run = async (id: StageId): Promise<void> => {
-    if (skip.has(id)) return skipStage(id, 'skipped (verify.skipStages / --skip)');
+    if (skip.has(id)) return skipStage(id, `skipped (${options.skipNote ?? 'asked to skip it'})`);
     if (cancelled || options.signal?.aborted) { cancelled = true; return skipStage(id, 'cancelled'); }
     const blocker = [...results.values()].find(r => r.status === 'fail' && r.diagnosis && BLOCKING.includes(r.diagnosis.code) && blocks(r.id, id, r.diagnosis.code));
     if (blocker) return skipStage(id, `not run: ${blocker.title.toLowerCase()} failed (${blocker.diagnosis?.code})`);
@@ -140,7 +145,8 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
 
   const stages = STAGE_IDS.map(id => results.get(id)).filter((r): r is StageResult => r !== undefined);
   const ok = !cancelled && stages.every(s => s.status !== 'fail') && stages.some(s => s.status === 'pass');
-  return { ok, baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled, stages };
+  const facts = Object.fromEntries(Object.entries(env.facts).filter(([, v]) => v !== undefined));
+  return { agent: 'codex', ok, baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled, stages, ...(Object.keys(facts).length ? { facts } : {}) };
 }
 
 /** Which failures stop which later stages: a missing /responses does not stop chat-completions. */

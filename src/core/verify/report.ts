@@ -1,8 +1,9 @@
 // Renders a VerifyReport for people: plain text for the terminal, Markdown for documents, and the
 // one-line summary the route store keeps.
-import type { VerificationSummary } from '../route';
-import type { Fix, StageResult, VerifyReport } from './types';
-import { SETTINGS, type SettingDef } from '../settings/catalog';
+import type { VerificationSummary } from '../routeHealth';
+import type { Fix, ServerChange, StageResult, VerifyReport } from './types';
+import { SERVER_KIND_INFO } from '../serverKind';
+import type { ChangePlan } from '../serverChanges';
 
 const ICON: Record<StageResult['status'], string> = { pass: '✔', warn: '⚠', fail: '✖', skip: '–' };
 
@@ -12,8 +13,9 @@ export function firstFailure(report: VerifyReport): StageResult | undefined {
 
 export function summarize(report: VerifyReport, at = Date.now()): VerificationSummary {
   const f = firstFailure(report);
-  if (report.ok || !f) return { ok: report.ok, at, ...(report.cancelled ? { message: 'cancelled' } : {}) };
-  return { ok: false, at, failedStage: f.id, diagnosis: f.diagnosis?.code, message: f.diagnosis?.message ?? f.summary };
+  const agent = report.agent ?? 'codex';
+  if (report.ok || !f) return { agent, ok: report.ok, at, ...(report.cancelled ? { message: 'cancelled' } : {}) };
+  return { agent, ok: false, at, failedStage: f.id, diagnosis: f.diagnosis?.code, message: f.diagnosis?.message ?? f.summary };
 }
 
 export function formatMs(ms: number | undefined): string {
@@ -31,41 +33,36 @@ function metricsLine(s: StageResult): string {
   return parts.join(', ');
 }
 
-/** For a server the user starts by hand: the flag or variable that has the same effect as a setting. */
-export function manualEquivalent(key: string, value: string | number | boolean): string | undefined {
-  const def = (SETTINGS as Record<string, SettingDef>)[key];
-  if (key.startsWith('llamacpp.') && def?.flag) return def.type === 'boolean' ? (value ? def.flag : `--no-${def.flag.replace(/^--/, '')}`) : `llama-server ${def.flag} ${value}`;
-  switch (key) {
-    case 'vllm.maxModelLen': return `vllm serve … --max-model-len ${value}`;
-    case 'vllm.enableAutoToolChoice': return 'vllm serve … --enable-auto-tool-choice --tool-call-parser <parser for your model>';
-    case 'ollama.contextLength': return `OLLAMA_CONTEXT_LENGTH=${value} ollama serve`;
-    case 'lmstudio.contextLength': return `lms load <model> --context-length ${value}`;
-    default: return undefined;
-  }
-}
+/** Resolves a server change against the server that failed (core/serverChanges.ts planServerChange). */
+export type ChangeResolver = (change: ServerChange) => ChangePlan;
 
-export function describeFix(fix: Fix): string {
+/** One line on what a fix does; `resolve` says how a server change is made for this server. */
+export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
   switch (fix.kind) {
-    case 'setSetting': {
-      const manual = manualEquivalent(fix.key, fix.value);
-      return `set localModelRouter.${fix.key} to ${JSON.stringify(fix.value)}${fix.restart ? ' and restart the server' : ''}${manual ? ` (a server you start yourself: ${manual})` : ''}`;
+    case 'changeServer': {
+      const plan = resolve?.(fix.change);
+      if (!plan) return fix.label.toLowerCase();
+      return plan.how === 'setting' ? plan.detail : `${plan.detail}${plan.copy ? ` (${plan.copy})` : ''}`;
     }
     case 'codexDisableNonFunctionTools': return 'set localModelRouter.codex.disableNonFunctionTools to "always" and rewrite the Codex profile';
     case 'pullModel': return `pull the model (ollama pull ${fix.model})`;
     case 'openServerTerminal': return "read the server's own output";
     case 'setApiKey': return 'set the API key for this endpoint';
-    case 'upgrade': return `upgrade ${fix.what} to ${fix.minVersion}`;
+    case 'upgrade': {
+      const k = SERVER_KIND_INFO[fix.serverKind];
+      return `upgrade ${k.displayName} to ${fix.api === 'responses' ? k.responsesSince : k.messagesSince}${k.downloadUrl ? ` (${k.downloadUrl})` : ''}`;
+    }
   }
 }
 
-export function renderText(report: VerifyReport): string {
+export function renderText(report: VerifyReport, resolve?: ChangeResolver): string {
   const lines = [`Verify ${report.model} at ${report.baseUrl}${report.serverKind ? ` (${report.serverKind})` : ''}`];
   for (const s of report.stages) {
     const m = metricsLine(s);
     lines.push(`  ${ICON[s.status]} ${s.id.padEnd(17)} ${s.status.padEnd(4)} ${formatMs(s.ms).padStart(8)}  ${s.summary}${m ? ` [${m}]` : ''}`);
     if (s.diagnosis && s.status !== 'pass') {
       lines.push(`      ${s.diagnosis.code}: ${s.diagnosis.message}`);
-      if (s.diagnosis.fix) lines.push(`      fix: ${describeFix(s.diagnosis.fix)}`);
+      if (s.diagnosis.fix) lines.push(`      fix: ${describeFix(s.diagnosis.fix, resolve)}`);
       for (const e of s.evidence.slice(0, 3)) lines.push(`      > ${e}`);
     }
   }
@@ -76,7 +73,7 @@ export function renderText(report: VerifyReport): string {
 const esc = (s: string) => s.replace(/[\\`*_[\]<>|]/g, m => `\\${m}`);
 
 /** A Markdown document (for a preview or a file); `serverOutput` maps stage id → the server's last lines. */
-export function renderMarkdown(report: VerifyReport, serverOutput: Partial<Record<string, string[]>> = {}): string {
+export function renderMarkdown(report: VerifyReport, serverOutput: Partial<Record<string, string[]>> = {}, resolve?: ChangeResolver): string {
   const out = [
     `# Route verification: ${report.ok ? 'passed' : report.cancelled ? 'cancelled' : 'failed'}`,
     '',
@@ -94,7 +91,7 @@ export function renderMarkdown(report: VerifyReport, serverOutput: Partial<Recor
     out.push(`## ${ICON[s.status]} ${esc(s.title)}`, '');
     if (s.diagnosis) {
       out.push(`**${s.diagnosis.code}**: ${esc(s.diagnosis.message)}`, '');
-      if (s.diagnosis.fix) out.push(`Fix: ${esc(describeFix(s.diagnosis.fix))}.`, '');
+      if (s.diagnosis.fix) out.push(`Fix: ${esc(describeFix(s.diagnosis.fix, resolve))}.`, '');
     }
     if (s.evidence.length) out.push('```text', ...s.evidence.map(e => e.replace(/```/g, "'''")), '```', '');
     const lines = serverOutput[s.id];

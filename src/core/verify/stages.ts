@@ -4,7 +4,11 @@ import { diagnoseStream, getJson, postJson, postResponsesStream, summarizeEvents
 import { contextFix, excerpt } from './diagnose';
 import { messageText, type OutputItem } from './sse';
 import { EXEC_COMMAND_TOOL, READ_FILE_TOOL, execOutput, judgeCall, looksLikeToolCallText, unsupportedOutput, type ProposedCall } from './toolcall';
-import { codexShapedRequest } from './codex-shape';
+import { codexShapedRequest, NO_PROFILE_SHAPE, type CodexProfileShape } from './codex-shape';
+import { httpRequest, parseJson } from '../net/http';
+import { serverRoot } from '../endpoints';
+import { kindFromEvidence } from '../serverKind';
+import { AGENTS } from '../agents';
 import { formatMs } from './report';
 import type { Diagnosis, StageMetrics, StageStatus } from './types';
 import type { ServerKind } from '../discovery';
@@ -17,9 +21,20 @@ export interface StageOutcome {
   diagnosis?: Diagnosis;
 }
 
+/** What the server said about itself along the way (llama.cpp's /props), for reports and fixes. */
+export interface ServerFacts {
+  /** llama.cpp: whether its chat template can carry tool calls (`chat_template_caps.supports_tools`). */
+  templateTools?: boolean;
+  /** llama.cpp: the chat template in use (to write a relaxed copy for --chat-template-file). */
+  chatTemplate?: string;
+  build?: string;
+}
+
 export interface StageEnv extends RequestEnv {
   tokenFile: { path: string; token: string };
-  nonFunctionTools: boolean;
+  /** What the route's Codex profile does to Codex's request. */
+  codexProfile: CodexProfileShape;
+  facts: ServerFacts;
   /** Filled by the models stage. */
   contextWindow?: number;
   maxOutputTokens: number;
@@ -44,13 +59,22 @@ interface ModelsBody {
 }
 
 export function kindFromModels(headers: Record<string, string>, body: ModelsBody): ServerKind | undefined {
-  if (/llama\.cpp/i.test(headers.server ?? '')) return 'llamacpp';
-  const data = Array.isArray(body.data) ? body.data : [];
-  const owners = new Set(data.map(d => d?.owned_by));
-  if (owners.has('llamacpp')) return 'llamacpp';
-  if (owners.has('vllm') || data.some(d => typeof d?.max_model_len === 'number')) return 'vllm';
-  if (body.data === null || (owners.has('library') && !Array.isArray(body.models))) return 'ollama';
-  return undefined;
+  return kindFromEvidence({ headers, body });
+}
+
+/** llama.cpp's /props: template capabilities and the template itself. Best effort: a failure leaves them unknown. */
+async function readLlamaProps(env: StageEnv): Promise<void> {
+  try {
+    const r = await httpRequest({ url: `${serverRoot(env.baseUrl)}/props`, headers: env.headers, limits: { ...env.limits, maxBytes: 2 * 1024 * 1024 }, signal: env.signal, dispatcher: env.dispatcher });
+    const p = r.status === 200 ? parseJson(r.text) : undefined;
+    if (!p?.ok) return;
+    const v = p.value as { chat_template_caps?: { supports_tools?: unknown }; chat_template?: unknown; build_info?: unknown };
+    if (typeof v.chat_template_caps?.supports_tools === 'boolean') env.facts.templateTools = v.chat_template_caps.supports_tools;
+    if (typeof v.chat_template === 'string') env.facts.chatTemplate = v.chat_template;
+    if (typeof v.build_info === 'string') env.facts.build = v.build_info;
+  } catch {
+    // unknown stays unknown
+  }
 }
 
 export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
@@ -88,7 +112,10 @@ export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
   }
   const nCtx = typeof entry.meta?.n_ctx === 'number' ? entry.meta.n_ctx : typeof entry.max_model_len === 'number' ? entry.max_model_len : undefined;
   if (nCtx) env.contextWindow = nCtx;
-  return { status: 'pass', summary: `"${want}" is listed${nCtx ? ` (context ${nCtx} tokens)` : ''}`, evidence, metrics: { contextWindow: nCtx } };
+  if (env.serverKind === 'llamacpp') await readLlamaProps(env);
+  const noTools = env.facts.templateTools === false ? '; its chat template has no tool support' : '';
+  if (noTools) evidence.push('/props: chat_template_caps.supports_tools = false');
+  return { status: 'pass', summary: `"${want}" is listed${nCtx ? ` (context ${nCtx} tokens)` : ''}${noTools}`, evidence, metrics: { contextWindow: nCtx } };
 }
 
 /** Listed ids that look like what the user meant (case, tag, prefix differences, small typos). */
@@ -199,8 +226,9 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
         return { status: 'fail', summary: 'The final answer does not hold the token', evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The tool call worked, but the final answer does not contain the file's content (${token}). The model ignores tool output.`, fix: null } };
       }
       if (lastWrong) return { status: 'fail', summary: 'The model called a tool, but never to read the file', evidence, metrics, diagnosis: { code: 'wrong-tool-arguments', message: `The model made a function call, but not one that reads ${file}: ${lastWrong}.`, fix: null } };
+      if (env.facts.templateTools === false) return { status: 'fail', summary: 'The server\'s chat template has no tool support', evidence, metrics, diagnosis: templateNoTools(text) };
       if (looksLikeToolCallText(text, file)) {
-        return { status: 'fail', summary: 'The model wrote the tool call as text', evidence, metrics, diagnosis: { code: 'tool-call-as-text', message: 'The model wrote a tool call into its answer instead of making a function call: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Codex would print it and stop.', fix: toolParserFix(env.serverKind) } };
+        return { status: 'fail', summary: 'The model wrote the tool call as text', evidence, metrics, diagnosis: { code: 'tool-call-as-text', message: 'The model wrote a tool call into its answer instead of making a function call: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Codex would print it and stop.', fix: toolParserFix(env) } };
       }
       return { status: 'fail', summary: 'The model answered without calling a tool', evidence, metrics, diagnosis: { code: 'no-tool-call', message: 'Asked to read a file with a tool, the model answered in prose without a function call. Small models often do; Codex needs one that calls tools.', fix: null } };
     }
@@ -226,46 +254,67 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
   return { status: 'fail', summary: `No final answer after ${MAX_ROUNDS} rounds of tool calls`, evidence, diagnosis: { code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments', message: readOk ? 'The model kept calling tools after it had the file content instead of answering.' : `The model kept calling tools without reading ${file}.`, fix: null } };
 }
 
-function toolParserFix(kind: ServerKind | undefined): Diagnosis['fix'] {
-  if (kind === 'llamacpp') return { kind: 'setSetting', key: 'llamacpp.jinja', value: true, restart: true, label: 'Make sure --jinja is on and restart' };
-  if (kind === 'vllm') return { kind: 'setSetting', key: 'vllm.enableAutoToolChoice', value: true, restart: true, label: 'Turn on auto tool choice and restart' };
+/** The template (not the model) is why no call came back: llama-server leaves tools out of the prompt. */
+function templateNoTools(text: string): Diagnosis {
+  return {
+    code: 'template-no-tools',
+    message: `The server's chat template has no tool support (/props: chat_template_caps.supports_tools is false), so llama-server leaves the tools out of the prompt and returns any call the model writes as plain text${text.includes('<tool_call>') ? ' (as here)' : ''}. Codex would run without working tools. This is the template, not the model: --chat-template chatml does this.`,
+    fix: { kind: 'changeServer', change: { what: 'template', reason: 'no-tool-support' }, label: 'Use a template with tool support' },
+  };
+}
+
+function toolParserFix(env: StageEnv): Diagnosis['fix'] {
+  if (env.serverKind === 'llamacpp') {
+    // With a tool-capable template and Jinja on (/props says so), the model itself is the problem.
+    if (env.facts.templateTools === true) return null;
+    return { kind: 'changeServer', change: { what: 'jinja' }, label: 'Turn on --jinja' };
+  }
+  if (env.serverKind === 'vllm') return { kind: 'changeServer', change: { what: 'tool-parser' }, label: 'Turn on tool-call parsing' };
   return null;
 }
 
 // ── codex-shape ────────────────────────────────────────────────────────────────────────────────
 
+/** Prompt characters the server turns into tokens: the messages' text and the tool definitions. */
+function promptChars(body: Record<string, unknown>): number {
+  const input = body.input as { content?: { text?: string }[] }[];
+  return input.reduce((n, i) => n + (i.content ?? []).reduce((m, c) => m + (c.text ?? '').length, 0), 0) + JSON.stringify(body.tools).length;
+}
+
 export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
-  const body = codexShapedRequest({ model: env.model, nonFunctionTools: env.nonFunctionTools, marker: CODEX_MARKER, cwd: env.cwd });
-  // Servers count the tool definitions into the prompt too.
-  const estTokens = Math.round((JSON.stringify(body.input).length + JSON.stringify(body.tools).length) / 4);
-  const toolsNote = env.nonFunctionTools ? 'with the namespace and web_search tools' : 'without non-function tools (as the profile sets)';
+  const body = codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd });
+  const without = codexShapedRequest({ model: env.model, profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd: env.cwd });
+  const chars = promptChars(body);
+  const estTokens = Math.round(chars / 4);
+  const shape = `${env.codexProfile.catalog ? 'with the profile\'s short instructions' : 'with Codex\'s own instructions'}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : 'without non-function tools (as the profile sets)'}`;
   const r = await postResponsesStream(env, body);
-  const evidence = [`sent ≈${estTokens} tokens (generated developer-role text plus Codex's tools) ${toolsNote}`];
-  if (!r.ok) return { ...failed(r, 'A Codex-shaped turn failed'), evidence: [...evidence, ...r.evidence] };
+  const evidence = [`sent ≈${estTokens} tokens shaped like Codex's first request through the profile (${shape})`];
+  if (!r.ok) return { ...failed(r, 'A Codex-sized turn failed'), evidence: [...evidence, ...r.evidence] };
   const o = r.outcome;
   evidence.push(`events: ${summarizeEvents(o.eventTypes)}`);
   const metrics: StageMetrics = { promptMs: round(o.firstItemAt), ttftMs: round(o.firstOutputAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens, contextWindow: env.contextWindow };
   const d = diagnoseStream(o, env);
-  if (d) return { status: 'fail', summary: 'The server failed on a Codex-shaped turn', evidence, metrics, diagnosis: d };
+  if (d) return { status: 'fail', summary: 'The server failed on a Codex-sized turn', evidence, metrics, diagnosis: d };
   const text = o.text || o.deltaText;
   evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
-  const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}` : 'Answered a Codex-sized prompt';
+  // What Codex would send without the profile, scaled by what the server counted for this one.
   const used = o.usage?.input_tokens;
-  if (used !== undefined && used > 0 && used < estTokens * 0.6) {
-    return { status: 'warn', summary: `${promptNote}, but the server counted only ${used} input tokens`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server reports ${used} input tokens for a prompt of about ${estTokens}: it probably dropped part of it to fit its context (Ollama does this silently). Codex would lose its instructions.`, fix: contextFixFor(env) } };
+  const perChar = used && used > 0 ? used / chars : 0.25;
+  const withoutTokens = Math.round(promptChars(without) * perChar);
+  if (env.contextWindow !== undefined) evidence.push(`without the profile Codex would send ≈${withoutTokens} tokens: ${withoutTokens < env.contextWindow ? 'that fits' : `more than the ${env.contextWindow}-token context, so write the profile before running Codex`}`);
+  const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}` : 'Answered a Codex-sized prompt';
+  if (used !== undefined && used > 0 && used < estTokens * 0.4) {
+    return { status: 'warn', summary: `${promptNote}, but the server counted only ${used} input tokens`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server reports ${used} input tokens for a prompt of about ${estTokens}: it probably dropped part of it to fit its context (Ollama does this silently). Codex would lose its instructions.`, fix: contextFix(env.serverKind, estTokens) } };
   }
-  if (env.contextWindow !== undefined && env.contextWindow < 16_384) {
-    return { status: 'warn', summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${env.contextWindow} tokens; Codex's first request alone is 6–9k, so a session will overflow quickly. 16k is the practical minimum.`, fix: contextFixFor(env) } };
+  const min = AGENTS.codex.minContextTokens;
+  if (env.contextWindow !== undefined && env.contextWindow < min) {
+    return { status: 'warn', summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${env.contextWindow} tokens. Codex's first request fits (about ${used ?? estTokens} tokens through the profile), but each tool result adds to it and a session will overflow soon: ${min} is the practical minimum.`, fix: contextFix(env.serverKind, min / 2) } };
   }
   const calls = o.items.filter(i => i.type === 'function_call');
   if (!text.includes(CODEX_MARKER) && !calls.length) {
     return { status: 'warn', summary: `${promptNote}, but the answer is not ${CODEX_MARKER}`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `With Codex's full prompt the model answered "${excerpt(text, 120)}" instead of ${CODEX_MARKER}: it may lose track of instructions in long prompts.`, fix: null } };
   }
   return { status: 'pass', summary: promptNote, evidence, metrics };
-}
-
-function contextFixFor(env: StageEnv): Diagnosis['fix'] {
-  return contextFix(env.serverKind);
 }
 
 // ── chat-completions (informational) ───────────────────────────────────────────────────────────
@@ -287,7 +336,7 @@ export async function chatCompletionsStage(env: StageEnv): Promise<StageOutcome>
   const evidence = [`finish_reason ${JSON.stringify(choice?.finish_reason ?? null)}, ${calls.length} tool call(s)`, ...(content ? [`content: ${JSON.stringify(excerpt(content, 200))}`] : [])];
   if (!calls.length) {
     const asText = looksLikeToolCallText(content, file);
-    return { status: 'fail', summary: asText ? 'The tool call came back as text' : 'No tool call', evidence, diagnosis: asText ? { code: 'tool-call-as-text', message: 'Through /chat/completions the model wrote the tool call as text instead of a tool_calls entry.', fix: toolParserFix(env.serverKind) } : { code: 'no-tool-call', message: 'Through /chat/completions the model answered without a tool call.', fix: null } };
+    return { status: 'fail', summary: asText ? 'The tool call came back as text' : 'No tool call', evidence, diagnosis: asText ? { code: 'tool-call-as-text', message: 'Through /chat/completions the model wrote the tool call as text instead of a tool_calls entry.', fix: toolParserFix(env) } : { code: 'no-tool-call', message: 'Through /chat/completions the model answered without a tool call.', fix: null } };
   }
   const fnc = calls[0].function ?? {};
   const verdict = judgeCall({ name: String(fnc.name ?? ''), arguments: typeof fnc.arguments === 'string' ? fnc.arguments : JSON.stringify(fnc.arguments ?? {}) }, file);

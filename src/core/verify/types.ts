@@ -1,5 +1,6 @@
 // The verifier's report: plain serializable data shared by the CLI (--json) and the extension.
-import type { ServerKind } from '../discovery';
+import type { ServerKind } from '../serverKind';
+import type { AgentId } from '../agents';
 
 export const STAGE_IDS = ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions'] as const;
 export type StageId = (typeof STAGE_IDS)[number];
@@ -18,19 +19,33 @@ export const INFORMATIONAL_STAGES: readonly StageId[] = ['chat-completions'];
 
 export const DIAGNOSIS_CODES = [
   'server-unreachable', 'unauthorized', 'model-not-listed', 'model-not-found', 'model-loading', 'responses-api-missing',
-  'template-system-message', 'non-function-tool-rejected', 'tools-unsupported', 'context-too-small', 'tool-call-as-text',
+  'template-system-message', 'template-no-tools', 'non-function-tool-rejected', 'tools-unsupported', 'context-too-small', 'tool-call-as-text',
   'no-tool-call', 'wrong-tool-arguments', 'final-answer-mismatch', 'stream-malformed', 'timeout', 'server-error',
 ] as const;
 export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
 
-/** A mechanical fix the report can offer as one click. Typed data, so the UI dispatches on `kind`. */
+/** A change to the server that failed, independent of how it is made (see core/serverChanges.ts). */
+export type ServerChange =
+  | { what: 'context'; tokens: number }
+  /** A chat template that accepts system/developer messages after the first and carries tool calls. */
+  | { what: 'template'; reason: 'system-message-order' | 'no-tool-support' }
+  /** llama-server's Jinja engine (tool calls need it). */
+  | { what: 'jinja' }
+  /** vLLM's tool-call parsing (--enable-auto-tool-choice --tool-call-parser). */
+  | { what: 'tool-parser' };
+
+/**
+ * A fix the report can offer as one click. Typed data, so the UI dispatches on `kind`; a
+ * `changeServer` fix is resolved against the server that failed when it is shown (a setting and a
+ * restart for a server this window started, the exact flag to copy for any other).
+ */
 export type Fix =
-  | { kind: 'setSetting'; key: string; value: string | number | boolean; restart: boolean; label: string }
+  | { kind: 'changeServer'; change: ServerChange; label: string }
   | { kind: 'codexDisableNonFunctionTools'; label: string }
   | { kind: 'pullModel'; model: string; label: string }
   | { kind: 'openServerTerminal'; label: string }
   | { kind: 'setApiKey'; label: string }
-  | { kind: 'upgrade'; what: string; minVersion: string; label: string };
+  | { kind: 'upgrade'; serverKind: ServerKind; api: 'responses' | 'messages'; label: string };
 
 export interface Diagnosis {
   code: DiagnosisCode;
@@ -70,6 +85,8 @@ export interface StageResult {
 }
 
 export interface VerifyReport {
+  /** The agent this verification was for (absent in older reports: Codex). */
+  agent?: AgentId;
   /** True when no required stage failed (warnings and skips do not count). */
   ok: boolean;
   baseUrl: string;
@@ -79,6 +96,8 @@ export interface VerifyReport {
   ms: number;
   cancelled: boolean;
   stages: StageResult[];
+  /** What the server said about itself (llama.cpp /props): template tool support, the template, its build. */
+  facts?: { templateTools?: boolean; chatTemplate?: string; build?: string };
 }
 
 export type VerifyProgress =

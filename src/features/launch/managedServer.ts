@@ -2,7 +2,7 @@
 // from an argv array (core/launch/process.ts), so no setting is ever typed into a shell. The
 // terminal shows their output, forwards typed input and Ctrl+C, and closing it stops the server.
 import * as vscode from 'vscode';
-import type { LaunchedServer } from '../../ctx';
+import type { LaunchedServer, LaunchedState } from '../../ctx';
 import { LineRing, spawnServer, shQuote, type LaunchCommand, type LaunchProvider, type ProcessEnd, type ServerProcess } from '../../core/launch';
 
 /** How long to wait for VS Code to open the terminal before starting anyway (output is buffered). */
@@ -104,16 +104,21 @@ export interface ManagedServerOptions {
   onUserClose(server: ManagedServer): void;
 }
 
-/** A server the extension started: registered in ctx.servers for the status bar and the verifier. */
+/**
+ * A server the extension started, in its own terminal. It owns its state: one method per
+ * transition, one change event (the registry, the status bar and discovery listen to it).
+ */
 export class ManagedServer implements LaunchedServer {
   readonly provider: LaunchProvider;
   readonly baseUrl: string;
   readonly name: string;
   readonly commandKey: string;
-  state: LaunchedServer['state'] = 'starting';
-  exitCode?: number;
+  private _state: LaunchedState = 'starting';
+  private _exitCode?: number;
   /** Set while the extension itself stops it, so the exit is not reported as a crash. */
-  stopping = false;
+  private _stopping = false;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
   readonly disposables: vscode.Disposable[] = [];
   /** Listeners that only matter while it runs (the settings watch). */
   readonly watchers: vscode.Disposable[] = [];
@@ -129,8 +134,29 @@ export class ManagedServer implements LaunchedServer {
     this.cwd = o.cwd;
     this.pty = new ProcessTerminal(() => o.onUserClose(this));
     this.terminal = vscode.window.createTerminal({ name: o.name, pty: this.pty, iconPath: new vscode.ThemeIcon('server-process'), isTransient: true });
-    this.disposables.push(this.terminal, this.pty);
+    this.disposables.push(this.terminal, this.pty, this.changed);
   }
+
+  get state(): LaunchedState { return this._state; }
+  get exitCode(): number | undefined { return this._exitCode; }
+  get stopping(): boolean { return this._stopping; }
+  /** Starting or serving. */
+  get active(): boolean { return this._state === 'starting' || this._state === 'ready'; }
+
+  private transition(state: LaunchedState, exitCode?: number | null): void {
+    if (exitCode !== undefined && exitCode !== null) this._exitCode = exitCode;
+    if (this._state === state && exitCode === undefined) return;
+    this._state = state;
+    if (state === 'exited' || state === 'stopped') this.disposeWatchers();
+    this.changed.fire();
+  }
+
+  /** It answers where it listens. */
+  markReady(): void { this.transition('ready'); }
+  /** It ended, or never served, by itself (a crash, a bad flag, killed outside VS Code). */
+  markExited(code: number | null | undefined): void { this.transition('exited', code ?? undefined); }
+  /** It ended because the extension stopped it. */
+  markStopped(code: number | null | undefined): void { this.transition('stopped', code ?? undefined); }
 
   get pid(): number | undefined {
     return this.pty.current?.pid;
@@ -165,23 +191,22 @@ export class ManagedServer implements LaunchedServer {
     return this.pty.current?.running ?? false;
   }
 
-  /** Synchronous SIGTERM to the group, for when the extension host shuts down and cannot wait. */
-  terminateNow(): void {
-    const pid = this.pty.current?.running ? this.pty.current.pid : undefined;
-    if (!pid) return;
-    this.stopping = true;
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
+  /**
+   * When the extension host shuts down and cannot wait: SIGTERM to the group now, SIGKILL after
+   * `graceMs` (llama-server ignores SIGTERM in the middle of a streamed generation).
+   */
+  terminateNow(graceMs = 2_000): Promise<void> {
+    const p = this.pty.current;
+    if (!p?.running) return Promise.resolve();
+    this._stopping = true;
+    return p.stop(graceMs).then(() => undefined, () => undefined);
   }
 
   /** SIGTERM to the process group, SIGKILL after `graceMs`. */
   async stop(graceMs = 5_000): Promise<ProcessEnd | undefined> {
     const p = this.pty.current;
     if (!p?.running) return undefined;
-    this.stopping = true;
+    this._stopping = true;
     return p.stop(graceMs);
   }
 

@@ -1,8 +1,9 @@
-// Commands whose code is loaded on first use from dist/lazy/<bundle>.js, keeping activation small.
+// Commands whose code is loaded on first use from dist/lazy/<feature>.js (a build concern: each
+// lazy feature's commands.ts is its own esbuild entry point), keeping activation small.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import type { Ctx, LazyModule } from '../ctx';
-import { COMMANDS, LAZY_COMMANDS, type LazyModuleName } from '../commands';
+import type { Ctx, LazyModule } from './ctx';
+import { COMMANDS, LAZY_COMMANDS, type LazyModuleName } from './core/commands';
 
 const loaded = new Map<LazyModuleName, LazyModule>();
 

@@ -1,12 +1,12 @@
 // The provider picker: a QuickPick filled live from discovery. Items carry typed payloads and the
 // accept handler dispatches on them, never on labels.
 import * as vscode from 'vscode';
-import type { Ctx } from '../ctx';
-import { COMMANDS } from '../commands';
-import { PROVIDERS } from '../core/providers';
-import type { EndpointProbe } from '../core/discovery';
-import { routeKey, type Route } from '../core/route';
-import { buildPickerEntries, type PickPayload } from '../core/pickerModel';
+import type { Ctx } from '../../ctx';
+import { COMMANDS } from '../../core/commands';
+import { PROVIDERS } from '../../core/providers';
+import type { EndpointProbe } from '../../core/discovery';
+import { routeKey, type Route } from '../../core/route';
+import { buildPickerEntries, type PickPayload } from '../../core/pickerModel';
 
 type Item = vscode.QuickPickItem & { payload?: PickPayload };
 
@@ -15,21 +15,27 @@ export interface PickRequest {
   select?: { baseUrl: string; model: string };
 }
 
-export type PickResult = { ok: true; route: Route } | { ok: false; reason: string } | undefined;
+export type PickResult = { ok: true; route: Route } | { ok: false; reason: string; code?: string } | undefined;
 
 export function register(ctx: Ctx): void {
   ctx.extension.subscriptions.push(vscode.commands.registerCommand(COMMANDS.pickRoute.id, (req?: PickRequest) => showPicker(ctx, req)));
 }
 
 function toItems(ctx: Ctx, probes: readonly EndpointProbe[]): Item[] {
-  return buildPickerEntries(probes, ctx.routes.active, { launchable: p => PROVIDERS[p].launchable }).map(e => e.kind === 'separator'
+  const entries = buildPickerEntries(probes, {
+    active: ctx.routes.active,
+    launchable: p => PROVIDERS[p].launchable,
+    trusted: vscode.workspace.isTrusted,
+    verifications: r => ctx.routes.verificationsOf(r),
+  });
+  return entries.map(e => e.kind === 'separator'
     ? { label: e.label, kind: vscode.QuickPickItemKind.Separator }
     : { label: e.label, description: e.description, detail: e.detail, payload: e.payload, picked: e.active, iconPath: new vscode.ThemeIcon(e.icon) });
 }
 
 async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
   const qp = vscode.window.createQuickPick<Item>();
-  qp.title = 'Local Model Router: pick the model Codex will use';
+  qp.title = 'Local Model Router: pick the model your agent will use';
   qp.placeholder = 'Looking for local servers…';
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
@@ -82,22 +88,23 @@ async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
 }
 
 async function accept(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: PickPayload): Promise<PickResult> {
+  const run = (id: string, ...args: unknown[]) => {
+    qp.hide();
+    void vscode.commands.executeCommand(id, ...args);
+    return undefined;
+  };
   switch (payload.kind) {
     case 'refresh':
       void ctx.discovery.refresh('picker-refresh');
       return undefined;
-    case 'start':
-      qp.hide();
-      void vscode.commands.executeCommand(COMMANDS.startServer.id, payload.provider);
-      return undefined;
-    case 'addEndpoint':
-      qp.hide();
-      void vscode.commands.executeCommand(COMMANDS.addEndpoint.id);
-      return undefined;
-    case 'setKey':
-      qp.hide();
-      void vscode.commands.executeCommand(COMMANDS.setApiKey.id, payload.baseUrl);
-      return undefined;
+    case 'start': return run(COMMANDS.startServer.id, payload.provider);
+    case 'trust': return run('workbench.trust.manage');
+    case 'addEndpoint': return run(COMMANDS.addEndpoint.id);
+    case 'setKey': return run(COMMANDS.setApiKey.id, payload.baseUrl);
+    case 'chooseModel':
+      if (payload.provider === 'ollama') return run(COMMANDS.pullOllamaModel.id, { baseUrl: payload.baseUrl });
+      if (payload.provider === 'llamacpp') return run(COMMANDS.chooseLlamaModel.id);
+      return run(COMMANDS.openSettings.id);
     case 'model': {
       qp.busy = true;
       qp.enabled = false;
@@ -105,12 +112,18 @@ async function accept(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: PickPayload
       const result = await ctx.routes.switchTo(payload.route);
       qp.hide();
       if (result.ok) return { ok: true, route: payload.route };
-      const fix = result.fix;
-      void vscode.window.showErrorMessage(`Kept the current route: ${payload.route.model} did not answer. ${result.reason}`, ...(fix ? [fix.label] : [])).then(choice => {
-        if (fix && choice === fix.label) void vscode.commands.executeCommand(fix.command, ...(fix.args ?? []));
+      const d = result.diagnosis;
+      // Nothing answers where a server we can start would listen: starting it is the fix.
+      if (d.code === 'server-unreachable' && PROVIDERS[payload.route.provider].launchable && vscode.workspace.isTrusted) {
+        void vscode.window.showErrorMessage(`Kept the current route: ${d.message}`, 'Start Server').then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id, payload.route.provider); });
+        return { ok: false, reason: d.message, code: d.code };
+      }
+      const fix = d.fix;
+      void vscode.window.showErrorMessage(`Kept the current route: ${payload.route.model} did not answer. ${d.message}`, ...(fix ? [fix.label] : []), 'Show Log').then(choice => {
+        if (fix && choice === fix.label) void vscode.commands.executeCommand(COMMANDS.applyFix.id, fix, { provider: payload.route.provider, baseUrl: payload.route.baseUrl, model: payload.route.model, serverKind: payload.route.serverKind });
+        else if (choice === 'Show Log') ctx.log.show();
       });
-      return { ok: false, reason: result.reason };
+      return { ok: false, reason: d.message, code: d.code };
     }
   }
 }
-

@@ -1,8 +1,9 @@
-// Small commands of the always-loaded shell.
+// Endpoints and keys: add an OpenAI-compatible endpoint, set the key of one; plus the small commands
+// of the always-loaded shell (refresh, clear the route, log, settings).
 import * as vscode from 'vscode';
-import type { Ctx } from '../ctx';
-import { COMMANDS } from '../commands';
-import { normalizeBaseUrl } from '../core/endpoints';
+import type { Ctx } from '../../ctx';
+import { COMMANDS } from '../../core/commands';
+import { normalizeBaseUrl } from '../../core/endpoints';
 
 export function register(ctx: Ctx): void {
   const reg = (id: string, f: (...args: never[]) => unknown) => ctx.extension.subscriptions.push(vscode.commands.registerCommand(id, f));
@@ -33,7 +34,7 @@ async function addEndpoint(ctx: Ctx, input?: { baseUrl: string; label?: string; 
   const config = vscode.workspace.getConfiguration('localModelRouter');
   const current = (config.inspect<unknown[]>('openaiCompatible.endpoints')?.globalValue ?? []).filter(e => (e as { baseUrl?: string }).baseUrl !== n.url);
   await config.update('openaiCompatible.endpoints', [...current, { baseUrl: n.url, ...(label ? { label } : {}) }], vscode.ConfigurationTarget.Global);
-  if (input?.apiKey) await ctx.secrets.set(n.url, input.apiKey);
+  if (input?.apiKey) await ctx.keys.store(n.url, input.apiKey);
   await ctx.discovery.refresh('endpoint-added');
   return { baseUrl: n.url };
 }
@@ -48,7 +49,7 @@ async function setApiKey(ctx: Ctx, baseUrl?: string, key?: string): Promise<bool
   if (!url) return false;
   const value = key ?? await vscode.window.showInputBox({ title: `API key for ${url}`, prompt: 'Stored in the OS keychain (SecretStorage). Leave empty to remove it.', password: true, ignoreFocusOut: true });
   if (value === undefined) return false;
-  await ctx.secrets.set(url, value || undefined);
+  await ctx.keys.store(url, value || undefined);
   void ctx.discovery.refresh('key-changed');
   return true;
 }

@@ -1,13 +1,15 @@
-// "Open Codex on this route": a terminal running Codex with the route's profile, or --oss.
+// "Open Codex on This Route": a terminal running Codex with the route's profile, or --oss. The
+// route's key goes into that terminal's environment under the name the profile's env_key reads
+// (from SecretStorage or the variable it came from); it is never written to a file.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import type { Ctx } from '../ctx';
-import { COMMANDS } from '../commands';
-import { codexLaunchFor } from '../core/codexCommand';
-import { findExecutable } from '../core/which';
-import { resolveCodexHome } from '../core/codex/version';
+import type { Ctx } from '../../ctx';
+import { COMMANDS } from '../../core/commands';
+import { codexLaunchFor } from '../../core/codex/launch';
+import { findExecutable } from '../../core/which';
+import { resolveCodexHome } from '../../core/codex/version';
 
 export function register(ctx: Ctx): void {
   ctx.extension.subscriptions.push(vscode.commands.registerCommand(COMMANDS.openCodex.id, () => openCodex(ctx)));
@@ -18,7 +20,10 @@ function codexHome(ctx: Ctx): string {
   return resolveCodexHome(ctx.env, ctx.settings().values['codex.home'], homedir()).path;
 }
 
-function openCodex(ctx: Ctx): { ok: boolean; args?: string[]; reason?: string } {
+/** What was opened; `env` lists variable names only (never values). */
+export type OpenCodexResult = { ok: true; args: string[]; envNames: string[] } | { ok: false; reason: string };
+
+async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   const route = ctx.routes.active;
   if (!route) {
     void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(pick => {
@@ -37,7 +42,8 @@ function openCodex(ctx: Ctx): { ok: boolean; args?: string[]; reason?: string } 
     return { ok: false, reason: 'codex not found' };
   }
   const profileExists = !!route.codexProfile && existsSync(join(codexHome(ctx), `${route.codexProfile}.config.toml`));
-  const launch = codexLaunchFor(route, profileExists);
+  const { apiKey, keyVar } = await ctx.keys.resolve(route.provider, route.baseUrl);
+  const launch = codexLaunchFor({ ...route, ...(keyVar ? { keyVar } : {}) }, { profileExists, apiKey });
   if (!launch.ok) {
     void vscode.window.showWarningMessage(launch.reason, 'Write Codex Profile').then(choice => {
       if (choice) void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
@@ -47,6 +53,6 @@ function openCodex(ctx: Ctx): { ok: boolean; args?: string[]; reason?: string } 
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const terminal = vscode.window.createTerminal({ name: `Codex · ${route.model}`, shellPath: resolved, shellArgs: launch.args, env: launch.env, ...(cwd ? { cwd } : {}), iconPath: new vscode.ThemeIcon('hubot') });
   terminal.show();
-  ctx.log.info(`opened Codex: ${launch.describe}`);
-  return { ok: true, args: launch.args };
+  ctx.log.info(`opened Codex: ${launch.describe}${Object.keys(launch.env).length ? ` (with ${Object.keys(launch.env).join(', ')} set)` : ''}`);
+  return { ok: true, args: launch.args, envNames: Object.keys(launch.env) };
 }

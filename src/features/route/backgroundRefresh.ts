@@ -1,6 +1,6 @@
 // Background probing only while this window is focused: no timers or sockets while idle.
 import * as vscode from 'vscode';
-import type { Ctx } from '../ctx';
+import type { Ctx } from '../../ctx';
 
 export function register(ctx: Ctx): void {
   let timer: NodeJS.Timeout | undefined;
@@ -20,10 +20,12 @@ export function register(ctx: Ctx): void {
       if (s.focused && !timer) void ctx.discovery.refresh('window-focus');
       sync();
     }),
-    vscode.workspace.onDidChangeConfiguration(e => {
+    // Fired after the settings cache is renewed, so the refresh reads the new values.
+    ctx.onDidChangeSettings(e => {
+      if (e === 'trust') return void ctx.discovery.refresh('trust-granted');
       if (e.affectsConfiguration('localModelRouter.discovery.refreshIntervalSeconds')) sync();
       // Base URLs, ports and endpoints all live under our section; a changed one means new targets.
-      else if (e.affectsConfiguration('localModelRouter') && !e.affectsConfiguration('localModelRouter.terminal')) void ctx.discovery.refresh('settings-changed');
+      else if (!e.affectsConfiguration('localModelRouter.terminal')) void ctx.discovery.refresh('settings-changed');
     }),
     { dispose: stop },
   );

@@ -12,14 +12,18 @@ export const COMMANDS = {
   stopServer: { id: 'localModelRouter.stopServer', title: 'Stop Server', icon: '$(debug-stop)' },
   restartServer: { id: 'localModelRouter.restartServer', title: 'Restart Server', icon: '$(debug-restart)', trusted: true },
   showServerTerminal: { id: 'localModelRouter.showServerTerminal', title: 'Show Server Terminal', icon: '$(terminal-view-icon)' },
+  chooseLlamaModel: { id: 'localModelRouter.chooseLlamaModel', title: 'Choose the llama.cpp Model File…', icon: '$(file)', trusted: true },
+  pullOllamaModel: { id: 'localModelRouter.pullOllamaModel', title: 'Pull an Ollama Model…', icon: '$(cloud-download)' },
   exportWrapperScripts: { id: 'localModelRouter.exportWrapperScripts', title: 'Export Server Wrapper Scripts…', icon: '$(export)' },
   writeCodexProfile: { id: 'localModelRouter.writeCodexProfile', title: 'Write Codex Profile…', icon: '$(file-code)' },
-  trustFolderInCodex: { id: 'localModelRouter.trustFolderInCodex', title: 'Trust This Folder in Codex', icon: '$(shield)' },
+  trustFolderInCodex: { id: 'localModelRouter.trustFolderInCodex', title: 'Trust This Folder in Codex', icon: '$(shield)', trusted: true },
   restoreCodexBackup: { id: 'localModelRouter.restoreCodexBackup', title: 'Restore Last Codex Config Backup', icon: '$(history)' },
   migrateLegacyProfiles: { id: 'localModelRouter.migrateLegacyProfiles', title: 'Move Legacy Codex Profiles into Profile Files', icon: '$(arrow-swap)' },
   openSettings: { id: 'localModelRouter.openSettings', title: 'Open Settings', icon: '$(gear)' },
   showLog: { id: 'localModelRouter.showLog', title: 'Show Log', icon: '$(output)' },
-} as const satisfies Record<string, { id: string; title: string; icon: string; trusted?: boolean }>;
+  // Run from buttons (reports, notifications), with arguments; hidden from the Command Palette.
+  applyFix: { id: 'localModelRouter.applyFix', title: 'Apply a Suggested Fix', icon: '$(wrench)', hidden: true },
+} as const satisfies Record<string, { id: string; title: string; icon: string; trusted?: boolean; hidden?: boolean }>;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey]['id'];
@@ -33,6 +37,9 @@ export const LAZY_COMMANDS = {
   restartServer: 'launch',
   showServerTerminal: 'launch',
   exportWrapperScripts: 'launch',
+  chooseLlamaModel: 'launch',
+  pullOllamaModel: 'launch',
+  applyFix: 'verify',
   writeCodexProfile: 'codex',
   trustFolderInCodex: 'codex',
   restoreCodexBackup: 'codex',

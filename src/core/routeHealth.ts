@@ -1,0 +1,87 @@
+// The health of the active route as one pure reducer: the route store owns the state and feeds it
+// events (a switch, a verification, a discovery round); the status bar only renders the result.
+import type { AgentId } from './agents';
+
+export type VerificationSummary = {
+  /** Which agent's verification this was (older stored summaries have none: Codex). */
+  agent?: AgentId;
+  ok: boolean;
+  at: number;
+  failedStage?: string;
+  diagnosis?: string;
+  message?: string;
+};
+
+/** A health that is not in flux. */
+export type SettledHealth =
+  | { kind: 'unknown' }
+  | { kind: 'up' }
+  | { kind: 'verified'; verification: VerificationSummary }
+  | { kind: 'failing'; reason: string; verification?: VerificationSummary }
+  | { kind: 'down'; reason: string };
+
+export type RouteHealth =
+  | SettledHealth
+  /** A switch or a verification is running; `previous` is what a cancellation returns to. */
+  | { kind: 'checking'; what: 'switch' | 'verify'; runId: number; previous: SettledHealth };
+
+/** What one discovery round says about the active route's endpoint. */
+export type DiscoveredState =
+  | { kind: 'listed' }
+  | { kind: 'not-listed'; model: string }
+  | { kind: 'loading' }
+  | { kind: 'down'; reason: string };
+
+export type HealthEvent =
+  | { type: 'switch-started'; runId: number }
+  /** The new route answered; `verification` is the last one stored for it (kept across switches). */
+  | { type: 'switch-succeeded'; runId: number; verification?: VerificationSummary }
+  | { type: 'switch-failed'; runId: number }
+  | { type: 'verify-started'; runId: number }
+  | { type: 'verify-finished'; runId: number; verification: VerificationSummary }
+  | { type: 'verify-cancelled'; runId: number }
+  | { type: 'discovered'; state: DiscoveredState; verification?: VerificationSummary }
+  | { type: 'cleared' };
+
+function fromVerification(v: VerificationSummary): SettledHealth {
+  return v.ok ? { kind: 'verified', verification: v } : { kind: 'failing', reason: v.message ?? v.diagnosis ?? 'verification failed', verification: v };
+}
+
+/** What a discovery round makes of a settled health. */
+function discovered(h: SettledHealth, d: DiscoveredState, last: VerificationSummary | undefined): SettledHealth {
+  switch (d.kind) {
+    case 'listed':
+      // A verification's verdict stands while the server keeps serving the model.
+      if (h.kind === 'verified' || (h.kind === 'failing' && h.verification)) return h;
+      return last ? fromVerification(last) : { kind: 'up' };
+    case 'not-listed': return { kind: 'failing', reason: `${d.model} is no longer listed` };
+    case 'loading': return { kind: 'failing', reason: 'loading model' };
+    case 'down': return { kind: 'down', reason: d.reason };
+  }
+}
+
+export function reduceHealth(h: RouteHealth, e: HealthEvent): RouteHealth {
+  const settled: SettledHealth = h.kind === 'checking' ? h.previous : h;
+  switch (e.type) {
+    case 'switch-started':
+    case 'verify-started':
+      return { kind: 'checking', what: e.type === 'switch-started' ? 'switch' : 'verify', runId: e.runId, previous: settled };
+    case 'switch-succeeded':
+      // Only the run that is checking settles it: a superseded run (a newer pick, a newer
+      // verification, a clear) says nothing any more.
+      if (h.kind !== 'checking' || h.runId !== e.runId) return h;
+      return e.verification ? fromVerification(e.verification) : { kind: 'up' };
+    case 'switch-failed':
+    case 'verify-cancelled':
+      return h.kind === 'checking' && h.runId === e.runId ? h.previous : h;
+    case 'verify-finished':
+      if (h.kind !== 'checking' || h.runId !== e.runId) return h;
+      return fromVerification(e.verification);
+    case 'discovered':
+      // While a check runs, discovery updates what a cancellation would return to.
+      if (h.kind === 'checking') return { ...h, previous: discovered(h.previous, e.state, e.verification) };
+      return discovered(h, e.state, e.verification);
+    case 'cleared':
+      return { kind: 'unknown' };
+  }
+}

@@ -1,0 +1,49 @@
+// The chat template file a llama.cpp launch uses when no template is set: the model's own with the
+// system-first check relaxed (core/launch/chatTemplate.ts), written once into the extension's
+// global storage (content-addressed, so a restart reuses it).
+import { mkdir, writeFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Ctx } from '../../ctx';
+import { chooseChatTemplate, relaxSystemFirst, relaxedFileName, type TemplateChoice } from '../../core/launch';
+
+function templatesDir(ctx: Ctx): string {
+  return join(ctx.extension.globalStorageUri.fsPath, 'chat-templates');
+}
+
+async function writeOnce(dir: string, fileName: string, text: string): Promise<string> {
+  const file = join(dir, fileName);
+  const exists = await stat(file).then(() => true, () => false);
+  if (!exists) {
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, text, { mode: 0o644 });
+  }
+  return file;
+}
+
+/** Decides the template for a launch and writes the relaxed file when one is needed. */
+export async function prepareChatTemplate(ctx: Ctx, chatTemplate: string, modelPath: string): Promise<{ choice: TemplateChoice; file?: string }> {
+  const choice = await chooseChatTemplate(chatTemplate, modelPath);
+  if (choice.kind !== 'relaxed') return { choice };
+  return { choice, file: await writeOnce(templatesDir(ctx), choice.fileName, choice.text) };
+}
+
+/** For a llama-server started elsewhere: a relaxed copy of the template it reported (/props), or undefined. */
+export async function writeRelaxedCopy(ctx: Ctx, template: string): Promise<string | undefined> {
+  const r = relaxSystemFirst(template);
+  if (!r.ok) return undefined;
+  try {
+    return await writeOnce(templatesDir(ctx), relaxedFileName(r.text), r.text);
+  } catch (e) {
+    ctx.log.warn(`could not write a relaxed chat template: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+export function describeChoice(c: TemplateChoice): string {
+  switch (c.kind) {
+    case 'named': return `chat template "${c.name}" (your setting)`;
+    case 'model': return `the model's own chat template (${c.why})`;
+    case 'relaxed': return c.why;
+  }
+}
+

@@ -1,0 +1,49 @@
+// The status-bar item: one render from one state (core/statusView.ts). It only renders: route
+// health belongs to the route store, server state to the servers themselves.
+import * as vscode from 'vscode';
+import type { Ctx } from '../../ctx';
+import { COMMANDS } from '../../core/commands';
+import { renderStatus, TOOLTIP_COMMANDS, type StatusView } from '../../core/statusView';
+
+export const STATUS_ITEM_ID = 'localModelRouter.status';
+
+export interface StatusBarHandle {
+  current(): StatusView;
+}
+
+export function register(ctx: Ctx): StatusBarHandle {
+  const item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Left, 100);
+  item.name = 'Local Model Router';
+  item.command = COMMANDS.pickRoute.id;
+  let view: StatusView;
+  const update = () => {
+    const route = ctx.routes.active;
+    const launched = route ? ctx.servers.findByBaseUrl(route.baseUrl) : undefined;
+    const up = ctx.discovery.latest.filter(p => p.result.kind === 'up');
+    view = renderStatus({
+      route,
+      health: ctx.routes.health,
+      verifications: ctx.routes.verificationsOf(route),
+      launched: launched ? { state: launched.state, ...(launched.exitCode !== undefined ? { exitCode: launched.exitCode } : {}) } : undefined,
+      terminalsRouted: route !== undefined && ctx.settings().values['terminal.routeTargets'].length > 0,
+      discovery: { ran: ctx.discovery.ran, busy: ctx.discovery.busy, endpointsUp: up.length, models: up.reduce((n, p) => n + (p.result.kind === 'up' ? p.result.models.length : 0), 0) },
+      trusted: vscode.workspace.isTrusted,
+    });
+    item.text = view.text;
+    item.accessibilityInformation = { label: view.accessibility, role: 'button' };
+    const md = new vscode.MarkdownString(view.tooltip, true);
+    md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
+    item.tooltip = md;
+    item.backgroundColor = view.background === 'none' ? undefined : new vscode.ThemeColor(`statusBarItem.${view.background}Background`);
+  };
+  ctx.extension.subscriptions.push(
+    item,
+    ctx.routes.onDidChange(update),
+    ctx.servers.onDidChange(update),
+    ctx.discovery.onDidChange(update),
+    ctx.onDidChangeSettings(update),
+  );
+  update();
+  item.show();
+  return { current: () => view };
+}

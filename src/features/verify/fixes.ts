@@ -1,0 +1,91 @@
+// Applies one fix from a report (or from the picker after a failed switch) to the server that
+// failed: a setting and a restart for a server this window started, the exact flag to copy for one
+// started elsewhere (no setting is written then), or the command that does the rest.
+import * as vscode from 'vscode';
+import type { Ctx } from '../../ctx';
+import { COMMANDS } from '../../core/commands';
+import { SECTION } from '../../core/settings/catalog';
+import { SERVER_KIND_INFO, kindOfProvider, type ServerKind } from '../../core/serverKind';
+import { isLaunchProvider, type LaunchProvider } from '../../core/servers';
+import { planServerChange, type ChangePlan } from '../../core/serverChanges';
+import type { ProviderId } from '../../core/providers';
+import type { Fix, ServerChange } from '../../core/verify/types';
+
+/** The server a fix applies to. */
+export interface FixTarget {
+  provider: ProviderId;
+  baseUrl: string;
+  model: string;
+  serverKind?: ServerKind;
+  /** llama.cpp's own template as it reported it (/props), for a relaxed copy. */
+  chatTemplate?: string;
+}
+
+export type FixOutcome = { applied: true; detail: string } | { applied: false; detail: string };
+
+/** The provider whose settings started the server at this URL in this window, if any. */
+export function managedProvider(ctx: Ctx, baseUrl: string): LaunchProvider | undefined {
+  const s = ctx.servers.findByBaseUrl(baseUrl);
+  return s && (s.state === 'starting' || s.state === 'ready') && isLaunchProvider(s.provider) ? s.provider : undefined;
+}
+
+/** How a server change is made for this target (pure decision in core/serverChanges.ts). */
+export function resolverFor(ctx: Ctx, t: FixTarget, relaxedTemplateFile?: string): (c: ServerChange) => ChangePlan {
+  const managed = managedProvider(ctx, t.baseUrl);
+  return change => planServerChange(change, {
+    kind: t.serverKind ?? kindOfProvider(t.provider),
+    ...(managed ? { managedProvider: managed } : {}),
+    settings: ctx.settings().values,
+    model: t.model,
+    ...(relaxedTemplateFile ? { relaxedTemplateFile } : {}),
+  });
+}
+
+async function applyPlan(ctx: Ctx, plan: ChangePlan, managed: LaunchProvider | undefined): Promise<FixOutcome> {
+  if (plan.how === 'manual') {
+    if (plan.copy) {
+      await vscode.env.clipboard.writeText(plan.copy);
+      ctx.log.info(`fix (manual): copied "${plan.copy}"`);
+      return { applied: false, detail: `${plan.detail} Copied: ${plan.copy}` };
+    }
+    return { applied: false, detail: plan.detail };
+  }
+  const config = vscode.workspace.getConfiguration(SECTION);
+  for (const [key, value] of Object.entries(plan.set)) {
+    await config.update(key, value, vscode.ConfigurationTarget.Global);
+    ctx.log.info(`fix: ${SECTION}.${key} = ${JSON.stringify(value)}`);
+  }
+  if (managed) void vscode.commands.executeCommand(COMMANDS.restartServer.id, managed);
+  return { applied: true, detail: `${plan.detail}` };
+}
+
+export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, relaxedTemplateFile?: string): Promise<FixOutcome> {
+  switch (fix.kind) {
+    case 'changeServer':
+      return applyPlan(ctx, resolverFor(ctx, t, relaxedTemplateFile)(fix.change), managedProvider(ctx, t.baseUrl));
+    case 'codexDisableNonFunctionTools':
+      await vscode.workspace.getConfiguration(SECTION).update('codex.disableNonFunctionTools', 'always', vscode.ConfigurationTarget.Global);
+      ctx.log.info('fix: codex.disableNonFunctionTools = always');
+      return { applied: true, detail: 'Non-function tools are off for Codex profiles written from now on; run "Write Codex Profile" to update the current one.' };
+    case 'pullModel': {
+      const r = await vscode.commands.executeCommand<{ kind: string; message?: string } | undefined>(COMMANDS.pullOllamaModel.id, { baseUrl: t.baseUrl, model: fix.model });
+      return r?.kind === 'pulled' || r?.kind === 'present' ? { applied: true, detail: `${fix.model} is there.` } : { applied: false, detail: r?.message ?? 'Not pulled.' };
+    }
+    case 'openServerTerminal':
+      if (managedProvider(ctx, t.baseUrl)) {
+        await vscode.commands.executeCommand(COMMANDS.showServerTerminal.id, managedProvider(ctx, t.baseUrl));
+        return { applied: true, detail: 'Showing the server terminal.' };
+      }
+      return { applied: false, detail: "This server was not started here: read its own console or log." };
+    case 'setApiKey':
+      await vscode.commands.executeCommand(COMMANDS.setApiKey.id, t.baseUrl);
+      return { applied: true, detail: 'API key updated.' };
+    case 'upgrade': {
+      const k = SERVER_KIND_INFO[fix.serverKind];
+      const since = fix.api === 'responses' ? k.responsesSince : k.messagesSince;
+      const choice = await vscode.window.showInformationMessage(`Upgrade ${k.displayName} to ${since}.`, ...(k.downloadUrl ? ['Open Download Page'] : []));
+      if (choice && k.downloadUrl) await vscode.env.openExternal(vscode.Uri.parse(k.downloadUrl));
+      return { applied: false, detail: `Upgrade ${k.displayName} to ${since}.` };
+    }
+  }
+}
