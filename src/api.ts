@@ -1,6 +1,7 @@
 // What activate() returns: read-only views for other extensions and for the extension-host tests.
 import type { Ctx } from './ctx';
 import type { StatusBarHandle } from './features/route/statusBar';
+import type { TerminalRouting } from './features/route/terminalRouting';
 import type { Route } from './core/route';
 import type { RouteHealth } from './core/routeHealth';
 import type { EndpointProbe } from './core/discovery';
@@ -16,7 +17,7 @@ export interface LocalModelRouterApi {
   onDidChange(listener: () => void): { dispose(): void };
 }
 
-export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: { applied(): Record<string, string> }): LocalModelRouterApi {
+export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: TerminalRouting): LocalModelRouterApi {
   return {
     get activeRoute() { return ctx.routes.active; },
     get health() { return ctx.routes.health; },
@@ -24,9 +25,8 @@ export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: { applie
     get probes() { return ctx.discovery.latest; },
     get terminalEnv() { return terminals.applied(); },
     onDidChange: listener => {
-      const a = ctx.routes.onDidChange(listener);
-      const b = ctx.discovery.onDidChange(listener);
-      return { dispose: () => { a.dispose(); b.dispose(); } };
+      const subs = [ctx.routes.onDidChange(listener), ctx.discovery.onDidChange(listener), ctx.servers.onDidChange(listener), terminals.onDidApply(listener)];
+      return { dispose: () => subs.forEach(s => s.dispose()) };
     },
   };
 }

@@ -143,13 +143,32 @@ suite('launch: start, watch and stop a local server', () => {
     assert.ok(r.lines.some(l => l.includes('error loading model')), r.lines.join('\n'));
   });
 
-  test('a missing executable is reported as exit 127 with the reason', async function () {
+  test('a missing executable is refused before anything starts, with where to get it', async function () {
     this.timeout(30_000);
     await set('llamacpp.executable', path.join(tmp, 'no-such-llama-server'));
-    const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
-    assert.ok(r.kind === 'exited' && r.code === 127, JSON.stringify(r));
-    assert.ok(r.lines.some(l => l.includes('no such program')), r.lines.join('\n'));
-    await set('llamacpp.executable', STAND_IN);
+    try {
+      const terminals = vscode.window.terminals.length;
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
+      assert.ok(r.kind === 'refused' && r.reason === 'not-installed', JSON.stringify(r));
+      assert.match(r.problems.join(), /not installed or not on PATH\. Get llama-server from https:\/\/github\.com\/ggml-org\/llama\.cpp\/releases/);
+      assert.equal(vscode.window.terminals.length, terminals, 'no terminal was opened for a program that is not there');
+    } finally {
+      await set('llamacpp.executable', STAND_IN);
+    }
+  });
+
+  test('no model, no start: llama.cpp without a model path is refused with the message', async function () {
+    this.timeout(30_000);
+    await set('llamacpp.modelPath', undefined);
+    try {
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
+      assert.ok(r.kind === 'refused' && r.reason === 'invalid-settings', JSON.stringify(r));
+      assert.deepEqual(r.issues?.map(i => [i.kind, i.setting]), [['no-model', 'llamacpp.modelPath']]);
+      assert.match(r.problems.join(), /No model to serve: set localModelRouter\.llamacpp\.modelPath to a \.gguf file/);
+      assert.equal(await portOpen(port), false, 'nothing listens: no router-mode server was started');
+    } finally {
+      await set('llamacpp.modelPath', '/models/stand-in.gguf');
+    }
   });
 
   test('Restart after a settings change serves on the new port', async function () {

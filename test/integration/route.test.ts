@@ -35,6 +35,26 @@ async function variablesInNewTerminal(names: string[]): Promise<Record<string, s
   }
 }
 
+/** Resolves once `ok()` holds, checking now and after every change the extension announces (no sleeps). */
+function when(api: LocalModelRouterApi, ok: () => boolean, what: string, ms = 10_000): Promise<void> {
+  if (ok()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out waiting for: ${what}`)); }, ms);
+    const sub = api.onDidChange(() => {
+      if (!ok()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
+async function pickOk(baseUrl: string, model: string): Promise<void> {
+  const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl, model } });
+  assert.equal(r?.ok, true, JSON.stringify(r));
+}
+
+// Each case starts from no route and sets up what it needs: none depends on another's leftovers.
 suite('route: picker, status bar, terminals', () => {
   let api: LocalModelRouterApi;
   let llama: ScriptedServer;
@@ -63,7 +83,12 @@ suite('route: picker, status bar, terminals', () => {
     const ext = vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
+  });
+
+  setup(async () => {
     await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    await set('terminal.routeTargets', ['localLlm', 'provider', 'codexOss']);
+    await vscode.commands.executeCommand('localModelRouter.refresh');
   });
 
   suiteTeardown(async () => {
@@ -72,9 +97,11 @@ suite('route: picker, status bar, terminals', () => {
     await Promise.all([llama?.close(), ollama?.close(), broken?.close()]);
   });
 
-  test('with no route the status bar says so', () => {
+  test('with no route the status bar says servers were found and offers nothing that needs a route', () => {
     assert.equal(api.activeRoute, undefined);
-    assert.equal(api.statusBar.text, '$(server-process) No local model');
+    assert.equal(api.statusBar.text, '$(server-process) Pick a local model');
+    assert.match(api.statusBar.tooltip, /Found 3 servers with 3 models/);
+    for (const c of ['verifyRoute', 'writeCodexProfile', 'openCodex']) assert.ok(!api.statusBar.tooltip.includes(`command:localModelRouter.${c}`), c);
   });
 
   test('Refresh finds both scripted providers with their models and context windows', async () => {
@@ -89,8 +116,7 @@ suite('route: picker, status bar, terminals', () => {
 
   test('choosing a model through the picker sets the route, the status bar and the terminal variables', async () => {
     const before = llama.requests.filter(r => r.path === '/v1/responses').length;
-    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: llama.baseUrl, model: 'local/model' } });
-    assert.deepEqual(r && r.ok, true, JSON.stringify(r));
+    await pickOk(llama.baseUrl, 'local/model');
     // The switch was guarded by a one-token request to the model.
     const probe = llama.requests.filter(q => q.path === '/v1/responses').slice(before);
     assert.equal(probe.length, 1);
@@ -100,51 +126,80 @@ suite('route: picker, status bar, terminals', () => {
     assert.equal(api.health.kind, 'up');
     assert.match(api.statusBar.text, /llama\.cpp · local\/model$/);
     assert.match(api.statusBar.tooltip, /32,768 tokens/);
+    await when(api, () => api.terminalEnv.LOCAL_LLM_BASE_URL === llama.baseUrl, 'terminal variables for the route');
     assert.deepEqual(api.terminalEnv, { LOCAL_LLM_BASE_URL: llama.baseUrl, LOCAL_LLM_MODEL: 'local/model', LLAMACPP_BASE_URL: llama.baseUrl });
     const seen = await variablesInNewTerminal(['LOCAL_LLM_BASE_URL', 'LLAMACPP_BASE_URL', 'CODEX_OSS_BASE_URL']);
     assert.deepEqual(seen, { LOCAL_LLM_BASE_URL: llama.baseUrl, LLAMACPP_BASE_URL: llama.baseUrl, CODEX_OSS_BASE_URL: '' });
   });
 
   test('switching to an Ollama model routes codex --oss through CODEX_OSS_BASE_URL', async () => {
-    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: ollama.baseUrl, model: 'qwen3-coder:30b' } });
-    assert.equal(r?.ok, true, JSON.stringify(r));
+    await pickOk(ollama.baseUrl, 'qwen3-coder:30b');
     assert.match(api.statusBar.text, /Ollama · qwen3-coder:30b$/);
+    await when(api, () => api.terminalEnv.OLLAMA_BASE_URL === ollama.baseUrl, 'terminal variables for Ollama');
     const seen = await variablesInNewTerminal(['LOCAL_LLM_BASE_URL', 'OLLAMA_BASE_URL', 'CODEX_OSS_BASE_URL', 'LLAMACPP_BASE_URL']);
     assert.deepEqual(seen, { LOCAL_LLM_BASE_URL: ollama.baseUrl, OLLAMA_BASE_URL: ollama.baseUrl, CODEX_OSS_BASE_URL: ollama.baseUrl, LLAMACPP_BASE_URL: '' });
   });
 
-  test('a failing probe keeps the previous route and says why', async () => {
+  test('a failing probe keeps the previous route and says why, with the verifier\'s diagnosis', async () => {
+    await pickOk(ollama.baseUrl, 'qwen3-coder:30b');
     const statusBefore = api.statusBar.text;
-    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: broken.baseUrl, model: 'broken-model' } });
+    const r = await vscode.commands.executeCommand<PickResult & { code?: string }>('localModelRouter.pickRoute', { select: { baseUrl: broken.baseUrl, model: 'broken-model' } });
     assert.ok(r && !r.ok, JSON.stringify(r));
-    assert.match(r.reason, /500: Jinja Exception: System message must be at the beginning/);
+    assert.equal((r as { code?: string }).code, 'template-system-message');
+    assert.match(r.reason, /refuses a system message after the first one/);
     assert.equal(api.activeRoute?.model, 'qwen3-coder:30b');
     assert.equal(api.statusBar.text, statusBefore);
     assert.equal((await variablesInNewTerminal(['LOCAL_LLM_BASE_URL'])).LOCAL_LLM_BASE_URL, ollama.baseUrl);
   });
 
   test('a route whose server goes down shows as down after a refresh', async () => {
-    const r = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: llama.baseUrl, model: 'local/model' } });
-    assert.equal(r?.ok, true);
-    await llama.close();
-    await vscode.commands.executeCommand('localModelRouter.refresh');
-    assert.equal(api.health.kind, 'down');
-    assert.equal(api.statusBar.background, 'error');
-    assert.match(api.statusBar.text, /^\$\(error\) llama\.cpp · local\/model/);
+    const doomed = await startScriptedServer({ kind: 'vllm', models: [{ id: 'doomed/model', contextWindow: 32768 }] });
+    try {
+      await set('vllm.baseUrl', doomed.baseUrl);
+      await vscode.commands.executeCommand('localModelRouter.refresh');
+      await pickOk(doomed.baseUrl, 'doomed/model');
+      await doomed.close();
+      await vscode.commands.executeCommand('localModelRouter.refresh');
+      assert.equal(api.health.kind, 'down');
+      assert.equal(api.statusBar.background, 'error');
+      assert.match(api.statusBar.text, /^\$\(error\) vLLM · doomed\/model/);
+    } finally {
+      await doomed.close();
+      await set('vllm.baseUrl', 'http://127.0.0.1:9');
+    }
+  });
+
+  test('a verification is kept per route: switching away and back still shows it', async function () {
+    this.timeout(60_000);
+    await set('verify.skipStages', ['chat-completions', 'codex-shape']);
+    try {
+      await pickOk(llama.baseUrl, 'local/model');
+      const report = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.verifyRoute');
+      assert.equal(report.ok, true);
+      assert.equal(api.health.kind, 'verified');
+      await pickOk(ollama.baseUrl, 'qwen3-coder:30b');
+      assert.match(api.statusBar.tooltip, /Verified \| not yet/);
+      await pickOk(llama.baseUrl, 'local/model');
+      assert.equal(api.health.kind, 'verified', 'the stored verification of this route');
+      assert.match(api.statusBar.tooltip, /Verified for Codex \| passed/);
+    } finally {
+      await set('verify.skipStages', undefined);
+    }
   });
 
   test('the terminal targets setting decides which variables are placed', async () => {
+    await pickOk(llama.baseUrl, 'local/model');
     await set('terminal.routeTargets', ['provider']);
-    await new Promise(r => setTimeout(r, 200));
-    assert.deepEqual(Object.keys(api.terminalEnv), ['LLAMACPP_BASE_URL']);
-    await set('terminal.routeTargets', ['localLlm', 'provider', 'codexOss']);
+    await when(api, () => Object.keys(api.terminalEnv).join() === 'LLAMACPP_BASE_URL', 'only the provider variable');
+    assert.deepEqual(api.terminalEnv, { LLAMACPP_BASE_URL: llama.baseUrl });
   });
 
   test('Clear Active Route empties the status bar and the terminal variables', async () => {
+    await pickOk(llama.baseUrl, 'local/model');
     await vscode.commands.executeCommand('localModelRouter.clearRoute');
     assert.equal(api.activeRoute, undefined);
-    assert.equal(api.statusBar.text, '$(server-process) No local model');
-    assert.deepEqual(api.terminalEnv, {});
+    assert.equal(api.statusBar.text, '$(server-process) Pick a local model');
+    await when(api, () => Object.keys(api.terminalEnv).length === 0, 'no terminal variables');
   });
 });
 

@@ -12,7 +12,7 @@ import { startScriptedServer } from './scripted-server';
 
 const VALUE_FLAGS = new Set([
   '-m', '--model', '--host', '--port', '-a', '--alias', '-ngl', '--gpu-layers', '--n-gpu-layers', '-t', '--threads', '-c', '--ctx-size',
-  '-b', '--batch-size', '-ub', '--ubatch-size', '--chat-template', '-np', '--parallel', '-fa', '--flash-attn', '--keep',
+  '-b', '--batch-size', '-ub', '--ubatch-size', '--chat-template', '--chat-template-file', '-np', '--parallel', '-fa', '--flash-attn', '--keep',
   '-ctk', '--cache-type-k', '-ctv', '--cache-type-v', '-rea', '--reasoning', '--api-key',
   '--stand-in-loading-ms', '--stand-in-exit', '--stand-in-error', '--stand-in-argv-file',
 ]);

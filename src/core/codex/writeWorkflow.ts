@@ -119,7 +119,12 @@ export async function writeCodexProfile(req: WriteRequest, decide: (plan: WriteP
   }
   let validation: ValidationResult | undefined;
   if (req.validate && plan.codex.kind === 'found') {
-    validation = await validateWithCodex({ executable: plan.codex.executable, codexHome: req.codexHome, profile: plan.profile.name, providerId: plan.profile.providerId, env: 'env' in req.codex ? req.codex.env : process.env, cwd: req.cwd, signal: req.signal });
+    const env = { ...('env' in req.codex ? req.codex.env : process.env) };
+    // The validation run sends nothing (its provider points at a closed port), but Codex refuses to
+    // start without the variable env_key names: give it a placeholder, never the key.
+    const keyVar = plan.profile.provider.env_key;
+    if (typeof keyVar === 'string' && !env[keyVar]) env[keyVar] = 'placeholder-for-validation';
+    validation = await validateWithCodex({ executable: plan.codex.executable, codexHome: req.codexHome, profile: plan.profile.name, providerId: plan.profile.providerId, env, cwd: req.cwd, signal: req.signal });
   }
   return { kind: 'written', plan, files: plan.changes.map(c => c.snapshot.path), backup, validation };
 }

@@ -4,7 +4,15 @@ import type { Ctx } from '../../ctx';
 import { routeTerminalEnv } from '../../core/terminalEnv';
 import { PROVIDERS } from '../../core/providers';
 
-export function register(ctx: Ctx): { applied(): Record<string, string> } {
+export interface TerminalRouting {
+  applied(): Record<string, string>;
+  /** Fires after new variables were placed. */
+  readonly onDidApply: vscode.Event<void>;
+}
+
+export function register(ctx: Ctx): TerminalRouting {
+  const applyEmitter = new vscode.EventEmitter<void>();
+  ctx.extension.subscriptions.push(applyEmitter);
   const collection = ctx.extension.environmentVariableCollection;
   let applied: Record<string, string> = {};
   let generation = 0;
@@ -33,11 +41,12 @@ export function register(ctx: Ctx): { applied(): Record<string, string> } {
       ? new vscode.MarkdownString(`Local Model Router: ${description} (${Object.keys(env).join(', ') || 'no variables'})`)
       : 'Local Model Router: no local model chosen';
     applied = env;
+    applyEmitter.fire();
   };
   ctx.extension.subscriptions.push(
     ctx.routes.onDidChange(() => void apply()),
     ctx.onDidChangeSettings(e => { if (e === 'trust' || e.affectsConfiguration('localModelRouter.terminal')) void apply(); }),
   );
   void apply();
-  return { applied: () => ({ ...applied }) };
+  return { applied: () => ({ ...applied }), onDidApply: applyEmitter.event };
 }

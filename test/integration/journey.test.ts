@@ -1,0 +1,165 @@
+// A new user's path through the real host, end to end: what they click, what they see, what lands on
+// disk, and the real Codex CLI at the end. Each journey failed before the change it guards:
+// - a keyed server verified, then Codex got 401 (the profile named no env_key, Open Codex passed no key);
+// - a server Start Server started on non-default ports never appeared in the picker (discovery probed
+//   the provider's default port while the launcher used the setting);
+// Nothing here sets a provider's baseUrl by hand: that is what hid the second one.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
+import { freePort } from '../support/ports';
+import type { LocalModelRouterApi } from '../../src/api';
+import type { EndpointProbe } from '../../src/core/discovery';
+import type { VerifyReport } from '../../src/core/verify/types';
+import type { StartResult } from '../../src/features/launch/start';
+import { main } from '../../src/cli/main';
+import type { LaunchProvider } from '../../src/core/servers';
+
+const EXTENSION_ID = 'local-model-router.local-model-router';
+const ROOT = path.resolve(__dirname, '../..');
+const CODEX = path.join(ROOT, 'node_modules/.bin/codex');
+const BIN = path.join(ROOT, 'test/support/bin');
+
+const config = () => vscode.workspace.getConfiguration('localModelRouter');
+async function set(key: string, value: unknown): Promise<void> {
+  await config().update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+async function waitForFile(file: string, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > end) throw new Error(`${file} was not written within ${ms / 1000} s`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
+async function launchCommandBaseUrl(provider: LaunchProvider, settings: Record<string, unknown>, dir: string): Promise<string> {
+  const file = path.join(dir, `settings-${provider}.json`);
+  fs.writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(settings).map(([k, v]) => [`localModelRouter.${k}`, v]))));
+  let out = '';
+  const code = await main(['launch-command', '--provider', provider, '--settings', file, '--json'], { out: t => { out += t; }, err: () => undefined, env: { PATH: process.env.PATH }, cwd: dir });
+  assert.equal(code, 0, out);
+  return (JSON.parse(out) as { baseUrl: string }).baseUrl;
+}
+
+suite('journey: a server started by Start Server appears in the picker where launch-command says it listens', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-journey-listen-'));
+  const touched = new Set<string>();
+  let api: LocalModelRouterApi;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    await set('discovery.refreshIntervalSeconds', 0);
+    process.env.STAND_IN_LMS_STATE = dir;
+    api = (await vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID)?.activate()) as LocalModelRouterApi;
+  });
+
+  suiteTeardown(async function () {
+    this.timeout(60_000);
+    for (const p of ['llamacpp', 'vllm', 'ollama', 'lmstudio']) await vscode.commands.executeCommand('localModelRouter.stopServer', p);
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    for (const k of [...touched, 'discovery.refreshIntervalSeconds']) await set(k, undefined);
+    delete process.env.STAND_IN_LMS_STATE;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: { provider: LaunchProvider; settings: (port: number) => Record<string, unknown>; model: string }[] = [
+    { provider: 'llamacpp', model: 'journey/llama', settings: port => ({ 'llamacpp.executable': path.join(BIN, 'stand-in-llama-server'), 'llamacpp.host': '0.0.0.0', 'llamacpp.port': port, 'llamacpp.modelPath': '/models/journey.gguf', 'llamacpp.modelAlias': 'journey/llama' }) },
+    { provider: 'vllm', model: 'journey/vllm', settings: port => ({ 'vllm.executable': path.join(BIN, 'stand-in-vllm'), 'vllm.port': port, 'vllm.model': 'journey/vllm' }) },
+    { provider: 'ollama', model: 'journey:ollama', settings: port => ({ 'ollama.executable': path.join(BIN, 'stand-in-ollama'), 'ollama.host': `127.0.0.1:${port}`, 'ollama.model': 'journey:ollama' }) },
+    { provider: 'lmstudio', model: 'journey-lms', settings: port => ({ 'lmstudio.lmsPath': path.join(BIN, 'stand-in-lms'), 'lmstudio.port': port, 'lmstudio.modelKey': 'journey-lms' }) },
+  ];
+  for (const c of cases) {
+    test(`${c.provider} on a non-default address`, async function () {
+      this.timeout(90_000);
+      const settings = c.settings(await freePort());
+      // The 0.0.0.0 bind asks first; a person says yes to it.
+      for (const [k, v] of Object.entries(settings)) { touched.add(k); await set(k, v); }
+      const expected = await launchCommandBaseUrl(c.provider, settings, dir);
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', c.provider, { answers: { exposure: 'start' } });
+      assert.ok(r.kind === 'ready', JSON.stringify(r));
+      assert.equal(r.baseUrl, expected, 'Start Server reports where launch-command says it listens');
+      const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+      const mine = probes.find(p => p.baseUrl === expected);
+      assert.ok(mine?.result.kind === 'up', `discovery at ${expected}: ${JSON.stringify(mine ?? probes.map(p => p.baseUrl))}`);
+      const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: expected, model: c.model } });
+      assert.equal(picked?.ok, true, JSON.stringify(picked));
+      assert.equal(api.activeRoute?.baseUrl, expected);
+      assert.match(api.statusBar.tooltip, /Started here \| ready/);
+      await vscode.commands.executeCommand('localModelRouter.stopServer', c.provider);
+    });
+  }
+});
+
+suite('journey: a keyed server, from Set API Key to the real Codex CLI answering', () => {
+  const KEY = 'sk-journey-7b1e';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-journey-key-'));
+  const codexHome = process.env.CODEX_HOME as string;
+  let server: ScriptedServer;
+  let api: LocalModelRouterApi;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    assert.ok(fs.existsSync(CODEX), `the real Codex CLI (devDependency) at ${CODEX}`);
+    assert.ok(codexHome && !codexHome.startsWith(os.userInfo().homedir + '/.codex'), 'the harness gives the host its own CODEX_HOME');
+    server = await startScriptedServer({ kind: 'generic', models: [{ id: 'journey/keyed', contextWindow: 32768 }], apiKey: KEY });
+    await set('discovery.refreshIntervalSeconds', 0);
+    await set('openaiCompatible.endpoints', [{ label: 'Keyed box', baseUrl: server.baseUrl }]);
+    await set('codex.previewChanges', true);
+    api = (await vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID)?.activate()) as LocalModelRouterApi;
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('localModelRouter.setApiKey', server.baseUrl, '');
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    for (const k of ['discovery.refreshIntervalSeconds', 'openaiCompatible.endpoints', 'codex.previewChanges', 'codex.executable']) await set(k, undefined);
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('Set API Key → pick → Verify → Write Codex Profile → Open Codex: Codex sends the key and answers', async function () {
+    this.timeout(180_000);
+    // The picker first shows the endpoint as wanting a key.
+    let probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+    assert.equal(probes.find(p => p.baseUrl === server.baseUrl)?.result.kind, 'unauthorized');
+    assert.equal(await vscode.commands.executeCommand('localModelRouter.setApiKey', server.baseUrl, KEY), true);
+    probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
+    assert.equal(probes.find(p => p.baseUrl === server.baseUrl)?.result.kind, 'up');
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: server.baseUrl, model: 'journey/keyed' } });
+    assert.equal(picked?.ok, true, JSON.stringify(picked));
+
+    const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
+    assert.equal(report.ok, true, JSON.stringify(report.stages.map(s => [s.id, s.status, s.summary])));
+    assert.equal(api.health.kind, 'verified');
+
+    await set('codex.executable', CODEX);
+    const written = await vscode.commands.executeCommand<{ kind: string; files?: string[]; validation?: { kind: string } }>('localModelRouter.writeCodexProfile', { name: 'journey', folder: false, answers: { apply: true } });
+    assert.equal(written.kind, 'written', JSON.stringify(written));
+    assert.equal(written.validation?.kind, 'accepted', 'the real Codex loaded it with --strict-config');
+    const profile = fs.readFileSync(path.join(codexHome, 'journey.config.toml'), 'utf8');
+    assert.match(profile, /env_key = "LOCAL_LLM_API_KEY"/, 'the profile names the variable Codex reads the key from');
+    for (const f of fs.readdirSync(codexHome, { recursive: true }) as string[]) {
+      const p = path.join(codexHome, f);
+      if (fs.statSync(p).isFile()) assert.ok(!fs.readFileSync(p, 'utf8').includes(KEY), `the key itself is in no file (${f})`);
+    }
+
+    // Open Codex runs codex.executable with the profile in a terminal; this stand-in hands the same
+    // argv and environment to the real Codex CLI non-interactively and records what it printed.
+    const out = path.join(dir, 'codex.out');
+    const wrapper = path.join(dir, 'codex');
+    fs.writeFileSync(wrapper, `#!/bin/sh\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    await set('codex.executable', wrapper);
+    const before = server.requests.length;
+    const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[]; envNames?: string[] }>('localModelRouter.openCodex');
+    assert.deepEqual(opened, { ok: true, args: ['--profile', 'journey'], envNames: ['LOCAL_LLM_API_KEY'] });
+    const printed = await waitForFile(out, 90_000);
+    assert.match(printed, /JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    assert.match(printed, /exit=0/);
+    const posts = server.requests.slice(before).filter(r => r.method === 'POST' && r.path.endsWith('/responses'));
+    assert.ok(posts.length >= 1 && posts.every(p => p.headers.authorization === `Bearer ${KEY}`), 'every Codex request carried the key');
+  });
+});
