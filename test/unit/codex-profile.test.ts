@@ -198,3 +198,13 @@ test('CLI: --dry-run --json prints the plan and writes nothing; usage errors exi
     fs.rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('default profile names: one per provider, and one per generic endpoint (label, else host and port)', async () => {
+  const { defaultProfileName, profileNameProblem } = await import('../../src/core/codex/profile');
+  assert.equal(defaultProfileName({ provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8131/v1' }), 'local-llamacpp');
+  const a = defaultProfileName({ provider: 'openaiCompatible', baseUrl: 'http://127.0.0.1:9000/v1', endpointLabel: 'GPU box' });
+  const b = defaultProfileName({ provider: 'openaiCompatible', baseUrl: 'http://127.0.0.1:9001/v1' });
+  const c = defaultProfileName({ provider: 'openaiCompatible', baseUrl: 'https://models.lan/v1' });
+  assert.deepEqual([a, b, c], ['local-gpu-box', 'local-127-0-0-1-9001', 'local-models-lan-443']);
+  for (const n of [a, b, c]) assert.equal(profileNameProblem(n), undefined, n);
+});
