@@ -159,3 +159,46 @@ export function isLoopbackUrl(url: string): boolean {
 export function serverRoot(baseUrl: string): string {
   return baseUrl.replace(/\/v1$/, '');
 }
+
+/**
+ * Where a base URL sends prompts, code and keys: this machine (loopback, including an SSH tunnel's
+ * local end), another host over TLS, or another host in clear text that anyone on the path can read.
+ */
+export type UrlReach =
+  | { kind: 'loopback' }
+  | { kind: 'remote-https'; host: string }
+  | { kind: 'remote-http'; host: string }
+  | { kind: 'invalid'; error: string };
+
+export function classifyBaseUrl(url: string): UrlReach {
+  const n = normalizeBaseUrl(url);
+  if (!n.ok) return { kind: 'invalid', error: n.error };
+  const u = new URL(n.url);
+  if (isLoopbackHost(u.hostname)) return { kind: 'loopback' };
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return u.protocol === 'https:' ? { kind: 'remote-https', host } : { kind: 'remote-http', host };
+}
+
+export type PlainHttpDecision =
+  | { kind: 'send' }
+  /** Ask the person first; remember `approvalKey` in the approved set when they say yes. */
+  | { kind: 'ask'; approvalKey: string; host: string }
+  | { kind: 'invalid'; error: string };
+
+/**
+ * The "ask once per URL" rule before a key or a prompt goes to another host over plain http.
+ * `approved` holds approval keys from earlier answers; the key is the normalized base URL, so
+ * `http://box:8080` and `http://box:8080/v1/` are one approval.
+ */
+export function plainHttpConsent(url: string, approved: ReadonlySet<string>): PlainHttpDecision {
+  const reach = classifyBaseUrl(url);
+  switch (reach.kind) {
+    case 'invalid': return reach;
+    case 'loopback':
+    case 'remote-https': return { kind: 'send' };
+    case 'remote-http': {
+      const approvalKey = (normalizeBaseUrl(url) as { ok: true; url: string }).url;
+      return approved.has(approvalKey) ? { kind: 'send' } : { kind: 'ask', approvalKey, host: reach.host };
+    }
+  }
+}
