@@ -62,12 +62,15 @@ export interface TunnelSupervisor {
   readonly localBaseUrl: string;
   /** Settles at the first `up`, `failed` or `stopped`; the supervision goes on after `up`. */
   readonly firstSettled: Promise<TunnelState>;
+  /** Settles when supervision is over: `failed` (gave up) or `stopped`. */
+  readonly ended: Promise<TunnelState>;
   /** Stops ssh (SIGTERM to its group, SIGKILL after `graceMs`) and any pending restart. */
   stop(graceMs?: number): Promise<void>;
 }
 
+/** The pause before a restart: the base delay, doubled for each further fast failure in a row. */
 export function backoffMs(fastFailures: number, p: RestartPolicy): number {
-  return Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** fastFailures);
+  return Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** Math.max(0, fastFailures - 1));
 }
 
 /** Starts at once. The caller owns the result and must call stop() (the extension: with the window). */
@@ -79,10 +82,13 @@ export function superviseTunnel(cmd: TunnelCommand, o: SuperviseOptions = {}): T
   let state: TunnelState = { kind: 'starting', attempt: 1, phase: 'connecting' };
   let proc: ServerProcess | undefined;
   let settle!: (s: TunnelState) => void;
+  let end!: (s: TunnelState) => void;
   const firstSettled = new Promise<TunnelState>(r => (settle = r));
+  const ended = new Promise<TunnelState>(r => (end = r));
   const set = (s: TunnelState) => {
     state = s;
     if (s.kind === 'up' || s.kind === 'failed' || s.kind === 'stopped') settle(s);
+    if (s.kind === 'failed' || s.kind === 'stopped') end(s);
     o.onState?.(s);
   };
   const lines = () => (proc ? proc.output.recent(keep).filter(l => l.trim()) : []);
@@ -144,6 +150,7 @@ export function superviseTunnel(cmd: TunnelCommand, o: SuperviseOptions = {}): T
     get pid() { return proc?.running ? proc.pid : undefined; },
     localBaseUrl: cmd.localBaseUrl,
     firstSettled,
+    ended,
     async stop(graceMs = 3_000) {
       if (!stopping.signal.aborted) stopping.abort();
       await proc?.stop(graceMs);
