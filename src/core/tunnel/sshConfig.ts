@@ -5,6 +5,7 @@
 // name no host; `Include` is followed (globs, `~`, relative to ~/.ssh) up to ssh's own depth limit.
 import { readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { checkHost } from './spec';
 
 export interface SshHostEntry {
   alias: string;
@@ -216,4 +217,12 @@ function globPartToRegExp(part: string): RegExp {
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
+}
+
+/**
+ * The entries worth offering as tunnel destinations: the aliases checkHost accepts (a `Host "my box"`
+ * alias is valid to ssh, but cannot be passed safely, so it is left out rather than refused later).
+ */
+export function tunnelHostChoices(hosts: readonly SshHostEntry[]): SshHostEntry[] {
+  return hosts.filter(h => checkHost(h.alias).ok);
 }
