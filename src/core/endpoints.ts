@@ -144,6 +144,9 @@ export function isLoopbackHost(host: string): boolean {
   if (v4) return Number(v4[1]) === 127 && v4.slice(1).every(o => Number(o) <= 255);
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(h);
   if (mapped) return isLoopbackHost(mapped[1]);
+  // WHATWG URL writes an IPv4-mapped address in hex: [::ffff:127.0.0.1] has the hostname [::ffff:7f00:1].
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
+  if (mappedHex) return parseInt(mappedHex[1], 16) >> 8 === 127;
   return false;
 }
 
