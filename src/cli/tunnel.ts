@@ -61,7 +61,13 @@ export const tunnelCommand: Subcommand = {
     const checked = checkTunnelRequest({ host: positionals[0] as string, user: f.user, remotePort: f['remote-port'], provider: f.provider, localPort: f['local-port'], sshPort: f['ssh-port'] });
     if (!checked.ok) throw new UsageError(checked.problems.map(p => `--${flagOf(p.field)}: ${p.message}`).join('\n'));
     const timeoutMs = intFlag('timeout-ms', f['timeout-ms'], 100) ?? 30_000;
-    const configFile = f['ssh-config'] ? trustedSshConfigFile(resolvePath(io.cwd, f['ssh-config'])) : undefined;
+    let configFile;
+    try {
+      // The person running this command chose the file: it is as trusted as their own ~/.ssh/config.
+      configFile = f['ssh-config'] ? trustedSshConfigFile(resolvePath(io.cwd, f['ssh-config'])) : undefined;
+    } catch (e) {
+      throw new UsageError(`--ssh-config: ${(e as Error).message}`);
+    }
 
     const emit = (event: Record<string, unknown>) => io.out(JSON.stringify(event));
     const port = await chooseLocalPort(checked.spec);
