@@ -72,7 +72,7 @@ export function toJson(probes: readonly EndpointProbe[], ms: number) {
   };
 }
 
-function toText(probes: readonly EndpointProbe[], ms: number): string {
+export function toText(probes: readonly EndpointProbe[], ms: number): string {
   const lines: string[] = [];
   for (const p of probes) {
     const r = p.result;

@@ -153,6 +153,9 @@ export function isLoopbackHost(host: string): boolean {
   if (v4) return Number(v4[1]) === 127 && v4.slice(1).every(o => Number(o) <= 255);
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(h);
   if (mapped) return isLoopbackHost(mapped[1]);
+  // WHATWG URL writes an IPv4-mapped address in hex: [::ffff:127.0.0.1] has the hostname [::ffff:7f00:1].
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
+  if (mappedHex) return parseInt(mappedHex[1], 16) >> 8 === 127;
   return false;
 }
 
@@ -167,4 +170,47 @@ export function isLoopbackUrl(url: string): boolean {
 /** The server root (without /v1) for native endpoints such as /props, /api/show, /health. */
 export function serverRoot(baseUrl: string): string {
   return baseUrl.replace(/\/v1$/, '');
+}
+
+/**
+ * Where a base URL sends prompts, code and keys: this machine (loopback, including an SSH tunnel's
+ * local end), another host over TLS, or another host in clear text that anyone on the path can read.
+ */
+export type UrlReach =
+  | { kind: 'loopback' }
+  | { kind: 'remote-https'; host: string }
+  | { kind: 'remote-http'; host: string }
+  | { kind: 'invalid'; error: string };
+
+export function classifyBaseUrl(url: string): UrlReach {
+  const n = normalizeBaseUrl(url);
+  if (!n.ok) return { kind: 'invalid', error: n.error };
+  const u = new URL(n.url);
+  if (isLoopbackHost(u.hostname)) return { kind: 'loopback' };
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return u.protocol === 'https:' ? { kind: 'remote-https', host } : { kind: 'remote-http', host };
+}
+
+export type PlainHttpDecision =
+  | { kind: 'send' }
+  /** Ask the person first; remember `approvalKey` in the approved set when they say yes. */
+  | { kind: 'ask'; approvalKey: string; host: string }
+  | { kind: 'invalid'; error: string };
+
+/**
+ * The "ask once per URL" rule before a key or a prompt goes to another host over plain http.
+ * `approved` holds approval keys from earlier answers; the key is the normalized base URL, so
+ * `http://box:8080` and `http://box:8080/v1/` are one approval.
+ */
+export function plainHttpConsent(url: string, approved: ReadonlySet<string>): PlainHttpDecision {
+  const reach = classifyBaseUrl(url);
+  switch (reach.kind) {
+    case 'invalid': return reach;
+    case 'loopback':
+    case 'remote-https': return { kind: 'send' };
+    case 'remote-http': {
+      const approvalKey = (normalizeBaseUrl(url) as { ok: true; url: string }).url;
+      return approved.has(approvalKey) ? { kind: 'send' } : { kind: 'ask', approvalKey, host: reach.host };
+    }
+  }
 }
