@@ -20,7 +20,7 @@ NODE24_VERSION=${NODE24_VERSION:-24.21.0}
 CODE_SERVER_VERSION=${CODE_SERVER_VERSION:-4.139.1}
 NODE24=$CACHE/node24
 CS=$CACHE/code-server
-APT_PACKAGES=(chromium libkrb5-dev build-essential pkg-config python3 curl)
+APT_PACKAGES=(chromium libkrb5-dev build-essential pkg-config python3 curl openssh-server openssh-client)
 
 # Under `npm run setup:host` the outer npm's settings arrive as npm_* variables; the inner install
 # must not inherit them: code-server's postinstall reads the Node version from npm_config_user_agent

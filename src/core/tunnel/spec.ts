@@ -93,12 +93,10 @@ export function checkPort(raw: number | string, what: string): { ok: true; port:
 
 /**
  * The port a provider's server listens on out of the box, from PROVIDERS (the one place that knows
- * it). The far end runs the server's own default, not this machine's llama.cpp port setting: the
- * last default URL is that one (llama.cpp lists the configured port first, then llama-server's own).
+ * it). The far end runs the server's own default, not this machine's llama.cpp port setting.
  */
 export function providerDefaultPort(provider: ProviderId): number | undefined {
-  const url = PROVIDERS[provider].defaultBaseUrls({ llamacppPort: 0, llamacppHost: '127.0.0.1' }).at(-1);
-  return url ? Number(new URL(url).port) : undefined;
+  return PROVIDERS[provider].ownDefaultPort;
 }
 
 export function checkTunnelRequest(r: TunnelRequest): TunnelSpecResult {
