@@ -5,6 +5,7 @@ import { errorMessageFromBody } from '../net/errors';
 import type { HttpFailure } from '../net/http';
 import { SERVER_KINDS, SERVER_KIND_INFO, type ServerKind } from '../serverKind';
 import { contextSizeFor } from '../serverChanges';
+import { AGENTS } from '../agents';
 import type { Diagnosis, Fix, ServerChange } from './types';
 
 export interface DiagnoseContext {
@@ -68,7 +69,7 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     const sizes = nPrompt && nCtx ? ` (prompt ${nPrompt} tokens, context ${nCtx})` : nCtx ? ` (context ${nCtx} tokens)` : '';
     return {
       code: 'context-too-small',
-      message: `The server's context is too small for a Codex turn${sizes}. Codex's first request alone is 6–9k tokens and a session grows from there: 16k is the practical minimum, 32k is comfortable.`,
+      message: `The server's context is too small for a Codex turn${sizes}. Codex's first request is about 2k tokens through a written profile (6–9k without one) and a session grows from there: ${AGENTS.codex.minContextTokens} is the practical minimum, twice that is comfortable.`,
       fix: contextFix(kind, nPrompt),
     };
   }

@@ -4,7 +4,7 @@ import { httpRequest, httpStream, HttpFailure, parseJson, type HttpLimits } from
 import { diagnoseHttp, diagnoseMessage, diagnoseNetwork, excerpt, type DiagnoseContext } from './diagnose';
 import { ResponsesStreamReader, SseParser, type StreamOutcome } from './sse';
 import type { Diagnosis } from './types';
-import type { ServerKind } from '../discovery';
+import { kindFromEvidence, type ServerKind } from '../serverKind';
 
 export class Cancelled extends Error {
   constructor() {
@@ -33,7 +33,7 @@ function ctxOf(env: RequestEnv, path: string): DiagnoseContext {
 }
 
 export function noteServer(env: RequestEnv, headers: Record<string, string>): void {
-  if (!env.serverKind && /llama\.cpp/i.test(headers.server ?? '')) env.serverKind = 'llamacpp';
+  env.serverKind ??= kindFromEvidence({ headers, body: undefined });
 }
 
 function networkFailure(e: unknown, env: RequestEnv, t0: number): Failed {

@@ -18,10 +18,18 @@ import { parseTomlText } from '../../core/codex/tomlEdit';
 import { applyFix, managedProvider, resolverFor, type FixTarget } from './fixes';
 import { writeRelaxedCopy } from '../launch/templates';
 
-/** One run at a time: a new one supersedes the one in flight. */
-let running: AbortController | undefined;
-let panel: vscode.WebviewPanel | undefined;
-let messageListener: vscode.Disposable | undefined;
+/** The feature's UI state, one per activation: the run in flight (a new one supersedes it) and the report panel. */
+interface VerifyUi {
+  running?: AbortController;
+  panel?: vscode.WebviewPanel;
+  messageListener?: vscode.Disposable;
+}
+const uis = new WeakMap<Ctx, VerifyUi>();
+function uiOf(ctx: Ctx): VerifyUi {
+  let ui = uis.get(ctx);
+  if (!ui) uis.set(ctx, (ui = {}));
+  return ui;
+}
 
 function codexHome(ctx: Ctx): string {
   return resolveCodexHome(ctx.env, ctx.settings().values['codex.home'], homedir()).path;
@@ -49,8 +57,9 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<VerifyRepo
     if (choice) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return undefined;
   }
-  running?.abort();
-  const ac = (running = new AbortController());
+  const ui = uiOf(ctx);
+  ui.running?.abort();
+  const ac = (ui.running = new AbortController());
   const settings = ctx.settings().values;
   const skip = settings['verify.skipStages'] as StageId[];
   const runId = ctx.routes.verificationStarted(route);
@@ -83,7 +92,7 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<VerifyRepo
       sub.dispose();
     }
   });
-  if (running === ac) running = undefined;
+  if (ui.running === ac) ui.running = undefined;
   if (report.cancelled) {
     ctx.log.info('verify: cancelled or superseded by a newer run');
     ctx.routes.verificationCancelled(runId);
@@ -107,11 +116,13 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
   if (server) for (const s of report.stages) if (s.status === 'fail') serverOutput[s.id] = server.recentOutput(40);
   const keyNote = await codexKeyNote(ctx, route);
   if (keyNote) ctx.log.info(`verify: ${keyNote}`);
-  if (!panel) {
-    panel = vscode.window.createWebviewPanel('localModelRouter.verifyReport', 'Route Verification', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
-    panel.onDidDispose(() => { panel = undefined; });
+  const ui = uiOf(ctx);
+  if (!ui.panel) {
+    const created = vscode.window.createWebviewPanel('localModelRouter.verifyReport', 'Route Verification', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+    created.onDidDispose(() => { if (ui.panel === created) ui.panel = undefined; });
+    ui.panel = created;
   }
-  const p = panel;
+  const p = ui.panel;
   p.title = `Verify: ${route.model}`;
   const nonce = randomBytes(16).toString('base64');
   p.webview.html = renderHtml(report, {
@@ -121,8 +132,8 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     next: [{ label: COMMANDS.writeCodexProfile.title, action: 'writeProfile' }, { label: COMMANDS.openCodex.title, action: 'openCodex' }],
   });
   // One listener per report: the previous one goes with the previous report.
-  messageListener?.dispose();
-  messageListener = p.webview.onDidReceiveMessage(async (msg: { type?: string; stage?: string }) => {
+  ui.messageListener?.dispose();
+  ui.messageListener = p.webview.onDidReceiveMessage(async (msg: { type?: string; stage?: string }) => {
     if (msg.type === 'rerun') return void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, route);
     if (msg.type === 'log') return ctx.log.show();
     if (msg.type === 'writeProfile') return void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
