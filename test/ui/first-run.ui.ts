@@ -184,6 +184,23 @@ export async function theExtensionSeesTheUsersHome(h: UiHarness<Data>): Promise<
   }
 }
 
+export async function terminalsGetTheUsersEnvironment(h: UiHarness<Data>): Promise<void> {
+  const { home, tag } = running(h);
+  await h.runCommand('Terminal: Create New Terminal');
+  // The try-out's terminals draw on a canvas (unlike the harness's): read the shell's environment instead.
+  const end = Date.now() + 20_000;
+  let shell: string[] | undefined;
+  while (!shell && Date.now() < end) {
+    const p = lib.findTagged(tag).find(t => /^(bash|sh|dash|zsh|fish)$/.test(readFileSync(`/proc/${t.pid}/comm`, 'latin1').trim()));
+    if (p) shell = readFileSync(`/proc/${p.pid}/environ`, 'latin1').split('\0');
+    else await sleep(250);
+  }
+  assert.ok(shell, 'no terminal shell among the processes of the run');
+  assert.ok(shell.includes(`HOME=${home}`), `the terminal's HOME is not the user's: ${shell.find(e => e.startsWith('HOME='))}`);
+  // This user has no XDG_* set: code-server's redirection into .vscode-test/try must not reach the shell.
+  assert.deepEqual(shell.filter(e => /^XDG_(DATA|CACHE)_HOME=/.test(e)), []);
+}
+
 export async function ctrlCStopsEverythingItStarted(h: UiHarness<Data>): Promise<void> {
   const { child, tag, output } = running(h);
   const started = lib.findTagged(tag).filter(p => p.pid !== child.pid && !/chrom/.test(p.cmd));
