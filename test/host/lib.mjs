@@ -196,11 +196,11 @@ export async function launchChromium({ profileDir, env, viewport = { width: 1400
   return { context, page };
 }
 
-/** Installs a .vsix into an extensions dir with the code-server CLI (offline, < 1 s). */
+/** Installs a .vsix into an extensions dir with the code-server CLI (offline, < 1 s); a rebuilt .vsix of the same version replaces the installed one. */
 export function installVsix(vsix, { runDir, tag, userDataDir, extensionsDir }) {
   const env = isolatedEnv(runDir, tag, { PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}` });
   return execFileSync(CODE_SERVER_BIN, ['--config', join(runDir, 'config.yaml'), '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir, '--install-extension', vsix], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    '--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /**

@@ -1,10 +1,21 @@
 // npm run install-extension: build the .vsix and install it into your VS Code (`code` on PATH), or,
 // without VS Code, into the project's own code-server, which then serves it on http://127.0.0.1:PORT.
 //
-// env: CODE_CLI (default `code`), LMR_TRY_PORT (default 8130), LMR_TRY_FOLDER (default: this repo)
+// The code-server try-out keeps everything it writes in LMR_TRY_DIR (default .vscode-test/try/): user
+// data, extensions, a playground folder, and code-server's own logs and device id, which it would
+// otherwise put in ~/.local/share and ~/.cache (XDG_DATA_HOME, XDG_CACHE_HOME point there). HOME stays
+// yours, so the extension finds your ~/.codex; terminals get your own XDG_* back.
+//
+// It opens its playground folder, never the repository: VS Code disables an extension installed
+// inside an untrusted folder whatever the extension's untrustedWorkspaces support, and the
+// repository holds .vscode-test/try/extensions. Workspace trust is off for the playground (it holds
+// only a note written here), so Start Server is not hidden behind Restricted Mode. LMR_TRY_FOLDER
+// opens your folder instead, with workspace trust on as in VS Code.
+//
+// env: CODE_CLI (default `code`), LMR_TRY_PORT (default 8130), LMR_TRY_FOLDER, LMR_TRY_DIR
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join, relative, resolve, isAbsolute } from 'node:path';
 import * as lib from './lib.mjs';
 
 const ROOT = lib.ROOT;
@@ -24,6 +35,11 @@ function onPath(name) {
   return undefined;
 }
 
+const isInside = (child, parent) => {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
 run('npm', ['run', '--silent', 'package']);
 console.log(`built ${VSIX}`);
 
@@ -36,17 +52,85 @@ if (code) {
 
 console.log('\nNo `code` command on PATH: installing into the project\'s code-server instead (real VS Code server in your browser).');
 if (!existsSync(lib.CODE_SERVER_BIN) || !existsSync(join(lib.NODE24_DIR, 'bin/node'))) run('bash', ['test/host/setup.sh']);
-const dir = join(lib.CACHE, 'try');
-for (const d of ['user-data/User', 'extensions', 'home', 'tmp', 'xdg/config', 'xdg/data', 'xdg/cache']) mkdirSync(join(dir, d), { recursive: true });
-const tag = lib.newTag('try');
-lib.installVsix(VSIX, { runDir: dir, tag, userDataDir: join(dir, 'user-data'), extensionsDir: join(dir, 'extensions') });
+
+const dir = resolve(process.env.LMR_TRY_DIR || join(lib.CACHE, 'try'));
+const userDataDir = join(dir, 'user-data');
+const extensionsDir = join(dir, 'extensions');
+const playground = join(dir, 'playground');
+const xdg = { XDG_DATA_HOME: join(dir, 'xdg/data'), XDG_CACHE_HOME: join(dir, 'xdg/cache') };
+for (const d of [join(userDataDir, 'User'), extensionsDir, playground, join(dir, 'home'), join(dir, 'tmp'), ...Object.values(xdg)]) mkdirSync(d, { recursive: true });
+
+const folder = process.env.LMR_TRY_FOLDER ? resolve(process.env.LMR_TRY_FOLDER) : playground;
+const trusted = !process.env.LMR_TRY_FOLDER;
+if (!trusted && isInside(extensionsDir, folder)) {
+  console.log(`\nNote: ${folder} contains the extensions folder (${extensionsDir}): VS Code keeps the extension disabled until you trust that folder.`);
+}
+
+const note = join(playground, 'README.md');
+if (!existsSync(note)) {
+  writeFileSync(note, [
+    '# Local Model Router try-out',
+    '',
+    'A scratch folder of `npm run install-extension` (code-server in your browser). The status-bar item',
+    '"Local Model Router" opens the picker; the walkthrough "Point Codex at a local model" is on the',
+    'Welcome page (Help > Welcome).',
+    '',
+    'To try it on your own project: `LMR_TRY_FOLDER=/path/to/project npm run install-extension`.',
+    '',
+  ].join('\n'));
+}
+
+// Written once, so changes made in the workbench are kept. Terminals get the caller's XDG_* back
+// (null removes a variable), so tools run there use the user's own caches. The playground lies
+// inside this repository: no "open the parent git repository?" prompt on first open.
+const settingsFile = join(userDataDir, 'User/settings.json');
+if (!existsSync(settingsFile)) {
+  const restore = Object.fromEntries(Object.keys(xdg).map(k => [k, process.env[k] ?? null]));
+  writeFileSync(settingsFile, JSON.stringify({
+    'terminal.integrated.env.linux': restore,
+    'git.openRepositoryInParentFolders': 'never',
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  }, null, 2) + '\n');
+}
+
+// Every process of the try-out carries the tag, so that stopping it also stops the extension host
+// and the shells of its terminals (node-pty puts them in sessions of their own).
+const tag = process.env[lib.TAG_VAR] ? `${process.env[lib.TAG_VAR]}.try` : lib.newTag('try');
+lib.installVsix(VSIX, { runDir: dir, tag, userDataDir, extensionsDir });
 const port = process.env.LMR_TRY_PORT || '8130';
-const folder = process.env.LMR_TRY_FOLDER || ROOT;
-// The real HOME is kept: the extension is meant to find your servers and your ~/.codex.
-const env = { ...process.env, PATH: `${join(lib.NODE24_DIR, 'bin')}${delimiter}${process.env.PATH}`, EXTENSIONS_GALLERY: '{}' };
-const child = spawn(lib.CODE_SERVER_BIN, ['--config', join(dir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-  '--disable-telemetry', '--disable-update-check', '--user-data-dir', join(dir, 'user-data'), '--extensions-dir', join(dir, 'extensions'), folder],
-{ env, stdio: ['ignore', 'inherit', 'inherit'] });
-console.log(`\nOpen http://127.0.0.1:${port}/ in a browser. Ctrl+C stops code-server.`);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill('SIGTERM'));
-child.on('exit', c => process.exit(c ?? 0));
+const env = { ...process.env, ...xdg, PATH: `${join(lib.NODE24_DIR, 'bin')}${delimiter}${process.env.PATH}`, EXTENSIONS_GALLERY: '{}', [lib.TAG_VAR]: tag };
+const args = ['--config', join(dir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
+  '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
+  '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
+  // Otherwise http://127.0.0.1:PORT/ reopens the folder of an earlier run (kept in user-data/coder.json).
+  '--ignore-last-opened'];
+if (trusted) args.push('--disable-workspace-trust');
+args.push(folder);
+const child = spawn(lib.CODE_SERVER_BIN, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  child.kill('SIGTERM');
+};
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, stop);
+child.on('exit', c => {
+  lib.sweep(tag, { graceMs: 2000 });
+  process.exit(stopping ? 0 : (c ?? 1));
+});
+
+const url = `http://127.0.0.1:${port}/`;
+for (const t0 = Date.now(); !stopping && child.exitCode === null;) {
+  const up = await fetch(`${url}healthz`).then(r => r.ok, () => false);
+  if (up) {
+    console.log(`\nOpen ${url} in a browser (folder: ${folder}). Ctrl+C stops code-server.`);
+    break;
+  }
+  if (Date.now() - t0 > 60_000) {
+    console.error(`code-server did not answer on ${url} within 60 s`);
+    stop();
+    break;
+  }
+  await new Promise(r => setTimeout(r, 200));
+}

@@ -24,6 +24,25 @@ export interface UiFileSetup<T = unknown> {
   data?: T;
   /** Runs after the host is stopped, pass or fail (e.g. close the scripted servers). */
   cleanup?: () => void | Promise<void>;
+  /**
+   * Serves the workbench itself instead of the harness's code-server (e.g. the README's install
+   * command): installs the extension, starts code-server with every process carrying `tag`, and
+   * returns the URL to open. `settings`, `env`, `workspaceFiles` and `trust` are then not used.
+   */
+  serve?: (run: { runDir: string; home: string; tag: string }) => Promise<ServedWorkbench>;
+  /** Limit for starting the host, chromium and the workbench (default 120 s). */
+  startTimeoutMs?: number;
+}
+
+/** A workbench served by a test file's own `serve()`. */
+export interface ServedWorkbench {
+  /** The URL a person opens, as printed. */
+  url: string;
+  /** The folder the workbench opens. */
+  workspace: string;
+  log(): string;
+  /** Stops everything it started, pass or fail. */
+  stop(): Promise<void>;
 }
 
 export interface UiHarness<T = unknown> {
@@ -84,22 +103,16 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
   rmSync(shotsDir, { recursive: true, force: true }); // no stale FAILED-*.png from an earlier run
   mkdirSync(shotsDir, { recursive: true });
   let context: BrowserContext | undefined;
-  let cs: lib.CodeServer | undefined;
+  let served: ServedWorkbench | undefined;
   const stop = async () => {
     if (context) await Promise.race([context.close().catch(() => undefined), sleep(5000)]);
-    if (cs) await cs.stop();
+    if (served) await served.stop();
     lib.sweep(tag, { graceMs: 2000 });
     lib.removeDir(runDir);
     activeRunDirs.delete(runDir);
   };
   try {
-    lib.installVsix(vsix, { runDir, tag, userDataDir, extensionsDir });
-    lib.writeUserSettings(userDataDir, { trust: setup.trust ?? 'disabled', settings: setup.settings ?? {} });
-    for (const [rel, content] of Object.entries(setup.workspaceFiles ?? {})) {
-      mkdirSync(dirname(join(workspace, rel)), { recursive: true });
-      writeFileSync(join(workspace, rel), content);
-    }
-    cs = await lib.startCodeServer({ runDir, tag, folder: workspace, userDataDir, extensionsDir, trust: setup.trust ?? 'disabled', env: setup.env ?? {} });
+    served = setup.serve ? await setup.serve({ runDir, home, tag }) : await serveWithHarness();
     const launched = await lib.launchChromium({ profileDir: join(runDir, 'chromium'), env: lib.isolatedEnv(runDir, tag) });
     context = launched.context;
     const page = launched.page;
@@ -107,14 +120,25 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
     const consoleLines: string[] = [];
     page.on('console', m => consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', e => consoleLines.push(`[pageerror] ${e.message}`));
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(served.url, { waitUntil: 'domcontentloaded' });
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
-    const harness = createHarness<T>(page, { data: setup.data as T, workspace, home, shotsDir, file });
-    const server = cs;
+    const harness = createHarness<T>(page, { data: setup.data as T, workspace: served.workspace, home, shotsDir, file });
+    const server = served;
     return { harness, consoleLines, codeServerLog: () => server.log(), stop };
   } catch (e) {
     await stop();
     throw e;
+  }
+
+  async function serveWithHarness(): Promise<ServedWorkbench> {
+    lib.installVsix(vsix, { runDir, tag, userDataDir, extensionsDir });
+    lib.writeUserSettings(userDataDir, { trust: setup.trust ?? 'disabled', settings: setup.settings ?? {} });
+    for (const [rel, content] of Object.entries(setup.workspaceFiles ?? {})) {
+      mkdirSync(dirname(join(workspace, rel)), { recursive: true });
+      writeFileSync(join(workspace, rel), content);
+    }
+    const cs = await lib.startCodeServer({ runDir, tag, folder: workspace, userDataDir, extensionsDir, trust: setup.trust ?? 'disabled', env: setup.env ?? {} });
+    return { url: `${cs.url}/?folder=${encodeURIComponent(workspace)}`, workspace, log: () => cs.log(), stop: () => cs.stop() };
   }
 }
 

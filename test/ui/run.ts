@@ -51,7 +51,7 @@ async function runFile(file: string, vsix: string, runTag: string, grep: RegExp 
   let host: UiHost<unknown> | undefined;
   const t0 = Date.now();
   try {
-    host = await withTimeout(startUiHost({ vsix, file, tag: `${runTag}.${file}`, setup }), 120_000, 'starting the host');
+    host = await withTimeout(startUiHost({ vsix, file, tag: `${runTag}.${file}`, setup }), setup.startTimeoutMs ?? 120_000, 'starting the host');
     console.log(`  host up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     for (const name of names) {
       const t = Date.now();
