@@ -11,6 +11,8 @@ import { chooseFormat, parseCodexVersion, resolveCodexHome, type CodexVersion } 
 import { detectCodex, validateWithCodex, type ValidationResult } from '../core/codex/run';
 import { planProfileWrite } from '../core/codex/plan';
 import { writeFiles, FileRefusal } from '../core/codex/fs';
+import { checkBeforeProfileWrite } from '../core/codex/beforeProfileWrite';
+import { checkJson, fillPlan, indent, printPlan } from './codex-check-report';
 
 const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID --base-url URL --model M
          [--provider ${PROVIDER_IDS.join('|')}] [--context-window N] [--auto-compact N]
@@ -23,6 +25,8 @@ Writes a Codex profile for a local model server. Codex 0.134 and later: $CODEX_H
 (plus <name>.models.json, a one-model catalog); older Codex: [profiles.<name>] and
 [model_providers.<id>] in config.toml. config.toml is edited surgically: every other byte stays as it
 was; a backup of every replaced file is kept in $CODEX_HOME/.local-model-router-backups/.
+Before anything is written the installed Codex loads config.toml (as check-codex-config does): a
+profile is loaded over it, so when Codex rejects it nothing is written and the repair is shown instead.
 
 Options:
   --name N                 profile name: codex -p N
@@ -41,13 +45,15 @@ Options:
   --set-oss-provider       Ollama / LM Studio: also set oss_provider in config.toml (for codex --oss)
   --non-function-tools M   auto (off when --server-rejects-non-function-tools), always (off), never
   --no-catalog             do not write the model catalog
-  --no-validate            do not run Codex on the written profile
+  --no-validate            do not run Codex (neither the config.toml check nor the profile validation)
   --dry-run                print what would be written; write nothing
   --json                   {"ok","dryRun","codexHome","codex":{"found","version"|"reason"},"format","formatReason",
                             "profile","providerId","files":[{"path","role","action","diff"}],"notes":[],
-                            "trust","validation":{"kind","message"?}|null,"backup"|null,"run"} or {"ok":false,"error"}
+                            "trust","configCheck":{"kind",…,"repair"?,"command"?}|null,"validation":{"kind","message"?}|null,
+                            "backup"|null,"run"} or {"ok":false,"error",…}
 
-Exit codes: 0 written (and accepted by Codex when validated), 1 refused or Codex rejected it, 2 usage error.`;
+Exit codes: 0 written (and accepted by Codex when validated), 1 refused, Codex rejected the profile, or
+            Codex rejects config.toml (nothing written), 2 usage error.`;
 
 const FLAGS = {
   name: { type: 'string' }, 'provider-id': { type: 'string' }, 'base-url': { type: 'string' }, model: { type: 'string' },
@@ -151,6 +157,29 @@ export const codexProfileCommand: Subcommand = {
 
     report.backup = null;
     report.validation = null;
+    report.configCheck = null;
+    // A profile is loaded over config.toml: while Codex rejects config.toml the profile can never load,
+    // so nothing is written and the repair is offered instead of a success.
+    if (codexFound && version && !f['no-validate']) {
+      const env = { ...process.env, ...io.env } as NodeJS.ProcessEnv;
+      const configAfter = plan.changes.find(c => c.role === 'config')?.after;
+      const pre = await checkBeforeProfileWrite({ executable: exe, codexHome, env, cwd: io.cwd, codexVersion: version.text, configAfter });
+      report.configCheck = checkJson(pre.check);
+      if (pre.kind === 'rejected') {
+        const repair: Record<string, unknown> = {};
+        if (pre.plan.ok) fillPlan(repair, pre.plan);
+        else repair.error = pre.plan.error;
+        Object.assign(report.configCheck as Record<string, unknown>, { repair, command: `local-model-router check-codex-config --codex-home ${codexHome} --apply` });
+        if (!f.json) {
+          io.err(`\nCodex ${version.text} rejects ${path.join(codexHome, 'config.toml')}, which every profile is loaded over, so ${profile.name} could never load. Nothing was written.\n${indent(pre.check.rejection.text, '  | ')}`);
+          if (pre.plan.ok) printPlan(io, pre.plan, 'config.toml', version.text, false);
+          else io.err(pre.plan.error);
+          io.err(`\nRepair config.toml first: local-model-router check-codex-config --codex-home ${codexHome} --apply\nthen write the profile again.`);
+        }
+        return fail(`Codex ${version.text} rejects config.toml (${pre.check.rejection.kind}); the profile was not written.`);
+      }
+      if (pre.kind === 'unchecked' && !f.json) io.out(`· config.toml could not be checked by Codex: ${pre.check.message}`);
+    }
     if (f['dry-run']) {
       report.ok = true;
       if (f.json) io.out(JSON.stringify(report, null, 2));

@@ -7,11 +7,12 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   verify: async () => (await import('./verify')).verifyCommand,
   'launch-command': async () => (await import('./launch-command')).launchCommand,
   'codex-profile': async () => (await import('./codex-profile')).codexProfileCommand,
+  'check-codex-config': async () => (await import('./check-codex-config')).checkCodexConfigCommand,
 };
 
 async function usage(): Promise<string> {
   const lines = ['Usage: local-model-router <command> [options]', '', 'Commands:'];
-  for (const [name, load] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(16)}${(await load()).summary}`);
+  for (const [name, load] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(20)}${(await load()).summary}`);
   lines.push('', 'Run `local-model-router <command> --help` for the options of one command.', 'Exit codes: 0 ok, 1 a check failed, 2 usage error.');
   return lines.join('\n');
 }

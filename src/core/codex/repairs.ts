@@ -45,6 +45,8 @@ export interface Finding {
   repair: RepairAction | null;
   /** For the user: what changes and why, or why nothing does. */
   explanation: string;
+  /** Codex found it in the copy with the earlier repairs applied (its line numbers are that copy's). */
+  onCopy: boolean;
 }
 
 export type RepairOutcome =
@@ -137,11 +139,11 @@ export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
     else if (current.kind !== 'rejected') outcome = { kind: 'failed', message: current.kind === 'failed' ? current.message : `${current.path} is missing.` };
     else if (round >= maxRounds || findings.some(f => sameRejection(f.rejection, (current as { rejection: CodexRejection }).rejection))) {
       // The same error again means the repair did not do what Codex needed: stop rather than loop.
-      findings.push({ rejection: current.rejection, repair: null, explanation: 'Codex still rejects this after the repair above; it has to be fixed by hand.' });
+      findings.push({ rejection: current.rejection, repair: null, explanation: 'Codex still rejects this after the repair above; it has to be fixed by hand.', onCopy: round > 0 });
       outcome = { kind: 'stuck', rejection: current.rejection };
     } else {
       const step = await repairOne(current.rejection, ctx);
-      findings.push({ rejection: current.rejection, ...step });
+      findings.push({ rejection: current.rejection, ...step, onCopy: round > 0 });
       if (!step.repair) outcome = { kind: 'stuck', rejection: current.rejection };
       else current = await checkWork(ctx);
     }
