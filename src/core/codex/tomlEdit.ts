@@ -151,10 +151,10 @@ export function applyToObject(doc: ParsedToml, edit: TomlEdit): void {
   for (const k of parentPath) {
     const next = t[k];
     if (next === undefined) {
-      if (edit.kind === 'remove') return;
+      if (edit.kind !== 'set') return;
       t[k] = {};
     } else if (typeof next !== 'object' || next === null || Array.isArray(next) || next instanceof Date) {
-      if (edit.kind === 'remove') return;
+      if (edit.kind !== 'set') return;
       throw new TomlEditError(`${formatKeyPath(edit.path)} cannot be set: ${k} is not a table.`);
     }
     t = t[k] as Record<string, unknown>;
@@ -401,6 +401,7 @@ function planCommentOut(text: string, ast: AST.TOMLProgram, path: KeyPath, note:
 function planRename(ast: AST.TOMLProgram, path: KeyPath, to: string, parsed: ParsedToml): TextChange[] {
   if (path.length === 0) throw new TomlEditError('An empty key cannot be renamed.');
   if (valueAt(parsed, path) === undefined) return [];
+  if (valueAt(parsed, [...path.slice(0, -1), to]) !== undefined) throw new TomlEditError(`${formatKeyPath(path)} cannot be renamed to ${formatKey(to)}: that name is taken.`);
   const depth = path.length - 1;
   const changes: TextChange[] = [];
   const renameSegment = (node: AST.TOMLKey, base: number) => {
