@@ -1,6 +1,7 @@
 // `local-model-router check-codex-config`: asks the installed Codex whether it accepts the user's
 // configuration, shows each rejection with the planned repair as one diff, and with --apply writes it
 // (backup, atomic) and lets Codex load the result again.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -9,7 +10,8 @@ import { resolveCodexHome } from '../core/codex/version';
 import { detectCodex } from '../core/codex/run';
 import { checkArgs, checkCodexConfig } from '../core/codex/check';
 import { planCodexRepair } from '../core/codex/repairs';
-import { checkJson, fillPlan, indent, printPlan } from './codex-check-report';
+import { checkJson, fillPlan, indent, printAdvisories, printPlan } from './codex-check-report';
+import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from '../core/codex/features';
 import { applyCodexRepair, type AppliedRepair } from '../core/codex/applyRepair';
 import { backupDir } from '../core/codex/fs';
 import { profileNameProblem } from '../core/codex/profile';
@@ -33,6 +35,8 @@ diff, checked with Codex on a scratch copy before anything is written:
   - built-in provider ids (openai, ollama, lmstudio) redefined: renamed to local-<id>, references too;
   - a number or boolean written as a string: written as the number or boolean;
   - anything else: shown verbatim, nothing guessed.
+[features] keys that \`codex features list\` calls deprecated or removed still load, so they are only
+mentioned (removing a deprecated flag can change what Codex does).
 
 Options:
   --codex-home DIR   default: $CODEX_HOME, else ~/.codex
@@ -45,11 +49,20 @@ Options:
   --json             {"ok","codexHome","profile","codex":{"executable","version"},"command",
                       "check":{"kind","rejection"?,"message"?},"findings":[{"rejection","summary","repair","explanation","onCopy"}],
                       "outcome":{"kind"}|null,"files":[{"path","role","action","diff"}],"notes":[],
+                      "advisories":[{"key","stage","enabled"}],
                       "applied":{"backupDir","accepted","checks":[{"profile","kind","rejection"?,"message"?}]}|null,"error"?}
 
 Exit codes: 0 Codex accepts the configuration (as it was, or after --apply);
             1 Codex rejects it (nothing written without --apply), or the repair was refused or left a rejection;
             2 usage error; 3 the check could not run (Codex not found, too old, or timed out).`;
+
+function readConfigText(codexHome: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 const FLAGS = {
   'codex-home': { type: 'string' }, profile: { type: 'string' }, json: { type: 'boolean' }, apply: { type: 'boolean' },
@@ -99,9 +112,16 @@ export const checkCodexConfigCommand: Subcommand = {
     const check = await checkCodexConfig(input);
     report.check = checkJson(check);
     switch (check.kind) {
-      case 'accepted':
-        if (!f.json) io.out(`\n✓ Codex ${d.version.text} accepts ${what}.`);
+      case 'accepted': {
+        const features = await listCodexFeatures(input);
+        const cfg = readConfigText(codexHome);
+        report.advisories = features && cfg !== undefined ? featureAdvisories(cfg, features) : [];
+        if (!f.json) {
+          io.out(`\n✓ Codex ${d.version.text} accepts ${what}.`);
+          printAdvisories(io, report.advisories as FeatureAdvisory[], d.version.text);
+        }
         return finish(CHECK_EXIT.accepted);
+      }
       case 'failed':
         return finish(CHECK_EXIT.couldNotCheck, check.message);
       case 'profile-missing':

@@ -5,6 +5,7 @@ import type { CliIo } from './io';
 import type { CodexConfigCheck } from '../core/codex/check';
 import type { Finding, RepairPlan } from '../core/codex/repairs';
 import { describeRejection, type CodexRejection } from '../core/codex/rejections';
+import { describeAdvisory, type FeatureAdvisory } from '../core/codex/features';
 
 export function checkJson(c: CodexConfigCheck): Record<string, unknown> {
   switch (c.kind) {
@@ -34,6 +35,7 @@ export function fillPlan(report: Record<string, unknown>, plan: Extract<RepairPl
   report.outcome = plan.outcome.kind === 'stuck' ? { kind: 'stuck', rejection: rejectionJson(plan.outcome.rejection) } : plan.outcome;
   report.files = plan.changes.map(c => ({ path: c.snapshot.path, role: c.role, action: c.snapshot.exists ? 'update' : 'create', diff: c.diff }));
   report.notes = plan.notes;
+  report.advisories = plan.advisories;
 }
 
 export function printPlan(io: CliIo, plan: Extract<RepairPlan, { ok: true }>, what: string, version: string, applying: boolean): void {
@@ -49,6 +51,11 @@ export function printPlan(io: CliIo, plan: Extract<RepairPlan, { ok: true }>, wh
     case 'failed': io.out(`Codex could not check the repaired copy: ${plan.outcome.message}`); break;
   }
   for (const n of plan.notes) io.out(`· ${n}`);
+  printAdvisories(io, plan.advisories, version);
   if (!applying && plan.changes.length) io.out('\nRun again with --apply to write them (a backup of every replaced file is kept).');
 }
 
+
+export function printAdvisories(io: CliIo, advisories: readonly FeatureAdvisory[], version: string): void {
+  for (const a of advisories) io.out(`· ${describeAdvisory(a, version)}`);
+}

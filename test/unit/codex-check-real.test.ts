@@ -144,6 +144,8 @@ interface Guide {
   moved?: (line: string, header: string) => boolean;
   /** Profiles the repair creates, each checked with `-p` after it. */
   profiles?: string[];
+  /** [features] keys `codex features list` calls deprecated or removed: mentioned, left alone. */
+  advisories?: string[];
 }
 
 const NOTE_LINE = new RegExp(`^[ \\t]*# Commented out by Local Model Router on ${localDate()}: Codex 0\\.169\\.0 rejects it \\(.+\\)\\r?\\n?$`);
@@ -153,10 +155,12 @@ const GUIDE_SPECS: Guide[] = [
     file: 'vllm-guide.toml', servers: { 8000: { kind: 'vllm' } },
     steps: [['wire-api-chat', 'switch-wire-api'], ['unknown-field', 'comment-out'], ['unknown-field', 'comment-out'], ['unknown-field', 'comment-out'], ['unknown-field', 'comment-out']],
     replaced: [['wire_api = "chat"', 'wire_api = "responses"']],
+    advisories: ['features.web_search_request'],
   },
   {
     file: 'vllm-guide.toml', servers: { 8000: { kind: 'vllm', chatOnly: true } },
     steps: [['wire-api-chat', 'disable-provider'], ['unknown-field', 'comment-out'], ['unknown-field', 'comment-out'], ['unknown-field', 'comment-out']],
+    advisories: ['features.web_search_request'],
   },
   {
     file: 'oss-profiles-guide.toml', servers: {},
@@ -244,6 +248,7 @@ for (const g of GUIDE_SPECS) {
     assert.equal(plan.check.kind, 'rejected');
     assert.deepEqual(plan.findings.map((f: { rejection: { kind: string }; repair: { kind: string } | null }) => [f.rejection.kind, f.repair?.kind ?? null]), g.steps);
     assert.deepEqual(plan.outcome, { kind: 'accepted' }, 'the repaired copy passes Codex');
+    assert.deepEqual(plan.advisories.map((a: { key: string }) => a.key), g.advisories ?? []);
     assert.equal(fs.readFileSync(cfgPath(sb), 'utf8'), text, 'a preview writes nothing');
     assert.equal(backupsExist(sb), false);
     for (const v of Object.values(g.env ?? {})) assert.ok(!preview.out.includes(v), 'a key never appears in the output');

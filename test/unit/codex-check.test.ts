@@ -11,6 +11,7 @@ import { applyEdit, keyPathAt } from '../../src/core/codex/tomlEdit';
 import { coerce, commentNote, localDate } from '../../src/core/codex/repairs';
 import { resolveOssRoute } from '../../src/core/codex/ossRoute';
 import { checkArgs } from '../../src/core/codex/check';
+import { parseFeatureList, featureAdvisories, describeAdvisory } from '../../src/core/codex/features';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/codex-messages');
 const output = (name: string) => fs.readFileSync(path.join(FIXTURES, `${name}.txt`), 'utf8');
@@ -169,4 +170,14 @@ test('codex --oss: flag, then the profile, then config.toml; CODEX_OSS_BASE_URL,
   assert.equal(resolveOssRoute({ configText: 'oss_provider = "ollama-chat"', env: {} }).kind, 'invalid');
   assert.equal(resolveOssRoute({ configText: 'oss_provider = "vllm"', env: {} }).kind, 'invalid');
   assert.equal(resolveOssRoute({ configText: 'not toml = =', env: {} }).kind, 'unconfigured');
+});
+
+test('codex features list: deprecated and removed [features] keys become advisories, never edits', () => {
+  // Lines as Codex 0.169.0 prints them (`codex features list`).
+  const list = parseFeatureList('apply_patch_freeform                     removed            false\nmulti_agent                              deprecated         true\nmulti_agent_v2_dynamic_tools             under development  false\nweb_search_request                       deprecated         true\nplugins                                  stable             true\n');
+  assert.deepEqual(list[2], { name: 'multi_agent_v2_dynamic_tools', stage: 'under development', enabled: false });
+  const adv = featureAdvisories('[features]\nweb_search_request = true\nplugins = false\napply_patch_freeform = true\nstreamable_shell = true\n', list);
+  assert.deepEqual(adv, [{ key: 'features.web_search_request', stage: 'deprecated', enabled: true }, { key: 'features.apply_patch_freeform', stage: 'removed', enabled: false }]);
+  assert.match(describeAdvisory(adv[0], '0.169.0'), /deprecated; it still loads \(effective: true\), so it is left as it is/);
+  assert.deepEqual(featureAdvisories('model = "m"\n', list), []);
 });

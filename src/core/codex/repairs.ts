@@ -12,8 +12,9 @@ import { formatKeyPath } from './tomlText';
 import { planMigration } from './migrate';
 import { plannedChange, type PlannedChange } from './plan';
 import { checkCodexConfig, profileFile, type CheckInput, type CodexConfigCheck } from './check';
-import { checkCandidate } from './scratch';
+import { checkCandidate, withScratchHome } from './scratch';
 import { describeRejection, type CodexRejection } from './rejections';
+import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from './features';
 import { probeResponsesApi, responsesUpgradeHint, type ResponsesProbe, type ResponsesProber, type ResponsesProbeTarget } from './responsesProbe';
 
 export interface RepairInput extends CheckInput {
@@ -59,7 +60,7 @@ export type RepairOutcome =
 export type RepairRefusal = 'not-a-file' | 'unreadable' | 'invalid-toml' | 'profile-missing' | 'codex-failed';
 
 export type RepairPlan =
-  | { ok: true; initial: CodexConfigCheck; findings: Finding[]; changes: PlannedChange[]; outcome: RepairOutcome; notes: string[] }
+  | { ok: true; initial: CodexConfigCheck; findings: Finding[]; changes: PlannedChange[]; outcome: RepairOutcome; notes: string[]; advisories: FeatureAdvisory[] }
   | { ok: false; refusal: RepairRefusal; error: string; initial?: CodexConfigCheck };
 
 interface WorkFile {
@@ -148,10 +149,13 @@ export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
       else current = await checkWork(ctx);
     }
   }
+  // Codex lists features only for a configuration it can load: the repaired copy.
+  const features = outcome.kind === 'accepted' ? await withScratchHome(input.codexHome, work.texts(), home => listCodexFeatures({ ...input, codexHome: home })) : undefined;
+  const advisories = features ? featureAdvisories(work.config.text, features) : [];
   const changes = [...work.files.values()].filter(f => f.text !== f.snapshot.text || !f.snapshot.exists).map(f => plannedChange(f.role, f.snapshot, f.text));
   const notes: string[] = [];
   if (outcome.kind === 'stuck') notes.push('Codex reports one error at a time: once the error above is fixed by hand, run the check again to see whether anything else is left.');
-  return { ok: true, initial, findings, changes, outcome, notes };
+  return { ok: true, initial, findings, changes, outcome, notes, advisories };
 }
 
 function sameRejection(a: CodexRejection, b: CodexRejection): boolean {

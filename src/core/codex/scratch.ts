@@ -12,24 +12,31 @@ import type { CodexRejection } from './rejections';
 
 const NOT_LINKED = [/\.sqlite(-wal|-shm|-journal)?$/, /^sessions$/, /^log$/, /^tmp$/, /^\.tmp$/, new RegExp(`^${BACKUP_DIR.replace(/[.]/g, '\\.')}$`)];
 
-/** Runs the check on `files` (name relative to CODEX_HOME → text) as if they were in `codexHome`. */
-export async function checkCandidate(input: CheckInput, files: ReadonlyMap<string, string>): Promise<CodexConfigCheck> {
+/** Runs `fn` with a scratch CODEX_HOME holding `files` (name relative to CODEX_HOME → text) and links to the rest of `codexHome`. */
+export async function withScratchHome<T>(codexHome: string, files: ReadonlyMap<string, string>, fn: (scratch: string) => Promise<T>): Promise<T> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-codex-check-'));
   try {
     let entries: string[] = [];
     try {
-      entries = fs.readdirSync(input.codexHome);
+      entries = fs.readdirSync(codexHome);
     } catch { /* a CODEX_HOME that does not exist yet has nothing to link */ }
     for (const name of entries) {
       if (files.has(name) || NOT_LINKED.some(re => re.test(name))) continue;
-      fs.symlinkSync(path.join(input.codexHome, name), path.join(scratch, name));
+      fs.symlinkSync(path.join(codexHome, name), path.join(scratch, name));
     }
     for (const [name, text] of files) fs.writeFileSync(path.join(scratch, name), text);
-    const r = await checkCodexConfig({ ...input, codexHome: scratch });
-    return mapPaths(r, [fs.realpathSync(scratch), scratch], input.codexHome);
+    return await fn(scratch);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Runs the check on `files` as if they were in `input.codexHome`; paths in Codex's words are the real ones. */
+export function checkCandidate(input: CheckInput, files: ReadonlyMap<string, string>): Promise<CodexConfigCheck> {
+  return withScratchHome(input.codexHome, files, async scratch => {
+    const r = await checkCodexConfig({ ...input, codexHome: scratch });
+    return mapPaths(r, [fs.realpathSync(scratch), scratch], input.codexHome);
+  });
 }
 
 function mapPaths(r: CodexConfigCheck, from: string[], to: string): CodexConfigCheck {
