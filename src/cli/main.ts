@@ -13,7 +13,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
 async function usage(): Promise<string> {
   const lines = ['Usage: local-model-router <command> [options]', '', 'Commands:'];
   for (const [name, load] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(20)}${(await load()).summary}`);
-  lines.push('', 'Run `local-model-router <command> --help` for the options of one command.', 'Exit codes: 0 ok, 1 a check failed, 2 usage error.');
+  lines.push('', 'Run `local-model-router <command> --help` for the options of one command.', 'Exit codes: 0 ok, 1 a check failed, 2 usage error (check-codex-config: 3 when Codex could not be run).');
   return lines.join('\n');
 }
 
