@@ -434,3 +434,45 @@ test('real Codex: --profile: a missing profile file is reported (Codex would sil
   assert.deepEqual(report.applied.checks.map((c: { profile: string | null; kind: string }) => [c.profile, c.kind]), [['fast', 'accepted']]);
   assert.match(fs.readFileSync(path.join(sb.codexHome, 'fast.config.toml'), 'utf8'), /model = "small"\nmodel_reasoning_effort = "low"/);
 });
+
+test('real Codex: a rejection without a mechanical repair is shown verbatim, nothing is guessed, and the plan stops there', { skip: SKIP, timeout: 2 * RUN_TIMEOUT_MS }, async () => {
+  const sb = sandbox();
+  fs.writeFileSync(cfgPath(sb), 'model_context_window = "32768"\napproval_policy = "auto"\n');
+  const plan = await planCodexRepair({ executable: CODEX, env: sb.env, cwd: sb.work, codexHome: sb.codexHome, codexVersion: '0.169.0' });
+  assert.ok(plan.ok);
+  assert.deepEqual(plan.findings.map(f => [f.rejection.kind, f.repair?.kind ?? null, f.onCopy]), [['invalid-type', 'fix-type', false], ['invalid-value', null, true]]);
+  assert.match(plan.findings[1].rejection.text, /unknown variant `auto`, expected one of `untrusted`, `on-failure`, `on-request`, `granular`, `never`/);
+  assert.match(plan.findings[1].explanation, /"untrusted", "on-failure", "on-request", "granular", "never".*nothing is changed/);
+  assert.equal(plan.outcome.kind, 'stuck');
+  assert.match(plan.notes.join(' '), /one error at a time/);
+  assert.equal(plan.changes.length, 1, 'the repairable part is still offered');
+  assert.doesNotMatch(plan.changes[0].after, /approval_policy = "(untrusted|on-failure|on-request|never)"/, 'no value was picked for the user');
+
+  const other = sandbox();
+  const text = 'model_instructions_file = "missing.md"\n';
+  fs.writeFileSync(cfgPath(other), text);
+  const r = await cli(['check-codex-config', '--codex', CODEX, '--json', '--apply', '--yes'], other);
+  assert.equal(r.code, 1);
+  const report = JSON.parse(r.out);
+  assert.equal(report.findings[0].rejection.kind, 'unknown');
+  assert.match(report.findings[0].rejection.text, /^Error: failed to read model instructions file .*missing\.md: No such file or directory/);
+  assert.equal(report.findings[0].repair, null);
+  assert.match(report.error, /nothing mechanical to write/);
+  assert.equal(fs.readFileSync(cfgPath(other), 'utf8'), text);
+  assert.equal(backupsExist(other), false);
+});
+
+test('real Codex: a repair that cannot be finished leaves none of its edits in the plan', { skip: SKIP, timeout: 2 * RUN_TIMEOUT_MS }, async () => {
+  const sb = sandbox();
+  const down = await serve('vllm');
+  await down.close();
+  // The provider can be commented out, but the legacy profile selecting it sits in an inline table (one line cannot be half a comment).
+  const text = `model = "m"\nprofiles = { fast = { model_provider = "old", model = "m" } }\n\n[model_providers.old]\nname = "old"\nbase_url = "${down.baseUrl}"\nwire_api = "chat"\n`;
+  fs.writeFileSync(cfgPath(sb), text);
+  const plan = await planCodexRepair({ executable: CODEX, env: sb.env, cwd: sb.work, codexHome: sb.codexHome, codexVersion: '0.169.0' });
+  assert.ok(plan.ok);
+  assert.deepEqual(plan.findings.map(f => [f.rejection.kind, f.repair]), [['wire-api-chat', null]]);
+  assert.match(plan.findings[0].explanation, /could not be shown to speak the Responses API.*inline table/s);
+  assert.deepEqual(plan.changes, [], 'the provider table is not left commented out with its selector still in place');
+  assert.equal(plan.outcome.kind, 'stuck');
+});
