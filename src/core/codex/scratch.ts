@@ -22,7 +22,11 @@ export async function withScratchHome<T>(codexHome: string, files: ReadonlyMap<s
     } catch { /* a CODEX_HOME that does not exist yet has nothing to link */ }
     for (const name of entries) {
       if (files.has(name) || NOT_LINKED.some(re => re.test(name))) continue;
-      fs.symlinkSync(path.join(codexHome, name), path.join(scratch, name));
+      const target = path.join(codexHome, name);
+      try {
+        // Windows without developer mode refuses file symlinks; junctions still work for folders.
+        fs.symlinkSync(target, path.join(scratch, name), fs.statSync(target).isDirectory() ? 'junction' : 'file');
+      } catch { /* best effort: only paths relative to CODEX_HOME depend on it */ }
     }
     for (const [name, text] of files) fs.writeFileSync(path.join(scratch, name), text);
     return await fn(scratch);
