@@ -476,3 +476,16 @@ test('real Codex: a repair that cannot be finished leaves none of its edits in t
   assert.deepEqual(plan.changes, [], 'the provider table is not left commented out with its selector still in place');
   assert.equal(plan.outcome.kind, 'stuck');
 });
+
+test('real Codex: the repaired copy is checked with CODEX_HOME-relative paths still resolving (an instructions file beside config.toml)', { skip: SKIP, timeout: 2 * RUN_TIMEOUT_MS }, async () => {
+  const sb = sandbox();
+  fs.writeFileSync(path.join(sb.codexHome, 'instructions.md'), 'Be brief.\n');
+  fs.writeFileSync(cfgPath(sb), 'model_instructions_file = "instructions.md"\ncustom_model = "m"\n');
+  const scratches = () => fs.readdirSync(os.tmpdir()).filter(n => n.startsWith('lmr-codex-check-')).sort();
+  const before = scratches();
+  const plan = await planCodexRepair({ executable: CODEX, env: sb.env, cwd: sb.work, codexHome: sb.codexHome, codexVersion: '0.169.0' });
+  assert.ok(plan.ok);
+  assert.deepEqual(plan.findings.map(f => f.repair?.kind), ['comment-out']);
+  assert.deepEqual(plan.outcome, { kind: 'accepted' }, 'instructions.md was found from the scratch copy');
+  assert.deepEqual(scratches(), before, 'no scratch CODEX_HOME left behind');
+});
