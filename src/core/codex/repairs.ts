@@ -111,7 +111,7 @@ export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
   // Codex lists features only for a configuration it can load: the repaired copy.
   const features = outcome.kind === 'accepted' ? await withScratchHome(input.codexHome, work.texts(), home => listCodexFeatures({ ...input, codexHome: home })) : undefined;
   const advisories = features ? featureAdvisories(work.config.text, features) : [];
-  const changes = [...work.files.values()].filter(f => f.text !== f.snapshot.text || !f.snapshot.exists).map(f => plannedChange(f.role, f.snapshot, f.text));
+  const changes = [...work.files.values()].filter(f => f.text !== f.snapshot.text).map(f => plannedChange(f.role, f.snapshot, f.text));
   const notes: string[] = [];
   if (outcome.kind === 'stuck') notes.push('Codex reports one error at a time: once the error above is fixed by hand, run the check again to see whether anything else is left.');
   return { ok: true, initial, findings, changes, outcome, notes, advisories };
