@@ -67,7 +67,7 @@ export async function repairOne(r: CodexRejection, ctx: StepContext): Promise<St
         work.add({ name: f.fileName, snapshot, text: f.text, role: 'profile' });
       }
       const selector = r.kind === 'legacy-profile-selector' ? r.profile : undefined;
-      return { repair: { kind: 'move-legacy-profiles', moved: plan.files.map(f => ({ name: f.name, path: f.path })), selectorRemoved: selector }, explanation: plan.notes.join(' ') };
+      return { repair: { kind: 'move-legacy-profiles', moved: plan.files.map(f => ({ name: f.name, path: f.path })), selectorRemoved: selector }, explanation: plan.notes.join('; ') };
     }
 
     case 'unknown-field': {
