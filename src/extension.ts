@@ -11,7 +11,6 @@ import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
 import * as backgroundRefresh from './features/route/backgroundRefresh';
 import * as contextKeys from './features/route/contextKeys';
-import * as openCodex from './features/codex/openCodex';
 import * as endpoints from './features/endpoints/commands';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
@@ -39,7 +38,6 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     picker.register(ctx);
     const terminals = terminalRouting.register(ctx);
     contextKeys.register(ctx);
-    openCodex.register(ctx);
     endpoints.register(ctx);
     lazy.register(ctx);
     backgroundRefresh.register(ctx);

@@ -8,6 +8,7 @@ import { SETTINGS } from '../core/settings/catalog';
 import type { ProfileSettings } from '../core/codex/profile';
 import { resolveCodexHome } from '../core/codex/version';
 import { writeCodexProfile } from '../core/codex/writeWorkflow';
+import { checkJson, fillPlan, indent, printPlan } from './codex-check-report';
 
 const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID --base-url URL --model M
          [--provider ${PROVIDER_IDS.join('|')}] [--context-window N] [--auto-compact N]
@@ -135,6 +136,24 @@ export const codexProfileCommand: Subcommand = {
       for (const p of plan.unchanged) io.out(`unchanged ${p}`);
       for (const n of plan.notes) io.out(`· ${n}`);
     }
+    report.configCheck = outcome.kind === 'written' && outcome.configCheck ? checkJson(outcome.configCheck.check) : null;
+    if (outcome.kind === 'config-rejected') {
+      // A profile is loaded over config.toml: while Codex rejects config.toml the profile can never
+      // load, so nothing was written and the repair is offered instead of a success.
+      const pre = outcome.configCheck;
+      const repair: Record<string, unknown> = {};
+      if (pre.plan.ok) fillPlan(repair, pre.plan);
+      else repair.error = pre.plan.error;
+      report.configCheck = { ...checkJson(pre.check), repair, command: `local-model-router check-codex-config --codex-home ${codexHome} --apply` };
+      if (!f.json) {
+        io.err(`\nCodex ${version?.text} rejects ${path.join(codexHome, 'config.toml')}, which every profile is loaded over, so ${plan.profile.name} could never load. Nothing was written.\n${indent(pre.check.rejection.text, '  | ')}`);
+        if (pre.plan.ok) printPlan(io, pre.plan, 'config.toml', version?.text ?? '', false);
+        else io.err(pre.plan.error);
+        io.err(`\nRepair config.toml first: local-model-router check-codex-config --codex-home ${codexHome} --apply\nthen write the profile again.`);
+      }
+      return fail(`Codex ${version?.text} rejects config.toml (${pre.check.rejection.kind}); the profile was not written.`);
+    }
+    if (outcome.kind === 'written' && outcome.configCheck?.kind === 'unchecked' && !f.json) io.out(`· config.toml could not be checked by Codex: ${outcome.configCheck.check.message}`);
     report.backup = outcome.kind === 'written' && outcome.backup ? path.join(codexHome, '.local-model-router-backups') : null;
     const validation = outcome.kind === 'written' ? outcome.validation : undefined;
     report.validation = validation ? (validation.kind === 'accepted' ? { kind: 'accepted' } : { kind: validation.kind, message: validation.message }) : null;

@@ -8,12 +8,13 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   'launch-command': async () => (await import('./launch-command')).launchCommand,
   'codex-profile': async () => (await import('./codex-profile')).codexProfileCommand,
   tunnel: async () => (await import('./tunnel')).tunnelCommand,
+  'check-codex-config': async () => (await import('./check-codex-config')).checkCodexConfigCommand,
 };
 
 async function usage(): Promise<string> {
   const lines = ['Usage: local-model-router <command> [options]', '', 'Commands:'];
-  for (const [name, load] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(16)}${(await load()).summary}`);
-  lines.push('', 'Run `local-model-router <command> --help` for the options of one command.', 'Exit codes: 0 ok, 1 a check failed, 2 usage error.');
+  for (const [name, load] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(20)}${(await load()).summary}`);
+  lines.push('', 'Run `local-model-router <command> --help` for the options of one command.', 'Exit codes: 0 ok, 1 a check failed, 2 usage error (check-codex-config: 3 when Codex could not be run).');
   return lines.join('\n');
 }
 

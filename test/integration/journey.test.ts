@@ -151,7 +151,8 @@ suite('journey: a keyed server, from Set API Key to the real Codex CLI answering
     // argv and environment to the real Codex CLI non-interactively and records what it printed.
     const out = path.join(dir, 'codex.out');
     const wrapper = path.join(dir, 'codex');
-    fs.writeFileSync(wrapper, `#!/bin/sh\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    // Any other call (the configuration check before the terminal opens) goes to the real Codex as it is.
+    fs.writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
     await set('codex.executable', wrapper);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[]; envNames?: string[] }>('localModelRouter.openCodex');

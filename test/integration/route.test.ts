@@ -236,7 +236,8 @@ suite('route: Open Codex on This Route', () => {
     // A stand-in codex that records how the terminal started it.
     const out = path.join(dir, 'argv.json');
     const fake = path.join(dir, 'codex');
-    fs.writeFileSync(fake, `#!/bin/sh\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), oss: process.env.CODEX_OSS_BASE_URL }))' '${out}' "$@"\n`, { mode: 0o755 });
+    // It answers the configuration check (`codex exec --strict-config …`) as Codex does when it accepts it.
+    fs.writeFileSync(fake, `#!/bin/sh\nif [ "$1" = exec ]; then echo 'No prompt provided via stdin.' >&2; exit 1; fi\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), oss: process.env.CODEX_OSS_BASE_URL }))' '${out}' "$@"\n`, { mode: 0o755 });
     await set('codex.executable', fake);
     const r = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');
     assert.equal(r.ok, true, JSON.stringify(r));

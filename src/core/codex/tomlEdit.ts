@@ -5,7 +5,7 @@
 // the intended change before it is returned; on any mismatch the edit is refused.
 import { parseTOML, type AST } from 'toml-eslint-parser';
 import { parse as parseToml } from 'smol-toml';
-import { formatKeyPath, formatValue, type TomlScalar } from './tomlText';
+import { formatKey, formatKeyPath, formatValue, type TomlScalar } from './tomlText';
 
 export type KeyPath = readonly string[];
 
@@ -13,7 +13,14 @@ export type TomlEdit =
   /** Set a scalar; creates the key (and an `[table]` section for its parent when none exists). */
   | { kind: 'set'; path: KeyPath; value: TomlScalar }
   /** Remove a key, or a table with everything under it (sub-tables, arrays of tables, dotted keys). */
-  | { kind: 'remove'; path: KeyPath };
+  | { kind: 'remove'; path: KeyPath }
+  /**
+   * What `remove` takes away, kept as comments: every line of it is prefixed with `# ` and a `# <note>`
+   * line goes above each commented block. Refused inside an inline table (one line cannot be half a comment).
+   */
+  | { kind: 'comment-out'; path: KeyPath; note: string }
+  /** Renames the last key of `path` to `to` wherever it is spelled (table headers, dotted and inline keys). */
+  | { kind: 'rename'; path: KeyPath; to: string };
 
 /** One replacement in the text the edit was applied to: [start, end) becomes `text`. */
 export interface TextChange {
@@ -73,7 +80,7 @@ export function applyEdit(text: string, edit: TomlEdit): EditResult {
   }
   let changes: TextChange[];
   try {
-    changes = edit.kind === 'set' ? planSet(body, ast, edit.path, edit.value, before.value) : planRemove(body, ast, edit.path);
+    changes = planFor(body, ast, edit, before.value);
   } catch (e) {
     if (e instanceof TomlEditError) return { ok: false, error: e.message };
     throw e;
@@ -91,7 +98,7 @@ export function applyEdit(text: string, edit: TomlEdit): EditResult {
   }
   const got = canonical(after.value);
   let matches = got === canonical(expected);
-  if (!matches && edit.kind === 'remove') {
+  if (!matches && (edit.kind === 'remove' || edit.kind === 'comment-out')) {
     pruneEmptyAncestors(expected, edit.path);
     matches = got === canonical(expected);
   }
@@ -100,6 +107,15 @@ export function applyEdit(text: string, edit: TomlEdit): EditResult {
   }
   const shifted = changes.map(c => ({ start: c.start + bom.length, end: c.end + bom.length, text: c.text }));
   return { ok: true, text: bom + out, changes: shifted, changed: out !== body };
+}
+
+function planFor(body: string, ast: AST.TOMLProgram, edit: TomlEdit, parsed: ParsedToml): TextChange[] {
+  switch (edit.kind) {
+    case 'set': return planSet(body, ast, edit.path, edit.value, parsed);
+    case 'remove': return planRemove(body, ast, edit.path);
+    case 'comment-out': return planCommentOut(body, ast, edit.path, edit.note);
+    case 'rename': return planRename(ast, edit.path, edit.to, parsed);
+  }
 }
 
 /** Applies edits in order; stops at the first refusal. */
@@ -135,16 +151,21 @@ export function applyToObject(doc: ParsedToml, edit: TomlEdit): void {
   for (const k of parentPath) {
     const next = t[k];
     if (next === undefined) {
-      if (edit.kind === 'remove') return;
+      if (edit.kind !== 'set') return;
       t[k] = {};
     } else if (typeof next !== 'object' || next === null || Array.isArray(next) || next instanceof Date) {
-      if (edit.kind === 'remove') return;
+      if (edit.kind !== 'set') return;
       throw new TomlEditError(`${formatKeyPath(edit.path)} cannot be set: ${k} is not a table.`);
     }
     t = t[k] as Record<string, unknown>;
   }
   if (edit.kind === 'set') t[last] = edit.value;
-  else delete t[last];
+  else if (edit.kind === 'rename') {
+    if (!(last in t)) return;
+    if (edit.to in t) throw new TomlEditError(`${formatKeyPath(edit.path)} cannot be renamed to ${formatKey(edit.to)}: that name is taken.`);
+    t[edit.to] = t[last];
+    delete t[last];
+  } else delete t[last];
 }
 
 /** A stable text for deep comparison: key order ignored, dates by their text, bigints kept exact. */
@@ -353,4 +374,80 @@ function dropNested(changes: TextChange[]): TextChange[] {
     out.push({ ...c });
   }
   return out;
+}
+
+// ── comment out ──
+
+function planCommentOut(text: string, ast: AST.TOMLProgram, path: KeyPath, note: string): TextChange[] {
+  if (path.length === 0) throw new TomlEditError('An empty key cannot be commented out.');
+  if (/[\r\n]/.test(note)) throw new TomlEditError('A note must be one line.');
+  const kvs = allKeyValues(ast);
+  // Only a whole line can become a comment: a key inside `{ … }` is refused unless a line-level key/value under `path` holds it.
+  const partial = kvs.some(k => startsWith(k.path, path) && k.container?.type === 'TOMLInlineTable' && !kvs.some(o => o.container?.type !== 'TOMLInlineTable' && startsWith(k.path, o.path) && startsWith(o.path, path)));
+  if (partial) {
+    throw new TomlEditError(`${formatKeyPath(path)} is inside an inline table ({ … } on one line) and cannot be commented out on its own; edit it by hand.`);
+  }
+  const eol = detectEol(text);
+  return planRemove(text, ast, path).map(c => {
+    const block = text.slice(c.start, c.end);
+    const indent = /^[ \t]*/.exec(block)?.[0] ?? '';
+    const commented = block.replace(/^([ \t]*)(?=\S)/gm, '$1# ');
+    return { start: c.start, end: c.end, text: `${indent}# ${note}${eol}${commented}` };
+  });
+}
+
+// ── rename ──
+
+function planRename(ast: AST.TOMLProgram, path: KeyPath, to: string, parsed: ParsedToml): TextChange[] {
+  if (path.length === 0) throw new TomlEditError('An empty key cannot be renamed.');
+  if (valueAt(parsed, path) === undefined) return [];
+  if (valueAt(parsed, [...path.slice(0, -1), to]) !== undefined) throw new TomlEditError(`${formatKeyPath(path)} cannot be renamed to ${formatKey(to)}: that name is taken.`);
+  const depth = path.length - 1;
+  const changes: TextChange[] = [];
+  const renameSegment = (node: AST.TOMLKey, base: number) => {
+    const seg = node.keys[depth - base];
+    changes.push({ start: seg.range[0], end: seg.range[1], text: formatKey(to) });
+  };
+  for (const t of tables(ast)) {
+    const names = keyNames(t.key);
+    if (names.length > depth && startsWith(names, path)) renameSegment(t.key, 0);
+  }
+  for (const k of allKeyValues(ast)) {
+    const own = k.node.key.keys.length;
+    const base = k.path.length - own;
+    if (base <= depth && depth < k.path.length && startsWith(k.path, path)) renameSegment(k.node.key, base);
+  }
+  return changes;
+}
+
+// ── where Codex points ──
+
+/**
+ * The key path at a 1-based line and column (as Codex reports them): the innermost key/value or
+ * table header there, cut after the key segment the column falls on. Undefined when nothing is there
+ * or the text does not parse.
+ */
+export function keyPathAt(text: string, line: number, col: number): (string | number)[] | undefined {
+  const body = stripBom(text);
+  let ast: AST.TOMLProgram;
+  try {
+    ast = parseTOML(body, { tomlVersion: '1.1' });
+  } catch {
+    return undefined;
+  }
+  const col0 = col - 1;
+  const inside = (loc: AST.SourceLocation) =>
+    (loc.start.line < line || (loc.start.line === line && loc.start.column <= col0)) &&
+    (loc.end.line > line || (loc.end.line === line && loc.end.column >= col0));
+  type Hit = { path: Seg[]; key: AST.TOMLKey; base: number };
+  const hits: Hit[] = [];
+  for (const t of tables(ast)) if (t.key.loc.start.line === line) hits.push({ path: t.resolvedKey, key: t.key, base: 0 });
+  for (const k of allKeyValues(ast)) if (inside(k.node.loc)) hits.push({ path: k.path, key: k.node.key, base: k.path.length - k.node.key.keys.length });
+  const best = hits.sort((a, b) => b.path.length - a.path.length)[0];
+  if (!best) return undefined;
+  const segIndex = best.key.keys.findIndex(s => inside(s.loc));
+  if (segIndex < 0) return [...best.path];
+  // A table header's resolved key may hold array indices the written key does not; count written segments.
+  if (best.base === 0 && best.key.keys.length !== best.path.length) return keyNames(best.key).slice(0, segIndex + 1);
+  return best.path.slice(0, best.base + segIndex + 1);
 }

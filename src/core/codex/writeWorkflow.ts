@@ -10,6 +10,7 @@ import { detectCodex, validateWithCodex, type CodexDetection, type ValidationRes
 import { planProfileWrite, type PlannedChange } from './plan';
 import { writeFiles, FileRefusal } from './fs';
 import { findLegacyProfiles } from './migrate';
+import { checkBeforeProfileWrite, type ProfileWriteCheck } from './beforeProfileWrite';
 import type { Route } from '../route';
 
 export interface WriteOptions {
@@ -50,7 +51,12 @@ export interface WritePlan {
 export type Decision = { kind: 'apply' } | { kind: 'cancel' } | { kind: 'replan'; options: WriteOptions };
 
 export type WriteOutcome =
-  | { kind: 'written'; plan: WritePlan; files: string[]; backup: boolean; validation?: ValidationResult }
+  | { kind: 'written'; plan: WritePlan; files: string[]; backup: boolean; validation?: ValidationResult; configCheck?: ProfileWriteCheck }
+  /**
+   * Codex rejects config.toml (as this write would leave it), which every profile is loaded over:
+   * nothing is written, and the repair plan is offered instead of a success.
+   */
+  | { kind: 'config-rejected'; plan: WritePlan; configCheck: Extract<ProfileWriteCheck, { kind: 'rejected' }> }
   | { kind: 'unchanged'; plan: WritePlan }
   | { kind: 'planned'; plan: WritePlan }
   | { kind: 'cancelled' }
@@ -93,15 +99,26 @@ export async function planWrite(req: WriteRequest, options: WriteOptions, codex:
  * Runs the workflow. `decide` sees each plan (the CLI answers from its flags; the extension shows the
  * diff and asks); `planOnly` stops after the first plan (a dry run).
  */
+/** Asks the installed Codex about config.toml as the plan would leave it (only when Codex is there and validation is on). */
+async function checkConfig(req: WriteRequest, plan: WritePlan): Promise<ProfileWriteCheck | undefined> {
+  if (!req.validate || plan.codex.kind !== 'found' || !('env' in req.codex)) return undefined;
+  const configAfter = plan.changes.find(c => c.role === 'config')?.after;
+  return checkBeforeProfileWrite({ executable: plan.codex.executable, codexHome: req.codexHome, env: req.codex.env, cwd: req.cwd, codexVersion: plan.codex.version.text, configAfter, signal: req.signal });
+}
+
 export async function writeCodexProfile(req: WriteRequest, decide: (plan: WritePlan) => Promise<Decision>, o: { planOnly?: boolean } = {}): Promise<WriteOutcome> {
   const codex = await findCodex(req);
   if (codex.kind === 'bad-version') return { kind: 'refused', error: `"${codex.text}" is not a Codex version (it should look like 0.169.0)`, usage: true };
   let options = req.options;
   let plan: WritePlan;
+  let configCheck: ProfileWriteCheck | undefined;
   for (;;) {
     const p = await planWrite(req, options, codex);
     if ('kind' in p) return p;
     plan = p;
+    // Before anything is shown as a change to make: a profile over a config.toml Codex rejects can never load.
+    configCheck = await checkConfig(req, plan);
+    if (configCheck?.kind === 'rejected') return { kind: 'config-rejected', plan, configCheck };
     if (o.planOnly) return { kind: 'planned', plan };
     if (plan.changes.length === 0) return { kind: 'unchanged', plan };
     const d = await decide(plan);
@@ -126,5 +143,5 @@ export async function writeCodexProfile(req: WriteRequest, decide: (plan: WriteP
     if (typeof keyVar === 'string' && !env[keyVar]) env[keyVar] = 'placeholder-for-validation';
     validation = await validateWithCodex({ executable: plan.codex.executable, codexHome: req.codexHome, profile: plan.profile.name, providerId: plan.profile.providerId, env, cwd: req.cwd, signal: req.signal });
   }
-  return { kind: 'written', plan, files: plan.changes.map(c => c.snapshot.path), backup, validation };
+  return { kind: 'written', plan, files: plan.changes.map(c => c.snapshot.path), backup, validation, ...(configCheck ? { configCheck } : {}) };
 }

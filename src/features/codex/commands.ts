@@ -13,6 +13,8 @@ import { findLegacyProfiles, hasLegacyProfiles, planMigration } from '../../core
 import { TRUST_EXPLANATION } from '../../core/codex/trust';
 import { showDiffs, previewAndConfirm } from './diffPreview';
 import { writeProfileCommand, argsOf, codexHomeOf, refusal, type CodexAnswers, type CommandOutcome } from './writeProfile';
+import { checkCodexConfigCommand } from './checkConfig';
+import { openCodex } from './openCodex';
 
 async function detect(ctx: Ctx): Promise<CodexDetection> {
   const d = await detectCodex(ctx.settings().values['codex.executable'], ctx.env as NodeJS.ProcessEnv);
@@ -146,6 +148,8 @@ async function migrateLegacyProfiles(ctx: Ctx, ...raw: unknown[]): Promise<Comma
 
 export const commands: LazyModule['commands'] = {
   writeCodexProfile: writeProfileCommand,
+  checkCodexConfig: checkCodexConfigCommand,
+  openCodex: ctx => openCodex(ctx),
   trustFolderInCodex,
   restoreCodexBackup,
   migrateLegacyProfiles,

@@ -1,6 +1,8 @@
 // "Open Codex on This Route": a terminal running Codex with the route's profile, or --oss. The
 // route's key goes into that terminal's environment under the name the profile's env_key reads
-// (from SecretStorage or the variable it came from); it is never written to a file.
+// (from SecretStorage or the variable it came from); it is never written to a file. Before that,
+// the installed Codex loads the configuration (no request sent): a config.toml or profile it
+// rejects is reported with the repair instead of a terminal where Codex would exit at once.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +12,7 @@ import { COMMANDS } from '../../core/commands';
 import { codexLaunchFor } from '../../core/codex/launch';
 import { findExecutable } from '../../core/which';
 import { resolveCodexHome } from '../../core/codex/version';
-
-export function register(ctx: Ctx): void {
-  ctx.extension.subscriptions.push(vscode.commands.registerCommand(COMMANDS.openCodex.id, () => openCodex(ctx)));
-}
+import { checkCodexConfig } from '../../core/codex/check';
 
 function codexHome(ctx: Ctx): string {
   // The same precedence Codex itself and the profile writer use: CODEX_HOME → setting → ~/.codex.
@@ -23,7 +22,7 @@ function codexHome(ctx: Ctx): string {
 /** What was opened; `env` lists variable names only (never values). */
 export type OpenCodexResult = { ok: true; args: string[]; envNames: string[] } | { ok: false; reason: string };
 
-async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
+export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   const route = ctx.routes.active;
   if (!route) {
     void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(pick => {
@@ -51,6 +50,14 @@ async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
     return { ok: false, reason: launch.reason };
   }
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const check = await checkCodexConfig({ executable: resolved, env: { ...(ctx.env as NodeJS.ProcessEnv), ...launch.env }, cwd, codexHome: codexHome(ctx), ...(launch.args[0] === '--profile' ? { profile: launch.args[1] } : {}) });
+  if (check.kind === 'rejected') {
+    ctx.log.warn(`Open Codex: Codex rejects the configuration\n${check.rejection.text}`);
+    void vscode.window.showErrorMessage(`Codex would stop at once: it rejects your configuration. Codex said: ${check.rejection.text.split('\n')[0]}`, COMMANDS.checkCodexConfig.title).then(c => {
+      if (c) void vscode.commands.executeCommand(COMMANDS.checkCodexConfig.id, launch.args[0] === '--profile' ? { profile: launch.args[1] } : {});
+    });
+    return { ok: false, reason: 'config-rejected' };
+  }
   const terminal = vscode.window.createTerminal({ name: `Codex · ${route.model}`, shellPath: resolved, shellArgs: launch.args, env: launch.env, ...(cwd ? { cwd } : {}), iconPath: new vscode.ThemeIcon('hubot') });
   terminal.show();
   ctx.log.info(`opened Codex: ${launch.describe}${Object.keys(launch.env).length ? ` (with ${Object.keys(launch.env).join(', ')} set)` : ''}`);

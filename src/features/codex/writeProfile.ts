@@ -186,6 +186,16 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       if (isActive) await ctx.routes.setCodexProfile(outcome.plan.profile.name);
       void vscode.window.showInformationMessage(`Codex profile "${outcome.plan.profile.name}" is already up to date (codex -p ${outcome.plan.profile.name}).`, COMMANDS.openCodex.title).then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.openCodex.id); });
       return { kind: 'unchanged', message: 'up to date' };
+    case 'config-rejected': {
+      // The profile could never load over this config.toml: nothing was written; the repair is offered.
+      const r = outcome.configCheck.check.rejection;
+      ctx.log.warn(`codex profile ${outcome.plan.profile.name} not written: Codex rejects config.toml\n${r.text}`);
+      void vscode.window.showErrorMessage(`Codex rejects your config.toml, which every profile is loaded over, so profile "${outcome.plan.profile.name}" could never load. Nothing was written. Codex said: ${r.text.split('\n')[0]}`, COMMANDS.checkCodexConfig.title, 'Show Log').then(c => {
+        if (c === COMMANDS.checkCodexConfig.title) void vscode.commands.executeCommand(COMMANDS.checkCodexConfig.id);
+        else if (c) ctx.log.show();
+      });
+      return { kind: 'refused', error: `config.toml rejected by Codex (${r.kind})` };
+    }
     case 'written': break;
   }
   const { plan, validation } = outcome;

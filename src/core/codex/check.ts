@@ -1,0 +1,89 @@
+// Asking the installed Codex whether it accepts a configuration, with its own strict validation.
+// The recipe (observed with Codex 0.169.0): `codex exec --strict-config --ephemeral [-p NAME]` with NO
+// prompt and stdin closed. Codex loads config.toml (and the profile) first and fails at once with its
+// own message (file:line:col, caret); an accepted configuration gets as far as reading the prompt and
+// stops with "No prompt provided via stdin." So no request is ever sent — whatever `model_provider`
+// selects, the default OpenAI one included (strace showed not one connect() in such a run) — and
+// `--ephemeral` keeps the run out of the user's session history.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runBounded } from './run';
+import { parseCodexLoadOutput, codexMessage, type CodexRejection } from './rejections';
+import { profileNameProblem } from './profile';
+import { findLegacyProfiles } from './migrate';
+
+export interface CodexRunContext {
+  /** The Codex executable (path or name on PATH). */
+  executable: string;
+  /** Environment for Codex; CODEX_HOME is set by the check. */
+  env: NodeJS.ProcessEnv;
+  /** Codex also reads a trusted project's `.codex/config.toml` from here. */
+  cwd?: string;
+  /** Per Codex run; default 20 s. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface CheckInput extends CodexRunContext {
+  codexHome: string;
+  /** Also load `$CODEX_HOME/<profile>.config.toml` over config.toml, as `codex -p <profile>` does. */
+  profile?: string;
+}
+
+export type CheckFailure = 'not-started' | 'timeout' | 'unsupported' | 'unrecognized' | 'cancelled' | 'bad-profile-name';
+
+export type CodexConfigCheck =
+  | { kind: 'accepted'; ms: number }
+  | { kind: 'rejected'; rejection: CodexRejection; ms: number }
+  /** Codex would silently fall back to OpenAI (and hang retrying): the profile file is not there. */
+  | { kind: 'profile-missing'; profile: string; path: string; ms: number }
+  | { kind: 'failed'; reason: CheckFailure; message: string; ms: number };
+
+export const DEFAULT_CHECK_TIMEOUT_MS = 20_000;
+
+/** The argv of one check (also shown to users who want to run it themselves). */
+export function checkArgs(profile?: string): string[] {
+  return ['exec', '--strict-config', '--skip-git-repo-check', '--ephemeral', ...(profile ? ['-p', profile] : [])];
+}
+
+export function profileFile(codexHome: string, profile: string): string {
+  return path.join(codexHome, `${profile}.config.toml`);
+}
+
+/** Loads the configuration in `codexHome` with the installed Codex and says what it thought of it. */
+export async function checkCodexConfig(input: CheckInput): Promise<CodexConfigCheck> {
+  const t0 = Date.now();
+  if (input.profile !== undefined) {
+    const problem = profileNameProblem(input.profile);
+    if (problem) return { kind: 'failed', reason: 'bad-profile-name', message: problem, ms: 0 };
+    const file = profileFile(input.codexHome, input.profile);
+    // A legacy [profiles.<name>] is reason enough to run Codex: it refuses `-p <name>` while that exists.
+    if (!fs.existsSync(file) && !legacyProfileNames(input.codexHome).includes(input.profile)) return { kind: 'profile-missing', profile: input.profile, path: file, ms: 0 };
+  }
+  const timeoutMs = input.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const r = await runBounded(input.executable, checkArgs(input.profile), { env: { ...input.env, CODEX_HOME: input.codexHome }, cwd: input.cwd, timeoutMs, signal: input.signal });
+  const ms = Date.now() - t0;
+  if (r.spawnError) return { kind: 'failed', reason: 'not-started', message: `Codex could not be started (${r.spawnError === 'ENOENT' ? `"${input.executable}" was not found` : r.spawnError}).`, ms };
+  if (input.signal?.aborted) return { kind: 'failed', reason: 'cancelled', message: 'The check was cancelled.', ms };
+  if (r.timedOut) return { kind: 'failed', reason: 'timeout', message: `Codex did not finish loading the configuration within ${timeoutMs / 1000} s.`, ms };
+  const all = `${r.stderr}\n${r.stdout}`;
+  // Older Codex builds lack these flags: the configuration was not checked, not rejected.
+  if (/unexpected argument '--(strict-config|ephemeral)'/.test(all)) return { kind: 'failed', reason: 'unsupported', message: `This Codex cannot check a configuration without running it (${codexMessage(all).split('\n')[0]}).`, ms };
+  const outcome = parseCodexLoadOutput(all);
+  switch (outcome.kind) {
+    case 'accepted': return { kind: 'accepted', ms };
+    case 'rejected': return { kind: 'rejected', rejection: outcome.rejection, ms };
+    case 'unrecognized': return { kind: 'failed', reason: 'unrecognized', message: outcome.text ? `Codex exited with code ${r.code}: ${outcome.text}` : `Codex exited with code ${r.code} without a message.`, ms };
+  }
+}
+
+function legacyProfileNames(codexHome: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
+  } catch {
+    return [];
+  }
+  const found = findLegacyProfiles(text);
+  return 'error' in found ? [] : [...found.tables, ...(found.selector ? [found.selector] : [])];
+}
