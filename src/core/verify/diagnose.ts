@@ -4,14 +4,31 @@
 import { errorMessageFromBody } from '../net/errors';
 import type { HttpFailure } from '../net/http';
 import type { ServerKind } from '../discovery';
-import type { Diagnosis, Fix } from './types';
+import type { AgentId, Diagnosis, Fix } from './types';
 
 export interface DiagnoseContext {
   model: string;
   serverKind?: ServerKind;
   /** The path asked for, e.g. /responses, to tell "no such endpoint" from "no such model". */
   path: string;
+  /** Whose needs the messages speak of; default codex. */
+  agent?: AgentId;
 }
+
+/** Minimum versions that serve the Anthropic Messages API (/v1/messages) (local-servers.md, claude-code.md). */
+export const MESSAGES_MIN_VERSIONS: Record<ServerKind, { what: string; minVersion: string }> = {
+  ollama: { what: 'Ollama', minVersion: '0.14.0' },
+  lmstudio: { what: 'LM Studio', minVersion: '0.4.1' },
+  llamacpp: { what: 'llama.cpp (llama-server)', minVersion: 'a build from December 2025 or later (Anthropic API, llama.cpp PR #17570)' },
+  vllm: { what: 'vLLM', minVersion: 'a release with the Anthropic Messages API (after PR #22627)' },
+  'openai-compatible': { what: 'the server (or put an Anthropic-compatible proxy in front of it)', minVersion: 'a version that serves /v1/messages' },
+};
+
+/** How big each agent's turn is, for context messages. */
+const AGENT_CONTEXT_NOTE: Record<AgentId, string> = {
+  codex: "a Codex turn${sizes}. Codex's first request alone is 6–9k tokens and a session grows from there: 16k is the practical minimum, 32k is comfortable.",
+  claude: "a Claude Code turn${sizes}. Claude Code's first request alone is about 12k tokens (its prompt and tools) and a session grows from there: 32k is the practical minimum.",
+};
 
 /** Minimum versions that serve /v1/responses (local-servers.md). */
 export const RESPONSES_MIN_VERSIONS: Record<ServerKind, { what: string; minVersion: string }> = {
@@ -63,6 +80,13 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
       fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off non-function tools in the Codex profile' },
     };
   }
+  if (/does not support thinking|thinking is not supported|thinking.{0,40}not supported/i.test(m)) {
+    return {
+      code: 'thinking-unsupported',
+      message: `The server refuses the \`thinking\` parameter for this model ("${excerpt(m)}"). Claude Code asks every model for thinking unless CLAUDE_CODE_DISABLE_THINKING=1 is set, so every turn fails.`,
+      fix: { kind: 'claudeDisableThinking', label: 'Turn thinking off for Claude Code' },
+    };
+  }
   if (/does not support tools/i.test(m)) {
     return { code: 'tools-unsupported', message: `The model cannot call tools on this server ("${excerpt(m)}"). Pick a model with tool support (Ollama lists "tools" among its capabilities).`, fix: null };
   }
@@ -80,7 +104,7 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     const sizes = nPrompt && nCtx ? ` (prompt ${nPrompt} tokens, context ${nCtx})` : nCtx ? ` (context ${nCtx} tokens)` : '';
     return {
       code: 'context-too-small',
-      message: `The server's context is too small for a Codex turn${sizes}. Codex's first request alone is 6–9k tokens and a session grows from there: 16k is the practical minimum, 32k is comfortable.`,
+      message: `The server's context is too small for ${AGENT_CONTEXT_NOTE[ctx.agent ?? 'codex'].replace('${sizes}', sizes)}`,
       fix: contextFix(kind, nPrompt),
     };
   }
@@ -112,6 +136,14 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
   if (status === 401 || status === 403) {
     return { code: 'unauthorized', message: `The server answered ${status} (${excerpt(message)}): it wants a different API key, or one at all.`, fix: { kind: 'setApiKey', label: 'Set the API key' } };
   }
+  if (status === 404 && /\/messages(\/count_tokens)?$/.test(ctx.path)) {
+    const v = MESSAGES_MIN_VERSIONS[ctx.serverKind ?? 'openai-compatible'];
+    return {
+      code: 'messages-api-missing',
+      message: `The server does not serve ${ctx.path.endsWith('count_tokens') ? '/v1/messages/count_tokens' : "Anthropic's Messages API (/v1/messages), which Claude Code needs"}: it answered 404 "${excerpt(message)}". Upgrade ${v.what} to ${v.minVersion}. (Claude Code itself says only "There's an issue with the selected model".)`,
+      fix: { kind: 'upgrade', what: v.what, minVersion: v.minVersion, label: `Upgrade ${v.what}` },
+    };
+  }
   if (status === 404 && /\/(responses|chat\/completions)$/.test(ctx.path)) {
     const v = RESPONSES_MIN_VERSIONS[ctx.serverKind ?? 'openai-compatible'];
     const api = ctx.path.endsWith('/responses') ? 'the Responses API (/v1/responses), which Codex needs' : '/v1/chat/completions';
@@ -129,7 +161,7 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
   }
   return {
     code: 'server-error',
-    message: `The server answered ${status}: "${excerpt(message)}".${status >= 500 ? ' (Codex hides local 500s behind "We\'re currently experiencing high demand"; the server\'s own log says more.)' : ''}`,
+    message: `The server answered ${status}: "${excerpt(message)}".${status >= 500 && (ctx.agent ?? 'codex') === 'codex' ? ' (Codex hides local 500s behind "We\'re currently experiencing high demand"; the server\'s own log says more.)' : ''}`,
     fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
   };
 }

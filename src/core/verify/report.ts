@@ -1,8 +1,10 @@
 // Renders a VerifyReport for people: plain text for the terminal, Markdown for documents, and the
 // one-line summary the route store keeps.
 import type { VerificationSummary } from '../route';
-import type { Fix, StageResult, VerifyReport } from './types';
+import { SHAPE_STAGES, type AgentId, type Fix, type StageResult, type VerifyReport } from './types';
 import { SETTINGS, type SettingDef } from '../settings/catalog';
+
+export const AGENT_NAMES: Record<AgentId, string> = { codex: 'Codex', claude: 'Claude Code' };
 
 const ICON: Record<StageResult['status'], string> = { pass: '✔', warn: '⚠', fail: '✖', skip: '–' };
 
@@ -25,7 +27,7 @@ function metricsLine(s: StageResult): string {
   const m = s.metrics ?? {};
   const parts: string[] = [];
   if (m.ttftMs !== undefined) parts.push(`first token ${formatMs(m.ttftMs)}`);
-  if (m.promptMs !== undefined && s.id === 'codex-shape') parts.push(`prompt ${formatMs(m.promptMs)}`);
+  if (m.promptMs !== undefined && SHAPE_STAGES.includes(s.id)) parts.push(`prompt ${formatMs(m.promptMs)}`);
   if (m.inputTokens !== undefined) parts.push(`${m.inputTokens} input tokens`);
   if (m.contextWindow !== undefined) parts.push(`context ${m.contextWindow}`);
   return parts.join(', ');
@@ -55,6 +57,7 @@ export function describeFix(fix: Fix): string {
     case 'openServerTerminal': return "read the server's own output";
     case 'setApiKey': return 'set the API key for this endpoint';
     case 'upgrade': return `upgrade ${fix.what} to ${fix.minVersion}`;
+    case 'claudeDisableThinking': return "set CLAUDE_CODE_DISABLE_THINKING=1 in the route's Claude Code settings";
   }
 }
 
@@ -69,7 +72,7 @@ export function renderText(report: VerifyReport): string {
       for (const e of s.evidence.slice(0, 3)) lines.push(`      > ${e}`);
     }
   }
-  lines.push(report.cancelled ? 'Cancelled.' : report.ok ? `OK: Codex can use this route (${formatMs(report.ms)}).` : `FAILED (${formatMs(report.ms)}).`);
+  lines.push(report.cancelled ? 'Cancelled.' : report.ok ? `OK: ${AGENT_NAMES[report.agent ?? 'codex']} can use this route (${formatMs(report.ms)}).` : `FAILED (${formatMs(report.ms)}).`);
   return lines.join('\n');
 }
 
