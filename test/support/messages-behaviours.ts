@@ -33,11 +33,23 @@ export function messagesToolsUnsupportedBrain(inner: MessagesBrain = healthyMess
   };
 }
 
-/** Thinking requested from a model without it: Ollama's 400 `"<model>" does not support thinking` (server/routes.go; claude-code-router#972). */
-export function thinkingRejectedBrain(inner: MessagesBrain = healthyMessagesBrain): MessagesBrain {
+export type ThinkingVariant = 'thinking-param' | 'ollama';
+
+/**
+ * A model without thinking. 'thinking-param': the server refuses any `thinking` that is not disabled
+ * (proxies such as claude-code-router, claude-code-router#972/#1046). 'ollama': Ollama's own rule
+ * (anthropic/anthropic.go @017eb8ae: thinking.type "enabled" → think, "disabled" → no think, else
+ * output_config.effort high|medium|low|max → think), then server/routes.go's 400
+ * `"<model>" does not support thinking`.
+ */
+export function thinkingRejectedBrain(variant: ThinkingVariant = 'thinking-param', inner: MessagesBrain = healthyMessagesBrain): MessagesBrain {
   return turn => {
     const t = turn.request.thinking as Json | undefined;
-    if (t && t.type !== 'disabled') return { kind: 'http', status: 400, body: messagesError(turn.server.kind, 400, `${JSON.stringify(String(turn.request.model))} does not support thinking`) };
+    const effort = String((turn.request.output_config as Json | undefined)?.effort ?? '').toLowerCase();
+    const wantsThinking = variant === 'thinking-param'
+      ? !!t && t.type !== 'disabled'
+      : t?.type === 'enabled' || (t?.type !== 'disabled' && ['high', 'medium', 'low', 'max', 'xhigh'].includes(effort));
+    if (wantsThinking) return { kind: 'http', status: 400, body: messagesError(turn.server.kind, 400, `${JSON.stringify(String(turn.request.model))} does not support thinking`) };
     return inner(turn);
   };
 }

@@ -226,7 +226,7 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
   return { status: 'fail', summary: `No final answer after ${MAX_ROUNDS} rounds of tool calls`, evidence, diagnosis: { code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments', message: readOk ? 'The model kept calling tools after it had the file content instead of answering.' : `The model kept calling tools without reading ${file}.`, fix: null } };
 }
 
-function toolParserFix(kind: ServerKind | undefined): Diagnosis['fix'] {
+export function toolParserFix(kind: ServerKind | undefined): Diagnosis['fix'] {
   if (kind === 'llamacpp') return { kind: 'setSetting', key: 'llamacpp.jinja', value: true, restart: true, label: 'Make sure --jinja is on and restart' };
   if (kind === 'vllm') return { kind: 'setSetting', key: 'vllm.enableAutoToolChoice', value: true, restart: true, label: 'Turn on auto tool choice and restart' };
   return null;
