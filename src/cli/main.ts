@@ -7,6 +7,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   verify: async () => (await import('./verify')).verifyCommand,
   'launch-command': async () => (await import('./launch-command')).launchCommand,
   'codex-profile': async () => (await import('./codex-profile')).codexProfileCommand,
+  'claude-settings': async () => (await import('./claude-settings')).claudeSettingsCommand,
 };
 
 async function usage(): Promise<string> {
