@@ -16,6 +16,9 @@ const common = {
   sourcemap: production ? false : 'linked',
   sourcesContent: false,
   external: ['vscode'],
+  // jsonc-parser's UMD build (its "main") requires its own files at run time, which a bundle cannot
+  // follow; its ES module build bundles like any other code.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   logLevel: 'warning',
   legalComments: 'none',
 };

@@ -53,7 +53,9 @@ test('a user file: every byte outside the edit stays; a second write updates onl
   assert.equal(v2.env.ANTHROPIC_AUTH_TOKEN, undefined, 'the placeholder written before is taken out');
   assert.equal(v2.apiKeyHelper, 'printenv LOCAL_LLM_API_KEY');
   assert.deepEqual(second.removed, ['ANTHROPIC_AUTH_TOKEN']);
-  assert.equal(planSettingsText(second.after, desiredClaudeSettings({ ...route, model: 'other', needsKey: true })).ok && planSettingsText(second.after, desiredClaudeSettings({ ...route, model: 'other', needsKey: true })).set.length, 0, 'idempotent');
+  const third = planSettingsText(second.after, desiredClaudeSettings({ ...route, model: 'other', needsKey: true }));
+  assert.ok(third.ok);
+  assert.deepEqual([third.set, third.after], [[], second.after], 'idempotent');
 
   const removed = planSettingsText(second.after, null);
   assert.ok(removed.ok);
@@ -178,5 +180,31 @@ test('CLI claude-settings: --dry-run JSON, write, unchanged, --remove, --restore
     assert.equal((await run(['--scope', 'user', '--base-url', 'http://x', '--model', 'm', '--api-key-env', 'A B'])).code, 2);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('CLI verify --agent claude: the documented JSON; Codex stays the default; usage errors', async () => {
+  const { startMessagesServer } = await import('../support/scripted-messages');
+  const s = await startMessagesServer({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }] });
+  const run = async (args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(['verify', ...args], { out: t => { out += `${t}\n`; }, err: t => { err += `${t}\n`; }, env: {}, cwd: process.cwd() });
+    return { code, out, err };
+  };
+  try {
+    const r = await run(['--agent', 'claude', '--base-url', s.root, '--model', 'local/model', '--context-window', '32768', '--json']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.agent, 'claude');
+    assert.deepEqual(j.stages.map((x: { id: string }) => x.id), ['models', 'messages-text', 'messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens']);
+    const text = await run(['--agent', 'claude', '--base-url', s.baseUrl, '--model', 'local/model', '--skip', 'claude-shape']);
+    assert.equal(text.code, 0);
+    assert.match(text.out, /OK: Claude Code can use this route/);
+    assert.equal((await run(['--agent', 'claude', '--base-url', s.baseUrl, '--model', 'm', '--skip', 'codex-shape'])).code, 2, 'stages are per agent');
+    assert.equal((await run(['--agent', 'gemini', '--base-url', s.baseUrl, '--model', 'm'])).code, 2);
+    assert.equal((await run(['--base-url', s.baseUrl, '--model', 'm', '--no-thinking'])).code, 2, '--no-thinking is for claude');
+  } finally {
+    await s.close();
   }
 });

@@ -2,7 +2,7 @@
 // settings file with comments or trailing commas as "Invalid or malformed JSON" and loads none of it,
 // so such a file is refused here too). jsonc-parser computes the minimal text edits; every byte
 // outside them stays, including the file's indentation, line endings and a BOM.
-import { applyEdits, modify, type FormattingOptions } from 'jsonc-parser';
+import { applyEdits, modify, type Edit, type FormattingOptions } from 'jsonc-parser';
 
 export type JsonPath = string[];
 export type JsonEdit = { kind: 'set'; path: JsonPath; value: unknown } | { kind: 'remove'; path: JsonPath };
@@ -47,11 +47,27 @@ export function applyJsonEdits(text: string, edits: readonly JsonEdit[]): EditRe
   for (const e of edits) {
     const value = e.kind === 'set' ? e.value : undefined;
     if (e.kind === 'remove' && getPath(parseSettingsText(body), e.path) === undefined) continue;
-    body = applyEdits(body, modify(body, e.path, value, { formattingOptions }));
+    body = applyEdits(body, editFor(body, e.path, value, formattingOptions));
   }
   const check = parseSettingsText(body);
   if (!check.ok) return { ok: false, error: `the edit would produce invalid JSON (${check.error})` };
   return { ok: true, text: bom + body };
+}
+
+/**
+ * jsonc-parser formats the whole lines an edit touches, which would rewrite a neighbour that shares
+ * the line (a one-line file, `"env": {"MINE": "1"}`). The formatted edit is used only when it keeps
+ * every byte around the plain edit; otherwise the plain, unformatted one.
+ */
+function editFor(body: string, path: JsonPath, value: unknown, formattingOptions: FormattingOptions): Edit[] {
+  const plain = modify(body, path, value, {});
+  const pretty = modify(body, path, value, { formattingOptions });
+  if (plain.length !== 1 || pretty.length !== 1) return plain;
+  const [p, f] = [plain[0], pretty[0]];
+  const before = body.slice(f.offset, p.offset);
+  const after = body.slice(p.offset + p.length, f.offset + f.length);
+  const keeps = f.offset <= p.offset && f.offset + f.length >= p.offset + p.length && f.content.startsWith(before) && f.content.endsWith(after) && f.content.length >= before.length + after.length;
+  return keeps ? pretty : plain;
 }
 
 function getPath(p: ParsedSettings, path: JsonPath): unknown {
