@@ -16,6 +16,9 @@ const common = {
   sourcemap: production ? false : 'linked',
   sourcesContent: false,
   external: ['vscode'],
+  // jsonc-parser's UMD build (its "main") requires its own files at run time, which a bundle cannot
+  // follow; its ES module build bundles like any other code.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   logLevel: 'warning',
   legalComments: 'none',
 };
@@ -31,7 +34,7 @@ const sharedUndici = relPath => ({
 
 // Features whose commands load on first use: src/features/<name>/commands.ts → dist/lazy/<name>.js
 // (src/core/commands.ts LAZY_COMMANDS says which command lives where).
-const lazy = ['verify', 'codex', 'launch'];
+const lazy = ['verify', 'codex', 'claude', 'launch'];
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js')] },
   { ...common, entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/${n}/commands.ts`])), outdir: 'dist', plugins: [sharedUndici('./undici.js')] },

@@ -39,7 +39,8 @@ export interface RouteStore {
   clear(): Promise<void>;
   /** A verification of `route` starts; returns the run id to report its end with. */
   verificationStarted(route: Route): number;
-  verificationFinished(runId: number, route: Route, summary: VerificationSummary): void;
+  /** One summary per agent checked in the run; health follows them together (routeHealth.ts combineVerifications). */
+  verificationFinished(runId: number, route: Route, summaries: readonly VerificationSummary[]): void;
   verificationCancelled(runId: number): void;
   /** Remembers the Codex profile written for the active route. */
   setCodexProfile(name: string): Promise<void>;

@@ -7,8 +7,9 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   verify: async () => (await import('./verify')).verifyCommand,
   'launch-command': async () => (await import('./launch-command')).launchCommand,
   'codex-profile': async () => (await import('./codex-profile')).codexProfileCommand,
-  tunnel: async () => (await import('./tunnel')).tunnelCommand,
   'check-codex-config': async () => (await import('./check-codex-config')).checkCodexConfigCommand,
+  'claude-settings': async () => (await import('./claude-settings')).claudeSettingsCommand,
+  tunnel: async () => (await import('./tunnel')).tunnelCommand,
 };
 
 async function usage(): Promise<string> {

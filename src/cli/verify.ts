@@ -4,38 +4,48 @@ import { planServerChange } from '../core/serverChanges';
 import type { ServerChange } from '../core/verify/types';
 import { UsageError, intFlag, parseFlags, type Subcommand } from './io';
 import { normalizeBaseUrl } from '../core/endpoints';
-import { STAGE_IDS, type StageId, type VerifyReport } from '../core/verify/types';
+import { AGENT_IDS, STAGE_IDS_BY_AGENT, type AgentId, type StageId, type VerifyReport } from '../core/verify/types';
 
-const HELP = `Usage: local-model-router verify --base-url URL --model ID [options]
+const HELP = `Usage: local-model-router verify --base-url URL --model ID [--agent codex|claude] [options]
 
-Checks that a local server and model can carry a Codex session: the model is listed, the Responses
-API answers (plain and streamed, judged the way Codex reads streams), the model makes a real tool
-call (the verifier answers it itself; nothing the model proposes is ever executed), and a
-Codex-sized request fits. Each failure gets a stable diagnosis code and a fix.
+Checks that a local server and model can carry an agent's session. Codex (the default): the model is
+listed, the Responses API answers (plain and streamed, judged the way Codex reads streams), the model
+makes a real tool call (the verifier answers it itself; nothing the model proposes is ever
+executed), and a Codex-sized request fits. Claude Code (--agent claude): the same over Anthropic's
+Messages API (/v1/messages): text, the stream as Claude Code reads it, thinking as Claude Code asks
+for it, a tool_use round trip, a Claude-Code-sized turn (≈12k tokens, 12 tools) against the server's
+window, and count_tokens (informational). Each failure gets a stable diagnosis code and a fix.
 
 Options:
-  --base-url URL        The server's OpenAI base URL, e.g. http://127.0.0.1:8080/v1
+  --agent A             codex (default) or claude
+  --base-url URL        The server's base URL, e.g. http://127.0.0.1:8080/v1 (Claude Code uses its root)
   --model ID            The model id to verify
   --api-key-env VAR     Send the key held in environment variable VAR (never pass keys as arguments)
   --timeout-ms N        Upper bound for each request (default 120000)
-  --skip STAGE          Leave a stage out; repeatable. Stages: ${STAGE_IDS.join(', ')}.
-                        Default: chat-completions (use --skip none to run every stage)
+  --skip STAGE          Leave a stage out; repeatable. Codex stages: ${STAGE_IDS_BY_AGENT.codex.join(', ')}.
+                        Default: chat-completions (use --skip none to run every stage).
+                        Claude Code stages: ${STAGE_IDS_BY_AGENT.claude.join(', ')}; default none.
+  --context-window N    claude: the server's real context window, when known
+  --no-thinking         claude: the route's Claude Code settings turn thinking off (CLAUDE_CODE_DISABLE_THINKING=1)
   --no-non-function-tools
                         Leave Codex's namespace and web_search tools out of the codex-shape stage
                         (for profiles that turn them off)
   --serial              One stage at a time (clean timings on a single-slot server)
   --json                Print the report as JSON:
-                        {ok, baseUrl, model, serverKind?, startedAt, ms, cancelled,
+                        {agent, ok, baseUrl, model, serverKind?, startedAt, ms, cancelled,
                          stages:[{id, title, status: pass|warn|fail|skip, ms, summary, evidence[],
                                   metrics?, diagnosis?: {code, message, fix}}]}
 
 Exit codes: 0 every required stage passed (warnings allowed), 1 a stage failed, 2 usage error.`;
 
 export const verifyCommand: Subcommand = {
-  summary: 'Check that a server + model can carry a Codex session (tool calls included)',
+  summary: 'Check that a server + model can carry a Codex (or --agent claude: Claude Code) session',
   help: HELP,
   async run(args, io) {
     const { values } = parseFlags(args, {
+      agent: { type: 'string' },
+      'context-window': { type: 'string' },
+      'no-thinking': { type: 'boolean' },
       'base-url': { type: 'string' },
       model: { type: 'string' },
       'api-key-env': { type: 'string' },
@@ -58,20 +68,29 @@ export const verifyCommand: Subcommand = {
       apiKey = io.env[keyVar];
       if (!apiKey) throw new UsageError(`--api-key-env ${keyVar}: the variable is not set`);
     }
-    const skip = parseSkip(values.skip);
+    const agent = (values.agent ?? 'codex') as AgentId;
+    if (!(AGENT_IDS as readonly string[]).includes(agent)) throw new UsageError(`--agent must be ${AGENT_IDS.join(' or ')}, got "${values.agent}"`);
+    if (agent === 'codex' && (values['context-window'] !== undefined || values['no-thinking'])) throw new UsageError('--context-window and --no-thinking apply to --agent claude');
+    const skip = parseSkip(values.skip, agent);
+    const contextWindow = intFlag('context-window', values['context-window'], 1);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 100);
     const idleMs = intFlag('idle-ms', values['idle-ms'], 10);
     const { verifyRoute, renderText } = await import('../core/verify/index');
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
+    const onProgress = values.json ? undefined : (p: { kind: string; id?: string }) => { if (p.kind === 'stage-start') io.err(`… ${p.id}`); };
     let report: VerifyReport;
     try {
-      report = await verifyRoute({
-        baseUrl: n.url, model: values.model, apiKey, timeoutMs, idleMs, skip,
-        nonFunctionTools: !values['no-non-function-tools'], concurrent: !values.serial, signal: ac.signal, skipNote: 'skipped with --skip',
-        onProgress: values.json ? undefined : p => { if (p.kind === 'stage-start') io.err(`… ${p.id}`); },
-      });
+      if (agent === 'claude') {
+        const { verifyClaudeRoute } = await import('../core/claude/verify/index');
+        report = await verifyClaudeRoute({ baseUrl: n.url, model: values.model, apiKey, timeoutMs, idleMs, skip, skipNote: 'skipped with --skip', contextWindow, thinking: !values['no-thinking'], concurrent: !values.serial, signal: ac.signal, onProgress });
+      } else {
+        report = await verifyRoute({
+          baseUrl: n.url, model: values.model, apiKey, timeoutMs, idleMs, skip, skipNote: 'skipped with --skip',
+          nonFunctionTools: !values['no-non-function-tools'], concurrent: !values.serial, signal: ac.signal, onProgress,
+        });
+      }
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
@@ -83,13 +102,14 @@ export const verifyCommand: Subcommand = {
   },
 };
 
-function parseSkip(raw: string[] | undefined): StageId[] | undefined {
+function parseSkip(raw: string[] | undefined, agent: AgentId): StageId[] | undefined {
   if (!raw) return undefined;
+  const ids = STAGE_IDS_BY_AGENT[agent];
   const out: StageId[] = [];
   for (const item of raw.flatMap(s => s.split(','))) {
     const s = item.trim();
     if (!s || s === 'none') continue;
-    if (!(STAGE_IDS as readonly string[]).includes(s)) throw new UsageError(`--skip: unknown stage "${s}". Stages: ${STAGE_IDS.join(', ')}`);
+    if (!(ids as readonly string[]).includes(s)) throw new UsageError(`--skip: unknown stage "${s}". Stages: ${ids.join(', ')}`);
     out.push(s as StageId);
   }
   return out;

@@ -16,6 +16,9 @@ export const COMMANDS = {
   pullOllamaModel: { id: 'localModelRouter.pullOllamaModel', title: 'Pull an Ollama Model…', icon: '$(cloud-download)' },
   exportWrapperScripts: { id: 'localModelRouter.exportWrapperScripts', title: 'Export Server Wrapper Scripts…', icon: '$(export)' },
   writeCodexProfile: { id: 'localModelRouter.writeCodexProfile', title: 'Write Codex Profile…', icon: '$(file-code)' },
+  openClaudeCode: { id: 'localModelRouter.openClaudeCode', title: 'Open Claude Code on This Route', icon: '$(terminal)' },
+  writeClaudeSettings: { id: 'localModelRouter.writeClaudeSettings', title: 'Write Claude Code Settings…', icon: '$(file-code)' },
+  restoreClaudeBackup: { id: 'localModelRouter.restoreClaudeBackup', title: 'Restore Last Claude Code Settings Backup', icon: '$(history)' },
   checkCodexConfig: { id: 'localModelRouter.checkCodexConfig', title: 'Check Codex Config', icon: '$(checklist)' },
   trustFolderInCodex: { id: 'localModelRouter.trustFolderInCodex', title: 'Trust This Folder in Codex', icon: '$(shield)', trusted: true },
   restoreCodexBackup: { id: 'localModelRouter.restoreCodexBackup', title: 'Restore Last Codex Config Backup', icon: '$(history)' },
@@ -43,9 +46,12 @@ export const LAZY_COMMANDS = {
   applyFix: 'verify',
   writeCodexProfile: 'codex',
   openCodex: 'codex',
+  openClaudeCode: 'claude',
+  writeClaudeSettings: 'claude',
+  restoreClaudeBackup: 'claude',
   checkCodexConfig: 'codex',
   trustFolderInCodex: 'codex',
   restoreCodexBackup: 'codex',
   migrateLegacyProfiles: 'codex',
-} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex'>>;
+} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex' | 'claude'>>;
 export type LazyModuleName = (typeof LAZY_COMMANDS)[keyof typeof LAZY_COMMANDS];

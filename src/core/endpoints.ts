@@ -133,6 +133,18 @@ export function resolveApiKey(provider: ProviderId, env: Env, secretKey?: string
   return { keySource: 'none' };
 }
 
+/**
+ * The variable that carries a route's key to an agent (a Codex profile's `env_key`, Claude Code's
+ * apiKeyHelper): the variable the key came from, else the provider's own (`LLAMACPP_API_KEY`…), else
+ * LOCAL_LLM_API_KEY. Open Codex / Open Claude Code fill it from SecretStorage in their terminal; the key
+ * itself is never written to a file.
+ */
+export function routeKeyVar(route: { provider: ProviderId; keyVar?: string }): string {
+  if (route.keyVar) return route.keyVar;
+  const prefix = PROVIDERS[route.provider].envPrefix;
+  return prefix ? `${prefix}_API_KEY` : 'LOCAL_LLM_API_KEY';
+}
+
 function describeSource(src: BaseUrlSource, envPrefix?: string): string {
   switch (src) {
     case 'setting': return 'The baseUrl setting';

@@ -85,3 +85,16 @@ export function reduceHealth(h: RouteHealth, e: HealthEvent): RouteHealth {
       return { kind: 'unknown' };
   }
 }
+
+/**
+ * One verdict from a run that checked several agents: the route works when an agent can use it
+ * (each agent's own verdict stays in the tooltip and the picker); it fails when none can.
+ */
+export function combineVerifications(list: readonly VerificationSummary[]): VerificationSummary {
+  if (list.length === 1) return list[0];
+  const at = Math.max(...list.map(v => v.at));
+  const failed = list.filter(v => !v.ok);
+  if (failed.length < list.length) return { ok: true, at, ...(failed.length ? { message: `failed for ${failed.map(v => v.agent ?? 'codex').join(', ')}` } : {}) };
+  const first = failed[0];
+  return { ok: false, at, failedStage: first.failedStage, diagnosis: first.diagnosis, message: failed.map(v => `${v.agent ?? 'codex'}: ${v.message ?? v.diagnosis ?? 'failed'}`).join('; ') };
+}

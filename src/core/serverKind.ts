@@ -23,11 +23,11 @@ export const SERVER_KIND_INFO: Record<ServerKind, ServerKindInfo> = {
   lmstudio: { displayName: 'LM Studio', program: 'lms', downloadUrl: 'https://lmstudio.ai/download', responsesSince: '0.3.29', messagesSince: '0.4.1' },
   llamacpp: {
     displayName: 'llama.cpp (llama-server)', program: 'llama-server', downloadUrl: 'https://github.com/ggml-org/llama.cpp/releases',
-    responsesSince: 'a build from January 2026 or later', messagesSince: 'a build from December 2025 or later',
+    responsesSince: 'a build from January 2026 or later', messagesSince: 'a build from December 2025 or later (llama.cpp PR #17570)',
   },
   vllm: {
     displayName: 'vLLM', program: 'vllm', downloadUrl: 'https://docs.vllm.ai/en/latest/getting_started/installation/',
-    responsesSince: 'a release with /v1/responses (0.10.2 or later)', messagesSince: 'a release with /v1/messages (0.10.2 or later)',
+    responsesSince: 'a release with /v1/responses (0.10.2 or later)', messagesSince: 'a release with the Anthropic Messages API (after vLLM PR #22627)',
   },
   'openai-compatible': {
     displayName: 'the server', program: 'the server',

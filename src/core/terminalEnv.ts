@@ -1,13 +1,26 @@
-// Variables that new integrated terminals receive for the active route.
+// Variables that new integrated terminals receive for the active route, per target the user chose.
 import { PROVIDERS } from './providers';
 import { codexOssBaseUrl } from './codex/launch';
+import { claudeTerminalEnv } from './claude/launch';
 import type { Route } from './route';
 
-export type RouteTarget = 'localLlm' | 'provider' | 'codexOss';
+export type RouteTarget = 'localLlm' | 'provider' | 'codexOss' | 'claudeCode';
 
-export function routeTerminalEnv(route: Route, targets: readonly string[], apiKey?: string): Record<string, string> {
+export interface TerminalKey {
+  /** Only with terminal.includeApiKey: any program in the terminal can read it. */
+  apiKey?: string;
+  /** The server wants a key (Claude Code then gets no placeholder token). */
+  needsKey?: boolean;
+  /** The variable the key travels in (core/endpoints.ts routeKeyVar). */
+  keyVar?: string;
+  /** claude.disableThinking. */
+  disableThinking?: boolean;
+}
+
+export function routeTerminalEnv(route: Route, targets: readonly string[], k: TerminalKey = {}): Record<string, string> {
   const env: Record<string, string> = {};
   const info = PROVIDERS[route.provider];
+  const apiKey = k.apiKey;
   if (targets.includes('localLlm')) {
     env.LOCAL_LLM_BASE_URL = route.baseUrl;
     env.LOCAL_LLM_MODEL = route.model;
@@ -19,5 +32,8 @@ export function routeTerminalEnv(route: Route, targets: readonly string[], apiKe
   }
   // Codex's --oss mode reads CODEX_OSS_BASE_URL.
   if (targets.includes('codexOss') && info.codexOssProvider) env.CODEX_OSS_BASE_URL = codexOssBaseUrl(route.baseUrl);
+  if (targets.includes('claudeCode')) {
+    Object.assign(env, claudeTerminalEnv({ baseUrl: route.baseUrl, model: route.model, contextWindow: route.contextWindow, needsKey: !!(k.needsKey || apiKey), disableThinking: k.disableThinking, ...(apiKey ? { apiKey, keyVar: k.keyVar } : {}) }));
+  }
   return env;
 }

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { DiscoveryService, KeyService, RouteStore } from '../ctx';
 import { isRoute, routeKey, type Route } from '../core/route';
-import { reduceHealth, type DiscoveredState, type HealthEvent, type RouteHealth, type VerificationSummary } from '../core/routeHealth';
+import { combineVerifications, reduceHealth, type DiscoveredState, type HealthEvent, type RouteHealth, type VerificationSummary } from '../core/routeHealth';
 import { probeModelAnswers } from '../core/probeModel';
 import { isAgentId, type AgentId } from '../core/agents';
 import type { ResolvedSettings } from '../core/settings/resolve';
@@ -39,9 +39,10 @@ function readVerifications(state: vscode.Memento): Verifications {
   return out;
 }
 
-/** The newest verification of a route, any agent. */
+/** What a route's stored verifications (one per agent) say together; undefined when none. */
 function newest(v: Partial<Record<AgentId, VerificationSummary>> | undefined): VerificationSummary | undefined {
-  return Object.values(v ?? {}).sort((a, b) => b.at - a.at)[0];
+  const all = Object.values(v ?? {});
+  return all.length ? combineVerifications(all) : undefined;
 }
 
 export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Disposable[]): RouteStore {
@@ -110,7 +111,7 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       const { keyVar: _old, ...rest } = route;
       active = { ...rest, ...(keyVar ? { keyVar } : {}), ...(keep && !route.codexProfile ? { codexProfile: keep } : {}) };
       await state.update(STATE_KEY, active);
-      log.info(`active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms)`);
+      log.info(`active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms${probe.api === 'messages' ? ' on the Messages API only: Claude Code can use it, Codex cannot' : ''})`);
       dispatch({ type: 'switch-succeeded', runId, verification: newest(verificationsOf(active)) });
       emitter.fire();
       return { ok: true };
@@ -127,11 +128,14 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       if (active && routeKey(active) === routeKey(route)) dispatch({ type: 'verify-started', runId });
       return runId;
     },
-    verificationFinished(runId, route, summary) {
+    verificationFinished(runId, route, summaries) {
+      if (!summaries.length) return;
       const key = routeKey(route);
-      verifications = { ...verifications, [key]: { ...verifications[key], [summary.agent ?? 'codex']: summary } };
+      const per = { ...verifications[key] };
+      for (const v of summaries) per[v.agent ?? 'codex'] = v;
+      verifications = { ...verifications, [key]: per };
       void saveVerifications();
-      dispatch({ type: 'verify-finished', runId, verification: summary });
+      dispatch({ type: 'verify-finished', runId, verification: combineVerifications(summaries) });
       emitter.fire();
     },
     verificationCancelled(runId) {

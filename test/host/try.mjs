@@ -72,7 +72,7 @@ if (!existsSync(note)) {
     '# Local Model Router try-out',
     '',
     'A scratch folder of `npm run install-extension` (code-server in your browser). The status-bar item',
-    '"Local Model Router" opens the picker; the walkthrough "Point Codex at a local model" is on the',
+    '"Local Model Router" opens the picker; the walkthrough "Point Codex or Claude Code at a local model" is on the',
     'Welcome page (Help > Welcome).',
     '',
     'To try it on your own project: `LMR_TRY_FOLDER=/path/to/project npm run install-extension`.',

@@ -164,3 +164,67 @@ suite('journey: a keyed server, from Set API Key to the real Codex CLI answering
     assert.ok(posts.length >= 1 && posts.every(p => p.headers.authorization === `Bearer ${KEY}`), 'every Codex request carried the key');
   });
 });
+
+suite('journey: Claude Code, from the picker to the real Claude Code CLI answering', () => {
+  const CLAUDE_BIN = path.join(ROOT, 'node_modules/@anthropic-ai/claude-code-linux-x64/claude');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-journey-claude-'));
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath as string;
+  let server: ScriptedServer;
+  let api: LocalModelRouterApi;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    assert.ok(fs.existsSync(CLAUDE_BIN), `the real Claude Code CLI (devDependency) at ${CLAUDE_BIN}`);
+    const { startMessagesServer } = await import('../support/scripted-messages');
+    server = await startMessagesServer({ kind: 'llamacpp', models: [{ id: 'journey/claude', contextWindow: 65536 }] });
+    await set('discovery.refreshIntervalSeconds', 0);
+    await set('discovery.probeLlamaServerDefaultPort', false);
+    await set('llamacpp.baseUrl', server.baseUrl);
+    await set('verify.agents', ['claude']);
+    api = (await vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID)?.activate()) as LocalModelRouterApi;
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    for (const k of ['discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl', 'verify.agents', 'claude.executable']) await set(k, undefined);
+    fs.rmSync(path.join(folder, '.claude'), { recursive: true, force: true });
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('pick → Verify for Claude Code → Write Claude Code Settings (project) → Open Claude Code: the real CLI answers', async function () {
+    this.timeout(180_000);
+    await vscode.commands.executeCommand('localModelRouter.refresh');
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: server.baseUrl, model: 'journey/claude' } });
+    assert.equal(picked?.ok, true, JSON.stringify(picked));
+    const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
+    assert.equal(report.agent, 'claude');
+    assert.equal(report.ok, true, JSON.stringify(report.stages.map(s => [s.id, s.status, s.summary])));
+    assert.match(api.statusBar.tooltip, /Verified for Claude Code \| passed/);
+
+    const w = await vscode.commands.executeCommand<{ kind: string; path?: string }>('localModelRouter.writeClaudeSettings', { scope: 'project', answers: { apply: true } });
+    assert.equal(w.kind, 'written', JSON.stringify(w));
+    const settings = JSON.parse(fs.readFileSync(path.join(folder, '.claude', 'settings.local.json'), 'utf8')) as { env: Record<string, string> };
+    assert.equal(settings.env.ANTHROPIC_BASE_URL, server.root);
+    assert.equal(settings.env.ANTHROPIC_DEFAULT_SONNET_MODEL, 'journey/claude');
+    assert.equal(settings.env.CLAUDE_CODE_MAX_CONTEXT_TOKENS, '65536');
+    assert.equal(settings.env.CLAUDE_CODE_ATTRIBUTION_HEADER, '0');
+
+    // Open Claude Code runs claude.executable in a terminal with the route's variables; this stand-in
+    // runs the real CLI with them, non-interactively, in the project (where the settings file is).
+    const out = path.join(dir, 'claude.out');
+    const wrapper = path.join(dir, 'claude');
+    fs.writeFileSync(wrapper, `#!/bin/sh\ncd '${folder}' && '${CLAUDE_BIN}' "$@" -p 'Reply with exactly: CLAUDE-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    await set('claude.executable', wrapper);
+    const before = server.requests.length;
+    const opened = await vscode.commands.executeCommand<{ ok: boolean; envNames?: string[] }>('localModelRouter.openClaudeCode');
+    assert.equal(opened.ok, true, JSON.stringify(opened));
+    assert.ok(opened.envNames?.includes('ANTHROPIC_BASE_URL'));
+    const printed = await waitForFile(out, 90_000);
+    assert.match(printed, /CLAUDE-JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    assert.match(printed, /exit=0/);
+    const posts = server.requests.slice(before).filter(r => r.method === 'POST' && r.path.startsWith('/v1/messages'));
+    assert.ok(posts.length >= 1, 'Claude Code sent its turn to the route');
+    assert.equal(JSON.parse(posts[0].body).model, 'journey/claude');
+  });
+});

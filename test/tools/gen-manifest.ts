@@ -18,6 +18,7 @@ const GROUPS: [prefix: string, title: string][] = [
   ['launch', 'Starting servers'],
   ['verify', 'Verification'],
   ['codex', 'Codex'],
+  ['claude', 'Claude Code'],
   ['llamacpp', 'llama.cpp'],
   ['ollama', 'Ollama'],
   ['lmstudio', 'LM Studio'],
@@ -54,14 +55,16 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
   const step = (id: string, title: string, description: string, completion: string[]) => ({ id, title, description, media: { markdown: `media/walkthrough/${id}.md` }, completionEvents: completion });
   const walkthroughs = [{
     id: 'gettingStarted',
-    title: 'Point Codex at a local model',
-    description: 'Find or start a server, pick a model, verify it can call tools, write the Codex profile, open Codex.',
+    title: 'Point Codex or Claude Code at a local model',
+    description: 'Find or start a server, pick a model, verify it can call tools, write the Codex profile or the Claude Code settings, open the agent.',
     steps: [
       step('findServer', 'Find or start a server', 'Local Model Router probes Ollama, LM Studio, vLLM and llama.cpp on their usual ports.\n[Refresh servers](command:localModelRouter.refresh)\n[Start a server](command:localModelRouter.startServer)', ['onContext:localModelRouter.serverFound']),
       step('pickModel', 'Pick a model', 'Choose the server and model Codex will use.\n[Pick a model](command:localModelRouter.pickRoute)', ['onContext:localModelRouter.hasRoute']),
-      step('verify', 'Verify tool calling', 'Checks /v1/responses, streaming, a real tool call and a Codex-sized prompt, and says how to fix what fails.\n[Verify route](command:localModelRouter.verifyRoute)', ['onContext:localModelRouter.verified']),
+      step('verify', 'Verify tool calling', 'Checks what each agent needs — Codex: /v1/responses; Claude Code: /v1/messages — streaming, a real tool call and an agent-sized prompt, and says how to fix what fails.\n[Verify route](command:localModelRouter.verifyRoute)', ['onContext:localModelRouter.verified']),
       step('writeProfile', 'Write the Codex profile', 'Writes `<name>.config.toml` into your Codex home, with a diff first.\n[Write Codex profile](command:localModelRouter.writeCodexProfile)', ['onContext:localModelRouter.profileWritten']),
       step('openCodex', 'Open Codex', 'Opens a terminal running Codex on the route.\n[Open Codex](command:localModelRouter.openCodex)', ['onCommand:localModelRouter.openCodex']),
+      step('writeClaudeSettings', 'Or: write the Claude Code settings', 'Routes Claude Code to the model in .claude/settings.local.json (this project) or ~/.claude/settings.json, with a diff first; no key is written.\n[Write Claude Code settings](command:localModelRouter.writeClaudeSettings)', ['onCommand:localModelRouter.writeClaudeSettings']),
+      step('openClaude', 'Open Claude Code', 'Opens a terminal running Claude Code on the route.\n[Open Claude Code](command:localModelRouter.openClaudeCode)', ['onCommand:localModelRouter.openClaudeCode']),
     ],
   }];
   return { contributes: { commands, menus: { commandPalette }, configuration, walkthroughs }, restricted: RESTRICTED_KEYS.map(k => `${SECTION}.${k}`) };

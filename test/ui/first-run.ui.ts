@@ -22,7 +22,7 @@ interface Data {
 
 /** What a clone does not carry: installed or built things, and this checkout's own state. */
 const NOT_IN_A_CLONE = new Set(['.git', 'node_modules', '.vscode-test', 'dist', 'out', 'test-results', '.cache']);
-const WALKTHROUGH_TITLE = 'Point Codex at a local model';
+const WALKTHROUGH_TITLE = 'Point Codex or Claude Code at a local model';
 
 export async function setup(): Promise<UiFileSetup<Data>> {
   const data: Data = {};

@@ -120,8 +120,20 @@ describe('terminal variables', () => {
   });
   test('keys only when given; CODEX_OSS_BASE_URL only for Ollama and LM Studio', () => {
     const v: Route = { provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1', model: 'm' };
-    assert.deepEqual(routeTerminalEnv(v, ['localLlm', 'provider', 'codexOss'], 'k'), { LOCAL_LLM_BASE_URL: v.baseUrl, LOCAL_LLM_MODEL: 'm', LOCAL_LLM_API_KEY: 'k', VLLM_BASE_URL: v.baseUrl, VLLM_API_KEY: 'k' });
+    assert.deepEqual(routeTerminalEnv(v, ['localLlm', 'provider', 'codexOss'], { apiKey: 'k' }), { LOCAL_LLM_BASE_URL: v.baseUrl, LOCAL_LLM_MODEL: 'm', LOCAL_LLM_API_KEY: 'k', VLLM_BASE_URL: v.baseUrl, VLLM_API_KEY: 'k' });
     assert.deepEqual(routeTerminalEnv(ollama, []), {});
+  });
+  test('Claude Code only when chosen: the server root, the model for every tier, the window; no key without includeApiKey', () => {
+    const r: Route = { provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8131/v1', model: 'local/model', contextWindow: 32768 };
+    assert.equal(routeTerminalEnv(r, ['localLlm']).ANTHROPIC_BASE_URL, undefined);
+    const env = routeTerminalEnv(r, ['claudeCode']);
+    assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8131');
+    for (const v of ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL']) assert.equal(env[v], 'local/model', v);
+    assert.equal(env.CLAUDE_CODE_MAX_CONTEXT_TOKENS, '32768');
+    assert.equal(env.ANTHROPIC_AUTH_TOKEN, 'local-model-router', 'a keyless server gets the placeholder');
+    const keyed = routeTerminalEnv(r, ['claudeCode'], { needsKey: true });
+    assert.equal(keyed.ANTHROPIC_AUTH_TOKEN, undefined, 'a keyed server without includeApiKey gets no token at all');
+    assert.equal(routeTerminalEnv(r, ['claudeCode'], { needsKey: true, apiKey: 'sk-9', keyVar: 'LLAMACPP_API_KEY' }).ANTHROPIC_AUTH_TOKEN, 'sk-9');
   });
   test('CODEX_OSS_BASE_URL always ends in /v1', () => {
     assert.equal(routeTerminalEnv({ provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/api', model: 'm' }, ['codexOss']).CODEX_OSS_BASE_URL, 'http://127.0.0.1:1234/api/v1');

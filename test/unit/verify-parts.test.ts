@@ -199,7 +199,7 @@ describe('codex-shape', () => {
 
 describe('report rendering', () => {
   const report = {
-    ok: false, baseUrl: 'http://127.0.0.1:1/v1', model: '<m>', startedAt: '2026-01-01T00:00:00Z', ms: 12, cancelled: false,
+    agent: 'codex' as const, ok: false, baseUrl: 'http://127.0.0.1:1/v1', model: '<m>', startedAt: '2026-01-01T00:00:00Z', ms: 12, cancelled: false,
     stages: [{ id: 'codex-shape' as const, title: 'A Codex-sized turn', status: 'fail' as const, ms: 5, summary: 'failed <b>', evidence: ['HTTP 400: <script>alert(1)</script>'], diagnosis: { code: 'context-too-small' as const, message: 'too small', fix: { kind: 'changeServer' as const, change: { what: 'context' as const, tokens: 32768 }, label: 'Make the context 32768 tokens' } } }],
   };
   test('HTML escapes server text, carries the CSP nonce and a fix button per failing stage', async () => {

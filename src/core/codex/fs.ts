@@ -1,4 +1,4 @@
-// Writing Codex's files without ever losing the user's: read a snapshot, refuse when the file changed
+// Writing agents' config files (Codex's TOML, Claude Code's JSON) without ever losing the user's: read a snapshot, refuse when the file changed
 // on disk since, is marked read-only or cannot be written; back up what is replaced; write a temp
 // file in the target's own folder and rename it over the target. Symlinks are followed to their
 // final target, so a dotfiles link stays a link and the file it points to gets the new bytes.
@@ -64,7 +64,7 @@ export function readSnapshot(p: string): FileSnapshot {
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new FileRefusal(`${p} is not UTF-8 text; TOML files must be UTF-8. Nothing was changed.`);
+    throw new FileRefusal(`${p} is not UTF-8 text; config files must be UTF-8. Nothing was changed.`);
   }
   return { path: p, realPath, exists: true, text, hash: sha(bytes), mode: fs.statSync(realPath).mode & 0o7777 };
 }
@@ -153,7 +153,7 @@ export interface BackupManifest {
 export const BACKUP_DIR = '.local-model-router-backups';
 const KEEP_BACKUP_SETS = 10;
 
-/** Where backups live: inside CODEX_HOME, never inside a dotfiles repository a config links to. */
+/** Where backups live: inside the agent's home (CODEX_HOME, ~/.claude), never inside a dotfiles repository a config links to. */
 export function backupDir(codexHome: string): string {
   return path.join(codexHome, BACKUP_DIR);
 }

@@ -1,6 +1,7 @@
 // How Codex is pointed at a route outside a profile file: the command line that opens it, the
 // variables its --oss mode reads, and the variable that carries the route's key.
 import { PROVIDERS } from '../providers';
+import { routeKeyVar } from '../endpoints';
 import type { Route } from '../route';
 
 /** CODEX_OSS_BASE_URL must end in /v1 (codex-cli.md); the one place that builds it. */
@@ -9,16 +10,8 @@ export function codexOssBaseUrl(baseUrl: string): string {
   return b.endsWith('/v1') ? b : `${b}/v1`;
 }
 
-/**
- * The variable a profile's `env_key` names for a route's key: the variable the key came from, else
- * the provider's own (`LLAMACPP_API_KEY`…), else LOCAL_LLM_API_KEY. Open Codex fills it from
- * SecretStorage in its terminal; the key itself is never written to a file.
- */
-export function codexKeyVar(route: Pick<Route, 'provider' | 'keyVar'>): string {
-  if (route.keyVar) return route.keyVar;
-  const prefix = PROVIDERS[route.provider].envPrefix;
-  return prefix ? `${prefix}_API_KEY` : 'LOCAL_LLM_API_KEY';
-}
+/** The variable a profile's `env_key` names for a route's key (one rule for every agent: endpoints.ts). */
+export const codexKeyVar = (route: Pick<Route, 'provider' | 'keyVar'>): string => routeKeyVar(route);
 
 export type CodexLaunch = { ok: true; args: string[]; env: Record<string, string>; describe: string } | { ok: false; reason: string };
 

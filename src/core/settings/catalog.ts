@@ -43,7 +43,7 @@ export const SETTINGS = {
   'discovery.probeLlamaServerDefaultPort': { type: 'boolean', default: true, scope: 'window' },
 
   // ── terminals ──
-  'terminal.routeTargets': { type: 'array', items: { type: 'string', enum: ['localLlm', 'provider', 'codexOss'] }, default: ['localLlm', 'provider', 'codexOss'], scope: 'window' },
+  'terminal.routeTargets': { type: 'array', items: { type: 'string', enum: ['localLlm', 'provider', 'codexOss', 'claudeCode'] }, default: ['localLlm', 'provider', 'codexOss'], scope: 'window' },
   'terminal.includeApiKey': { type: 'boolean', default: false, scope: 'machine', restricted: true },
 
   // ── launching servers (common) ──
@@ -51,7 +51,8 @@ export const SETTINGS = {
 
   // ── verification ──
   'verify.timeoutMs': { type: 'integer', default: 120000, minimum: 1000, maximum: 1800000, scope: 'window' },
-  'verify.skipStages': { type: 'array', items: { type: 'string', enum: ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions'] }, default: ['chat-completions'], scope: 'window' },
+  'verify.skipStages': { type: 'array', items: { type: 'string', enum: ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions', 'messages-text', 'messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'] }, default: ['chat-completions'], scope: 'window' },
+  'verify.agents': { type: 'array', items: { type: 'string', enum: ['codex', 'claude'] }, default: ['codex', 'claude'], scope: 'window' },
 
   // ── Codex ──
   'codex.executable': { type: 'string', default: 'codex', ...launch },
@@ -61,6 +62,11 @@ export const SETTINGS = {
   'codex.disableNonFunctionTools': { type: 'string', enum: ['auto', 'always', 'never'], default: 'auto', scope: 'window' },
   'codex.autoCompactFraction': { type: 'number', default: 0.75, minimum: 0.1, maximum: 0.95, scope: 'window' },
   'codex.validateAfterWrite': { type: 'boolean', default: true, scope: 'machine' },
+
+  // ── Claude Code ──
+  'claude.executable': { type: 'string', default: 'claude', ...launch },
+  'claude.settingsScope': { type: 'string', enum: ['ask', 'project', 'user'], default: 'ask', scope: 'window' },
+  'claude.disableThinking': { type: 'boolean', default: false, scope: 'window' },
 
   // ── per provider: where it listens ──
   'ollama.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },

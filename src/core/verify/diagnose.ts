@@ -5,7 +5,7 @@ import { errorMessageFromBody } from '../net/errors';
 import type { HttpFailure } from '../net/http';
 import { SERVER_KINDS, SERVER_KIND_INFO, type ServerKind } from '../serverKind';
 import { contextSizeFor } from '../serverChanges';
-import { AGENTS } from '../agents';
+import { AGENTS, type AgentId } from '../agents';
 import type { Diagnosis, Fix, ServerChange } from './types';
 
 export interface DiagnoseContext {
@@ -13,12 +13,22 @@ export interface DiagnoseContext {
   serverKind?: ServerKind;
   /** The path asked for, e.g. /responses, to tell "no such endpoint" from "no such model". */
   path: string;
+  /** Whose needs the messages speak of; default codex. */
+  agent?: AgentId;
 }
 
 /** What a server kind needs to serve /v1/responses, for messages (derived from serverKind.ts, the one table). */
 export const RESPONSES_MIN_VERSIONS: Record<ServerKind, { what: string; minVersion: string }> = Object.fromEntries(
   SERVER_KINDS.map(k => [k, { what: SERVER_KIND_INFO[k].displayName, minVersion: SERVER_KIND_INFO[k].responsesSince }]),
 ) as Record<ServerKind, { what: string; minVersion: string }>;
+
+/** How big each agent's first request is, for context messages (the minimum comes from agents.ts). */
+function agentContextNote(agent: AgentId, sizes: string): string {
+  const min = AGENTS[agent].minContextTokens;
+  return agent === 'claude'
+    ? `a Claude Code turn${sizes}. Claude Code's first request alone is about 12k tokens (its prompt and tools) and a session grows from there: ${min} is the practical minimum.`
+    : `a Codex turn${sizes}. Codex's first request is about 2k tokens through a written profile (6–9k without one) and a session grows from there: ${min} is the practical minimum, twice that is comfortable.`;
+}
 
 const change = (c: ServerChange, label: string): Fix => ({ kind: 'changeServer', change: c, label });
 
@@ -52,6 +62,13 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
       fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off non-function tools in the Codex profile' },
     };
   }
+  if (/does not support thinking|thinking is not supported|thinking.{0,40}not supported/i.test(m)) {
+    return {
+      code: 'thinking-unsupported',
+      message: `The server refuses the \`thinking\` parameter for this model ("${excerpt(m)}"). Claude Code asks every model for thinking unless CLAUDE_CODE_DISABLE_THINKING=1 is set, so every turn fails.`,
+      fix: { kind: 'claudeDisableThinking', label: 'Turn thinking off for Claude Code' },
+    };
+  }
   if (/does not support tools/i.test(m)) {
     return { code: 'tools-unsupported', message: `The model cannot call tools on this server ("${excerpt(m)}"). Pick a model with tool support (Ollama lists "tools" among its capabilities).`, fix: null };
   }
@@ -69,7 +86,7 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     const sizes = nPrompt && nCtx ? ` (prompt ${nPrompt} tokens, context ${nCtx})` : nCtx ? ` (context ${nCtx} tokens)` : '';
     return {
       code: 'context-too-small',
-      message: `The server's context is too small for a Codex turn${sizes}. Codex's first request is about 2k tokens through a written profile (6–9k without one) and a session grows from there: ${AGENTS.codex.minContextTokens} is the practical minimum, twice that is comfortable.`,
+      message: `The server's context is too small for ${agentContextNote(ctx.agent ?? 'codex', sizes)}`,
       fix: contextFix(kind, nPrompt),
     };
   }
@@ -101,6 +118,15 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
   if (status === 401 || status === 403) {
     return { code: 'unauthorized', message: `The server answered ${status} (${excerpt(message)}): it wants a different API key, or one at all.`, fix: { kind: 'setApiKey', label: 'Set the API key' } };
   }
+  if (status === 404 && /\/messages(\/count_tokens)?$/.test(ctx.path)) {
+    const serverKind = ctx.serverKind ?? 'openai-compatible';
+    const v = SERVER_KIND_INFO[serverKind];
+    return {
+      code: 'messages-api-missing',
+      message: `The server does not serve ${ctx.path.endsWith('count_tokens') ? '/v1/messages/count_tokens' : "Anthropic's Messages API (/v1/messages), which Claude Code needs"}: it answered 404 "${excerpt(message)}". Upgrade ${v.displayName} to ${v.messagesSince}. (Claude Code itself says only "There's an issue with the selected model".)`,
+      fix: { kind: 'upgrade', serverKind, api: 'messages', label: `Upgrade ${v.displayName}` },
+    };
+  }
   if (status === 404 && /\/(responses|chat\/completions)$/.test(ctx.path)) {
     const serverKind = ctx.serverKind ?? 'openai-compatible';
     const v = SERVER_KIND_INFO[serverKind];
@@ -119,7 +145,7 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
   }
   return {
     code: 'server-error',
-    message: `The server answered ${status}: "${excerpt(message)}".${status >= 500 ? ' (Codex hides local 500s behind "We\'re currently experiencing high demand"; the server\'s own log says more.)' : ''}`,
+    message: `The server answered ${status}: "${excerpt(message)}".${status >= 500 && (ctx.agent ?? 'codex') === 'codex' ? ' (Codex hides local 500s behind "We\'re currently experiencing high demand"; the server\'s own log says more.)' : ''}`,
     fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
   };
 }

@@ -1,8 +1,8 @@
 // The verification report as a self-contained HTML page for a webview: every stage with its
 // timings, evidence and diagnosis, a button per fix, and the server's own output next to a failing
 // stage. Pure: the extension supplies the CSP source and nonce, and posts back `{type, stage}`.
-import type { StageResult, VerifyReport } from './types';
-import { describeFix, formatMs, type ChangeResolver } from './report';
+import { SHAPE_STAGES, type StageResult, type VerifyReport } from './types';
+import { AGENT_NAMES, describeFix, formatMs, type ChangeResolver } from './report';
 
 export interface HtmlOptions {
   cspSource: string;
@@ -29,7 +29,7 @@ function metrics(s: StageResult): string {
   const m = s.metrics ?? {};
   const parts: string[] = [];
   if (m.ttftMs !== undefined) parts.push(`time to first token ${formatMs(m.ttftMs)}`);
-  if (m.promptMs !== undefined && s.id === 'codex-shape') parts.push(`prompt ${formatMs(m.promptMs)}`);
+  if (m.promptMs !== undefined && SHAPE_STAGES.includes(s.id)) parts.push(`prompt ${formatMs(m.promptMs)}`);
   if (m.inputTokens !== undefined) parts.push(`${m.inputTokens} input tokens`);
   if (m.contextWindow !== undefined) parts.push(`context ${m.contextWindow}`);
   if (m.rounds !== undefined) parts.push(`${m.rounds} round${m.rounds === 1 ? '' : 's'}`);
@@ -54,7 +54,8 @@ function stageHtml(s: StageResult, o: HtmlOptions): string {
 }
 
 export function renderHtml(report: VerifyReport, o: HtmlOptions): string {
-  const verdict = report.cancelled ? 'Cancelled' : report.ok ? 'Codex can use this route' : 'This route will fail in Codex';
+  const name = AGENT_NAMES[report.agent ?? 'codex'];
+  const verdict = report.cancelled ? 'Cancelled' : report.ok ? `${name} can use this route` : `This route will fail in ${name}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${o.cspSource} 'nonce-${o.nonce}'; script-src 'nonce-${o.nonce}';">

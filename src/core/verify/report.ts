@@ -1,9 +1,13 @@
 // Renders a VerifyReport for people: plain text for the terminal, Markdown for documents, and the
 // one-line summary the route store keeps.
 import type { VerificationSummary } from '../routeHealth';
-import type { Fix, ServerChange, StageResult, VerifyReport } from './types';
+import { SHAPE_STAGES, type Fix, type ServerChange, type StageResult, type VerifyReport } from './types';
 import { SERVER_KIND_INFO } from '../serverKind';
+import { AGENTS, AGENT_IDS, type AgentId } from '../agents';
 import type { ChangePlan } from '../serverChanges';
+
+/** The agents' names, from agents.ts. */
+export const AGENT_NAMES = Object.fromEntries(AGENT_IDS.map(a => [a, AGENTS[a].displayName])) as Record<AgentId, string>;
 
 const ICON: Record<StageResult['status'], string> = { pass: '✔', warn: '⚠', fail: '✖', skip: '–' };
 
@@ -27,7 +31,7 @@ function metricsLine(s: StageResult): string {
   const m = s.metrics ?? {};
   const parts: string[] = [];
   if (m.ttftMs !== undefined) parts.push(`first token ${formatMs(m.ttftMs)}`);
-  if (m.promptMs !== undefined && s.id === 'codex-shape') parts.push(`prompt ${formatMs(m.promptMs)}`);
+  if (m.promptMs !== undefined && SHAPE_STAGES.includes(s.id)) parts.push(`prompt ${formatMs(m.promptMs)}`);
   if (m.inputTokens !== undefined) parts.push(`${m.inputTokens} input tokens`);
   if (m.contextWindow !== undefined) parts.push(`context ${m.contextWindow}`);
   return parts.join(', ');
@@ -52,6 +56,7 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
       const k = SERVER_KIND_INFO[fix.serverKind];
       return `upgrade ${k.displayName} to ${fix.api === 'responses' ? k.responsesSince : k.messagesSince}${k.downloadUrl ? ` (${k.downloadUrl})` : ''}`;
     }
+    case 'claudeDisableThinking': return "set CLAUDE_CODE_DISABLE_THINKING=1 in the route's Claude Code settings";
   }
 }
 
@@ -66,7 +71,7 @@ export function renderText(report: VerifyReport, resolve?: ChangeResolver): stri
       for (const e of s.evidence.slice(0, 3)) lines.push(`      > ${e}`);
     }
   }
-  lines.push(report.cancelled ? 'Cancelled.' : report.ok ? `OK: Codex can use this route (${formatMs(report.ms)}).` : `FAILED (${formatMs(report.ms)}).`);
+  lines.push(report.cancelled ? 'Cancelled.' : report.ok ? `OK: ${AGENT_NAMES[report.agent ?? 'codex']} can use this route (${formatMs(report.ms)}).` : `FAILED (${formatMs(report.ms)}).`);
   return lines.join('\n');
 }
 

@@ -2,8 +2,8 @@
 import type { Dispatcher } from 'undici';
 import { httpRequest, httpStream, HttpFailure, parseJson, type HttpLimits } from '../net/http';
 import { diagnoseHttp, diagnoseMessage, diagnoseNetwork, excerpt, type DiagnoseContext } from './diagnose';
-import { ResponsesStreamReader, SseParser, type StreamOutcome } from './sse';
-import type { Diagnosis } from './types';
+import { ResponsesStreamReader, SseParser, type SseEvent, type StreamOutcome } from './sse';
+import type { AgentId, Diagnosis } from './types';
 import { kindFromEvidence, type ServerKind } from '../serverKind';
 
 export class Cancelled extends Error {
@@ -21,15 +21,17 @@ export interface RequestEnv {
   limits: Partial<HttpLimits>;
   /** Learned from headers and bodies as the run goes; read by diagnoses for the right fix. */
   serverKind?: ServerKind;
+  /** Whose needs the diagnoses speak of (default codex). */
+  agent?: AgentId;
 }
 
 export type Failed = { ok: false; diagnosis: Diagnosis; evidence: string[]; ms: number; status?: number };
 
 export type JsonResult = { ok: true; status: number; json: unknown; text: string; ms: number; headers: Record<string, string> } | Failed;
-export type StreamResult = { ok: true; outcome: StreamOutcome; ms: number; headers: Record<string, string>; contentType: string } | Failed;
+export type StreamResult = SseResult<StreamOutcome>;
 
-function ctxOf(env: RequestEnv, path: string): DiagnoseContext {
-  return { model: env.model, serverKind: env.serverKind, path };
+export function ctxOf(env: RequestEnv, path: string): DiagnoseContext {
+  return { model: env.model, serverKind: env.serverKind, path, agent: env.agent };
 }
 
 export function noteServer(env: RequestEnv, headers: Record<string, string>): void {
@@ -71,11 +73,26 @@ async function call(env: RequestEnv, path: string, body: unknown): Promise<JsonR
   }
 }
 
+/** What postSse needs from a stream reader (Responses or Messages). */
+export interface SseReader<O extends { eventTypes: string[]; eventCount: number }> {
+  readonly outcome: O;
+  readonly done: boolean;
+  accept(ev: SseEvent): void;
+  end(): O;
+}
+
+export type SseResult<O> = { ok: true; outcome: O; ms: number; headers: Record<string, string>; contentType: string } | Failed;
+
 /** POSTs a streamed Responses request and reads it as Codex does. */
 export async function postResponsesStream(env: RequestEnv, body: Record<string, unknown>): Promise<StreamResult> {
-  const path = '/responses';
+  return postSse(env, '/responses', body, t0 => new ResponsesStreamReader(() => performance.now() - t0),
+    contentType => `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`);
+}
+
+/** POSTs `{...body, stream: true}` and feeds the server-sent events to a reader; every failure becomes a diagnosis. */
+export async function postSse<O extends { eventTypes: string[]; eventCount: number }>(env: RequestEnv, path: string, body: Record<string, unknown>, makeReader: (t0: number) => SseReader<O>, notSse: (contentType: string) => string): Promise<SseResult<O>> {
   const t0 = performance.now();
-  const reader = new ResponsesStreamReader(() => performance.now() - t0);
+  const reader = makeReader(t0);
   const parser = new SseParser();
   let stream;
   try {
@@ -112,12 +129,7 @@ export async function postResponsesStream(env: RequestEnv, body: Record<string, 
   }
   const outcome = reader.end();
   if (!/text\/event-stream/i.test(contentType) && outcome.eventCount === 0) {
-    return {
-      ok: false,
-      diagnosis: { code: 'stream-malformed', message: `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`, fix: null },
-      evidence: [`HTTP ${stream.status}: ${excerpt(raw, 400)}`],
-      ms: performance.now() - t0,
-    };
+    return { ok: false, diagnosis: { code: 'stream-malformed', message: notSse(contentType), fix: null }, evidence: [`HTTP ${stream.status}: ${excerpt(raw, 400)}`], ms: performance.now() - t0 };
   }
   return { ok: true, outcome, ms: performance.now() - t0, headers: stream.headers, contentType };
 }

@@ -255,15 +255,16 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
 }
 
 /** The template (not the model) is why no call came back: llama-server leaves tools out of the prompt. */
-function templateNoTools(text: string): Diagnosis {
+export function templateNoTools(text: string, agent: 'Codex' | 'Claude Code' = 'Codex'): Diagnosis {
   return {
     code: 'template-no-tools',
-    message: `The server's chat template has no tool support (/props: chat_template_caps.supports_tools is false), so llama-server leaves the tools out of the prompt and returns any call the model writes as plain text${text.includes('<tool_call>') ? ' (as here)' : ''}. Codex would run without working tools. This is the template, not the model: --chat-template chatml does this.`,
+    message: `The server's chat template has no tool support (/props: chat_template_caps.supports_tools is false), so llama-server leaves the tools out of the prompt and returns any call the model writes as plain text${text.includes('<tool_call>') ? ' (as here)' : ''}. ${agent} would run without working tools. This is the template, not the model: --chat-template chatml does this.`,
     fix: { kind: 'changeServer', change: { what: 'template', reason: 'no-tool-support' }, label: 'Use a template with tool support' },
   };
 }
 
-function toolParserFix(env: StageEnv): Diagnosis['fix'] {
+/** The server-side fix for a call that came back as text, for the server kind (and what /props said). */
+export function toolParserFix(env: Pick<StageEnv, 'serverKind' | 'facts'>): Diagnosis['fix'] {
   if (env.serverKind === 'llamacpp') {
     // With a tool-capable template and Jinja on (/props says so), the model itself is the problem.
     if (env.facts.templateTools === true) return null;

@@ -2,8 +2,20 @@
 import type { ServerKind } from '../serverKind';
 import type { AgentId } from '../agents';
 
+export { AGENT_IDS, type AgentId } from '../agents';
+
+/** Codex's stages, in report order. */
 export const STAGE_IDS = ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions'] as const;
-export type StageId = (typeof STAGE_IDS)[number];
+export const CODEX_STAGE_IDS = STAGE_IDS;
+export type CodexStageId = (typeof STAGE_IDS)[number];
+
+/** Claude Code's stages, in report order (`models` is shared). */
+export const CLAUDE_STAGE_IDS = ['models', 'messages-text', 'messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'] as const;
+export type ClaudeStageId = (typeof CLAUDE_STAGE_IDS)[number];
+
+export type StageId = CodexStageId | ClaudeStageId;
+
+export const STAGE_IDS_BY_AGENT: Record<AgentId, readonly StageId[]> = { codex: CODEX_STAGE_IDS, claude: CLAUDE_STAGE_IDS };
 
 export const STAGE_TITLES: Record<StageId, string> = {
   models: 'Model is listed',
@@ -12,15 +24,25 @@ export const STAGE_TITLES: Record<StageId, string> = {
   'tool-call': 'Tool call round trip',
   'codex-shape': 'A Codex-sized turn',
   'chat-completions': 'Chat Completions tool call (informational)',
+  'messages-text': 'Messages API answers',
+  'messages-stream': 'Streaming as Claude Code reads it',
+  thinking: 'Thinking as Claude Code asks for it',
+  'messages-tool-call': 'tool_use round trip',
+  'claude-shape': 'A Claude-Code-sized turn',
+  'count-tokens': 'count_tokens (informational)',
 };
 
 /** Stages whose failure does not make the route fail (reported as warn). */
-export const INFORMATIONAL_STAGES: readonly StageId[] = ['chat-completions'];
+export const INFORMATIONAL_STAGES: readonly StageId[] = ['chat-completions', 'count-tokens'];
+
+/** The stage whose prompt time is the one worth showing (the agent-sized turn). */
+export const SHAPE_STAGES: readonly StageId[] = ['codex-shape', 'claude-shape'];
 
 export const DIAGNOSIS_CODES = [
   'server-unreachable', 'unauthorized', 'model-not-listed', 'model-not-found', 'model-loading', 'responses-api-missing',
   'template-system-message', 'template-no-tools', 'non-function-tool-rejected', 'tools-unsupported', 'context-too-small', 'tool-call-as-text',
   'no-tool-call', 'wrong-tool-arguments', 'final-answer-mismatch', 'stream-malformed', 'timeout', 'server-error',
+  'messages-api-missing', 'thinking-unsupported',
 ] as const;
 export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
 
@@ -45,7 +67,9 @@ export type Fix =
   | { kind: 'pullModel'; model: string; label: string }
   | { kind: 'openServerTerminal'; label: string }
   | { kind: 'setApiKey'; label: string }
-  | { kind: 'upgrade'; serverKind: ServerKind; api: 'responses' | 'messages'; label: string };
+  | { kind: 'upgrade'; serverKind: ServerKind; api: 'responses' | 'messages'; label: string }
+  /** Write CLAUDE_CODE_DISABLE_THINKING=1 into the route's Claude Code settings (and launches). */
+  | { kind: 'claudeDisableThinking'; label: string };
 
 export interface Diagnosis {
   code: DiagnosisCode;
@@ -85,8 +109,8 @@ export interface StageResult {
 }
 
 export interface VerifyReport {
-  /** The agent this verification was for (absent in older reports: Codex). */
-  agent?: AgentId;
+  /** The agent whose needs were checked. */
+  agent: AgentId;
   /** True when no required stage failed (warnings and skips do not count). */
   ok: boolean;
   baseUrl: string;

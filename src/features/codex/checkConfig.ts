@@ -9,7 +9,7 @@ import { detectCodex } from '../../core/codex/run';
 import { planCodexRepair, type RepairPlan } from '../../core/codex/repairs';
 import { applyCodexRepair } from '../../core/codex/applyRepair';
 import { describeRejection } from '../../core/codex/rejections';
-import { showDiffs } from './diffPreview';
+import { showDiffs } from '../../ui/diffPreview';
 import { argsOf, codexHomeOf } from './writeProfile';
 
 export interface CheckConfigArgs {

@@ -11,7 +11,7 @@ import { configPath, existsIn, planTrustWrite, plannedChange, type PlannedChange
 import { planRestore, readSnapshot, restore, writeFiles, FileRefusal } from '../../core/codex/fs';
 import { findLegacyProfiles, hasLegacyProfiles, planMigration } from '../../core/codex/migrate';
 import { TRUST_EXPLANATION } from '../../core/codex/trust';
-import { showDiffs, previewAndConfirm } from './diffPreview';
+import { showDiffs, previewAndConfirm } from '../../ui/diffPreview';
 import { writeProfileCommand, argsOf, codexHomeOf, refusal, type CodexAnswers, type CommandOutcome } from './writeProfile';
 import { checkCodexConfigCommand } from './checkConfig';
 import { openCodex } from './openCodex';

@@ -19,7 +19,7 @@ import { parseTomlText } from '../../core/codex/tomlEdit';
 import { trustState } from '../../core/codex/trust';
 import { codexKeyVar } from '../../core/codex/launch';
 import { writeCodexProfile, type Decision, type WriteOptions, type WritePlan } from '../../core/codex/writeWorkflow';
-import { showDiffs } from './diffPreview';
+import { showDiffs } from '../../ui/diffPreview';
 
 /** Pre-answered questions (tests, and callers that already asked). Absent = ask the user. */
 export interface CodexAnswers {

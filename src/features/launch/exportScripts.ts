@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Ctx } from '../../ctx';
 import { serverWrapperScript, codexLauncherScript } from '../../core/launch';
 import type { LaunchOptions } from './start';
-import { prepareChatTemplate } from './templates';
+import { prepareChatTemplate } from '../../state/chatTemplates';
 
 export interface ExportResult {
   kind: 'written' | 'cancelled';

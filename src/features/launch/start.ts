@@ -15,7 +15,7 @@ import {
 } from '../../core/launch';
 import { ManagedServer } from './managedServer';
 import { isActive, managed, openSettings, pickProvider, showError, terminalName } from './ui';
-import { prepareChatTemplate, describeChoice } from './templates';
+import { prepareChatTemplate, describeChoice } from '../../state/chatTemplates';
 import { ensureOllamaModel } from './ollama';
 
 /** Answers to the questions a command would ask, for tests and scripted callers. */

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
 import { routeTerminalEnv } from '../../core/terminalEnv';
 import { PROVIDERS } from '../../core/providers';
+import { routeKeyVar } from '../../core/endpoints';
 
 export interface TerminalRouting {
   applied(): Record<string, string>;
@@ -23,8 +24,12 @@ export function register(ctx: Ctx): TerminalRouting {
     const settings = ctx.settings().values;
     let env: Record<string, string> = {};
     if (route) {
-      const key = settings['terminal.includeApiKey'] && vscode.workspace.isTrusted ? (await ctx.keys.resolve(route.provider, route.baseUrl)).apiKey : undefined;
-      env = routeTerminalEnv(route, settings['terminal.routeTargets'], key);
+      const key = await ctx.keys.resolve(route.provider, route.baseUrl);
+      const include = settings['terminal.includeApiKey'] && vscode.workspace.isTrusted;
+      env = routeTerminalEnv(route, settings['terminal.routeTargets'], {
+        ...(include && key.apiKey ? { apiKey: key.apiKey } : {}), needsKey: !!key.apiKey,
+        keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }), disableThinking: settings['claude.disableThinking'],
+      });
     }
     if (gen !== generation) return;
     // Health changes come through here too: leave the collection alone unless the variables change
@@ -45,7 +50,7 @@ export function register(ctx: Ctx): TerminalRouting {
   };
   ctx.extension.subscriptions.push(
     ctx.routes.onDidChange(() => void apply()),
-    ctx.onDidChangeSettings(e => { if (e === 'trust' || e.affectsConfiguration('localModelRouter.terminal')) void apply(); }),
+    ctx.onDidChangeSettings(e => { if (e === 'trust' || e.affectsConfiguration('localModelRouter.terminal') || e.affectsConfiguration('localModelRouter.claude')) void apply(); }),
   );
   void apply();
   return { applied: () => ({ ...applied }), onDidApply: applyEmitter.event };

@@ -80,6 +80,9 @@ export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, relaxedTemplate
     case 'setApiKey':
       await vscode.commands.executeCommand(COMMANDS.setApiKey.id, t.baseUrl);
       return { applied: true, detail: 'API key updated.' };
+    case 'claudeDisableThinking':
+      // Claude Code's settings carry it (CLAUDE_CODE_DISABLE_THINKING=1): the Claude feature rewrites them.
+      return (await vscode.commands.executeCommand<FixOutcome>(COMMANDS.writeClaudeSettings.id, { disableThinking: true, reason: 'fix' })) ?? { applied: false, detail: 'Not written.' };
     case 'upgrade': {
       const k = SERVER_KIND_INFO[fix.serverKind];
       const since = fix.api === 'responses' ? k.responsesSince : k.messagesSince;

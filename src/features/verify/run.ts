@@ -9,25 +9,27 @@ import { homedir } from 'node:os';
 import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { isRoute, type Route } from '../../core/route';
-import { verifyRoute as runVerifier, summarize, STAGE_IDS, type StageId, type VerifyReport } from '../../core/verify/index';
+import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
+import { verifyForAgent } from '../../core/agentVerify';
+import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
 import { renderHtml } from '../../core/verify/html';
 import { codexKeyVar } from '../../core/codex/launch';
 import { resolveCodexHome } from '../../core/codex/version';
 import { parseTomlText } from '../../core/codex/tomlEdit';
 import { applyFix, managedProvider, resolverFor, type FixTarget } from './fixes';
-import { writeRelaxedCopy } from '../launch/templates';
+import { writeRelaxedCopy } from '../../state/chatTemplates';
 
 /** The feature's UI state, one per activation: the run in flight (a new one supersedes it) and the report panel. */
 interface VerifyUi {
   running?: AbortController;
-  panel?: vscode.WebviewPanel;
-  messageListener?: vscode.Disposable;
+  /** One report panel per agent. */
+  panels: Partial<Record<AgentId, { panel: vscode.WebviewPanel; listener?: vscode.Disposable }>>;
 }
 const uis = new WeakMap<Ctx, VerifyUi>();
 function uiOf(ctx: Ctx): VerifyUi {
   let ui = uis.get(ctx);
-  if (!ui) uis.set(ctx, (ui = {}));
+  if (!ui) uis.set(ctx, (ui = { panels: {} }));
   return ui;
 }
 
@@ -50,8 +52,20 @@ async function codexKeyNote(ctx: Ctx, route: Route): Promise<string | undefined>
   return `Codex will send the key: profile "${route.codexProfile}" reads it from $${named}, which "Open Codex" fills from ${source}. In a terminal of your own, set $${named} first.`;
 }
 
-export async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<VerifyReport | undefined> {
-  const route = isRoute(arg) ? arg : ctx.routes.active;
+export interface VerifyArgs {
+  route?: Route;
+  /** Only this agent; default: the verify.agents setting. */
+  agent?: AgentId;
+}
+
+/**
+ * Verifies the route for each agent in turn (one progress notification), reports the outcomes to the
+ * route store, and shows one report per agent. Returns the first agent's report (Codex by default);
+ * `others` holds the rest.
+ */
+export async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
+  const args: VerifyArgs = isRoute(arg) ? { route: arg } : ((arg && typeof arg === 'object' ? arg : {}) as VerifyArgs);
+  const route = args.route ?? ctx.routes.active;
   if (!route) {
     const choice = await vscode.window.showInformationMessage('Pick a local model first: there is no route to verify.', COMMANDS.pickRoute.title);
     if (choice) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
@@ -61,48 +75,55 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<VerifyRepo
   ui.running?.abort();
   const ac = (ui.running = new AbortController());
   const settings = ctx.settings().values;
+  const agents: AgentId[] = args.agent ? [args.agent] : (settings['verify.agents'] as AgentId[]).length ? (settings['verify.agents'] as AgentId[]) : ['codex'];
   const skip = settings['verify.skipStages'] as StageId[];
   const runId = ctx.routes.verificationStarted(route);
-  ctx.log.info(`verify: ${route.model} at ${route.baseUrl} (timeout ${settings['verify.timeoutMs']} ms, skip ${skip.join(', ') || 'none'})`);
+  ctx.log.info(`verify: ${route.model} at ${route.baseUrl} for ${agents.join(', ')} (timeout ${settings['verify.timeoutMs']} ms, skip ${skip.join(', ') || 'none'})`);
   const { apiKey } = await ctx.keys.resolve(route.provider, route.baseUrl);
-  const steps = STAGE_IDS.filter(s => !skip.includes(s)).length || 1;
+  const steps = agents.reduce((n, a) => n + STAGE_IDS_BY_AGENT[a].filter(s => !skip.includes(s)).length, 0) || 1;
 
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true }, async (progress, token) => {
+  const reports = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true }, async (progress, token) => {
     const sub = token.onCancellationRequested(() => ac.abort());
+    const done: VerifyReport[] = [];
     try {
-      return await runVerifier({
-        baseUrl: route.baseUrl, model: route.model, apiKey, timeoutMs: settings['verify.timeoutMs'], skip,
-        skipNote: 'listed in localModelRouter.verify.skipStages',
-        // What the profile this extension writes will make Codex send.
-        nonFunctionTools: settings['codex.disableNonFunctionTools'] !== 'always', catalog: true,
-        serverKind: route.serverKind, signal: ac.signal,
-        onProgress: p => {
-          if (p.kind === 'stage-start') progress.report({ message: p.title });
-          else {
-            const r = p.result;
-            progress.report({ message: `${r.title}: ${r.status}`, increment: 100 / steps });
-            const line = `verify ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
-            if (r.status === 'fail') ctx.log.warn(line); else ctx.log.info(line);
-            if (r.diagnosis && r.status !== 'pass') ctx.log.info(`  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`);
-            for (const e of r.evidence) ctx.log.debug(`  ${e}`);
-          }
-        },
-      });
+      for (const agent of agents) {
+        const report = await verifyForAgent(agent, {
+          baseUrl: route.baseUrl, model: route.model, apiKey, timeoutMs: settings['verify.timeoutMs'], skip,
+          skipNote: 'listed in localModelRouter.verify.skipStages', serverKind: route.serverKind, contextWindow: route.contextWindow, signal: ac.signal,
+          // What the settings this extension writes will make each agent send.
+          codex: { nonFunctionTools: settings['codex.disableNonFunctionTools'] !== 'always', catalog: true },
+          claude: { thinking: !settings['claude.disableThinking'] },
+          onProgress: p => {
+            if (p.kind === 'stage-start') progress.report({ message: `${AGENTS[agent].displayName}: ${p.title}` });
+            else {
+              const r = p.result;
+              progress.report({ message: `${AGENTS[agent].displayName}: ${r.title}: ${r.status}`, increment: 100 / steps });
+              const line = `verify ${agent} ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
+              if (r.status === 'fail') ctx.log.warn(line); else ctx.log.info(line);
+              if (r.diagnosis && r.status !== 'pass') ctx.log.info(`  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`);
+              for (const e of r.evidence) ctx.log.debug(`  ${e}`);
+            }
+          },
+        });
+        done.push(report);
+        if (report.cancelled) break;
+      }
+      return done;
     } finally {
       sub.dispose();
     }
   });
   if (ui.running === ac) ui.running = undefined;
-  if (report.cancelled) {
+  if (reports.some(r => r.cancelled)) {
     ctx.log.info('verify: cancelled or superseded by a newer run');
     ctx.routes.verificationCancelled(runId);
-    return report;
+    return Object.assign(reports[0], reports.length > 1 ? { others: reports.slice(1) } : {});
   }
-  const summary = summarize(report);
-  ctx.log.info(`verify: ${report.ok ? 'passed' : `failed at ${summary.failedStage} (${summary.diagnosis})`} in ${formatMs(report.ms)}`);
-  ctx.routes.verificationFinished(runId, route, summary);
-  await showReport(ctx, route, report);
-  return report;
+  const summaries = reports.map(r => summarize(r));
+  for (const [i, r] of reports.entries()) ctx.log.info(`verify ${agents[i]}: ${r.ok ? 'passed' : `failed at ${summaries[i].failedStage} (${summaries[i].diagnosis})`} in ${formatMs(r.ms)}`);
+  ctx.routes.verificationFinished(runId, route, summaries);
+  for (const r of reports) await showReport(ctx, route, r);
+  return Object.assign(reports[0], reports.length > 1 ? { others: reports.slice(1) } : {});
 }
 
 async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise<void> {
@@ -114,36 +135,41 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
   const resolve = resolverFor(ctx, target, relaxed);
   const serverOutput: Partial<Record<string, string[]>> = {};
   if (server) for (const s of report.stages) if (s.status === 'fail') serverOutput[s.id] = server.recentOutput(40);
-  const keyNote = await codexKeyNote(ctx, route);
+  const agent = report.agent;
+  const keyNote = agent === 'codex' ? await codexKeyNote(ctx, route) : undefined;
   if (keyNote) ctx.log.info(`verify: ${keyNote}`);
   const ui = uiOf(ctx);
-  if (!ui.panel) {
+  let slot = ui.panels[agent];
+  if (!slot) {
     const created = vscode.window.createWebviewPanel('localModelRouter.verifyReport', 'Route Verification', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
-    created.onDidDispose(() => { if (ui.panel === created) ui.panel = undefined; });
-    ui.panel = created;
+    const s: { panel: vscode.WebviewPanel; listener?: vscode.Disposable } = { panel: created };
+    created.onDidDispose(() => { if (ui.panels[agent] === s) delete ui.panels[agent]; });
+    ui.panels[agent] = slot = s;
   }
-  const p = ui.panel;
-  p.title = `Verify: ${route.model}`;
+  const p = slot.panel;
+  p.title = agent === 'codex' ? `Verify: ${route.model}` : `Verify: ${route.model} (${AGENTS[agent].displayName})`;
   const nonce = randomBytes(16).toString('base64');
   p.webview.html = renderHtml(report, {
     cspSource: p.webview.cspSource, nonce, serverOutput, resolve,
     startedLabel: new Date(report.startedAt).toLocaleString(),
     notes: keyNote ? [keyNote] : [],
-    next: [{ label: COMMANDS.writeCodexProfile.title, action: 'writeProfile' }, { label: COMMANDS.openCodex.title, action: 'openCodex' }],
+    next: agent === 'codex'
+      ? [{ label: COMMANDS.writeCodexProfile.title, action: 'writeProfile' }, { label: COMMANDS.openCodex.title, action: 'openCodex' }]
+      : [{ label: COMMANDS.writeClaudeSettings.title, action: 'writeClaudeSettings' }, { label: COMMANDS.openClaudeCode.title, action: 'openClaudeCode' }],
   });
   // One listener per report: the previous one goes with the previous report.
-  ui.messageListener?.dispose();
-  ui.messageListener = p.webview.onDidReceiveMessage(async (msg: { type?: string; stage?: string }) => {
-    if (msg.type === 'rerun') return void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, route);
+  slot.listener?.dispose();
+  slot.listener = p.webview.onDidReceiveMessage(async (msg: { type?: string; stage?: string }) => {
+    if (msg.type === 'rerun') return void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, { route, agent });
     if (msg.type === 'log') return ctx.log.show();
-    if (msg.type === 'writeProfile') return void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
-    if (msg.type === 'openCodex') return void vscode.commands.executeCommand(COMMANDS.openCodex.id);
+    const next: Record<string, string> = { writeProfile: COMMANDS.writeCodexProfile.id, openCodex: COMMANDS.openCodex.id, writeClaudeSettings: COMMANDS.writeClaudeSettings.id, openClaudeCode: COMMANDS.openClaudeCode.id };
+    if (msg.type && next[msg.type]) return void vscode.commands.executeCommand(next[msg.type]);
     const fix = report.stages.find(s => s.id === msg.stage)?.diagnosis?.fix;
     if (msg.type !== 'fix' || !fix) return;
     const out = await applyFix(ctx, fix, target, relaxed);
     const again = 'Verify Again';
     const choice = await (out.applied ? vscode.window.showInformationMessage(out.detail, again) : vscode.window.showWarningMessage(out.detail, again));
-    if (choice === again) void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, route);
+    if (choice === again) void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, { route, agent });
   });
   p.reveal(undefined, true);
 }

@@ -2,8 +2,8 @@
 // (current ↔ proposed) opened with vscode.diff, closed again after the decision.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { Ctx } from '../../ctx';
-import type { PlannedChange } from '../../core/codex/plan';
+import type { Ctx } from '../ctx';
+import type { PlannedChange } from '../core/codex/plan';
 
 const SCHEME = 'local-model-router-codex';
 

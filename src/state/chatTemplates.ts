@@ -1,10 +1,10 @@
-// The chat template file a llama.cpp launch uses when no template is set: the model's own with the
+// The chat template files a llama.cpp launch uses when no template is set: the model's own with the
 // system-first check relaxed (core/launch/chatTemplate.ts), written once into the extension's
 // global storage (content-addressed, so a restart reuses it).
 import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Ctx } from '../../ctx';
-import { chooseChatTemplate, relaxSystemFirst, relaxedFileName, type TemplateChoice } from '../../core/launch';
+import type { Ctx } from '../ctx';
+import { chooseChatTemplate, relaxSystemFirst, relaxedFileName, type TemplateChoice } from '../core/launch';
 
 function templatesDir(ctx: Ctx): string {
   return join(ctx.extension.globalStorageUri.fsPath, 'chat-templates');

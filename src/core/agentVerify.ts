@@ -1,0 +1,34 @@
+// How each agent is verified: Codex over the Responses API (core/verify), Claude Code over the
+// Messages API (core/claude/verify). The callers (the Verify command, the CLI) pass one input.
+import type { AgentId } from './agents';
+import type { ServerKind } from './serverKind';
+import type { StageId, VerifyProgress, VerifyReport } from './verify/types';
+import { verifyRoute } from './verify/index';
+import { verifyClaudeRoute } from './claude/verify/index';
+import { STAGE_IDS_BY_AGENT } from './verify/types';
+
+export interface AgentVerifyInput {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  /** Stages to skip; each agent takes the ones that are its own. */
+  skip?: readonly StageId[];
+  skipNote?: string;
+  serverKind?: ServerKind;
+  /** The window the route reports (Claude Code's turn is judged against it). */
+  contextWindow?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: VerifyProgress) => void;
+  /** What the Codex profile this extension writes makes Codex send. */
+  codex?: { nonFunctionTools?: boolean; catalog?: boolean };
+  /** Whether Claude Code asks for thinking (claude.disableThinking off). */
+  claude?: { thinking?: boolean };
+}
+
+export function verifyForAgent(agent: AgentId, o: AgentVerifyInput): Promise<VerifyReport> {
+  const skip = o.skip?.filter(s => STAGE_IDS_BY_AGENT[agent].includes(s));
+  const common = { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey, timeoutMs: o.timeoutMs, skip, skipNote: o.skipNote, serverKind: o.serverKind, signal: o.signal, onProgress: o.onProgress };
+  if (agent === 'claude') return verifyClaudeRoute({ ...common, contextWindow: o.contextWindow, thinking: o.claude?.thinking ?? true });
+  return verifyRoute({ ...common, nonFunctionTools: o.codex?.nonFunctionTools, catalog: o.codex?.catalog });
+}

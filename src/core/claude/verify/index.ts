@@ -1,0 +1,107 @@
+// verifyClaudeRoute: checks that a server + model can carry a Claude Code session over the Anthropic
+// Messages API, stage by stage, with the same runner, limits, report and diagnoses as Codex's.
+import { join } from 'node:path';
+import { createAgent } from '../../net/http';
+import type { ServerKind } from '../../discovery';
+import { modelsStage } from '../../verify/stages';
+import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, verifyLimits } from '../../verify/runner';
+import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from '../../verify/types';
+import { anthropicBaseUrl, CLAUDE_DEFAULT_OUTPUT_TOKENS, outputTokensFor } from '../env';
+import { claudeShapeStage, countTokensStage, messagesStreamStage, messagesTextStage, messagesToolCallStage, thinkingStage, type ClaudeStageEnv } from './stages';
+
+export interface VerifyClaudeOptions {
+  /** The route's base URL (with or without /v1): Claude Code talks to <root>/v1/messages. */
+  baseUrl: string;
+  model: string;
+  /** Sent as Claude Code sends a helper's key: `Authorization: Bearer` and `X-Api-Key`. */
+  apiKey?: string;
+  timeoutMs?: number;
+  idleMs?: number;
+  connectMs?: number;
+  /** Stages to leave out (reported as skip). Default: none. */
+  skip?: readonly StageId[];
+  /** How a skipped stage is described. */
+  skipNote?: string;
+  serverKind?: ServerKind;
+  /** The server's real context window, when the caller knows it. */
+  contextWindow?: number;
+  /** Claude Code asks for thinking; false when the route's settings turn it off. Default true. */
+  thinking?: boolean;
+  /** max_tokens of the Claude-Code-sized turn; default what the settings writer sets for the window, else 32 000. */
+  shapeMaxTokens?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: VerifyProgress) => void;
+  concurrent?: boolean;
+  tempDir?: string;
+  /** Output budget of the small checks. */
+  maxOutputTokens?: number;
+}
+
+const BLOCKING: readonly DiagnosisCode[] = ['server-unreachable', 'unauthorized', 'model-loading', 'model-not-found', 'messages-api-missing', 'timeout'];
+
+/** count_tokens is optional for Claude Code: its failure stops nothing. */
+function blocks(failed: StageId): boolean {
+  return failed !== 'count-tokens';
+}
+
+export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<VerifyReport> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const { limits, connectMs } = verifyLimits(options);
+  const agent = createAgent(connectMs);
+  const headers: Record<string, string> = { 'user-agent': 'local-model-router-verify', 'anthropic-version': '2023-06-01' };
+  if (options.apiKey) {
+    headers.authorization = `Bearer ${options.apiKey}`;
+    headers['x-api-key'] = options.apiKey;
+  }
+  const tokenFile = makeTokenFile(options.tempDir);
+  const env: ClaudeStageEnv = {
+    baseUrl: `${anthropicBaseUrl(options.baseUrl)}/v1`,
+    model: options.model,
+    headers,
+    dispatcher: agent,
+    signal: options.signal,
+    limits,
+    serverKind: options.serverKind,
+    agent: 'claude',
+    tokenFile: { path: '', token: tokenFile.token },
+    // Codex's request shape does not apply; /props facts (llama.cpp) do.
+    codexProfile: { catalog: false, nonFunctionTools: false },
+    facts: {},
+    maxOutputTokens: options.maxOutputTokens ?? 512,
+    cwd: '',
+    knownWindow: options.contextWindow,
+    thinking: options.thinking ?? true,
+    shapeMaxTokens: options.shapeMaxTokens ?? outputTokensFor(options.contextWindow) ?? CLAUDE_DEFAULT_OUTPUT_TOKENS,
+  };
+  const runner = createStageRunner<ClaudeStageEnv>({
+    fns: {
+      models: modelsStage,
+      'messages-text': messagesTextStage,
+      'messages-stream': messagesStreamStage,
+      thinking: thinkingStage,
+      'messages-tool-call': messagesToolCallStage,
+      'claude-shape': claudeShapeStage,
+      'count-tokens': countTokensStage,
+    },
+    skip: new Set(options.skip ?? []),
+    skipNote: options.skipNote,
+    blocking: BLOCKING,
+    blocks,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    concurrent: options.concurrent,
+  });
+  try {
+    await runner.phase(['models', 'messages-text'], env);
+    reconcileModelListing(runner.results, 'messages-text');
+    const dir = await tokenFile.dir;
+    env.tokenFile.path = join(dir, 'token.txt');
+    env.cwd = dir;
+    await runner.phase(['messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'], env);
+  } finally {
+    await Promise.all([tokenFile.remove(), agent.close().catch(() => undefined)]);
+  }
+  const stages = runner.ordered(CLAUDE_STAGE_IDS);
+  return { agent: 'claude', ok: reportOk(stages, runner.cancelled), baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled: runner.cancelled, stages };
+}

@@ -1,0 +1,96 @@
+// "Write Claude Code Settings…": the `env` entries that route Claude Code to the active route, in the
+// project's `.claude/settings.local.json` or the user's `~/.claude/settings.json`. No key is written:
+// a keyed route gets an apiKeyHelper that prints the variable Open Claude Code fills from
+// SecretStorage. Every other byte of the file stays; invalid JSON is refused with nothing written;
+// the diff opens first; a backup goes to Claude Code's own folder. Core: src/core/claude/*.
+import * as vscode from 'vscode';
+import * as os from 'node:os';
+import type { Ctx } from '../../ctx';
+import { COMMANDS } from '../../core/commands';
+import { routeKeyVar } from '../../core/endpoints';
+import { claudeSettingsLocation, desiredClaudeSettings, type ClaudeScope } from '../../core/claude/settings';
+import { applyClaudeSettingsWrite, planClaudeSettingsWrite } from '../../core/claude/write';
+import { SECTION } from '../../core/settings/catalog';
+import { showDiffs } from '../../ui/diffPreview';
+
+export interface WriteClaudeArgs {
+  scope?: ClaudeScope;
+  /** From the verifier's thinking-unsupported fix: also turn claude.disableThinking on. */
+  disableThinking?: boolean;
+  /** Take the routing out again instead. */
+  remove?: boolean;
+  answers?: { apply?: boolean };
+}
+
+/** Also the shape the verifier's fix expects back. */
+export type WriteClaudeOutcome =
+  | { kind: 'written' | 'unchanged'; applied: boolean; detail: string; path: string }
+  | { kind: 'cancelled' | 'nothing' | 'refused'; applied: false; detail: string };
+
+async function chooseScope(ctx: Ctx, given: ClaudeScope | undefined): Promise<ClaudeScope | undefined> {
+  if (given) return given;
+  const setting = ctx.settings().values['claude.settingsScope'];
+  if (setting === 'project' || setting === 'user') return setting;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const items: (vscode.QuickPickItem & { scope: ClaudeScope })[] = [
+    ...(folder ? [{ scope: 'project' as const, label: 'This project', description: '.claude/settings.local.json', detail: `Claude Code started in ${folder.name} uses the route; the file is personal (not checked in).` }] : []),
+    { scope: 'user', label: 'Every project', description: '~/.claude/settings.json', detail: 'Claude Code uses the route wherever it starts.' },
+  ];
+  return (await vscode.window.showQuickPick(items, { title: 'Write Claude Code settings for which projects?' }))?.scope;
+}
+
+export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<WriteClaudeOutcome> {
+  const args = (raw && typeof raw === 'object' ? raw : {}) as WriteClaudeArgs;
+  const route = ctx.routes.active;
+  if (!route && !args.remove) {
+    const pick = await vscode.window.showWarningMessage('Pick a local model first: the settings point Claude Code at it.', COMMANDS.pickRoute.title);
+    if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    return { kind: 'nothing', applied: false, detail: 'No route.' };
+  }
+  const scope = await chooseScope(ctx, args.scope);
+  if (!scope) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
+  const loc = claudeSettingsLocation(scope, { home: os.homedir(), folder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, env: ctx.env });
+  if (!loc.ok) return refuse(ctx, loc.error);
+  if (args.disableThinking) await vscode.workspace.getConfiguration(SECTION).update('claude.disableThinking', true, vscode.ConfigurationTarget.Global);
+  let desired = null;
+  if (route && !args.remove) {
+    const key = await ctx.keys.resolve(route.provider, route.baseUrl);
+    desired = desiredClaudeSettings({
+      baseUrl: route.baseUrl, model: route.model, contextWindow: route.contextWindow,
+      needsKey: !!key.apiKey, keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
+      disableThinking: args.disableThinking || ctx.settings().values['claude.disableThinking'],
+    });
+  }
+  const plan = planClaudeSettingsWrite(loc.location, desired);
+  if (!plan.ok) return refuse(ctx, plan.error);
+  for (const n of plan.change.notes) ctx.log.info(`claude settings: ${n}`);
+  if (!plan.changed) {
+    void vscode.window.showInformationMessage(`${loc.location.path} already routes Claude Code to ${route?.model ?? 'nothing'}.`);
+    return { kind: 'unchanged', applied: true, detail: 'Already up to date.', path: loc.location.path };
+  }
+  const change = { role: 'config' as const, snapshot: plan.change.snapshot, after: plan.change.after, diff: plan.change.diff };
+  let apply = true;
+  if (ctx.settings().values['codex.previewChanges']) {
+    const close = await showDiffs(ctx, [change], 'Apply');
+    try {
+      apply = args.answers?.apply ?? (await vscode.window.showInformationMessage(`Write Claude Code settings to ${loc.location.path}? The diff shows every change; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`, 'Apply')) === 'Apply';
+    } finally {
+      await close();
+    }
+  } else if (args.answers?.apply === false) apply = false;
+  if (!apply) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
+  const w = applyClaudeSettingsWrite(plan.change, args.remove ? 'claude-settings remove' : 'claude-settings');
+  if (!w.ok) return refuse(ctx, w.error);
+  ctx.log.info(`wrote ${loc.location.path}\n${plan.change.diff}`);
+  const detail = args.remove
+    ? `Took the routing out of ${loc.location.path}.`
+    : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}`;
+  if (!args.disableThinking) void vscode.window.showInformationMessage(detail, COMMANDS.openClaudeCode.title).then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.openClaudeCode.id); });
+  return { kind: 'written', applied: true, detail, path: loc.location.path };
+}
+
+function refuse(ctx: Ctx, error: string): WriteClaudeOutcome {
+  ctx.log.warn(error);
+  void vscode.window.showErrorMessage(error, 'Show Log').then(c => { if (c) ctx.log.show(); });
+  return { kind: 'refused', applied: false, detail: error };
+}
