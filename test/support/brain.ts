@@ -3,7 +3,7 @@ import type { ScriptedServer } from './scripted-server';
 
 export type OutputItem =
   | { type: 'message'; text: string }
-  | { type: 'function_call'; name: string; arguments: string; callId?: string }
+  | { type: 'function_call'; name: string; arguments: string; callId?: string; /** Responses `namespace` of the called tool (Codex MCP tools: `mcp__<server>`). */ namespace?: string }
   | { type: 'reasoning'; text: string };
 
 export type BrainReply =

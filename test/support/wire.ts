@@ -29,7 +29,7 @@ function toItem(kind: ScriptedKind, it: OutputItem, respId: string, i: number): 
       return { id: `rs_${rand(32)}`, type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: it.text }], encrypted_content: '', status: 'completed' };
     case 'function_call': {
       const callId = it.callId ?? (kind === 'ollama' ? `call_${rand(8)}` : `fc_${rand(32)}`);
-      const base = { type: 'function_call', status: 'completed', arguments: it.arguments, call_id: callId, name: it.name };
+      const base = { type: 'function_call', status: 'completed', arguments: it.arguments, call_id: callId, name: it.name, ...(it.namespace ? { namespace: it.namespace } : {}) };
       return kind === 'llamacpp' ? base : { id: `fc_${respId}_${i}`, ...base };
     }
   }
