@@ -14,6 +14,8 @@ export const COMMANDS = {
   showServerTerminal: { id: 'localModelRouter.showServerTerminal', title: 'Show Server Terminal', icon: '$(terminal-view-icon)' },
   chooseLlamaModel: { id: 'localModelRouter.chooseLlamaModel', title: 'Choose the llama.cpp Model File…', icon: '$(file)', trusted: true },
   pullOllamaModel: { id: 'localModelRouter.pullOllamaModel', title: 'Pull an Ollama Model…', icon: '$(cloud-download)' },
+  connectSshTunnel: { id: 'localModelRouter.connectSshTunnel', title: 'Connect to a Remote Server over SSH…', icon: '$(remote)', trusted: true },
+  disconnectSshTunnel: { id: 'localModelRouter.disconnectSshTunnel', title: 'Disconnect SSH Tunnel', icon: '$(debug-disconnect)' },
   exportWrapperScripts: { id: 'localModelRouter.exportWrapperScripts', title: 'Export Server Wrapper Scripts…', icon: '$(export)' },
   writeCodexProfile: { id: 'localModelRouter.writeCodexProfile', title: 'Write Codex Profile…', icon: '$(file-code)' },
   trustFolderInCodex: { id: 'localModelRouter.trustFolderInCodex', title: 'Trust This Folder in Codex', icon: '$(shield)', trusted: true },
@@ -44,5 +46,7 @@ export const LAZY_COMMANDS = {
   trustFolderInCodex: 'codex',
   restoreCodexBackup: 'codex',
   migrateLegacyProfiles: 'codex',
-} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex'>>;
+  connectSshTunnel: 'tunnel',
+  disconnectSshTunnel: 'tunnel',
+} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex' | 'tunnel'>>;
 export type LazyModuleName = (typeof LAZY_COMMANDS)[keyof typeof LAZY_COMMANDS];

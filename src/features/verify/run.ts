@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import type { Ctx } from '../../ctx';
+import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { isRoute, type Route } from '../../core/route';
 import { verifyRoute as runVerifier, summarize, STAGE_IDS, type StageId, type VerifyReport } from '../../core/verify/index';
@@ -42,11 +42,22 @@ async function codexKeyNote(ctx: Ctx, route: Route): Promise<string | undefined>
   return `Codex will send the key: profile "${route.codexProfile}" reads it from $${named}, which "Open Codex" fills from ${source}. In a terminal of your own, set $${named} first.`;
 }
 
-export async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<VerifyReport | undefined> {
+export interface VerifyOptions {
+  /** Answers to the questions on the way (plain http to another host). */
+  answers?: { plainHttp?: PlainHttpAnswer };
+}
+
+export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOptions): Promise<VerifyReport | undefined> {
   const route = isRoute(arg) ? arg : ctx.routes.active;
   if (!route) {
     const choice = await vscode.window.showInformationMessage('Pick a local model first: there is no route to verify.', COMMANDS.pickRoute.title);
     if (choice) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    return undefined;
+  }
+  // The verifier sends prompts (and the key): plain http to another host needs a yes first.
+  const consent = await ctx.plainHttp.confirm(route.baseUrl, { provider: route.provider, ...(options?.answers?.plainHttp ? { answer: options.answers.plainHttp } : {}) });
+  if (consent.kind === 'declined' || consent.kind === 'tunnel') {
+    ctx.log.info(`verify: not run; plain http to ${route.baseUrl} was not approved`);
     return undefined;
   }
   running?.abort();
