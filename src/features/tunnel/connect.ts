@@ -8,7 +8,7 @@ import type { Ctx } from '../../ctx';
 import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../core/providers';
 import {
   buildTunnelCommand, checkHost, checkPort, checkTunnelRequest, checkUser, chooseLocalPort, providerDefaultPort,
-  type TunnelFailure, type TunnelProblem, type TunnelRequest,
+  type TunnelFailure, type TunnelProblem, type TunnelRequest, type TunnelState,
 } from '../../core/tunnel';
 import { tunnelLabel } from '../../core/targets';
 import { SshTunnel } from './sshTunnel';
@@ -29,7 +29,8 @@ export interface ConnectArgs {
 
 export type ConnectResult =
   | { kind: 'up'; baseUrl: string; label: string; destination: string; pid: number; localPort: number; portTaken?: number }
-  | { kind: 'already-open'; baseUrl: string; label: string; destination: string }
+  /** `pid` is absent while ssh is being restarted. */
+  | { kind: 'already-open'; baseUrl: string; label: string; destination: string; state: TunnelState['kind']; pid?: number }
   | { kind: 'failed'; reason: TunnelFailure; message: string; lastLines: string[] }
   | { kind: 'invalid'; problems: TunnelProblem[] }
   | { kind: 'refused'; reason: 'untrusted' }
@@ -55,7 +56,7 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   const open = ctx.tunnels.all().find(t => t.destination === destination && t.remotePort === checked.spec.remotePort && t.state.kind !== 'failed');
   if (open) {
     open.showTerminal();
-    return { kind: 'already-open', baseUrl: open.localBaseUrl, label: tunnelLabel(destination), destination };
+    return { kind: 'already-open', baseUrl: open.localBaseUrl, label: tunnelLabel(destination), destination, state: open.state.kind, ...(open.pid ? { pid: open.pid } : {}) };
   }
   const port = await chooseLocalPort(checked.spec);
   if (port.kind === 'taken') {
