@@ -38,7 +38,7 @@ export interface PickerContext {
 /** The route a model row stands for. */
 export function routeFor(p: EndpointProbe, m: ModelInfo): Route {
   const server = p.result.kind === 'up' ? p.result.server : undefined;
-  return { provider: p.provider, baseUrl: p.baseUrl, model: m.id, ...(server ? { serverKind: server.kind } : {}), ...(server?.version ? { serverVersion: server.version } : {}), ...(m.contextWindow ? { contextWindow: m.contextWindow } : {}), ...(m.tools !== undefined ? { tools: m.tools } : {}), ...(p.label ? { endpointLabel: p.label } : {}) };
+  return { provider: p.provider, baseUrl: p.baseUrl, model: m.id, ...(server ? { serverKind: server.kind } : {}), ...(server?.version ? { serverVersion: server.version } : {}), ...(m.contextWindow ? { contextWindow: m.contextWindow } : {}), ...(m.tools !== undefined ? { tools: m.tools } : {}), ...(p.label ? { endpointLabel: p.label } : {}), ...(p.via ? { via: p.via } : {}) };
 }
 
 /** The row proposing a model for an Ollama endpoint, with why it was chosen and whether it must be pulled. */

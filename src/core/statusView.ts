@@ -21,8 +21,8 @@ export interface StatusState {
   trusted: boolean;
   /** Where the route's requests go (absent: this machine). */
   reach?: EndpointReach;
-  /** The SSH tunnel the route goes through, when this window opened one to its base URL. */
-  tunnel?: { state: 'starting' | 'up' | 'restarting' | 'failed' | 'stopped'; message?: string };
+  /** The SSH tunnel the route goes through: its state, or `closed` when the route's tunnel is not open in this window. */
+  tunnel?: { state: 'starting' | 'up' | 'restarting' | 'failed' | 'stopped' | 'closed'; message?: string };
   /** Set when the window is remote (Remote-SSH, WSL, containers, code-server): the extension runs on `host`. */
   remoteWindow?: { name: string; host: string };
 }

@@ -80,6 +80,8 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     if (!active || deps.discovery.busy) return;
     const route = active;
     const probe = deps.discovery.latest.find(p => p.baseUrl === route.baseUrl);
+    // A tunnel's endpoint is probed only while the tunnel is open: once closed (Disconnect, a reload), the route is down.
+    if (!probe && route.via) return dispatch({ type: 'discovered', state: { kind: 'down', reason: `the SSH tunnel to ${route.via.host} is closed` }, verification: newest(verificationsOf(route)) });
     if (!probe) return;
     const r = probe.result;
     const d: DiscoveredState = r.kind === 'up'

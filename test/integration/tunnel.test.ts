@@ -146,6 +146,10 @@ suite('tunnel: Connect to a Remote Server over SSH through a real sshd', () => {
     assert.equal(alive(open.pid), false, 'ssh is gone');
     assert.ok(!(await refresh()).some(p => p.source === 'tunnel'));
     assert.equal((await disconnect({ baseUrl: open.baseUrl })).kind, 'none');
+    // The route chosen through it stays, and says its tunnel is closed.
+    assert.equal(api.activeRoute?.baseUrl, open.baseUrl);
+    assert.deepEqual(api.health, { kind: 'down', reason: `the SSH tunnel to ${sshd!.alias} is closed` });
+    assert.match(api.statusBar.tooltip, /over SSH to lmr\\-test\\-sshd — tunnel closed \|/);
   });
 
   test('closing the tunnel\'s terminal stops the tunnel', async function () {

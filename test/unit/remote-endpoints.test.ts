@@ -69,6 +69,9 @@ describe('picker rows for remote endpoints', () => {
     assert.ok(rows.some(r => r.kind === 'separator' && r.label === 'me@gpu-box (ssh) — up · 1 model'));
     const p = row(rows, 'gpt-oss:120b')?.payload;
     assert.equal(p?.kind === 'model' && p.route.endpointLabel, 'me@gpu-box (ssh)');
+    assert.deepEqual(p?.kind === 'model' && p.route.via, { kind: 'ssh', host: 'me@gpu-box', remotePort: 11434 }, 'the route remembers it went through a tunnel');
+    const local = row(rows, 'qwen3-coder:30b')?.payload;
+    assert.ok(local?.kind === 'model' && !('via' in local.route));
   });
   test('a key withheld from plain http asks instead of offering to set a key', () => {
     const withheld: EndpointProbe = { ...LAN, keyWithheld: true, result: { kind: 'unauthorized', status: 401, message: 'Invalid API key', ms: 1 } };
@@ -131,6 +134,9 @@ describe('status bar for remote routes', () => {
     assert.match(v.accessibility, /over SSH to me@gpu-box/);
     const failed = renderStatus({ ...base, route: tunnelRoute, reach: { kind: 'ssh', host: 'me@gpu-box' }, tunnel: { state: 'failed', message: 'gave up' } });
     assert.match(failed.tooltip, /tunnel failed: gave up/);
+    const closed = renderStatus({ ...base, health: { kind: 'down', reason: 'the SSH tunnel to me@gpu-box is closed' }, route: tunnelRoute, reach: { kind: 'ssh', host: 'me@gpu-box' }, tunnel: { state: 'closed' } });
+    assert.equal(closed.text, '$(error) $(remote) me@gpu-box (ssh) · gpt-oss:120b');
+    assert.match(closed.tooltip, /over SSH to me@gpu\\-box — tunnel closed \|/);
   });
   test('plain http to another host says it is not encrypted; a local route has no remote mark', () => {
     const lan = renderStatus({ ...base, route: { provider: 'openaiCompatible', baseUrl: LAN.baseUrl, model: 'big', endpointLabel: 'LAN box' }, reach: endpointReach(LAN) });

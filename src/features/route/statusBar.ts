@@ -31,8 +31,8 @@ export function register(ctx: Ctx): StatusBarHandle {
       terminalsRouted: route !== undefined && ctx.settings().values['terminal.routeTargets'].length > 0,
       discovery: { ran: ctx.discovery.ran, busy: ctx.discovery.busy, endpointsUp: up.length, models: up.reduce((n, p) => n + (p.result.kind === 'up' ? p.result.models.length : 0), 0) },
       trusted: vscode.workspace.isTrusted,
-      ...(route ? { reach: endpointReach({ baseUrl: route.baseUrl, ...(tunnel ? { via: { kind: 'ssh', host: tunnel.destination, remotePort: tunnel.remotePort } } : {}) }) } : {}),
-      ...(tunnel ? { tunnel: { state: tunnel.state.kind, ...(tunnel.state.kind === 'failed' ? { message: tunnel.state.message } : {}) } } : {}),
+      ...(route ? { reach: endpointReach({ baseUrl: route.baseUrl, ...(route.via ? { via: route.via } : tunnel ? { via: { kind: 'ssh', host: tunnel.destination, remotePort: tunnel.remotePort } } : {}) }) } : {}),
+      ...(tunnel ? { tunnel: { state: tunnel.state.kind, ...(tunnel.state.kind === 'failed' ? { message: tunnel.state.message } : {}) } } : route?.via ? { tunnel: { state: 'closed' } } : {}),
       ...(vscode.env.remoteName ? { remoteWindow: { name: vscode.env.remoteName, host: hostname() } } : {}),
     });
     item.text = view.text;
