@@ -5,6 +5,7 @@
 // With `host` in the argument nothing is asked (tests and scripted callers); `suggest` only prefills.
 import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
+import { COMMANDS } from '../../core/commands';
 import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../core/providers';
 import {
   buildTunnelCommand, checkHost, checkPort, checkTunnelRequest, checkUser, chooseLocalPort, providerDefaultPort,
@@ -102,6 +103,9 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   }
   watch(ctx, tunnel);
   await ctx.discovery.refresh('tunnel-up');
+  if (args.host === undefined) {
+    void vscode.window.showInformationMessage(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.pickRoute.id); });
+  }
   return { kind: 'up', baseUrl: cmd.localBaseUrl, label, destination: cmd.destination, pid: first.pid, localPort: cmd.spec.localPort, ...(port.kind === 'moved' ? { portTaken: port.taken } : {}) };
 }
 
@@ -120,7 +124,7 @@ function watch(ctx: Ctx, tunnel: SshTunnel): void {
     void vscode.window.showErrorMessage(`The SSH tunnel to ${tunnel.destination} is down: ${s.message}`, 'Show Terminal', 'Reconnect').then(c => {
       if (c === 'Show Terminal') tunnel.showTerminal();
       else if (c === 'Reconnect') {
-        void close(ctx, tunnel).then(() => vscode.commands.executeCommand('localModelRouter.connectSshTunnel', {
+        void close(ctx, tunnel).then(() => vscode.commands.executeCommand(COMMANDS.connectSshTunnel.id, {
           host: tunnel.command.spec.host, user: tunnel.command.spec.user, provider: tunnel.provider, remotePort: tunnel.remotePort, localPort: tunnel.command.spec.localPort, sshPort: tunnel.command.spec.sshPort,
         } satisfies ConnectArgs));
       }
