@@ -45,7 +45,7 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   }
   const args = (raw && typeof raw === 'object' ? raw : {}) as ConnectArgs;
   const request: TunnelRequest | undefined = args.host !== undefined
-    ? { host: args.host, user: args.user, provider: args.provider, remotePort: args.remotePort, localPort: args.localPort, sshPort: args.sshPort }
+    ? { host: String(args.host), user: text(args.user), provider: text(args.provider), remotePort: args.remotePort, localPort: args.localPort, sshPort: args.sshPort }
     : await askRequest(args.suggest ?? {});
   if (!request) return { kind: 'cancelled' };
   const checked = checkTunnelRequest(request);
@@ -107,6 +107,11 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
     void vscode.window.showInformationMessage(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.pickRoute.id); });
   }
   return { kind: 'up', baseUrl: cmd.localBaseUrl, label, destination: cmd.destination, pid: first.pid, localPort: cmd.spec.localPort, ...(port.kind === 'moved' ? { portTaken: port.taken } : {}) };
+}
+
+/** Arguments come from any caller (a command can be run by id with anything): checked as text. */
+function text(v: unknown): string | undefined {
+  return v === undefined ? undefined : String(v);
 }
 
 /** After the first `up`: discovery follows the tunnel's drops and returns, and a give-up is said once. */
