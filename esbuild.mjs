@@ -34,7 +34,7 @@ const sharedUndici = relPath => ({
 
 // Features whose commands load on first use: src/features/<name>/commands.ts → dist/lazy/<name>.js
 // (src/core/commands.ts LAZY_COMMANDS says which command lives where).
-const lazy = ['verify', 'codex', 'claude', 'launch'];
+const lazy = ['verify', 'codex', 'claude', 'launch', 'tunnel'];
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js')] },
   { ...common, entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/${n}/commands.ts`])), outdir: 'dist', plugins: [sharedUndici('./undici.js')] },

@@ -10,6 +10,8 @@ import type { ProviderId } from './core/providers';
 import type { LaunchProvider } from './core/servers';
 import type { AgentId } from './core/agents';
 import type { Diagnosis } from './core/verify/types';
+import type { TunnelState } from './core/tunnel/supervisor';
+import type { PlainHttpDecision } from './core/endpoints';
 
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
@@ -23,10 +25,37 @@ export interface Ctx {
   readonly routes: RouteStore;
   readonly discovery: DiscoveryService;
   readonly servers: ServerRegistry;
+  readonly tunnels: TunnelRegistry;
   readonly keys: KeyService;
+  readonly plainHttp: PlainHttpConsent;
 }
 
-export type SwitchResult = { ok: true } | { ok: false; diagnosis: Diagnosis };
+export type SwitchResult =
+  | { ok: true }
+  | { ok: false; diagnosis: Diagnosis }
+  /** Plain http to another host, and the person said no (or chose a tunnel instead): nothing was sent. */
+  | { ok: false; consent: 'declined' | 'tunnel' };
+
+/** The answer to "send over plain http?", given in advance by tests and scripted callers. */
+export type PlainHttpAnswer = 'send' | 'cancel' | 'tunnel';
+
+export type ConsentOutcome =
+  | { kind: 'send'; asked: boolean }
+  | { kind: 'declined' }
+  /** The person chose "Use an SSH Tunnel Instead…": the Connect command is open. */
+  | { kind: 'tunnel' }
+  | { kind: 'invalid'; error: string };
+
+/**
+ * Plain http to another host: asks once per base URL before a key or a prompt goes there (the
+ * approvals are kept in globalState). Loopback and https URLs never ask.
+ */
+export interface PlainHttpConsent {
+  /** Without asking: may a key or a prompt go there now? */
+  decide(baseUrl: string): PlainHttpDecision;
+  /** Asks when needed; `provider` lets "Use an SSH Tunnel Instead…" suggest what runs there. */
+  confirm(baseUrl: string, o?: { answer?: PlainHttpAnswer; provider?: ProviderId }): Promise<ConsentOutcome>;
+}
 
 export interface RouteStore {
   readonly active: Route | undefined;
@@ -35,7 +64,7 @@ export interface RouteStore {
   verificationsOf(route: Route | undefined): Partial<Record<AgentId, VerificationSummary>>;
   readonly onDidChange: vscode.Event<void>;
   /** Probes the model (one token) first; keeps the current route and says why on failure. */
-  switchTo(route: Route): Promise<SwitchResult>;
+  switchTo(route: Route, o?: { plainHttp?: PlainHttpAnswer }): Promise<SwitchResult>;
   clear(): Promise<void>;
   /** A verification of `route` starts; returns the run id to report its end with. */
   verificationStarted(route: Route): number;
@@ -77,6 +106,30 @@ export interface ServerRegistry {
   findByBaseUrl(baseUrl: string): LaunchedServer | undefined;
   all(): LaunchedServer[];
   add(server: LaunchedServer): void;
+  readonly onDidChange: vscode.Event<void>;
+}
+
+/** An SSH tunnel this window opened; the tunnel feature owns it, discovery, the picker and the status bar read it. */
+export interface OpenTunnel {
+  readonly provider: ProviderId;
+  /** `user@host` or `host`. */
+  readonly destination: string;
+  readonly remotePort: number;
+  /** http://127.0.0.1:<local>/v1 */
+  readonly localBaseUrl: string;
+  readonly state: TunnelState;
+  readonly pid: number | undefined;
+  readonly onDidChange: vscode.Event<void>;
+  showTerminal(): void;
+  /** Stops ssh and any pending restart; the tunnel then leaves the registry. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface TunnelRegistry {
+  all(): OpenTunnel[];
+  findByBaseUrl(baseUrl: string): OpenTunnel | undefined;
+  add(tunnel: OpenTunnel): void;
+  remove(tunnel: OpenTunnel): void;
   readonly onDidChange: vscode.Event<void>;
 }
 

@@ -4,6 +4,8 @@ import type { Ctx } from './ctx';
 import { createSettingsService } from './state/settings';
 import { createKeyService } from './state/keyStore';
 import { createServerRegistry } from './state/serverRegistry';
+import { createTunnelRegistry } from './state/tunnelRegistry';
+import { createPlainHttpConsent } from './state/plainHttpConsent';
 import { createDiscoveryService } from './state/discoveryService';
 import { createRouteStore } from './state/routeStore';
 import * as statusBar from './features/route/statusBar';
@@ -11,11 +13,12 @@ import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
 import * as backgroundRefresh from './features/route/backgroundRefresh';
 import * as contextKeys from './features/route/contextKeys';
+import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuestion';
 import * as endpoints from './features/endpoints/commands';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 
-/** What deactivate() must still do: stop the servers this window started (SIGKILL after a grace). */
+/** What deactivate() must still do: stop the servers and SSH tunnels this window started (SIGKILL after a grace). */
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): LocalModelRouterApi {
@@ -27,10 +30,12 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     const settings = createSettingsService(env, subs);
     const keys = createKeyService(context.secrets, env);
     const servers = createServerRegistry(subs);
-    const discovery = createDiscoveryService({ settings: settings.current, env, keys, launched: () => servers.all(), log }, subs);
-    const routes = createRouteStore({ state: context.workspaceState, log, settings: settings.current, keys, discovery }, subs);
-    const ctx: Ctx = { extension: context, log, env, settings: settings.current, onDidChangeSettings: settings.onDidChange, keys, servers, discovery, routes };
-    shutdown = () => stopLaunchedServers(ctx);
+    const tunnels = createTunnelRegistry(subs);
+    const plainHttp = createPlainHttpConsent({ state: context.globalState, log, ask: askPlainHttp, offerTunnel: openTunnelInstead });
+    const discovery = createDiscoveryService({ settings: settings.current, env, keys, launched: () => servers.all(), tunnels: () => tunnels.all(), plainHttp, log }, subs);
+    const routes = createRouteStore({ state: context.workspaceState, log, settings: settings.current, keys, discovery, plainHttp }, subs);
+    const ctx: Ctx = { extension: context, log, env, settings: settings.current, onDidChangeSettings: settings.onDidChange, keys, servers, tunnels, discovery, routes, plainHttp };
+    shutdown = () => stopLaunched(ctx);
     // Off the activation path: it reads every setting.
     setTimeout(() => logStartup(ctx), 0);
 
@@ -59,9 +64,9 @@ function logStartup(ctx: Ctx): void {
   if (s.ignoredUntrusted.length) ctx.log.warn(`Restricted Mode: ignoring workspace values of ${s.ignoredUntrusted.join(', ')}`);
 }
 
-/** Servers run in their own process groups (so Stop reaches their helpers): without this they would outlive the window. */
-async function stopLaunchedServers(ctx: Ctx): Promise<void> {
-  await Promise.all(ctx.servers.all().map(s => s.terminateNow()));
+/** Servers and ssh run in their own process groups (so Stop reaches their helpers): without this they would outlive the window. */
+async function stopLaunched(ctx: Ctx): Promise<void> {
+  await Promise.all([...ctx.servers.all().map(s => s.terminateNow()), ...ctx.tunnels.all().map(t => t.stop(1_000))]);
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -4,6 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { intFlag, UsageError, type Subcommand } from './io';
 import { toJson, toText } from './discover';
 import { discover } from '../core/discovery';
+import { tunnelLabel } from '../core/targets';
 import { createAgent } from '../core/net/http';
 import { PROVIDER_IDS, PROVIDERS } from '../core/providers';
 import { shQuote } from '../core/launch/wrapper';
@@ -79,7 +80,7 @@ export const tunnelCommand: Subcommand = {
     }
     if (port.kind === 'moved' && !f.json) io.err(`Port ${port.taken} is taken here; the tunnel listens on ${port.spec.localPort} instead.`);
     const cmd = buildTunnelCommand(port.spec, { configFile, interactive: false });
-    const label = `${cmd.destination} (ssh)`;
+    const label = tunnelLabel(cmd.destination);
     if (f.json) emit({ event: 'command', command: cmd.command.command, args: cmd.command.args, localBaseUrl: cmd.localBaseUrl, ...(port.kind === 'moved' ? { portTaken: port.taken } : {}) });
     else io.err(`$ ${[cmd.command.command, ...cmd.command.args].map(shQuote).join(' ')}`);
 
@@ -103,7 +104,7 @@ export const tunnelCommand: Subcommand = {
       if (first?.kind === 'up') {
         const dispatcher = createAgent(1_000);
         const t0 = performance.now();
-        const probes = await discover([{ provider: cmd.spec.provider, baseUrl: cmd.localBaseUrl, source: 'extra', label }], { timeoutMs: 5_000, dispatcher }).finally(() => void dispatcher.close());
+        const probes = await discover([{ provider: cmd.spec.provider, baseUrl: cmd.localBaseUrl, source: 'tunnel', label, via: { kind: 'ssh', host: cmd.destination, remotePort: cmd.spec.remotePort } }], { timeoutMs: 5_000, dispatcher }).finally(() => void dispatcher.close());
         const ms = Math.round(performance.now() - t0);
         if (f.json) emit({ event: 'discovered', endpoint: toJson(probes, ms).endpoints[0] });
         else io.err(`${toText(probes, ms)}\nThe tunnel stays up until Ctrl+C. Use it with ${envHint(cmd.spec.provider)}=${cmd.localBaseUrl}`);

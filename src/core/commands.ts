@@ -14,6 +14,8 @@ export const COMMANDS = {
   showServerTerminal: { id: 'localModelRouter.showServerTerminal', title: 'Show Server Terminal', icon: '$(terminal-view-icon)' },
   chooseLlamaModel: { id: 'localModelRouter.chooseLlamaModel', title: 'Choose the llama.cpp Model File…', icon: '$(file)', trusted: true },
   pullOllamaModel: { id: 'localModelRouter.pullOllamaModel', title: 'Pull an Ollama Model…', icon: '$(cloud-download)' },
+  connectSshTunnel: { id: 'localModelRouter.connectSshTunnel', title: 'Connect to a Remote Server over SSH…', icon: '$(remote)', trusted: true },
+  disconnectSshTunnel: { id: 'localModelRouter.disconnectSshTunnel', title: 'Disconnect SSH Tunnel', icon: '$(debug-disconnect)' },
   exportWrapperScripts: { id: 'localModelRouter.exportWrapperScripts', title: 'Export Server Wrapper Scripts…', icon: '$(export)' },
   writeCodexProfile: { id: 'localModelRouter.writeCodexProfile', title: 'Write Codex Profile…', icon: '$(file-code)' },
   openClaudeCode: { id: 'localModelRouter.openClaudeCode', title: 'Open Claude Code on This Route', icon: '$(terminal)' },
@@ -53,5 +55,7 @@ export const LAZY_COMMANDS = {
   trustFolderInCodex: 'codex',
   restoreCodexBackup: 'codex',
   migrateLegacyProfiles: 'codex',
-} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex' | 'claude'>>;
+  connectSshTunnel: 'tunnel',
+  disconnectSshTunnel: 'tunnel',
+} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex' | 'claude' | 'tunnel'>>;
 export type LazyModuleName = (typeof LAZY_COMMANDS)[keyof typeof LAZY_COMMANDS];

@@ -3,6 +3,7 @@ import { createAgent, httpRequest, HttpFailure, parseJson, type HttpLimits } fro
 import { errorMessageFromBody } from './net/errors';
 import { serverRoot, type BaseUrlSource } from './endpoints';
 import type { ProviderId } from './providers';
+import type { TunnelVia } from './endpointReach';
 import type { Dispatcher } from 'undici';
 
 import { detectServerKind, type ServerKind } from './serverKind';
@@ -40,11 +41,15 @@ export type ProbeState = ProbeResult['kind'];
 export interface DiscoveryTarget {
   provider: ProviderId;
   baseUrl: string;
-  /** Where the base URL came from; `extra`: an endpoint the user added; `launched`: a server this window started. */
-  source: BaseUrlSource | 'extra' | 'launched';
-  /** Label shown for generic endpoints ("Work GPU box"). */
+  /** Where the base URL came from; `extra`: an endpoint the user added; `launched`: a server this window started; `tunnel`: an SSH tunnel this window opened. */
+  source: BaseUrlSource | 'extra' | 'launched' | 'tunnel';
+  /** Label shown for generic endpoints ("Work GPU box") and tunnels ("gpu-box (ssh)"). */
   label?: string;
+  /** Set when the server is on another host behind an SSH tunnel (the base URL is the tunnel's local end). */
+  via?: TunnelVia;
   apiKey?: string;
+  /** A key exists but was not sent: plain http to another host that the person has not approved. */
+  keyWithheld?: true;
 }
 
 export interface EndpointProbe extends DiscoveryTarget {

@@ -1,6 +1,7 @@
 // The active route: which server and model the agent will use.
 import type { ProviderId } from './providers';
 import type { ServerKind } from './serverKind';
+import type { TunnelVia } from './endpointReach';
 
 export interface Route {
   provider: ProviderId;
@@ -9,6 +10,8 @@ export interface Route {
   model: string;
   /** For generic endpoints: the label the user gave it. */
   endpointLabel?: string;
+  /** Through an SSH tunnel this window opened (the base URL is its local end): kept, so a closed tunnel is said as such. */
+  via?: TunnelVia;
   serverKind?: ServerKind;
   serverVersion?: string;
   contextWindow?: number;

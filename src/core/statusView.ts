@@ -5,6 +5,7 @@ import { COMMANDS } from './commands';
 import { shortRouteLabel, type Route } from './route';
 import type { RouteHealth, VerificationSummary } from './routeHealth';
 import type { LaunchedState } from './statusTypes';
+import { describeReach, isRemote, type EndpointReach } from './endpointReach';
 
 export interface StatusState {
   route: Route | undefined;
@@ -18,6 +19,12 @@ export interface StatusState {
   /** What discovery knows, for the no-route text: whether it ran, and what it found. */
   discovery: { ran: boolean; busy: boolean; endpointsUp: number; models: number };
   trusted: boolean;
+  /** Where the route's requests go (absent: this machine). */
+  reach?: EndpointReach;
+  /** The SSH tunnel the route goes through: its state, or `closed` when the route's tunnel is not open in this window. */
+  tunnel?: { state: 'starting' | 'up' | 'restarting' | 'failed' | 'stopped' | 'closed'; message?: string };
+  /** Set when the window is remote (Remote-SSH, WSL, containers, code-server): the extension runs on `host`. */
+  remoteWindow?: { name: string; host: string };
 }
 
 export interface StatusView {
@@ -75,6 +82,7 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
   const label = shortRouteLabel(name, r.model);
   const h = s.health;
   const icon = h.kind === 'checking' ? '$(loading~spin)' : h.kind === 'verified' ? '$(pass-filled)' : h.kind === 'failing' ? '$(warning)' : h.kind === 'down' ? '$(error)' : '$(server-process)';
+  const remote = s.reach && isRemote(s.reach) ? s.reach : undefined;
   const background = h.kind === 'failing' ? 'warning' : h.kind === 'down' ? 'error' : 'none';
   const tooSmall = AGENT_IDS.filter(a => r.contextWindow !== undefined && r.contextWindow < AGENTS[a].minContextTokens).map(a => AGENTS[a].displayName);
   const rows = [
@@ -89,15 +97,23 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     `| Health | ${esc(healthWord(h))} |`,
     ...verificationRows(s.verifications, now),
   ];
+  if (remote) rows.push(`| Remote | ${esc(reachRow(remote, s.tunnel))} |`);
+  if (s.remoteWindow) rows.push(`| Runs on | ${esc(s.remoteWindow.host)} (remote window: ${esc(s.remoteWindow.name)}); servers on 127.0.0.1 are that machine's |`);
   if (s.launched) rows.push(`| Started here | ${s.launched.state}${s.launched.exitCode !== undefined ? ` (exit ${s.launched.exitCode})` : ''} |`);
   if (r.codexProfile) rows.push(`| Codex profile | \`${r.codexProfile}\` |`);
   const terminals = s.terminalsRouted ? '\n\nNew terminals get this route\'s variables; terminals opened before the last switch keep the old ones (VS Code marks them stale) until reopened.' : '';
   return {
-    text: `${icon} ${label}`,
-    accessibility: `Local Model Router: ${name} ${r.model}, ${healthWord(h)}`,
+    text: `${icon} ${remote ? '$(remote) ' : ''}${label}`,
+    accessibility: `Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h)}`,
     background,
     tooltip: `${rows.join('\n')}${terminals}\n\n${ROUTE_LINKS.map(link).join(' · ')}`,
   };
+}
+
+function reachRow(r: EndpointReach, tunnel: StatusState['tunnel']): string {
+  const where = describeReach(r) ?? '';
+  if (r.kind !== 'ssh' || !tunnel) return where;
+  return `${where} — tunnel ${tunnel.state}${tunnel.message ? `: ${tunnel.message}` : ''}`;
 }
 
 function verificationRows(v: StatusState['verifications'], now: number): string[] {

@@ -1,6 +1,6 @@
 // Which endpoints discovery probes, from settings and the environment.
 import { resolveEndpoint, type Env } from './endpoints';
-import { PROVIDERS, PROVIDER_IDS } from './providers';
+import { PROVIDERS, PROVIDER_IDS, type ProviderId } from './providers';
 import { SERVER_SPECS, isLaunchProvider, listenAddress } from './servers';
 import type { DiscoveryTarget } from './discovery';
 import type { ResolvedSettings } from './settings/resolve';
@@ -51,4 +51,32 @@ export function discoveryTargets(settings: Pick<ResolvedSettings, 'values' | 'or
     targets.push({ provider: 'openaiCompatible', baseUrl: r.endpoint.baseUrl, source: 'extra', ...(e.label ? { label: e.label } : {}) });
   }
   return { targets, problems };
+}
+
+/** An SSH tunnel this window opened, as discovery needs it. */
+export interface TunnelEndpoint {
+  provider: ProviderId;
+  /** The tunnel's local end: http://127.0.0.1:<local>/v1. */
+  localBaseUrl: string;
+  /** `user@host` or `host`. */
+  destination: string;
+  remotePort: number;
+}
+
+/** "gpu-box (ssh)": how a tunnel's endpoint is labelled in the picker, the status bar and the CLI. */
+export function tunnelLabel(destination: string): string {
+  return `${destination} (ssh)`;
+}
+
+/**
+ * The targets plus one per tunnel. A tunnel replaces a target with the same base URL: when no local
+ * Ollama runs, a tunnel to a remote one takes the free 127.0.0.1:11434, and what answers there is
+ * the remote server, not the local default.
+ */
+export function withTunnelTargets(targets: readonly DiscoveryTarget[], tunnels: readonly TunnelEndpoint[]): DiscoveryTarget[] {
+  const mine = new Set(tunnels.map(t => t.localBaseUrl));
+  return [
+    ...targets.filter(t => !mine.has(t.baseUrl)),
+    ...tunnels.map((t): DiscoveryTarget => ({ provider: t.provider, baseUrl: t.localBaseUrl, source: 'tunnel', label: tunnelLabel(t.destination), via: { kind: 'ssh', host: t.destination, remotePort: t.remotePort } })),
+  ];
 }

@@ -1,11 +1,11 @@
 // Runs discovery on demand; concurrent callers share one run. No timers here: the refresh policy
 // lives in features/route/backgroundRefresh.ts.
 import * as vscode from 'vscode';
-import type { DiscoveryService, KeyService, LaunchedServer } from '../ctx';
+import type { DiscoveryService, KeyService, LaunchedServer, OpenTunnel, PlainHttpConsent } from '../ctx';
 import type { ResolvedSettings } from '../core/settings/resolve';
 import type { Env } from '../core/endpoints';
 import { discover, type DiscoveryTarget, type EndpointProbe } from '../core/discovery';
-import { discoveryTargets } from '../core/targets';
+import { discoveryTargets, withTunnelTargets } from '../core/targets';
 
 export interface DiscoveryDeps {
   settings(): ResolvedSettings;
@@ -13,6 +13,10 @@ export interface DiscoveryDeps {
   keys: Pick<KeyService, 'resolve'>;
   /** Servers this window started: always probed where they listen, whatever the settings say now. */
   launched(): readonly LaunchedServer[];
+  /** SSH tunnels this window opened: probed at their local end, labelled with their host. */
+  tunnels(): readonly OpenTunnel[];
+  /** Keys go to plain-http URLs on other hosts only once the person approved them. */
+  plainHttp: Pick<PlainHttpConsent, 'decide'>;
   log: vscode.LogOutputChannel;
 }
 
@@ -25,14 +29,20 @@ export function createDiscoveryService(deps: DiscoveryDeps, subscriptions: vscod
   let inFlight: Promise<readonly EndpointProbe[]> | undefined;
   const run = async (reason: string): Promise<readonly EndpointProbe[]> => {
     const settings = deps.settings();
-    const { targets, problems: p } = discoveryTargets(settings, deps.env);
+    const { targets: configured, problems: p } = discoveryTargets(settings, deps.env);
     for (const s of deps.launched()) {
-      if ((s.state === 'starting' || s.state === 'ready') && !targets.some(t => t.baseUrl === s.baseUrl)) targets.push({ provider: s.provider, baseUrl: s.baseUrl, source: 'launched' });
+      if ((s.state === 'starting' || s.state === 'ready') && !configured.some(t => t.baseUrl === s.baseUrl)) configured.push({ provider: s.provider, baseUrl: s.baseUrl, source: 'launched' });
     }
-    // A variable's key wins, then the key stored for that URL: the one precedence.
+    const targets = withTunnelTargets(configured, deps.tunnels().map(t => ({ provider: t.provider, localBaseUrl: t.localBaseUrl, destination: t.destination, remotePort: t.remotePort })));
+    // A variable's key wins, then the key stored for that URL: the one precedence. Without a yes
+    // for plain http to another host, /models is still probed, without the key.
     await Promise.all(targets.map(async (t: DiscoveryTarget) => {
       const k = await deps.keys.resolve(t.provider, t.baseUrl);
       if (k.apiKey) t.apiKey = k.apiKey;
+      if (t.apiKey && deps.plainHttp.decide(t.baseUrl).kind !== 'send') {
+        delete t.apiKey;
+        t.keyWithheld = true;
+      }
     }));
     const t0 = Date.now();
     const result = await discover(targets, { timeoutMs: settings.values['discovery.timeoutMs'] });

@@ -2,7 +2,7 @@
 // and the choice survives restarts without being written into the repository's settings. The one
 // owner of route health: everything else reports events (core/routeHealth.ts decides).
 import * as vscode from 'vscode';
-import type { DiscoveryService, KeyService, RouteStore } from '../ctx';
+import type { DiscoveryService, KeyService, PlainHttpConsent, RouteStore } from '../ctx';
 import { isRoute, routeKey, type Route } from '../core/route';
 import { combineVerifications, reduceHealth, type DiscoveredState, type HealthEvent, type RouteHealth, type VerificationSummary } from '../core/routeHealth';
 import { probeModelAnswers } from '../core/probeModel';
@@ -22,6 +22,8 @@ export interface RouteStoreDeps {
   settings(): ResolvedSettings;
   keys: Pick<KeyService, 'resolve'>;
   discovery: Pick<DiscoveryService, 'latest' | 'busy' | 'onDidChange'>;
+  /** Asked before the probe's prompt (and key) goes to another host over plain http. */
+  plainHttp: Pick<PlainHttpConsent, 'confirm'>;
 }
 
 function readVerifications(state: vscode.Memento): Verifications {
@@ -79,6 +81,8 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     if (!active || deps.discovery.busy) return;
     const route = active;
     const probe = deps.discovery.latest.find(p => p.baseUrl === route.baseUrl);
+    // A tunnel's endpoint is probed only while the tunnel is open: once closed (Disconnect, a reload), the route is down.
+    if (!probe && route.via) return dispatch({ type: 'discovered', state: { kind: 'down', reason: `the SSH tunnel to ${route.via.host} is closed` }, verification: newest(verificationsOf(route)) });
     if (!probe) return;
     const r = probe.result;
     const d: DiscoveredState = r.kind === 'up'
@@ -92,7 +96,9 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     get health() { return health; },
     verificationsOf,
     onDidChange: emitter.event,
-    async switchTo(route) {
+    async switchTo(route, o = {}) {
+      const consent = await deps.plainHttp.confirm(route.baseUrl, { provider: route.provider, ...(o.plainHttp ? { answer: o.plainHttp } : {}) });
+      if (consent.kind === 'declined' || consent.kind === 'tunnel') return { ok: false, consent: consent.kind };
       // A newer pick cancels the probe of an older one.
       switching?.abort();
       const abort = (switching = new AbortController());

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { renderStatus, TOOLTIP_COMMANDS, type StatusView } from '../../core/statusView';
+import { endpointReach } from '../../core/endpointReach';
+import { hostname } from 'node:os';
 
 export const STATUS_ITEM_ID = 'localModelRouter.status';
 
@@ -19,6 +21,7 @@ export function register(ctx: Ctx): StatusBarHandle {
   const update = () => {
     const route = ctx.routes.active;
     const launched = route ? ctx.servers.findByBaseUrl(route.baseUrl) : undefined;
+    const tunnel = route ? ctx.tunnels.findByBaseUrl(route.baseUrl) : undefined;
     const up = ctx.discovery.latest.filter(p => p.result.kind === 'up');
     view = renderStatus({
       route,
@@ -28,6 +31,9 @@ export function register(ctx: Ctx): StatusBarHandle {
       terminalsRouted: route !== undefined && ctx.settings().values['terminal.routeTargets'].length > 0,
       discovery: { ran: ctx.discovery.ran, busy: ctx.discovery.busy, endpointsUp: up.length, models: up.reduce((n, p) => n + (p.result.kind === 'up' ? p.result.models.length : 0), 0) },
       trusted: vscode.workspace.isTrusted,
+      ...(route ? { reach: endpointReach({ baseUrl: route.baseUrl, ...(route.via ? { via: route.via } : tunnel ? { via: { kind: 'ssh', host: tunnel.destination, remotePort: tunnel.remotePort } } : {}) }) } : {}),
+      ...(tunnel ? { tunnel: { state: tunnel.state.kind, ...(tunnel.state.kind === 'failed' ? { message: tunnel.state.message } : {}) } } : route?.via ? { tunnel: { state: 'closed' } } : {}),
+      ...(vscode.env.remoteName ? { remoteWindow: { name: vscode.env.remoteName, host: hostname() } } : {}),
     });
     item.text = view.text;
     item.accessibilityInformation = { label: view.accessibility, role: 'button' };
@@ -40,6 +46,7 @@ export function register(ctx: Ctx): StatusBarHandle {
     item,
     ctx.routes.onDidChange(update),
     ctx.servers.onDidChange(update),
+    ctx.tunnels.onDidChange(update),
     ctx.discovery.onDidChange(update),
     ctx.onDidChangeSettings(update),
   );

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import type { Ctx } from '../../ctx';
+import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { isRoute, type Route } from '../../core/route';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
@@ -58,17 +58,28 @@ export interface VerifyArgs {
   agent?: AgentId;
 }
 
+export interface VerifyOptions {
+  /** Answers to the questions on the way (plain http to another host). */
+  answers?: { plainHttp?: PlainHttpAnswer };
+}
+
 /**
  * Verifies the route for each agent in turn (one progress notification), reports the outcomes to the
  * route store, and shows one report per agent. Returns the first agent's report (Codex by default);
  * `others` holds the rest.
  */
-export async function verifyCommand(ctx: Ctx, arg?: unknown): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
+export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOptions): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
   const args: VerifyArgs = isRoute(arg) ? { route: arg } : ((arg && typeof arg === 'object' ? arg : {}) as VerifyArgs);
   const route = args.route ?? ctx.routes.active;
   if (!route) {
     const choice = await vscode.window.showInformationMessage('Pick a local model first: there is no route to verify.', COMMANDS.pickRoute.title);
     if (choice) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    return undefined;
+  }
+  // The verifier sends prompts (and the key): plain http to another host needs a yes first.
+  const consent = await ctx.plainHttp.confirm(route.baseUrl, { provider: route.provider, ...(options?.answers?.plainHttp ? { answer: options.answers.plainHttp } : {}) });
+  if (consent.kind === 'declined' || consent.kind === 'tunnel') {
+    ctx.log.info(`verify: not run; plain http to ${route.baseUrl} was not approved`);
     return undefined;
   }
   const ui = uiOf(ctx);
