@@ -1,5 +1,6 @@
 // `local-model-router codex-profile`: writes a Codex profile for a local server the way the installed
 // Codex expects it, prints what it writes (diffs for changed files), then lets Codex itself load it.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { intFlag, parseFlags, UsageError, type CliIo, type Subcommand } from './io';
@@ -8,6 +9,7 @@ import { SETTINGS } from '../core/settings/catalog';
 import type { ProfileSettings } from '../core/codex/profile';
 import { resolveCodexHome } from '../core/codex/version';
 import { writeCodexProfile } from '../core/codex/writeWorkflow';
+import type { CodexFindings } from '../core/verify/types';
 import { checkJson, fillPlan, indent, printPlan } from './codex-check-report';
 
 const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID --base-url URL --model M
@@ -15,7 +17,7 @@ const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID 
          [--api-key-env VAR] [--codex-home DIR] [--codex-version V] [--codex EXE]
          [--trust-project PATH] [--override-untrusted] [--set-oss-provider]
          [--non-function-tools auto|always|never] [--server-rejects-non-function-tools]
-         [--no-catalog] [--no-validate] [--dry-run] [--json]
+         [--from-verify REPORT.json] [--no-catalog] [--no-validate] [--dry-run] [--json]
 
 Writes a Codex profile for a local model server. Codex 0.134 and later: $CODEX_HOME/<name>.config.toml
 (plus <name>.models.json, a one-model catalog); older Codex: [profiles.<name>] and
@@ -38,6 +40,9 @@ Options:
   --override-untrusted     change an existing trust_level = "untrusted" for --trust-project
   --set-oss-provider       Ollama / LM Studio: also set oss_provider in config.toml (for codex --oss)
   --non-function-tools M   auto (off when --server-rejects-non-function-tools), always (off), never
+  --from-verify FILE       use what \`verify --json\` learned (tool types, prompt rate): non-function and
+                           MCP tools the server refuses are turned off, stream_idle_timeout_ms is set
+                           from the measured prompt rate
   --no-catalog             do not write the model catalog
   --no-validate            do not run Codex on the written profile
   --dry-run                print what would be written; write nothing
@@ -52,9 +57,23 @@ const FLAGS = {
   provider: { type: 'string' }, 'context-window': { type: 'string' }, 'auto-compact': { type: 'string' },
   'api-key-env': { type: 'string' }, 'codex-home': { type: 'string' }, 'codex-version': { type: 'string' }, codex: { type: 'string' },
   'trust-project': { type: 'string' }, 'override-untrusted': { type: 'boolean' }, 'set-oss-provider': { type: 'boolean' },
-  'non-function-tools': { type: 'string' }, 'server-rejects-non-function-tools': { type: 'boolean' },
+  'non-function-tools': { type: 'string' }, 'server-rejects-non-function-tools': { type: 'boolean' }, 'from-verify': { type: 'string' },
   'no-catalog': { type: 'boolean' }, 'no-validate': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
 } as const;
+
+/** The findings of a `verify --json` report (Codex's); a usage error when the file is not one. */
+function readFindings(file: string): CodexFindings {
+  let report: unknown;
+  try {
+    report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--from-verify ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = report as { agent?: unknown; stages?: unknown; findings?: unknown };
+  if (!r || typeof r !== 'object' || !Array.isArray(r.stages)) throw new UsageError(`--from-verify ${file}: not a report of \`local-model-router verify --json\``);
+  if (r.agent !== undefined && r.agent !== 'codex') throw new UsageError(`--from-verify ${file}: a ${String(r.agent)} report; Codex profiles use a Codex one (verify --agent codex)`);
+  return r.findings && typeof r.findings === 'object' ? (r.findings as CodexFindings) : {};
+}
 
 function required(v: string | undefined, flag: string): string {
   if (!v) throw new UsageError(`--${flag} is required`);
@@ -106,6 +125,7 @@ export const codexProfileCommand: Subcommand = {
         autoCompact: intFlag('auto-compact', f['auto-compact'], 1),
         apiKeyEnv: f['api-key-env'],
         serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
+        ...(f['from-verify'] ? { findings: readFindings(path.resolve(io.cwd, f['from-verify'])) } : {}),
         modelCatalog: !f['no-catalog'],
       },
       options: { trustProject: f['trust-project'] ? path.resolve(io.cwd, f['trust-project']) : undefined, overrideUntrusted: !!f['override-untrusted'], setOssProvider: !!f['set-oss-provider'] },

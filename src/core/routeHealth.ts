@@ -1,6 +1,7 @@
 // The health of the active route as one pure reducer: the route store owns the state and feeds it
 // events (a switch, a verification, a discovery round); the status bar only renders the result.
 import type { AgentId } from './agents';
+import type { CodexFindings } from './verify/types';
 
 export type VerificationSummary = {
   /** Which agent's verification this was (older stored summaries have none: Codex). */
@@ -10,6 +11,10 @@ export type VerificationSummary = {
   failedStage?: string;
   diagnosis?: string;
   message?: string;
+  /** What a session of the agent can and cannot do on the route (the report's headline). */
+  headline?: string;
+  /** Codex: what the profile writer uses (tool types, prompt rate, later turns). */
+  findings?: CodexFindings;
 };
 
 /** A health that is not in flux. */

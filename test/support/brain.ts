@@ -7,7 +7,7 @@ export type OutputItem =
   | { type: 'reasoning'; text: string };
 
 export type BrainReply =
-  | { kind: 'output'; items: OutputItem[]; inputTokens?: number }
+  | { kind: 'output'; items: OutputItem[]; inputTokens?: number; /** Wait this long before answering (prompt processing). */ promptDelayMs?: number }
   /** An error or odd answer sent as JSON with this status. */
   | { kind: 'http'; status: number; body: unknown; headers?: Record<string, string> }
   /** Anything at all, byte for byte (text/plain 404s, broken bodies). */
@@ -42,6 +42,16 @@ export function toolNames(request: Record<string, unknown>): string[] {
   return tools.map(t => String(t.name ?? (t.function as Item | undefined)?.name ?? t.type ?? ''));
 }
 
+/** The namespace a tool is offered under ('' for a top-level function); undefined when it is not offered. */
+export function namespaceOf(request: Record<string, unknown>, name: string): string | undefined {
+  const tools = Array.isArray(request.tools) ? (request.tools as Item[]) : [];
+  for (const t of tools) {
+    if (t.type === 'namespace' && Array.isArray(t.tools) && (t.tools as Item[]).some(x => x.name === name)) return String(t.name);
+    if ((t.name ?? (t.function as Item | undefined)?.name) === name) return '';
+  }
+  return undefined;
+}
+
 /** Prompt tokens as a real server counts them, roughly: the messages AND the tool definitions
  * (llama.cpp and Ollama render tools into the prompt), plus `instructions`; about 4 characters a token. */
 export function estimateTokens(request: Record<string, unknown>): number {
@@ -66,6 +76,12 @@ export const healthyBrain: Brain = ({ request }) => {
   }
   const userText = [...items].reverse().find(i => i.role === 'user');
   const text = textOf(userText?.content);
+  // "If you have a tool named X, call it…": a namespace tool (Codex's MCP tools) is called with its namespace.
+  const named = /tool named (\w+), call it with id "(\w+)"/.exec(text);
+  if (named) {
+    const ns = namespaceOf(request, named[1]);
+    if (ns !== undefined) return { kind: 'output', items: [{ type: 'function_call', name: named[1], ...(ns ? { namespace: ns } : {}), arguments: JSON.stringify({ id: named[2] }) }], inputTokens };
+  }
   const exact = /Reply with exactly:\s*(\S+)/.exec(text);
   if (exact) return { kind: 'output', items: [{ type: 'message', text: exact[1] }], inputTokens };
   const path = /(\/[\w./-]*[\w])/.exec(text)?.[1];

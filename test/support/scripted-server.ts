@@ -172,6 +172,8 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       const reply = await (options.brain ?? healthyBrain)(turn);
       if (reply.kind === 'http') return sendJson(res, reply.status, reply.body, { ...extra, ...(reply.headers ?? {}) });
       if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); return void res.end(reply.body); }
+      // A slow prompt: nothing is sent until the server has "processed" it.
+      if (reply.kind === 'output' && reply.promptDelayMs) await new Promise(r => setTimeout(r, reply.promptDelayMs));
       if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, parsed);
       return writeResponsesJson(res, kind, reply, parsed);
     }

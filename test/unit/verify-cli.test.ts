@@ -23,7 +23,7 @@ test('a healthy server: exit 0 and the documented JSON', async () => {
     assert.equal(j.ok, true);
     assert.equal(j.baseUrl, s.baseUrl);
     assert.equal(j.model, 'local/model');
-    assert.deepEqual(j.stages.map((x: { id: string }) => x.id), ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions']);
+    assert.deepEqual(j.stages.map((x: { id: string }) => x.id), ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'multi-turn', 'tool-types', 'chat-completions']);
     for (const st of j.stages) {
       assert.ok(['pass', 'warn', 'fail', 'skip'].includes(st.status));
       assert.equal(typeof st.ms, 'number');

@@ -15,6 +15,8 @@ import type { Route } from '../route';
 import type { Settings } from '../settings/catalog';
 import { formatDocument, type TomlTable } from './tomlText';
 import { modelCatalogJson } from './modelCatalog';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from './idleTimeout';
+import type { CodexFindings } from '../verify/types';
 
 export type CodexFormat = 'profile-file' | 'legacy-table';
 
@@ -39,6 +41,10 @@ export interface BuildProfileOptions {
   codexHome?: string;
   /** Default true: write `<name>.models.json` and point `model_catalog_json` at it (profile-file format only). */
   modelCatalog?: boolean;
+  /** What the route's last Codex verification learned: tool types, prompt rate (see verify/types.ts). */
+  findings?: CodexFindings;
+  /** The enabled MCP servers of config.toml (`[mcp_servers.<name>]`), which Codex sends as namespace tools. */
+  mcpServers?: readonly string[];
 }
 
 export interface CodexProfile {
@@ -60,6 +66,9 @@ export interface CodexProfile {
   contextWindow?: number;
   autoCompact?: number;
   nonFunctionToolsOff: boolean;
+  /** MCP servers turned off in this profile (the server refuses, or mangles, namespace tools). */
+  mcpServersOff: string[];
+  streamIdleTimeoutMs: number;
   /** Why the profile looks the way it does, one line each (shown by the CLI and the log). */
   notes: string[];
 }
@@ -69,8 +78,8 @@ export class CodexProfileError extends Error {}
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Slow first prompts (a cold model loading, a long prompt on a CPU) must not hit Codex's idle timeout. */
-export const STREAM_IDLE_TIMEOUT_MS = 300_000;
+/** Codex's default idle timeout, the least a profile sets (see idleTimeout.ts for the measured one). */
+export const STREAM_IDLE_TIMEOUT_MS = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
 
 export function profileNameProblem(name: string): string | undefined {
   if (!PROFILE_NAME.test(name)) return `The profile name "${name}" must be 1–64 letters, digits, "-" or "_", starting with a letter or digit (it becomes the file name ${name}.config.toml).`;
@@ -148,10 +157,24 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   }
 
   const mode = settings['codex.disableNonFunctionTools'];
-  const nonFunctionToolsOff = mode === 'always' || (mode === 'auto' && opts.serverRejectsNonFunctionTools === true);
+  const tools = opts.findings?.toolTypes ?? {};
+  // Namespace tools carry Codex's agent tools and every MCP server's tools.
+  const namespaceBroken = tools.namespace === 'rejected' || tools.namespace === 'calls-unusable';
+  const learned = namespaceBroken ? (tools.namespace === 'rejected' ? 'the server refuses namespace tools' : 'the server returns namespace tool calls without their namespace')
+    : tools.web_search === 'rejected' ? 'the server refuses web_search' : opts.serverRejectsNonFunctionTools ? 'the server rejects non-function tools' : undefined;
+  const nonFunctionToolsOff = mode === 'always' || (mode === 'auto' && learned !== undefined);
   notes.push(nonFunctionToolsOff
-    ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : 'the server rejects non-function tools'})`
-    : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false ? 'the server accepts non-function tools' : 'nothing showed the server rejects non-function tools'})`);
+    ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : learned})`
+    : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false || tools.namespace === 'accepted' ? 'the server takes non-function tools' : 'nothing showed the server rejects non-function tools'})`);
+  const mcp = [...(opts.mcpServers ?? [])];
+  const mcpServersOff = mode !== 'never' && namespaceBroken && format === 'profile-file' ? mcp : [];
+  if (mcpServersOff.length) notes.push(`MCP servers ${mcpServersOff.join(', ')} off in this profile: Codex sends their tools as namespace tools, and ${learned}`);
+  else if (mcp.length && namespaceBroken) notes.push(`MCP servers ${mcp.join(', ')} will fail on this route: ${learned} (turn them off for it, or set codex.disableNonFunctionTools to "auto")`);
+  else if (mcp.length && tools.namespace === 'dropped') notes.push(`MCP servers ${mcp.join(', ')} will not work on this route: the server leaves namespace tools out of the prompt, so the model never sees their tools`);
+  const idle = idleTimeoutFor(opts.findings?.promptTps, opts.contextWindow ?? route.contextWindow);
+  const measured = opts.findings?.promptTps !== undefined && opts.findings.firstPromptMs !== undefined
+    ? `prompt processing measured at ${opts.findings.promptTps} tokens/s (Codex's first prompt${opts.findings.firstPromptTokens ? `, ${opts.findings.firstPromptTokens} tokens,` : ''} in ${(opts.findings.firstPromptMs / 1000).toFixed(1)} s)` : undefined;
+  notes.push(`stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ` : ''}${idle.why}`);
 
   const serverLabel = route.endpointLabel ?? `${info.displayName} (${hostOf(url.url)})`;
   const provider: TomlTable = { name: serverLabel, base_url: url.url, wire_api: 'responses' };
@@ -159,7 +182,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
     provider.env_key = keyVar;
     notes.push(`key read from $${keyVar} (env_key); the key itself is not written`);
   }
-  Object.assign(provider, { request_max_retries: 1, stream_max_retries: 1, stream_idle_timeout_ms: STREAM_IDLE_TIMEOUT_MS });
+  Object.assign(provider, { request_max_retries: 1, stream_max_retries: 1, stream_idle_timeout_ms: idle.ms });
 
   const ossProvider = info.codexOssProvider;
   if (format === 'legacy-table') {
@@ -167,7 +190,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
     if (contextWindow) profile.model_context_window = contextWindow;
     if (autoCompact) profile.model_auto_compact_token_limit = autoCompact;
     notes.push('legacy format (Codex older than 0.134): [profiles.' + opts.name + '] and [model_providers.' + providerId + '] in config.toml');
-    return { name: opts.name, format, providerId, config: { profiles: { [opts.name]: profile }, model_providers: { [providerId]: provider } }, provider, ossProvider, contextWindow, autoCompact, nonFunctionToolsOff, notes };
+    return { name: opts.name, format, providerId, config: { profiles: { [opts.name]: profile }, model_providers: { [providerId]: provider } }, provider, ossProvider, contextWindow, autoCompact, nonFunctionToolsOff, mcpServersOff, streamIdleTimeoutMs: idle.ms, notes };
   }
 
   const doc: TomlTable = { model_provider: providerId, model: route.model };
@@ -186,10 +209,14 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   if (nonFunctionToolsOff) doc.agents = { enabled: false };
   doc.features = { goals: false, plugins: false };
   doc.analytics = { enabled: false };
+  // A profile file is a layer over config.toml: `enabled = false` here turns a server off for this profile only.
+  if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { enabled: false }]));
   const fileName = `${opts.name}.config.toml`;
   const header = `Codex profile written by Local Model Router for ${serverLabel}.\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
-  const fileText = formatDocument(doc, { '': header });
-  return { name: opts.name, format, providerId, config: doc, provider, fileName, fileText, catalog, ossProvider, contextWindow, autoCompact, nonFunctionToolsOff, notes };
+  const comments: Record<string, string> = { '': header, [`model_providers.${providerId}`]: `stream_idle_timeout_ms: ${measured ? `${measured}. ` : ''}${idle.why}` };
+  if (mcpServersOff.length) comments[`mcp_servers.${mcpServersOff[0]}`] = `Off on this route: Codex sends MCP tools as namespace tools, and ${learned} (Local Model Router's verification).`;
+  const fileText = formatDocument(doc, comments);
+  return { name: opts.name, format, providerId, config: doc, provider, fileName, fileText, catalog, ossProvider, contextWindow, autoCompact, nonFunctionToolsOff, mcpServersOff, streamIdleTimeoutMs: idle.ms, notes };
 }
 
 function hostOf(url: string): string {

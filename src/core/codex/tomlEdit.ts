@@ -50,6 +50,15 @@ export function parseTomlText(text: string): { ok: true; value: ParsedToml } | {
   }
 }
 
+/** The MCP servers config.toml turns on (`[mcp_servers.<name>]` without `enabled = false`); none when it does not parse. */
+export function mcpServerNames(text: string): string[] {
+  const parsed = parseTomlText(text);
+  if (!parsed.ok) return [];
+  const servers = (parsed.value as Record<string, unknown>).mcp_servers;
+  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return [];
+  return Object.entries(servers as Record<string, unknown>).filter(([, v]) => v && typeof v === 'object' && (v as { enabled?: unknown }).enabled !== false).map(([k]) => k);
+}
+
 function oneLine(s: string): string {
   const first = s.split('\n')[0];
   const loc = /at line (\d+), column (\d+)|line (\d+), col(?:umn)? (\d+)/i.exec(s);

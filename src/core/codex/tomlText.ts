@@ -68,7 +68,7 @@ export function formatDocument(doc: TomlTable, comments: Record<string, string> 
       const hasScalars = Object.values(v).some(x => !isTable(x));
       if (hasScalars || Object.keys(v).length === 0) {
         const c = comments[p.join('.')];
-        parts.push(`${c !== undefined ? `# ${c}${eol}` : ''}[${formatKeyPath(p)}]${eol}${lines}`);
+        parts.push(`${c !== undefined ? c.split('\n').map(l => `# ${l}`.trimEnd() + eol).join('') : ''}[${formatKeyPath(p)}]${eol}${lines}`);
       }
       walk(v, p);
     }

@@ -12,6 +12,7 @@ import { writeFiles, FileRefusal } from './fs';
 import { findLegacyProfiles } from './migrate';
 import { checkBeforeProfileWrite, type ProfileWriteCheck } from './beforeProfileWrite';
 import type { Route } from '../route';
+import { mcpServerNames } from './tomlEdit';
 
 export interface WriteOptions {
   trustProject?: string;
@@ -76,9 +77,11 @@ function versionOf(c: WritePlan['codex']): CodexVersion | undefined {
 
 export async function planWrite(req: WriteRequest, options: WriteOptions, codex: WritePlan['codex']): Promise<WritePlan | { kind: 'refused'; error: string; usage?: boolean }> {
   const format = chooseFormat(versionOf(codex));
+  const cfg = path.join(req.codexHome, 'config.toml');
+  const cfgText = fs.existsSync(cfg) && fs.statSync(cfg).isFile() ? fs.readFileSync(cfg, 'utf8') : '';
   let profile: CodexProfile;
   try {
-    profile = buildProfile(req.route as Route, req.settings, { ...req.profile, format: format.format, codexHome: req.codexHome });
+    profile = buildProfile(req.route as Route, req.settings, { mcpServers: mcpServerNames(cfgText), ...req.profile, format: format.format, codexHome: req.codexHome });
   } catch (e) {
     if (e instanceof CodexProfileError) return { kind: 'refused', error: e.message, usage: true };
     throw e;
@@ -87,9 +90,7 @@ export async function planWrite(req: WriteRequest, options: WriteOptions, codex:
   if (!plan.ok) return { kind: 'refused', error: plan.error };
   let legacyLeft: string[] = [];
   if (format.format === 'profile-file') {
-    const cfg = path.join(req.codexHome, 'config.toml');
-    const text = fs.existsSync(cfg) && fs.statSync(cfg).isFile() ? fs.readFileSync(cfg, 'utf8') : '';
-    const legacy = findLegacyProfiles(text);
+    const legacy = findLegacyProfiles(cfgText);
     if (!('error' in legacy)) legacyLeft = legacy.tables.filter(n => n !== profile.name);
   }
   return { profile, format, codex, options, changes: plan.changes, unchanged: plan.unchanged, notes: plan.notes, trust: plan.trust, legacyLeft };

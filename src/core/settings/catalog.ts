@@ -2,6 +2,8 @@
 // generated from this file plus docs.ts (`npm run gen:manifest`), and a unit test fails when they drift.
 // The CLI reads defaults from here; the extension reads the same values through VS Code.
 
+import { CLAUDE_STAGE_IDS, CODEX_STAGE_IDS } from '../verify/types';
+
 export type SettingScope = 'application' | 'machine' | 'machine-overridable' | 'window' | 'resource';
 
 interface Base<T> {
@@ -51,7 +53,7 @@ export const SETTINGS = {
 
   // ── verification ──
   'verify.timeoutMs': { type: 'integer', default: 120000, minimum: 1000, maximum: 1800000, scope: 'window' },
-  'verify.skipStages': { type: 'array', items: { type: 'string', enum: ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions', 'messages-text', 'messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'] }, default: ['chat-completions'], scope: 'window' },
+  'verify.skipStages': { type: 'array', items: { type: 'string', enum: [...new Set<string>([...CODEX_STAGE_IDS, ...CLAUDE_STAGE_IDS])] }, default: ['chat-completions'], scope: 'window' },
   'verify.agents': { type: 'array', items: { type: 'string', enum: ['codex', 'claude'] }, default: ['codex', 'claude'], scope: 'window' },
 
   // ── Codex ──

@@ -14,7 +14,7 @@ export const DOCS: Record<SettingKey, { md: string; enumDescriptions?: string[] 
   'launch.readyTimeoutSeconds': { md: 'How long to wait for a started server to serve (`/health` or `/v1/models`). Large models can take minutes to load.' },
   'verify.timeoutMs': { md: 'Upper bound for one verification request (the Codex-shaped request on a slow CPU model is the longest).' },
   'verify.agents': { md: 'Which agents **Verify Route** checks the route for: Codex (the Responses API, `/v1/responses`) and Claude Code (Anthropic\'s Messages API, `/v1/messages`). Each has its own stages and its own verdict in the status bar and the picker.' },
-  'verify.skipStages': { md: 'Verification stages to skip. `chat-completions` is informational (Codex never uses it) and skipped by default.' },
+  'verify.skipStages': { md: 'Verification stages to skip. `chat-completions` is informational (Codex never uses it) and skipped by default. `multi-turn` sends a session\'s second turn back as Codex does (history and a late developer message); `tool-types` tells which of Codex\'s MCP (namespace), custom and web-search tools the server takes, drops or refuses.' },
   'codex.executable': { md: 'The Codex CLI to run (`codex` on `PATH` by default). Used to read its version, validate written profiles with `--strict-config` and open Codex on the active route.' },
   'codex.home': { md: 'Codex\'s configuration folder. Empty: `CODEX_HOME` from the environment, else `~/.codex`.' },
   'codex.profileName': { md: 'Name of the Codex profile written for a route (`<name>.config.toml`, used as `codex -p <name>`). Empty: `local-<provider>`.' },

@@ -117,27 +117,47 @@ export interface CodexShapeOptions {
   profile: CodexProfileShape;
   marker: string;
   cwd: string;
+  /**
+   * Opens the first developer message, so no server has this prompt cached from an earlier run:
+   * the prompt time measured is a cold one, as a new Codex session's first prompt is.
+   */
+  nonce?: string;
 }
 
-export function codexShapedRequest(o: CodexShapeOptions): Record<string, unknown> {
-  const msg = (role: string, text: string) => ({ type: 'message', role, content: [{ type: 'input_text', text }] });
+export const inputMessage = (role: string, text: string) => ({ type: 'message', role, content: [{ type: 'input_text', text }] });
+
+/** The three items every Codex request starts with: its instructions, the turn's instructions, the environment. */
+export function codexPrefix(o: Omit<CodexShapeOptions, 'marker' | 'model'>): Record<string, unknown>[] {
   const main = o.profile.catalog ? LOCAL_BASE_INSTRUCTIONS : generatedInstructions(CODEX_REQUEST_SIZES.fallbackInstructions - 60);
   const env = `<environment_context>\n  <cwd>${o.cwd}</cwd>\n  <shell>bash</shell>\n  <current_date>2026-01-01</current_date>\n  <timezone>Etc/UTC</timezone>\n</environment_context>`;
+  return [
+    inputMessage('developer', o.nonce ? `Session ${o.nonce}.\n${main}` : main),
+    inputMessage('developer', generatedInstructions(CODEX_REQUEST_SIZES.turnInstructions - 60, 7)),
+    inputMessage('user', env.padEnd(CODEX_REQUEST_SIZES.environment - 60, ' ')),
+  ];
+}
+
+/** The tools Codex sends through the profile. */
+export function codexTools(profile: CodexProfileShape): unknown[] {
+  return [...codexFunctionTools(), ...(profile.nonFunctionTools ? codexNonFunctionTools() : [])];
+}
+
+/** The fields of every Codex 0.169 request besides model, input and tools. */
+export const CODEX_REQUEST_FIELDS = {
+  tool_choice: 'auto',
+  parallel_tool_calls: true,
+  reasoning: { summary: 'auto' },
+  store: false,
+  include: ['reasoning.encrypted_content'],
+  prompt_cache_key: 'local-model-router-verify',
+} as const;
+
+export function codexShapedRequest(o: CodexShapeOptions): Record<string, unknown> {
   return {
     model: o.model,
     stream: true,
-    input: [
-      msg('developer', main),
-      msg('developer', generatedInstructions(CODEX_REQUEST_SIZES.turnInstructions - 60, 7)),
-      msg('user', env.padEnd(CODEX_REQUEST_SIZES.environment - 60, ' ')),
-      msg('user', `Do not run any command. Reply with exactly: ${o.marker}`),
-    ],
-    tools: [...codexFunctionTools(), ...(o.profile.nonFunctionTools ? codexNonFunctionTools() : [])],
-    tool_choice: 'auto',
-    parallel_tool_calls: true,
-    reasoning: { summary: 'auto' },
-    store: false,
-    include: ['reasoning.encrypted_content'],
-    prompt_cache_key: 'local-model-router-verify',
+    input: [...codexPrefix(o), inputMessage('user', `Do not run any command. Reply with exactly: ${o.marker}`)],
+    tools: codexTools(o.profile),
+    ...CODEX_REQUEST_FIELDS,
   };
 }

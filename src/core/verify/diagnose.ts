@@ -55,10 +55,12 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
       fix: change({ what: 'template', reason: 'system-message-order' }, 'Use a template that accepts later system messages'),
     };
   }
-  if (/'type' of tool must be 'function'/i.test(m)) {
+  // llama.cpp (older builds), Ollama ("Failed to parse tools: Unsupported tool type"), vLLM with gpt-oss
+  // ("tool type namespace not supported"), gateways ("unknown tool type"), LM Studio (param tools.N.type).
+  if (/'type' of tool must be 'function'|Unsupported tool type|tool type \w+ not supported|unknown tool type|"param"\s*:\s*"tools\.\d+\.type"/i.test(m)) {
     return {
       code: 'non-function-tool-rejected',
-      message: "The server rejects Codex's non-function tools (`namespace`, `web_search`). Turn them off in the route's Codex profile, or upgrade llama.cpp (newer builds skip them).",
+      message: "The server rejects Codex's non-function tools: `namespace` (Codex's agent tools, and the tools of every MCP server you configure) and `web_search`. The route's Codex profile can turn them off (its MCP servers too), or upgrade the server (newer llama.cpp builds skip them).",
       fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off non-function tools in the Codex profile' },
     };
   }

@@ -3,12 +3,16 @@
 import { join } from 'node:path';
 import { createAgent } from '../net/http';
 import type { ServerKind } from '../discovery';
+import { randomBytes } from 'node:crypto';
 import { chatCompletionsStage, codexShapeStage, modelsStage, responsesStreamStage, responsesTextStage, toolCallStage, type StageEnv } from './stages';
+import { multiTurnStage } from './multi-turn';
+import { toolTypesStage } from './tool-types';
+import { codexHeadline } from './report';
 import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, verifyLimits } from './runner';
 import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from './types';
 
 export * from './types';
-export { renderMarkdown, renderText, summarize } from './report';
+export { renderMarkdown, renderText, summarize, codexHeadline } from './report';
 
 export interface VerifyOptions {
   /** Ends with /v1 (or the path the server serves the OpenAI API under). */
@@ -37,6 +41,8 @@ export interface VerifyOptions {
   maxOutputTokens?: number;
   /** How a skipped stage is described ("listed in localModelRouter.verify.skipStages", "skipped with --skip"). */
   skipNote?: string;
+  /** The user's enabled MCP servers (names in Codex's config.toml), named in the tool-types stage's messages. */
+  mcpServers?: readonly string[];
 }
 
 export const DEFAULT_SKIP: readonly StageId[] = ['chat-completions'];
@@ -68,6 +74,9 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     facts: {},
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
+    nonce: randomBytes(6).toString('hex'),
+    findings: {},
+    mcpServers: options.mcpServers ?? [],
   };
 
   const runner = createStageRunner<StageEnv>({
@@ -77,6 +86,8 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
       'responses-stream': responsesStreamStage,
       'tool-call': toolCallStage,
       'codex-shape': codexShapeStage,
+      'multi-turn': multiTurnStage,
+      'tool-types': toolTypesStage,
       'chat-completions': chatCompletionsStage,
     },
     skip: new Set(options.skip ?? DEFAULT_SKIP),
@@ -89,20 +100,30 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
   });
 
   try {
-    // Phase 1 is cheap and tells whether anything else can work; phase 2 holds the expensive turns.
+    // Phase 1 is cheap and tells whether anything else can work. The Codex-sized turn then runs
+    // alone, so its prompt time is the server's own (no other request queued beside it) and cold
+    // (its nonce); the other turns follow together, and the later turn last: it sends back the
+    // tool-call stage's conversation and adds MCP results only where the tool-types stage saw them work.
     await runner.phase(['models', 'responses-text'], env);
     reconcileModelListing(runner.results, 'responses-text');
     const dir = await tokenFile.dir;
     env.tokenFile.path = join(dir, 'token.txt');
     env.cwd = dir;
-    await runner.phase(['responses-stream', 'tool-call', 'codex-shape', 'chat-completions'], env);
+    await runner.phase(['codex-shape'], env);
+    const shape = runner.results.get('codex-shape');
+    if (shape && shape.status !== 'fail' && shape.status !== 'skip') env.findings.firstTurnOk = true;
+    await runner.phase(['responses-stream', 'tool-call', 'tool-types', 'chat-completions'], env);
+    await runner.phase(['multi-turn'], env);
   } finally {
     await Promise.all([tokenFile.remove(), agent.close().catch(() => undefined)]);
   }
 
   const stages = runner.ordered(STAGE_IDS);
   const facts = Object.fromEntries(Object.entries(env.facts).filter(([, v]) => v !== undefined));
-  return { agent: 'codex', ok: reportOk(stages, runner.cancelled), baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled: runner.cancelled, stages, ...(Object.keys(facts).length ? { facts } : {}) };
+  const findings = Object.fromEntries(Object.entries(env.findings).filter(([, v]) => v !== undefined));
+  const report: VerifyReport = { agent: 'codex', ok: reportOk(stages, runner.cancelled), baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled: runner.cancelled, stages, ...(Object.keys(facts).length ? { facts } : {}), ...(Object.keys(findings).length ? { findings } : {}) };
+  report.headline = codexHeadline(report);
+  return report;
 }
 
 /** Which failures stop which later stages: a missing /responses does not stop chat-completions. */

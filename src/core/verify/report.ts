@@ -18,8 +18,51 @@ export function firstFailure(report: VerifyReport): StageResult | undefined {
 export function summarize(report: VerifyReport, at = Date.now()): VerificationSummary {
   const f = firstFailure(report);
   const agent = report.agent ?? 'codex';
-  if (report.ok || !f) return { agent, ok: report.ok, at, ...(report.cancelled ? { message: 'cancelled' } : {}) };
-  return { agent, ok: false, at, failedStage: f.id, diagnosis: f.diagnosis?.code, message: f.diagnosis?.message ?? f.summary };
+  const extra = { ...(report.headline ? { headline: report.headline } : {}), ...(report.findings ? { findings: report.findings } : {}) };
+  if (report.ok || !f) return { agent, ok: report.ok, at, ...(report.cancelled ? { message: 'cancelled' } : {}), ...extra };
+  return { agent, ok: false, at, failedStage: f.id, diagnosis: f.diagnosis?.code, message: f.diagnosis?.message ?? f.summary, ...extra };
+}
+
+const stage = (r: VerifyReport, id: StageResult['id']) => r.stages.find(s => s.id === id);
+const passed = (s: StageResult | undefined) => s !== undefined && (s.status === 'pass' || s.status === 'warn');
+const failedWith = (s: StageResult | undefined) => (s?.status === 'fail' ? s.diagnosis?.code ?? 'failed' : undefined);
+
+/** Why MCP tools will not work, from the tool-types stage's finding. */
+const MCP_WHY: Record<string, string> = {
+  rejected: 'the server refuses them; off in the profile',
+  dropped: 'the server leaves them out of the prompt',
+  'calls-unusable': 'their calls come back without the namespace; off in the profile',
+};
+
+/**
+ * One line: what a Codex session on this route will and will not be able to do, from the stages
+ * that ran. Stages that were skipped say nothing.
+ */
+export function codexHeadline(r: VerifyReport): string {
+  if (r.cancelled) return 'Verification cancelled: nothing is known yet.';
+  const blocking = ['models', 'responses-text', 'responses-stream', 'codex-shape'].map(id => stage(r, id as StageResult['id'])).find(s => s?.status === 'fail');
+  if (blocking && blocking.id !== 'models') return `Codex cannot work on this route: ${blocking.title.toLowerCase()} failed (${blocking.diagnosis?.code ?? 'failed'}).`;
+  const can: string[] = [];
+  const cannot: string[] = [];
+  if (passed(stage(r, 'codex-shape')) || passed(stage(r, 'responses-stream'))) can.push('answer');
+  const tool = stage(r, 'tool-call');
+  if (passed(tool)) can.push('run commands through tools'); else if (failedWith(tool)) cannot.push(`run tools (${failedWith(tool)})`);
+  const later = stage(r, 'multi-turn');
+  const f = r.findings ?? {};
+  if (passed(later)) can.push('keep going across turns');
+  else if (later?.status === 'fail' && f.laterTurns && f.lateDeveloper === false) { can.push('keep going across turns'); cannot.push('continue after a permissions change (template-system-message)'); }
+  else if (failedWith(later)) cannot.push(`continue past the first turn (${failedWith(later)})`);
+  const ns = f.toolTypes?.namespace;
+  if (ns === 'accepted') can.push('use MCP tools');
+  else if (ns && MCP_WHY[ns]) cannot.push(`use MCP tools (${MCP_WHY[ns]})`);
+  const parts = [`Codex here can ${can.length ? joinAnd(can) : 'do nothing yet'}`];
+  if (cannot.length) parts.push(`cannot ${joinAnd(cannot)}`);
+  if (f.firstPromptMs !== undefined && f.promptTps !== undefined) parts.push(`first prompt ≈${formatMs(f.firstPromptMs)} at ${f.promptTps} tokens/s`);
+  return `${parts.join('; ')}.`;
+}
+
+function joinAnd(xs: string[]): string {
+  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 }
 
 export function formatMs(ms: number | undefined): string {
@@ -48,7 +91,7 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
       if (!plan) return fix.label.toLowerCase();
       return plan.how === 'setting' ? plan.detail : `${plan.detail}${plan.copy ? ` (${plan.copy})` : ''}`;
     }
-    case 'codexDisableNonFunctionTools': return 'set localModelRouter.codex.disableNonFunctionTools to "always" and rewrite the Codex profile';
+    case 'codexDisableNonFunctionTools': return 'set localModelRouter.codex.disableNonFunctionTools to "always" and write the Codex profile again (web search, agent and MCP tools off in it)';
     case 'pullModel': return `pull the model (ollama pull ${fix.model})`;
     case 'openServerTerminal': return "read the server's own output";
     case 'setApiKey': return 'set the API key for this endpoint';
@@ -57,11 +100,13 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
       return `upgrade ${k.displayName} to ${fix.api === 'responses' ? k.responsesSince : k.messagesSince}${k.downloadUrl ? ` (${k.downloadUrl})` : ''}`;
     }
     case 'claudeDisableThinking': return "set CLAUDE_CODE_DISABLE_THINKING=1 in the route's Claude Code settings";
+    case 'writeCodexProfile': return 'write the Codex profile again (it uses what this verification measured)';
   }
 }
 
 export function renderText(report: VerifyReport, resolve?: ChangeResolver): string {
   const lines = [`Verify ${report.model} at ${report.baseUrl}${report.serverKind ? ` (${report.serverKind})` : ''}`];
+  if (report.headline) lines.push(`  ${report.headline}`);
   for (const s of report.stages) {
     const m = metricsLine(s);
     lines.push(`  ${ICON[s.status]} ${s.id.padEnd(17)} ${s.status.padEnd(4)} ${formatMs(s.ms).padStart(8)}  ${s.summary}${m ? ` [${m}]` : ''}`);
@@ -82,6 +127,7 @@ export function renderMarkdown(report: VerifyReport, serverOutput: Partial<Recor
   const out = [
     `# Route verification: ${report.ok ? 'passed' : report.cancelled ? 'cancelled' : 'failed'}`,
     '',
+    ...(report.headline ? [`**${esc(report.headline)}**`, ''] : []),
     `- Model: \`${report.model}\``,
     `- Server: \`${report.baseUrl}\`${report.serverKind ? ` (${report.serverKind})` : ''}`,
     `- Started: ${report.startedAt}, took ${formatMs(report.ms)}`,

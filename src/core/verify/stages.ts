@@ -10,8 +10,11 @@ import { serverRoot } from '../endpoints';
 import { kindFromEvidence } from '../serverKind';
 import { AGENTS } from '../agents';
 import { formatMs } from './report';
-import type { Diagnosis, StageMetrics, StageStatus } from './types';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from '../codex/idleTimeout';
+import type { CodexFindings, Diagnosis, StageMetrics, StageStatus } from './types';
 import type { ServerKind } from '../discovery';
+import { replayItem, type TurnHistory } from './codex-history';
+import { historyDiagnosis } from './multi-turn';
 
 export interface StageOutcome {
   status: StageStatus;
@@ -39,6 +42,16 @@ export interface StageEnv extends RequestEnv {
   contextWindow?: number;
   maxOutputTokens: number;
   cwd: string;
+  /** Opens Codex-shaped prompts so no server has them cached from an earlier run (see codex-shape.ts). */
+  nonce: string;
+  /** What the Codex stages learned for the profile writer. */
+  findings: CodexFindings;
+  /** The tool-call stage's conversation, for the later-turn stage to send back as Codex would. */
+  history?: TurnHistory;
+  /** The user's MCP servers (names from config.toml), for messages. */
+  mcpServers: readonly string[];
+  /** A reasoning item the server produced on the Codex-sized turn: a made-up history carries one like it. */
+  reasoningSample?: OutputItem;
 }
 
 export const TEXT_MARKER = 'LOCAL-OK';
@@ -209,9 +222,11 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
   let readOk = false;
   let firstTtft: number | undefined;
   let lastWrong: string | undefined;
+  let recorded: Omit<TurnHistory, 'answerItems' | 'recorded'> | undefined;
   for (let turn = 1; turn <= MAX_ROUNDS + 1; turn++) {
     const r = await postResponsesStream(env, { model: env.model, input, tools: [EXEC_COMMAND_TOOL, READ_FILE_TOOL], tool_choice: 'auto', parallel_tool_calls: true, store: false });
-    if (!r.ok) return { ...failed(r, `Round ${turn} failed`), evidence: [...evidence, ...r.evidence] };
+    // From round 2 on the request carries the conversation: a refusal there is a refusal of Codex's history.
+    if (!r.ok) return { ...failed(r, `Round ${turn} failed`), evidence: [...evidence, ...r.evidence], ...(turn > 1 ? { diagnosis: historyDiagnosis(r.diagnosis, r.evidence[0] ?? '') } : {}) };
     const o = r.outcome;
     firstTtft ??= o.firstOutputAt;
     const d = diagnoseStream(o, env);
@@ -222,7 +237,10 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
     if (!calls.length) {
       evidence.push(`round ${turn} text: ${JSON.stringify(excerpt(text, 300))}`);
       if (readOk) {
-        if (text.includes(token)) return { status: 'pass', summary: `The model read the file through a tool and answered with its token (${turn} rounds)`, evidence, metrics };
+        if (text.includes(token)) {
+          if (recorded) env.history = { ...recorded, answerItems: o.items, recorded: true };
+          return { status: 'pass', summary: `The model read the file through a tool and answered with its token (${turn} rounds)`, evidence, metrics };
+        }
         return { status: 'fail', summary: 'The final answer does not hold the token', evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The tool call worked, but the final answer does not contain the file's content (${token}). The model ignores tool output.`, fix: null } };
       }
       if (lastWrong) return { status: 'fail', summary: 'The model called a tool, but never to read the file', evidence, metrics, diagnosis: { code: 'wrong-tool-arguments', message: `The model made a function call, but not one that reads ${file}: ${lastWrong}.`, fix: null } };
@@ -233,23 +251,28 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
       return { status: 'fail', summary: 'The model answered without calling a tool', evidence, metrics, diagnosis: { code: 'no-tool-call', message: 'Asked to read a file with a tool, the model answered in prose without a function call. Small models often do; Codex needs one that calls tools.', fix: null } };
     }
     if (turn > MAX_ROUNDS) break;
-    for (const c of calls) {
+    const outputs: Record<string, unknown>[] = [];
+    const ids = new Map<OutputItem, string>();
+    for (const [k, c] of calls.entries()) {
       const call: ProposedCall = { name: String(c.name ?? ''), arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) };
-      const callId = typeof c.call_id === 'string' ? c.call_id : `call_verify_${turn}`;
+      const callId = typeof c.call_id === 'string' ? c.call_id : `call_verify_${turn}_${k}`;
+      ids.set(c, callId);
       const verdict = judgeCall(call, file);
       evidence.push(`round ${turn} call: ${call.name}(${excerpt(call.arguments, 200)}) → ${verdict.kind === 'reads-token-file' ? 'answered with the file content' : `unsupported: ${verdict.reason}`}`);
       let output: string;
       if (verdict.kind === 'reads-token-file') {
         readOk = true;
         output = call.name === 'read_file' ? `${token}\n` : execOutput(`${token}\n`);
+        recorded ??= { callItems: o.items.filter(i => i.type !== 'function_call' || i === c).map(i => (i === c ? { ...c, call_id: callId } : i)), call: { ...c, call_id: callId }, output };
       } else {
         lastWrong = `${call.name}(${excerpt(call.arguments, 120)}): ${verdict.reason}`;
         output = unsupportedOutput(call, verdict.reason);
       }
-      // Sent back as Codex does: the call item, then its output.
-      input.push({ type: 'function_call', ...(typeof c.id === 'string' ? { id: c.id } : {}), call_id: callId, name: call.name, arguments: call.arguments });
-      input.push({ type: 'function_call_output', call_id: callId, output });
+      outputs.push({ type: 'function_call_output', call_id: callId, output });
     }
+    // Sent back as Codex does: the response's items (reasoning without its status, the calls), then the outputs.
+    for (const it of o.items) input.push(it.type === 'function_call' ? { ...replayItem(it), call_id: ids.get(it) } : replayItem(it));
+    input.push(...outputs);
   }
   return { status: 'fail', summary: `No final answer after ${MAX_ROUNDS} rounds of tool calls`, evidence, diagnosis: { code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments', message: readOk ? 'The model kept calling tools after it had the file content instead of answering.' : `The model kept calling tools without reading ${file}.`, fix: null } };
 }
@@ -283,7 +306,7 @@ function promptChars(body: Record<string, unknown>): number {
 }
 
 export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
-  const body = codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd });
+  const body = codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd, nonce: env.nonce });
   const without = codexShapedRequest({ model: env.model, profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd: env.cwd });
   const chars = promptChars(body);
   const estTokens = Math.round(chars / 4);
@@ -296,14 +319,21 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const metrics: StageMetrics = { promptMs: round(o.firstItemAt), ttftMs: round(o.firstOutputAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens, contextWindow: env.contextWindow };
   const d = diagnoseStream(o, env);
   if (d) return { status: 'fail', summary: 'The server failed on a Codex-sized turn', evidence, metrics, diagnosis: d };
+  const rate = promptRate(o.usage?.input_tokens, o.firstItemAt);
+  if (rate) {
+    metrics.promptTps = rate.tps;
+    Object.assign(env.findings, { promptTps: rate.tps, firstPromptMs: round(o.firstItemAt), firstPromptTokens: o.usage?.input_tokens });
+    evidence.push(`prompt processing ≈${rate.tps} tokens/s (${o.usage?.input_tokens} tokens, first output item after ${formatMs(round(o.firstItemAt))}, cold: the prompt opens with a fresh nonce)`);
+  }
   const text = o.text || o.deltaText;
   evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
+  env.reasoningSample = o.items.find(i => i.type === 'reasoning');
   // What Codex would send without the profile, scaled by what the server counted for this one.
   const used = o.usage?.input_tokens;
   const perChar = used && used > 0 ? used / chars : 0.25;
   const withoutTokens = Math.round(promptChars(without) * perChar);
   if (env.contextWindow !== undefined) evidence.push(`without the profile Codex would send ≈${withoutTokens} tokens: ${withoutTokens < env.contextWindow ? 'that fits' : `more than the ${env.contextWindow}-token context, so write the profile before running Codex`}`);
-  const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}` : 'Answered a Codex-sized prompt';
+  const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}${metrics.promptTps ? ` (≈${metrics.promptTps} tokens/s)` : ''}` : 'Answered a Codex-sized prompt';
   if (used !== undefined && used > 0 && used < estTokens * 0.4) {
     return { status: 'warn', summary: `${promptNote}, but the server counted only ${used} input tokens`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server reports ${used} input tokens for a prompt of about ${estTokens}: it probably dropped part of it to fit its context (Ollama does this silently). Codex would lose its instructions.`, fix: contextFix(env.serverKind, estTokens) } };
   }
@@ -311,11 +341,35 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   if (env.contextWindow !== undefined && env.contextWindow < min) {
     return { status: 'warn', summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${env.contextWindow} tokens. Codex's first request fits (about ${used ?? estTokens} tokens through the profile), but each tool result adds to it and a session will overflow soon: ${min} is the practical minimum.`, fix: contextFix(env.serverKind, min / 2) } };
   }
+  const slow = rate ? slowPrompt(rate.tps, env) : undefined;
+  if (slow) return { status: 'warn', summary: `${promptNote}: slower than Codex's default idle timeout allows for a long session`, evidence, metrics, diagnosis: slow };
   const calls = o.items.filter(i => i.type === 'function_call');
   if (!text.includes(CODEX_MARKER) && !calls.length) {
     return { status: 'warn', summary: `${promptNote}, but the answer is not ${CODEX_MARKER}`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `With Codex's full prompt the model answered "${excerpt(text, 120)}" instead of ${CODEX_MARKER}: it may lose track of instructions in long prompts.`, fix: null } };
   }
   return { status: 'pass', summary: promptNote, evidence, metrics };
+}
+
+/** Tokens per second of prompt processing, from the server's own count and the time to its first output item. */
+export function promptRate(inputTokens: number | undefined, promptMs: number | undefined): { tps: number } | undefined {
+  if (!inputTokens || inputTokens < 200 || promptMs === undefined || promptMs <= 0) return undefined;
+  const tps = inputTokens / (promptMs / 1000);
+  return { tps: tps >= 100 ? Math.round(tps) : Math.round(tps * 10) / 10 };
+}
+
+/**
+ * At this rate, does a cold prompt of the whole session (up to the auto-compact limit, or the
+ * context) outlast Codex's default stream idle timeout? Codex waits that long for the first event
+ * and retries on a cold cache after it (see core/codex/idleTimeout.ts for what the profile sets).
+ */
+function slowPrompt(tps: number, env: StageEnv): Diagnosis | undefined {
+  const plan = idleTimeoutFor(tps, env.contextWindow);
+  if (!plan.raised) return undefined;
+  return {
+    code: 'slow-prompt',
+    message: `This server processes about ${tps} prompt tokens per second. ${plan.why} Codex's default stream idle timeout (${formatMs(DEFAULT_STREAM_IDLE_TIMEOUT_MS)}) would end such a turn, and its retry starts cold again. The Codex profile this extension writes sets stream_idle_timeout_ms = ${plan.ms} from this rate: write it again after this verification.`,
+    fix: { kind: 'writeCodexProfile', label: 'Write the Codex profile with a longer idle timeout' },
+  };
 }
 
 // ── chat-completions (informational) ───────────────────────────────────────────────────────────

@@ -5,7 +5,7 @@ import type { AgentId } from '../agents';
 export { AGENT_IDS, type AgentId } from '../agents';
 
 /** Codex's stages, in report order. */
-export const STAGE_IDS = ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'chat-completions'] as const;
+export const STAGE_IDS = ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'multi-turn', 'tool-types', 'chat-completions'] as const;
 export const CODEX_STAGE_IDS = STAGE_IDS;
 export type CodexStageId = (typeof STAGE_IDS)[number];
 
@@ -23,6 +23,8 @@ export const STAGE_TITLES: Record<StageId, string> = {
   'responses-stream': 'Streaming as Codex reads it',
   'tool-call': 'Tool call round trip',
   'codex-shape': 'A Codex-sized turn',
+  'multi-turn': 'A later turn: history and a late developer message',
+  'tool-types': 'Tool types Codex may send (MCP, custom, web search)',
   'chat-completions': 'Chat Completions tool call (informational)',
   'messages-text': 'Messages API answers',
   'messages-stream': 'Streaming as Claude Code reads it',
@@ -33,7 +35,7 @@ export const STAGE_TITLES: Record<StageId, string> = {
 };
 
 /** Stages whose failure does not make the route fail (reported as warn). */
-export const INFORMATIONAL_STAGES: readonly StageId[] = ['chat-completions', 'count-tokens'];
+export const INFORMATIONAL_STAGES: readonly StageId[] = ['chat-completions', 'count-tokens', 'tool-types'];
 
 /** The stage whose prompt time is the one worth showing (the agent-sized turn). */
 export const SHAPE_STAGES: readonly StageId[] = ['codex-shape', 'claude-shape'];
@@ -43,6 +45,8 @@ export const DIAGNOSIS_CODES = [
   'template-system-message', 'template-no-tools', 'non-function-tool-rejected', 'tools-unsupported', 'context-too-small', 'tool-call-as-text',
   'no-tool-call', 'wrong-tool-arguments', 'final-answer-mismatch', 'stream-malformed', 'timeout', 'server-error',
   'messages-api-missing', 'thinking-unsupported',
+  // Later turns and optional tool types (issue 14):
+  'history-rejected', 'mcp-tools-dropped', 'mcp-calls-unusable', 'image-output-rejected', 'text-format-required', 'slow-prompt',
 ] as const;
 export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
 
@@ -69,7 +73,9 @@ export type Fix =
   | { kind: 'setApiKey'; label: string }
   | { kind: 'upgrade'; serverKind: ServerKind; api: 'responses' | 'messages'; label: string }
   /** Write CLAUDE_CODE_DISABLE_THINKING=1 into the route's Claude Code settings (and launches). */
-  | { kind: 'claudeDisableThinking'; label: string };
+  | { kind: 'claudeDisableThinking'; label: string }
+  /** Write the route's Codex profile again: it uses what this verification learned (idle timeout, tool types). */
+  | { kind: 'writeCodexProfile'; label: string };
 
 export interface Diagnosis {
   code: DiagnosisCode;
@@ -92,6 +98,8 @@ export interface StageMetrics {
   contextWindow?: number;
   /** Round trips in the tool-call stage. */
   rounds?: number;
+  /** Prompt processing rate on the Codex-sized turn, tokens per second (input tokens / promptMs). */
+  promptTps?: number;
 }
 
 export interface StageResult {
@@ -108,6 +116,36 @@ export interface StageResult {
   diagnosis?: Diagnosis;
 }
 
+/** Codex's tool types beyond plain functions, and what a server does with each. */
+export const TOOL_TYPE_IDS = ['namespace', 'custom', 'web_search', 'image-output'] as const;
+export type ToolTypeId = (typeof TOOL_TYPE_IDS)[number];
+/**
+ * accepted: the server takes it and the model sees it; dropped: 200, but the prompt did not grow
+ * (the model never sees it); rejected: the request fails; calls-unusable: the model sees a
+ * namespace tool but its calls come back without the namespace, so Codex answers "unsupported
+ * call"; unknown: accepted, but the server reports no token counts to tell accepted from dropped.
+ */
+export type ToolTypeOutcome = 'accepted' | 'dropped' | 'rejected' | 'calls-unusable' | 'unknown';
+
+/** What the verifier learned that shapes the route's Codex profile (kept with the route's verification). */
+export interface CodexFindings {
+  toolTypes?: Partial<Record<ToolTypeId, ToolTypeOutcome>>;
+  /** The server refuses a Responses request whose `text` has no `format` (LM Studio 0.4.x). */
+  textFormatRequired?: boolean;
+  /** Prompt processing on the Codex-sized turn, tokens per second. */
+  promptTps?: number;
+  /** How long Codex's first prompt took to process here (the Codex-sized turn, cold). */
+  firstPromptMs?: number;
+  /** Tokens of that first prompt as the server counted them. */
+  firstPromptTokens?: number;
+  /** The first turn of a session works (the Codex-sized turn passed). */
+  firstTurnOk?: boolean;
+  /** A later turn (the session's history sent back) works. */
+  laterTurns?: boolean;
+  /** A turn after a developer message in the middle of the session (a permissions change) works. */
+  lateDeveloper?: boolean;
+}
+
 export interface VerifyReport {
   /** The agent whose needs were checked. */
   agent: AgentId;
@@ -122,6 +160,10 @@ export interface VerifyReport {
   stages: StageResult[];
   /** What the server said about itself (llama.cpp /props): template tool support, the template, its build. */
   facts?: { templateTools?: boolean; chatTemplate?: string; build?: string };
+  /** Codex only: what the profile writer uses (tool types, prompt rate, later turns). */
+  findings?: CodexFindings;
+  /** One line: what a session of this agent on this route will and will not be able to do. */
+  headline?: string;
 }
 
 export type VerifyProgress =

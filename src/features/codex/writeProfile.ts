@@ -171,7 +171,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
   const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Codex profile "${name}"` }, () => writeCodexProfile({
     route, settings: s, codexHome,
     codex: { executable: s['codex.executable'], env: ctx.env as NodeJS.ProcessEnv },
-    profile: { name: name as string, ...(apiKeyEnv ? { apiKeyEnv } : {}), serverRejectsNonFunctionTools: args.serverRejectsNonFunctionTools ?? lastCodex?.diagnosis === 'non-function-tool-rejected' },
+    profile: { name: name as string, ...(apiKeyEnv ? { apiKeyEnv } : {}), serverRejectsNonFunctionTools: args.serverRejectsNonFunctionTools ?? lastCodex?.diagnosis === 'non-function-tool-rejected', ...(lastCodex?.findings ? { findings: lastCodex.findings } : {}) },
     options: defaultOptions(ctx, codexHome, folder, ossProvider, answers),
     validate: s['codex.validateAfterWrite'],
     cwd: folder,

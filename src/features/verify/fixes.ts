@@ -83,6 +83,11 @@ export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, relaxedTemplate
     case 'claudeDisableThinking':
       // Claude Code's settings carry it (CLAUDE_CODE_DISABLE_THINKING=1): the Claude feature rewrites them.
       return (await vscode.commands.executeCommand<FixOutcome>(COMMANDS.writeClaudeSettings.id, { disableThinking: true, reason: 'fix' })) ?? { applied: false, detail: 'Not written.' };
+    case 'writeCodexProfile': {
+      // The profile writer reads this route's last Codex verification (idle timeout, tool types).
+      const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id);
+      return r?.kind === 'written' ? { applied: true, detail: 'The Codex profile was written again.' } : { applied: false, detail: 'Run "Write Codex Profile" to write it.' };
+    }
     case 'upgrade': {
       const k = SERVER_KIND_INFO[fix.serverKind];
       const since = fix.api === 'responses' ? k.responsesSince : k.messagesSince;

@@ -1,0 +1,92 @@
+// The later-turn stage: what Codex sends on the second turn of a session (codex-history.ts). The
+// first turn can pass and this one fail: a server that refuses history items (vLLM 0.19.1 wants a
+// `status` on the reasoning items Codex sends back), a template that merges leading system messages
+// but refuses one later (the developer message Codex adds when permissions change).
+import { diagnoseStream, postResponsesStream, summarizeEvents, type StreamResult } from './request';
+import { excerpt } from './diagnose';
+import { codexHistoryRequest, syntheticHistory } from './codex-history';
+import type { StageEnv, StageOutcome } from './stages';
+import type { Diagnosis, StageMetrics } from './types';
+
+export const LATER_MARKER = 'TURN2-OK';
+
+const FIRST_PROMPT = (file: string) => `Show me ${file}`;
+
+function request(env: StageEnv, lateDeveloper: boolean): Record<string, unknown> {
+  const history = env.history ?? syntheticHistory(env.tokenFile.path, env.tokenFile.token, env.reasoningSample);
+  const ns = env.findings.toolTypes?.namespace;
+  return codexHistoryRequest({
+    model: env.model, profile: env.codexProfile, cwd: env.cwd, nonce: env.nonce, firstPrompt: FIRST_PROMPT(env.tokenFile.path), history,
+    // MCP results (lists of input_text parts) are in a session's history only where MCP tools work.
+    mcp: env.codexProfile.nonFunctionTools && ns === 'accepted',
+    marker: LATER_MARKER, lateDeveloper,
+  });
+}
+
+/** "developer, developer, user, user, function_call, function_call_output, assistant, developer, user, user" */
+export function summarizeInput(input: readonly Record<string, unknown>[]): string {
+  return input.map(i => (i.type === 'message' ? String(i.role) : String(i.type))).join(', ');
+}
+
+function failure(r: StreamResult, env: StageEnv): { diagnosis: Diagnosis; evidence: string[] } | undefined {
+  if (!r.ok) return { diagnosis: r.diagnosis, evidence: r.evidence };
+  const d = diagnoseStream(r.outcome, env);
+  return d ? { diagnosis: d, evidence: [`events: ${summarizeEvents(r.outcome.eventTypes)}`, ...r.outcome.problems.map(p => p.message)] } : undefined;
+}
+
+export async function multiTurnStage(env: StageEnv): Promise<StageOutcome> {
+  const body = request(env, true);
+  const evidence = [
+    `sent the second turn of a session as Codex does: ${summarizeInput(body.input as Record<string, unknown>[])}`,
+    env.history ? 'history: the tool-call stage\'s own conversation, sent back as Codex sends it' : 'history: made up by the verifier (the tool-call stage did not finish)',
+  ];
+  const r = await postResponsesStream(env, body);
+  const f = failure(r, env);
+  if (f) {
+    evidence.push(...f.evidence);
+    if (f.diagnosis.code === 'template-system-message') {
+      // Tell a session that breaks on any later turn from one that breaks only after a permissions change.
+      const plain = await postResponsesStream(env, request(env, false));
+      const g = failure(plain, env);
+      const firstTurnOk = env.findings.firstTurnOk === true;
+      if (!g) {
+        env.findings.laterTurns = true;
+        env.findings.lateDeveloper = false;
+        evidence.push('the same history without the late developer message: answered');
+        return { status: 'fail', summary: 'Later turns work, but one after a permissions change fails: the template refuses a late system message', evidence, diagnosis: lateDeveloperDiagnosis(f.diagnosis, firstTurnOk) };
+      }
+      evidence.push(`the same history without the late developer message: ${g.diagnosis.code}`);
+      env.findings.laterTurns = false;
+      return { status: 'fail', summary: 'A later turn fails: the template refuses its system messages', evidence, diagnosis: f.diagnosis };
+    }
+    env.findings.laterTurns = false;
+    return { status: 'fail', summary: 'The second turn of a session fails', evidence, diagnosis: historyDiagnosis(f.diagnosis, f.evidence[0] ?? '') };
+  }
+  if (!r.ok) throw new Error('unreachable');
+  env.findings.laterTurns = true;
+  env.findings.lateDeveloper = true;
+  const o = r.outcome;
+  const metrics: StageMetrics = { ttftMs: o.firstOutputAt === undefined ? undefined : Math.round(o.firstOutputAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens };
+  const text = o.text || o.deltaText;
+  evidence.push(`events: ${summarizeEvents(o.eventTypes)}`, `text: ${JSON.stringify(excerpt(text, 200))}`);
+  if (text.includes(LATER_MARKER) || o.items.some(i => i.type === 'function_call')) return { status: 'pass', summary: 'The second turn of a session works, with history and a late developer message', evidence, metrics };
+  return { status: 'warn', summary: `The second turn was answered, but not with ${LATER_MARKER}`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `With a session's history the model answered "${excerpt(text, 120)}" instead of ${LATER_MARKER}: it may lose track of the task as the history grows.`, fix: null } };
+}
+
+function lateDeveloperDiagnosis(d: Diagnosis, firstTurnOk: boolean): Diagnosis {
+  return {
+    ...d,
+    message: `${firstTurnOk ? 'The first turn works and so does a plain later one, but' : 'A plain later turn works, but'} a turn after a developer message in the middle of the session fails: Codex adds one when the permissions change (/permissions, /approvals, or resuming with another sandbox mode), and the server turns it into a system message that is not first. This template accepts the leading system messages (it merges them) and refuses a later one with "System message must be at the beginning". A template that accepts later system messages fixes it.`,
+  };
+}
+
+/** Failures of a later turn that no first turn shows: the server refuses Codex's history items. */
+export function historyDiagnosis(d: Diagnosis, said: string): Diagnosis {
+  if (d.code !== 'server-error') return d;
+  const text = `${said} ${d.message}`;
+  let why = 'The server refuses the conversation history Codex sends back on every later turn (earlier output items, tool calls and their results)';
+  if (/status/i.test(text) && /Field required|missing/i.test(text)) why = 'The server wants a `status` on history items that Codex sends back without one (Codex drops `status` from reasoning items). vLLM 0.19.1 does this (vllm#45273, fixed by the backport in vllm#45276): upgrade vLLM, or serve the model with reasoning off';
+  else if (/Output of tool call should be 'Input text'/i.test(text)) why = 'The server refuses a tool result that is a list of parts with anything but text in it (llama.cpp, ggml-org/llama.cpp#23542)';
+  else if (/Cannot determine type of 'item'|unknown input item type/i.test(text)) why = 'The server does not know one of the item types Codex sends back';
+  return { code: 'history-rejected', message: `${why}. The first turn of a session works and the second fails. The server said: ${excerpt(said, 300)}`, fix: d.fix?.kind === 'openServerTerminal' ? d.fix : null };
+}
