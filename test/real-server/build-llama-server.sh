@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Builds the real llama.cpp `llama-server` that the real-server tests run, once per pinned
+# node-llama-cpp version (test/real-server/pin.json), and reuses it while `llama-server --version`
+# answers. Only npm and apt are needed: the llama.cpp source is the git bundle inside the npm package
+# node-llama-cpp, and on Linux x64 the llama / ggml / llama-common libraries come prebuilt from
+# @node-llama-cpp/linux-x64 (same release), so only llama-server's own code compiles.
+# Adapted from the lab recipe real-llama-server-recipe/build.sh (reference notes on a real llama-server).
+#
+# usage: bash test/real-server/build-llama-server.sh
+# env:   LMR_LLAMA_CACHE  the cache (default <repo>/.cache/llama-server-<version>); point it at an
+#                         existing cache to reuse that binary
+#        LMR_LLAMA_BUILD  prebuilt (default on Linux x86_64) | source (a full CPU build, ~4x longer)
+#        FORCE=1          rebuild although a working binary is present
+#        JOBS             compile jobs (default: nproc)
+#        SETUP_SKIP_APT=1 never run apt (missing tools are then an error)
+#
+# Cache layout: bin/llama-server (+ the prebuilt .so files beside it, found through RUNPATH $ORIGIN),
+# src/llama.cpp (gguf-py, models/ggml-vocab-*.gguf, models/templates/*.jinja: make-models.sh uses
+# them), build-<mode>/ (cmake), build-times.txt (how long each step took).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+VERSION=$(node -p "require('$HERE/pin.json').nodeLlamaCpp")
+CACHE=${LMR_LLAMA_CACHE:-$ROOT/.cache/llama-server-$VERSION}
+JOBS=${JOBS:-$(nproc)}
+if [ -z "${LMR_LLAMA_BUILD:-}" ]; then
+  LMR_LLAMA_BUILD=source
+  [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] && LMR_LLAMA_BUILD=prebuilt
+fi
+case "$LMR_LLAMA_BUILD" in prebuilt|source) ;; *) echo "LMR_LLAMA_BUILD must be prebuilt or source" >&2; exit 2 ;; esac
+# Tests use -O0 code too: llama-server's own code is not where the time goes (ggml and llama are the
+# prebuilt, optimised libraries), and -O0 compiles in about 2/3 of the time. A source build keeps -O3.
+OPT=${LMR_LLAMA_OPT:-$([ "$LMR_LLAMA_BUILD" = prebuilt ] && echo -O0 || echo -O3)}
+
+SRC=$CACHE/src
+BIN=$CACHE/bin
+BUILD=$CACHE/build-$LMR_LLAMA_BUILD
+TIMES=$CACHE/build-times.txt
+mkdir -p "$SRC" "$BIN"
+# npm writes nothing into $HOME (as test/host/setup.sh)
+export npm_config_cache=$CACHE/npm-cache npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+
+now() { date +%s; }
+T_ALL=$(now)
+log() { printf '[build-llama-server %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+STEPS=()
+took() { STEPS+=("$1=$(( $(now) - $2 ))"); log "$1: $(( $(now) - $2 )) s"; }
+
+if [ -z "${FORCE:-}" ] && "$BIN/llama-server" --version >/dev/null 2>&1; then
+  log "reusing $BIN/llama-server ($("$BIN/llama-server" --version 2>&1 | head -1))"
+  exit 0
+fi
+log "building llama-server ($LMR_LLAMA_BUILD, node-llama-cpp $VERSION, -j$JOBS $OPT) into $CACHE"
+
+# ── build tools ─────────────────────────────────────────────────────────────────────────────────
+t=$(now)
+declare -A PKG=([cmake]=cmake [g++]=g++ [ninja]=ninja-build [git]=git [ccache]=ccache)
+missing=()
+for tool in "${!PKG[@]}"; do command -v "$tool" >/dev/null || missing+=("${PKG[$tool]}"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=()
+  [ "$(id -u)" -ne 0 ] && SUDO=(sudo -n)
+  if [ "${SETUP_SKIP_APT:-}" = 1 ] || { [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; }; then
+    log "missing: ${missing[*]} (apt-get install ${missing[*]})"
+  else
+    log "apt-get install ${missing[*]}"
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+for tool in cmake g++ git; do command -v "$tool" >/dev/null || { echo "build-llama-server: $tool is required" >&2; exit 1; }; done
+took tools "$t"
+
+# ── llama.cpp source: npm pack node-llama-cpp → llama/gitRelease.bundle → git clone ────────────
+t=$(now)
+if [ ! -f "$SRC/llama.cpp/CMakeLists.txt" ]; then
+  tgz=$SRC/node-llama-cpp-$VERSION.tgz
+  [ -f "$tgz" ] || (cd "$SRC" && npm pack "node-llama-cpp@$VERSION" --silent >/dev/null)
+  rm -rf "$SRC/package" "$SRC/llama.cpp.tmp"
+  tar -xzf "$tgz" -C "$SRC" package/llama/gitRelease.bundle package/llama/binariesGithubRelease.json
+  git -c advice.detachedHead=false clone -q "$SRC/package/llama/gitRelease.bundle" "$SRC/llama.cpp.tmp"
+  mv "$SRC/llama.cpp.tmp" "$SRC/llama.cpp"
+  rm -rf "$SRC/package" "$tgz"
+fi
+log "source: $SRC/llama.cpp @ $(git -C "$SRC/llama.cpp" rev-parse --short HEAD)"
+took source "$t"
+
+# ── prebuilt libraries: @node-llama-cpp/linux-x64 bins/linux-x64 ────────────────────────────────
+LIBS=$SRC/prebuilt-linux-x64
+if [ "$LMR_LLAMA_BUILD" = prebuilt ]; then
+  t=$(now)
+  if [ ! -f "$LIBS/libllama-common.so" ]; then
+    rm -rf "$SRC/prebuilt.tmp" && mkdir -p "$SRC/prebuilt.tmp"
+    (cd "$SRC/prebuilt.tmp" && npm pack "@node-llama-cpp/linux-x64@$VERSION" --silent >/dev/null && tar -xzf ./*.tgz)
+    rm -rf "$LIBS" && mv "$SRC/prebuilt.tmp/package/bins/linux-x64" "$LIBS" && rm -rf "$SRC/prebuilt.tmp"
+  fi
+  took prebuilt-libs "$t"
+fi
+
+# ── configure + build ───────────────────────────────────────────────────────────────────────────
+t=$(now)
+gen=() launcher=()
+command -v ninja >/dev/null && gen=(-G Ninja)
+if command -v ccache >/dev/null; then
+  export CCACHE_DIR=$CACHE/ccache
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+common=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=$OPT -DNDEBUG" "-DCMAKE_CXX_FLAGS_RELEASE=$OPT -DNDEBUG")
+mkdir -p "$BUILD"
+if [ "$LMR_LLAMA_BUILD" = prebuilt ]; then
+  cmake -S "$HERE/prebuilt" -B "$BUILD" "${gen[@]}" "${launcher[@]}" "${common[@]}" \
+    -DLLAMA_SRC="$SRC/llama.cpp" -DPREBUILT_LIBS="$LIBS" >"$BUILD/configure.log" 2>&1 \
+    || { tail -40 "$BUILD/configure.log" >&2; exit 1; }
+else
+  cmake -S "$SRC/llama.cpp" -B "$BUILD" "${gen[@]}" "${launcher[@]}" "${common[@]}" \
+    -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \
+    -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF >"$BUILD/configure.log" 2>&1 \
+    || { tail -40 "$BUILD/configure.log" >&2; exit 1; }
+fi
+took configure "$t"
+
+t=$(now)
+cmake --build "$BUILD" --target llama-server -j "$JOBS" >"$BUILD/build.log" 2>&1 || { tail -60 "$BUILD/build.log" >&2; exit 1; }
+took build "$t"
+
+# ── install into bin/ (atomically: a half-copied binary must not look usable) ───────────────────
+rm -rf "$BIN.tmp" && mkdir -p "$BIN.tmp"
+install -m 0755 "$BUILD/bin/llama-server" "$BIN.tmp/llama-server"
+[ "$LMR_LLAMA_BUILD" = prebuilt ] && cp "$LIBS"/*.so "$BIN.tmp/"
+rm -rf "$BIN" && mv "$BIN.tmp" "$BIN"
+"$BIN/llama-server" --version 2>&1 | sed 's/^/  /'
+"$BIN/llama-server" --version >/dev/null 2>&1 || { echo "build-llama-server: the new binary does not run" >&2; exit 1; }
+
+STEPS+=("total=$(( $(now) - T_ALL ))")
+{ printf 'mode=%s\njobs=%s\nopt=%s\nnproc=%s\n' "$LMR_LLAMA_BUILD" "$JOBS" "$OPT" "$(nproc)"; printf '%s\n' "${STEPS[@]}"; } >"$TIMES"
+log "done in $(( $(now) - T_ALL )) s (steps in $TIMES)"
