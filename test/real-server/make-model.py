@@ -87,6 +87,9 @@ def main() -> int:
     ap.add_argument("--eos-bias", type=float, default=8.0, help="output bias of <|im_end|> (chat/tools)")
     ap.add_argument("--tool-logit", type=float, default=20.0, help="logit of <tool_call> after the generation prompt (tools)")
     ap.add_argument("--quote-bias", type=float, default=7.0, help="output bias of quote-closing tokens (tools)")
+    ap.add_argument("--xml-close", action="store_true",
+                    help="tools: also end XML-style arguments (<parameter=x>value</parameter>, the Qwen3.5 "
+                         "template's format) soon: '</' is likely, then 'parameter' and '>\\n' follow it")
     ap.add_argument("--start-tokens", default="198,397,1339",
                     help="token ids that end a generation prompt ('\\n', '>\\n', '>\\n\\n') -> 'start' context")
     ap.add_argument("--no-ascii-only", dest="ascii_only", action="store_false",
@@ -214,6 +217,30 @@ def main() -> int:
             text = bytes(dec[c] for c in t.decode("utf-8")).decode("utf-8")
             if quote_re.match(text):
                 b[i] = a.quote_bias
+        if a.xml_close:
+            # In the XML format a parameter value is free text that only "\n</parameter>" ends, so no
+            # grammar forces the end: the quote tokens that end in a newline ('"}\n', ...; likely
+            # already) are followed by "</", "</" by "parameter" and "parameter" by ">\n"; from
+            # "</parameter>\n" on the grammar leads to "</function>" and </tool_call>. The answer after a
+            # tool result ("Done") ends right there, or the chain above would loop. Four more
+            # directions, orthogonal to the six above and to every other embedding.
+            close, param, gt_nl = tid["</".encode()], tid[b"parameter"], tid[">\u010a".encode()]
+            nl_quotes = [i for i in range(V) if b[i] == a.quote_bias and tokens[i].endswith("\u010a".encode())]
+            y = rng.standard_normal((d, 4))
+            y -= q @ (q.T @ y)
+            y, _ = np.linalg.qr(y)
+            y1, y2, y3, y4 = (y[:, i].astype(f32) for i in range(4))
+            for x in (y1, y2, y3, y4):
+                E -= np.outer(E @ x, x).astype(f32)
+            E[nl_quotes] = y3 * sq
+            E[close] = y1 * sq
+            E[param] = y2 * sq
+            W[close] = W[close] + y3 * (a.tool_logit / sq)
+            W[param] = W[param] + y1 * (a.tool_logit / sq)
+            W[gt_nl] = W[gt_nl] + y2 * (a.tool_logit / sq)
+            if done is not None:
+                E[done] = y4 * sq
+                W[eos] = W[eos] + y4 * (a.tool_logit / sq)
 
     small = 0.02
     name = a.name or os.path.splitext(os.path.basename(a.out))[0]

@@ -20,7 +20,7 @@ MODELS=(
   "tiny-chat          --behavior chat  --template qwen25"                 # short text replies, Qwen2.5 template (tools capable)
   "tiny-tools         --behavior tools --template qwen25"                 # writes <tool_call>: the server's grammar makes a real call
   "tiny-strict        --behavior chat  --template strict"                 # Qwen3.5 template: 500 "System message must be at the beginning."
-  "tiny-strict-tools  --behavior tools --template strict"                 # the same template, biased to call tools
+  "tiny-strict-tools  --behavior tools --template strict --xml-close"     # the same template, biased to call tools (XML arguments that end)
   "tiny-endless       --behavior chat  --template qwen25 --eos-bias -100" # never ends a reply: a generation that is still running
 )
 
