@@ -36,6 +36,7 @@ as in real Qwen2.5-Instruct GGUFs. token_embd and output are Q8_0 (~10 MB each a
 """
 import argparse
 import os
+import pickle
 import re
 import sys
 import time
@@ -68,11 +69,42 @@ def byte_decoder() -> dict:
     return {chr(c): b for b, c in zip(bs, cs)}
 
 
+def read_vocab(gguf, vocab_path: str, cache: str | None) -> tuple:
+    """tokens, token types, merges, tokenizer model and pre-tokenizer of a vocab GGUF."""
+    key = f"{os.path.abspath(vocab_path)}:{os.path.getsize(vocab_path)}:{os.path.getmtime(vocab_path)}"
+    if cache and os.path.exists(cache):
+        with open(cache, "rb") as f:
+            cached = pickle.load(f)
+        if cached[0] == key:
+            return cached[1]
+    r = gguf.GGUFReader(vocab_path)
+
+    def field(name):
+        return r.fields[name]
+
+    tf = field("tokenizer.ggml.tokens")
+    tokens = [bytes(tf.parts[i]) for i in tf.data]
+    ttf = field("tokenizer.ggml.token_type")
+    types = [int(ttf.parts[i][0]) for i in ttf.data]
+    mf = field("tokenizer.ggml.merges")
+    merges = [bytes(mf.parts[i]) for i in mf.data]
+    tok_model = bytes(field("tokenizer.ggml.model").parts[-1]).decode()
+    tok_pre = bytes(field("tokenizer.ggml.pre").parts[-1]).decode()
+    vocab = (tokens, types, merges, tok_model, tok_pre)
+    if cache:
+        with open(cache + ".tmp", "wb") as f:
+            pickle.dump((key, vocab), f)
+        os.replace(cache + ".tmp", cache)
+    return vocab
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--llama-src", default=DEFAULT_SRC, help="llama.cpp source tree (gguf-py, models/)")
     ap.add_argument("--vocab", default=None, help="vocab GGUF (default: <llama-src>/models/ggml-vocab-qwen2.gguf)")
+    ap.add_argument("--vocab-cache", default=None,
+                    help="pickle of the parsed vocab, written on first use (parsing the GGUF is most of the run time)")
     ap.add_argument("--template", default="qwen25", help="qwen25 | strict | path to .jinja")
     ap.add_argument("--behavior", default="chat", choices=["random", "chat", "tools"])
     ap.add_argument("--name", default=None)
@@ -114,19 +146,7 @@ def main() -> int:
     with open(tpl, encoding="utf-8") as f:
         chat_template = f.read()
 
-    r = gguf.GGUFReader(vocab_path)
-
-    def field(name):
-        return r.fields[name]
-
-    tf = field("tokenizer.ggml.tokens")
-    tokens = [bytes(tf.parts[i]) for i in tf.data]
-    ttf = field("tokenizer.ggml.token_type")
-    types = [int(ttf.parts[i][0]) for i in ttf.data]
-    mf = field("tokenizer.ggml.merges")
-    merges = [bytes(mf.parts[i]) for i in mf.data]
-    tok_model = bytes(field("tokenizer.ggml.model").parts[-1]).decode()
-    tok_pre = bytes(field("tokenizer.ggml.pre").parts[-1]).decode()
+    tokens, types, merges, tok_model, tok_pre = read_vocab(gguf, vocab_path, a.vocab_cache)
     if len(tokens) == 151936 and tok_model == "gpt2":
         for i, (t, ty) in QWEN25_ADDED.items():
             tokens[i] = t.encode()

@@ -44,7 +44,7 @@ for spec in "${MODELS[@]}"; do
     continue
   fi
   # shellcheck disable=SC2086 # args is a list of words
-  "$PY" "$HERE/make-model.py" --llama-src "$SRC" --out "$gguf.tmp" --name "$name" $args
+  "$PY" "$HERE/make-model.py" --llama-src "$SRC" --vocab-cache "$OUT/.qwen2-vocab.pickle" --out "$gguf.tmp" --name "$name" $args
   mv "$gguf.tmp" "$gguf"
   printf '%s' "$stamp" >"$gguf.recipe"
 done
