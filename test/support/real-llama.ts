@@ -83,12 +83,17 @@ export interface RealServer {
 
 const running = new Set<number>();
 let exitHookInstalled = false;
+// A test that throws, times out or is interrupted must not leave a server holding a port and a core.
 function killLeftoversAtExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const killAll = () => {
     for (const pid of running) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-  });
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => { killAll(); process.kill(process.pid, sig); });
+  }
 }
 
 function health(port: number): Promise<{ status: number; body: string }> {
