@@ -3,7 +3,8 @@
 # node-llama-cpp version (test/real-server/pin.json), and reuses it while `llama-server --version`
 # answers. Only npm and apt are needed: the llama.cpp source is the git bundle inside the npm package
 # node-llama-cpp, and on Linux x64 the llama / ggml / llama-common libraries come prebuilt from
-# @node-llama-cpp/linux-x64 (same release), so only llama-server's own code compiles.
+# @node-llama-cpp/linux-x64 (same release), so only llama-server's own code and ggml's CPU backend
+# compile.
 # Adapted from the lab recipe real-llama-server-recipe/build.sh (reference notes on a real llama-server).
 #
 # usage: bash test/real-server/build-llama-server.sh
@@ -14,7 +15,7 @@
 #        JOBS             compile jobs (default: nproc)
 #        SETUP_SKIP_APT=1 never run apt (missing tools are then an error)
 #
-# Cache layout: bin/llama-server (+ the prebuilt .so files beside it, found through RUNPATH $ORIGIN),
+# Cache layout: bin/llama-server (+ the .so files beside it, found through RUNPATH $ORIGIN),
 # src/llama.cpp (gguf-py, models/ggml-vocab-*.gguf, models/templates/*.jinja: make-models.sh uses
 # them), build-<mode>/ (cmake), build-times.txt (how long each step took).
 set -euo pipefail
@@ -125,10 +126,35 @@ t=$(now)
 cmake --build "$BUILD" --target llama-server -j "$JOBS" >"$BUILD/build.log" 2>&1 || { tail -60 "$BUILD/build.log" >&2; exit 1; }
 took build "$t"
 
+# ── prebuilt route: ggml's CPU backend from source, with OpenMP ─────────────────────────────────
+# The prebuilt CPU backends are built without OpenMP: their threads busy-wait at every barrier, so
+# with more threads than free cores (the wrapper's --threads 8 on 2 cores) a 40-token tool call took
+# 37 s instead of 0.7 s. ggml loads the backend at run time from the executable's folder; ours is the
+# only libggml-cpu*.so there. Instruction sets: what this machine has (the cache is per machine).
+CPU_BUILD=$CACHE/build-ggml-cpu
+if [ "$LMR_LLAMA_BUILD" = prebuilt ]; then
+  t=$(now)
+  isa=()
+  for f in sse4_2:SSE42 avx:AVX avx2:AVX2 fma:FMA f16c:F16C bmi2:BMI2; do
+    if grep -qw "${f%%:*}" /proc/cpuinfo; then isa+=("-DGGML_${f#*:}=ON"); else isa+=("-DGGML_${f#*:}=OFF"); fi
+  done
+  mkdir -p "$CPU_BUILD"
+  cmake -S "$SRC/llama.cpp" -B "$CPU_BUILD" "${gen[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release \
+    -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON -DGGML_NATIVE=OFF -DGGML_OPENMP=ON "${isa[@]}" \
+    -DCMAKE_PLATFORM_NO_VERSIONED_SONAME=ON -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON '-DCMAKE_INSTALL_RPATH=$ORIGIN' \
+    -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+    -DLLAMA_BUILD_APP=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF >"$CPU_BUILD/configure.log" 2>&1 \
+    || { tail -40 "$CPU_BUILD/configure.log" >&2; exit 1; }
+  cmake --build "$CPU_BUILD" --target ggml-cpu -j "$JOBS" >"$CPU_BUILD/build.log" 2>&1 || { tail -60 "$CPU_BUILD/build.log" >&2; exit 1; }
+  took cpu-backend "$t"
+fi
+
 # ── install into bin/ (atomically: a half-copied binary must not look usable) ───────────────────
 rm -rf "$BIN.tmp" && mkdir -p "$BIN.tmp"
 install -m 0755 "$BUILD/bin/llama-server" "$BIN.tmp/llama-server"
-[ "$LMR_LLAMA_BUILD" = prebuilt ] && cp "$LIBS"/*.so "$BIN.tmp/"
+if [ "$LMR_LLAMA_BUILD" = prebuilt ]; then
+  cp "$LIBS"/libllama*.so "$LIBS"/libggml.v*.so "$LIBS"/libggml-base.so "$CPU_BUILD/bin/libggml-cpu.so" "$BIN.tmp/"
+fi
 rm -rf "$BIN" && mv "$BIN.tmp" "$BIN"
 "$BIN/llama-server" --version 2>&1 | sed 's/^/  /'
 "$BIN/llama-server" --version >/dev/null 2>&1 || { echo "build-llama-server: the new binary does not run" >&2; exit 1; }
