@@ -3,10 +3,21 @@
 // (see docs in ../shared/reference/local-servers.md, copied into the behaviours where used).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { healthyBrain, type Brain, type BrainTurn } from './brain';
+import { healthyBrain, type Brain, type BrainReply, type BrainTurn } from './brain';
+import { systemMessageNotFirst, TEXTS } from './behaviours';
 import { writeResponsesJson, writeResponsesSse, writeChatCompletion } from './wire';
 
 export type ScriptedKind = 'llamacpp' | 'ollama' | 'vllm' | 'lmstudio' | 'generic';
+
+/** llama.cpp: the chat template the server renders with (test/real/llama-wire.test.ts holds these to the
+ * real server).
+ * - `tools`: the model's own tool-capable template (llama-server's default when no --chat-template is
+ *   given and the GGUF has one): `/props` says `supports_tools: true` and tool calls come back.
+ * - `chatml`: `--chat-template chatml`: no tool support. `/props` says `supports_tools: false`, the
+ *   tools are left out of the prompt, so the model never calls one.
+ * - `strict`: a tool-capable template that raises (HTTP 500) when a system or developer message is not
+ *   the first message (Qwen3.5's "System message must be at the beginning."). */
+export type LlamaTemplate = 'tools' | 'chatml' | 'strict';
 
 export interface ScriptedModel {
   id: string;
@@ -42,6 +53,11 @@ export interface ScriptedServerOptions {
   brain?: Brain;
   /** Per-path overrides, checked before the default routes (e.g. make /v1/responses a 404). */
   overrides?: RouteOverride[];
+  /** llama.cpp only (default `tools`). */
+  template?: LlamaTemplate;
+  /** llama.cpp with `apiKey`: /models and /v1/models answer without the key, as builds before 0.4.0
+   * did (e.g. b10438); the pinned build asks for the key there too. */
+  modelsPublic?: boolean;
 }
 
 export interface ScriptedServer {
@@ -105,7 +121,27 @@ function modelsBody(kind: ScriptedKind, models: ScriptedModel[]): unknown {
   }
 }
 
-const GUARDED_PUBLIC = new Set(['/health', '/v1/health', '/models', '/v1/models', '/']);
+/** GET /props as llama-server answers it (every top-level key; values of a typical Qwen GGUF). */
+function llamaProps(m: ScriptedModel | undefined, options: ScriptedServerOptions): Record<string, unknown> {
+  const tools = (options.template ?? 'tools') !== 'chatml';
+  return {
+    default_generation_settings: { params: { temperature: 0.8, top_k: 40, top_p: 0.95, min_p: 0.05, n_predict: -1, chat_format: 'Content-only' }, n_ctx: m?.contextWindow ?? 16384 },
+    total_slots: 1, model_alias: m?.id ?? '', model_ftype: 'Q4_K - Medium', model_path: `/models/${m?.id}.gguf`,
+    modalities: { vision: false, video: false, audio: false }, media_marker: '<__media_0123456789abcdef__>',
+    endpoint_slots: true, endpoint_props: false, endpoint_metrics: false, ui: true, ui_settings: {},
+    chat_template: tools ? '{%- if tools %}<tool_call>…{%- endif %}' : "{%- for message in messages -%}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' -}}{%- endfor -%}",
+    chat_template_caps: {
+      supports_object_arguments: tools, supports_parallel_tool_calls: tools, supports_preserve_reasoning: false, supports_reasoning_effort: false,
+      supports_string_content: true, supports_system_role: true, supports_tool_calls: tools, supports_tools: tools, supports_typed_content: false,
+    },
+    bos_token: '<|endoftext|>', eos_token: '<|im_end|>', build_info: options.version ?? 'b10438-d1a1ef5c', is_sleeping: false, cors_proxy_enabled: false,
+  };
+}
+
+// llama-server's public paths under --api-key: /health, /v1/health and the web UI's ("/"); /models
+// and /v1/models need the key like every other path (tools/server/server-http.cpp), except in older builds.
+const LLAMA_PUBLIC = new Set(['/health', '/v1/health', '/']);
+const LLAMA_PUBLIC_OLD = new Set([...LLAMA_PUBLIC, '/models', '/v1/models']);
 
 export async function startScriptedServer(options: ScriptedServerOptions): Promise<ScriptedServer> {
   const requests: RecordedRequest[] = [];
@@ -130,6 +166,22 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
   const kind = options.kind;
   const models = () => options.models ?? [];
 
+  // What the chat template does before the model sees the turn (llama.cpp); other kinds pass through.
+  async function think(turn: BrainTurn): Promise<BrainReply> {
+    const brain = options.brain ?? healthyBrain;
+    if (kind !== 'llamacpp') return brain(turn);
+    switch (options.template ?? 'tools') {
+      case 'tools': return brain(turn);
+      case 'chatml': {
+        const { tools: _dropped, ...request } = turn.request;
+        return brain({ ...turn, request });
+      }
+      case 'strict':
+        if (systemMessageNotFirst(turn.request)) return { kind: 'http', status: 500, body: { error: { code: 500, message: TEXTS.jinjaSystem500, type: 'server_error' } } };
+        return brain(turn);
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
     for (const o of options.overrides ?? []) if (await o(req, res, body, server)) return;
     const isLlama = kind === 'llamacpp';
@@ -138,7 +190,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     }
     if (options.apiKey) {
       const auth = String(req.headers.authorization ?? '');
-      const guarded = kind === 'llamacpp' ? !GUARDED_PUBLIC.has(path) : kind === 'vllm' ? path.startsWith('/v1') : true;
+      const guarded = kind === 'llamacpp' ? !(options.modelsPublic ? LLAMA_PUBLIC_OLD : LLAMA_PUBLIC).has(path) : kind === 'vllm' ? path.startsWith('/v1') : true;
       if (guarded && auth !== `Bearer ${options.apiKey}` && req.headers['x-api-key'] !== options.apiKey) return unauthorized(kind, res);
     }
     const extra = isLlama ? LLAMA_HEADERS : {};
@@ -148,10 +200,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       if (kind === 'llamacpp') return sendJson(res, 200, { status: 'ok' }, extra);
       if (kind === 'vllm') { res.writeHead(200, { 'content-length': 0 }); return void res.end(); }
     }
-    if (kind === 'llamacpp' && method === 'GET' && path === '/props') {
-      const m = models()[0];
-      return sendJson(res, 200, { default_generation_settings: { params: {}, n_ctx: m?.contextWindow ?? 16384 }, total_slots: 1, model_alias: m?.id ?? '', model_path: `/models/${m?.id}.gguf`, chat_template: '{{ messages }}', build_info: options.version ?? 'b10438-d1a1ef5c', is_sleeping: false }, extra);
-    }
+    if (kind === 'llamacpp' && method === 'GET' && path === '/props') return sendJson(res, 200, llamaProps(models()[0], options), extra);
     if (kind === 'ollama') {
       if ((method === 'GET' || method === 'HEAD') && path === '/') return sendText(res, 200, 'Ollama is running');
       if (method === 'GET' && path === '/api/version') return sendJson(res, 200, { version: options.version ?? '0.33.0' });
@@ -168,22 +217,23 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     if (method === 'POST' && (path === '/v1/responses' || path === '/responses')) {
       let parsed: Record<string, unknown>;
       try { parsed = JSON.parse(body); } catch { return sendJson(res, 400, { error: { message: 'Invalid JSON body', type: 'invalid_request_error', code: 400 } }, extra); }
-      const turn: BrainTurn = { api: 'responses', request: parsed, server };
-      const reply = await (options.brain ?? healthyBrain)(turn);
+      const reply = await think({ api: 'responses', request: parsed, server });
       if (reply.kind === 'http') return sendJson(res, reply.status, reply.body, { ...extra, ...(reply.headers ?? {}) });
       if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); return void res.end(reply.body); }
       // A slow prompt: nothing is sent until the server has "processed" it.
       if (reply.kind === 'output' && reply.promptDelayMs) await new Promise(r => setTimeout(r, reply.promptDelayMs));
-      if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, parsed);
-      return writeResponsesJson(res, kind, reply, parsed);
+      // llama.cpp names the response after its own model (the first --alias), whatever was asked.
+      const answered = isLlama && models()[0] ? { ...parsed, model: models()[0]!.id } : parsed;
+      if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, answered);
+      return writeResponsesJson(res, kind, reply, answered);
     }
     if (method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
       let parsed: Record<string, unknown>;
       try { parsed = JSON.parse(body); } catch { return sendJson(res, 400, { error: { message: 'Invalid JSON body' } }, extra); }
-      const reply = await (options.brain ?? healthyBrain)({ api: 'chat', request: parsed, server });
+      const reply = await think({ api: 'chat', request: parsed, server });
       if (reply.kind === 'http') return sendJson(res, reply.status, reply.body, extra);
       if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); return void res.end(reply.body); }
-      return writeChatCompletion(res, kind, reply, parsed);
+      return writeChatCompletion(res, kind, reply, isLlama && models()[0] ? { ...parsed, model: models()[0]!.id } : parsed);
     }
     return notFound(kind, res);
   }

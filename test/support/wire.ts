@@ -1,5 +1,7 @@
 // Writes a brain's answer in each server's own wire format (local-servers.md): llama.cpp has no
-// sequence_number and no function_call `id`; Ollama numbers its events and prefixes ids.
+// sequence_number and no output_index, names a call `fc_X` with call_id `call_X`, and closes every
+// item only in its last chunk (tools/server/server-task.cpp; test/real/llama-wire.test.ts holds this to
+// the real server); Ollama numbers its events and prefixes ids.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { BrainReply, OutputItem } from './brain';
@@ -10,7 +12,7 @@ const rand = (n: number) => randomBytes(n).toString('hex').slice(0, n);
 interface Built {
   id: string;
   items: Record<string, unknown>[];
-  usage: { input_tokens: number; output_tokens: number; total_tokens: number };
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number; input_tokens_details?: { cached_tokens: number } };
 }
 
 function build(kind: ScriptedKind, reply: Extract<BrainReply, { kind: 'output' }>): Built {
@@ -18,7 +20,8 @@ function build(kind: ScriptedKind, reply: Extract<BrainReply, { kind: 'output' }
   const items = reply.items.map((it, i) => toItem(kind, it, id, i));
   const out = reply.items.reduce((n, it) => n + Math.ceil(('text' in it ? it.text : it.arguments).length / 4), 0);
   const inp = reply.inputTokens ?? 10;
-  return { id, items, usage: { input_tokens: inp, output_tokens: out, total_tokens: inp + out } };
+  const usage = { input_tokens: inp, output_tokens: out, total_tokens: inp + out };
+  return { id, items, usage: kind === 'llamacpp' ? { ...usage, input_tokens_details: { cached_tokens: 0 } } : usage };
 }
 
 function toItem(kind: ScriptedKind, it: OutputItem, respId: string, i: number): Record<string, unknown> {
@@ -28,9 +31,12 @@ function toItem(kind: ScriptedKind, it: OutputItem, respId: string, i: number): 
     case 'reasoning':
       return { id: `rs_${rand(32)}`, type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: it.text }], encrypted_content: '', status: 'completed' };
     case 'function_call': {
+      if (kind === 'llamacpp') {
+        const x = rand(32);
+        return { id: `fc_${x}`, type: 'function_call', status: 'completed', arguments: it.arguments, call_id: it.callId ?? `call_${x}`, name: it.name, ...(it.namespace ? { namespace: it.namespace } : {}) };
+      }
       const callId = it.callId ?? (kind === 'ollama' ? `call_${rand(8)}` : `fc_${rand(32)}`);
-      const base = { type: 'function_call', status: 'completed', arguments: it.arguments, call_id: callId, name: it.name, ...(it.namespace ? { namespace: it.namespace } : {}) };
-      return kind === 'llamacpp' ? base : { id: `fc_${respId}_${i}`, ...base };
+      return { id: `fc_${respId}_${i}`, type: 'function_call', status: 'completed', arguments: it.arguments, call_id: callId, name: it.name, ...(it.namespace ? { namespace: it.namespace } : {}) };
     }
   }
 }
@@ -58,6 +64,7 @@ export function writeResponsesSse(res: ServerResponse, kind: ScriptedKind, reply
   }
   if (reply.kind !== 'output') return void res.end();
   const b = build(kind, reply);
+  if (kind === 'llamacpp') return writeLlamaResponsesSse(res, b, String(req.model ?? ''));
   let seq = 0;
   const send = (type: string, data: Record<string, unknown>) => {
     const payload = kind === 'ollama' || kind === 'vllm' ? { type, ...data, sequence_number: seq++ } : { type, ...data };
@@ -101,4 +108,50 @@ export function writeChatCompletion(res: ServerResponse, kind: ScriptedKind, rep
   const t = JSON.stringify(body);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t) });
   res.end(t);
+}
+
+/** Split into a few deltas like a real model. */
+const pieces = (text: string) => text.match(/.{1,4}/gs) ?? [''];
+
+/** llama-server's order: items open and stream as tokens arrive; its final chunk closes them all
+ * (reasoning, then the message, then each call) and completes, with `timings` beside `response`. */
+function writeLlamaResponsesSse(res: ServerResponse, b: Built, model: string): void {
+  const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const shell = { id: b.id, object: 'response', status: 'in_progress' };
+  send('response.created', { response: shell });
+  send('response.in_progress', { response: shell });
+  const textOf = (item: Record<string, unknown>) => (item.content as { text: string }[])[0].text;
+  for (const item of b.items) {
+    if (item.type === 'reasoning') {
+      send('response.output_item.added', { item: { id: item.id, summary: [], type: 'reasoning', content: [], encrypted_content: '', status: 'in_progress' } });
+      for (const delta of pieces(textOf(item))) send('response.reasoning_text.delta', { delta, item_id: item.id });
+    } else if (item.type === 'message') {
+      send('response.output_item.added', { item: { content: [], id: item.id, role: 'assistant', status: 'in_progress', type: 'message' } });
+      send('response.content_part.added', { item_id: item.id, part: { type: 'output_text', text: '' } });
+      for (const delta of pieces(textOf(item))) send('response.output_text.delta', { item_id: item.id, delta });
+    } else {
+      send('response.output_item.added', { item: { id: item.id, arguments: '', call_id: item.call_id, name: item.name, type: 'function_call', status: 'in_progress' } });
+      for (const delta of pieces(String(item.arguments))) send('response.function_call_arguments.delta', { delta, item_id: item.id });
+    }
+  }
+  const output: Record<string, unknown>[] = [];
+  for (const item of b.items.filter(i => i.type === 'reasoning')) {
+    const { status: _status, ...done } = item;
+    send('response.output_item.done', { item: done });
+    output.push(done);
+  }
+  for (const item of b.items.filter(i => i.type === 'message')) {
+    const part = (item.content as Record<string, unknown>[])[0];
+    send('response.output_text.done', { item_id: item.id, text: textOf(item) });
+    send('response.content_part.done', { item_id: item.id, part });
+    send('response.output_item.done', { item });
+    output.push(item);
+  }
+  for (const item of b.items.filter(i => i.type === 'function_call')) {
+    send('response.output_item.done', { item });
+    output.push(item);
+  }
+  const timings = { cache_n: 0, prompt_n: b.usage.input_tokens, prompt_ms: 1, predicted_n: b.usage.output_tokens, predicted_ms: 1 };
+  send('response.completed', { response: { id: b.id, object: 'response', created_at: Math.floor(Date.now() / 1000), status: 'completed', model, output, usage: b.usage }, timings });
+  res.end();
 }

@@ -19,7 +19,7 @@ describe('discovery outcomes', () => {
     assert.equal(r.kind, 'up');
     assert.ok(r.kind === 'up');
     assert.deepEqual(r.server, { kind: 'llamacpp', version: 'b10438-abc' });
-    assert.deepEqual(r.models, [{ id: 'local/model', contextWindow: 32768, contextSource: 'llamacpp-slot' }]);
+    assert.deepEqual(r.models, [{ id: 'local/model', contextWindow: 32768, contextSource: 'llamacpp-slot', tools: true }]);
     assert.ok(s.requests.some(q => q.path === '/props'));
   });
 

@@ -83,7 +83,7 @@ describe('each failure gets its diagnosis', () => {
   });
 
   test('unauthorized: llama.cpp "Invalid API Key" (its /v1/models stays public)', async () => {
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], apiKey: 'secret' }, 'local/model', { apiKey: 'wrong' });
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], apiKey: 'secret', modelsPublic: true }, 'local/model', { apiKey: 'wrong' });
     assert.equal(stage(report, 'models').status, 'pass');
     expectCode(report, 'responses-text', 'unauthorized');
     assert.equal(stage(report, 'responses-text').diagnosis?.fix?.kind, 'setApiKey');

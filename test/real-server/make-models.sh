@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Writes the tiny random-weights GGUF models the real-server tests load into <cache>/models, with
+# make-model.py and the llama.cpp tree that build-llama-server.sh unpacked (gguf-py, the Qwen2
+# vocabulary, real chat templates). Idempotent: a model is rewritten only when its recipe (the line
+# below or make-model.py) changed. Adapted from the lab recipe real-llama-server-recipe/make-models.sh.
+#
+# usage: bash test/real-server/make-models.sh       env: LMR_LLAMA_CACHE, FORCE=1, SETUP_SKIP_APT=1
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+VERSION=$(node -p "require('$HERE/pin.json').nodeLlamaCpp")
+CACHE=${LMR_LLAMA_CACHE:-$ROOT/.cache/llama-server-$VERSION}
+SRC=$CACHE/src/llama.cpp
+OUT=$CACHE/models
+PY=${PYTHON:-python3}
+
+# name            make-model.py arguments (what the model is for)
+MODELS=(
+  "tiny-chat          --behavior chat  --template qwen25"                 # short text replies, Qwen2.5 template (tools capable)
+  "tiny-tools         --behavior tools --template qwen25"                 # writes <tool_call>: the server's grammar makes a real call
+  "tiny-strict        --behavior chat  --template strict"                 # Qwen3.5 template: 500 "System message must be at the beginning."
+  "tiny-strict-tools  --behavior tools --template strict --xml-close"     # the same template, biased to call tools (XML arguments that end)
+  "tiny-endless       --behavior chat  --template qwen25 --eos-bias -100" # never ends a reply: a generation that is still running
+)
+
+[ -f "$SRC/gguf-py/gguf/__init__.py" ] || { echo "make-models: no llama.cpp tree at $SRC: run test/real-server/build-llama-server.sh first" >&2; exit 1; }
+if ! "$PY" -c 'import numpy' 2>/dev/null; then
+  if [ "${SETUP_SKIP_APT:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-numpy >/dev/null
+  fi
+  "$PY" -c 'import numpy' || { echo "make-models: python3 needs numpy (apt-get install python3-numpy)" >&2; exit 1; }
+fi
+
+mkdir -p "$OUT"
+maker_sum=$(sha256sum "$HERE/make-model.py" | cut -c1-16)
+t0=$(date +%s)
+for spec in "${MODELS[@]}"; do
+  read -r name args <<<"$spec"
+  stamp="$args make-model.py=$maker_sum"
+  gguf=$OUT/$name.gguf
+  if [ -z "${FORCE:-}" ] && [ -f "$gguf" ] && [ "$(cat "$gguf.recipe" 2>/dev/null)" = "$stamp" ]; then
+    echo "make-models: $name is up to date"
+    continue
+  fi
+  # shellcheck disable=SC2086 # args is a list of words
+  "$PY" "$HERE/make-model.py" --llama-src "$SRC" --vocab-cache "$OUT/.qwen2-vocab.pickle" --out "$gguf.tmp" --name "$name" $args
+  mv "$gguf.tmp" "$gguf"
+  printf '%s' "$stamp" >"$gguf.recipe"
+done
+echo "make-models: $OUT ($(( $(date +%s) - t0 )) s)"
