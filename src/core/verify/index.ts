@@ -115,7 +115,8 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     await runner.phase(['responses-stream', 'tool-call', 'tool-types', 'chat-completions'], env);
     await runner.phase(['multi-turn'], env);
   } finally {
-    await Promise.all([tokenFile.remove(), agent.close().catch(() => undefined)]);
+    // Every request has ended by now: destroy closes the idle keep-alive sockets at once (close waits for them).
+    await Promise.all([tokenFile.remove(), agent.destroy().catch(() => undefined)]);
   }
 
   const stages = runner.ordered(STAGE_IDS);

@@ -305,9 +305,16 @@ function promptChars(body: Record<string, unknown>): number {
   return input.reduce((n, i) => n + (i.content ?? []).reduce((m, c) => m + (c.text ?? '').length, 0), 0) + JSON.stringify(body.tools).length;
 }
 
+const withoutProfile = new Map<number, number>();
+/** Prompt characters Codex would send without the profile (its own prompt, every tool); the cwd's length is all that varies. */
+function charsWithoutProfile(cwd: string): number {
+  let n = withoutProfile.get(cwd.length);
+  if (n === undefined) withoutProfile.set(cwd.length, (n = promptChars(codexShapedRequest({ model: '', profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd }))));
+  return n;
+}
+
 export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const body = codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd, nonce: env.nonce });
-  const without = codexShapedRequest({ model: env.model, profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd: env.cwd });
   const chars = promptChars(body);
   const estTokens = Math.round(chars / 4);
   const shape = `${env.codexProfile.catalog ? 'with the profile\'s short instructions' : 'with Codex\'s own instructions'}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : 'without non-function tools (as the profile sets)'}`;
@@ -331,7 +338,7 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   // What Codex would send without the profile, scaled by what the server counted for this one.
   const used = o.usage?.input_tokens;
   const perChar = used && used > 0 ? used / chars : 0.25;
-  const withoutTokens = Math.round(promptChars(without) * perChar);
+  const withoutTokens = Math.round(charsWithoutProfile(env.cwd) * perChar);
   if (env.contextWindow !== undefined) evidence.push(`without the profile Codex would send ≈${withoutTokens} tokens: ${withoutTokens < env.contextWindow ? 'that fits' : `more than the ${env.contextWindow}-token context, so write the profile before running Codex`}`);
   const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}${metrics.promptTps ? ` (≈${metrics.promptTps} tokens/s)` : ''}` : 'Answered a Codex-sized prompt';
   if (used !== undefined && used > 0 && used < estTokens * 0.4) {

@@ -103,7 +103,7 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     env.cwd = dir;
     await runner.phase(['messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'], env);
   } finally {
-    await Promise.all([tokenFile.remove(), agent.close().catch(() => undefined)]);
+    await Promise.all([tokenFile.remove(), agent.destroy().catch(() => undefined)]);
   }
   const stages = runner.ordered(CLAUDE_STAGE_IDS);
   return { agent: 'claude', ok: reportOk(stages, runner.cancelled), baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled: runner.cancelled, stages };
