@@ -1,7 +1,7 @@
 // The verifier's stages. Each returns a StageOutcome; the runner (index.ts) times them and decides
 // what runs after what. Pure except for the token file the tool-call stage writes (and removes).
 import { diagnoseStream, getJson, postJson, postResponsesStream, summarizeEvents, type Failed, type RequestEnv } from './request';
-import { contextFix, excerpt } from './diagnose';
+import { contextFix, excerpt, historyDiagnosis } from './diagnose';
 import { messageText, type OutputItem } from './sse';
 import { EXEC_COMMAND_TOOL, READ_FILE_TOOL, execOutput, judgeCall, looksLikeToolCallText, unsupportedOutput, type ProposedCall } from './toolcall';
 import { codexShapedRequest, NO_PROFILE_SHAPE, type CodexProfileShape } from './codex-shape';
@@ -14,7 +14,6 @@ import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from '../codex/idleTim
 import type { CodexFindings, Diagnosis, StageMetrics, StageStatus } from './types';
 import type { ServerKind } from '../discovery';
 import { replayItem, type TurnHistory } from './codex-history';
-import { historyDiagnosis } from './multi-turn';
 
 export interface StageOutcome {
   status: StageStatus;
