@@ -150,8 +150,10 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
   const server: ScriptedServer = {
     port: 0, root: '', baseUrl: '', kind: options.kind, requests, options,
     setLoading: l => { forcedLoading = l; if (!l) loadingUntil = 0; },
-    close: () => new Promise(r => { http.closeAllConnections(); http.close(() => r()); }),
+    // Pending latency timers go too: a slow answer nobody waits for must not keep the process alive.
+    close: () => new Promise(r => { for (const t of pending) clearTimeout(t); pending.clear(); http.closeAllConnections(); http.close(() => r()); }),
   };
+  const pending = new Set<NodeJS.Timeout>();
   const http = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
@@ -161,7 +163,10 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       // Sub-millisecond (epoch ms with a fraction): the bench orders requests by it.
       requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, at: performance.timeOrigin + performance.now() });
       const go = () => handle(req, res, path, body).catch(e => { if (!res.headersSent) sendJson(res, 500, { error: { message: String(e) } }); else res.destroy(); });
-      if (options.latencyMs) setTimeout(go, options.latencyMs); else void go();
+      if (options.latencyMs) {
+        const t = setTimeout(() => { pending.delete(t); void go(); }, options.latencyMs);
+        pending.add(t);
+      } else void go();
     });
   });
   const kind = options.kind;
