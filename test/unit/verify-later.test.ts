@@ -130,18 +130,24 @@ describe('tool types Codex may send (tool-types stage)', () => {
   ];
   for (const c of cases) {
     test(`namespace tools, ${c.variant}: ${c.outcome} (${c.code})`, async () => {
-      const { report } = await run({ kind: c.kind, models: [{ id: 'm', contextWindow: 32768 }], brain: C.namespaceToolsBrain(c.variant) }, { mcpServers: ['github', 'tickets'] });
+      const server = { kind: c.kind, models: [{ id: 'm', contextWindow: 32768 }], brain: C.namespaceToolsBrain(c.variant) };
+      const { report } = await run(server, { mcpServers: ['github', 'tickets'] });
       assert.equal(report.findings?.toolTypes?.namespace, c.outcome, stage(report, 'tool-types').evidence.join('\n'));
       expectCode(report, 'tool-types', c.code, 'warn');
-      if (c.code !== 'mcp-tools-dropped') assert.match(stage(report, 'tool-types').diagnosis?.message ?? '', /github, tickets/);
-      // Codex's own first request carries its namespace tool (agents) unless the profile turns it off.
-      assert.equal(stage(report, 'codex-shape').status, c.shape);
-      if (c.shape === 'fail') assert.equal(stage(report, 'codex-shape').diagnosis?.code, 'non-function-tool-rejected');
-      // With the profile's non-function tools off, the same server passes.
+      if (c.code !== 'mcp-tools-dropped') {
+        assert.match(stage(report, 'tool-types').diagnosis?.message ?? '', /github, tickets/);
+        assert.equal(stage(report, 'tool-types').diagnosis?.fix?.kind, 'writeCodexProfile');
+      }
+      // Under "auto" (the default) the Codex-sized turns go as the profile written now will send them:
+      // without the refused tools, so the route works through that profile.
+      assert.equal(stage(report, 'codex-shape').status, 'pass');
+      assert.equal(report.ok, true, JSON.stringify(report.stages.filter(s => s.status === 'fail')));
+      // A profile that keeps them on (codex.disableNonFunctionTools = never): Codex's first turn fails where they are refused.
+      const never = await run(server, { nonFunctionTools: true });
+      assert.equal(stage(never.report, 'codex-shape').status, c.shape);
       if (c.shape === 'fail') {
-        const off = await run({ kind: c.kind, models: [{ id: 'm', contextWindow: 32768 }], brain: C.namespaceToolsBrain(c.variant) }, { nonFunctionTools: false });
-        assert.equal(stage(off.report, 'codex-shape').status, 'pass');
-        assert.equal(off.report.ok, true, JSON.stringify(off.report.stages.filter(s => s.status === 'fail')));
+        assert.equal(stage(never.report, 'codex-shape').diagnosis?.code, 'non-function-tool-rejected');
+        assert.equal(stage(never.report, 'tool-types').diagnosis?.fix?.kind, 'codexDisableNonFunctionTools');
       }
     });
   }

@@ -81,6 +81,21 @@ const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Codex's default idle timeout, the least a profile sets (see idleTimeout.ts for the measured one). */
 export const STREAM_IDLE_TIMEOUT_MS = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
 
+export type NonFunctionToolsMode = Settings['codex.disableNonFunctionTools'];
+
+/**
+ * Whether the profile turns off Codex's non-function tools (web search, the agents namespace, and
+ * with them every MCP server, whose tools are namespace tools too). One decision, used by the profile
+ * writer and by the verifier (so its Codex-sized turn is what Codex will send through the profile).
+ */
+export function decideNonFunctionTools(mode: NonFunctionToolsMode, findings: CodexFindings | undefined, serverRejects?: boolean): { off: boolean; namespaceBroken: boolean; why?: string } {
+  const tools = findings?.toolTypes ?? {};
+  const namespaceBroken = tools.namespace === 'rejected' || tools.namespace === 'calls-unusable';
+  const why = namespaceBroken ? (tools.namespace === 'rejected' ? 'the server refuses namespace tools' : 'the server returns namespace tool calls without their namespace')
+    : tools.web_search === 'rejected' ? 'the server refuses web_search' : serverRejects ? 'the server rejects non-function tools' : undefined;
+  return { off: mode === 'always' || (mode === 'auto' && why !== undefined), namespaceBroken, ...(why ? { why } : {}) };
+}
+
 export function profileNameProblem(name: string): string | undefined {
   if (!PROFILE_NAME.test(name)) return `The profile name "${name}" must be 1–64 letters, digits, "-" or "_", starting with a letter or digit (it becomes the file name ${name}.config.toml).`;
   if (name === 'config') return 'The profile name "config" would collide with config.toml; choose another.';
@@ -158,11 +173,9 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
 
   const mode = settings['codex.disableNonFunctionTools'];
   const tools = opts.findings?.toolTypes ?? {};
-  // Namespace tools carry Codex's agent tools and every MCP server's tools.
-  const namespaceBroken = tools.namespace === 'rejected' || tools.namespace === 'calls-unusable';
-  const learned = namespaceBroken ? (tools.namespace === 'rejected' ? 'the server refuses namespace tools' : 'the server returns namespace tool calls without their namespace')
-    : tools.web_search === 'rejected' ? 'the server refuses web_search' : opts.serverRejectsNonFunctionTools ? 'the server rejects non-function tools' : undefined;
-  const nonFunctionToolsOff = mode === 'always' || (mode === 'auto' && learned !== undefined);
+  const decided = decideNonFunctionTools(mode, opts.findings, opts.serverRejectsNonFunctionTools);
+  const { off: nonFunctionToolsOff, namespaceBroken } = decided;
+  const learned = decided.why;
   notes.push(nonFunctionToolsOff
     ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : learned})`
     : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false || tools.namespace === 'accepted' ? 'the server takes non-function tools' : 'nothing showed the server rejects non-function tools'})`);

@@ -60,7 +60,7 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
   if (/'type' of tool must be 'function'|Unsupported tool type|tool type \w+ not supported|unknown tool type|"param"\s*:\s*"tools\.\d+\.type"/i.test(m)) {
     return {
       code: 'non-function-tool-rejected',
-      message: "The server rejects Codex's non-function tools: `namespace` (Codex's agent tools, and the tools of every MCP server you configure) and `web_search`. The route's Codex profile can turn them off (its MCP servers too), or upgrade the server (newer llama.cpp builds skip them).",
+      message: "The server rejects Codex's non-function tools: `namespace` (Codex's agent tools, and the tools of every MCP server you configure) and `web_search`. The route's Codex profile turns them off (its MCP servers too) with codex.disableNonFunctionTools = auto, or upgrade the server (newer llama.cpp builds skip them).",
       fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off non-function tools in the Codex profile' },
     };
   }

@@ -14,6 +14,7 @@ import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from '../codex/idleTim
 import type { CodexFindings, Diagnosis, StageMetrics, StageStatus } from './types';
 import type { ServerKind } from '../discovery';
 import { replayItem, type TurnHistory } from './codex-history';
+import type { NonFunctionToolsMode } from '../codex/profile';
 
 export interface StageOutcome {
   status: StageStatus;
@@ -36,6 +37,8 @@ export interface StageEnv extends RequestEnv {
   tokenFile: { path: string; token: string };
   /** What the route's Codex profile does to Codex's request. */
   codexProfile: CodexProfileShape;
+  /** codex.disableNonFunctionTools as the verification assumes it (see VerifyOptions.nonFunctionTools). */
+  nonFunctionToolsMode: NonFunctionToolsMode;
   facts: ServerFacts;
   /** Filled by the models stage. */
   contextWindow?: number;
@@ -316,7 +319,7 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const body = codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd, nonce: env.nonce });
   const chars = promptChars(body);
   const estTokens = Math.round(chars / 4);
-  const shape = `${env.codexProfile.catalog ? 'with the profile\'s short instructions' : 'with Codex\'s own instructions'}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : 'without non-function tools (as the profile sets)'}`;
+  const shape = `${env.codexProfile.catalog ? 'with the profile\'s short instructions' : 'with Codex\'s own instructions'}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : env.nonFunctionToolsMode === 'auto' ? 'without non-function tools (the profile turns them off: the server refuses them)' : 'without non-function tools (as the profile sets)'}`;
   const r = await postResponsesStream(env, body);
   const evidence = [`sent ≈${estTokens} tokens shaped like Codex's first request through the profile (${shape})`];
   if (!r.ok) return { ...failed(r, 'A Codex-sized turn failed'), evidence: [...evidence, ...r.evidence] };

@@ -63,10 +63,13 @@ export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, relaxedTemplate
   switch (fix.kind) {
     case 'changeServer':
       return applyPlan(ctx, resolverFor(ctx, t, relaxedTemplateFile)(fix.change), managedProvider(ctx, t.baseUrl));
-    case 'codexDisableNonFunctionTools':
-      await vscode.workspace.getConfiguration(SECTION).update('codex.disableNonFunctionTools', 'always', vscode.ConfigurationTarget.Global);
-      ctx.log.info('fix: codex.disableNonFunctionTools = always');
-      return { applied: true, detail: 'Non-function tools are off for Codex profiles written from now on; run "Write Codex Profile" to update the current one.' };
+    case 'codexDisableNonFunctionTools': {
+      // "never" kept them on everywhere; "auto" turns them off only where a verification saw them refused (this route).
+      await vscode.workspace.getConfiguration(SECTION).update('codex.disableNonFunctionTools', 'auto', vscode.ConfigurationTarget.Global);
+      ctx.log.info('fix: codex.disableNonFunctionTools = auto');
+      const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id);
+      return r?.kind === 'written' ? { applied: true, detail: 'The Codex profile was written with web search, agent and MCP tools off for this route.' } : { applied: true, detail: 'Non-function tools are off where the server refuses them; run "Write Codex Profile" to update this route\'s profile.' };
+    }
     case 'pullModel': {
       const r = await vscode.commands.executeCommand<{ kind: string; message?: string } | undefined>(COMMANDS.pullOllamaModel.id, { baseUrl: t.baseUrl, model: fix.model });
       return r?.kind === 'pulled' || r?.kind === 'present' ? { applied: true, detail: `${fix.model} is there.` } : { applied: false, detail: r?.message ?? 'Not pulled.' };

@@ -67,6 +67,7 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     tokenFile: { path: '', token: tokenFile.token },
     // Codex's request shape does not apply; /props facts (llama.cpp) do.
     codexProfile: { catalog: false, nonFunctionTools: false },
+    nonFunctionToolsMode: 'always',
     facts: {},
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
