@@ -139,8 +139,8 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOpt
 }
 
 /** codex.disableNonFunctionTools as the verifier takes it (what the profile written for the route will do). */
-function nonFunctionToolsOption(mode: 'auto' | 'always' | 'never'): boolean | 'auto' {
-  return mode === 'auto' ? 'auto' : mode === 'never';
+function nonFunctionToolsOption(mode: string): boolean | 'auto' {
+  return mode === 'always' ? false : mode === 'never' ? true : 'auto';
 }
 
 /** The MCP servers Codex's config.toml enables, named in the report when the server cannot carry their tools. */
