@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startScriptedServer, type ScriptedServer, type ScriptedServerOptions } from '../support/scripted-server';
 import { inputItems } from '../support/brain';
 import * as C from '../support/codex-behaviours';
-import { CODEX_RUN_TIMEOUT_MS, HAVE_CODEX, addMcpServer, codexExec, codexSandbox, describeRun, responsesBodies, stageOf, toolsOf, verdict, verifyJson, writeProfile } from '../support/codex-session';
+import { CODEX_RUN_TIMEOUT_MS, HAVE_CODEX, addMcpServer, codexExec, editCatalog, codexSandbox, describeRun, responsesBodies, stageOf, toolsOf, verdict, verifyJson, writeProfile } from '../support/codex-session';
 
 const TIMEOUT = 6 * CODEX_RUN_TIMEOUT_MS;
 let root = '';
@@ -22,6 +22,9 @@ async function serve(options: ScriptedServerOptions): Promise<ScriptedServer> {
   servers.push(s);
   return s;
 }
+
+// If the model sees lookup_ticket (the MCP fixture's tool) it calls it, with its namespace; otherwise it says so.
+const PROMPT = 'If you have a tool named lookup_ticket, call it with id "42". Reply with exactly: NO-TICKET-TOOL';
 
 /** Roles and types of a request's input, in order: developer, user, assistant, function_call… */
 const kinds = (body: Record<string, unknown>) => inputItems(body).map(i => (i.type === 'message' || i.type === undefined ? String(i.role) : String(i.type)));
@@ -122,8 +125,6 @@ describe('the real Codex CLI agrees with the verifier on later turns and tool ty
   });
 
   describe('MCP servers: Codex sends their tools as namespace tools', () => {
-    // If the model sees lookup_ticket it calls it (with its namespace); otherwise it says so.
-    const PROMPT = 'If you have a tool named lookup_ticket, call it with id "42". Reply with exactly: NO-TICKET-TOOL';
     const MCP = 'mcp__demo';
     const namespaces = (b: Record<string, unknown>) => toolsOf(b).filter(t => t.type === 'namespace').map(t => String(t.name));
     const REJECTING: { variant: C.NamespaceVariant; provider: 'lmstudio' | 'ollama' | 'llamacpp' | 'vllm'; model: string }[] = [
@@ -227,5 +228,59 @@ describe('the real Codex CLI agrees with the verifier on later turns and tool ty
       const out = items.find(i => i.type === 'function_call_output')?.output as { type: string; text: string }[] | undefined;
       assert.ok(Array.isArray(out) && out.every(p => p.type === 'input_text') && out.some(p => p.text === 'TICKET-42: open'), `an MCP result goes back as a list of input_text parts: ${JSON.stringify(out)}`);
     });
+  });
+
+  test('images in tool results (llama.cpp): the verifier names image-output-rejected; Codex fails when its catalog declares image input, and completes through the product\'s text-only catalog', { timeout: TIMEOUT }, async () => {
+    const model = 'local/model';
+    const server = await serve({ kind: 'llamacpp', models: [{ id: model, contextWindow: 32768 }], brain: C.llamaToolOutputBrain() });
+    const sb = codexSandbox(root);
+    addMcpServer(sb, 'demo', { image: true });
+    const v = await verifyJson(sb, server, model);
+    assert.deepEqual(stageOf(v.report, 'tool-types'), { status: 'warn', code: 'image-output-rejected' }, verdict(v.report));
+    assert.equal(v.report.ok, true, verdict(v.report));
+
+    await writeProfile(sb, { name: 'p', provider: 'llamacpp', server, model, contextWindow: 32768 });
+    let mark = server.requests.length;
+    const ok = await codexExec(sb, 'p', PROMPT, { sandbox: 'bypass' });
+    assert.equal(ok.code, 0, describeRun(ok));
+    assert.match(ok.stdout, /TICKET-42: open/);
+    const parts = responsesBodies(server, mark).flatMap(b => inputItems(b)).filter(i => i.type === 'function_call_output').flatMap(i => (Array.isArray(i.output) ? i.output : [])) as { type: string; text?: string }[];
+    assert.ok(parts.length > 0 && parts.every(p => p.type === 'input_text'), JSON.stringify(parts));
+    assert.ok(parts.some(p => /image content omitted/.test(p.text ?? '')), 'a text-only model gets a note in place of the image');
+
+    const img = await writeProfile(sb, { name: 'img', provider: 'llamacpp', server, model, contextWindow: 32768 });
+    editCatalog(img, { input_modalities: ['text', 'image'] });
+    mark = server.requests.length;
+    const bad = await codexExec(sb, 'img', PROMPT, { sandbox: 'bypass' });
+    assert.notEqual(bad.code, 0, describeRun(bad));
+    assert.match(bad.stdout + bad.stderr, /Output of tool call should be 'Input text'/, describeRun(bad));
+    const sent = responsesBodies(server, mark).flatMap(b => inputItems(b)).filter(i => i.type === 'function_call_output');
+    assert.ok(sent.some(i => Array.isArray(i.output) && (i.output as { type: string }[]).some(p => p.type === 'input_image')), 'Codex sent the image as input_image');
+  });
+
+  test('LM Studio requires text.format: the verifier names text-format-required (route ok); Codex through the product\'s profile sends no `text`, with support_verbosity in its catalog it fails', { timeout: TIMEOUT }, async () => {
+    const model = 'qwen/qwen3-coder-30b';
+    const server = await serve({ kind: 'lmstudio', models: [{ id: model, contextWindow: 32768 }], brain: C.textFormatRequiredBrain() });
+    const sb = codexSandbox(root);
+    const v = await verifyJson(sb, server, model);
+    assert.deepEqual(stageOf(v.report, 'tool-types'), { status: 'warn', code: 'text-format-required' }, verdict(v.report));
+    assert.equal(v.report.findings?.textFormatRequired, true);
+    assert.equal(v.report.ok, true, verdict(v.report));
+
+    await writeProfile(sb, { name: 'p', provider: 'lmstudio', server, model, contextWindow: 32768 });
+    let mark = server.requests.length;
+    const ok = await codexExec(sb, 'p', 'Reply with exactly: NO-TEXT-FIELD');
+    assert.equal(ok.code, 0, describeRun(ok));
+    assert.equal(ok.stdout.trim(), 'NO-TEXT-FIELD');
+    assert.ok(responsesBodies(server, mark).every(b => b.text === undefined), 'no `text` field');
+
+    const verbose = await writeProfile(sb, { name: 'verbose', provider: 'lmstudio', server, model, contextWindow: 32768 });
+    editCatalog(verbose, { support_verbosity: true, default_verbosity: 'low' });
+    mark = server.requests.length;
+    const bad = await codexExec(sb, 'verbose', 'Reply with exactly: NO-TEXT-FIELD');
+    assert.notEqual(bad.code, 0, describeRun(bad));
+    assert.match(bad.stdout + bad.stderr, /"param":"text\.format"/, describeRun(bad));
+    const [sent] = responsesBodies(server, mark);
+    assert.deepEqual(sent.text, { verbosity: 'low' }, 'Codex sent `text` with a verbosity and no format');
   });
 });
