@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScriptedServer, type ScriptedServer, type ScriptedServerOptions } from '../support/scripted-server';
-import { inputItems } from '../support/brain';
+import { estimateTokens, inputItems } from '../support/brain';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from '../../src/core/codex/idleTimeout';
 import * as C from '../support/codex-behaviours';
 import { CODEX_RUN_TIMEOUT_MS, HAVE_CODEX, addMcpServer, codexExec, editCatalog, codexSandbox, describeRun, responsesBodies, stageOf, toolsOf, verdict, verifyJson, writeProfile } from '../support/codex-session';
 
@@ -282,5 +283,60 @@ describe('the real Codex CLI agrees with the verifier on later turns and tool ty
     assert.match(bad.stdout + bad.stderr, /"param":"text\.format"/, describeRun(bad));
     const [sent] = responsesBodies(server, mark);
     assert.deepEqual(sent.text, { verbosity: 'low' }, 'Codex sent `text` with a verbosity and no format');
+  });
+
+  describe('slow prompts and Codex\'s stream idle timeout', () => {
+    // 262,144 tokens of context at 1,000 prompt tokens/s: a cold full prompt takes 262 s, ×1.5 is over
+    // Codex's 300 s default, so the profile written from the verification raises the timeout. A Codex
+    // request through the profile (≈4k tokens as the scripted server counts them) waits ≈4 s.
+    const TPS = 1_000;
+    const WINDOW = 262_144;
+    const model = 'Qwen/Qwen3-Coder-30B-A3B-Instruct';
+    const IDLE_BELOW = 1_000;
+    const waitOf = (b: Record<string, unknown>) => (estimateTokens(b) / TPS) * 1000;
+
+    test('vLLM (headers and response.created before the prompt is processed): Codex fails when stream_idle_timeout_ms is below the wait, and completes through the profile written --from-verify, whose timeout is above the measured first prompt', { timeout: TIMEOUT }, async () => {
+      const server = await serve({ kind: 'vllm', models: [{ id: model, contextWindow: WINDOW }], brain: C.slowPromptBrain(TPS) });
+      const sb = codexSandbox(root);
+      const v = await verifyJson(sb, server, model, ['--skip', 'tool-types,multi-turn']);
+      assert.deepEqual(stageOf(v.report, 'codex-shape'), { status: 'warn', code: 'slow-prompt' }, verdict(v.report));
+      const { promptTps, firstPromptMs } = v.report.findings ?? {};
+      assert.ok(promptTps && promptTps > 700 && promptTps < 1_100, `measured ${promptTps} tokens/s`);
+      assert.ok(firstPromptMs && firstPromptMs > IDLE_BELOW, `first prompt ${firstPromptMs} ms`);
+
+      const p = await writeProfile(sb, { name: 'p', provider: 'vllm', server, model, contextWindow: WINDOW, fromVerify: v.file });
+      const timeout = Number(/stream_idle_timeout_ms = (\d+)/.exec(p.fileText)?.[1]);
+      assert.equal(timeout, idleTimeoutFor(promptTps, WINDOW).ms);
+      assert.ok(timeout > DEFAULT_STREAM_IDLE_TIMEOUT_MS && timeout > firstPromptMs, `the profile's ${timeout} ms covers the measured ${firstPromptMs} ms, and more than Codex's default`);
+
+      let mark = server.requests.length;
+      const ok = await codexExec(sb, 'p', 'Reply with exactly: SLOW-BUT-OK');
+      assert.equal(ok.code, 0, describeRun(ok));
+      assert.equal(ok.stdout.trim(), 'SLOW-BUT-OK');
+      const [first] = responsesBodies(server, mark);
+      assert.ok(waitOf(first) > IDLE_BELOW * 2 && waitOf(first) < timeout, `Codex's request waited ≈${Math.round(waitOf(first))} ms`);
+
+      mark = server.requests.length;
+      const short = await codexExec(sb, 'p', 'Reply with exactly: SLOW-BUT-OK', { config: [`model_providers.${p.providerId}.stream_idle_timeout_ms=${IDLE_BELOW}`] });
+      assert.notEqual(short.code, 0, describeRun(short));
+      assert.match(short.stderr, /idle timeout waiting for SSE/, describeRun(short));
+      assert.ok(responsesBodies(server, mark).length >= 2, 'the timed-out request was retried (stream_max_retries = 1), cold again');
+    });
+
+    test('llama.cpp (no header until the prompt is processed): Codex\'s idle timer never starts, so a timeout below the wait does not fail it', { timeout: TIMEOUT }, async () => {
+      // A fact the verifier's slow-prompt message does not reflect (it names Codex's idle timeout for
+      // every kind of server): reported to the lead. Codex 0.169 starts its idle timer at the response
+      // headers, and llama.cpp sends them with its first result.
+      const server = await serve({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: WINDOW }], brain: C.slowPromptBrain(TPS) });
+      const sb = codexSandbox(root);
+      const p = await writeProfile(sb, { name: 'p', provider: 'llamacpp', server, model: 'local/model', contextWindow: WINDOW });
+      const mark = server.requests.length;
+      const r = await codexExec(sb, 'p', 'Reply with exactly: WAITED', { config: [`model_providers.${p.providerId}.stream_idle_timeout_ms=${IDLE_BELOW}`] });
+      assert.equal(r.code, 0, describeRun(r));
+      assert.equal(r.stdout.trim(), 'WAITED');
+      const sent = responsesBodies(server, mark);
+      assert.equal(sent.length, 1, 'no retry');
+      assert.ok(waitOf(sent[0]) > IDLE_BELOW * 2, `the server waited ≈${Math.round(waitOf(sent[0]))} ms before its headers`);
+    });
   });
 });
