@@ -226,11 +226,12 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       const reply = await think({ api: 'responses', request: parsed, server });
       if (reply.kind === 'http') return sendJson(res, reply.status, reply.body, { ...extra, ...(reply.headers ?? {}) });
       if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); return void res.end(reply.body); }
-      // A slow prompt: nothing is sent until the server has "processed" it.
-      if (reply.kind === 'output' && reply.promptDelayMs) await new Promise(r => setTimeout(r, reply.promptDelayMs));
       // llama.cpp names the response after its own model (the first --alias), whatever was asked.
       const answered = isLlama && models()[0] ? { ...parsed, model: models()[0]!.id } : parsed;
-      if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, answered);
+      const promptDelayMs = reply.kind === 'output' ? reply.promptDelayMs ?? 0 : 0;
+      if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, answered, promptDelayMs);
+      // A slow prompt without streaming: nothing is sent until the server has "processed" it.
+      if (promptDelayMs) await new Promise(r => setTimeout(r, promptDelayMs));
       return writeResponsesJson(res, kind, reply, answered);
     }
     if (method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {

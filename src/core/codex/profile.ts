@@ -17,6 +17,7 @@ import { formatDocument, type TomlTable } from './tomlText';
 import { modelCatalogJson } from './modelCatalog';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from './idleTimeout';
 import type { CodexFindings } from '../verify/types';
+import type { McpTransport } from './tomlEdit';
 
 export type CodexFormat = 'profile-file' | 'legacy-table';
 
@@ -45,6 +46,8 @@ export interface BuildProfileOptions {
   findings?: CodexFindings;
   /** The enabled MCP servers of config.toml (`[mcp_servers.<name>]`), which Codex sends as namespace tools. */
   mcpServers?: readonly string[];
+  /** Their transports in config.toml, copied into the tables that turn them off (see below). */
+  mcpTransports?: Readonly<Record<string, McpTransport>>;
 }
 
 export interface CodexProfile {
@@ -222,8 +225,12 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   if (nonFunctionToolsOff) doc.agents = { enabled: false };
   doc.features = { goals: false, plugins: false };
   doc.analytics = { enabled: false };
-  // A profile file is a layer over config.toml: `enabled = false` here turns a server off for this profile only.
-  if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { enabled: false }]));
+  // A profile file is a layer over config.toml: `enabled = false` here turns a server off for this
+  // profile only. Codex 0.169 with --strict-config checks each layer's server table on its own and
+  // refuses one without a transport ("invalid transport"), and a different transport key than
+  // config.toml's breaks the merged table ("url is not supported for stdio"): so the table repeats
+  // config.toml's own `command` or `url`, which leaves the merged server unchanged but for `enabled`.
+  if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpTransports?.[n], enabled: false }]));
   const fileName = `${opts.name}.config.toml`;
   const header = `Codex profile written by Local Model Router for ${serverLabel}.\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
   const comments: Record<string, string> = { '': header, [`model_providers.${providerId}`]: `stream_idle_timeout_ms: ${measured ? `${measured}. ` : ''}${idle.why}` };
