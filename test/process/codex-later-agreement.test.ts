@@ -305,13 +305,14 @@ describe('the real Codex CLI agrees with the verifier on later turns and tool ty
       const sb = codexSandbox(root);
       const v = await verifyJson(sb, server, model, ['--skip', 'tool-types,multi-turn']);
       assert.deepEqual(stageOf(v.report, 'codex-shape'), { status: 'warn', code: 'slow-prompt' }, verdict(v.report));
-      const { promptTps, firstPromptMs } = v.report.findings ?? {};
+      const { promptTps, firstPromptMs, promptIdleMs } = v.report.findings ?? {};
       assert.ok(promptTps && promptTps > 700 && promptTps < 1_100, `measured ${promptTps} tokens/s`);
       assert.ok(firstPromptMs && firstPromptMs > IDLE_BELOW, `first prompt ${firstPromptMs} ms`);
 
       const p = await writeProfile(sb, { name: 'p', provider: 'vllm', server, model, contextWindow: WINDOW, fromVerify: v.file });
       const timeout = Number(/stream_idle_timeout_ms = (\d+)/.exec(p.fileText)?.[1]);
-      assert.equal(timeout, idleTimeoutFor(promptTps, WINDOW).ms);
+      assert.ok(promptIdleMs !== undefined && promptIdleMs > firstPromptMs * 0.8, `vLLM: the prompt time is silence after the headers (${promptIdleMs} of ${firstPromptMs} ms)`);
+      assert.equal(timeout, idleTimeoutFor({ tps: promptTps, promptMs: firstPromptMs, idleMs: promptIdleMs }, WINDOW).ms);
       assert.ok(timeout > DEFAULT_STREAM_IDLE_TIMEOUT_MS && timeout > firstPromptMs, `the profile's ${timeout} ms covers the measured ${firstPromptMs} ms, and more than Codex's default`);
 
       let mark = server.requests.length;
@@ -329,12 +330,18 @@ describe('the real Codex CLI agrees with the verifier on later turns and tool ty
     });
 
     test('llama.cpp (no header until the prompt is processed): Codex\'s idle timer never starts, so a timeout below the wait does not fail it', { timeout: TIMEOUT }, async () => {
-      // A fact the verifier's slow-prompt message does not reflect (it names Codex's idle timeout for
-      // every kind of server): reported to the lead. Codex 0.169 starts its idle timer at the response
-      // headers, and llama.cpp sends them with its first result.
+      // Codex 0.169 starts its idle timer at the response headers, and llama.cpp sends them with its
+      // first result: the verifier measures that silence (none here) and names no slow prompt, and the
+      // profile keeps Codex's default.
       const server = await serve({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: WINDOW }], brain: C.slowPromptBrain(TPS) });
       const sb = codexSandbox(root);
-      const p = await writeProfile(sb, { name: 'p', provider: 'llamacpp', server, model: 'local/model', contextWindow: WINDOW });
+      const v = await verifyJson(sb, server, 'local/model', ['--skip', 'tool-types,multi-turn']);
+      assert.equal(stageOf(v.report, 'codex-shape').status, 'pass', verdict(v.report));
+      const f = v.report.findings ?? {};
+      assert.ok(f.firstPromptMs && f.firstPromptMs > IDLE_BELOW && (f.promptIdleMs ?? 0) < f.firstPromptMs * 0.1, `slow (${f.firstPromptMs} ms), but silent for ${f.promptIdleMs} ms after the headers`);
+      const p = await writeProfile(sb, { name: 'p', provider: 'llamacpp', server, model: 'local/model', contextWindow: WINDOW, fromVerify: v.file });
+      assert.match(p.fileText, /stream_idle_timeout_ms = 300000\n/);
+      assert.match(p.fileText, /sends nothing, not even its headers, until its first output/);
       const mark = server.requests.length;
       const r = await codexExec(sb, 'p', 'Reply with exactly: WAITED', { config: [`model_providers.${p.providerId}.stream_idle_timeout_ms=${IDLE_BELOW}`] });
       assert.equal(r.code, 0, describeRun(r));

@@ -187,7 +187,8 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   if (mcpServersOff.length) notes.push(`MCP servers ${mcpServersOff.join(', ')} off in this profile: Codex sends their tools as namespace tools, and ${learned}`);
   else if (mcp.length && namespaceBroken) notes.push(`MCP servers ${mcp.join(', ')} will fail on this route: ${learned} (turn them off for it, or set codex.disableNonFunctionTools to "auto")`);
   else if (mcp.length && tools.namespace === 'dropped') notes.push(`MCP servers ${mcp.join(', ')} will not work on this route: the server leaves namespace tools out of the prompt, so the model never sees their tools`);
-  const idle = idleTimeoutFor(opts.findings?.promptTps, opts.contextWindow ?? route.contextWindow);
+  const f = opts.findings;
+  const idle = idleTimeoutFor({ tps: f?.promptTps, promptMs: f?.firstPromptMs, idleMs: f?.promptIdleMs }, opts.contextWindow ?? route.contextWindow);
   const measured = opts.findings?.promptTps !== undefined && opts.findings.firstPromptMs !== undefined
     ? `prompt processing measured at ${opts.findings.promptTps} tokens/s (Codex's first prompt${opts.findings.firstPromptTokens ? `, ${opts.findings.firstPromptTokens} tokens,` : ''} in ${(opts.findings.firstPromptMs / 1000).toFixed(1)} s)` : undefined;
   notes.push(`stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ` : ''}${idle.why}`);

@@ -10,7 +10,7 @@ import { serverRoot } from '../endpoints';
 import { kindFromEvidence } from '../serverKind';
 import { AGENTS } from '../agents';
 import { formatMs } from './report';
-import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from '../codex/idleTimeout';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor, type PromptTiming } from '../codex/idleTimeout';
 import type { CodexFindings, Diagnosis, StageMetrics, StageStatus } from './types';
 import type { ServerKind } from '../discovery';
 import { replayItem, type TurnHistory } from './codex-history';
@@ -329,10 +329,12 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const d = diagnoseStream(o, env);
   if (d) return { status: 'fail', summary: 'The server failed on a Codex-sized turn', evidence, metrics, diagnosis: d };
   const rate = promptRate(o.usage?.input_tokens, o.firstItemAt);
+  // Codex's idle timer runs from the headers (or the last event) to the next event: the silence it sees.
+  const idleMs = o.firstItemAt === undefined ? undefined : Math.max(0, Math.round(o.firstItemAt - Math.max(r.headersAt, o.lastEventBeforeItemAt ?? 0)));
   if (rate) {
     metrics.promptTps = rate.tps;
-    Object.assign(env.findings, { promptTps: rate.tps, firstPromptMs: round(o.firstItemAt), firstPromptTokens: o.usage?.input_tokens });
-    evidence.push(`prompt processing ≈${rate.tps} tokens/s (${o.usage?.input_tokens} tokens, first output item after ${formatMs(round(o.firstItemAt))}, cold: the prompt opens with a fresh nonce)`);
+    Object.assign(env.findings, { promptTps: rate.tps, firstPromptMs: round(o.firstItemAt), firstPromptTokens: o.usage?.input_tokens, promptIdleMs: idleMs });
+    evidence.push(`prompt processing ≈${rate.tps} tokens/s (${o.usage?.input_tokens} tokens, first output item after ${formatMs(round(o.firstItemAt))}, cold: the prompt opens with a fresh nonce); headers after ${formatMs(Math.round(r.headersAt))}, silence before the first item ${formatMs(idleMs)}`);
   }
   const text = o.text || o.deltaText;
   evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
@@ -350,7 +352,7 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   if (env.contextWindow !== undefined && env.contextWindow < min) {
     return { status: 'warn', summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${env.contextWindow} tokens. Codex's first request fits (about ${used ?? estTokens} tokens through the profile), but each tool result adds to it and a session will overflow soon: ${min} is the practical minimum.`, fix: contextFix(env.serverKind, min / 2) } };
   }
-  const slow = rate ? slowPrompt(rate.tps, env) : undefined;
+  const slow = rate ? slowPrompt({ tps: rate.tps, promptMs: o.firstItemAt, idleMs }, env) : undefined;
   if (slow) return { status: 'warn', summary: `${promptNote}: slower than Codex's default idle timeout allows for a long session`, evidence, metrics, diagnosis: slow };
   const calls = o.items.filter(i => i.type === 'function_call');
   if (!text.includes(CODEX_MARKER) && !calls.length) {
@@ -371,12 +373,12 @@ export function promptRate(inputTokens: number | undefined, promptMs: number | u
  * context) outlast Codex's default stream idle timeout? Codex waits that long for the first event
  * and retries on a cold cache after it (see core/codex/idleTimeout.ts for what the profile sets).
  */
-function slowPrompt(tps: number, env: StageEnv): Diagnosis | undefined {
-  const plan = idleTimeoutFor(tps, env.contextWindow);
+function slowPrompt(t: PromptTiming & { tps: number }, env: StageEnv): Diagnosis | undefined {
+  const plan = idleTimeoutFor(t, env.contextWindow);
   if (!plan.raised) return undefined;
   return {
     code: 'slow-prompt',
-    message: `This server processes about ${tps} prompt tokens per second. ${plan.why} Codex's default stream idle timeout (${formatMs(DEFAULT_STREAM_IDLE_TIMEOUT_MS)}) would end such a turn, and its retry starts cold again. The Codex profile this extension writes sets stream_idle_timeout_ms = ${plan.ms} from this rate: write it again after this verification.`,
+    message: `This server processes about ${t.tps} prompt tokens per second. ${plan.why} Codex's default stream idle timeout (${formatMs(DEFAULT_STREAM_IDLE_TIMEOUT_MS)}) would end such a turn, and its retry starts cold again. The Codex profile this extension writes sets stream_idle_timeout_ms = ${plan.ms} from this measurement: write it again after this verification.`,
     fix: { kind: 'writeCodexProfile', label: 'Write the Codex profile with a longer idle timeout' },
   };
 }
