@@ -9,7 +9,7 @@ import { multiTurnStage } from './multi-turn';
 import { toolTypesStage } from './tool-types';
 import { codexHeadline } from './report';
 import { decideNonFunctionTools } from '../codex/profile';
-import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, verifyLimits } from './runner';
+import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, sideBySide, verifyLimits } from './runner';
 import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from './types';
 
 export * from './types';
@@ -83,6 +83,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
     nonce: randomBytes(6).toString('hex'),
+    parallel: () => sideBySide(options.concurrent, env.serverKind),
     findings: {},
     mcpServers: options.mcpServers ?? [],
   };
@@ -104,7 +105,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     blocks,
     signal: options.signal,
     onProgress: options.onProgress,
-    concurrent: options.concurrent,
+    concurrent: () => env.parallel(),
   });
 
   try {
@@ -114,7 +115,9 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     // tool-call stage's conversation, with MCP results where the tool-types stage saw MCP tools work.
     // The tool types go first (beside phase 1, small requests): under 'auto' they decide what the
     // profile, and so the Codex-sized turns, will carry.
-    await runner.phase(['models', 'responses-text', 'tool-types'], env);
+    // /models first, alone: it tells the server kind, and with it whether requests may overlap.
+    await runner.phase(['models'], env);
+    await runner.phase(['responses-text', 'tool-types'], env);
     reconcileModelListing(runner.results, 'responses-text');
     env.codexProfile.nonFunctionTools = !decideNonFunctionTools(env.nonFunctionToolsMode, env.findings).off;
     const dir = await tokenFile.dir;

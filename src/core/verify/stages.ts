@@ -52,6 +52,8 @@ export interface StageEnv extends RequestEnv {
   history?: TurnHistory;
   /** The user's MCP servers (names from config.toml), for messages. */
   mcpServers: readonly string[];
+  /** Requests may go side by side (runner.ts sideBySide). */
+  parallel(): boolean;
   /** A reasoning item the server produced on the Codex-sized turn: a made-up history carries one like it. */
   reasoningSample?: OutputItem;
 }

@@ -95,14 +95,11 @@ function refused(r: JsonResult): string | undefined {
 }
 
 export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
-  const [base, ns, custom, web, image, text] = await Promise.all([
-    postJson(env, '/responses', probe(env, {})),
-    postJson(env, '/responses', probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] })),
-    postJson(env, '/responses', probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] })),
-    postJson(env, '/responses', probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] })),
-    postJson(env, '/responses', imageProbe(env)),
-    postJson(env, '/responses', probe(env, { text: { verbosity: 'low' } })),
-  ]);
+  const bodies = [probe(env, {}), probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] }), probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] }), probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] }), imageProbe(env), probe(env, { text: { verbosity: 'low' } })];
+  const answers: JsonResult[] = [];
+  if (env.parallel()) answers.push(...await Promise.all(bodies.map(b => postJson(env, '/responses', b))));
+  else for (const b of bodies) answers.push(await postJson(env, '/responses', b));
+  const [base, ns, custom, web, image, text] = answers as [JsonResult, JsonResult, JsonResult, JsonResult, JsonResult, JsonResult];
   if (!base.ok) return { status: 'fail', summary: 'The plain request with one function tool failed, so nothing else can be told', evidence: base.evidence, diagnosis: base.diagnosis };
   const baseTokens = inputTokens(base);
   const results: Record<ToolTypeId, ToolTypeResult> = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createAgent } from '../../net/http';
 import type { ServerKind } from '../../discovery';
 import { modelsStage } from '../../verify/stages';
-import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, verifyLimits } from '../../verify/runner';
+import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, sideBySide, verifyLimits } from '../../verify/runner';
 import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from '../../verify/types';
 import { anthropicBaseUrl, CLAUDE_DEFAULT_OUTPUT_TOKENS, outputTokensFor } from '../env';
 import { claudeShapeStage, countTokensStage, messagesStreamStage, messagesTextStage, messagesToolCallStage, thinkingStage, type ClaudeStageEnv } from './stages';
@@ -72,6 +72,7 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
     nonce: '',
+    parallel: () => sideBySide(options.concurrent, env.serverKind),
     findings: {},
     mcpServers: [],
     knownWindow: options.contextWindow,
@@ -94,7 +95,7 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     blocks,
     signal: options.signal,
     onProgress: options.onProgress,
-    concurrent: options.concurrent,
+    concurrent: () => env.parallel(),
   });
   try {
     await runner.phase(['models', 'messages-text'], env);
