@@ -192,7 +192,7 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     if (msg.type && next[msg.type]) return void vscode.commands.executeCommand(next[msg.type]);
     const fix = report.stages.find(s => s.id === msg.stage)?.diagnosis?.fix;
     if (msg.type !== 'fix' || !fix) return;
-    const out = await applyFix(ctx, fix, target, relaxed);
+    const out = await applyFix(ctx, fix, target, { relaxedTemplateFile: relaxed });
     const again = 'Verify Again';
     const choice = await (out.applied ? vscode.window.showInformationMessage(out.detail, again) : vscode.window.showWarningMessage(out.detail, again));
     if (choice === again) void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, { route, agent });
