@@ -191,7 +191,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   const idle = idleTimeoutFor({ tps: f?.promptTps, promptMs: f?.firstPromptMs, idleMs: f?.promptIdleMs }, opts.contextWindow ?? route.contextWindow);
   const measured = opts.findings?.promptTps !== undefined && opts.findings.firstPromptMs !== undefined
     ? `prompt processing measured at ${opts.findings.promptTps} tokens/s (Codex's first prompt${opts.findings.firstPromptTokens ? `, ${opts.findings.firstPromptTokens} tokens,` : ''} in ${(opts.findings.firstPromptMs / 1000).toFixed(1)} s)` : undefined;
-  notes.push(`stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ` : ''}${idle.why}`);
+  notes.push(`stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ${idle.why.charAt(0).toLowerCase()}${idle.why.slice(1)}` : idle.why}`);
 
   const serverLabel = route.endpointLabel ?? `${info.displayName} (${hostOf(url.url)})`;
   const provider: TomlTable = { name: serverLabel, base_url: url.url, wire_api: 'responses' };
