@@ -62,7 +62,8 @@ export async function prepareHost(tag: string, log: Log): Promise<HostSetup> {
     const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: lib.ROOT, encoding: 'utf8' });
     if (listed.status === 0) {
       for (const f of listed.stdout.split('\0').filter(Boolean)) {
-        if (f.startsWith('test/') || !existsSync(join(lib.ROOT, f))) continue;
+        // test/ is left out, but for the packaging step's own tool (the Marketplace README).
+        if ((f.startsWith('test/') && !f.startsWith('test/tools/')) || !existsSync(join(lib.ROOT, f))) continue;
         mkdirSync(dirname(join(pkg, f)), { recursive: true });
         copyFileSync(join(lib.ROOT, f), join(pkg, f));
       }

@@ -1,7 +1,9 @@
 // The manual procedure the verifier replaces, timed against the same kind of scripted server: two
-// curl checks (GET /v1/models, POST /v1/responses) and a real `codex exec` tool check with the real
-// Codex CLI (node_modules/.bin/codex) on the profile the extension writes (buildProfile), in an
-// isolated CODEX_HOME/HOME. Only machine time is counted: no typing, no reading.
+// curl checks (GET /v1/models, POST /v1/responses), a real `codex exec` tool check with the real
+// Codex CLI (node_modules/.bin/codex) on the profile the extension writes (buildProfile), and the
+// checks the verifier added since: a resumed second turn with other permissions (history and a late
+// developer message) and a turn with an MCP server configured (namespace tools). Isolated
+// CODEX_HOME/HOME. Only machine time is counted: no typing, no reading.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { startScriptedServer } from '../support/scripted-server';
 import { firstLine, ROOT, which } from './lib/machine';
 import { median, spread, timed } from './lib/stats';
 import type { Row } from './lib/report';
-import { VERIFY_LATENCY_MS, VERIFY_MODEL } from './verifier';
+import { VERIFY_KIND, VERIFY_LATENCY_MS, VERIFY_MODEL } from './verifier';
 
 const CODEX = join(ROOT, 'node_modules/.bin/codex');
 const CODEX_TIMEOUT_MS = 60_000;
@@ -36,7 +38,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 
 export async function benchManual(runs: number, verifyMs: number | undefined, log: (s: string) => void): Promise<Row> {
   const row: Row = {
-    section: 'Verifier', what: 'verifyRoute vs the manual procedure (2 × curl + real `codex exec` tool check + `codex exec resume` second turn)', runs, unit: 'ms',
+    section: 'Verifier', what: 'verifyRoute vs the manual procedure (2 × curl + real `codex exec`: a tool check, a resumed second turn, a turn with an MCP server)', runs, unit: 'ms',
     target: { kind: 'faster-by', value: 5 }, notes: [],
   };
   const curl = which('curl');
@@ -44,14 +46,14 @@ export async function benchManual(runs: number, verifyMs: number | undefined, lo
   if (!existsSync(CODEX)) return { ...row, notMeasured: 'node_modules/.bin/codex missing (npm ci)' };
   if (verifyMs === undefined) return { ...row, notMeasured: 'the verifier row failed' };
 
-  const server = await startScriptedServer({ kind: 'llamacpp', models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
+  const server = await startScriptedServer({ kind: VERIFY_KIND, models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
   const dir = mkdtempSync(join(tmpdir(), 'lmr-bench-manual-'));
   try {
     const home = join(dir, 'home');
     const work = join(dir, 'work');
     mkdirSync(home);
     mkdirSync(work);
-    const profile = buildProfile({ provider: 'llamacpp', baseUrl: server.baseUrl, model: VERIFY_MODEL, contextWindow: 32768 },
+    const profile = buildProfile({ provider: 'vllm', baseUrl: server.baseUrl, model: VERIFY_MODEL, contextWindow: 32768 },
       { 'codex.disableNonFunctionTools': 'auto', 'codex.autoCompactFraction': 0.75, 'llamacpp.autoCompactTokenLimit': 14000 },
       { name: 'bench', codexHome: home });
     writeFileSync(join(home, profile.fileName!), profile.fileText!);
@@ -59,7 +61,14 @@ export async function benchManual(runs: number, verifyMs: number | undefined, lo
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CODEX_HOME: home, HOME: home, NO_COLOR: '1', TMPDIR: dir };
 
     const total: number[] = [];
-    const parts: number[][] = [[], [], [], []];
+    const parts: number[][] = [[], [], [], [], []];
+    // The MCP check: the same profile in a second CODEX_HOME whose config.toml names an MCP server.
+    const mcpHome = join(dir, 'mcp-home');
+    mkdirSync(mcpHome);
+    writeFileSync(join(mcpHome, profile.fileName!), profile.fileText!.split(home).join(mcpHome));
+    if (profile.catalog) writeFileSync(join(mcpHome, profile.catalog.fileName), profile.catalog.json);
+    writeFileSync(join(mcpHome, 'config.toml'), `[mcp_servers.demo]\ncommand = "${process.execPath}"\nargs = ["${join(ROOT, 'test/support/mcp-stdio-server.cjs')}"]\n`);
+    const mcpEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', CODEX_HOME: mcpHome, HOME: mcpHome, NO_COLOR: '1', TMPDIR: dir };
     for (let i = 0; i < runs + 1; i++) {
       const token = `TOKEN-${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
       const file = join(work, 'token.txt');
@@ -82,21 +91,27 @@ export async function benchManual(runs: number, verifyMs: number | undefined, lo
       if (second.value.timedOut || second.value.code !== 0 || !second.value.stdout.includes('SECOND')) {
         throw new Error(`codex exec resume failed (exit ${second.value.code}${second.value.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(second.value.stdout.slice(0, 300))}\nstderr tail: ${second.value.stderr.slice(-600)}`);
       }
+      const mcp = await timed(() => run(CODEX, ['-a', 'never', '-s', 'read-only', 'exec', '-p', profile.name, '--skip-git-repo-check',
+        '--disable', 'unbounded_connection_retries', 'Reply with exactly: MCP-OK'], { cwd: work, env: mcpEnv, timeoutMs: CODEX_TIMEOUT_MS }));
+      if (mcp.value.timedOut || mcp.value.code !== 0 || !mcp.value.stdout.includes('MCP-OK')) {
+        throw new Error(`codex exec with an MCP server failed (exit ${mcp.value.code}${mcp.value.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(mcp.value.stdout.slice(0, 300))}\nstderr tail: ${mcp.value.stderr.slice(-600)}`);
+      }
       if (i === 0) continue; // warm-up: the first Codex start reads its binary from disk
       parts[0]!.push(models.ms);
       parts[1]!.push(responses.ms);
       parts[2]!.push(codex.ms);
       parts[3]!.push(second.ms);
-      total.push(models.ms + responses.ms + codex.ms + second.ms);
+      parts[4]!.push(mcp.ms);
+      total.push(models.ms + responses.ms + codex.ms + second.ms + mcp.ms);
     }
     const codexRequests = server.requests.filter(r => r.path === '/v1/responses' && r.headers['user-agent'] && !String(r.headers['user-agent']).startsWith('curl')).length;
     log(`manual procedure: ${total.map(m => m.toFixed(0)).join(' ')} ms (codex ${parts[2]!.map(m => m.toFixed(0)).join(' ')})`);
-    const [m0, m1, m2, m3] = parts.map(median) as [number, number, number, number];
-    const why = `the manual steps are timed as machine time only, against a scripted model that answers every request in ${VERIFY_LATENCY_MS} ms: the two curl checks take ${m0.toFixed(0)} + ${m1.toFixed(0)} ms (mostly starting curl), \`codex exec\` ${m2.toFixed(0)} ms and \`codex exec resume\` ${m3.toFixed(0)} ms, mostly Codex's own start-up (their three model turns are ${3 * VERIFY_LATENCY_MS} ms of it). verifyRoute takes ${verifyMs.toFixed(0)} ms, ${6 * VERIFY_LATENCY_MS} ms of which are its six sequential model requests (models, props, the Codex-sized turn alone, two tool rounds, the later turn; independent stages run side by side). So against a model this fast the speed-up is bounded by Codex's start-up, and it shrinks further as model turns get slower, because both sides then wait for about the same number of turns. What the verifier saves most, a person typing three commands and reading their output, is not counted here.`;
+    const [m0, m1, m2, m3, m4] = parts.map(median) as [number, number, number, number, number];
+    const why = `the manual steps are timed as machine time only, against a scripted model that answers every request in ${VERIFY_LATENCY_MS} ms: the two curl checks take ${m0.toFixed(0)} + ${m1.toFixed(0)} ms (mostly starting curl), \`codex exec\` ${m2.toFixed(0)} ms, the resumed turn ${m3.toFixed(0)} ms and the MCP turn ${m4.toFixed(0)} ms, mostly Codex's own start-up. verifyRoute takes ${verifyMs.toFixed(0)} ms, ${6 * VERIFY_LATENCY_MS} ms of which are its six sequential steps (models; the text and tool-type probes; the Codex-sized turn alone; two tool rounds; the later turn; independent stages side by side). So against a model this fast the speed-up is bounded by Codex's start-up, and it shrinks further as model turns get slower, because both sides then wait for about the same number of turns. What the verifier saves most, a person typing three commands and reading their output, is not counted here.`;
     return {
       ...row, value: verifyMs, baseline: { what: 'manual procedure, machine time only', value: median(total) }, why,
       notes: [
-        `Same scripted llama.cpp server (${VERIFY_LATENCY_MS} ms per request). Manual = \`curl -sS -f …/v1/models\` (median ${median(parts[0]!).toFixed(0)} ms) + \`curl -sS -f -d '{"model":…,"input":"Reply with exactly: OK"}' …/v1/responses\` (${median(parts[1]!).toFixed(0)} ms) + \`codex -a never -s read-only exec -p bench --skip-git-repo-check --disable unbounded_connection_retries "Read the file …/token.txt and reply with exactly its content."\` (${median(parts[2]!).toFixed(0)} ms; passes only when the answer holds the file's random token) + \`codex -a never -s workspace-write exec -p bench … resume --last "Reply with exactly: SECOND"\` (${median(parts[3]!).toFixed(0)} ms), Codex ${codexVersion()} on the profile buildProfile writes, CODEX_HOME/HOME in a temp dir, stdin /dev/null.`,
+        `Same scripted vLLM-style server (${VERIFY_LATENCY_MS} ms per request). Manual = \`curl -sS -f …/v1/models\` (median ${median(parts[0]!).toFixed(0)} ms) + \`curl -sS -f -d '{"model":…,"input":"Reply with exactly: OK"}' …/v1/responses\` (${median(parts[1]!).toFixed(0)} ms) + \`codex -a never -s read-only exec -p bench --skip-git-repo-check --disable unbounded_connection_retries "Read the file …/token.txt and reply with exactly its content."\` (${median(parts[2]!).toFixed(0)} ms; passes only when the answer holds the file's random token) + \`codex -a never -s workspace-write exec -p bench … resume --last "Reply with exactly: SECOND"\` (${median(parts[3]!).toFixed(0)} ms) + \`codex … exec -p bench "Reply with exactly: MCP-OK"\` with an MCP stdio server in config.toml (${median(parts[4]!).toFixed(0)} ms), Codex ${codexVersion()} on the profile buildProfile writes, CODEX_HOME/HOME in a temp dir, stdin /dev/null.`,
         `Manual total: ${spread(total)} ms over ${runs} runs after one warm-up; Codex sent ${codexRequests} /v1/responses requests in all. The time a person spends typing the commands and reading the answers is not counted, so the real gap is larger. The measured value is verifyRoute's median from the row above.`,
       ],
     };

@@ -14,6 +14,12 @@ import type { Row } from './lib/report';
 
 export const VERIFY_LATENCY_MS = 20;
 export const VERIFY_MODEL = 'local/model';
+/**
+ * The server the default rows run against: vLLM-style, where the verifier sends independent stages
+ * side by side. Against llama.cpp it sends one request at a time (the pinned llama-server crashed on
+ * two concurrent generations): that is its own row.
+ */
+export const VERIFY_KIND = 'vllm' as const;
 
 interface Sent extends RecordedRequest { doneAt: number }
 
@@ -127,11 +133,13 @@ async function ownWork(runs: number): Promise<{ verify: number; raw: number; lar
 export interface VerifierBench { rows: Row[]; verifyMs: number }
 
 export async function benchVerifier(runs: number, log: (s: string) => void): Promise<VerifierBench> {
-  const server = await startScriptedServer({ kind: 'llamacpp', models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
+  const server = await startScriptedServer({ kind: VERIFY_KIND, models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
+  const llama = await startScriptedServer({ kind: 'llamacpp', models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const track = trackCompletion(server);
+  const trackLlama = trackCompletion(llama);
   try {
-    const modes = [{ concurrent: true, order: observedOrder }, { concurrent: false, order: observedOrder }] as const;
+    const modes = [{ concurrent: true, order: observedOrder, server, track }, { concurrent: false, order: observedOrder, server, track }, { concurrent: true, order: observedOrder, server: llama, track: trackLlama }] as const;
     const samples = modes.map(() => ({ verify: [] as number[], raw: [] as number[], requests: 0, sched: '' }));
     // The first run in a process pays for loading and compiling undici and the verifier (the cold
     // number is in the notes); then warm up until the JIT settles, the replay client too.
@@ -139,20 +147,20 @@ export async function benchVerifier(runs: number, log: (s: string) => void): Pro
     check(cold.value);
     for (let i = 0; i < 6; i++) {
       for (const m of modes) {
-        track.reset();
-        check(await verifyRoute({ baseUrl: server.baseUrl, model: VERIFY_MODEL, concurrent: m.concurrent }));
-        const sent = track.collect();
-        await replay(server.root, sent, agent, m.order(sent));
+        m.track.reset();
+        check(await verifyRoute({ baseUrl: m.server.baseUrl, model: VERIFY_MODEL, concurrent: m.concurrent }));
+        const sent = m.track.collect();
+        await replay(m.server.root, sent, agent, m.order(sent));
       }
     }
     for (let i = 0; i < runs; i++) {
       for (const [k, m] of modes.entries()) {
-        track.reset();
-        const v = await timed(() => verifyRoute({ baseUrl: server.baseUrl, model: VERIFY_MODEL, concurrent: m.concurrent }));
+        m.track.reset();
+        const v = await timed(() => verifyRoute({ baseUrl: m.server.baseUrl, model: VERIFY_MODEL, concurrent: m.concurrent }));
         check(v.value);
-        const sent = track.collect();
+        const sent = m.track.collect();
         const order = m.order(sent);
-        const raw = await timed(() => replay(server.root, sent, agent, order));
+        const raw = await timed(() => replay(m.server.root, sent, agent, order));
         const s = samples[k]!;
         s.verify.push(v.ms);
         s.raw.push(raw.ms);
@@ -160,20 +168,21 @@ export async function benchVerifier(runs: number, log: (s: string) => void): Pro
         s.sched = sent.map((r, j) => `${r.method} ${r.path}${order[j]!.length ? ` after #${order[j]!.join(',#')}` : ''}`).join('; ');
       }
     }
-    const [par, seq] = samples as [typeof samples[0], typeof samples[0]];
+    const [par, seq, lla] = samples as [typeof samples[0], typeof samples[0], typeof samples[0]];
     const own = await ownWork(runs);
     log(`verifier against a server with no latency: ${own.verify.toFixed(1)} ms vs replay ${own.raw.toFixed(1)} ms`);
     const why = (gapMs: number) => `verifyRoute is ${gapMs.toFixed(0)} ms slower than the bare requests here. Its own work per run, measured against the same server answering at once (no latency, ${runs} runs, sequential), is ${(own.verify - own.raw).toFixed(1)} ms (verifyRoute ${own.verify.toFixed(1)} ms vs replay ${own.raw.toFixed(1)} ms): everything it does besides sending the requests (a temp dir and token file, building the request bodies including a ${Math.round(own.largestBody / 1024)} KB Codex-sized prompt, bounded streaming reads, SSE parsing, checks and the report). Against a server that answers in ${VERIFY_LATENCY_MS} ms that is a visible share; against a real model, where one request takes seconds, it is well under 1%. The rest of the gap is scheduling noise on a loaded 2-core machine (see the spread).`;
     log(`verifier concurrent: ${par.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${par.raw.map(m => m.toFixed(0)).join(' ')} ms`);
     log(`verifier sequential: ${seq.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${seq.raw.map(m => m.toFixed(0)).join(' ')} ms`);
+    log(`verifier llama.cpp: ${lla.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${lla.raw.map(m => m.toFixed(0)).join(' ')} ms`);
     const rows: Row[] = [
       {
-        section: 'Verifier', what: `verifyRoute (default, independent stages side by side) vs the same requests by a minimal client`, runs,
+        section: 'Verifier', what: `verifyRoute (default, independent stages side by side; vLLM-style server) vs the same requests by a minimal client`, runs,
         value: median(par.verify), unit: 'ms', baseline: { what: 'raw HTTP replay, same order', value: median(par.raw) },
         target: { kind: 'ratio-max', value: 1.1 },
         why: why(median(par.verify) - median(par.raw)),
         notes: [
-          `Scripted llama.cpp server, every request answered after ${VERIFY_LATENCY_MS} ms. The verifier sent ${par.requests} requests per run (from the server's request log): ${par.sched} (#n = the n-th request, 0-based; "after" = answers that were complete before the verifier sent it).`,
+          `Scripted vLLM-style server, every request answered after ${VERIFY_LATENCY_MS} ms. The verifier sent ${par.requests} requests per run (from the server's request log): ${par.sched} (#n = the n-th request, 0-based; "after" = answers that were complete before the verifier sent it).`,
           `The replay sends the same method, path, headers and body with undici \`request\` over one keep-alive agent and reads each body to the end, waiting only where the verifier waited. verifyRoute: ${spread(par.verify)} ms; replay: ${spread(par.raw)} ms. verifyRoute's time includes its temp token file and report. After 6 warm-up runs; the very first run in the process (loading undici and the verifier code, cold JIT) took ${cold.ms.toFixed(0)} ms.`,
         ],
       },
@@ -183,6 +192,13 @@ export async function benchVerifier(runs: number, log: (s: string) => void): Pro
         target: { kind: 'ratio-max', value: 1.1 },
         why: why(median(seq.verify) - median(seq.raw)),
         notes: [`Same server and client; no overlap on either side, so the difference is the verifier's own work per request. verifyRoute: ${spread(seq.verify)} ms; replay: ${spread(seq.raw)} ms.`],
+      },
+      {
+        section: 'Verifier', what: 'verifyRoute against llama.cpp (one request at a time, as Codex sends them) vs the same requests by a minimal client', runs,
+        value: median(lla.verify), unit: 'ms', baseline: { what: 'raw HTTP replay, same order', value: median(lla.raw) },
+        target: { kind: 'ratio-max', value: 1.1 },
+        why: why(median(lla.verify) - median(lla.raw)),
+        notes: [`Scripted llama.cpp server (${VERIFY_LATENCY_MS} ms per request), ${lla.requests} requests (with /props). The verifier sends llama.cpp one request at a time: the pinned real llama-server crashed (SIGSEGV) on two concurrent generations with its default four slots. verifyRoute: ${spread(lla.verify)} ms; replay: ${spread(lla.raw)} ms.`],
       },
     ];
     rows.push({
@@ -195,5 +211,6 @@ export async function benchVerifier(runs: number, log: (s: string) => void): Pro
   } finally {
     await agent.close();
     await server.close();
+    await llama.close();
   }
 }
