@@ -50,9 +50,9 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
         if (value) assert.equal(args[at + 1], value, `${flag} ${value}`);
       }
       // Readiness, as the product's own check saw it: the real server's 503 first, then 200 on /health.
-      assert.equal(s.ready.kind, 'ready');
-      assert.ok(s.ready.kind === 'ready' && s.ready.sawLoading, `states: ${JSON.stringify(s.states)}`);
-      assert.ok(s.ready.kind === 'ready' && s.ready.url.endsWith('/health'));
+      assert.ok(s.ready.kind === 'ready');
+      assert.equal(s.ready.url, `${s.root}/health`, 'ready on the path llama-server serves for it');
+      assert.equal(s.ready.sawLoading, true, `states: ${JSON.stringify(s.states)}`);
       const changes = s.states.map(x => JSON.stringify(x)).filter((x, i, all) => x !== all[i - 1]);
       assert.equal(changes.at(-1), JSON.stringify({ kind: 'loading', message: 'Loading model' }), `the last state before ready: ${changes.join(' → ')}`);
       assert.ok(changes.slice(0, -1).every(c => c.includes('"waiting"')), `only "not listening yet" before it: ${changes.join(' → ')}`);
