@@ -328,10 +328,12 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const text = o.text || o.deltaText;
   evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
   env.reasoningSample = o.items.find(i => i.type === 'reasoning');
-  // What Codex would send without the profile, scaled by what the server counted for this one.
+  // What Codex would send without the profile: this turn plus the text the two differ in (Codex's own
+  // instructions instead of the catalog's short ones) at about 4 characters a token. Scaling the whole
+  // turn by the server's count undercounts: llama-server leaves namespace tools out and renders the
+  // others shorter than their JSON (real Codex without the catalog: 5131 tokens, scaled: ≈3500).
   const used = o.usage?.input_tokens;
-  const perChar = used && used > 0 ? used / chars : 0.25;
-  const withoutTokens = Math.round(promptChars(without) * perChar);
+  const withoutTokens = used && used > 0 ? used + Math.round((promptChars(without) - chars) / 4) : Math.round(promptChars(without) / 4);
   if (env.contextWindow !== undefined) evidence.push(`without the profile Codex would send ≈${withoutTokens} tokens: ${withoutTokens < env.contextWindow ? 'that fits' : `more than the ${env.contextWindow}-token context, so write the profile before running Codex`}`);
   const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}${metrics.promptTps ? ` (≈${metrics.promptTps} tokens/s)` : ''}` : 'Answered a Codex-sized prompt';
   // Under a template without tool support llama-server leaves the tools out of the prompt (the
