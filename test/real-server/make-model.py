@@ -267,10 +267,8 @@ def main() -> int:
                 if types[i] != 1 or b[i] <= -100:
                     continue
                 text = bytes(dec[c] for c in t.decode("utf-8")).decode("utf-8")
-                if text.startswith(",") or (text.startswith("<") and "<parameter=".startswith(text)):
+                if text.startswith(",") or (quote_re.match(text) and "," in text) or (text.startswith("<") and "<parameter=".startswith(text)):
                     b[i] = -10.0
-                elif quote_re.match(text) and "," in text:
-                    b[i] = 0.0
         if a.xml_close:
             # In the XML format a parameter value is free text that only "\n</parameter>" ends, so no
             # grammar forces the end: the quote tokens that end in a newline ('"}\n', ...; likely

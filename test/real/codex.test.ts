@@ -6,6 +6,7 @@
 //   strict template as is      → template-system-message        Codex fails (a 500 it hides)
 //   default start, strict model → the relaxed template passes     Codex ends the turn and runs the model's command
 //   -c 512                     → context-too-small              Codex fails with the server's 400
+//   -c 4096                    → the Codex-sized turn fits       Codex ends the turn (the profile's prompt is ≈2k tokens)
 //   --chat-template chatml     → template-no-tools              Codex gets the call as plain text
 //   tools model, own template  → a real call, random arguments  Codex runs the command
 import { after, before, describe, test } from 'node:test';
@@ -38,18 +39,19 @@ function callsReachingCodex(run: CodexRun): { name: string; answered: boolean }[
 }
 
 describe('verdicts on the real llama-server agree with real Codex', { skip: skipReal, timeout: 300_000 }, () => {
-  const v = {} as Record<'strict' | 'relaxed' | 'small' | 'chatml' | 'tools', Variant>;
+  const v = {} as Record<'strict' | 'relaxed' | 'small' | 'fits' | 'chatml' | 'tools', Variant>;
   before(async () => {
     const two = { 'llamacpp.threads': 2 };
-    const [strict, relaxed, small, chatml, tools] = await Promise.all([
+    const [strict, relaxed, small, fits, chatml, tools] = await Promise.all([
       launch({ model: 'tiny-strict', settings: two, templateAsIs: true }),
       // Product defaults, nothing but the model (and a free port): issue 16's "default Start Server".
       launch({ model: 'tiny-strict-tools' }),
       launch({ model: 'tiny-chat', settings: { ...two, 'llamacpp.contextSize': 512 } }),
+      launch({ model: 'tiny-chat', settings: { ...two, 'llamacpp.contextSize': 4096 } }),
       launch({ model: 'tiny-tools', settings: { ...two, 'llamacpp.chatTemplate': 'chatml' } }),
       launch({ model: 'tiny-tools', settings: two }),
     ]);
-    const servers = { strict, relaxed, small, chatml, tools };
+    const servers = { strict, relaxed, small, fits, chatml, tools };
     // One verification at a time: each server has one slot and the machine two cores.
     for (const [k, server] of Object.entries(servers)) {
       const r = await verify(server.baseUrl);
@@ -105,6 +107,31 @@ describe('verdicts on the real llama-server agree with real Codex', { skip: skip
     const run = await verifyThenCodex(v.small, TEXT_PROMPT);
     assert.notEqual(run.code, 0, describeRun(run));
     assert.match(codexErrors(run), /request \(\d+ tokens\) exceeds the available context size \(512 tokens\)/, describeRun(run));
+  });
+
+  test('-c 4096: the Codex-sized turn is sized like Codex through the profile, so it fits (a warning about room), and Codex ends the turn', async () => {
+    const { report } = v.fits;
+    const shape = stage(report, 'codex-shape');
+    assert.notEqual(shape.status, 'fail', stagesLine(report));
+    assert.ok((shape.metrics?.inputTokens ?? 0) > 1_000 && (shape.metrics?.inputTokens ?? Infinity) < 4096, `the server counted ${shape.metrics?.inputTokens} tokens`);
+    // Small for a session, and said so; without the profile's catalog Codex's first request would not fit.
+    assert.equal(shape.diagnosis?.code, 'context-too-small');
+    assert.match(shape.summary, /the context \(4096 tokens\) leaves little room/);
+    assert.ok(shape.evidence.some(e => /^without the profile Codex would send ≈\d+ tokens: more than the 4096-token context/.test(e)), shape.evidence.join('\n'));
+    assert.equal(v.fits.verifyCode, 1, 'other stages fail on a random model; the shape is what is judged here');
+    const run = await verifyThenCodex(v.fits, TEXT_PROMPT);
+    assert.equal(run.code, 0, describeRun(run));
+    assert.ok(turnCompleted(run), describeRun(run));
+
+    // And the estimate for Codex without the profile's catalog, against Codex without it.
+    const estimate = Number(/^without the profile Codex would send ≈(\d+) tokens/.exec(shape.evidence.find(e => e.startsWith('without the profile')) ?? '')?.[1]);
+    const sb = codexSandbox();
+    assert.equal((await writeProfile(sb, { baseUrl: v.fits.server.baseUrl, contextWindow: 4096, noCatalog: true })).code, 0);
+    const bare = await codexExec(sb, TEXT_PROMPT);
+    assert.notEqual(bare.code, 0, describeRun(bare));
+    const sent = Number(/request \((\d+) tokens\) exceeds the available context size \(4096 tokens\)/.exec(codexErrors(bare))?.[1]);
+    assert.ok(sent > 4096, describeRun(bare));
+    assert.ok(Math.abs(estimate - sent) / sent < 0.25, `the verifier estimated ≈${estimate} tokens without the profile, Codex sent ${sent}`);
   });
 
   test('--chat-template chatml: the verifier says template-no-tools (not no-tool-call); Codex gets no tool call', async () => {

@@ -205,9 +205,9 @@ export function codexSandbox(): CodexSandbox {
 export const PROFILE = 'lmr-real';
 
 /** `codex-profile` for the server, as Write Codex Profile does after a verification (its findings). */
-export async function writeProfile(sb: CodexSandbox, o: { baseUrl: string; contextWindow: number; verifyReport?: string }): Promise<{ code: number; json: Record<string, unknown>; text: string }> {
+export async function writeProfile(sb: CodexSandbox, o: { baseUrl: string; contextWindow: number; verifyReport?: string; noCatalog?: boolean }): Promise<{ code: number; json: Record<string, unknown>; text: string }> {
   const r = await cli(['codex-profile', '--name', PROFILE, '--provider-id', 'local-llamacpp', '--provider', 'llamacpp', '--base-url', o.baseUrl, '--model', ALIAS,
-    '--context-window', String(o.contextWindow), '--codex', CODEX, '--json', ...(o.verifyReport ? ['--from-verify', o.verifyReport] : [])], sb.env as Record<string, string>, sb.work);
+    '--context-window', String(o.contextWindow), '--codex', CODEX, '--json', ...(o.verifyReport ? ['--from-verify', o.verifyReport] : []), ...(o.noCatalog ? ['--no-catalog'] : [])], sb.env as Record<string, string>, sb.work);
   const json = JSON.parse(r.out) as Record<string, unknown>;
   return { code: r.code, json, text: existsSync(join(sb.codexHome, `${PROFILE}.config.toml`)) ? readFileSync(join(sb.codexHome, `${PROFILE}.config.toml`), 'utf8') : '' };
 }
