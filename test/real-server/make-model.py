@@ -125,8 +125,8 @@ def main() -> int:
                          "formats write a name) get -20, so the request's other tools win (all but exec_command: "
                          "Codex runs a command instead of a random one of its tools)")
     ap.add_argument("--one-argument", action="store_true",
-                    help="tools: a call carries only its first (required) argument: a comma after a JSON string and "
-                         "'<parameter' after an XML one are unlikely, so Codex does not refuse the call over a random "
+                    help="tools: a call carries only its first (required) argument: tokens with a comma and "
+                         "'<parameter' are unlikely, so Codex does not refuse the call over a random "
                          "optional argument (a float where it wants an integer, a justification without permissions)")
     ap.add_argument("--xml-close", action="store_true",
                     help="tools: also end XML-style arguments (<parameter=x>value</parameter>, the Qwen3.5 "
@@ -267,7 +267,7 @@ def main() -> int:
                 if types[i] != 1 or b[i] <= -100:
                     continue
                 text = bytes(dec[c] for c in t.decode("utf-8")).decode("utf-8")
-                if text.startswith(",") or (quote_re.match(text) and "," in text) or (text.startswith("<") and "<parameter=".startswith(text)):
+                if "," in text or (text.startswith("<") and "<parameter=".startswith(text)):
                     b[i] = -10.0
         if a.xml_close:
             # In the XML format a parameter value is free text that only "\n</parameter>" ends, so no
