@@ -109,30 +109,39 @@ suite('real llama-server: Start, Stop and the exported wrapper in the host', () 
     }
   });
 
-  test('Stop Server in the middle of a streamed generation: SIGKILL after the grace period, nothing left', async function () {
-    this.timeout(90_000);
+  test('Stop Server in the middle of a streamed generation: SIGKILL after the grace period when SIGTERM is not enough, nothing left', async function () {
+    this.timeout(120_000);
     if (!real.ok) return this.skip();
     await set('llamacpp.modelPath', real.model('tiny-endless'));
-    const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
-    assert.ok(r.kind === 'ready', JSON.stringify(r));
-    const ac = new AbortController();
-    try {
-      const res = await fetch(`${baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'local/model', input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }), signal: ac.signal });
-      const reader = res.body!.getReader();
-      let seen = '';
-      while (!seen.includes('response.output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
-      const t0 = Date.now();
-      const stop = await vscode.commands.executeCommand<StopResult>('localModelRouter.stopServer', 'llamacpp');
-      const ms = Date.now() - t0;
-      assert.ok(stop.kind === 'stopped', JSON.stringify(stop));
-      assert.equal(stop.signal, 'SIGKILL', `${JSON.stringify(stop)} after ${ms} ms: SIGTERM alone does not end a streaming llama-server`);
-      assert.ok(ms >= 5_000, `after the grace period (${ms} ms)`);
-      assert.equal(groupAlive(r.pid!), false);
-      assert.equal(alive(r.pid!), false);
-      assert.equal(await portOpen(port), false);
-    } finally {
-      ac.abort();
+    // llama-server does not always exit on SIGTERM while it streams (about 4 stops in 5 hang until
+    // SIGKILL): every attempt must end the group in time, until one shows the escalation.
+    const attempts: string[] = [];
+    for (let i = 0; i < 5 && !attempts.some(a => a.startsWith('SIGKILL')); i++) {
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
+      assert.ok(r.kind === 'ready', JSON.stringify(r));
+      const ac = new AbortController();
+      try {
+        const res = await fetch(`${baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'local/model', input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }), signal: ac.signal });
+        const reader = res.body!.getReader();
+        let seen = '';
+        while (!seen.includes('response.output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
+        await new Promise(res => setTimeout(res, 1_000));
+        const t0 = Date.now();
+        const stop = await vscode.commands.executeCommand<StopResult>('localModelRouter.stopServer', 'llamacpp');
+        const ms = Date.now() - t0;
+        assert.ok(stop.kind === 'stopped', JSON.stringify(stop));
+        assert.equal(groupAlive(r.pid!), false);
+        assert.equal(alive(r.pid!), false);
+        assert.equal(await portOpen(port), false);
+        assert.ok(ms < 6_500, `within the grace period and a little (${ms} ms)`);
+        if (stop.signal === 'SIGKILL') assert.ok(ms >= 5_000, `after the grace period (${ms} ms)`);
+        else assert.equal(stop.code, 0, JSON.stringify(stop));
+        attempts.push(`${stop.signal ?? `exit ${stop.code}`} after ${ms} ms`);
+      } finally {
+        ac.abort();
+      }
     }
+    assert.ok(attempts.some(a => a.startsWith('SIGKILL')), `SIGTERM alone ended every attempt: ${attempts.join('; ')}`);
   });
 
   test('a model file that does not exist: the early-exit result carries the server\'s own last lines', async function () {

@@ -1,8 +1,8 @@
 // Start Server's core path against the real llama-server (`npm run setup:real-server`): the argv the
 // product builds from the settings that mirror the wrapper is accepted and applied by the real binary,
 // the readiness check sees the real 503 "Loading model" before the 200, Stop ends the process group
-// (also in the middle of a streamed generation, where SIGTERM alone does not), an early exit keeps the
-// server's own last lines, the exported wrapper script starts the very same argv, and the launch
+// (also in the middle of a streamed generation, where SIGTERM alone mostly does not), an early exit
+// keeps the server's own last lines, the exported wrapper script starts the very same argv, and the launch
 // defaults fit this host (issue 16, finding 4). Everything goes through the product's own code:
 // `launch-command` (what Start Server runs), spawnServer, waitUntilReady, serverWrapperScript.
 import { describe, test } from 'node:test';
@@ -81,31 +81,45 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
     }
   });
 
-  test('Stop in the middle of a streamed generation: SIGTERM is not enough, the product escalates to SIGKILL', async () => {
-    const s = await launch({ model: 'tiny-endless', settings: { 'llamacpp.threads': 2 } });
-    const ac = new AbortController();
-    try {
-      const res = await fetch(`${s.baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }), signal: ac.signal });
-      assert.equal(res.status, 200);
-      const reader = res.body!.getReader();
-      let seen = '';
-      while (!seen.includes('response.output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
-      const pid = s.proc.pid!;
-      const t0 = Date.now();
-      // The grace period Stop Server uses (start.ts GRACE_MS, the core default).
-      const end = await s.proc.stop();
-      const ms = Date.now() - t0;
-      assert.equal(end.signal, 'SIGKILL', `ended by ${JSON.stringify(end)} after ${ms} ms`);
-      assert.ok(ms >= 5_000, `SIGKILL came after the grace period (${ms} ms)`);
-      assert.match(s.log(), /cleaning up before exit/, 'the server got the SIGTERM and still did not exit');
-      assert.equal(groupAlive(pid), false, 'no process of the group is left');
-      // The client's stream ends with the server.
-      const rest = await Promise.race([reader.read().then(() => 'ended', () => 'ended'), new Promise(r => setTimeout(() => r('still open'), 5_000))]);
-      assert.equal(rest, 'ended');
-    } finally {
-      ac.abort();
-      await s.stop(500);
+  test('Stop in the middle of a streamed generation: when SIGTERM is not enough, the product escalates to SIGKILL', async () => {
+    // llama-server does not always exit on SIGTERM while it streams: its clean-up waits for the HTTP
+    // thread (measured here: 4 in 5 stops hung until SIGKILL, the others exited 0 in ~50 ms). So each
+    // attempt checks that Stop ends the group in time, until one shows the escalation.
+    const attempts: string[] = [];
+    for (let i = 0; i < 5 && !attempts.some(a => a.startsWith('SIGKILL')); i++) {
+      const s = await launch({ model: 'tiny-endless', settings: { 'llamacpp.threads': 2 } });
+      const ac = new AbortController();
+      try {
+        const res = await fetch(`${s.baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }), signal: ac.signal });
+        assert.equal(res.status, 200);
+        const reader = res.body!.getReader();
+        let seen = '';
+        while (!seen.includes('response.output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
+        // A client that stops reading (as a stuck agent does): the server keeps generating into full buffers.
+        await new Promise(r => setTimeout(r, 1_000));
+        const pid = s.proc.pid!;
+        const t0 = Date.now();
+        // The grace period Stop Server uses (start.ts GRACE_MS, the core default).
+        const end = await s.proc.stop();
+        const ms = Date.now() - t0;
+        assert.equal(groupAlive(pid), false, 'no process of the group is left');
+        assert.ok(ms < 6_500, `ended within the grace period and a little (${ms} ms)`);
+        assert.match(s.log(), /cleaning up before exit/, 'the server got the SIGTERM');
+        if (end.signal === 'SIGKILL') {
+          assert.ok(ms >= 5_000, `SIGKILL came after the grace period (${ms} ms)`);
+          // The client's stream ends with the server.
+          const rest = await Promise.race([reader.read().then(() => 'ended', () => 'ended'), new Promise(r => setTimeout(() => r('still open'), 5_000))]);
+          assert.equal(rest, 'ended');
+        } else {
+          assert.deepEqual({ code: end.code, signal: end.signal ?? null }, { code: 0, signal: null });
+        }
+        attempts.push(`${end.signal ?? `exit ${end.code}`} after ${ms} ms`);
+      } finally {
+        ac.abort();
+        await s.stop(500);
+      }
     }
+    assert.ok(attempts.some(a => a.startsWith('SIGKILL')), `SIGTERM alone ended every attempt: ${attempts.join('; ')}`);
   });
 
   test('an early exit (a model file that does not exist) is reported with the server\'s own last lines', async () => {
@@ -151,12 +165,13 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
   test('launch defaults on this host: no GPU layers or thread count is passed, llama-server sizes itself (finding 4)', async () => {
     const s: Launched = await launch({ model: 'tiny-chat' });
     try {
-      for (const key of ['llamacpp.gpuLayers', 'llamacpp.threads'] as const) {
-        assert.equal(s.command.args.includes((SETTINGS[key] as SettingDef).flag as string), false, `${key} left out: ${s.command.args.join(' ')}`);
-      }
+      // What the real server made of it first, then why.
       const threads = Number(/llama threadpool init, n_threads = (\d+)/.exec(s.log())?.[1]);
       assert.ok(threads >= 1 && threads <= availableParallelism(), `n_threads = ${threads} on a ${availableParallelism()}-core host`);
       assert.doesNotMatch(s.log(), /--gpu-layers option will be ignored/, 'no GPU layers asked of a host without a GPU');
+      for (const key of ['llamacpp.gpuLayers', 'llamacpp.threads'] as const) {
+        assert.equal(s.command.args.includes((SETTINGS[key] as SettingDef).flag as string), false, `${key} left out: ${s.command.args.join(' ')}`);
+      }
     } finally {
       await s.stop();
     }
