@@ -113,7 +113,7 @@ suite('real llama-server: Start, Stop and the exported wrapper in the host', () 
     this.timeout(120_000);
     if (!real.ok) return this.skip();
     await set('llamacpp.modelPath', real.model('tiny-endless'));
-    // llama-server does not always exit on SIGTERM while it streams (about 4 stops in 5 hang until
+    // llama-server does not always exit on SIGTERM while it streams (about 3 stops in 4 hang until
     // SIGKILL): every attempt must end the group in time, until one shows the escalation.
     const attempts: string[] = [];
     for (let i = 0; i < 5 && !attempts.some(a => a.startsWith('SIGKILL')); i++) {
