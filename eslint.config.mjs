@@ -28,4 +28,20 @@ export default tseslint.config(
     files: ['src/features/**/*.ts', 'src/extension.ts'],
     rules: { 'no-console': 'error' },
   },
+  {
+    // State services own state; views (features) read them, never the other way round.
+    files: ['src/state/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/features/**'], message: 'src/state must not depend on a feature: features read state, not the reverse.' }] }],
+    },
+  },
+  {
+    // The CLI writes through its io (testable, no stray output) and runs without VS Code.
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The CLI runs without VS Code: use src/core.' }], patterns: [{ group: ['**/features/**', '**/state/**'], message: 'The CLI uses src/core only.' }] }],
+    },
+  },
 );

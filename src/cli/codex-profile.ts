@@ -165,6 +165,7 @@ export const codexProfileCommand: Subcommand = {
       if (pre.plan.ok) fillPlan(repair, pre.plan);
       else repair.error = pre.plan.error;
       report.configCheck = { ...checkJson(pre.check), repair, command: `local-model-router check-codex-config --codex-home ${codexHome} --apply` };
+      report.validation = null;
       if (!f.json) {
         io.err(`\nCodex ${version?.text} rejects ${path.join(codexHome, 'config.toml')}, which every profile is loaded over, so ${plan.profile.name} could never load. Nothing was written.\n${indent(pre.check.rejection.text, '  | ')}`);
         if (pre.plan.ok) printPlan(io, pre.plan, 'config.toml', version?.text ?? '', false);

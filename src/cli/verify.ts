@@ -2,7 +2,12 @@
 import { resolveSettings } from '../core/settings/resolve';
 import { planServerChange } from '../core/serverChanges';
 import type { ServerChange } from '../core/verify/types';
-import { UsageError, intFlag, parseFlags, type Subcommand } from './io';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UsageError, intFlag, parseFlags, type CliIo, type Subcommand } from './io';
+import { resolveCodexHome } from '../core/codex/version';
+import { mcpServerNames } from '../core/codex/tomlEdit';
 import { normalizeBaseUrl } from '../core/endpoints';
 import { AGENT_IDS, STAGE_IDS_BY_AGENT, type AgentId, type StageId, type VerifyReport } from '../core/verify/types';
 
@@ -27,14 +32,21 @@ Options:
                         Claude Code stages: ${STAGE_IDS_BY_AGENT.claude.join(', ')}; default none.
   --context-window N    claude: the server's real context window, when known
   --no-thinking         claude: the route's Claude Code settings turn thinking off (CLAUDE_CODE_DISABLE_THINKING=1)
+  --non-function-tools M
+                        What the Codex profile does with Codex's namespace (agents, MCP) and web_search
+                        tools, as codex.disableNonFunctionTools: auto (default: off where the server
+                        refuses them), always (off), never (sent)
   --no-non-function-tools
-                        Leave Codex's namespace and web_search tools out of the codex-shape stage
-                        (for profiles that turn them off)
+                        Same as --non-function-tools always
+  --codex-home DIR      Where Codex's config.toml names the MCP servers (default $CODEX_HOME, ~/.codex)
   --serial              One stage at a time (clean timings on a single-slot server)
   --json                Print the report as JSON:
                         {agent, ok, baseUrl, model, serverKind?, startedAt, ms, cancelled,
                          stages:[{id, title, status: pass|warn|fail|skip, ms, summary, evidence[],
-                                  metrics?, diagnosis?: {code, message, fix}}]}
+                                  metrics?, diagnosis?: {code, message, fix}}],
+                         headline, findings?: {toolTypes, textFormatRequired, promptTps, firstPromptMs,
+                         firstPromptTokens, firstTurnOk, laterTurns, lateDeveloper}}
+                        (codex-profile --from-verify reads findings)
 
 Exit codes: 0 every required stage passed (warnings allowed), 1 a stage failed, 2 usage error.`;
 
@@ -51,7 +63,7 @@ export const verifyCommand: Subcommand = {
       'api-key-env': { type: 'string' },
       'timeout-ms': { type: 'string' },
       skip: { type: 'string', multiple: true },
-      'no-non-function-tools': { type: 'boolean' },
+      'no-non-function-tools': { type: 'boolean' }, 'non-function-tools': { type: 'string' }, 'codex-home': { type: 'string' },
       serial: { type: 'boolean' },
       json: { type: 'boolean' },
       // Lets tests keep a hung stream short; not advertised.
@@ -88,7 +100,8 @@ export const verifyCommand: Subcommand = {
       } else {
         report = await verifyRoute({
           baseUrl: n.url, model: values.model, apiKey, timeoutMs, idleMs, skip, skipNote: 'skipped with --skip',
-          nonFunctionTools: !values['no-non-function-tools'], concurrent: !values.serial, signal: ac.signal, onProgress,
+          nonFunctionTools: nonFunctionToolsFlag(values['no-non-function-tools'] ? 'always' : values['non-function-tools']), mcpServers: mcpServersOf(values['codex-home'], io),
+          concurrent: !values.serial, signal: ac.signal, onProgress,
         });
       }
     } finally {
@@ -113,4 +126,24 @@ function parseSkip(raw: string[] | undefined, agent: AgentId): StageId[] | undef
     out.push(s as StageId);
   }
   return out;
+}
+
+/** --non-function-tools auto|always|never, as the setting codex.disableNonFunctionTools. */
+function nonFunctionToolsFlag(v: string | undefined): boolean | 'auto' {
+  switch (v ?? 'auto') {
+    case 'auto': return 'auto';
+    case 'always': return false;
+    case 'never': return true;
+    default: throw new UsageError(`--non-function-tools takes auto, always or never, not "${v}"`);
+  }
+}
+
+/** The MCP servers config.toml enables (for the tool-types stage's messages); none when there is no readable file. */
+function mcpServersOf(codexHomeFlag: string | undefined, io: CliIo): string[] {
+  const home = codexHomeFlag ? path.resolve(io.cwd, codexHomeFlag) : resolveCodexHome(io.env, '', io.env.HOME ?? os.homedir()).path;
+  try {
+    return mcpServerNames(fs.readFileSync(path.join(home, 'config.toml'), 'utf8'));
+  } catch {
+    return [];
+  }
 }

@@ -21,7 +21,7 @@ export interface AgentVerifyInput {
   signal?: AbortSignal;
   onProgress?: (p: VerifyProgress) => void;
   /** What the Codex profile this extension writes makes Codex send. */
-  codex?: { nonFunctionTools?: boolean; catalog?: boolean };
+  codex?: { nonFunctionTools?: boolean | 'auto'; catalog?: boolean; mcpServers?: readonly string[] };
   /** Whether Claude Code asks for thinking (claude.disableThinking off). */
   claude?: { thinking?: boolean };
 }
@@ -30,5 +30,5 @@ export function verifyForAgent(agent: AgentId, o: AgentVerifyInput): Promise<Ver
   const skip = o.skip?.filter(s => STAGE_IDS_BY_AGENT[agent].includes(s));
   const common = { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey, timeoutMs: o.timeoutMs, skip, skipNote: o.skipNote, serverKind: o.serverKind, signal: o.signal, onProgress: o.onProgress };
   if (agent === 'claude') return verifyClaudeRoute({ ...common, contextWindow: o.contextWindow, thinking: o.claude?.thinking ?? true });
-  return verifyRoute({ ...common, nonFunctionTools: o.codex?.nonFunctionTools, catalog: o.codex?.catalog });
+  return verifyRoute({ ...common, nonFunctionTools: o.codex?.nonFunctionTools, catalog: o.codex?.catalog, mcpServers: o.codex?.mcpServers });
 }

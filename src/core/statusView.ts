@@ -119,10 +119,11 @@ function reachRow(r: EndpointReach, tunnel: StatusState['tunnel']): string {
 function verificationRows(v: StatusState['verifications'], now: number): string[] {
   const known = AGENT_IDS.filter(a => v[a]);
   if (!known.length) return ['| Verified | not yet |'];
-  return known.map(a => {
+  return known.flatMap(a => {
     const x = v[a] as VerificationSummary;
     const verdict = x.ok ? 'passed' : `failed${x.failedStage ? ` at ${esc(x.failedStage)}` : ''}${x.diagnosis ? ` (${esc(x.diagnosis)})` : ''}`;
-    return `| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)} |`;
+    // The headline says what a session can and cannot do here (Codex: later turns, MCP tools, first-prompt time).
+    return [`| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)} |`, ...(x.headline ? [`| | ${esc(x.headline)} |`] : [])];
   });
 }
 

@@ -36,7 +36,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 
 export async function benchManual(runs: number, verifyMs: number | undefined, log: (s: string) => void): Promise<Row> {
   const row: Row = {
-    section: 'Verifier', what: 'verifyRoute vs the manual procedure (2 × curl + real `codex exec` tool check)', runs, unit: 'ms',
+    section: 'Verifier', what: 'verifyRoute vs the manual procedure (2 × curl + real `codex exec` tool check + `codex exec resume` second turn)', runs, unit: 'ms',
     target: { kind: 'faster-by', value: 5 }, notes: [],
   };
   const curl = which('curl');
@@ -59,7 +59,7 @@ export async function benchManual(runs: number, verifyMs: number | undefined, lo
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CODEX_HOME: home, HOME: home, NO_COLOR: '1', TMPDIR: dir };
 
     const total: number[] = [];
-    const parts: number[][] = [[], [], []];
+    const parts: number[][] = [[], [], [], []];
     for (let i = 0; i < runs + 1; i++) {
       const token = `TOKEN-${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
       const file = join(work, 'token.txt');
@@ -75,20 +75,28 @@ export async function benchManual(runs: number, verifyMs: number | undefined, lo
       if (c.timedOut || c.code !== 0 || !c.stdout.includes(token)) {
         throw new Error(`codex exec tool check failed (exit ${c.code}${c.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(c.stdout.slice(0, 300))}\nstderr tail: ${c.stderr.slice(-600)}`);
       }
+      // The later turn, as a person checks it: resume the session with other permissions (Codex then
+      // adds a developer message after the history, what strict templates refuse).
+      const second = await timed(() => run(CODEX, ['-a', 'never', '-s', 'workspace-write', 'exec', '-p', profile.name, '--skip-git-repo-check',
+        '--disable', 'unbounded_connection_retries', 'resume', '--last', 'Reply with exactly: SECOND'], { cwd: work, env, timeoutMs: CODEX_TIMEOUT_MS }));
+      if (second.value.timedOut || second.value.code !== 0 || !second.value.stdout.includes('SECOND')) {
+        throw new Error(`codex exec resume failed (exit ${second.value.code}${second.value.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(second.value.stdout.slice(0, 300))}\nstderr tail: ${second.value.stderr.slice(-600)}`);
+      }
       if (i === 0) continue; // warm-up: the first Codex start reads its binary from disk
       parts[0]!.push(models.ms);
       parts[1]!.push(responses.ms);
       parts[2]!.push(codex.ms);
-      total.push(models.ms + responses.ms + codex.ms);
+      parts[3]!.push(second.ms);
+      total.push(models.ms + responses.ms + codex.ms + second.ms);
     }
     const codexRequests = server.requests.filter(r => r.path === '/v1/responses' && r.headers['user-agent'] && !String(r.headers['user-agent']).startsWith('curl')).length;
     log(`manual procedure: ${total.map(m => m.toFixed(0)).join(' ')} ms (codex ${parts[2]!.map(m => m.toFixed(0)).join(' ')})`);
-    const [m0, m1, m2] = parts.map(median) as [number, number, number];
-    const why = `the manual steps are timed as machine time only, against a scripted model that answers every request in ${VERIFY_LATENCY_MS} ms: the two curl checks take ${m0.toFixed(0)} + ${m1.toFixed(0)} ms (mostly starting curl) and \`codex exec\` ${m2.toFixed(0)} ms, mostly Codex's own start-up (its two model turns are ${2 * VERIFY_LATENCY_MS} ms of it). verifyRoute takes ${verifyMs.toFixed(0)} ms, ${3 * VERIFY_LATENCY_MS} ms of which are its three sequential model turns (independent stages run side by side). So against a model this fast the speed-up is bounded by Codex's start-up, and it shrinks further as model turns get slower, because both sides then wait for about the same number of turns. What the verifier saves most, a person typing three commands and reading their output, is not counted here.`;
+    const [m0, m1, m2, m3] = parts.map(median) as [number, number, number, number];
+    const why = `the manual steps are timed as machine time only, against a scripted model that answers every request in ${VERIFY_LATENCY_MS} ms: the two curl checks take ${m0.toFixed(0)} + ${m1.toFixed(0)} ms (mostly starting curl), \`codex exec\` ${m2.toFixed(0)} ms and \`codex exec resume\` ${m3.toFixed(0)} ms, mostly Codex's own start-up (their three model turns are ${3 * VERIFY_LATENCY_MS} ms of it). verifyRoute takes ${verifyMs.toFixed(0)} ms, ${6 * VERIFY_LATENCY_MS} ms of which are its six sequential model requests (models, props, the Codex-sized turn alone, two tool rounds, the later turn; independent stages run side by side). So against a model this fast the speed-up is bounded by Codex's start-up, and it shrinks further as model turns get slower, because both sides then wait for about the same number of turns. What the verifier saves most, a person typing three commands and reading their output, is not counted here.`;
     return {
       ...row, value: verifyMs, baseline: { what: 'manual procedure, machine time only', value: median(total) }, why,
       notes: [
-        `Same scripted llama.cpp server (${VERIFY_LATENCY_MS} ms per request). Manual = \`curl -sS -f …/v1/models\` (median ${median(parts[0]!).toFixed(0)} ms) + \`curl -sS -f -d '{"model":…,"input":"Reply with exactly: OK"}' …/v1/responses\` (${median(parts[1]!).toFixed(0)} ms) + \`codex -a never -s read-only exec -p bench --skip-git-repo-check --disable unbounded_connection_retries "Read the file …/token.txt and reply with exactly its content."\` (${median(parts[2]!).toFixed(0)} ms; passes only when the answer holds the file's random token), Codex ${codexVersion()} on the profile buildProfile writes, CODEX_HOME/HOME in a temp dir, stdin /dev/null.`,
+        `Same scripted llama.cpp server (${VERIFY_LATENCY_MS} ms per request). Manual = \`curl -sS -f …/v1/models\` (median ${median(parts[0]!).toFixed(0)} ms) + \`curl -sS -f -d '{"model":…,"input":"Reply with exactly: OK"}' …/v1/responses\` (${median(parts[1]!).toFixed(0)} ms) + \`codex -a never -s read-only exec -p bench --skip-git-repo-check --disable unbounded_connection_retries "Read the file …/token.txt and reply with exactly its content."\` (${median(parts[2]!).toFixed(0)} ms; passes only when the answer holds the file's random token) + \`codex -a never -s workspace-write exec -p bench … resume --last "Reply with exactly: SECOND"\` (${median(parts[3]!).toFixed(0)} ms), Codex ${codexVersion()} on the profile buildProfile writes, CODEX_HOME/HOME in a temp dir, stdin /dev/null.`,
         `Manual total: ${spread(total)} ms over ${runs} runs after one warm-up; Codex sent ${codexRequests} /v1/responses requests in all. The time a person spends typing the commands and reading the answers is not counted, so the real gap is larger. The measured value is verifyRoute's median from the row above.`,
       ],
     };

@@ -3,7 +3,9 @@
 // - a keyed server verified, then Codex got 401 (the profile named no env_key, Open Codex passed no key);
 // - a server Start Server started on non-default ports never appeared in the picker (discovery probed
 //   the provider's default port while the launcher used the setting);
-// Nothing here sets a provider's baseUrl by hand: that is what hid the second one.
+// - a server that refuses Codex's namespace tools with an MCP server configured: every Codex turn
+//   failed, and nothing said why or what to turn off (issue 14).
+// The listen journey sets no provider's baseUrl by hand: that is what hid the second one.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -226,5 +228,80 @@ suite('journey: Claude Code, from the picker to the real Claude Code CLI answeri
     const posts = server.requests.slice(before).filter(r => r.method === 'POST' && r.path.startsWith('/v1/messages'));
     assert.ok(posts.length >= 1, 'Claude Code sent its turn to the route');
     assert.equal(JSON.parse(posts[0].body).model, 'journey/claude');
+  });
+});
+
+suite('journey: a server that refuses MCP tools, from Verify to a Codex turn with an MCP server configured', () => {
+  const MODEL = 'qwen3-coder-30b';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-journey-mcp-'));
+  const codexHome = process.env.CODEX_HOME as string;
+  const configFile = path.join(codexHome, 'config.toml');
+  let configBefore: string | undefined;
+  let server: ScriptedServer;
+  let api: LocalModelRouterApi;
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    const C = await import('../support/codex-behaviours');
+    // LM Studio 0.4.11 refuses Codex's namespace tools (lmstudio-bug-tracker#1810): with an MCP server
+    // configured, every Codex turn fails there unless the profile turns it off.
+    server = await startScriptedServer({ kind: 'lmstudio', models: [{ id: MODEL, contextWindow: 32768 }], brain: C.namespaceToolsBrain('lmstudio-reject') });
+    configBefore = fs.existsSync(configFile) ? fs.readFileSync(configFile, 'utf8') : undefined;
+    fs.mkdirSync(codexHome, { recursive: true });
+    fs.appendFileSync(configFile, `\n[mcp_servers.demo]\ncommand = "node"\nargs = ["${path.join(ROOT, 'test/support/mcp-stdio-server.cjs')}"]\n`);
+    await set('discovery.refreshIntervalSeconds', 0);
+    await set('lmstudio.baseUrl', server.baseUrl);
+    await set('verify.agents', ['codex']);
+    api = (await vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID)?.activate()) as LocalModelRouterApi;
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    for (const k of ['discovery.refreshIntervalSeconds', 'lmstudio.baseUrl', 'verify.agents', 'codex.executable']) await set(k, undefined);
+    if (configBefore === undefined) fs.rmSync(configFile, { force: true }); else fs.writeFileSync(configFile, configBefore);
+    for (const f of ['journey-mcp.config.toml', 'journey-mcp.models.json']) fs.rmSync(path.join(codexHome, f), { force: true });
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('pick → Verify names the refusal and the MCP server → Write Codex Profile turns it off → Open Codex: the real Codex answers', async function () {
+    this.timeout(180_000);
+    await vscode.commands.executeCommand('localModelRouter.refresh');
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: server.baseUrl, model: MODEL } });
+    assert.equal(picked?.ok, true, JSON.stringify(picked));
+
+    const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
+    const tt = report.stages.find(s => s.id === 'tool-types');
+    assert.equal(tt?.status, 'warn', JSON.stringify(tt));
+    assert.equal(tt?.diagnosis?.code, 'non-function-tool-rejected');
+    assert.match(tt?.diagnosis?.message ?? '', /Your MCP servers \(demo\)/);
+    assert.equal(tt?.diagnosis?.fix?.kind, 'writeCodexProfile');
+    // The verdict is for Codex through the profile written from this verification (the default "auto").
+    assert.equal(report.ok, true, JSON.stringify(report.stages.map(s => [s.id, s.status, s.diagnosis?.code])));
+    assert.match(report.headline ?? '', /cannot use MCP tools \(the server refuses them; off in the profile\)/);
+    assert.match(api.statusBar.tooltip, /cannot use MCP tools/);
+
+    await set('codex.executable', CODEX);
+    const written = await vscode.commands.executeCommand<{ kind: string; notes?: string[]; validation?: { kind: string } }>('localModelRouter.writeCodexProfile', { name: 'journey-mcp', folder: false, answers: { apply: true } });
+    assert.equal(written.kind, 'written', JSON.stringify(written));
+    assert.equal(written.validation?.kind, 'accepted', 'the real Codex loaded it with --strict-config');
+    assert.ok(written.notes?.some(n => /MCP servers demo off in this profile/.test(n)), JSON.stringify(written.notes));
+    const profile = fs.readFileSync(path.join(codexHome, 'journey-mcp.config.toml'), 'utf8');
+    assert.match(profile, /\[mcp_servers\.demo\]\ncommand = "node"\nenabled = false/);
+    assert.match(profile, /web_search = "disabled"/);
+    assert.ok(fs.readFileSync(configFile, 'utf8').includes('[mcp_servers.demo]\ncommand = "node"'), 'config.toml keeps the server for every other profile');
+
+    const out = path.join(dir, 'codex.out');
+    const wrapper = path.join(dir, 'codex');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: MCP-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    await set('codex.executable', wrapper);
+    const before = server.requests.length;
+    const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');
+    assert.equal(opened.ok, true, JSON.stringify(opened));
+    const printed = await waitForFile(out, 90_000);
+    assert.match(printed, /MCP-JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    assert.match(printed, /exit=0/);
+    const posts = server.requests.slice(before).filter(r => r.method === 'POST' && r.path.endsWith('/responses')).map(r => JSON.parse(r.body) as { tools?: { type: string }[] });
+    assert.ok(posts.length >= 1 && posts.every(b => (b.tools ?? []).every(t => t.type === 'function')), 'Codex sent only function tools: no mcp__demo, no agents, no web search');
   });
 });

@@ -2,6 +2,8 @@
 // returns the report, shows it in a webview, sets the status bar (verified / failing), and a fix
 // acts on the server that failed — for a server started elsewhere, the flag to copy and no setting.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import { contextBrain, rejectNonFunctionToolsBrain } from '../support/behaviours';
@@ -74,8 +76,9 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
     assert.ok(report, 'the command returns the report');
     assert.equal(report.ok, true, JSON.stringify(report.stages, null, 1));
-    assert.deepEqual(report.stages.map(s => [s.id, s.status]), [['models', 'pass'], ['responses-text', 'pass'], ['responses-stream', 'pass'], ['tool-call', 'pass'], ['codex-shape', 'pass'], ['chat-completions', 'skip']]);
-    assert.ok(healthy.requests.length - before >= 6, 'the stages really reached the server');
+    assert.deepEqual(report.stages.map(s => [s.id, s.status]), [['models', 'pass'], ['responses-text', 'pass'], ['responses-stream', 'pass'], ['tool-call', 'pass'], ['codex-shape', 'pass'], ['multi-turn', 'pass'], ['tool-types', 'pass'], ['chat-completions', 'skip']]);
+    assert.ok(healthy.requests.length - before >= 14, 'the stages really reached the server');
+    assert.match(report.headline ?? '', /^Codex here can answer, run commands through tools, keep going across turns and use MCP tools; first prompt ≈/);
     assert.equal(api.health.kind, 'verified');
     assert.match(api.statusBar.text, /^\$\(pass-filled\) llama\.cpp · local\/model/);
     assert.equal(api.statusBar.background, 'none');
@@ -107,18 +110,28 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     assert.equal(JSON.stringify(config().inspect('llamacpp')), before);
   });
 
-  test('non-function tools rejected: the fix turns them off, and verifying again passes', async function () {
-    this.timeout(60_000);
-    await pick(oldLlama.baseUrl, 'old/model');
-    const first = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
-    const stage = first.stages.find(s => s.id === 'codex-shape');
-    assert.equal(stage?.diagnosis?.code, 'non-function-tool-rejected');
-    const fix = stage.diagnosis.fix;
-    assert.equal(fix?.kind, 'codexDisableNonFunctionTools');
-    await vscode.commands.executeCommand('localModelRouter.applyFix', fix, { provider: 'openaiCompatible', baseUrl: oldLlama.baseUrl, model: 'old/model' });
-    assert.equal(config().get('codex.disableNonFunctionTools'), 'always');
-    const second = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
-    assert.equal(second.ok, true, JSON.stringify(second.stages, null, 1));
-    assert.equal(api.health.kind, 'verified');
+  test('non-function tools rejected with codex.disableNonFunctionTools = never: the fix sets auto and writes the profile without them; verifying again passes', async function () {
+    this.timeout(90_000);
+    await config().update('codex.disableNonFunctionTools', 'never', vscode.ConfigurationTarget.Global);
+    try {
+      await pick(oldLlama.baseUrl, 'old/model');
+      const first = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
+      const stage = first.stages.find(s => s.id === 'codex-shape');
+      assert.equal(stage?.diagnosis?.code, 'non-function-tool-rejected');
+      const fix = stage.diagnosis.fix;
+      assert.equal(fix?.kind, 'codexDisableNonFunctionTools');
+      const outcome = await vscode.commands.executeCommand<{ applied: boolean; detail: string }>('localModelRouter.applyFix', fix, { provider: 'openaiCompatible', baseUrl: oldLlama.baseUrl, model: 'old/model' }, { name: 'verify-fix', folder: false, answers: { apply: true } });
+      assert.equal(config().get('codex.disableNonFunctionTools'), 'auto');
+      assert.match(outcome.detail, /written with web search, agent and MCP tools off/, JSON.stringify(outcome));
+      const profile = fs.readFileSync(path.join(process.env.CODEX_HOME as string, 'verify-fix.config.toml'), 'utf8');
+      assert.match(profile, /web_search = "disabled"/);
+      assert.match(profile, /\[agents\]\nenabled = false/);
+      const second = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
+      assert.equal(second.ok, true, JSON.stringify(second.stages, null, 1));
+      assert.equal(api.health.kind, 'verified');
+    } finally {
+      for (const f of ['verify-fix.config.toml', 'verify-fix.models.json']) fs.rmSync(path.join(process.env.CODEX_HOME as string, f), { force: true });
+      await config().update('codex.disableNonFunctionTools', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });

@@ -43,7 +43,7 @@ describe('local-model-router discover', () => {
     const by = Object.fromEntries(out.endpoints.map((e: { provider: string }) => [e.provider, e]));
     assert.equal(by.llamacpp.state, 'up');
     assert.equal(by.llamacpp.baseUrl, `http://127.0.0.1:${llama.port}/v1`);
-    assert.deepEqual(by.llamacpp.models, [{ id: 'local/model', contextWindow: 16384, contextSource: 'llamacpp-slot', tools: null }]);
+    assert.deepEqual(by.llamacpp.models, [{ id: 'local/model', contextWindow: 16384, contextSource: 'llamacpp-slot', tools: true }]);
     assert.equal(by.ollama.state, 'up');
     assert.equal(by.ollama.source, 'ollama-host');
     assert.deepEqual(by.ollama.models.map((m: { id: string; contextWindow: number; tools: boolean }) => [m.id, m.contextWindow, m.tools]), [['qwen3-coder:30b', 262144, true], ['llama3.2:3b', 131072, false]]);

@@ -31,8 +31,10 @@ MODELS=(
 [ -f "$SRC/gguf-py/gguf/__init__.py" ] || { echo "make-models: no llama.cpp tree at $SRC: run test/real-server/build-llama-server.sh first" >&2; exit 1; }
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
   if [ "${SETUP_SKIP_APT:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-numpy >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-numpy >/dev/null
   fi
+  # Debian's numpy belongs to Debian's python3, which may not be the first python3 on PATH (pyenv).
+  if ! "$PY" -c 'import numpy' 2>/dev/null && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then PY=/usr/bin/python3; fi
   "$PY" -c 'import numpy' || { echo "make-models: python3 needs numpy (apt-get install python3-numpy)" >&2; exit 1; }
 fi
 

@@ -150,17 +150,23 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
   const server: ScriptedServer = {
     port: 0, root: '', baseUrl: '', kind: options.kind, requests, options,
     setLoading: l => { forcedLoading = l; if (!l) loadingUntil = 0; },
-    close: () => new Promise(r => { http.closeAllConnections(); http.close(() => r()); }),
+    // Pending latency timers go too: a slow answer nobody waits for must not keep the process alive.
+    close: () => new Promise(r => { for (const t of pending) clearTimeout(t); pending.clear(); http.closeAllConnections(); http.close(() => r()); }),
   };
+  const pending = new Set<NodeJS.Timeout>();
   const http = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const path = (req.url ?? '/').split('?')[0];
-      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, at: Date.now() });
+      // Sub-millisecond (epoch ms with a fraction): the bench orders requests by it.
+      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, at: performance.timeOrigin + performance.now() });
       const go = () => handle(req, res, path, body).catch(e => { if (!res.headersSent) sendJson(res, 500, { error: { message: String(e) } }); else res.destroy(); });
-      if (options.latencyMs) setTimeout(go, options.latencyMs); else void go();
+      if (options.latencyMs) {
+        const t = setTimeout(() => { pending.delete(t); void go(); }, options.latencyMs);
+        pending.add(t);
+      } else void go();
     });
   });
   const kind = options.kind;
@@ -220,11 +226,12 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       const reply = await think({ api: 'responses', request: parsed, server });
       if (reply.kind === 'http') return sendJson(res, reply.status, reply.body, { ...extra, ...(reply.headers ?? {}) });
       if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); return void res.end(reply.body); }
-      // A slow prompt: nothing is sent until the server has "processed" it.
-      if (reply.kind === 'output' && reply.promptDelayMs) await new Promise(r => setTimeout(r, reply.promptDelayMs));
       // llama.cpp names the response after its own model (the first --alias), whatever was asked.
       const answered = isLlama && models()[0] ? { ...parsed, model: models()[0]!.id } : parsed;
-      if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, answered);
+      const promptDelayMs = reply.kind === 'output' ? reply.promptDelayMs ?? 0 : 0;
+      if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, answered, promptDelayMs);
+      // A slow prompt without streaming: nothing is sent until the server has "processed" it.
+      if (promptDelayMs) await new Promise(r => setTimeout(r, promptDelayMs));
       return writeResponsesJson(res, kind, reply, answered);
     }
     if (method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {

@@ -50,7 +50,16 @@ export function writeResponsesJson(res: ServerResponse, kind: ScriptedKind, repl
   res.end(text);
 }
 
-export function writeResponsesSse(res: ServerResponse, kind: ScriptedKind, reply: BrainReply, req: Record<string, unknown>): void {
+/**
+ * `promptDelayMs`: the prompt's processing time, spent where the server spends it, which decides what
+ * a client's idle timer sees: llama.cpp reads the first result before any header goes out
+ * (local-servers.md, handle_completions_impl); vLLM answers 200 and sends response.created and
+ * response.in_progress before the engine runs the prompt (vllm/entrypoints/openai/responses/serving.py,
+ * responses_stream_generator). Other kinds: before the headers, like llama.cpp (not observed).
+ */
+export async function writeResponsesSse(res: ServerResponse, kind: ScriptedKind, reply: BrainReply, req: Record<string, unknown>, promptDelayMs = 0): Promise<void> {
+  const processPrompt = () => new Promise(r => setTimeout(r, promptDelayMs));
+  if (promptDelayMs && kind !== 'vllm') await processPrompt();
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(kind === 'llamacpp' ? { server: 'llama.cpp', 'x-accel-buffering': 'no' } : {}) });
   if (reply.kind === 'sse') {
     let i = 0;
@@ -74,6 +83,7 @@ export function writeResponsesSse(res: ServerResponse, kind: ScriptedKind, reply
   const shell = { id: b.id, object: 'response', status: 'in_progress' };
   send('response.created', { response: shell });
   send('response.in_progress', { response: shell });
+  if (promptDelayMs && kind === 'vllm') await processPrompt();
   b.items.forEach((item, index) => {
     if (item.type === 'message') {
       const text = (item.content as { text: string }[])[0].text;

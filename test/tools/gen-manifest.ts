@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { COMMANDS, CATEGORY } from '../../src/core/commands';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, SECTION, type SettingDef } from '../../src/core/settings/catalog';
 import { DOCS } from '../../src/core/settings/docs';
+import { applyReadmeBlocks } from './readme-blocks';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -84,11 +85,15 @@ if (require.main === module) {
   const file = join(ROOT, 'package.json');
   const current = readFileSync(file, 'utf8');
   const next = JSON.stringify(applyToManifest(JSON.parse(current)), null, 2) + '\n';
+  const readmeFile = join(ROOT, 'README.md');
+  const readme = readFileSync(readmeFile, 'utf8');
+  const nextReadme = applyReadmeBlocks(readme);
   if (process.argv.includes('--write')) {
     writeFileSync(file, next);
-    console.log('package.json contributes updated');
-  } else if (next !== current) {
-    console.error('package.json contributes are stale: run `npm run gen:manifest`');
+    writeFileSync(readmeFile, nextReadme);
+    console.log('package.json contributes and the README\'s generated blocks updated');
+  } else if (next !== current || nextReadme !== readme) {
+    console.error('package.json contributes or the README\'s generated blocks are stale: run `npm run gen:manifest`');
     process.exit(1);
   }
 }

@@ -137,7 +137,10 @@ export async function theStatusBarItemShowsWithNothingToTrustOrEnable(h: UiHarne
     throw new Error(`no "Local Model Router" status-bar item; the status bar shows ${JSON.stringify(items)}, the folder opened is ${await h.page.title()}`);
   }
   assert.match(await item.getAttribute('aria-label') ?? '', /^Local Model Router: /);
-  assert.equal(await item.locator('.codicon-server-process').count(), 1, `the item does not show the server-process icon: ${await item.innerHTML()}`);
+  // Once discovery has run, the item says what it found: nothing here (CI), or servers to pick from.
+  await h.statusBarItem(/^Local Model Router: (no local server found|\d+ servers? with \d+ models? found)/).waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await item.innerText(), /No local server|Pick a local model/, `the item: ${await item.innerHTML()}`);
+  assert.equal(await item.locator('.codicon-circle-slash, .codicon-server-process').count(), 1, `the item shows its icon: ${await item.innerHTML()}`);
   assert.equal(await h.statusBarItem(/^Restricted Mode/).count(), 0, 'the folder opened in Restricted Mode');
   await h.screenshot('first-open');
 }

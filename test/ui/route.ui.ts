@@ -38,7 +38,9 @@ async function rowsMatching(h: UiHarness, res: RegExp[], timeoutMs = 20_000): Pr
 export async function thePickerShowsBothProvidersAndTheirModels(h: UiHarness<Data>): Promise<void> {
   const item = h.statusBarItem('Local Model Router');
   await item.waitFor({ state: 'visible', timeout: 60_000 });
-  assert.match(await item.innerText(), /No local model/);
+  // Discovery found both servers and nothing is chosen yet: the item asks for a pick.
+  await h.statusBarItem(/^Local Model Router: 2 servers with 3 models found, no model chosen/).waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await item.innerText(), /Pick a local model/);
   await item.click();
   const rows = await rowsMatching(h, [/llama\.cpp — up · 1 model/, /Ollama — up · 2 models/, /local\/model/, /qwen3-coder:30b/, /gemma3:270m/]);
   assert.ok(rows.some(r => /qwen3-coder:30b.*context 262,144 · tools: yes/.test(r)), JSON.stringify(rows));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { resolveSettings, lookupFromSettingsJson, type Layered } from '../../src/core/settings/resolve';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, type SettingKey } from '../../src/core/settings/catalog';
 import { applyToManifest } from '../tools/gen-manifest';
+import { applyReadmeBlocks } from '../tools/readme-blocks';
 import { DOCS } from '../../src/core/settings/docs';
 import { COMMANDS } from '../../src/core/commands';
 
@@ -74,6 +75,10 @@ describe('settings precedence', () => {
 describe('manifest agrees with the code', () => {
   test('package.json contributes are generated from the catalog (run `npm run gen:manifest`)', () => {
     assert.deepEqual(applyToManifest(pkg), pkg);
+  });
+  test('the README\'s generated blocks (the wrapper settings table) agree with the catalog (run `npm run gen:manifest`)', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    assert.equal(applyReadmeBlocks(readme), readme);
   });
   test('every setting has an explicit scope and a markdownDescription', () => {
     for (const group of pkg.contributes.configuration) for (const [k, v] of Object.entries<Record<string, unknown>>(group.properties)) {

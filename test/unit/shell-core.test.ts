@@ -107,9 +107,9 @@ describe('status bar', () => {
     }
   });
   test('tooltip: URL, server, context, tools, the verification per agent and action links', () => {
-    const failed = { agent: 'codex' as const, ok: false, at: 1_000, failedStage: 'tool-call', diagnosis: 'tool-call-as-text' };
+    const failed = { agent: 'codex' as const, ok: false, at: 1_000, failedStage: 'tool-call', diagnosis: 'tool-call-as-text', headline: 'Codex here can answer; cannot run tools (tool-call-as-text).' };
     const v = renderStatus({ ...base, verifications: { codex: failed, claude: { agent: 'claude', ok: true, at: 31_000 } }, route, health: { kind: 'failing', reason: 'x', verification: failed }, terminalsRouted: true }, 61_000);
-    for (const s of ['`http://127.0.0.1:8131/v1`', 'llamacpp b10438', '16,384 tokens — too small for Claude Code', 'Verified for Codex | failed at tool\\-call (tool\\-call\\-as\\-text), 1 min ago', 'Verified for Claude Code | passed, 30 s ago', 'command:localModelRouter.verifyRoute', 'command:localModelRouter.writeCodexProfile', 'command:localModelRouter.openSettings', 'keep the old ones']) assert.ok(v.tooltip.includes(s), `${s}\n${v.tooltip}`);
+    for (const s of ['`http://127.0.0.1:8131/v1`', 'llamacpp b10438', '16,384 tokens — too small for Claude Code', 'Verified for Codex | failed at tool\\-call (tool\\-call\\-as\\-text), 1 min ago', 'Verified for Claude Code | passed, 30 s ago', '| | Codex here can answer; cannot run tools \\(tool\\-call\\-as\\-text\\)\\. |', 'command:localModelRouter.verifyRoute', 'command:localModelRouter.writeCodexProfile', 'command:localModelRouter.openSettings', 'keep the old ones']) assert.ok(v.tooltip.includes(s), `${s}\n${v.tooltip}`);
   });
 });
 

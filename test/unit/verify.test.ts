@@ -150,10 +150,17 @@ describe('each failure gets its diagnosis', () => {
     });
   }
 
-  test('non-function-tool-rejected: older llama.cpp refuses namespace/web_search', async () => {
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model');
+  test('non-function-tool-rejected: older llama.cpp refuses namespace/web_search (a profile that keeps them on: codex.disableNonFunctionTools = never)', async () => {
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model', { nonFunctionTools: true });
     expectCode(report, 'codex-shape', 'non-function-tool-rejected');
     assert.equal(stage(report, 'codex-shape').diagnosis?.fix?.kind, 'codexDisableNonFunctionTools');
+  });
+  test('…under "auto" (the default) the Codex-sized turns go as the profile will send them: without those tools, and the route passes with a warning to write the profile', async () => {
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model');
+    assert.equal(report.ok, true, JSON.stringify(report.stages.filter(s => s.status === 'fail')));
+    expectCode(report, 'tool-types', 'non-function-tool-rejected', 'warn');
+    assert.equal(stage(report, 'tool-types').diagnosis?.fix?.kind, 'writeCodexProfile');
+    assert.ok(stage(report, 'codex-shape').evidence.some(e => /the profile turns them off: the server refuses them/.test(e)));
   });
   test('…and the same server passes when the profile turns non-function tools off', async () => {
     const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model', { nonFunctionTools: false });

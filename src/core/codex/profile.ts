@@ -17,6 +17,7 @@ import { formatDocument, type TomlTable } from './tomlText';
 import { modelCatalogJson } from './modelCatalog';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from './idleTimeout';
 import type { CodexFindings } from '../verify/types';
+import type { McpTransport } from './tomlEdit';
 
 export type CodexFormat = 'profile-file' | 'legacy-table';
 
@@ -45,6 +46,8 @@ export interface BuildProfileOptions {
   findings?: CodexFindings;
   /** The enabled MCP servers of config.toml (`[mcp_servers.<name>]`), which Codex sends as namespace tools. */
   mcpServers?: readonly string[];
+  /** Their transports in config.toml, copied into the tables that turn them off (see below). */
+  mcpTransports?: Readonly<Record<string, McpTransport>>;
 }
 
 export interface CodexProfile {
@@ -80,6 +83,21 @@ const PROVIDER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Codex's default idle timeout, the least a profile sets (see idleTimeout.ts for the measured one). */
 export const STREAM_IDLE_TIMEOUT_MS = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+
+export type NonFunctionToolsMode = Settings['codex.disableNonFunctionTools'];
+
+/**
+ * Whether the profile turns off Codex's non-function tools (web search, the agents namespace, and
+ * with them every MCP server, whose tools are namespace tools too). One decision, used by the profile
+ * writer and by the verifier (so its Codex-sized turn is what Codex will send through the profile).
+ */
+export function decideNonFunctionTools(mode: NonFunctionToolsMode, findings: CodexFindings | undefined, serverRejects?: boolean): { off: boolean; namespaceBroken: boolean; why?: string } {
+  const tools = findings?.toolTypes ?? {};
+  const namespaceBroken = tools.namespace === 'rejected' || tools.namespace === 'calls-unusable';
+  const why = namespaceBroken ? (tools.namespace === 'rejected' ? 'the server refuses namespace tools' : 'the server returns namespace tool calls without their namespace')
+    : tools.web_search === 'rejected' ? 'the server refuses web_search' : serverRejects ? 'the server rejects non-function tools' : undefined;
+  return { off: mode === 'always' || (mode === 'auto' && why !== undefined), namespaceBroken, ...(why ? { why } : {}) };
+}
 
 export function profileNameProblem(name: string): string | undefined {
   if (!PROFILE_NAME.test(name)) return `The profile name "${name}" must be 1–64 letters, digits, "-" or "_", starting with a letter or digit (it becomes the file name ${name}.config.toml).`;
@@ -158,11 +176,9 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
 
   const mode = settings['codex.disableNonFunctionTools'];
   const tools = opts.findings?.toolTypes ?? {};
-  // Namespace tools carry Codex's agent tools and every MCP server's tools.
-  const namespaceBroken = tools.namespace === 'rejected' || tools.namespace === 'calls-unusable';
-  const learned = namespaceBroken ? (tools.namespace === 'rejected' ? 'the server refuses namespace tools' : 'the server returns namespace tool calls without their namespace')
-    : tools.web_search === 'rejected' ? 'the server refuses web_search' : opts.serverRejectsNonFunctionTools ? 'the server rejects non-function tools' : undefined;
-  const nonFunctionToolsOff = mode === 'always' || (mode === 'auto' && learned !== undefined);
+  const decided = decideNonFunctionTools(mode, opts.findings, opts.serverRejectsNonFunctionTools);
+  const { off: nonFunctionToolsOff, namespaceBroken } = decided;
+  const learned = decided.why;
   notes.push(nonFunctionToolsOff
     ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : learned})`
     : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false || tools.namespace === 'accepted' ? 'the server takes non-function tools' : 'nothing showed the server rejects non-function tools'})`);
@@ -171,10 +187,11 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   if (mcpServersOff.length) notes.push(`MCP servers ${mcpServersOff.join(', ')} off in this profile: Codex sends their tools as namespace tools, and ${learned}`);
   else if (mcp.length && namespaceBroken) notes.push(`MCP servers ${mcp.join(', ')} will fail on this route: ${learned} (turn them off for it, or set codex.disableNonFunctionTools to "auto")`);
   else if (mcp.length && tools.namespace === 'dropped') notes.push(`MCP servers ${mcp.join(', ')} will not work on this route: the server leaves namespace tools out of the prompt, so the model never sees their tools`);
-  const idle = idleTimeoutFor(opts.findings?.promptTps, opts.contextWindow ?? route.contextWindow);
+  const f = opts.findings;
+  const idle = idleTimeoutFor({ tps: f?.promptTps, promptMs: f?.firstPromptMs, idleMs: f?.promptIdleMs }, opts.contextWindow ?? route.contextWindow);
   const measured = opts.findings?.promptTps !== undefined && opts.findings.firstPromptMs !== undefined
     ? `prompt processing measured at ${opts.findings.promptTps} tokens/s (Codex's first prompt${opts.findings.firstPromptTokens ? `, ${opts.findings.firstPromptTokens} tokens,` : ''} in ${(opts.findings.firstPromptMs / 1000).toFixed(1)} s)` : undefined;
-  notes.push(`stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ` : ''}${idle.why}`);
+  notes.push(`stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ${idle.why.charAt(0).toLowerCase()}${idle.why.slice(1)}` : idle.why}`);
 
   const serverLabel = route.endpointLabel ?? `${info.displayName} (${hostOf(url.url)})`;
   const provider: TomlTable = { name: serverLabel, base_url: url.url, wire_api: 'responses' };
@@ -209,8 +226,12 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   if (nonFunctionToolsOff) doc.agents = { enabled: false };
   doc.features = { goals: false, plugins: false };
   doc.analytics = { enabled: false };
-  // A profile file is a layer over config.toml: `enabled = false` here turns a server off for this profile only.
-  if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { enabled: false }]));
+  // A profile file is a layer over config.toml: `enabled = false` here turns a server off for this
+  // profile only. Codex 0.169 with --strict-config checks each layer's server table on its own and
+  // refuses one without a transport ("invalid transport"), and a different transport key than
+  // config.toml's breaks the merged table ("url is not supported for stdio"): so the table repeats
+  // config.toml's own `command` or `url`, which leaves the merged server unchanged but for `enabled`.
+  if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpTransports?.[n], enabled: false }]));
   const fileName = `${opts.name}.config.toml`;
   const header = `Codex profile written by Local Model Router for ${serverLabel}.\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
   const comments: Record<string, string> = { '': header, [`model_providers.${providerId}`]: `stream_idle_timeout_ms: ${measured ? `${measured}. ` : ''}${idle.why}` };

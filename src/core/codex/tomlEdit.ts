@@ -59,6 +59,24 @@ export function mcpServerNames(text: string): string[] {
   return Object.entries(servers as Record<string, unknown>).filter(([, v]) => v && typeof v === 'object' && (v as { enabled?: unknown }).enabled !== false).map(([k]) => k);
 }
 
+/** An MCP server's transport as config.toml gives it: the one key (`command` or `url`) Codex 0.169
+ * needs in every layer that names the server (see profile.ts). */
+export type McpTransport = { command: string } | { url: string };
+
+/** The transport of each MCP server config.toml defines; none when it does not parse. */
+export function mcpServerTransports(text: string): Record<string, McpTransport> {
+  const parsed = parseTomlText(text);
+  if (!parsed.ok) return {};
+  const servers = (parsed.value as Record<string, unknown>).mcp_servers;
+  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return {};
+  const out: Record<string, McpTransport> = {};
+  for (const [name, v] of Object.entries(servers as Record<string, Record<string, unknown>>)) {
+    if (typeof v?.command === 'string') out[name] = { command: v.command };
+    else if (typeof v?.url === 'string') out[name] = { url: v.url };
+  }
+  return out;
+}
+
 function oneLine(s: string): string {
   const first = s.split('\n')[0];
   const loc = /at line (\d+), column (\d+)|line (\d+), col(?:umn)? (\d+)/i.exec(s);

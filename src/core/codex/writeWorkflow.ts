@@ -12,7 +12,7 @@ import { writeFiles, FileRefusal } from './fs';
 import { findLegacyProfiles } from './migrate';
 import { checkBeforeProfileWrite, type ProfileWriteCheck } from './beforeProfileWrite';
 import type { Route } from '../route';
-import { mcpServerNames } from './tomlEdit';
+import { mcpServerNames, mcpServerTransports } from './tomlEdit';
 
 export interface WriteOptions {
   trustProject?: string;
@@ -81,7 +81,7 @@ export async function planWrite(req: WriteRequest, options: WriteOptions, codex:
   const cfgText = fs.existsSync(cfg) && fs.statSync(cfg).isFile() ? fs.readFileSync(cfg, 'utf8') : '';
   let profile: CodexProfile;
   try {
-    profile = buildProfile(req.route as Route, req.settings, { mcpServers: mcpServerNames(cfgText), ...req.profile, format: format.format, codexHome: req.codexHome });
+    profile = buildProfile(req.route as Route, req.settings, { mcpServers: mcpServerNames(cfgText), mcpTransports: mcpServerTransports(cfgText), ...req.profile, format: format.format, codexHome: req.codexHome });
   } catch (e) {
     if (e instanceof CodexProfileError) return { kind: 'refused', error: e.message, usage: true };
     throw e;

@@ -119,7 +119,8 @@ export async function httpStream(req: HttpRequest): Promise<HttpStream> {
   }
   const close = () => {
     clearTimeout(p.timer);
-    res.body.destroy();
+    // A body read to its end needs no destroy (which would build an AbortError for nothing).
+    if (!res.body.destroyed && !res.body.readableEnded) res.body.destroy();
   };
   async function* chunks(): AsyncGenerator<string> {
     let bytes = 0;

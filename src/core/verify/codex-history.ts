@@ -41,7 +41,12 @@ export interface TurnHistory {
   recorded: boolean;
 }
 
-const codexId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
+/** Ids like Codex's own (unique per item; one random draw per request is enough). */
+function idMaker(): (prefix: string) => string {
+  const base = randomBytes(8).toString('hex');
+  let n = 0;
+  return prefix => `${prefix}_${base}${(n++).toString(16).padStart(4, '0')}`;
+}
 
 /** One output item as Codex 0.169 sends it back in the next request. */
 export function replayItem(item: OutputItem): Record<string, unknown> {
@@ -103,6 +108,7 @@ export interface HistoryRequestOptions {
 
 export function codexHistoryRequest(o: HistoryRequestOptions): Record<string, unknown> {
   const h = o.history;
+  const codexId = idMaker();
   const callId = String((h.call as Record<string, unknown>).call_id ?? 'call_verify_history');
   const input: Record<string, unknown>[] = [
     ...codexPrefix(o).map(m => ({ ...m, id: codexId('msg') })),

@@ -88,9 +88,13 @@ function sized<T extends { description: string }>(tool: T, chars: number, seed: 
   return { ...tool, description: `${tool.description} ${generatedInstructions(missing, seed).replace(/\s+/g, ' ')}`.slice(0, tool.description.length + missing) };
 }
 
+let functionTools: unknown[] | undefined;
+let nonFunctionTools: unknown[] | undefined;
+
+/** Codex's function tools (built once: the same every run). */
 export function codexFunctionTools(): unknown[] {
   const t = CODEX_REQUEST_SIZES.tools;
-  return [
+  return (functionTools ??= [
     sized(EXEC_COMMAND_TOOL, t.exec_command, 11),
     sized(fn('write_stdin', 'Writes characters to an existing unified exec session and returns recent output.', {
       chars: { type: 'string', description: 'Bytes to write to stdin.' }, session_id: { type: 'number', description: 'Identifier of the running session.' },
@@ -99,16 +103,17 @@ export function codexFunctionTools(): unknown[] {
       questions: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, question: { type: 'string' } }, required: ['id', 'question'], additionalProperties: false } },
     }, ['questions']), t.request_user_input, 13),
     sized(fn('view_image', 'View a local image file from the filesystem.', { path: { type: 'string', description: 'Local filesystem path to an image file.' } }, ['path']), t.view_image, 14),
-  ];
+  ]);
 }
 
 /** Codex's non-function tools: the agents namespace ([agents] enabled) and web_search (web_search != "disabled"). */
 export function codexNonFunctionTools(): unknown[] {
+  if (nonFunctionTools) return nonFunctionTools;
   const agents = ['spawn_agent', 'send_input', 'resume_agent', 'wait_agent', 'close_agent'].map((name, i) => sized(fn(name, `${name.replace('_', ' ')} for a sub-agent.`, { target: { type: 'string', description: 'Agent id.' } }, ['target']), Math.floor(CODEX_REQUEST_SIZES.tools.namespace / 5) - 40, 20 + i));
-  return [
+  return (nonFunctionTools = [
     { type: 'namespace', name: 'multi_agent_v1', description: 'Tools for spawning and managing sub-agents.', tools: agents },
     { type: 'web_search', external_web_access: true },
-  ];
+  ]);
 }
 
 export interface CodexShapeOptions {

@@ -60,7 +60,7 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
   if (/'type' of tool must be 'function'|Unsupported tool type|tool type \w+ not supported|unknown tool type|"param"\s*:\s*"tools\.\d+\.type"/i.test(m)) {
     return {
       code: 'non-function-tool-rejected',
-      message: "The server rejects Codex's non-function tools: `namespace` (Codex's agent tools, and the tools of every MCP server you configure) and `web_search`. The route's Codex profile can turn them off (its MCP servers too), or upgrade the server (newer llama.cpp builds skip them).",
+      message: "The server rejects Codex's non-function tools: `namespace` (Codex's agent tools, and the tools of every MCP server you configure) and `web_search`. The route's Codex profile turns them off (its MCP servers too) with codex.disableNonFunctionTools = auto, or upgrade the server (newer llama.cpp builds skip them).",
       fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off non-function tools in the Codex profile' },
     };
   }
@@ -174,4 +174,15 @@ export function diagnoseNetwork(e: HttpFailure, baseUrl: string): Diagnosis | un
 export function excerpt(s: string, max = 300): string {
   const one = s.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/** Failures of a later turn that no first turn shows: the server refuses Codex's history items. */
+export function historyDiagnosis(d: Diagnosis, said: string): Diagnosis {
+  if (d.code !== 'server-error') return d;
+  const text = `${said} ${d.message}`;
+  let why = 'The server refuses the conversation history Codex sends back on every later turn (earlier output items, tool calls and their results)';
+  if (/status/i.test(text) && /Field required|missing/i.test(text)) why = 'The server wants a `status` on history items that Codex sends back without one (Codex drops `status` from reasoning items). vLLM 0.19.1 does this (vllm#45273, fixed by the backport in vllm#45276): upgrade vLLM, or serve the model with reasoning off';
+  else if (/Output of tool call should be 'Input text'/i.test(text)) why = 'The server refuses a tool result that is a list of parts with anything but text in it (llama.cpp, ggml-org/llama.cpp#23542)';
+  else if (/Cannot determine type of 'item'|unknown input item type/i.test(text)) why = 'The server does not know one of the item types Codex sends back';
+  return { code: 'history-rejected', message: `${why}. The first turn of a session works and the second fails. The server said: ${excerpt(said, 300)}`, fix: d.fix?.kind === 'openServerTerminal' ? d.fix : null };
 }

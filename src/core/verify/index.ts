@@ -8,7 +8,8 @@ import { chatCompletionsStage, codexShapeStage, modelsStage, responsesStreamStag
 import { multiTurnStage } from './multi-turn';
 import { toolTypesStage } from './tool-types';
 import { codexHeadline } from './report';
-import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, verifyLimits } from './runner';
+import { decideNonFunctionTools } from '../codex/profile';
+import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, sideBySide, verifyLimits } from './runner';
 import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from './types';
 
 export * from './types';
@@ -26,8 +27,14 @@ export interface VerifyOptions {
   connectMs?: number;
   /** Stages to leave out (reported as skip). Default: chat-completions (setting verify.skipStages). */
   skip?: readonly StageId[];
-  /** Offer Codex's non-function `namespace` and `web_search` tools in codex-shape, as Codex does unless the profile turns them off. Default true. */
-  nonFunctionTools?: boolean;
+  /**
+   * Codex's non-function tools (`namespace`: agents and MCP servers; `web_search`) in the Codex-sized
+   * turns: true = sent (a profile that leaves them on), false = not sent (turned off), 'auto' (the
+   * default, as codex.disableNonFunctionTools) = what the profile written after this verification
+   * will do: off when the tool-types stage finds the server refuses them (core/codex/profile.ts
+   * decideNonFunctionTools).
+   */
+  nonFunctionTools?: boolean | 'auto';
   /** The route's profile carries a model catalog with short instructions (the profile this extension writes). Default true. */
   catalog?: boolean;
   /** What the caller already knows (route.serverKind); otherwise learned from headers and bodies. */
@@ -70,11 +77,13 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     serverKind: options.serverKind,
     agent: 'codex',
     tokenFile: { path: '', token: tokenFile.token },
-    codexProfile: { catalog: options.catalog ?? true, nonFunctionTools: options.nonFunctionTools ?? true },
+    codexProfile: { catalog: options.catalog ?? true, nonFunctionTools: options.nonFunctionTools !== false },
+    nonFunctionToolsMode: options.nonFunctionTools === undefined || options.nonFunctionTools === 'auto' ? 'auto' : options.nonFunctionTools ? 'never' : 'always',
     facts: {},
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
     nonce: randomBytes(6).toString('hex'),
+    parallel: () => sideBySide(options.concurrent, env.serverKind),
     findings: {},
     mcpServers: options.mcpServers ?? [],
   };
@@ -96,26 +105,32 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     blocks,
     signal: options.signal,
     onProgress: options.onProgress,
-    concurrent: options.concurrent,
+    concurrent: () => env.parallel(),
   });
 
   try {
     // Phase 1 is cheap and tells whether anything else can work. The Codex-sized turn then runs
     // alone, so its prompt time is the server's own (no other request queued beside it) and cold
     // (its nonce); the other turns follow together, and the later turn last: it sends back the
-    // tool-call stage's conversation and adds MCP results only where the tool-types stage saw them work.
-    await runner.phase(['models', 'responses-text'], env);
+    // tool-call stage's conversation, with MCP results where the tool-types stage saw MCP tools work.
+    // The tool types go first (beside phase 1, small requests): under 'auto' they decide what the
+    // profile, and so the Codex-sized turns, will carry.
+    // /models first, alone: it tells the server kind, and with it whether requests may overlap.
+    await runner.phase(['models'], env);
+    await runner.phase(['responses-text', 'tool-types'], env);
     reconcileModelListing(runner.results, 'responses-text');
+    env.codexProfile.nonFunctionTools = !decideNonFunctionTools(env.nonFunctionToolsMode, env.findings).off;
     const dir = await tokenFile.dir;
     env.tokenFile.path = join(dir, 'token.txt');
     env.cwd = dir;
     await runner.phase(['codex-shape'], env);
     const shape = runner.results.get('codex-shape');
     if (shape && shape.status !== 'fail' && shape.status !== 'skip') env.findings.firstTurnOk = true;
-    await runner.phase(['responses-stream', 'tool-call', 'tool-types', 'chat-completions'], env);
+    await runner.phase(['responses-stream', 'tool-call', 'chat-completions'], env);
     await runner.phase(['multi-turn'], env);
   } finally {
-    await Promise.all([tokenFile.remove(), agent.close().catch(() => undefined)]);
+    // Every request has ended by now: destroy closes the idle keep-alive sockets at once (close waits for them).
+    await Promise.all([tokenFile.remove(), agent.destroy().catch(() => undefined)]);
   }
 
   const stages = runner.ordered(STAGE_IDS);

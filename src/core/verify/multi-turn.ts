@@ -3,7 +3,7 @@
 // `status` on the reasoning items Codex sends back), a template that merges leading system messages
 // but refuses one later (the developer message Codex adds when permissions change).
 import { diagnoseStream, postResponsesStream, summarizeEvents, type StreamResult } from './request';
-import { excerpt } from './diagnose';
+import { excerpt, historyDiagnosis } from './diagnose';
 import { codexHistoryRequest, syntheticHistory } from './codex-history';
 import type { StageEnv, StageOutcome } from './stages';
 import type { Diagnosis, StageMetrics } from './types';
@@ -78,15 +78,4 @@ function lateDeveloperDiagnosis(d: Diagnosis, firstTurnOk: boolean): Diagnosis {
     ...d,
     message: `${firstTurnOk ? 'The first turn works and so does a plain later one, but' : 'A plain later turn works, but'} a turn after a developer message in the middle of the session fails: Codex adds one when the permissions change (/permissions, /approvals, or resuming with another sandbox mode), and the server turns it into a system message that is not first. This template accepts the leading system messages (it merges them) and refuses a later one with "System message must be at the beginning". A template that accepts later system messages fixes it.`,
   };
-}
-
-/** Failures of a later turn that no first turn shows: the server refuses Codex's history items. */
-export function historyDiagnosis(d: Diagnosis, said: string): Diagnosis {
-  if (d.code !== 'server-error') return d;
-  const text = `${said} ${d.message}`;
-  let why = 'The server refuses the conversation history Codex sends back on every later turn (earlier output items, tool calls and their results)';
-  if (/status/i.test(text) && /Field required|missing/i.test(text)) why = 'The server wants a `status` on history items that Codex sends back without one (Codex drops `status` from reasoning items). vLLM 0.19.1 does this (vllm#45273, fixed by the backport in vllm#45276): upgrade vLLM, or serve the model with reasoning off';
-  else if (/Output of tool call should be 'Input text'/i.test(text)) why = 'The server refuses a tool result that is a list of parts with anything but text in it (llama.cpp, ggml-org/llama.cpp#23542)';
-  else if (/Cannot determine type of 'item'|unknown input item type/i.test(text)) why = 'The server does not know one of the item types Codex sends back';
-  return { code: 'history-rejected', message: `${why}. The first turn of a session works and the second fails. The server said: ${excerpt(said, 300)}`, fix: d.fix?.kind === 'openServerTerminal' ? d.fix : null };
 }

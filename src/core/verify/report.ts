@@ -91,7 +91,7 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
       if (!plan) return fix.label.toLowerCase();
       return plan.how === 'setting' ? plan.detail : `${plan.detail}${plan.copy ? ` (${plan.copy})` : ''}`;
     }
-    case 'codexDisableNonFunctionTools': return 'set localModelRouter.codex.disableNonFunctionTools to "always" and write the Codex profile again (web search, agent and MCP tools off in it)';
+    case 'codexDisableNonFunctionTools': return 'set localModelRouter.codex.disableNonFunctionTools to "auto" and write the Codex profile again (web search, agent and MCP tools off where the server refuses them)';
     case 'pullModel': return `pull the model (ollama pull ${fix.model})`;
     case 'openServerTerminal': return "read the server's own output";
     case 'setApiKey': return 'set the API key for this endpoint';

@@ -81,7 +81,8 @@ export interface SseReader<O extends { eventTypes: string[]; eventCount: number 
   end(): O;
 }
 
-export type SseResult<O> = { ok: true; outcome: O; ms: number; headers: Record<string, string>; contentType: string } | Failed;
+/** `headersAt`: ms from the request to its response headers (Codex's stream idle timer starts there). */
+export type SseResult<O> = { ok: true; outcome: O; ms: number; headersAt: number; headers: Record<string, string>; contentType: string } | Failed;
 
 /** POSTs a streamed Responses request and reads it as Codex does. */
 export async function postResponsesStream(env: RequestEnv, body: Record<string, unknown>): Promise<StreamResult> {
@@ -100,6 +101,7 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
   } catch (e) {
     return networkFailure(e, env, t0);
   }
+  const headersAt = performance.now() - t0;
   noteServer(env, stream.headers);
   const contentType = stream.headers['content-type'] ?? '';
   if (stream.status < 200 || stream.status >= 300) {
@@ -131,7 +133,7 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
   if (!/text\/event-stream/i.test(contentType) && outcome.eventCount === 0) {
     return { ok: false, diagnosis: { code: 'stream-malformed', message: notSse(contentType), fix: null }, evidence: [`HTTP ${stream.status}: ${excerpt(raw, 400)}`], ms: performance.now() - t0 };
   }
-  return { ok: true, outcome, ms: performance.now() - t0, headers: stream.headers, contentType };
+  return { ok: true, outcome, ms: performance.now() - t0, headersAt, headers: stream.headers, contentType };
 }
 
 /** Turns a stream's failure into a diagnosis (server error texts are classified like HTTP bodies). */

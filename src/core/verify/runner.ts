@@ -10,6 +10,16 @@ import type { HttpLimits } from '../net/http';
 import { Cancelled } from './request';
 import { INFORMATIONAL_STAGES, STAGE_TITLES, type DiagnosisCode, type StageId, type StageResult, type VerifyProgress } from './types';
 import type { StageOutcome } from './stages';
+import type { ServerKind } from '../serverKind';
+
+/**
+ * Whether requests may go side by side: not when asked (`concurrent: false`), and not to llama.cpp.
+ * Codex sends one request at a time; the pinned llama-server crashed (SIGSEGV) on two concurrent
+ * requests with its default four slots (tiny model, test/real), and its slots share one machine anyway.
+ */
+export function sideBySide(asked: boolean | undefined, kind: ServerKind | undefined): boolean {
+  return asked !== false && kind !== 'llamacpp';
+}
 
 export function verifyLimits(o: { timeoutMs?: number; idleMs?: number; connectMs?: number }): { limits: Partial<HttpLimits>; connectMs: number } {
   const timeoutMs = o.timeoutMs ?? 120_000;
@@ -52,7 +62,8 @@ export interface RunnerOptions<E> {
   blocks(failed: StageId, next: StageId, code: DiagnosisCode): boolean;
   signal?: AbortSignal;
   onProgress?: (p: VerifyProgress) => void;
-  concurrent?: boolean;
+  /** Stages of a phase side by side (default); false, or a function answering false, runs them one at a time. */
+  concurrent?: boolean | (() => boolean);
 }
 
 export interface StageRunner<E> {
@@ -108,7 +119,7 @@ export function createStageRunner<E>(o: RunnerOptions<E>): StageRunner<E> {
     results,
     get cancelled() { return cancelled; },
     phase: async (ids, env) => {
-      if (o.concurrent === false) for (const id of ids) await run(id, env);
+      if ((typeof o.concurrent === 'function' ? o.concurrent() : o.concurrent) === false) for (const id of ids) await run(id, env);
       else await Promise.all(ids.map(id => run(id, env)));
     },
     skipStage,

@@ -94,6 +94,8 @@ export interface StreamOutcome {
   usage?: { input_tokens?: number; output_tokens?: number };
   firstOutputAt?: number;
   firstItemAt?: number;
+  /** When the last event before the first output item came (response.created, in_progress): Codex's idle timer restarted there. */
+  lastEventBeforeItemAt?: number;
 }
 
 const DELTA_EVENTS = new Set([
@@ -132,6 +134,7 @@ export class ResponsesStreamReader {
     const data = parsed.value as Record<string, unknown>;
     const type = typeof data.type === 'string' ? data.type : ev.event;
     o.eventCount++;
+    if (o.firstItemAt === undefined && type !== 'response.output_item.added' && type !== 'response.output_item.done' && !(type && DELTA_EVENTS.has(type))) o.lastEventBeforeItemAt = this.now();
     if (o.eventTypes.length < 400) o.eventTypes.push(type ?? '(no type)');
     if (type === undefined || type === 'error') {
       if ('error' in data || type === 'error') {

@@ -1,7 +1,7 @@
 // The verifier's stages. Each returns a StageOutcome; the runner (index.ts) times them and decides
 // what runs after what. Pure except for the token file the tool-call stage writes (and removes).
 import { diagnoseStream, getJson, postJson, postResponsesStream, summarizeEvents, type Failed, type RequestEnv } from './request';
-import { contextFix, excerpt } from './diagnose';
+import { contextFix, excerpt, historyDiagnosis } from './diagnose';
 import { messageText, type OutputItem } from './sse';
 import { EXEC_COMMAND_TOOL, READ_FILE_TOOL, execOutput, judgeCall, looksLikeToolCallText, unsupportedOutput, type ProposedCall } from './toolcall';
 import { codexShapedRequest, NO_PROFILE_SHAPE, type CodexProfileShape } from './codex-shape';
@@ -10,11 +10,11 @@ import { serverRoot } from '../endpoints';
 import { kindFromEvidence } from '../serverKind';
 import { AGENTS } from '../agents';
 import { formatMs } from './report';
-import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from '../codex/idleTimeout';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor, type PromptTiming } from '../codex/idleTimeout';
 import type { CodexFindings, Diagnosis, StageMetrics, StageStatus } from './types';
 import type { ServerKind } from '../discovery';
 import { replayItem, type TurnHistory } from './codex-history';
-import { historyDiagnosis } from './multi-turn';
+import type { NonFunctionToolsMode } from '../codex/profile';
 
 export interface StageOutcome {
   status: StageStatus;
@@ -37,6 +37,8 @@ export interface StageEnv extends RequestEnv {
   tokenFile: { path: string; token: string };
   /** What the route's Codex profile does to Codex's request. */
   codexProfile: CodexProfileShape;
+  /** codex.disableNonFunctionTools as the verification assumes it (see VerifyOptions.nonFunctionTools). */
+  nonFunctionToolsMode: NonFunctionToolsMode;
   facts: ServerFacts;
   /** Filled by the models stage. */
   contextWindow?: number;
@@ -50,6 +52,8 @@ export interface StageEnv extends RequestEnv {
   history?: TurnHistory;
   /** The user's MCP servers (names from config.toml), for messages. */
   mcpServers: readonly string[];
+  /** Requests may go side by side (runner.ts sideBySide). */
+  parallel(): boolean;
   /** A reasoning item the server produced on the Codex-sized turn: a made-up history carries one like it. */
   reasoningSample?: OutputItem;
 }
@@ -305,12 +309,19 @@ function promptChars(body: Record<string, unknown>, withTools = true): number {
   return input.reduce((n, i) => n + (i.content ?? []).reduce((m, c) => m + (c.text ?? '').length, 0), 0) + (withTools ? JSON.stringify(body.tools).length : 0);
 }
 
+const withoutProfile = new Map<number, number>();
+/** Prompt characters Codex would send without the profile (its own prompt, every tool); the cwd's length is all that varies. */
+function charsWithoutProfile(cwd: string): number {
+  let n = withoutProfile.get(cwd.length);
+  if (n === undefined) withoutProfile.set(cwd.length, (n = promptChars(codexShapedRequest({ model: '', profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd }))));
+  return n;
+}
+
 export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const body = codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd, nonce: env.nonce });
-  const without = codexShapedRequest({ model: env.model, profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd: env.cwd });
   const chars = promptChars(body);
   const estTokens = Math.round(chars / 4);
-  const shape = `${env.codexProfile.catalog ? 'with the profile\'s short instructions' : 'with Codex\'s own instructions'}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : 'without non-function tools (as the profile sets)'}`;
+  const shape = `${env.codexProfile.catalog ? 'with the profile\'s short instructions' : 'with Codex\'s own instructions'}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : env.nonFunctionToolsMode === 'auto' ? 'without non-function tools (the profile turns them off: the server refuses them)' : 'without non-function tools (as the profile sets)'}`;
   const r = await postResponsesStream(env, body);
   const evidence = [`sent ≈${estTokens} tokens shaped like Codex's first request through the profile (${shape})`];
   if (!r.ok) return { ...failed(r, 'A Codex-sized turn failed'), evidence: [...evidence, ...r.evidence] };
@@ -320,10 +331,12 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const d = diagnoseStream(o, env);
   if (d) return { status: 'fail', summary: 'The server failed on a Codex-sized turn', evidence, metrics, diagnosis: d };
   const rate = promptRate(o.usage?.input_tokens, o.firstItemAt);
+  // Codex's idle timer runs from the headers (or the last event) to the next event: the silence it sees.
+  const idleMs = o.firstItemAt === undefined ? undefined : Math.max(0, Math.round(o.firstItemAt - Math.max(r.headersAt, o.lastEventBeforeItemAt ?? 0)));
   if (rate) {
     metrics.promptTps = rate.tps;
-    Object.assign(env.findings, { promptTps: rate.tps, firstPromptMs: round(o.firstItemAt), firstPromptTokens: o.usage?.input_tokens });
-    evidence.push(`prompt processing ≈${rate.tps} tokens/s (${o.usage?.input_tokens} tokens, first output item after ${formatMs(round(o.firstItemAt))}, cold: the prompt opens with a fresh nonce)`);
+    Object.assign(env.findings, { promptTps: rate.tps, firstPromptMs: round(o.firstItemAt), firstPromptTokens: o.usage?.input_tokens, promptIdleMs: idleMs });
+    evidence.push(`prompt processing ≈${rate.tps} tokens/s (${o.usage?.input_tokens} tokens, first output item after ${formatMs(round(o.firstItemAt))}, cold: the prompt opens with a fresh nonce); headers after ${formatMs(Math.round(r.headersAt))}, silence before the first item ${formatMs(idleMs)}`);
   }
   const text = o.text || o.deltaText;
   evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
@@ -333,7 +346,7 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   // turn by the server's count undercounts: llama-server leaves namespace tools out and renders the
   // others shorter than their JSON (real Codex without the catalog: 5131 tokens, scaled: ≈3500).
   const used = o.usage?.input_tokens;
-  const withoutTokens = used && used > 0 ? used + Math.round((promptChars(without) - chars) / 4) : Math.round(promptChars(without) / 4);
+  const withoutTokens = used && used > 0 ? used + Math.round((charsWithoutProfile(env.cwd) - chars) / 4) : Math.round(charsWithoutProfile(env.cwd) / 4);
   if (env.contextWindow !== undefined) evidence.push(`without the profile Codex would send ≈${withoutTokens} tokens: ${withoutTokens < env.contextWindow ? 'that fits' : `more than the ${env.contextWindow}-token context, so write the profile before running Codex`}`);
   const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}${metrics.promptTps ? ` (≈${metrics.promptTps} tokens/s)` : ''}` : 'Answered a Codex-sized prompt';
   // Under a template without tool support llama-server leaves the tools out of the prompt (the
@@ -346,7 +359,7 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   if (env.contextWindow !== undefined && env.contextWindow < min) {
     return { status: 'warn', summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${env.contextWindow} tokens. Codex's first request fits (about ${used ?? estTokens} tokens through the profile), but each tool result adds to it and a session will overflow soon: ${min} is the practical minimum.`, fix: contextFix(env.serverKind, min / 2) } };
   }
-  const slow = rate ? slowPrompt(rate.tps, env) : undefined;
+  const slow = rate ? slowPrompt({ tps: rate.tps, promptMs: o.firstItemAt, idleMs }, env) : undefined;
   if (slow) return { status: 'warn', summary: `${promptNote}: slower than Codex's default idle timeout allows for a long session`, evidence, metrics, diagnosis: slow };
   const calls = o.items.filter(i => i.type === 'function_call');
   if (!text.includes(CODEX_MARKER) && !calls.length) {
@@ -367,12 +380,12 @@ export function promptRate(inputTokens: number | undefined, promptMs: number | u
  * context) outlast Codex's default stream idle timeout? Codex waits that long for the first event
  * and retries on a cold cache after it (see core/codex/idleTimeout.ts for what the profile sets).
  */
-function slowPrompt(tps: number, env: StageEnv): Diagnosis | undefined {
-  const plan = idleTimeoutFor(tps, env.contextWindow);
+function slowPrompt(t: PromptTiming & { tps: number }, env: StageEnv): Diagnosis | undefined {
+  const plan = idleTimeoutFor(t, env.contextWindow);
   if (!plan.raised) return undefined;
   return {
     code: 'slow-prompt',
-    message: `This server processes about ${tps} prompt tokens per second. ${plan.why} Codex's default stream idle timeout (${formatMs(DEFAULT_STREAM_IDLE_TIMEOUT_MS)}) would end such a turn, and its retry starts cold again. The Codex profile this extension writes sets stream_idle_timeout_ms = ${plan.ms} from this rate: write it again after this verification.`,
+    message: `This server processes about ${t.tps} prompt tokens per second. ${plan.why} Codex's default stream idle timeout (${formatMs(DEFAULT_STREAM_IDLE_TIMEOUT_MS)}) would end such a turn, and its retry starts cold again. The Codex profile this extension writes sets stream_idle_timeout_ms = ${plan.ms} from this measurement: write it again after this verification.`,
     fix: { kind: 'writeCodexProfile', label: 'Write the Codex profile with a longer idle timeout' },
   };
 }

@@ -95,14 +95,11 @@ function refused(r: JsonResult): string | undefined {
 }
 
 export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
-  const [base, ns, custom, web, image, text] = await Promise.all([
-    postJson(env, '/responses', probe(env, {})),
-    postJson(env, '/responses', probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] })),
-    postJson(env, '/responses', probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] })),
-    postJson(env, '/responses', probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] })),
-    postJson(env, '/responses', imageProbe(env)),
-    postJson(env, '/responses', probe(env, { text: { verbosity: 'low' } })),
-  ]);
+  const bodies = [probe(env, {}), probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] }), probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] }), probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] }), imageProbe(env), probe(env, { text: { verbosity: 'low' } })];
+  const answers: JsonResult[] = [];
+  if (env.parallel()) answers.push(...await Promise.all(bodies.map(b => postJson(env, '/responses', b))));
+  else for (const b of bodies) answers.push(await postJson(env, '/responses', b));
+  const [base, ns, custom, web, image, text] = answers as [JsonResult, JsonResult, JsonResult, JsonResult, JsonResult, JsonResult];
   if (!base.ok) return { status: 'fail', summary: 'The plain request with one function tool failed, so nothing else can be told', evidence: base.evidence, diagnosis: base.diagnosis };
   const baseTokens = inputTokens(base);
   const results: Record<ToolTypeId, ToolTypeResult> = {
@@ -153,29 +150,37 @@ function accepted(r: JsonResult, what: string, okText: string): ToolTypeResult {
 
 const servers = (names: readonly string[]) => (names.length ? `Your MCP servers (${names.join(', ')})` : 'MCP servers you add');
 
+/** What turns the refused tools off, by codex.disableNonFunctionTools: the profile written now (auto), the setting (never), nothing (always: off already). */
+function offFix(env: StageEnv): { text: string; fix: Diagnosis['fix'] } {
+  switch (env.nonFunctionToolsMode) {
+    case 'auto': return { text: 'The Codex profile written for this route turns them off (MCP servers, agent tools, web search): write it (again) after this verification.', fix: { kind: 'writeCodexProfile', label: 'Write the Codex profile without them' } };
+    case 'never': return { text: 'codex.disableNonFunctionTools is "never", so the profile leaves them on and Codex fails here.', fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off web search, agent and MCP tools in the Codex profile' } };
+    default: return { text: 'The Codex profile has them off (codex.disableNonFunctionTools = always).', fix: null };
+  }
+}
+
 /** The one concern the stage reports (the rest is in the evidence), most serious first. */
 function firstConcern(r: Record<ToolTypeId, ToolTypeResult>, textFormatRequired: boolean, env: StageEnv): Diagnosis | undefined {
   const ns = r.namespace;
   if (ns.outcome === 'rejected') {
+    const o = offFix(env);
     return {
       code: 'non-function-tool-rejected',
-      message: `The server refuses namespace tools (${excerpt(ns.refusal ?? '', 160)}). Codex sends each MCP server's tools and its agent tools as namespace tools, so any turn that carries one fails. ${servers(env.mcpServers)} would end every turn; the Codex profile turns them off on this route, with the agent tools and web search.`,
-      fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off web search, agent and MCP tools in the Codex profile' },
+      message: `The server refuses namespace tools (${excerpt(ns.refusal ?? '', 160)}). Codex sends each MCP server's tools and its agent tools as namespace tools, so every turn that carries one fails; ${servers(env.mcpServers)} would end every turn. ${o.text}`,
+      fix: o.fix,
     };
   }
   if (ns.outcome === 'calls-unusable') {
+    const o = offFix(env);
     return {
       code: 'mcp-calls-unusable',
-      message: `The model sees namespace tools, but the server returns its calls without the namespace (${ns.line.replace(/^namespace \(MCP\): /, '')}). Codex cannot route such a call: ${servers(env.mcpServers)} would answer "unsupported call" and the model goes round in circles. The Codex profile turns MCP and agent tools off on this route.`,
-      fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off web search, agent and MCP tools in the Codex profile' },
+      message: `The model sees namespace tools, but the server returns its calls without the namespace (${ns.line.replace(/^namespace \(MCP\): /, '')}). Codex cannot route such a call: ${servers(env.mcpServers)} would answer "unsupported call" and the model goes round in circles. ${o.text}`,
+      fix: o.fix,
     };
   }
   if (r.web_search.outcome === 'rejected') {
-    return {
-      code: 'non-function-tool-rejected',
-      message: `The server refuses Codex's web_search tool (${excerpt(r.web_search.refusal ?? '', 160)}). The Codex profile sets web_search = "disabled" on this route.`,
-      fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off web search, agent and MCP tools in the Codex profile' },
-    };
+    const o = offFix(env);
+    return { code: 'non-function-tool-rejected', message: `The server refuses Codex's web_search tool (${excerpt(r.web_search.refusal ?? '', 160)}). ${o.text}`, fix: o.fix };
   }
   if (ns.outcome === 'dropped') {
     return { code: 'mcp-tools-dropped', message: `The server takes namespace tools but leaves them out of the prompt. ${servers(env.mcpServers)} will not work on this route: the model never sees their tools, with no error (Codex's agent tools neither).`, fix: null };

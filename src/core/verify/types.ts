@@ -136,6 +136,8 @@ export interface CodexFindings {
   promptTps?: number;
   /** How long Codex's first prompt took to process here (the Codex-sized turn, cold). */
   firstPromptMs?: number;
+  /** The part of firstPromptMs Codex's idle timer sees: from the response headers (or the last event) to the first output item. */
+  promptIdleMs?: number;
   /** Tokens of that first prompt as the server counted them. */
   firstPromptTokens?: number;
   /** The first turn of a session works (the Codex-sized turn passed). */

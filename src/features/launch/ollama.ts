@@ -6,7 +6,11 @@ import { serverRoot } from '../../core/endpoints';
 import { listenAddress } from '../../core/servers';
 import { ollamaHasModel, pullOllamaModel, describePull, type PullResult } from '../../core/launch';
 import type { ManagedServer } from './managedServer';
-import type { StartResult } from './start';
+import type { PullCommandResult } from '../../core/commandContracts';
+import type { LaunchProvider } from '../../core/servers';
+
+/** How a start fails while making sure Ollama has the model (part of start.ts's StartResult). */
+export type EnsureModelFailure = { kind: 'failed'; provider: LaunchProvider; step: string; message: string } | { kind: 'cancelled' };
 
 type Progress = vscode.Progress<{ message?: string; increment?: number }>;
 
@@ -24,7 +28,7 @@ async function pullReporting(root: string, model: string, progress: Progress, si
   });
 }
 
-export async function ensureOllamaModel(server: ManagedServer, baseUrl: string, model: string, progress: Progress, signal: AbortSignal): Promise<{ kind: 'ok'; pulled: boolean } | Extract<StartResult, { kind: 'failed' | 'cancelled' }>> {
+export async function ensureOllamaModel(server: ManagedServer, baseUrl: string, model: string, progress: Progress, signal: AbortSignal): Promise<{ kind: 'ok'; pulled: boolean } | EnsureModelFailure> {
   const root = serverRoot(baseUrl);
   progress.report({ message: `checking ${model}…` });
   const has = await ollamaHasModel(root, model, signal);
@@ -45,7 +49,7 @@ export async function ensureOllamaModel(server: ManagedServer, baseUrl: string, 
   return { kind: 'ok', pulled: true };
 }
 
-export type PullCommandResult = { kind: 'pulled' | 'present'; model: string } | { kind: 'cancelled' } | { kind: 'failed'; message: string };
+export type { PullCommandResult } from '../../core/commandContracts';
 
 /** "Pull an Ollama Model…": `args` = { baseUrl?, model? }; asks for what is missing. */
 export async function pullOllamaModelCommand(ctx: Ctx, raw?: unknown): Promise<PullCommandResult> {

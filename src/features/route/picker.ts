@@ -8,7 +8,7 @@ import type { EndpointProbe } from '../../core/discovery';
 import { routeKey, type Route } from '../../core/route';
 import { buildPickerEntries, routeFor, type PickPayload } from '../../core/pickerModel';
 import { sameOllamaModel, type DefaultModelChoice } from '../../core/defaultModel';
-import type { PullCommandResult } from '../launch/ollama';
+import type { PullCommandResult } from '../../core/commandContracts';
 import { recommendationsFor } from './recommendations';
 
 type Item = vscode.QuickPickItem & { payload?: PickPayload };

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from '../../core/commands';
 import type { PlainHttpAnswer } from '../../ctx';
 import type { PlainHttpQuestion } from '../../state/plainHttpConsent';
-import type { ConnectArgs } from '../tunnel/connect';
+import type { ConnectArgs } from '../../core/commandContracts';
 
 const SEND = 'Send over Plain HTTP';
 const TUNNEL = 'Use an SSH Tunnel Instead…';

@@ -12,21 +12,11 @@ import {
   type TunnelFailure, type TunnelProblem, type TunnelRequest, type TunnelState,
 } from '../../core/tunnel';
 import { tunnelLabel } from '../../core/targets';
+import type { ConnectArgs } from '../../core/commandContracts';
 import { SshTunnel } from './sshTunnel';
 import { sshConfigHosts, userSshConfigFile } from './hosts';
 
-export interface ConnectArgs {
-  host?: string;
-  user?: string;
-  provider?: string;
-  remotePort?: number | string;
-  localPort?: number | string;
-  sshPort?: number | string;
-  /** Prefills the questions instead of answering them ("Use an SSH Tunnel Instead…"). */
-  suggest?: { host?: string; remotePort?: number; provider?: ProviderId };
-  /** From ssh's start to the first answer through the tunnel (default 30 s). */
-  timeoutMs?: number;
-}
+export type { ConnectArgs } from '../../core/commandContracts';
 
 export type ConnectResult =
   | { kind: 'up'; baseUrl: string; label: string; destination: string; pid: number; localPort: number; portTaken?: number }

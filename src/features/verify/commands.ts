@@ -7,5 +7,5 @@ import { applyFix, type FixTarget } from './fixes';
 export const commands: LazyModule['commands'] = {
   verifyRoute: (ctx, route, options) => verifyCommand(ctx, route, options as VerifyOptions | undefined),
   // Buttons elsewhere (the picker after a failed switch) apply a diagnosis's fix the same way.
-  applyFix: (ctx, fix, target) => applyFix(ctx, fix as Fix, target as FixTarget),
+  applyFix: (ctx, fix, target, profileArgs) => applyFix(ctx, fix as Fix, target as FixTarget, { profileArgs }),
 };

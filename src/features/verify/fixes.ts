@@ -59,14 +59,19 @@ async function applyPlan(ctx: Ctx, plan: ChangePlan, managed: LaunchProvider | u
   return { applied: true, detail: `${plan.detail}` };
 }
 
-export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, relaxedTemplateFile?: string): Promise<FixOutcome> {
+/** `profileArgs` go to Write Codex Profile when a fix writes it (a name and answers, as that command takes them). */
+export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, o: { relaxedTemplateFile?: string; profileArgs?: unknown } = {}): Promise<FixOutcome> {
+  const relaxedTemplateFile = o.relaxedTemplateFile;
   switch (fix.kind) {
     case 'changeServer':
       return applyPlan(ctx, resolverFor(ctx, t, relaxedTemplateFile)(fix.change), managedProvider(ctx, t.baseUrl));
-    case 'codexDisableNonFunctionTools':
-      await vscode.workspace.getConfiguration(SECTION).update('codex.disableNonFunctionTools', 'always', vscode.ConfigurationTarget.Global);
-      ctx.log.info('fix: codex.disableNonFunctionTools = always');
-      return { applied: true, detail: 'Non-function tools are off for Codex profiles written from now on; run "Write Codex Profile" to update the current one.' };
+    case 'codexDisableNonFunctionTools': {
+      // "never" kept them on everywhere; "auto" turns them off only where a verification saw them refused (this route).
+      await vscode.workspace.getConfiguration(SECTION).update('codex.disableNonFunctionTools', 'auto', vscode.ConfigurationTarget.Global);
+      ctx.log.info('fix: codex.disableNonFunctionTools = auto');
+      const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id, o.profileArgs);
+      return r?.kind === 'written' ? { applied: true, detail: 'The Codex profile was written with web search, agent and MCP tools off for this route.' } : { applied: true, detail: 'Non-function tools are off where the server refuses them; run "Write Codex Profile" to update this route\'s profile.' };
+    }
     case 'pullModel': {
       const r = await vscode.commands.executeCommand<{ kind: string; message?: string } | undefined>(COMMANDS.pullOllamaModel.id, { baseUrl: t.baseUrl, model: fix.model });
       return r?.kind === 'pulled' || r?.kind === 'present' ? { applied: true, detail: `${fix.model} is there.` } : { applied: false, detail: r?.message ?? 'Not pulled.' };
@@ -85,7 +90,7 @@ export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, relaxedTemplate
       return (await vscode.commands.executeCommand<FixOutcome>(COMMANDS.writeClaudeSettings.id, { disableThinking: true, reason: 'fix' })) ?? { applied: false, detail: 'Not written.' };
     case 'writeCodexProfile': {
       // The profile writer reads this route's last Codex verification (idle timeout, tool types).
-      const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id);
+      const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id, o.profileArgs);
       return r?.kind === 'written' ? { applied: true, detail: 'The Codex profile was written again.' } : { applied: false, detail: 'Run "Write Codex Profile" to write it.' };
     }
     case 'upgrade': {

@@ -13,6 +13,7 @@ import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '
 import { verifyForAgent } from '../../core/agentVerify';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
+import { mcpServerNames } from '../../core/codex/tomlEdit';
 import { renderHtml } from '../../core/verify/html';
 import { codexKeyVar } from '../../core/codex/launch';
 import { resolveCodexHome } from '../../core/codex/version';
@@ -102,7 +103,7 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOpt
           baseUrl: route.baseUrl, model: route.model, apiKey, timeoutMs: settings['verify.timeoutMs'], skip,
           skipNote: 'listed in localModelRouter.verify.skipStages', serverKind: route.serverKind, contextWindow: route.contextWindow, signal: ac.signal,
           // What the settings this extension writes will make each agent send.
-          codex: { nonFunctionTools: settings['codex.disableNonFunctionTools'] !== 'always', catalog: true },
+          codex: { nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']), catalog: true, mcpServers: mcpServers(ctx) },
           claude: { thinking: !settings['claude.disableThinking'] },
           onProgress: p => {
             if (p.kind === 'stage-start') progress.report({ message: `${AGENTS[agent].displayName}: ${p.title}` });
@@ -135,6 +136,20 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOpt
   ctx.routes.verificationFinished(runId, route, summaries);
   for (const r of reports) await showReport(ctx, route, r);
   return Object.assign(reports[0], reports.length > 1 ? { others: reports.slice(1) } : {});
+}
+
+/** codex.disableNonFunctionTools as the verifier takes it (what the profile written for the route will do). */
+function nonFunctionToolsOption(mode: string): boolean | 'auto' {
+  return mode === 'always' ? false : mode === 'never' ? true : 'auto';
+}
+
+/** The MCP servers Codex's config.toml enables, named in the report when the server cannot carry their tools. */
+function mcpServers(ctx: Ctx): string[] {
+  try {
+    return mcpServerNames(readFileSync(join(codexHome(ctx), 'config.toml'), 'utf8'));
+  } catch {
+    return [];
+  }
 }
 
 async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise<void> {
@@ -177,7 +192,7 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     if (msg.type && next[msg.type]) return void vscode.commands.executeCommand(next[msg.type]);
     const fix = report.stages.find(s => s.id === msg.stage)?.diagnosis?.fix;
     if (msg.type !== 'fix' || !fix) return;
-    const out = await applyFix(ctx, fix, target, relaxed);
+    const out = await applyFix(ctx, fix, target, { relaxedTemplateFile: relaxed });
     const again = 'Verify Again';
     const choice = await (out.applied ? vscode.window.showInformationMessage(out.detail, again) : vscode.window.showWarningMessage(out.detail, again));
     if (choice === again) void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, { route, agent });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createAgent } from '../../net/http';
 import type { ServerKind } from '../../discovery';
 import { modelsStage } from '../../verify/stages';
-import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, verifyLimits } from '../../verify/runner';
+import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, sideBySide, verifyLimits } from '../../verify/runner';
 import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from '../../verify/types';
 import { anthropicBaseUrl, CLAUDE_DEFAULT_OUTPUT_TOKENS, outputTokensFor } from '../env';
 import { claudeShapeStage, countTokensStage, messagesStreamStage, messagesTextStage, messagesToolCallStage, thinkingStage, type ClaudeStageEnv } from './stages';
@@ -67,10 +67,12 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     tokenFile: { path: '', token: tokenFile.token },
     // Codex's request shape does not apply; /props facts (llama.cpp) do.
     codexProfile: { catalog: false, nonFunctionTools: false },
+    nonFunctionToolsMode: 'always',
     facts: {},
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
     nonce: '',
+    parallel: () => sideBySide(options.concurrent, env.serverKind),
     findings: {},
     mcpServers: [],
     knownWindow: options.contextWindow,
@@ -93,7 +95,7 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     blocks,
     signal: options.signal,
     onProgress: options.onProgress,
-    concurrent: options.concurrent,
+    concurrent: () => env.parallel(),
   });
   try {
     await runner.phase(['models', 'messages-text'], env);
@@ -103,7 +105,7 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     env.cwd = dir;
     await runner.phase(['messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'], env);
   } finally {
-    await Promise.all([tokenFile.remove(), agent.close().catch(() => undefined)]);
+    await Promise.all([tokenFile.remove(), agent.destroy().catch(() => undefined)]);
   }
   const stages = runner.ordered(CLAUDE_STAGE_IDS);
   return { agent: 'claude', ok: reportOk(stages, runner.cancelled), baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled: runner.cancelled, stages };

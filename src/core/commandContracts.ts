@@ -1,0 +1,21 @@
+// What one feature's command takes and returns when another feature runs it through
+// vscode.commands.executeCommand: the contract between features lives here, so features never
+// import each other (test/unit/import-graph.test.ts).
+import type { ProviderId } from './providers';
+
+/** localModelRouter.pullOllamaModel → */
+export type PullCommandResult = { kind: 'pulled' | 'present'; model: string } | { kind: 'cancelled' } | { kind: 'failed'; message: string };
+
+/** localModelRouter.connectSshTunnel(args) */
+export interface ConnectArgs {
+  host?: string;
+  user?: string;
+  provider?: string;
+  remotePort?: number | string;
+  localPort?: number | string;
+  sshPort?: number | string;
+  /** Prefills the questions instead of answering them ("Use an SSH Tunnel Instead…"). */
+  suggest?: { host?: string; remotePort?: number; provider?: ProviderId };
+  /** From ssh's start to the first answer through the tunnel (default 30 s). */
+  timeoutMs?: number;
+}
