@@ -119,6 +119,15 @@ def main() -> int:
     ap.add_argument("--eos-bias", type=float, default=8.0, help="output bias of <|im_end|> (chat/tools)")
     ap.add_argument("--tool-logit", type=float, default=20.0, help="logit of <tool_call> after the generation prompt (tools)")
     ap.add_argument("--quote-bias", type=float, default=7.0, help="output bias of quote-closing tokens (tools)")
+    ap.add_argument("--avoid-tools", default="",
+                    help="tools: comma-separated tool names the model never picks where the tool-call grammar lets it "
+                         "choose one: tokens that begin them (alone or after '=', '\"', '>' or a space, as tool-call "
+                         "formats write a name) get -20, so the request's other tools win (all but exec_command: "
+                         "Codex runs a command instead of a random one of its tools)")
+    ap.add_argument("--one-argument", action="store_true",
+                    help="tools: a call carries only its first (required) argument: tokens with a comma and "
+                         "'<parameter' are unlikely, so Codex does not refuse the call over a random "
+                         "optional argument (a float where it wants an integer, a justification without permissions)")
     ap.add_argument("--xml-close", action="store_true",
                     help="tools: also end XML-style arguments (<parameter=x>value</parameter>, the Qwen3.5 "
                          "template's format) soon: '</' is likely, then 'parameter' and '>\\n' follow it")
@@ -237,6 +246,29 @@ def main() -> int:
             text = bytes(dec[c] for c in t.decode("utf-8")).decode("utf-8")
             if quote_re.match(text):
                 b[i] = a.quote_bias
+        if a.avoid_tools:
+            # every token that can begin a name: its text, after at most two characters of the
+            # punctuation formats put before a name ({"name": "x"}, <function=x>), is a prefix of it
+            def name_starts(name):
+                out = []
+                for i, t in enumerate(tokens):
+                    if types[i] != 1 or b[i] <= -100:
+                        continue
+                    text = bytes(dec[c] for c in t.decode("utf-8")).decode("utf-8")
+                    core = text.lstrip('="> ')
+                    if core and len(text) - len(core) <= 2 and name.startswith(core):
+                        out.append(i)
+                return out
+            for name in filter(None, a.avoid_tools.split(",")):
+                b[name_starts(name)] = -20.0
+        if a.one_argument:
+            # where the grammar has to write a comma or '<parameter' (the first argument) it still does
+            for i, t in enumerate(tokens):
+                if types[i] != 1 or b[i] <= -100:
+                    continue
+                text = bytes(dec[c] for c in t.decode("utf-8")).decode("utf-8")
+                if "," in text or (text.startswith("<") and "<parameter=".startswith(text)):
+                    b[i] = -10.0
         if a.xml_close:
             # In the XML format a parameter value is free text that only "\n</parameter>" ends, so no
             # grammar forces the end: the quote tokens that end in a newline ('"}\n', ...; likely

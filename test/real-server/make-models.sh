@@ -15,13 +15,17 @@ SRC=$CACHE/src/llama.cpp
 OUT=$CACHE/models
 PY=${PYTHON:-python3}
 
+# The tools models never pick these (Codex's other function tools, the verifier's read_file): their
+# call is exec_command, which Codex runs.
+NOT_EXEC=write_stdin,request_user_input,view_image,read_file
 # name            make-model.py arguments (what the model is for)
 MODELS=(
-  "tiny-chat          --behavior chat  --template qwen25"                 # short text replies, Qwen2.5 template (tools capable)
-  "tiny-tools         --behavior tools --template qwen25"                 # writes <tool_call>: the server's grammar makes a real call
-  "tiny-strict        --behavior chat  --template strict"                 # Qwen3.5 template: 500 "System message must be at the beginning."
-  "tiny-strict-tools  --behavior tools --template strict --xml-close"     # the same template, biased to call tools (XML arguments that end)
-  "tiny-endless       --behavior chat  --template qwen25 --eos-bias -100" # never ends a reply: a generation that is still running
+  "tiny-chat          --behavior chat  --template qwen25"                                  # short text replies, Qwen2.5 template (tools capable)
+  "tiny-tools         --behavior tools --template qwen25 --avoid-tools $NOT_EXEC --one-argument" # writes <tool_call>: the server's grammar makes a real call (to exec_command)
+  "tiny-strict        --behavior chat  --template strict"                                  # Qwen3.5 template: 500 "System message must be at the beginning."
+  "tiny-strict-tools  --behavior tools --template strict --xml-close --avoid-tools $NOT_EXEC --one-argument" # the same template, biased to call tools (XML arguments that end)
+  "tiny-endless       --behavior chat  --template qwen25 --eos-bias -100"                  # never ends a reply: a generation that is still running
+  "tiny-merge         --behavior chat  --template templates/qwen3.5-merged-system.jinja"   # Qwen3.5 joining its leading system messages: a later one still raises
 )
 
 [ -f "$SRC/gguf-py/gguf/__init__.py" ] || { echo "make-models: no llama.cpp tree at $SRC: run test/real-server/build-llama-server.sh first" >&2; exit 1; }
@@ -40,6 +44,11 @@ t0=$(date +%s)
 for spec in "${MODELS[@]}"; do
   read -r name args <<<"$spec"
   stamp="$args make-model.py=$maker_sum"
+  # A template of this folder (templates/…) is named relative to it; its content is part of the recipe.
+  if [[ $args =~ (templates/[^ ]+) ]]; then
+    stamp="$stamp ${BASH_REMATCH[1]}=$(sha256sum "$HERE/${BASH_REMATCH[1]}" | cut -c1-16)"
+    args=${args//templates\//$HERE/templates/}
+  fi
   gguf=$OUT/$name.gguf
   if [ -z "${FORCE:-}" ] && [ -f "$gguf" ] && [ "$(cat "$gguf.recipe" 2>/dev/null)" = "$stamp" ]; then
     echo "make-models: $name is up to date"
