@@ -37,7 +37,12 @@ const sharedUndici = relPath => ({
 const lazy = ['verify', 'codex', 'claude', 'launch', 'tunnel'];
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js')] },
-  { ...common, entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/${n}/commands.ts`])), outdir: 'dist', plugins: [sharedUndici('./undici.js')] },
+  {
+    ...common,
+    entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/${n}/commands.ts`])),
+    outdir: 'dist',
+    plugins: [sharedUndici('./undici.js')],
+  },
   { ...common, entryPoints: { 'lazy/undici': 'node_modules/undici/index.js' }, outdir: 'dist' },
   // The CLI is one self-contained file with a shebang (package.json "bin").
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
@@ -46,7 +51,15 @@ const builds = [
 // Extension-host test suites are bundled too (the host loads plain JS); `vscode` and mocha stay external.
 if (!production && existsSync('test/integration')) {
   const files = readdirSync('test/integration').filter(f => f.endsWith('.ts'));
-  if (files.length) builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: files.map(f => `test/integration/${f}`), outdir: 'out/integration', external: ['vscode', 'mocha'] });
+  if (files.length)
+    builds.push({
+      ...common,
+      minify: false,
+      sourcemap: 'inline',
+      entryPoints: files.map(f => `test/integration/${f}`),
+      outdir: 'out/integration',
+      external: ['vscode', 'mocha'],
+    });
 }
 
 if (!watch) rmSync('dist', { recursive: true, force: true });

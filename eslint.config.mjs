@@ -10,9 +10,17 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's test()/describe() return promises the runner tracks itself.
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after'] }],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'no-console': 'off',
     },
   },
@@ -20,7 +28,10 @@ export default tseslint.config(
     // The pure core must never reach for the VS Code API: it is shared with the CLI and unit-tested in plain Node.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core is pure: pass values in from src/features instead.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'src/core is pure: pass values in from src/features instead.' }] },
+      ],
       'no-console': 'error',
     },
   },
@@ -33,7 +44,14 @@ export default tseslint.config(
     files: ['src/state/**/*.ts'],
     rules: {
       'no-console': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/features/**'], message: 'src/state must not depend on a feature: features read state, not the reverse.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/features/**'], message: 'src/state must not depend on a feature: features read state, not the reverse.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -41,7 +59,13 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts'],
     rules: {
       'no-console': 'error',
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The CLI runs without VS Code: use src/core.' }], patterns: [{ group: ['**/features/**', '**/state/**'], message: 'The CLI uses src/core only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The CLI runs without VS Code: use src/core.' }],
+          patterns: [{ group: ['**/features/**', '**/state/**'], message: 'The CLI uses src/core only.' }],
+        },
+      ],
     },
   },
 );

@@ -19,13 +19,28 @@ export interface LocalModelRouterApi {
 
 export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: TerminalRouting): LocalModelRouterApi {
   return {
-    get activeRoute() { return ctx.routes.active; },
-    get health() { return ctx.routes.health; },
-    get statusBar() { return status.current(); },
-    get probes() { return ctx.discovery.latest; },
-    get terminalEnv() { return terminals.applied(); },
+    get activeRoute() {
+      return ctx.routes.active;
+    },
+    get health() {
+      return ctx.routes.health;
+    },
+    get statusBar() {
+      return status.current();
+    },
+    get probes() {
+      return ctx.discovery.latest;
+    },
+    get terminalEnv() {
+      return terminals.applied();
+    },
     onDidChange: listener => {
-      const subs = [ctx.routes.onDidChange(listener), ctx.discovery.onDidChange(listener), ctx.servers.onDidChange(listener), terminals.onDidApply(listener)];
+      const subs = [
+        ctx.routes.onDidChange(listener),
+        ctx.discovery.onDidChange(listener),
+        ctx.servers.onDidChange(listener),
+        terminals.onDidApply(listener),
+      ];
       return { dispose: () => subs.forEach(s => s.dispose()) };
     },
   };

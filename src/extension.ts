@@ -32,9 +32,24 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     const servers = createServerRegistry(subs);
     const tunnels = createTunnelRegistry(subs);
     const plainHttp = createPlainHttpConsent({ state: context.globalState, log, ask: askPlainHttp, offerTunnel: openTunnelInstead });
-    const discovery = createDiscoveryService({ settings: settings.current, env, keys, launched: () => servers.all(), tunnels: () => tunnels.all(), plainHttp, log }, subs);
+    const discovery = createDiscoveryService(
+      { settings: settings.current, env, keys, launched: () => servers.all(), tunnels: () => tunnels.all(), plainHttp, log },
+      subs,
+    );
     const routes = createRouteStore({ state: context.workspaceState, log, settings: settings.current, keys, discovery, plainHttp }, subs);
-    const ctx: Ctx = { extension: context, log, env, settings: settings.current, onDidChangeSettings: settings.onDidChange, keys, servers, tunnels, discovery, routes, plainHttp };
+    const ctx: Ctx = {
+      extension: context,
+      log,
+      env,
+      settings: settings.current,
+      onDidChangeSettings: settings.onDidChange,
+      keys,
+      servers,
+      tunnels,
+      discovery,
+      routes,
+      plainHttp,
+    };
     shutdown = () => stopLaunched(ctx);
     // Off the activation path: it reads every setting.
     setTimeout(() => logStartup(ctx), 0);
@@ -50,15 +65,21 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.
     log.error('activation failed', e as Error);
-    void vscode.window.showErrorMessage(`Local Model Router failed to start: ${(e as Error).message}`, 'Show Log').then(c => { if (c) log.show(); });
+    void vscode.window.showErrorMessage(`Local Model Router failed to start: ${(e as Error).message}`, 'Show Log').then(c => {
+      if (c) log.show();
+    });
     throw e;
   }
 }
 
 function logStartup(ctx: Ctx): void {
   const s = ctx.settings();
-  ctx.log.info(`Local Model Router ${ctx.extension.extension.packageJSON.version} on VS Code ${vscode.version}, trusted=${vscode.workspace.isTrusted}`);
-  const changed = Object.entries(s.origin).filter(([, o]) => o !== 'default').map(([k, o]) => `${k}=${JSON.stringify((s.values as Record<string, unknown>)[k])} (${o})`);
+  ctx.log.info(
+    `Local Model Router ${ctx.extension.extension.packageJSON.version} on VS Code ${vscode.version}, trusted=${vscode.workspace.isTrusted}`,
+  );
+  const changed = Object.entries(s.origin)
+    .filter(([, o]) => o !== 'default')
+    .map(([k, o]) => `${k}=${JSON.stringify((s.values as Record<string, unknown>)[k])} (${o})`);
   ctx.log.info(`settings changed from defaults: ${changed.join(', ') || 'none'}`);
   for (const p of s.problems) ctx.log.warn(p);
   if (s.ignoredUntrusted.length) ctx.log.warn(`Restricted Mode: ignoring workspace values of ${s.ignoredUntrusted.join(', ')}`);

@@ -21,19 +21,23 @@ export function loadLazy(name: LazyModuleName): LazyModule {
 export function register(ctx: Ctx): void {
   for (const [key, bundle] of Object.entries(LAZY_COMMANDS) as [keyof typeof LAZY_COMMANDS, LazyModuleName][]) {
     const { id } = COMMANDS[key];
-    ctx.extension.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      const handler = loadLazy(bundle).commands[key];
-      if (!handler) {
-        void vscode.window.showErrorMessage(`${COMMANDS[key].title} is not available in this build.`);
-        return undefined;
-      }
-      try {
-        return await handler(ctx, ...args);
-      } catch (e) {
-        ctx.log.error(`${id} failed`, e as Error);
-        void vscode.window.showErrorMessage(`${COMMANDS[key].title} failed: ${(e as Error).message}`, 'Show Log').then(c => { if (c) ctx.log.show(); });
-        throw e;
-      }
-    }));
+    ctx.extension.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        const handler = loadLazy(bundle).commands[key];
+        if (!handler) {
+          void vscode.window.showErrorMessage(`${COMMANDS[key].title} is not available in this build.`);
+          return undefined;
+        }
+        try {
+          return await handler(ctx, ...args);
+        } catch (e) {
+          ctx.log.error(`${id} failed`, e as Error);
+          void vscode.window.showErrorMessage(`${COMMANDS[key].title} failed: ${(e as Error).message}`, 'Show Log').then(c => {
+            if (c) ctx.log.show();
+          });
+          throw e;
+        }
+      }),
+    );
   }
 }

@@ -65,8 +65,13 @@ function readConfigText(codexHome: string): string | undefined {
 }
 
 const FLAGS = {
-  'codex-home': { type: 'string' }, profile: { type: 'string' }, json: { type: 'boolean' }, apply: { type: 'boolean' },
-  yes: { type: 'boolean' }, codex: { type: 'string' }, 'timeout-ms': { type: 'string' },
+  'codex-home': { type: 'string' },
+  profile: { type: 'string' },
+  json: { type: 'boolean' },
+  apply: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  codex: { type: 'string' },
+  'timeout-ms': { type: 'string' },
 } as const;
 
 async function confirm(question: string): Promise<boolean> {
@@ -93,7 +98,19 @@ export const checkCodexConfigCommand: Subcommand = {
     const codexHome = f['codex-home'] ? path.resolve(io.cwd, f['codex-home']) : resolveCodexHome(io.env, '', homeDir).path;
     const executable = f.codex ?? 'codex';
     const env = { ...process.env, ...io.env } as NodeJS.ProcessEnv;
-    const report: Record<string, unknown> = { ok: false, codexHome, profile: f.profile ?? null, codex: { executable, version: null }, command: `codex ${checkArgs(f.profile).join(' ')}`, check: null, findings: [], outcome: null, files: [], notes: [], applied: null };
+    const report: Record<string, unknown> = {
+      ok: false,
+      codexHome,
+      profile: f.profile ?? null,
+      codex: { executable, version: null },
+      command: `codex ${checkArgs(f.profile).join(' ')}`,
+      check: null,
+      findings: [],
+      outcome: null,
+      files: [],
+      notes: [],
+      applied: null,
+    };
     const finish = (code: number, error?: string): number => {
       if (error !== undefined) report.error = error;
       report.ok = code === CHECK_EXIT.accepted;
@@ -103,11 +120,18 @@ export const checkCodexConfigCommand: Subcommand = {
     };
 
     const d = await detectCodex(executable, env);
-    if (d.kind !== 'found') return finish(CHECK_EXIT.couldNotCheck, d.kind === 'not-found' ? `${d.reason}; the configuration cannot be checked without Codex.` : `"${executable} --version" printed no version (${d.output}); the configuration was not checked.`);
+    if (d.kind !== 'found')
+      return finish(
+        CHECK_EXIT.couldNotCheck,
+        d.kind === 'not-found'
+          ? `${d.reason}; the configuration cannot be checked without Codex.`
+          : `"${executable} --version" printed no version (${d.output}); the configuration was not checked.`,
+      );
     (report.codex as Record<string, unknown>).version = d.version.text;
     const input = { executable, env, cwd: io.cwd, codexHome, profile: f.profile, timeoutMs };
     const what = `config.toml${f.profile ? ` with the profile ${f.profile}` : ''}`;
-    if (!f.json) io.out(`Codex ${d.version.text}, CODEX_HOME ${codexHome}\nChecking ${what} with: ${report.command as string} (no request is sent)`);
+    if (!f.json)
+      io.out(`Codex ${d.version.text}, CODEX_HOME ${codexHome}\nChecking ${what} with: ${report.command as string} (no request is sent)`);
 
     const check = await checkCodexConfig(input);
     report.check = checkJson(check);
@@ -125,7 +149,10 @@ export const checkCodexConfigCommand: Subcommand = {
       case 'failed':
         return finish(CHECK_EXIT.couldNotCheck, check.message);
       case 'profile-missing':
-        return finish(CHECK_EXIT.rejected, `${check.path} does not exist: \`codex -p ${check.profile}\` would silently use OpenAI's provider instead (and retry forever without a network). Write the profile first (local-model-router codex-profile).`);
+        return finish(
+          CHECK_EXIT.rejected,
+          `${check.path} does not exist: \`codex -p ${check.profile}\` would silently use OpenAI's provider instead (and retry forever without a network). Write the profile first (local-model-router codex-profile).`,
+        );
       case 'rejected':
         break;
     }
@@ -141,7 +168,8 @@ export const checkCodexConfigCommand: Subcommand = {
     if (!plan.changes.length) return finish(CHECK_EXIT.rejected, 'There is nothing mechanical to write; fix the rejection above by hand.');
     if (!f.yes) {
       if (!process.stdin.isTTY) throw new UsageError('--apply needs --yes when stdin is not a terminal (nothing was written)');
-      if (!(await confirm(`Write these changes to ${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'}? [y/N] `))) return finish(CHECK_EXIT.rejected, 'Not confirmed; nothing was written.');
+      if (!(await confirm(`Write these changes to ${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'}? [y/N] `)))
+        return finish(CHECK_EXIT.rejected, 'Not confirmed; nothing was written.');
     }
     const applied = await applyCodexRepair(plan, input);
     if (!applied.ok) return finish(CHECK_EXIT.rejected, applied.error);
@@ -160,7 +188,9 @@ function appliedJson(a: Extract<AppliedRepair, { ok: true }>, codexHome: string)
 }
 
 function printApplied(io: CliIo, a: Extract<AppliedRepair, { ok: true }>, codexHome: string, version: string): void {
-  io.out(`\nWritten${a.backup && a.backup.files.length ? `; backups in ${backupDir(codexHome)} (restore with the "Restore Last Codex Config Backup" command)` : ''}.`);
+  io.out(
+    `\nWritten${a.backup && a.backup.files.length ? `; backups in ${backupDir(codexHome)} (restore with the "Restore Last Codex Config Backup" command)` : ''}.`,
+  );
   for (const c of a.checks) {
     const what = c.profile ? `config.toml with the profile ${c.profile}` : 'config.toml';
     if (c.check.kind === 'accepted') io.out(`✓ Codex ${version} accepts ${what}.`);

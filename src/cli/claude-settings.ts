@@ -44,13 +44,22 @@ Options:
 Exit codes: 0 written (or nothing to change), 1 refused, 2 usage error.`;
 
 const FLAGS = {
-  scope: { type: 'string' }, folder: { type: 'string' }, 'base-url': { type: 'string' }, model: { type: 'string' },
-  'context-window': { type: 'string' }, 'api-key-env': { type: 'string' }, 'no-thinking': { type: 'boolean' },
-  remove: { type: 'boolean' }, restore: { type: 'boolean' }, home: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+  scope: { type: 'string' },
+  folder: { type: 'string' },
+  'base-url': { type: 'string' },
+  model: { type: 'string' },
+  'context-window': { type: 'string' },
+  'api-key-env': { type: 'string' },
+  'no-thinking': { type: 'boolean' },
+  remove: { type: 'boolean' },
+  restore: { type: 'boolean' },
+  home: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
 } as const;
 
 export const claudeSettingsCommand: Subcommand = {
-  summary: "Route Claude Code to a local server through its settings file (project or user scope)",
+  summary: 'Route Claude Code to a local server through its settings file (project or user scope)',
   help: HELP,
   async run(args: string[], io: CliIo): Promise<number> {
     const { values: f } = parseFlags(args, FLAGS);
@@ -90,14 +99,31 @@ export const claudeSettingsCommand: Subcommand = {
       if (!n.ok) throw new UsageError(n.error);
       const keyVar = f['api-key-env'];
       if (keyVar !== undefined && !isEnvVarName(keyVar)) throw new UsageError(`--api-key-env takes a variable name, got "${keyVar}"`);
-      desired = desiredClaudeSettings({ baseUrl: n.url, model: f.model, contextWindow: intFlag('context-window', f['context-window'], 1), needsKey: keyVar !== undefined, keyVar, disableThinking: !!f['no-thinking'] });
+      desired = desiredClaudeSettings({
+        baseUrl: n.url,
+        model: f.model,
+        contextWindow: intFlag('context-window', f['context-window'], 1),
+        needsKey: keyVar !== undefined,
+        keyVar,
+        disableThinking: !!f['no-thinking'],
+      });
     }
     const plan = planClaudeSettingsWrite(location, desired);
     if (!plan.ok) return done(false, plan.error);
     const c = plan.change;
-    Object.assign(report, { realPath: c.snapshot.realPath, action: !plan.changed ? 'unchanged' : c.snapshot.exists ? 'update' : 'create', set: c.set, removed: c.removed, notes: c.notes, diff: c.diff, backup: null });
+    Object.assign(report, {
+      realPath: c.snapshot.realPath,
+      action: !plan.changed ? 'unchanged' : c.snapshot.exists ? 'update' : 'create',
+      set: c.set,
+      removed: c.removed,
+      notes: c.notes,
+      diff: c.diff,
+      backup: null,
+    });
     if (!f.json) {
-      io.out(`${report.action} ${location.path}${c.snapshot.realPath !== path.resolve(location.path) ? ` (→ ${c.snapshot.realPath})` : ''}`);
+      io.out(
+        `${report.action} ${location.path}${c.snapshot.realPath !== path.resolve(location.path) ? ` (→ ${c.snapshot.realPath})` : ''}`,
+      );
       if (c.diff) io.out(c.diff);
       for (const n of c.notes) io.out(`· ${n}`);
     }

@@ -53,12 +53,27 @@ Options:
 Exit codes: 0 written (and accepted by Codex when validated), 1 refused or Codex rejected it, 2 usage error.`;
 
 const FLAGS = {
-  name: { type: 'string' }, 'provider-id': { type: 'string' }, 'base-url': { type: 'string' }, model: { type: 'string' },
-  provider: { type: 'string' }, 'context-window': { type: 'string' }, 'auto-compact': { type: 'string' },
-  'api-key-env': { type: 'string' }, 'codex-home': { type: 'string' }, 'codex-version': { type: 'string' }, codex: { type: 'string' },
-  'trust-project': { type: 'string' }, 'override-untrusted': { type: 'boolean' }, 'set-oss-provider': { type: 'boolean' },
-  'non-function-tools': { type: 'string' }, 'server-rejects-non-function-tools': { type: 'boolean' }, 'from-verify': { type: 'string' },
-  'no-catalog': { type: 'boolean' }, 'no-validate': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+  name: { type: 'string' },
+  'provider-id': { type: 'string' },
+  'base-url': { type: 'string' },
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  'context-window': { type: 'string' },
+  'auto-compact': { type: 'string' },
+  'api-key-env': { type: 'string' },
+  'codex-home': { type: 'string' },
+  'codex-version': { type: 'string' },
+  codex: { type: 'string' },
+  'trust-project': { type: 'string' },
+  'override-untrusted': { type: 'boolean' },
+  'set-oss-provider': { type: 'boolean' },
+  'non-function-tools': { type: 'string' },
+  'server-rejects-non-function-tools': { type: 'boolean' },
+  'from-verify': { type: 'string' },
+  'no-catalog': { type: 'boolean' },
+  'no-validate': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
 } as const;
 
 /** The findings of a `verify --json` report (Codex's); a usage error when the file is not one. */
@@ -70,8 +85,10 @@ function readFindings(file: string): CodexFindings {
     throw new UsageError(`--from-verify ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
   const r = report as { agent?: unknown; stages?: unknown; findings?: unknown };
-  if (!r || typeof r !== 'object' || !Array.isArray(r.stages)) throw new UsageError(`--from-verify ${file}: not a report of \`local-model-router verify --json\``);
-  if (r.agent !== undefined && r.agent !== 'codex') throw new UsageError(`--from-verify ${file}: a ${String(r.agent)} report; Codex profiles use a Codex one (verify --agent codex)`);
+  if (!r || typeof r !== 'object' || !Array.isArray(r.stages))
+    throw new UsageError(`--from-verify ${file}: not a report of \`local-model-router verify --json\``);
+  if (r.agent !== undefined && r.agent !== 'codex')
+    throw new UsageError(`--from-verify ${file}: a ${String(r.agent)} report; Codex profiles use a Codex one (verify --agent codex)`);
   return r.findings && typeof r.findings === 'object' ? (r.findings as CodexFindings) : {};
 }
 
@@ -98,7 +115,8 @@ export const codexProfileCommand: Subcommand = {
     const baseUrl = required(f['base-url'], 'base-url');
     const model = required(f.model, 'model');
     const mode = f['non-function-tools'] ?? SETTINGS['codex.disableNonFunctionTools'].default;
-    if (!['auto', 'always', 'never'].includes(mode)) throw new UsageError(`--non-function-tools must be auto, always or never, got "${mode}"`);
+    if (!['auto', 'always', 'never'].includes(mode))
+      throw new UsageError(`--non-function-tools must be auto, always or never, got "${mode}"`);
     const settings: ProfileSettings = {
       'codex.disableNonFunctionTools': mode,
       'codex.autoCompactFraction': SETTINGS['codex.autoCompactFraction'].default,
@@ -114,24 +132,36 @@ export const codexProfileCommand: Subcommand = {
       return 1;
     };
 
-    const outcome = await writeCodexProfile({
-      route: { provider: providerFor(f.provider, providerId), baseUrl, model },
-      settings,
-      codexHome,
-      codex: f['codex-version'] !== undefined ? { version: f['codex-version'] } : { executable: exe, env: { ...process.env, ...io.env } as NodeJS.ProcessEnv },
-      profile: {
-        name, providerId,
-        contextWindow: intFlag('context-window', f['context-window'], 1),
-        autoCompact: intFlag('auto-compact', f['auto-compact'], 1),
-        apiKeyEnv: f['api-key-env'],
-        serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
-        ...(f['from-verify'] ? { findings: readFindings(path.resolve(io.cwd, f['from-verify'])) } : {}),
-        modelCatalog: !f['no-catalog'],
+    const outcome = await writeCodexProfile(
+      {
+        route: { provider: providerFor(f.provider, providerId), baseUrl, model },
+        settings,
+        codexHome,
+        codex:
+          f['codex-version'] !== undefined
+            ? { version: f['codex-version'] }
+            : { executable: exe, env: { ...process.env, ...io.env } as NodeJS.ProcessEnv },
+        profile: {
+          name,
+          providerId,
+          contextWindow: intFlag('context-window', f['context-window'], 1),
+          autoCompact: intFlag('auto-compact', f['auto-compact'], 1),
+          apiKeyEnv: f['api-key-env'],
+          serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
+          ...(f['from-verify'] ? { findings: readFindings(path.resolve(io.cwd, f['from-verify'])) } : {}),
+          modelCatalog: !f['no-catalog'],
+        },
+        options: {
+          trustProject: f['trust-project'] ? path.resolve(io.cwd, f['trust-project']) : undefined,
+          overrideUntrusted: !!f['override-untrusted'],
+          setOssProvider: !!f['set-oss-provider'],
+        },
+        validate: !f['no-validate'],
+        cwd: io.cwd,
       },
-      options: { trustProject: f['trust-project'] ? path.resolve(io.cwd, f['trust-project']) : undefined, overrideUntrusted: !!f['override-untrusted'], setOssProvider: !!f['set-oss-provider'] },
-      validate: !f['no-validate'],
-      cwd: io.cwd,
-    }, async () => ({ kind: 'apply' }), { planOnly: !!f['dry-run'] });
+      async () => ({ kind: 'apply' }),
+      { planOnly: !!f['dry-run'] },
+    );
 
     if (outcome.kind === 'refused') {
       if (outcome.usage) throw new UsageError(outcome.error);
@@ -140,19 +170,40 @@ export const codexProfileCommand: Subcommand = {
     if (outcome.kind === 'cancelled') return fail('cancelled');
     const plan = outcome.plan;
     const c = plan.codex;
-    report.codex = c.kind === 'given' ? { found: null, version: c.version.text, source: 'flag' } : c.kind === 'found' ? { found: true, version: c.version.text } : { found: false, reason: c.kind === 'not-found' ? c.reason : `"${exe} --version" printed no version: ${c.output}` };
-    Object.assign(report, { format: plan.format.format, formatReason: plan.format.why, profile: plan.profile.name, providerId: plan.profile.providerId, run: `codex -p ${plan.profile.name}` });
+    report.codex =
+      c.kind === 'given'
+        ? { found: null, version: c.version.text, source: 'flag' }
+        : c.kind === 'found'
+          ? { found: true, version: c.version.text }
+          : { found: false, reason: c.kind === 'not-found' ? c.reason : `"${exe} --version" printed no version: ${c.output}` };
+    Object.assign(report, {
+      format: plan.format.format,
+      formatReason: plan.format.why,
+      profile: plan.profile.name,
+      providerId: plan.profile.providerId,
+      run: `codex -p ${plan.profile.name}`,
+    });
     report.notes = plan.notes;
     report.trust = plan.trust ?? null;
     report.files = [
-      ...plan.changes.map(ch => ({ path: ch.snapshot.path, role: ch.role, action: ch.snapshot.exists ? 'update' : 'create', diff: ch.diff })),
+      ...plan.changes.map(ch => ({
+        path: ch.snapshot.path,
+        role: ch.role,
+        action: ch.snapshot.exists ? 'update' : 'create',
+        diff: ch.diff,
+      })),
       ...plan.unchanged.map(p => ({ path: p, role: p.endsWith('.json') ? 'catalog' : 'profile', action: 'unchanged', diff: '' })),
     ];
     const version = c.kind === 'found' || c.kind === 'given' ? c.version : undefined;
     if (!f.json) {
-      io.out(`Codex: ${version ? `${version.text}${c.kind === 'given' ? ' (given)' : ''}` : `not found (${(report.codex as { reason: string }).reason})`}; CODEX_HOME ${codexHome}`);
+      io.out(
+        `Codex: ${version ? `${version.text}${c.kind === 'given' ? ' (given)' : ''}` : `not found (${(report.codex as { reason: string }).reason})`}; CODEX_HOME ${codexHome}`,
+      );
       io.out(plan.format.why);
-      for (const ch of plan.changes) io.out(`\n${ch.snapshot.exists ? 'update' : 'create'} ${ch.snapshot.path}${ch.snapshot.realPath !== path.resolve(ch.snapshot.path) ? ` (→ ${ch.snapshot.realPath})` : ''}\n${ch.diff}`);
+      for (const ch of plan.changes)
+        io.out(
+          `\n${ch.snapshot.exists ? 'update' : 'create'} ${ch.snapshot.path}${ch.snapshot.realPath !== path.resolve(ch.snapshot.path) ? ` (→ ${ch.snapshot.realPath})` : ''}\n${ch.diff}`,
+        );
       for (const p of plan.unchanged) io.out(`unchanged ${p}`);
       for (const n of plan.notes) io.out(`· ${n}`);
     }
@@ -164,20 +215,33 @@ export const codexProfileCommand: Subcommand = {
       const repair: Record<string, unknown> = {};
       if (pre.plan.ok) fillPlan(repair, pre.plan);
       else repair.error = pre.plan.error;
-      report.configCheck = { ...checkJson(pre.check), repair, command: `local-model-router check-codex-config --codex-home ${codexHome} --apply` };
+      report.configCheck = {
+        ...checkJson(pre.check),
+        repair,
+        command: `local-model-router check-codex-config --codex-home ${codexHome} --apply`,
+      };
       report.validation = null;
       if (!f.json) {
-        io.err(`\nCodex ${version?.text} rejects ${path.join(codexHome, 'config.toml')}, which every profile is loaded over, so ${plan.profile.name} could never load. Nothing was written.\n${indent(pre.check.rejection.text, '  | ')}`);
+        io.err(
+          `\nCodex ${version?.text} rejects ${path.join(codexHome, 'config.toml')}, which every profile is loaded over, so ${plan.profile.name} could never load. Nothing was written.\n${indent(pre.check.rejection.text, '  | ')}`,
+        );
         if (pre.plan.ok) printPlan(io, pre.plan, 'config.toml', version?.text ?? '', false);
         else io.err(pre.plan.error);
-        io.err(`\nRepair config.toml first: local-model-router check-codex-config --codex-home ${codexHome} --apply\nthen write the profile again.`);
+        io.err(
+          `\nRepair config.toml first: local-model-router check-codex-config --codex-home ${codexHome} --apply\nthen write the profile again.`,
+        );
       }
       return fail(`Codex ${version?.text} rejects config.toml (${pre.check.rejection.kind}); the profile was not written.`);
     }
-    if (outcome.kind === 'written' && outcome.configCheck?.kind === 'unchecked' && !f.json) io.out(`· config.toml could not be checked by Codex: ${outcome.configCheck.check.message}`);
+    if (outcome.kind === 'written' && outcome.configCheck?.kind === 'unchecked' && !f.json)
+      io.out(`· config.toml could not be checked by Codex: ${outcome.configCheck.check.message}`);
     report.backup = outcome.kind === 'written' && outcome.backup ? path.join(codexHome, '.local-model-router-backups') : null;
     const validation = outcome.kind === 'written' ? outcome.validation : undefined;
-    report.validation = validation ? (validation.kind === 'accepted' ? { kind: 'accepted' } : { kind: validation.kind, message: validation.message }) : null;
+    report.validation = validation
+      ? validation.kind === 'accepted'
+        ? { kind: 'accepted' }
+        : { kind: validation.kind, message: validation.message }
+      : null;
     if (outcome.kind === 'planned') {
       report.ok = true;
       if (f.json) io.out(JSON.stringify(report, null, 2));
@@ -188,7 +252,11 @@ export const codexProfileCommand: Subcommand = {
     if (f.json) {
       io.out(JSON.stringify(report, null, 2));
     } else {
-      io.out(outcome.kind === 'unchanged' ? `\nAlready up to date. Run it with: codex -p ${plan.profile.name}` : `\nWritten. Run it with: codex -p ${plan.profile.name}`);
+      io.out(
+        outcome.kind === 'unchanged'
+          ? `\nAlready up to date. Run it with: codex -p ${plan.profile.name}`
+          : `\nWritten. Run it with: codex -p ${plan.profile.name}`,
+      );
       if (validation?.kind === 'accepted') io.out(`Codex ${version?.text} loaded the profile with --strict-config (no request was sent).`);
       else if (validation) io.err(`Codex did not accept the profile:\n${validation.message}`);
       else if (c.kind !== 'found' && c.kind !== 'given') io.out('Codex was not found, so the profile was not checked by Codex itself.');

@@ -33,11 +33,16 @@ Exit status: 0 when at least one endpoint is up, 1 when none is, 2 on usage erro
     });
     const json = values.settings ? readSettingsFile(values.settings, io.cwd) : {};
     const extra = (values['base-url'] ?? []).map(baseUrl => ({ baseUrl }));
-    if (extra.length) json['localModelRouter.openaiCompatible.endpoints'] = [...((json['localModelRouter.openaiCompatible.endpoints'] as unknown[]) ?? []), ...extra];
+    if (extra.length)
+      json['localModelRouter.openaiCompatible.endpoints'] = [
+        ...((json['localModelRouter.openaiCompatible.endpoints'] as unknown[]) ?? []),
+        ...extra,
+      ];
     const settings = resolveSettings(lookupFromSettingsJson(json), io.env, true);
     for (const p of settings.problems) io.err(`warning: ${p}`);
     const { targets, problems } = discoveryTargets(settings, io.env);
-    if (problems.length && extra.length && problems.some(p => extra.some(e => p.includes(e.baseUrl)))) throw new UsageError(problems.join('\n'));
+    if (problems.length && extra.length && problems.some(p => extra.some(e => p.includes(e.baseUrl))))
+      throw new UsageError(problems.join('\n'));
     for (const p of problems) io.err(`warning: ${p}`);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 1) ?? settings.values['discovery.timeoutMs'];
     const t0 = performance.now();
@@ -57,10 +62,26 @@ export function toJson(probes: readonly EndpointProbe[], ms: number) {
     ms,
     endpoints: probes.map(p => {
       const r = p.result;
-      const base = { provider: p.provider, label: p.label ?? PROVIDERS[p.provider].displayName, baseUrl: p.baseUrl, source: p.source, state: r.kind, ms: r.ms };
+      const base = {
+        provider: p.provider,
+        label: p.label ?? PROVIDERS[p.provider].displayName,
+        baseUrl: p.baseUrl,
+        source: p.source,
+        state: r.kind,
+        ms: r.ms,
+      };
       switch (r.kind) {
         case 'up':
-          return { ...base, server: r.server, models: r.models.map(m => ({ id: m.id, contextWindow: m.contextWindow ?? null, contextSource: m.contextSource ?? null, tools: m.tools ?? null })) };
+          return {
+            ...base,
+            server: r.server,
+            models: r.models.map(m => ({
+              id: m.id,
+              contextWindow: m.contextWindow ?? null,
+              contextSource: m.contextSource ?? null,
+              tools: m.tools ?? null,
+            })),
+          };
         case 'error':
           return { ...base, status: r.status ?? null, message: r.message };
         case 'unauthorized':
@@ -77,7 +98,9 @@ export function toText(probes: readonly EndpointProbe[], ms: number): string {
   for (const p of probes) {
     const r = p.result;
     const name = p.label ?? PROVIDERS[p.provider].displayName;
-    lines.push(`${name.padEnd(18)} ${p.baseUrl.padEnd(32)} ${describeProbe(r)}${r.kind === 'up' ? (r.server.version ? ` (${r.server.kind} ${r.server.version})` : ` (${r.server.kind})`) : r.kind === 'down' ? '' : `: ${r.message}`}`);
+    lines.push(
+      `${name.padEnd(18)} ${p.baseUrl.padEnd(32)} ${describeProbe(r)}${r.kind === 'up' ? (r.server.version ? ` (${r.server.kind} ${r.server.version})` : ` (${r.server.kind})`) : r.kind === 'down' ? '' : `: ${r.message}`}`,
+    );
     if (r.kind === 'up') for (const m of r.models) lines.push(`    ${m.id}  —  ${modelDetail(m)}`);
   }
   lines.push(`(${probes.length} endpoints in ${ms} ms)`);

@@ -51,6 +51,7 @@ export function readSettingsFile(path: string, cwd: string): Record<string, unkn
   } catch (e) {
     throw new UsageError(`--settings ${file} is not JSON: ${(e as Error).message}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`--settings ${file} must hold a JSON object like {"localModelRouter.llamacpp.port": 8131}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new UsageError(`--settings ${file} must hold a JSON object like {"localModelRouter.llamacpp.port": 8131}`);
   return json as Record<string, unknown>;
 }

@@ -4,7 +4,17 @@ import { homedir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseFlags, readSettingsFile, UsageError, type Subcommand } from './io';
 import { resolveSettings, lookupFromSettingsJson } from '../core/settings/resolve';
-import { chooseChatTemplate, buildServerCommand, buildLmsCommands, launchProblems, redactLaunchCommand, isLaunchProvider, LAUNCH_PROVIDERS, shQuote, type LaunchCommand } from '../core/launch';
+import {
+  chooseChatTemplate,
+  buildServerCommand,
+  buildLmsCommands,
+  launchProblems,
+  redactLaunchCommand,
+  isLaunchProvider,
+  LAUNCH_PROVIDERS,
+  shQuote,
+  type LaunchCommand,
+} from '../core/launch';
 import { listenAddress } from '../core/servers';
 
 const HELP = `Usage: local-model-router launch-command --provider ${LAUNCH_PROVIDERS.join('|')} [--settings file.json] [--json]
@@ -34,9 +44,15 @@ export const launchCommand: Subcommand = {
   summary: 'Print the command the extension runs to start a local server',
   help: HELP,
   async run(args, io) {
-    const { values } = parseFlags(args, { provider: { type: 'string' }, settings: { type: 'string' }, json: { type: 'boolean' }, 'template-dir': { type: 'string' } });
+    const { values } = parseFlags(args, {
+      provider: { type: 'string' },
+      settings: { type: 'string' },
+      json: { type: 'boolean' },
+      'template-dir': { type: 'string' },
+    });
     if (!values.provider) throw new UsageError(`--provider is required (${LAUNCH_PROVIDERS.join(', ')})`);
-    if (!isLaunchProvider(values.provider)) throw new UsageError(`--provider must be one of ${LAUNCH_PROVIDERS.join(', ')}, got "${values.provider}"`);
+    if (!isLaunchProvider(values.provider))
+      throw new UsageError(`--provider must be one of ${LAUNCH_PROVIDERS.join(', ')}, got "${values.provider}"`);
     const provider = values.provider;
     const json = values.settings ? readSettingsFile(values.settings, io.cwd) : {};
     const resolved = resolveSettings(lookupFromSettingsJson(json), io.env, true);
@@ -48,14 +64,20 @@ export const launchCommand: Subcommand = {
     if (provider === 'llamacpp' && !s['llamacpp.wrapperScript']) {
       const choice = await chooseChatTemplate(s['llamacpp.chatTemplate'], s['llamacpp.modelPath']);
       if (choice.kind === 'relaxed') {
-        const dir = values['template-dir'] ? resolvePath(io.cwd, values['template-dir']) : join(io.env.XDG_CACHE_HOME || join(io.env.HOME || homedir(), '.cache'), 'local-model-router', 'chat-templates');
+        const dir = values['template-dir']
+          ? resolvePath(io.cwd, values['template-dir'])
+          : join(io.env.XDG_CACHE_HOME || join(io.env.HOME || homedir(), '.cache'), 'local-model-router', 'chat-templates');
         chatTemplateFile = join(dir, choice.fileName);
         if (!existsSync(chatTemplateFile)) {
           mkdirSync(dir, { recursive: true });
           writeFileSync(chatTemplateFile, choice.text);
         }
       }
-      template = { kind: choice.kind, why: choice.kind === 'named' ? 'the chatTemplate setting' : choice.why, ...(chatTemplateFile ? { file: chatTemplateFile } : {}) };
+      template = {
+        kind: choice.kind,
+        why: choice.kind === 'named' ? 'the chatTemplate setting' : choice.why,
+        ...(chatTemplateFile ? { file: chatTemplateFile } : {}),
+      };
     }
     const main = redactLaunchCommand(buildServerCommand(provider, s, { env: io.env, chatTemplateFile }));
     const then: LaunchCommand[] = [];
@@ -68,11 +90,28 @@ export const launchCommand: Subcommand = {
     const baseUrl = listenAddress(provider, s, io.env).baseUrl;
     if (values.json) {
       const pull = provider === 'ollama' && s['ollama.model'] ? s['ollama.model'] : undefined;
-      io.out(JSON.stringify({ provider, baseUrl, command: main.command, args: main.args, env: main.env, then, pull, ...(template ? { chatTemplate: template } : {}), problems }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            provider,
+            baseUrl,
+            command: main.command,
+            args: main.args,
+            env: main.env,
+            then,
+            pull,
+            ...(template ? { chatTemplate: template } : {}),
+            problems,
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       io.out(shellLine(main));
       for (const t of then) io.out(`# then, once it serves:\n${shellLine(t)}`);
-      if (provider === 'ollama' && s['ollama.model']) io.out(`# then, if missing: POST ${baseUrl.replace(/\/v1$/, '')}/api/pull {"model":${JSON.stringify(s['ollama.model'])}}`);
+      if (provider === 'ollama' && s['ollama.model'])
+        io.out(`# then, if missing: POST ${baseUrl.replace(/\/v1$/, '')}/api/pull {"model":${JSON.stringify(s['ollama.model'])}}`);
       if (template?.file) io.out(`# chat template: ${String(template.why)}`);
       io.out(`# serves on ${baseUrl}`);
       for (const p of problems) io.err(`problem: ${p}`);

@@ -15,7 +15,11 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
 async function usage(): Promise<string> {
   const lines = ['Usage: local-model-router <command> [options]', '', 'Commands:'];
   for (const [name, load] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(20)}${(await load()).summary}`);
-  lines.push('', 'Run `local-model-router <command> --help` for the options of one command.', 'Exit codes: 0 ok, 1 a check failed, 2 usage error (check-codex-config: 3 when Codex could not be run).');
+  lines.push(
+    '',
+    'Run `local-model-router <command> --help` for the options of one command.',
+    'Exit codes: 0 ok, 1 a check failed, 2 usage error (check-codex-config: 3 when Codex could not be run).',
+  );
   return lines.join('\n');
 }
 
@@ -55,6 +59,13 @@ declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
 
 if (require.main === module) {
-  const io: CliIo = { out: t => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`), err: t => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`), env: process.env, cwd: process.cwd() };
-  void main(process.argv.slice(2), io).then(code => { process.exitCode = code; });
+  const io: CliIo = {
+    out: t => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+    err: t => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  void main(process.argv.slice(2), io).then(code => {
+    process.exitCode = code;
+  });
 }

@@ -8,7 +8,15 @@ import { tunnelLabel } from '../core/targets';
 import { createAgent } from '../core/net/http';
 import { PROVIDER_IDS, PROVIDERS } from '../core/providers';
 import { shQuote } from '../core/launch/wrapper';
-import { buildTunnelCommand, checkTunnelRequest, chooseLocalPort, providerDefaultPort, superviseTunnel, trustedSshConfigFile, type TunnelState } from '../core/tunnel';
+import {
+  buildTunnelCommand,
+  checkTunnelRequest,
+  chooseLocalPort,
+  providerDefaultPort,
+  superviseTunnel,
+  trustedSshConfigFile,
+  type TunnelState,
+} from '../core/tunnel';
 
 const PORTS = PROVIDER_IDS.flatMap(p => {
   const port = providerDefaultPort(p);
@@ -42,8 +50,14 @@ Options:
 Exit codes: 0 stopped with Ctrl+C (or SIGTERM), 1 the tunnel failed, 2 usage error.`;
 
 const FLAGS = {
-  'remote-port': { type: 'string' }, provider: { type: 'string' }, 'local-port': { type: 'string' }, user: { type: 'string' },
-  'ssh-port': { type: 'string' }, 'ssh-config': { type: 'string' }, 'timeout-ms': { type: 'string' }, json: { type: 'boolean' },
+  'remote-port': { type: 'string' },
+  provider: { type: 'string' },
+  'local-port': { type: 'string' },
+  user: { type: 'string' },
+  'ssh-port': { type: 'string' },
+  'ssh-config': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  json: { type: 'boolean' },
 } as const;
 
 export const tunnelCommand: Subcommand = {
@@ -57,9 +71,21 @@ export const tunnelCommand: Subcommand = {
       throw new UsageError((e as Error).message);
     }
     const { values: f, positionals } = parsed;
-    if (positionals.length !== 1) throw new UsageError(positionals.length ? `one host expected, got ${positionals.length}: ${positionals.map(p => JSON.stringify(p)).join(' ')}` : 'the host is required');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length
+          ? `one host expected, got ${positionals.length}: ${positionals.map(p => JSON.stringify(p)).join(' ')}`
+          : 'the host is required',
+      );
     if (f['remote-port'] === undefined && f.provider === undefined) throw new UsageError('give --remote-port N or --provider P');
-    const checked = checkTunnelRequest({ host: positionals[0] as string, user: f.user, remotePort: f['remote-port'], provider: f.provider, localPort: f['local-port'], sshPort: f['ssh-port'] });
+    const checked = checkTunnelRequest({
+      host: positionals[0] as string,
+      user: f.user,
+      remotePort: f['remote-port'],
+      provider: f.provider,
+      localPort: f['local-port'],
+      sshPort: f['ssh-port'],
+    });
     if (!checked.ok) throw new UsageError(checked.problems.map(p => `--${flagOf(p.field)}: ${p.message}`).join('\n'));
     const timeoutMs = intFlag('timeout-ms', f['timeout-ms'], 100) ?? 30_000;
     let configFile;
@@ -73,7 +99,12 @@ export const tunnelCommand: Subcommand = {
     const emit = (event: Record<string, unknown>) => io.out(JSON.stringify(event));
     const port = await chooseLocalPort(checked.spec);
     if (port.kind === 'taken') {
-      const state: TunnelState = { kind: 'failed', reason: 'port-taken', message: `Port ${port.port} on 127.0.0.1 is already in use by another program.`, lastLines: [] };
+      const state: TunnelState = {
+        kind: 'failed',
+        reason: 'port-taken',
+        message: `Port ${port.port} on 127.0.0.1 is already in use by another program.`,
+        lastLines: [],
+      };
       if (f.json) emit({ event: 'state', state });
       else io.err(`local-model-router tunnel: ${state.message} Choose another --local-port.`);
       return 1;
@@ -81,7 +112,14 @@ export const tunnelCommand: Subcommand = {
     if (port.kind === 'moved' && !f.json) io.err(`Port ${port.taken} is taken here; the tunnel listens on ${port.spec.localPort} instead.`);
     const cmd = buildTunnelCommand(port.spec, { configFile, interactive: false });
     const label = tunnelLabel(cmd.destination);
-    if (f.json) emit({ event: 'command', command: cmd.command.command, args: cmd.command.args, localBaseUrl: cmd.localBaseUrl, ...(port.kind === 'moved' ? { portTaken: port.taken } : {}) });
+    if (f.json)
+      emit({
+        event: 'command',
+        command: cmd.command.command,
+        args: cmd.command.args,
+        localBaseUrl: cmd.localBaseUrl,
+        ...(port.kind === 'moved' ? { portTaken: port.taken } : {}),
+      });
     else io.err(`$ ${[cmd.command.command, ...cmd.command.args].map(shQuote).join(' ')}`);
 
     const ac = new AbortController();
@@ -104,10 +142,22 @@ export const tunnelCommand: Subcommand = {
       if (first?.kind === 'up') {
         const dispatcher = createAgent(1_000);
         const t0 = performance.now();
-        const probes = await discover([{ provider: cmd.spec.provider, baseUrl: cmd.localBaseUrl, source: 'tunnel', label, via: { kind: 'ssh', host: cmd.destination, remotePort: cmd.spec.remotePort } }], { timeoutMs: 5_000, dispatcher }).finally(() => void dispatcher.close());
+        const probes = await discover(
+          [
+            {
+              provider: cmd.spec.provider,
+              baseUrl: cmd.localBaseUrl,
+              source: 'tunnel',
+              label,
+              via: { kind: 'ssh', host: cmd.destination, remotePort: cmd.spec.remotePort },
+            },
+          ],
+          { timeoutMs: 5_000, dispatcher },
+        ).finally(() => void dispatcher.close());
         const ms = Math.round(performance.now() - t0);
         if (f.json) emit({ event: 'discovered', endpoint: toJson(probes, ms).endpoints[0] });
-        else io.err(`${toText(probes, ms)}\nThe tunnel stays up until Ctrl+C. Use it with ${envHint(cmd.spec.provider)}=${cmd.localBaseUrl}`);
+        else
+          io.err(`${toText(probes, ms)}\nThe tunnel stays up until Ctrl+C. Use it with ${envHint(cmd.spec.provider)}=${cmd.localBaseUrl}`);
       }
       // Runs until Ctrl+C, or until the supervisor gives up.
       await Promise.race([aborted(ac.signal), sup.ended]);
@@ -118,7 +168,8 @@ export const tunnelCommand: Subcommand = {
     }
     const end = sup.state;
     if (end.kind === 'failed') {
-      if (!f.json) io.err(`local-model-router tunnel: ${end.message}${end.lastLines.length ? `\nssh said:\n  ${end.lastLines.join('\n  ')}` : ''}`);
+      if (!f.json)
+        io.err(`local-model-router tunnel: ${end.message}${end.lastLines.length ? `\nssh said:\n  ${end.lastLines.join('\n  ')}` : ''}`);
       return 1;
     }
     return 0;
@@ -136,11 +187,18 @@ function envHint(provider: (typeof PROVIDER_IDS)[number]): string {
 
 function describeState(s: TunnelState, destination: string): string | undefined {
   switch (s.kind) {
-    case 'starting': return s.phase === 'connecting' ? `${s.attempt > 1 ? `attempt ${s.attempt}: ` : ''}connecting to ${destination}…` : `connected; waiting for the server behind the tunnel…`;
-    case 'up': return `up: ${s.localBaseUrl} → ${destination} (ssh pid ${s.pid}, ${s.ms} ms)`;
-    case 'restarting': return `ssh ended (${s.exit.signal ?? `code ${s.exit.code}`}); restarting in ${s.delayMs} ms${s.lastLines.length ? `\n  ${s.lastLines.slice(-3).join('\n  ')}` : ''}`;
-    case 'failed': return undefined;
-    case 'stopped': return 'tunnel stopped';
+    case 'starting':
+      return s.phase === 'connecting'
+        ? `${s.attempt > 1 ? `attempt ${s.attempt}: ` : ''}connecting to ${destination}…`
+        : `connected; waiting for the server behind the tunnel…`;
+    case 'up':
+      return `up: ${s.localBaseUrl} → ${destination} (ssh pid ${s.pid}, ${s.ms} ms)`;
+    case 'restarting':
+      return `ssh ended (${s.exit.signal ?? `code ${s.exit.code}`}); restarting in ${s.delayMs} ms${s.lastLines.length ? `\n  ${s.lastLines.slice(-3).join('\n  ')}` : ''}`;
+    case 'failed':
+      return undefined;
+    case 'stopped':
+      return 'tunnel stopped';
   }
 }
 

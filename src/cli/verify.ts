@@ -63,7 +63,9 @@ export const verifyCommand: Subcommand = {
       'api-key-env': { type: 'string' },
       'timeout-ms': { type: 'string' },
       skip: { type: 'string', multiple: true },
-      'no-non-function-tools': { type: 'boolean' }, 'non-function-tools': { type: 'string' }, 'codex-home': { type: 'string' },
+      'no-non-function-tools': { type: 'boolean' },
+      'non-function-tools': { type: 'string' },
+      'codex-home': { type: 'string' },
       serial: { type: 'boolean' },
       json: { type: 'boolean' },
       // Lets tests keep a hung stream short; not advertised.
@@ -81,8 +83,10 @@ export const verifyCommand: Subcommand = {
       if (!apiKey) throw new UsageError(`--api-key-env ${keyVar}: the variable is not set`);
     }
     const agent = (values.agent ?? 'codex') as AgentId;
-    if (!(AGENT_IDS as readonly string[]).includes(agent)) throw new UsageError(`--agent must be ${AGENT_IDS.join(' or ')}, got "${values.agent}"`);
-    if (agent === 'codex' && (values['context-window'] !== undefined || values['no-thinking'])) throw new UsageError('--context-window and --no-thinking apply to --agent claude');
+    if (!(AGENT_IDS as readonly string[]).includes(agent))
+      throw new UsageError(`--agent must be ${AGENT_IDS.join(' or ')}, got "${values.agent}"`);
+    if (agent === 'codex' && (values['context-window'] !== undefined || values['no-thinking']))
+      throw new UsageError('--context-window and --no-thinking apply to --agent claude');
     const skip = parseSkip(values.skip, agent);
     const contextWindow = intFlag('context-window', values['context-window'], 1);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 100);
@@ -91,17 +95,43 @@ export const verifyCommand: Subcommand = {
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
-    const onProgress = values.json ? undefined : (p: { kind: string; id?: string }) => { if (p.kind === 'stage-start') io.err(`… ${p.id}`); };
+    const onProgress = values.json
+      ? undefined
+      : (p: { kind: string; id?: string }) => {
+          if (p.kind === 'stage-start') io.err(`… ${p.id}`);
+        };
     let report: VerifyReport;
     try {
       if (agent === 'claude') {
         const { verifyClaudeRoute } = await import('../core/claude/verify/index');
-        report = await verifyClaudeRoute({ baseUrl: n.url, model: values.model, apiKey, timeoutMs, idleMs, skip, skipNote: 'skipped with --skip', contextWindow, thinking: !values['no-thinking'], concurrent: !values.serial, signal: ac.signal, onProgress });
+        report = await verifyClaudeRoute({
+          baseUrl: n.url,
+          model: values.model,
+          apiKey,
+          timeoutMs,
+          idleMs,
+          skip,
+          skipNote: 'skipped with --skip',
+          contextWindow,
+          thinking: !values['no-thinking'],
+          concurrent: !values.serial,
+          signal: ac.signal,
+          onProgress,
+        });
       } else {
         report = await verifyRoute({
-          baseUrl: n.url, model: values.model, apiKey, timeoutMs, idleMs, skip, skipNote: 'skipped with --skip',
-          nonFunctionTools: nonFunctionToolsFlag(values['no-non-function-tools'] ? 'always' : values['non-function-tools']), mcpServers: mcpServersOf(values['codex-home'], io),
-          concurrent: !values.serial, signal: ac.signal, onProgress,
+          baseUrl: n.url,
+          model: values.model,
+          apiKey,
+          timeoutMs,
+          idleMs,
+          skip,
+          skipNote: 'skipped with --skip',
+          nonFunctionTools: nonFunctionToolsFlag(values['no-non-function-tools'] ? 'always' : values['non-function-tools']),
+          mcpServers: mcpServersOf(values['codex-home'], io),
+          concurrent: !values.serial,
+          signal: ac.signal,
+          onProgress,
         });
       }
     } finally {
@@ -109,7 +139,8 @@ export const verifyCommand: Subcommand = {
     }
     // A server the CLI did not start: fixes are the flag or command for that kind of server.
     const settings = resolveSettings(() => undefined, io.env, true).values;
-    const resolve = (c: ServerChange) => planServerChange(c, { kind: report.serverKind ?? 'openai-compatible', settings, model: report.model });
+    const resolve = (c: ServerChange) =>
+      planServerChange(c, { kind: report.serverKind ?? 'openai-compatible', settings, model: report.model });
     io.out(values.json ? JSON.stringify(report, null, 2) : renderText(report, resolve));
     return report.ok ? 0 : 1;
   },
@@ -131,10 +162,14 @@ function parseSkip(raw: string[] | undefined, agent: AgentId): StageId[] | undef
 /** --non-function-tools auto|always|never, as the setting codex.disableNonFunctionTools. */
 function nonFunctionToolsFlag(v: string | undefined): boolean | 'auto' {
   switch (v ?? 'auto') {
-    case 'auto': return 'auto';
-    case 'always': return false;
-    case 'never': return true;
-    default: throw new UsageError(`--non-function-tools takes auto, always or never, not "${v}"`);
+    case 'auto':
+      return 'auto';
+    case 'always':
+      return false;
+    case 'never':
+      return true;
+    default:
+      throw new UsageError(`--non-function-tools takes auto, always or never, not "${v}"`);
   }
 }
 

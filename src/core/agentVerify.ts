@@ -28,7 +28,22 @@ export interface AgentVerifyInput {
 
 export function verifyForAgent(agent: AgentId, o: AgentVerifyInput): Promise<VerifyReport> {
   const skip = o.skip?.filter(s => STAGE_IDS_BY_AGENT[agent].includes(s));
-  const common = { baseUrl: o.baseUrl, model: o.model, apiKey: o.apiKey, timeoutMs: o.timeoutMs, skip, skipNote: o.skipNote, serverKind: o.serverKind, signal: o.signal, onProgress: o.onProgress };
+  const common = {
+    baseUrl: o.baseUrl,
+    model: o.model,
+    apiKey: o.apiKey,
+    timeoutMs: o.timeoutMs,
+    skip,
+    skipNote: o.skipNote,
+    serverKind: o.serverKind,
+    signal: o.signal,
+    onProgress: o.onProgress,
+  };
   if (agent === 'claude') return verifyClaudeRoute({ ...common, contextWindow: o.contextWindow, thinking: o.claude?.thinking ?? true });
-  return verifyRoute({ ...common, nonFunctionTools: o.codex?.nonFunctionTools, catalog: o.codex?.catalog, mcpServers: o.codex?.mcpServers });
+  return verifyRoute({
+    ...common,
+    nonFunctionTools: o.codex?.nonFunctionTools,
+    catalog: o.codex?.catalog,
+    mcpServers: o.codex?.mcpServers,
+  });
 }

@@ -102,7 +102,10 @@ export function chooseDefaultModel(input: DefaultModelInput): DefaultModelChoice
     const have = find(explicit);
     const isInstalled = installed ? have !== undefined : undefined;
     return {
-      model: explicit, reason: 'explicit', installed: isInstalled, mustPull: isInstalled === false,
+      model: explicit,
+      reason: 'explicit',
+      installed: isInstalled,
+      mustPull: isInstalled === false,
       ...(have ? { sizeBytes: have.sizeBytes } : {}),
       fitsFreeMemory: have ? fitsFreeMemory(have.sizeBytes, memory) : undefined,
       why: `${explicit} is your choice${isInstalled === false ? '; it is not installed, so it must be pulled' : ''}.`,
@@ -119,12 +122,19 @@ export function chooseDefaultModel(input: DefaultModelInput): DefaultModelChoice
   // Heaviest installed model that can carry Codex and fits in free memory, if heavier than the tier's.
   const heavier = memory
     ? [...(installed ?? [])]
-      .filter(m => canCarryCodex(m) && !sameOllamaModel(m.name, tier.model) && fitsFreeMemory(m.sizeBytes, memory) && m.sizeBytes > tierSize)
-      .sort((a, b) => b.sizeBytes - a.sizeBytes || a.name.localeCompare(b.name))[0]
+        .filter(
+          m => canCarryCodex(m) && !sameOllamaModel(m.name, tier.model) && fitsFreeMemory(m.sizeBytes, memory) && m.sizeBytes > tierSize,
+        )
+        .sort((a, b) => b.sizeBytes - a.sizeBytes || a.name.localeCompare(b.name))[0]
     : undefined;
   if (heavier && memory) {
     return {
-      model: heavier.name, reason: 'installed-heavier', installed: true, mustPull: false, sizeBytes: heavier.sizeBytes, fitsFreeMemory: true,
+      model: heavier.name,
+      reason: 'installed-heavier',
+      installed: true,
+      mustPull: false,
+      sizeBytes: heavier.sizeBytes,
+      fitsFreeMemory: true,
       why: `${heavier.name} (${gb(heavier.sizeBytes)}) is the heaviest installed model with tool support that fits in ${gib(memory.freeBytes)} of free memory; it is heavier than ${tier.model}, the default because ${tierWhy}.`,
     };
   }
@@ -136,7 +146,12 @@ export function chooseDefaultModel(input: DefaultModelInput): DefaultModelChoice
     fits === false && memory ? `it may not fit in the ${gib(memory.freeBytes)} free now` : undefined,
   ].filter(Boolean);
   return {
-    model: tier.model, reason: 'memory-tier', installed: isInstalled, mustPull: isInstalled === false, sizeBytes: tierSize, fitsFreeMemory: fits,
+    model: tier.model,
+    reason: 'memory-tier',
+    installed: isInstalled,
+    mustPull: isInstalled === false,
+    sizeBytes: tierSize,
+    fitsFreeMemory: fits,
     why: `${tier.model}: ${tierWhy}${notes.length ? `; ${notes.join('; ')}` : ''}.`,
   };
 }

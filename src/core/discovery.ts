@@ -86,10 +86,17 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
   const budget = opts.timeoutMs ?? 1_500;
   const deadline = AbortSignal.timeout(budget);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
-  const limits: Partial<HttpLimits> = { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget, maxBytes: 2 * 1024 * 1024 };
+  const limits: Partial<HttpLimits> = {
+    connectMs: Math.min(1_000, budget),
+    headersMs: budget,
+    idleMs: budget,
+    totalMs: budget,
+    maxBytes: 2 * 1024 * 1024,
+  };
   const headers: Record<string, string> = { accept: 'application/json' };
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
-  const get = (url: string, body?: unknown) => httpRequest({ url, method: body === undefined ? 'GET' : 'POST', body, headers, limits, signal, dispatcher: opts.dispatcher });
+  const get = (url: string, body?: unknown) =>
+    httpRequest({ url, method: body === undefined ? 'GET' : 'POST', body, headers, limits, signal, dispatcher: opts.dispatcher });
   const ms = () => Math.round(performance.now() - t0);
 
   let res;
@@ -104,13 +111,21 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
   }
   const message = errorMessageFromBody(res.text);
   if (res.status === 503 && /loading model/i.test(message)) return { kind: 'loading', message, ms: ms() };
-  if (res.status === 401 || res.status === 403) return { kind: 'unauthorized', status: res.status, message: message || 'unauthorized', ms: ms() };
-  if (res.status >= 300 && res.status < 400) return { kind: 'error', status: res.status, message: `redirects to ${res.headers.location ?? '?'} (redirects are not followed)`, ms: ms() };
+  if (res.status === 401 || res.status === 403)
+    return { kind: 'unauthorized', status: res.status, message: message || 'unauthorized', ms: ms() };
+  if (res.status >= 300 && res.status < 400)
+    return {
+      kind: 'error',
+      status: res.status,
+      message: `redirects to ${res.headers.location ?? '?'} (redirects are not followed)`,
+      ms: ms(),
+    };
   if (res.status !== 200) return { kind: 'error', status: res.status, message: message || `HTTP ${res.status}`, ms: ms() };
   const parsed = parseJson(res.text);
   if (!parsed.ok) return { kind: 'error', status: 200, message: `GET /models did not return JSON: ${parsed.error}`, ms: ms() };
   const body = parsed.value as ModelsBody;
-  if (typeof body !== 'object' || body === null || !('data' in body)) return { kind: 'error', status: 200, message: 'GET /models returned no "data" list', ms: ms() };
+  if (typeof body !== 'object' || body === null || !('data' in body))
+    return { kind: 'error', status: 200, message: 'GET /models returned no "data" list', ms: ms() };
 
   const kind = detectServerKind(target.provider, { headers: res.headers, body });
   const models = parseModels(body, kind);
@@ -130,20 +145,28 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
     if (p?.ok && p.value) {
       if (typeof p.value.build_info === 'string') server.version = p.value.build_info;
       const slotCtx = p.value.default_generation_settings?.n_ctx;
-      if (typeof slotCtx === 'number' && slotCtx > 0) for (const m of models) if (m.contextSource !== 'llamacpp-slot') Object.assign(m, { contextWindow: slotCtx, contextSource: 'llamacpp-slot' });
+      if (typeof slotCtx === 'number' && slotCtx > 0)
+        for (const m of models)
+          if (m.contextSource !== 'llamacpp-slot') Object.assign(m, { contextWindow: slotCtx, contextSource: 'llamacpp-slot' });
       // The template decides: under one without tool support (chatml) llama-server leaves the tools
       // out of the prompt and returns a call the model writes as plain text.
       const caps = p.value.chat_template_caps?.supports_tools;
-      if (typeof caps === 'boolean') for (const m of models) Object.assign(m, caps ? { tools: true } : { tools: false, toolsWhy: 'its chat template has no tool support' });
+      if (typeof caps === 'boolean')
+        for (const m of models)
+          Object.assign(m, caps ? { tools: true } : { tools: false, toolsWhy: 'its chat template has no tool support' });
     }
   } else if (kind === 'ollama') {
     const [version] = await Promise.all([
       soft(() => get(`${root}/api/version`)),
-      Promise.all(models.slice(0, opts.maxModelDetails ?? 24).map(m => soft(async () => {
-        const r = await get(`${root}/api/show`, { model: m.id });
-        const j = r.status === 200 ? parseJson(r.text) : undefined;
-        if (j?.ok) applyOllamaShow(m, j.value as OllamaShow);
-      }))),
+      Promise.all(
+        models.slice(0, opts.maxModelDetails ?? 24).map(m =>
+          soft(async () => {
+            const r = await get(`${root}/api/show`, { model: m.id });
+            const j = r.status === 200 ? parseJson(r.text) : undefined;
+            if (j?.ok) applyOllamaShow(m, j.value as OllamaShow);
+          }),
+        ),
+      ),
     ]);
     const v = version?.status === 200 ? parseJson(version.text) : undefined;
     if (v?.ok && typeof (v.value as { version?: unknown }).version === 'string') server.version = (v.value as { version: string }).version;
@@ -194,18 +217,26 @@ function applyOllamaShow(m: ModelInfo, show: OllamaShow): void {
   }
   const info = show.model_info ?? {};
   const arch = typeof info['general.architecture'] === 'string' ? (info['general.architecture'] as string) : undefined;
-  const ctx = positive(arch ? info[`${arch}.context_length`] : undefined) ?? positive(Object.entries(info).find(([k]) => k.endsWith('.context_length'))?.[1]);
+  const ctx =
+    positive(arch ? info[`${arch}.context_length`] : undefined) ??
+    positive(Object.entries(info).find(([k]) => k.endsWith('.context_length'))?.[1]);
   if (ctx) Object.assign(m, { contextWindow: ctx, contextSource: 'ollama-model-info' });
 }
 
 /** "up · 3 models", "down", "loading", "unauthorized" — the picker's separator text. */
 export function describeProbe(r: ProbeResult): string {
   switch (r.kind) {
-    case 'up': return `up · ${r.models.length} model${r.models.length === 1 ? '' : 's'}`;
-    case 'loading': return 'loading';
-    case 'down': return 'down';
-    case 'timeout': return 'timeout';
-    case 'unauthorized': return 'unauthorized';
-    case 'error': return r.status ? `error ${r.status}` : 'error';
+    case 'up':
+      return `up · ${r.models.length} model${r.models.length === 1 ? '' : 's'}`;
+    case 'loading':
+      return 'loading';
+    case 'down':
+      return 'down';
+    case 'timeout':
+      return 'timeout';
+    case 'unauthorized':
+      return 'unauthorized';
+    case 'error':
+      return r.status ? `error ${r.status}` : 'error';
   }
 }

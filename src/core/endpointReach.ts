@@ -13,20 +13,19 @@ export interface TunnelVia {
 }
 
 export type EndpointReach =
-  | { kind: 'local' }
-  | { kind: 'ssh'; host: string }
-  | { kind: 'remote-https'; host: string }
-  | { kind: 'remote-http'; host: string };
+  { kind: 'local' } | { kind: 'ssh'; host: string } | { kind: 'remote-https'; host: string } | { kind: 'remote-http'; host: string };
 
 export function endpointReach(e: { baseUrl: string; via?: TunnelVia }): EndpointReach {
   if (e.via) return { kind: 'ssh', host: e.via.host };
   const r = classifyBaseUrl(e.baseUrl);
   switch (r.kind) {
     case 'remote-https':
-    case 'remote-http': return { kind: r.kind, host: r.host };
+    case 'remote-http':
+      return { kind: r.kind, host: r.host };
     // Base URLs are normalized before they reach a probe or a route; one that is not says nothing about reach.
     case 'loopback':
-    case 'invalid': return { kind: 'local' };
+    case 'invalid':
+      return { kind: 'local' };
   }
 }
 
@@ -37,9 +36,13 @@ export function isRemote(r: EndpointReach): boolean {
 /** "over SSH to gpu-box", "remote: gpu-box (https)", "remote: gpu-box over plain http — not encrypted"; undefined when local. */
 export function describeReach(r: EndpointReach): string | undefined {
   switch (r.kind) {
-    case 'local': return undefined;
-    case 'ssh': return `over SSH to ${r.host}`;
-    case 'remote-https': return `remote: ${r.host} (https)`;
-    case 'remote-http': return `remote: ${r.host} over plain http — not encrypted`;
+    case 'local':
+      return undefined;
+    case 'ssh':
+      return `over SSH to ${r.host}`;
+    case 'remote-https':
+      return `remote: ${r.host} (https)`;
+    case 'remote-http':
+      return `remote: ${r.host} over plain http — not encrypted`;
   }
 }

@@ -20,7 +20,8 @@ export function normalizeBaseUrl(raw: string): NormalizedUrl {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
   // The URL parser calls a port over 65535 "invalid URL" and takes port 0: say what is wrong instead.
   const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i.exec(withScheme)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return { ok: false, error: `"${raw}" has port ${port}; a port is 1–65535.` };
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    return { ok: false, error: `"${raw}" has port ${port}; a port is 1–65535.` };
   let u: URL;
   try {
     u = new URL(withScheme);
@@ -31,7 +32,10 @@ export function normalizeBaseUrl(raw: string): NormalizedUrl {
     return { ok: false, error: `"${raw}" uses ${u.protocol.replace(/:$/, '')}; only http and https base URLs are supported.` };
   }
   if (u.username || u.password) {
-    return { ok: false, error: `"${redactCredentials(raw)}" embeds credentials in the URL. Remove them and give the key separately: an *_API_KEY variable, or Set API Key in VS Code.` };
+    return {
+      ok: false,
+      error: `"${redactCredentials(raw)}" embeds credentials in the URL. Remove them and give the key separately: an *_API_KEY variable, or Set API Key in VS Code.`,
+    };
   }
   if (u.search || u.hash) {
     return { ok: false, error: `"${raw}" has a query or fragment; a base URL is scheme, host, port and path only.` };
@@ -89,7 +93,9 @@ export interface ResolveInput {
   secretKey?: string;
 }
 
-export function resolveEndpoint(input: ResolveInput): { ok: true; endpoint: ResolvedEndpoint } | { ok: false; error: string; source: BaseUrlSource } {
+export function resolveEndpoint(
+  input: ResolveInput,
+): { ok: true; endpoint: ResolvedEndpoint } | { ok: false; error: string; source: BaseUrlSource } {
   const info = PROVIDERS[input.provider];
   const candidates: [BaseUrlSource, string | undefined][] = [
     ['setting', input.settingBaseUrl],
@@ -113,7 +119,10 @@ export function resolveEndpoint(input: ResolveInput): { ok: true; endpoint: Reso
     if (!input.defaultBaseUrl) return { ok: false, error: `${info.displayName} has no base URL configured.`, source: 'default' };
     baseUrl = input.defaultBaseUrl;
   }
-  return { ok: true, endpoint: { provider: input.provider, baseUrl, source, ...resolveApiKey(input.provider, input.env, input.secretKey) } };
+  return {
+    ok: true,
+    endpoint: { provider: input.provider, baseUrl, source, ...resolveApiKey(input.provider, input.env, input.secretKey) },
+  };
 }
 
 export interface ResolvedKey {
@@ -147,18 +156,27 @@ export function routeKeyVar(route: { provider: ProviderId; keyVar?: string }): s
 
 function describeSource(src: BaseUrlSource, envPrefix?: string): string {
   switch (src) {
-    case 'setting': return 'The baseUrl setting';
-    case 'listen-setting': return 'The host/port settings';
-    case 'provider-env': return `${envPrefix}_BASE_URL`;
-    case 'ollama-host': return 'OLLAMA_HOST';
-    case 'local-llm-env': return 'LOCAL_LLM_BASE_URL';
-    case 'default': return 'The default';
+    case 'setting':
+      return 'The baseUrl setting';
+    case 'listen-setting':
+      return 'The host/port settings';
+    case 'provider-env':
+      return `${envPrefix}_BASE_URL`;
+    case 'ollama-host':
+      return 'OLLAMA_HOST';
+    case 'local-llm-env':
+      return 'LOCAL_LLM_BASE_URL';
+    case 'default':
+      return 'The default';
   }
 }
 
 /** True for 127.0.0.0/8, ::1, and `localhost` names: anything else is reachable from other machines. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
@@ -217,9 +235,11 @@ export type PlainHttpDecision =
 export function plainHttpConsent(url: string, approved: ReadonlySet<string>): PlainHttpDecision {
   const reach = classifyBaseUrl(url);
   switch (reach.kind) {
-    case 'invalid': return reach;
+    case 'invalid':
+      return reach;
     case 'loopback':
-    case 'remote-https': return { kind: 'send' };
+    case 'remote-https':
+      return { kind: 'send' };
     case 'remote-http': {
       const approvalKey = (normalizeBaseUrl(url) as { ok: true; url: string }).url;
       return approved.has(approvalKey) ? { kind: 'send' } : { kind: 'ask', approvalKey, host: reach.host };

@@ -25,7 +25,12 @@ export function parseOllamaTags(body: unknown): InstalledModel[] {
 /** `root` is the server root without /v1 (http://127.0.0.1:11434). */
 export async function fetchOllamaTags(root: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TagsResult> {
   try {
-    const r = await httpRequest({ url: `${root}/api/tags`, signal: o.signal, headers: { accept: 'application/json' }, limits: { totalMs: o.timeoutMs ?? 5_000 } });
+    const r = await httpRequest({
+      url: `${root}/api/tags`,
+      signal: o.signal,
+      headers: { accept: 'application/json' },
+      limits: { totalMs: o.timeoutMs ?? 5_000 },
+    });
     if (r.status !== 200) return { kind: 'error', message: `GET /api/tags answered ${r.status}: ${errorMessageFromBody(r.text, 300)}` };
     const j = parseJson(r.text);
     if (!j.ok) return { kind: 'error', message: `GET /api/tags did not return JSON: ${j.error}` };

@@ -38,7 +38,17 @@ export interface PickerContext {
 /** The route a model row stands for. */
 export function routeFor(p: EndpointProbe, m: ModelInfo): Route {
   const server = p.result.kind === 'up' ? p.result.server : undefined;
-  return { provider: p.provider, baseUrl: p.baseUrl, model: m.id, ...(server ? { serverKind: server.kind } : {}), ...(server?.version ? { serverVersion: server.version } : {}), ...(m.contextWindow ? { contextWindow: m.contextWindow } : {}), ...(m.tools !== undefined ? { tools: m.tools } : {}), ...(p.label ? { endpointLabel: p.label } : {}), ...(p.via ? { via: p.via } : {}) };
+  return {
+    provider: p.provider,
+    baseUrl: p.baseUrl,
+    model: m.id,
+    ...(server ? { serverKind: server.kind } : {}),
+    ...(server?.version ? { serverVersion: server.version } : {}),
+    ...(m.contextWindow ? { contextWindow: m.contextWindow } : {}),
+    ...(m.tools !== undefined ? { tools: m.tools } : {}),
+    ...(p.label ? { endpointLabel: p.label } : {}),
+    ...(p.via ? { via: p.via } : {}),
+  };
 }
 
 /** The row proposing a model for an Ollama endpoint, with why it was chosen and whether it must be pulled. */
@@ -90,39 +100,112 @@ export function buildPickerEntries(probes: readonly EndpointProbe[], c: PickerCo
         const choice = c.active ? undefined : c.recommendations?.get(p.baseUrl);
         if (choice) out.push(recommendationEntry(p, choice));
         if (!r.models.length) {
-          const why = p.provider === 'ollama' ? 'Ollama has no models yet: pull one.' : r.server.kind === 'llamacpp' ? 'llama-server runs without a model (router mode): start it with a .gguf file.' : 'The server lists no models.';
-          out.push({ kind: 'item', label: 'No models served — choose one…', description: p.baseUrl, detail: why, icon: 'info', payload: { kind: 'chooseModel', provider: p.provider, baseUrl: p.baseUrl } });
+          const why =
+            p.provider === 'ollama'
+              ? 'Ollama has no models yet: pull one.'
+              : r.server.kind === 'llamacpp'
+                ? 'llama-server runs without a model (router mode): start it with a .gguf file.'
+                : 'The server lists no models.';
+          out.push({
+            kind: 'item',
+            label: 'No models served — choose one…',
+            description: p.baseUrl,
+            detail: why,
+            icon: 'info',
+            payload: { kind: 'chooseModel', provider: p.provider, baseUrl: p.baseUrl },
+          });
         }
         for (const m of r.models) {
           const route = routeFor(p, m);
           const isActive = routeKey(route) === activeKey;
           const small = m.contextWindow !== undefined && m.contextWindow < AGENTS.codex.minContextTokens;
-          out.push({ kind: 'item', label: m.id, description: `${where}${isActive ? ' · active' : ''}`, detail: modelDetail(m, c.verifications(route)), icon: isActive ? 'pass-filled' : small || m.tools === false ? 'warning' : 'symbol-misc', payload: { kind: 'model', route }, active: isActive });
+          out.push({
+            kind: 'item',
+            label: m.id,
+            description: `${where}${isActive ? ' · active' : ''}`,
+            detail: modelDetail(m, c.verifications(route)),
+            icon: isActive ? 'pass-filled' : small || m.tools === false ? 'warning' : 'symbol-misc',
+            payload: { kind: 'model', route },
+            active: isActive,
+          });
         }
         break;
       }
       case 'unauthorized':
-        out.push(p.keyWithheld
-          ? { kind: 'item', label: 'Send the key over plain http?…', description: where, detail: `A key is set for this server, but it was not sent: ${p.baseUrl} is on another machine and not encrypted. Choose to decide.`, icon: 'unlock', payload: { kind: 'allowPlainHttp', baseUrl: p.baseUrl, provider: p.provider } }
-          : { kind: 'item', label: 'Set API key…', description: where, detail: r.message, icon: 'key', payload: { kind: 'setKey', baseUrl: p.baseUrl, provider: p.provider } });
+        out.push(
+          p.keyWithheld
+            ? {
+                kind: 'item',
+                label: 'Send the key over plain http?…',
+                description: where,
+                detail: `A key is set for this server, but it was not sent: ${p.baseUrl} is on another machine and not encrypted. Choose to decide.`,
+                icon: 'unlock',
+                payload: { kind: 'allowPlainHttp', baseUrl: p.baseUrl, provider: p.provider },
+              }
+            : {
+                kind: 'item',
+                label: 'Set API key…',
+                description: where,
+                detail: r.message,
+                icon: 'key',
+                payload: { kind: 'setKey', baseUrl: p.baseUrl, provider: p.provider },
+              },
+        );
         break;
       case 'loading':
-        out.push({ kind: 'item', label: 'Loading the model… refresh', description: p.baseUrl, detail: r.message, icon: 'loading~spin', payload: { kind: 'refresh' } });
+        out.push({
+          kind: 'item',
+          label: 'Loading the model… refresh',
+          description: p.baseUrl,
+          detail: r.message,
+          icon: 'loading~spin',
+          payload: { kind: 'refresh' },
+        });
         break;
       default:
         if (c.launchable(p.provider) && !startOffered.has(p.provider) && !upProviders.has(p.provider)) {
           startOffered.add(p.provider);
-          out.push(c.trusted
-            ? { kind: 'item', label: `Start ${name}…`, description: p.baseUrl, detail: `Not running (${r.message}). Starts it from your settings in a terminal.`, icon: 'play', payload: { kind: 'start', provider: p.provider } }
-            : { kind: 'item', label: `${name} is not running`, description: p.baseUrl, detail: 'Restricted Mode: servers are not started from an untrusted workspace. Choose to manage workspace trust.', icon: 'shield', payload: { kind: 'trust' } });
+          out.push(
+            c.trusted
+              ? {
+                  kind: 'item',
+                  label: `Start ${name}…`,
+                  description: p.baseUrl,
+                  detail: `Not running (${r.message}). Starts it from your settings in a terminal.`,
+                  icon: 'play',
+                  payload: { kind: 'start', provider: p.provider },
+                }
+              : {
+                  kind: 'item',
+                  label: `${name} is not running`,
+                  description: p.baseUrl,
+                  detail: 'Restricted Mode: servers are not started from an untrusted workspace. Choose to manage workspace trust.',
+                  icon: 'shield',
+                  payload: { kind: 'trust' },
+                },
+          );
         } else {
-          out.push({ kind: 'item', label: describeProbe(r), description: p.baseUrl, detail: r.message, icon: 'circle-slash', payload: { kind: 'refresh' } });
+          out.push({
+            kind: 'item',
+            label: describeProbe(r),
+            description: p.baseUrl,
+            detail: r.message,
+            icon: 'circle-slash',
+            payload: { kind: 'refresh' },
+          });
         }
     }
   }
   out.push({ kind: 'separator', label: 'Actions' });
   out.push({ kind: 'item', label: 'Add an OpenAI-compatible endpoint…', icon: 'add', payload: { kind: 'addEndpoint' } });
-  if (c.trusted) out.push({ kind: 'item', label: 'Connect to a remote server over SSH…', detail: 'Forwards a port here to a model server on another machine, encrypted', icon: 'remote', payload: { kind: 'connectSsh' } });
+  if (c.trusted)
+    out.push({
+      kind: 'item',
+      label: 'Connect to a remote server over SSH…',
+      detail: 'Forwards a port here to a model server on another machine, encrypted',
+      icon: 'remote',
+      payload: { kind: 'connectSsh' },
+    });
   out.push({ kind: 'item', label: 'Refresh', icon: 'refresh', payload: { kind: 'refresh' } });
   return out;
 }

@@ -9,7 +9,10 @@ import type { ServerKind } from './serverKind';
 import { serverRoot } from './endpoints';
 
 /** `api`: which agent wire API answered (a server without /responses can still carry Claude Code). */
-export type ModelProbe = { ok: true; ms: number; api: 'responses' | 'messages' } | { ok: false; cancelled: true } | { ok: false; cancelled?: false; diagnosis: Diagnosis };
+export type ModelProbe =
+  | { ok: true; ms: number; api: 'responses' | 'messages' }
+  | { ok: false; cancelled: true }
+  | { ok: false; cancelled?: false; diagnosis: Diagnosis };
 
 export interface ProbeOptions {
   apiKey?: string;
@@ -25,12 +28,24 @@ export async function probeModelAnswers(baseUrl: string, model: string, o: Probe
   if (o.apiKey) headers.authorization = `Bearer ${o.apiKey}`;
   try {
     const limits = { connectMs: 2_000, headersMs: timeoutMs, idleMs: timeoutMs, totalMs: timeoutMs, maxBytes: 1024 * 1024 };
-    const r = await postJson({ baseUrl, model, headers, dispatcher: agent, signal: o.signal, serverKind: o.serverKind, limits }, '/responses', { model, input: 'Reply with exactly: OK', max_output_tokens: 1, stream: false, store: false });
+    const r = await postJson(
+      { baseUrl, model, headers, dispatcher: agent, signal: o.signal, serverKind: o.serverKind, limits },
+      '/responses',
+      { model, input: 'Reply with exactly: OK', max_output_tokens: 1, stream: false, store: false },
+    );
     if (r.ok) return { ok: true, ms: Math.round(r.ms), api: 'responses' };
     if (r.diagnosis.code !== 'responses-api-missing') return { ok: false, diagnosis: r.diagnosis };
     // No Responses API: a server with Anthropic's Messages API still carries Claude Code.
     const m = await postJson(
-      { baseUrl: `${serverRoot(baseUrl)}/v1`, model, headers: { ...headers, 'anthropic-version': '2023-06-01', ...(o.apiKey ? { 'x-api-key': o.apiKey } : {}) }, dispatcher: agent, signal: o.signal, serverKind: o.serverKind, limits },
+      {
+        baseUrl: `${serverRoot(baseUrl)}/v1`,
+        model,
+        headers: { ...headers, 'anthropic-version': '2023-06-01', ...(o.apiKey ? { 'x-api-key': o.apiKey } : {}) },
+        dispatcher: agent,
+        signal: o.signal,
+        serverKind: o.serverKind,
+        limits,
+      },
       '/messages',
       { model, max_tokens: 1, messages: [{ role: 'user', content: 'Reply with exactly: OK' }] },
     );

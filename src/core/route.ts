@@ -36,5 +36,7 @@ export function shortRouteLabel(displayName: string, model: string, max = 32): s
 
 export function isRoute(v: unknown): v is Route {
   const r = v as Route;
-  return typeof r === 'object' && r !== null && typeof r.provider === 'string' && typeof r.baseUrl === 'string' && typeof r.model === 'string';
+  return (
+    typeof r === 'object' && r !== null && typeof r.provider === 'string' && typeof r.baseUrl === 'string' && typeof r.model === 'string'
+  );
 }

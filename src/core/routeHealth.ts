@@ -32,10 +32,7 @@ export type RouteHealth =
 
 /** What one discovery round says about the active route's endpoint. */
 export type DiscoveredState =
-  | { kind: 'listed' }
-  | { kind: 'not-listed'; model: string }
-  | { kind: 'loading' }
-  | { kind: 'down'; reason: string };
+  { kind: 'listed' } | { kind: 'not-listed'; model: string } | { kind: 'loading' } | { kind: 'down'; reason: string };
 
 export type HealthEvent =
   | { type: 'switch-started'; runId: number }
@@ -49,7 +46,9 @@ export type HealthEvent =
   | { type: 'cleared' };
 
 function fromVerification(v: VerificationSummary): SettledHealth {
-  return v.ok ? { kind: 'verified', verification: v } : { kind: 'failing', reason: v.message ?? v.diagnosis ?? 'verification failed', verification: v };
+  return v.ok
+    ? { kind: 'verified', verification: v }
+    : { kind: 'failing', reason: v.message ?? v.diagnosis ?? 'verification failed', verification: v };
 }
 
 /** What a discovery round makes of a settled health. */
@@ -59,9 +58,12 @@ function discovered(h: SettledHealth, d: DiscoveredState, last: VerificationSumm
       // A verification's verdict stands while the server keeps serving the model.
       if (h.kind === 'verified' || (h.kind === 'failing' && h.verification)) return h;
       return last ? fromVerification(last) : { kind: 'up' };
-    case 'not-listed': return { kind: 'failing', reason: `${d.model} is no longer listed` };
-    case 'loading': return { kind: 'failing', reason: 'loading model' };
-    case 'down': return { kind: 'down', reason: d.reason };
+    case 'not-listed':
+      return { kind: 'failing', reason: `${d.model} is no longer listed` };
+    case 'loading':
+      return { kind: 'failing', reason: 'loading model' };
+    case 'down':
+      return { kind: 'down', reason: d.reason };
   }
 }
 
@@ -99,7 +101,14 @@ export function combineVerifications(list: readonly VerificationSummary[]): Veri
   if (list.length === 1) return list[0];
   const at = Math.max(...list.map(v => v.at));
   const failed = list.filter(v => !v.ok);
-  if (failed.length < list.length) return { ok: true, at, ...(failed.length ? { message: `failed for ${failed.map(v => v.agent ?? 'codex').join(', ')}` } : {}) };
+  if (failed.length < list.length)
+    return { ok: true, at, ...(failed.length ? { message: `failed for ${failed.map(v => v.agent ?? 'codex').join(', ')}` } : {}) };
   const first = failed[0];
-  return { ok: false, at, failedStage: first.failedStage, diagnosis: first.diagnosis, message: failed.map(v => `${v.agent ?? 'codex'}: ${v.message ?? v.diagnosis ?? 'failed'}`).join('; ') };
+  return {
+    ok: false,
+    at,
+    failedStage: first.failedStage,
+    diagnosis: first.diagnosis,
+    message: failed.map(v => `${v.agent ?? 'codex'}: ${v.message ?? v.diagnosis ?? 'failed'}`).join('; '),
+  };
 }

@@ -19,18 +19,37 @@ export interface ServerKindInfo {
 
 // Versions: local-servers.md ("Which servers serve /v1/responses") and claude-code.md.
 export const SERVER_KIND_INFO: Record<ServerKind, ServerKindInfo> = {
-  ollama: { displayName: 'Ollama', program: 'ollama', downloadUrl: 'https://ollama.com/download', responsesSince: '0.13.4', messagesSince: '0.14.0' },
-  lmstudio: { displayName: 'LM Studio', program: 'lms', downloadUrl: 'https://lmstudio.ai/download', responsesSince: '0.3.29', messagesSince: '0.4.1' },
+  ollama: {
+    displayName: 'Ollama',
+    program: 'ollama',
+    downloadUrl: 'https://ollama.com/download',
+    responsesSince: '0.13.4',
+    messagesSince: '0.14.0',
+  },
+  lmstudio: {
+    displayName: 'LM Studio',
+    program: 'lms',
+    downloadUrl: 'https://lmstudio.ai/download',
+    responsesSince: '0.3.29',
+    messagesSince: '0.4.1',
+  },
   llamacpp: {
-    displayName: 'llama.cpp (llama-server)', program: 'llama-server', downloadUrl: 'https://github.com/ggml-org/llama.cpp/releases',
-    responsesSince: 'a build from January 2026 or later', messagesSince: 'a build from December 2025 or later (llama.cpp PR #17570)',
+    displayName: 'llama.cpp (llama-server)',
+    program: 'llama-server',
+    downloadUrl: 'https://github.com/ggml-org/llama.cpp/releases',
+    responsesSince: 'a build from January 2026 or later',
+    messagesSince: 'a build from December 2025 or later (llama.cpp PR #17570)',
   },
   vllm: {
-    displayName: 'vLLM', program: 'vllm', downloadUrl: 'https://docs.vllm.ai/en/latest/getting_started/installation/',
-    responsesSince: 'a release with /v1/responses (0.10.2 or later)', messagesSince: 'a release with the Anthropic Messages API (after vLLM PR #22627)',
+    displayName: 'vLLM',
+    program: 'vllm',
+    downloadUrl: 'https://docs.vllm.ai/en/latest/getting_started/installation/',
+    responsesSince: 'a release with /v1/responses (0.10.2 or later)',
+    messagesSince: 'a release with the Anthropic Messages API (after vLLM PR #22627)',
   },
   'openai-compatible': {
-    displayName: 'the server', program: 'the server',
+    displayName: 'the server',
+    program: 'the server',
     responsesSince: 'a version that serves /v1/responses (or a Responses bridge such as LiteLLM in front of it)',
     messagesSince: 'a version that serves /v1/messages (or an Anthropic-compatible bridge in front of it)',
   },

@@ -32,22 +32,43 @@ export interface ServerSpec {
 
 export const SERVER_SPECS: Record<LaunchProvider, ServerSpec> = {
   llamacpp: {
-    provider: 'llamacpp', kind: 'llamacpp', executableSetting: 'llamacpp.executable', modelSetting: 'llamacpp.modelPath',
-    contextSetting: 'llamacpp.contextSize', listenSettings: ['llamacpp.host', 'llamacpp.port'],
+    provider: 'llamacpp',
+    kind: 'llamacpp',
+    executableSetting: 'llamacpp.executable',
+    modelSetting: 'llamacpp.modelPath',
+    contextSetting: 'llamacpp.contextSize',
+    listenSettings: ['llamacpp.host', 'llamacpp.port'],
     // llama-server reads --api-key from LLAMA_API_KEY (common/arg.cpp set_env).
-    serverKeyEnv: 'LLAMA_API_KEY', readinessPaths: ['/health', '/v1/models'],
+    serverKeyEnv: 'LLAMA_API_KEY',
+    readinessPaths: ['/health', '/v1/models'],
   },
   vllm: {
-    provider: 'vllm', kind: 'vllm', executableSetting: 'vllm.executable', modelSetting: 'vllm.model', contextSetting: 'vllm.maxModelLen',
-    listenSettings: ['vllm.host', 'vllm.port'], serverKeyEnv: 'VLLM_API_KEY', readinessPaths: ['/health', '/v1/models'],
+    provider: 'vllm',
+    kind: 'vllm',
+    executableSetting: 'vllm.executable',
+    modelSetting: 'vllm.model',
+    contextSetting: 'vllm.maxModelLen',
+    listenSettings: ['vllm.host', 'vllm.port'],
+    serverKeyEnv: 'VLLM_API_KEY',
+    readinessPaths: ['/health', '/v1/models'],
   },
   ollama: {
-    provider: 'ollama', kind: 'ollama', executableSetting: 'ollama.executable', modelSetting: 'ollama.model', contextSetting: 'ollama.contextLength',
-    listenSettings: ['ollama.host'], readinessPaths: ['/api/version', '/v1/models'],
+    provider: 'ollama',
+    kind: 'ollama',
+    executableSetting: 'ollama.executable',
+    modelSetting: 'ollama.model',
+    contextSetting: 'ollama.contextLength',
+    listenSettings: ['ollama.host'],
+    readinessPaths: ['/api/version', '/v1/models'],
   },
   lmstudio: {
-    provider: 'lmstudio', kind: 'lmstudio', executableSetting: 'lmstudio.lmsPath', modelSetting: 'lmstudio.modelKey', contextSetting: 'lmstudio.contextLength',
-    listenSettings: ['lmstudio.port'], readinessPaths: ['/v1/models'],
+    provider: 'lmstudio',
+    kind: 'lmstudio',
+    executableSetting: 'lmstudio.lmsPath',
+    modelSetting: 'lmstudio.modelKey',
+    contextSetting: 'lmstudio.contextLength',
+    listenSettings: ['lmstudio.port'],
+    readinessPaths: ['/v1/models'],
   },
 };
 
@@ -61,7 +82,10 @@ export interface ListenAddress {
 
 /** `host:port`, `host`, `:port`, `[v6]:port` or a URL, as OLLAMA_HOST is written (Ollama parses it as leniently). */
 export function parseHostPort(value: string, defaultPort: number): { host: string; port: number } | undefined {
-  const v = value.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '');
+  const v = value
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/\/.*$/, '');
   const m = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d{1,5}))?$/.exec(v);
   if (!m) return undefined;
   const host = m[1].replace(/^\[|\]$/g, '') || '127.0.0.1';
@@ -87,10 +111,19 @@ export function listenAddress(provider: LaunchProvider, s: Settings, env: Env): 
   let host: string;
   let port: number;
   switch (provider) {
-    case 'llamacpp': host = s['llamacpp.host']; port = s['llamacpp.port']; break;
-    case 'vllm': host = s['vllm.host']; port = s['vllm.port']; break;
+    case 'llamacpp':
+      host = s['llamacpp.host'];
+      port = s['llamacpp.port'];
+      break;
+    case 'vllm':
+      host = s['vllm.host'];
+      port = s['vllm.port'];
+      break;
     // `lms server start` binds loopback; only the port is ours to choose.
-    case 'lmstudio': host = '127.0.0.1'; port = s['lmstudio.port']; break;
+    case 'lmstudio':
+      host = '127.0.0.1';
+      port = s['lmstudio.port'];
+      break;
     case 'ollama': {
       const hp = parseHostPort(ollamaHostValue(s, env), PROVIDERS.ollama.ownDefaultPort as number);
       host = hp?.host ?? '127.0.0.1';
@@ -103,5 +136,7 @@ export function listenAddress(provider: LaunchProvider, s: Settings, env: Env): 
 
 /** The settings that decide how a provider is launched (a change offers "Restart server"). */
 export function launchSettingKeys(provider: LaunchProvider): SettingKey[] {
-  return (Object.keys(SETTINGS) as SettingKey[]).filter(k => k.startsWith(`${provider}.`) && !k.endsWith('.baseUrl') && k !== 'llamacpp.autoCompactTokenLimit' && k !== 'ollama.model');
+  return (Object.keys(SETTINGS) as SettingKey[]).filter(
+    k => k.startsWith(`${provider}.`) && !k.endsWith('.baseUrl') && k !== 'llamacpp.autoCompactTokenLimit' && k !== 'ollama.model',
+  );
 }

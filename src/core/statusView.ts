@@ -64,12 +64,18 @@ export const NO_ROUTE_TEXT = {
 
 function healthWord(h: RouteHealth): string {
   switch (h.kind) {
-    case 'unknown': return 'not checked';
-    case 'checking': return h.what === 'switch' ? 'checking that it answers…' : 'verifying…';
-    case 'up': return 'up';
-    case 'verified': return 'verified';
-    case 'failing': return `failing: ${h.reason}`;
-    case 'down': return `down: ${h.reason}`;
+    case 'unknown':
+      return 'not checked';
+    case 'checking':
+      return h.what === 'switch' ? 'checking that it answers…' : 'verifying…';
+    case 'up':
+      return 'up';
+    case 'verified':
+      return 'verified';
+    case 'failing':
+      return `failing: ${h.reason}`;
+    case 'down':
+      return `down: ${h.reason}`;
   }
 }
 
@@ -81,10 +87,21 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
   const name = r.endpointLabel ?? PROVIDERS[r.provider].displayName;
   const label = shortRouteLabel(name, r.model);
   const h = s.health;
-  const icon = h.kind === 'checking' ? '$(loading~spin)' : h.kind === 'verified' ? '$(pass-filled)' : h.kind === 'failing' ? '$(warning)' : h.kind === 'down' ? '$(error)' : '$(server-process)';
+  const icon =
+    h.kind === 'checking'
+      ? '$(loading~spin)'
+      : h.kind === 'verified'
+        ? '$(pass-filled)'
+        : h.kind === 'failing'
+          ? '$(warning)'
+          : h.kind === 'down'
+            ? '$(error)'
+            : '$(server-process)';
   const remote = s.reach && isRemote(s.reach) ? s.reach : undefined;
   const background = h.kind === 'failing' ? 'warning' : h.kind === 'down' ? 'error' : 'none';
-  const tooSmall = AGENT_IDS.filter(a => r.contextWindow !== undefined && r.contextWindow < AGENTS[a].minContextTokens).map(a => AGENTS[a].displayName);
+  const tooSmall = AGENT_IDS.filter(a => r.contextWindow !== undefined && r.contextWindow < AGENTS[a].minContextTokens).map(
+    a => AGENTS[a].displayName,
+  );
   const rows = [
     `**Local Model Router** — ${esc(name)} · \`${r.model}\``,
     '',
@@ -98,10 +115,16 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     ...verificationRows(s.verifications, now),
   ];
   if (remote) rows.push(`| Remote | ${esc(reachRow(remote, s.tunnel))} |`);
-  if (s.remoteWindow) rows.push(`| Runs on | ${esc(s.remoteWindow.host)} (remote window: ${esc(s.remoteWindow.name)}); servers on 127.0.0.1 are that machine's |`);
-  if (s.launched) rows.push(`| Started here | ${s.launched.state}${s.launched.exitCode !== undefined ? ` (exit ${s.launched.exitCode})` : ''} |`);
+  if (s.remoteWindow)
+    rows.push(
+      `| Runs on | ${esc(s.remoteWindow.host)} (remote window: ${esc(s.remoteWindow.name)}); servers on 127.0.0.1 are that machine's |`,
+    );
+  if (s.launched)
+    rows.push(`| Started here | ${s.launched.state}${s.launched.exitCode !== undefined ? ` (exit ${s.launched.exitCode})` : ''} |`);
   if (r.codexProfile) rows.push(`| Codex profile | \`${r.codexProfile}\` |`);
-  const terminals = s.terminalsRouted ? '\n\nNew terminals get this route\'s variables; terminals opened before the last switch keep the old ones (VS Code marks them stale) until reopened.' : '';
+  const terminals = s.terminalsRouted
+    ? "\n\nNew terminals get this route's variables; terminals opened before the last switch keep the old ones (VS Code marks them stale) until reopened."
+    : '';
   return {
     text: `${icon} ${remote ? '$(remote) ' : ''}${label}`,
     accessibility: `Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h)}`,
@@ -121,9 +144,14 @@ function verificationRows(v: StatusState['verifications'], now: number): string[
   if (!known.length) return ['| Verified | not yet |'];
   return known.flatMap(a => {
     const x = v[a] as VerificationSummary;
-    const verdict = x.ok ? 'passed' : `failed${x.failedStage ? ` at ${esc(x.failedStage)}` : ''}${x.diagnosis ? ` (${esc(x.diagnosis)})` : ''}`;
+    const verdict = x.ok
+      ? 'passed'
+      : `failed${x.failedStage ? ` at ${esc(x.failedStage)}` : ''}${x.diagnosis ? ` (${esc(x.diagnosis)})` : ''}`;
     // The headline says what a session can and cannot do here (Codex: later turns, MCP tools, first-prompt time).
-    return [`| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)} |`, ...(x.headline ? [`| | ${esc(x.headline)} |`] : [])];
+    return [
+      `| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)} |`,
+      ...(x.headline ? [`| | ${esc(x.headline)} |`] : []),
+    ];
   });
 }
 
@@ -131,14 +159,31 @@ function renderNoRoute(s: StatusState): StatusView {
   const d = s.discovery;
   const links = NO_ROUTE_LINKS(s.trusted).map(link).join(' · ');
   if (!d.ran || (d.busy && d.endpointsUp === 0)) {
-    return { text: `$(loading~spin) ${NO_ROUTE_TEXT.looking}`, accessibility: 'Local Model Router: looking for local servers', background: 'none', tooltip: `**Local Model Router**\n\nLooking for local model servers…\n\n${links}` };
+    return {
+      text: `$(loading~spin) ${NO_ROUTE_TEXT.looking}`,
+      accessibility: 'Local Model Router: looking for local servers',
+      background: 'none',
+      tooltip: `**Local Model Router**\n\nLooking for local model servers…\n\n${links}`,
+    };
   }
   if (d.endpointsUp > 0) {
     const found = `${d.endpointsUp} server${d.endpointsUp === 1 ? '' : 's'} with ${d.models} model${d.models === 1 ? '' : 's'}`;
-    return { text: `$(server-process) ${NO_ROUTE_TEXT.pick}`, accessibility: `Local Model Router: ${found} found, no model chosen`, background: 'none', tooltip: `**Local Model Router**\n\nFound ${found}. Click to choose the model your agent will use.\n\n${links}` };
+    return {
+      text: `$(server-process) ${NO_ROUTE_TEXT.pick}`,
+      accessibility: `Local Model Router: ${found} found, no model chosen`,
+      background: 'none',
+      tooltip: `**Local Model Router**\n\nFound ${found}. Click to choose the model your agent will use.\n\n${links}`,
+    };
   }
-  const start = s.trusted ? ' Start one from your settings, or add the address of one that runs elsewhere.' : ' This workspace is in Restricted Mode, so nothing is started from it; add the address of a server that runs, or trust the workspace.';
-  return { text: `$(circle-slash) ${NO_ROUTE_TEXT.none}`, accessibility: 'Local Model Router: no local server found', background: 'none', tooltip: `**Local Model Router**\n\nNo local model server answers on the usual ports (Ollama, LM Studio, vLLM, llama.cpp).${start}\n\n${links}` };
+  const start = s.trusted
+    ? ' Start one from your settings, or add the address of one that runs elsewhere.'
+    : ' This workspace is in Restricted Mode, so nothing is started from it; add the address of a server that runs, or trust the workspace.';
+  return {
+    text: `$(circle-slash) ${NO_ROUTE_TEXT.none}`,
+    accessibility: 'Local Model Router: no local server found',
+    background: 'none',
+    tooltip: `**Local Model Router**\n\nNo local model server answers on the usual ports (Ollama, LM Studio, vLLM, llama.cpp).${start}\n\n${links}`,
+  };
 }
 
 function ago(ms: number): string {

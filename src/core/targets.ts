@@ -24,7 +24,13 @@ export function discoveryTargets(settings: Pick<ResolvedSettings, 'values' | 'or
   for (const provider of PROVIDER_IDS) {
     const listen = isLaunchProvider(provider) ? listenAddress(provider, s, env) : undefined;
     const listenChanged = isLaunchProvider(provider) && SERVER_SPECS[provider].listenSettings.some(k => settings.origin[k] !== 'default');
-    const r = resolveEndpoint({ provider, settingBaseUrl: s[`${provider}.baseUrl`], env, listenBaseUrl: listenChanged ? listen?.baseUrl : undefined, defaultBaseUrl: listen?.baseUrl });
+    const r = resolveEndpoint({
+      provider,
+      settingBaseUrl: s[`${provider}.baseUrl`],
+      env,
+      listenBaseUrl: listenChanged ? listen?.baseUrl : undefined,
+      defaultBaseUrl: listen?.baseUrl,
+    });
     if (!r.ok) {
       if (provider !== 'openaiCompatible' || r.source !== 'default') problems.push(r.error);
       continue;
@@ -33,7 +39,13 @@ export function discoveryTargets(settings: Pick<ResolvedSettings, 'values' | 'or
     targets.push({ provider, baseUrl: r.endpoint.baseUrl, source: r.endpoint.source, ...(key ? { apiKey: key } : {}) });
     // llama-server's own default port is worth a look only when nothing more specific was configured.
     const own = PROVIDERS[provider].ownDefaultPort;
-    if (provider === 'llamacpp' && r.endpoint.source === 'default' && s['discovery.probeLlamaServerDefaultPort'] && own && listen?.port !== own) {
+    if (
+      provider === 'llamacpp' &&
+      r.endpoint.source === 'default' &&
+      s['discovery.probeLlamaServerDefaultPort'] &&
+      own &&
+      listen?.port !== own
+    ) {
       targets.push({ provider, baseUrl: `http://127.0.0.1:${own}/v1`, source: 'default', ...(key ? { apiKey: key } : {}) });
     }
   }
@@ -77,6 +89,12 @@ export function withTunnelTargets(targets: readonly DiscoveryTarget[], tunnels: 
   const mine = new Set(tunnels.map(t => t.localBaseUrl));
   return [
     ...targets.filter(t => !mine.has(t.baseUrl)),
-    ...tunnels.map((t): DiscoveryTarget => ({ provider: t.provider, baseUrl: t.localBaseUrl, source: 'tunnel', label: tunnelLabel(t.destination), via: { kind: 'ssh', host: t.destination, remotePort: t.remotePort } })),
+    ...tunnels.map((t): DiscoveryTarget => ({
+      provider: t.provider,
+      baseUrl: t.localBaseUrl,
+      source: 'tunnel',
+      label: tunnelLabel(t.destination),
+      via: { kind: 'ssh', host: t.destination, remotePort: t.remotePort },
+    })),
   ];
 }

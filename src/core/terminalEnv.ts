@@ -33,7 +33,17 @@ export function routeTerminalEnv(route: Route, targets: readonly string[], k: Te
   // Codex's --oss mode reads CODEX_OSS_BASE_URL.
   if (targets.includes('codexOss') && info.codexOssProvider) env.CODEX_OSS_BASE_URL = codexOssBaseUrl(route.baseUrl);
   if (targets.includes('claudeCode')) {
-    Object.assign(env, claudeTerminalEnv({ baseUrl: route.baseUrl, model: route.model, contextWindow: route.contextWindow, needsKey: !!(k.needsKey || apiKey), disableThinking: k.disableThinking, ...(apiKey ? { apiKey, keyVar: k.keyVar } : {}) }));
+    Object.assign(
+      env,
+      claudeTerminalEnv({
+        baseUrl: route.baseUrl,
+        model: route.model,
+        contextWindow: route.contextWindow,
+        needsKey: !!(k.needsKey || apiKey),
+        disableThinking: k.disableThinking,
+        ...(apiKey ? { apiKey, keyVar: k.keyVar } : {}),
+      }),
+    );
   }
   return env;
 }

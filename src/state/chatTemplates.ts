@@ -12,7 +12,10 @@ function templatesDir(ctx: Ctx): string {
 
 async function writeOnce(dir: string, fileName: string, text: string): Promise<string> {
   const file = join(dir, fileName);
-  const exists = await stat(file).then(() => true, () => false);
+  const exists = await stat(file).then(
+    () => true,
+    () => false,
+  );
   if (!exists) {
     await mkdir(dir, { recursive: true });
     await writeFile(file, text, { mode: 0o644 });
@@ -21,7 +24,11 @@ async function writeOnce(dir: string, fileName: string, text: string): Promise<s
 }
 
 /** Decides the template for a launch and writes the relaxed file when one is needed. */
-export async function prepareChatTemplate(ctx: Ctx, chatTemplate: string, modelPath: string): Promise<{ choice: TemplateChoice; file?: string }> {
+export async function prepareChatTemplate(
+  ctx: Ctx,
+  chatTemplate: string,
+  modelPath: string,
+): Promise<{ choice: TemplateChoice; file?: string }> {
   const choice = await chooseChatTemplate(chatTemplate, modelPath);
   if (choice.kind !== 'relaxed') return { choice };
   return { choice, file: await writeOnce(templatesDir(ctx), choice.fileName, choice.text) };
@@ -41,9 +48,11 @@ export async function writeRelaxedCopy(ctx: Ctx, template: string): Promise<stri
 
 export function describeChoice(c: TemplateChoice): string {
   switch (c.kind) {
-    case 'named': return `chat template "${c.name}" (your setting)`;
-    case 'model': return `the model's own chat template (${c.why})`;
-    case 'relaxed': return c.why;
+    case 'named':
+      return `chat template "${c.name}" (your setting)`;
+    case 'model':
+      return `the model's own chat template (${c.why})`;
+    case 'relaxed':
+      return c.why;
   }
 }
-

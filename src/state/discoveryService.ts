@@ -20,7 +20,10 @@ export interface DiscoveryDeps {
   log: vscode.LogOutputChannel;
 }
 
-export function createDiscoveryService(deps: DiscoveryDeps, subscriptions: vscode.Disposable[]): DiscoveryService & { problems: readonly string[] } {
+export function createDiscoveryService(
+  deps: DiscoveryDeps,
+  subscriptions: vscode.Disposable[],
+): DiscoveryService & { problems: readonly string[] } {
   const emitter = new vscode.EventEmitter<void>();
   subscriptions.push(emitter);
   let latest: readonly EndpointProbe[] = [];
@@ -31,19 +34,27 @@ export function createDiscoveryService(deps: DiscoveryDeps, subscriptions: vscod
     const settings = deps.settings();
     const { targets: configured, problems: p } = discoveryTargets(settings, deps.env);
     for (const s of deps.launched()) {
-      if ((s.state === 'starting' || s.state === 'ready') && !configured.some(t => t.baseUrl === s.baseUrl)) configured.push({ provider: s.provider, baseUrl: s.baseUrl, source: 'launched' });
+      if ((s.state === 'starting' || s.state === 'ready') && !configured.some(t => t.baseUrl === s.baseUrl))
+        configured.push({ provider: s.provider, baseUrl: s.baseUrl, source: 'launched' });
     }
-    const targets = withTunnelTargets(configured, deps.tunnels().map(t => ({ provider: t.provider, localBaseUrl: t.localBaseUrl, destination: t.destination, remotePort: t.remotePort })));
+    const targets = withTunnelTargets(
+      configured,
+      deps
+        .tunnels()
+        .map(t => ({ provider: t.provider, localBaseUrl: t.localBaseUrl, destination: t.destination, remotePort: t.remotePort })),
+    );
     // A variable's key wins, then the key stored for that URL: the one precedence. Without a yes
     // for plain http to another host, /models is still probed, without the key.
-    await Promise.all(targets.map(async (t: DiscoveryTarget) => {
-      const k = await deps.keys.resolve(t.provider, t.baseUrl);
-      if (k.apiKey) t.apiKey = k.apiKey;
-      if (t.apiKey && deps.plainHttp.decide(t.baseUrl).kind !== 'send') {
-        delete t.apiKey;
-        t.keyWithheld = true;
-      }
-    }));
+    await Promise.all(
+      targets.map(async (t: DiscoveryTarget) => {
+        const k = await deps.keys.resolve(t.provider, t.baseUrl);
+        if (k.apiKey) t.apiKey = k.apiKey;
+        if (t.apiKey && deps.plainHttp.decide(t.baseUrl).kind !== 'send') {
+          delete t.apiKey;
+          t.keyWithheld = true;
+        }
+      }),
+    );
     const t0 = Date.now();
     const result = await discover(targets, { timeoutMs: settings.values['discovery.timeoutMs'] });
     deps.log.debug(`discovery (${reason}) took ${Date.now() - t0} ms: ${result.map(r => `${r.baseUrl}=${r.result.kind}`).join(', ')}`);
@@ -54,10 +65,18 @@ export function createDiscoveryService(deps: DiscoveryDeps, subscriptions: vscod
     return result;
   };
   return {
-    get latest() { return latest; },
-    get busy() { return inFlight !== undefined; },
-    get ran() { return ran; },
-    get problems() { return problems; },
+    get latest() {
+      return latest;
+    },
+    get busy() {
+      return inFlight !== undefined;
+    },
+    get ran() {
+      return ran;
+    },
+    get problems() {
+      return problems;
+    },
     onDidChange: emitter.event,
     refresh(reason: string): Promise<readonly EndpointProbe[]> {
       if (inFlight) return inFlight;

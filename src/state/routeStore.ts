@@ -4,7 +4,14 @@
 import * as vscode from 'vscode';
 import type { DiscoveryService, KeyService, PlainHttpConsent, RouteStore } from '../ctx';
 import { isRoute, routeKey, type Route } from '../core/route';
-import { combineVerifications, reduceHealth, type DiscoveredState, type HealthEvent, type RouteHealth, type VerificationSummary } from '../core/routeHealth';
+import {
+  combineVerifications,
+  reduceHealth,
+  type DiscoveredState,
+  type HealthEvent,
+  type RouteHealth,
+  type VerificationSummary,
+} from '../core/routeHealth';
 import { probeModelAnswers } from '../core/probeModel';
 import { isAgentId, type AgentId } from '../core/agents';
 import type { ResolvedSettings } from '../core/settings/resolve';
@@ -34,7 +41,8 @@ function readVerifications(state: vscode.Memento): Verifications {
     if (typeof per !== 'object' || per === null) continue;
     const agents: Partial<Record<AgentId, VerificationSummary>> = {};
     for (const [a, s] of Object.entries(per as Record<string, unknown>)) {
-      if (isAgentId(a) && typeof (s as VerificationSummary)?.ok === 'boolean' && typeof (s as VerificationSummary)?.at === 'number') agents[a] = s as VerificationSummary;
+      if (isAgentId(a) && typeof (s as VerificationSummary)?.ok === 'boolean' && typeof (s as VerificationSummary)?.at === 'number')
+        agents[a] = s as VerificationSummary;
     }
     out[k] = agents;
   }
@@ -64,7 +72,7 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     health = next;
     emitter.fire();
   };
-  const verificationsOf = (route: Route | undefined) => (route ? verifications[routeKey(route)] ?? {} : {});
+  const verificationsOf = (route: Route | undefined) => (route ? (verifications[routeKey(route)] ?? {}) : {});
   const saveVerifications = async () => {
     const keys = Object.keys(verifications);
     if (keys.length > KEEP_ROUTES) {
@@ -77,27 +85,46 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
   };
 
   // The active route's health follows discovery unless a check is running (the reducer decides).
-  subscriptions.push(deps.discovery.onDidChange(() => {
-    if (!active || deps.discovery.busy) return;
-    const route = active;
-    const probe = deps.discovery.latest.find(p => p.baseUrl === route.baseUrl);
-    // A tunnel's endpoint is probed only while the tunnel is open: once closed (Disconnect, a reload), the route is down.
-    if (!probe && route.via) return dispatch({ type: 'discovered', state: { kind: 'down', reason: `the SSH tunnel to ${route.via.host} is closed` }, verification: newest(verificationsOf(route)) });
-    if (!probe) return;
-    const r = probe.result;
-    const d: DiscoveredState = r.kind === 'up'
-      ? (r.models.some(m => m.id === route.model) ? { kind: 'listed' } : { kind: 'not-listed', model: route.model })
-      : r.kind === 'loading' ? { kind: 'loading' } : { kind: 'down', reason: r.message };
-    dispatch({ type: 'discovered', state: d, verification: newest(verificationsOf(route)) });
-  }));
+  subscriptions.push(
+    deps.discovery.onDidChange(() => {
+      if (!active || deps.discovery.busy) return;
+      const route = active;
+      const probe = deps.discovery.latest.find(p => p.baseUrl === route.baseUrl);
+      // A tunnel's endpoint is probed only while the tunnel is open: once closed (Disconnect, a reload), the route is down.
+      if (!probe && route.via)
+        return dispatch({
+          type: 'discovered',
+          state: { kind: 'down', reason: `the SSH tunnel to ${route.via.host} is closed` },
+          verification: newest(verificationsOf(route)),
+        });
+      if (!probe) return;
+      const r = probe.result;
+      const d: DiscoveredState =
+        r.kind === 'up'
+          ? r.models.some(m => m.id === route.model)
+            ? { kind: 'listed' }
+            : { kind: 'not-listed', model: route.model }
+          : r.kind === 'loading'
+            ? { kind: 'loading' }
+            : { kind: 'down', reason: r.message };
+      dispatch({ type: 'discovered', state: d, verification: newest(verificationsOf(route)) });
+    }),
+  );
 
   return {
-    get active() { return active; },
-    get health() { return health; },
+    get active() {
+      return active;
+    },
+    get health() {
+      return health;
+    },
     verificationsOf,
     onDidChange: emitter.event,
     async switchTo(route, o = {}) {
-      const consent = await deps.plainHttp.confirm(route.baseUrl, { provider: route.provider, ...(o.plainHttp ? { answer: o.plainHttp } : {}) });
+      const consent = await deps.plainHttp.confirm(route.baseUrl, {
+        provider: route.provider,
+        ...(o.plainHttp ? { answer: o.plainHttp } : {}),
+      });
       if (consent.kind === 'declined' || consent.kind === 'tunnel') return { ok: false, consent: consent.kind };
       // A newer pick cancels the probe of an older one.
       switching?.abort();
@@ -105,7 +132,12 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       const runId = nextRun++;
       dispatch({ type: 'switch-started', runId });
       const { apiKey, keyVar } = await deps.keys.resolve(route.provider, route.baseUrl);
-      const probe = await probeModelAnswers(route.baseUrl, route.model, { apiKey, signal: abort.signal, timeoutMs: deps.settings().values['verify.timeoutMs'], serverKind: route.serverKind });
+      const probe = await probeModelAnswers(route.baseUrl, route.model, {
+        apiKey,
+        signal: abort.signal,
+        timeoutMs: deps.settings().values['verify.timeoutMs'],
+        serverKind: route.serverKind,
+      });
       if (switching === abort) switching = undefined;
       if (!probe.ok) {
         dispatch({ type: 'switch-failed', runId });
@@ -117,7 +149,9 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       const { keyVar: _old, ...rest } = route;
       active = { ...rest, ...(keyVar ? { keyVar } : {}), ...(keep && !route.codexProfile ? { codexProfile: keep } : {}) };
       await state.update(STATE_KEY, active);
-      log.info(`active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms${probe.api === 'messages' ? ' on the Messages API only: Claude Code can use it, Codex cannot' : ''})`);
+      log.info(
+        `active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms${probe.api === 'messages' ? ' on the Messages API only: Claude Code can use it, Codex cannot' : ''})`,
+      );
       dispatch({ type: 'switch-succeeded', runId, verification: newest(verificationsOf(active)) });
       emitter.fire();
       return { ok: true };

@@ -7,7 +7,11 @@ import type { ProviderId } from '../core/providers';
 export function createServerRegistry(subscriptions: vscode.Disposable[]): ServerRegistry {
   const servers = new Map<ProviderId, { server: LaunchedServer; sub: vscode.Disposable }>();
   const emitter = new vscode.EventEmitter<void>();
-  subscriptions.push(emitter, { dispose: () => { for (const s of servers.values()) s.sub.dispose(); } });
+  subscriptions.push(emitter, {
+    dispose: () => {
+      for (const s of servers.values()) s.sub.dispose();
+    },
+  });
   return {
     get: p => servers.get(p)?.server,
     findByBaseUrl: url => [...servers.values()].map(s => s.server).find(s => s.baseUrl === url),

@@ -6,13 +6,20 @@ import type { OpenTunnel, TunnelRegistry } from '../ctx';
 export function createTunnelRegistry(subscriptions: vscode.Disposable[]): TunnelRegistry {
   const tunnels = new Map<OpenTunnel, vscode.Disposable>();
   const emitter = new vscode.EventEmitter<void>();
-  subscriptions.push(emitter, { dispose: () => { for (const sub of tunnels.values()) sub.dispose(); } });
+  subscriptions.push(emitter, {
+    dispose: () => {
+      for (const sub of tunnels.values()) sub.dispose();
+    },
+  });
   return {
     all: () => [...tunnels.keys()],
     findByBaseUrl: url => [...tunnels.keys()].find(t => t.localBaseUrl === url),
     add: t => {
       if (tunnels.has(t)) return;
-      tunnels.set(t, t.onDidChange(() => emitter.fire()));
+      tunnels.set(
+        t,
+        t.onDidChange(() => emitter.fire()),
+      );
       emitter.fire();
     },
     remove: t => {

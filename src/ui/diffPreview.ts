@@ -13,11 +13,19 @@ class DiffPreview {
   private seq = 0;
 
   constructor(ctx: Ctx) {
-    ctx.extension.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, { provideTextDocumentContent: uri => this.docs.get(uri.toString()) ?? '' }));
+    ctx.extension.subscriptions.push(
+      vscode.workspace.registerTextDocumentContentProvider(SCHEME, {
+        provideTextDocumentContent: uri => this.docs.get(uri.toString()) ?? '',
+      }),
+    );
   }
 
   private uri(kind: 'current' | 'proposed', file: string, text: string): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${kind}${file.startsWith('/') ? '' : '/'}${file.replace(/\\/g, '/')}`, query: String(++this.seq) });
+    const uri = vscode.Uri.from({
+      scheme: SCHEME,
+      path: `/${kind}${file.startsWith('/') ? '' : '/'}${file.replace(/\\/g, '/')}`,
+      query: String(++this.seq),
+    });
     this.docs.set(uri.toString(), text);
     return uri;
   }
@@ -33,7 +41,9 @@ class DiffPreview {
       await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: false, preserveFocus: changes.length > 1 });
     }
     return async () => {
-      const tabs = vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.input instanceof vscode.TabInputTextDiff && opened.includes(t.input.modified.toString()));
+      const tabs = vscode.window.tabGroups.all
+        .flatMap(g => g.tabs)
+        .filter(t => t.input instanceof vscode.TabInputTextDiff && opened.includes(t.input.modified.toString()));
       if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
       for (const u of opened) this.docs.delete(u);
     };
@@ -49,7 +59,14 @@ export function showDiffs(ctx: Ctx, changes: readonly PlannedChange[], verb: str
 }
 
 /** Diff preview plus an Apply/Cancel modal (restore, migrate); true = apply. */
-export async function previewAndConfirm(ctx: Ctx, changes: readonly PlannedChange[], question: string, detail: string, button: string, answer: boolean | undefined): Promise<boolean> {
+export async function previewAndConfirm(
+  ctx: Ctx,
+  changes: readonly PlannedChange[],
+  question: string,
+  detail: string,
+  button: string,
+  answer: boolean | undefined,
+): Promise<boolean> {
   if (!ctx.settings().values['codex.previewChanges']) return answer ?? true;
   const close = await showDiffs(ctx, changes, button);
   try {

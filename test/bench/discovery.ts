@@ -23,17 +23,26 @@ export async function benchDiscovery(runs: number, log: (s: string) => void): Pr
 
   // --- all down
   const ports = await Promise.all(PROVIDERS.map(() => closedPort()));
-  const down: DiscoveryTarget[] = PROVIDERS.map((p, i) => ({ provider: p.provider, baseUrl: `http://127.0.0.1:${ports[i]}/v1`, source: 'default' }));
+  const down: DiscoveryTarget[] = PROVIDERS.map((p, i) => ({
+    provider: p.provider,
+    baseUrl: `http://127.0.0.1:${ports[i]}/v1`,
+    source: 'default',
+  }));
   for (let i = 0; i < 3; i++) await discover(down); // warm-up: JIT and the first undici load are not what a refresh costs
   const downMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const { ms, value } = await timed(() => discover(down));
-    if (!value.every(v => v.result.kind === 'down')) throw new Error(`all-down discovery: expected five "down", got ${value.map(v => v.result.kind).join(', ')}`);
+    if (!value.every(v => v.result.kind === 'down'))
+      throw new Error(`all-down discovery: expected five "down", got ${value.map(v => v.result.kind).join(', ')}`);
     downMs.push(ms);
   }
   log(`discovery all down: ${downMs.map(m => m.toFixed(1)).join(' ')} ms`);
   rows.push({
-    section: 'Discovery', what: 'All five providers down (closed ports)', runs, value: median(downMs), unit: 'ms',
+    section: 'Discovery',
+    what: 'All five providers down (closed ports)',
+    runs,
+    value: median(downMs),
+    unit: 'ms',
     target: { kind: 'max', value: 50, unit: 'ms' },
     notes: [`\`discover()\` on five loopback ports nobody listens on (connection refused), after 3 warm-up runs; ${spread(downMs, 1)} ms.`],
   });
@@ -49,7 +58,8 @@ export async function benchDiscovery(runs: number, log: (s: string) => void): Pr
     const sequential: number[] = [];
     for (let i = 0; i < runs; i++) {
       const a = await timed(() => discover(up));
-      if (!a.value.every(v => v.result.kind === 'up')) throw new Error(`all-up discovery: ${a.value.map(v => `${v.provider}=${v.result.kind}`).join(', ')}`);
+      if (!a.value.every(v => v.result.kind === 'up'))
+        throw new Error(`all-up discovery: ${a.value.map(v => `${v.provider}=${v.result.kind}`).join(', ')}`);
       all.push(a.ms);
       let sum = 0;
       for (let t = 0; t < up.length; t++) {
@@ -65,7 +75,11 @@ export async function benchDiscovery(runs: number, log: (s: string) => void): Pr
     const requests = servers.map(s => s.requests.length);
     log(`discovery all up: ${all.map(m => m.toFixed(1)).join(' ')} ms; single medians ${perProvider.map(m => m.toFixed(1)).join(' ')}`);
     rows.push({
-      section: 'Discovery', what: `All five up, ${LATENCY_MS} ms per request, vs the slowest single probe`, runs, value: median(all), unit: 'ms',
+      section: 'Discovery',
+      what: `All five up, ${LATENCY_MS} ms per request, vs the slowest single probe`,
+      runs,
+      value: median(all),
+      unit: 'ms',
       baseline: { what: `slowest single probe: ${slowestName}`, value: slowest },
       target: { kind: 'ratio-max', value: 1.3 },
       notes: [
@@ -75,10 +89,16 @@ export async function benchDiscovery(runs: number, log: (s: string) => void): Pr
       ],
     });
     rows.push({
-      section: 'Discovery', what: 'All five up vs the same probes one after another', runs, value: median(all), unit: 'ms',
+      section: 'Discovery',
+      what: 'All five up vs the same probes one after another',
+      runs,
+      value: median(all),
+      unit: 'ms',
       baseline: { what: 'sum of the five single probes', value: median(sequential) },
       target: { kind: 'info' },
-      notes: [`Baseline: each provider probed alone, one after another, same run; ${spread(sequential, 1)} ms. The ratio is what probing in parallel saves.`],
+      notes: [
+        `Baseline: each provider probed alone, one after another, same run; ${spread(sequential, 1)} ms. The ratio is what probing in parallel saves.`,
+      ],
     });
   } finally {
     await Promise.all(servers.map(s => s.close()));

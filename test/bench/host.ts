@@ -7,7 +7,18 @@
 //  - JavaScript loaded, memory: one host per run with one of the two extensions and an
 //    extension-host payload (host/payload.ts) that measures from inside.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { format } from 'node:util';
@@ -40,7 +51,14 @@ export interface HostSetup {
 
 function sh(cmd: string, args: string[], cwd: string, what: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
-  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').filter(l => !/Unknown (user|env) config/.test(l)).slice(-30).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${what} failed (exit ${r.status}):\n${(r.stdout + r.stderr)
+        .split('\n')
+        .filter(l => !/Unknown (user|env) config/.test(l))
+        .slice(-30)
+        .join('\n')}`,
+    );
 }
 
 export function disposeHost(s: HostSetup | undefined): void {
@@ -82,18 +100,56 @@ export async function prepareHost(tag: string, log: Log): Promise<HostSetup> {
     throw new Error('LMR_BENCH_VSIX is set but dist/ (the build it was made from) is missing: run `npm run package`');
   }
   const emptyVsix = join(dir, 'lmr-bench-empty.vsix');
-  sh(join(lib.ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '-o', emptyVsix], join(lib.ROOT, 'test/bench/empty-extension'), 'packaging the empty extension');
+  sh(
+    join(lib.ROOT, 'node_modules/.bin/vsce'),
+    ['package', '--no-dependencies', '-o', emptyVsix],
+    join(lib.ROOT, 'test/bench/empty-extension'),
+    'packaging the empty extension',
+  );
   const payload = join(dir, 'payload/index.js');
-  await esbuild.build({ entryPoints: [join(lib.ROOT, 'test/bench/host/payload.ts')], outfile: payload, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [join(lib.ROOT, 'test/bench/host/payload.ts')],
+    outfile: payload,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    logLevel: 'warning',
+  });
   // extensionTestsPath needs an extensionDevelopmentPath: the probe, the same in both hosts, which
   // traces module loading from the host's start (activation "*"); the extension under test is the
   // installed .vsix.
   const probe = join(dir, 'probe');
   mkdirSync(probe);
-  writeFileSync(join(probe, 'package.json'), JSON.stringify({ name: 'lmr-bench-probe', displayName: 'LMR Bench Probe', publisher: 'local-model-router', version: '0.0.1', engines: { vscode: '^1.93.0' }, main: './extension.js', activationEvents: ['*'] }));
-  await esbuild.build({ entryPoints: [join(lib.ROOT, 'test/bench/host/tracer.ts')], outfile: join(probe, 'extension.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
-  const bundle = ['extension.js', ...readdirSync(join(dist, 'lazy')).filter(f => f.endsWith('.js')).map(f => `lazy/${f}`)]
-    .map(file => ({ file: `dist/${file}`, bytes: statSync(join(dist, file)).size }));
+  writeFileSync(
+    join(probe, 'package.json'),
+    JSON.stringify({
+      name: 'lmr-bench-probe',
+      displayName: 'LMR Bench Probe',
+      publisher: 'local-model-router',
+      version: '0.0.1',
+      engines: { vscode: '^1.93.0' },
+      main: './extension.js',
+      activationEvents: ['*'],
+    }),
+  );
+  await esbuild.build({
+    entryPoints: [join(lib.ROOT, 'test/bench/host/tracer.ts')],
+    outfile: join(probe, 'extension.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    logLevel: 'warning',
+  });
+  const bundle = [
+    'extension.js',
+    ...readdirSync(join(dist, 'lazy'))
+      .filter(f => f.endsWith('.js'))
+      .map(f => `lazy/${f}`),
+  ].map(file => ({ file: `dist/${file}`, bytes: statSync(join(dist, file)).size }));
   return { tag, dir, realVsix, emptyVsix, payload, probe, bundle };
 }
 
@@ -102,12 +158,20 @@ async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await input.fill('>' + title);
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: title }) }).first();
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: title }) })
+    .first();
   await row.waitFor({ state: 'visible' });
   await row.click();
 }
 
-interface Activation { real: number; empty: number; realRow: string; emptyRow: string }
+interface Activation {
+  real: number;
+  empty: number;
+  realRow: string;
+  emptyRow: string;
+}
 
 async function readActivationTimes(page: Page, timeoutMs: number): Promise<Activation> {
   await runCommand(page, 'Developer: Show Running Extensions');
@@ -128,13 +192,23 @@ async function readActivationTimes(page: Page, timeoutMs: number): Promise<Activ
   }
 }
 
-interface HostRun<T> { value: T; hostStartMs: number }
+interface HostRun<T> {
+  value: T;
+  hostStartMs: number;
+}
 
 /** One fresh code-server + chromium window; everything stopped afterwards, pass or fail. */
-async function withHost<T>(s: HostSetup, name: string, o: {
-  extensions: string[]; settings?: Record<string, unknown>; env?: Record<string, string>; payloadEnv?: Record<string, string>;
-  body: (page: Page, h: { runDir: string; url: string; exited?: Promise<unknown> }) => Promise<T>;
-}): Promise<HostRun<T>> {
+async function withHost<T>(
+  s: HostSetup,
+  name: string,
+  o: {
+    extensions: string[];
+    settings?: Record<string, unknown>;
+    env?: Record<string, string>;
+    payloadEnv?: Record<string, string>;
+    body: (page: Page, h: { runDir: string; url: string; exited?: Promise<unknown> }) => Promise<T>;
+  },
+): Promise<HostRun<T>> {
   const tag = `${s.tag}.${name}`;
   const runDir = lib.makeRunDir('bench');
   const userDataDir = join(runDir, 'user-data');
@@ -147,20 +221,40 @@ async function withHost<T>(s: HostSetup, name: string, o: {
     for (const v of o.extensions) lib.installVsix(v, { runDir, tag, userDataDir, extensionsDir });
     lib.writeUserSettings(userDataDir, { trust: 'disabled', settings: o.settings ?? {} });
     const t0 = Date.now();
-    cs = await lib.startCodeServer({ runDir, tag, folder: workspace, userDataDir, extensionsDir, smokeTestDriver: !!o.payloadEnv, env: { ...(o.env ?? {}), ...(o.payloadEnv ?? {}) } });
-    ({ context } = await lib.launchChromium({ profileDir: join(runDir, 'chromium'), env: lib.isolatedEnv(runDir, tag), viewport: { width: 1400, height: 2400 } }));
-    const page = context.pages()[0] ?? await context.newPage();
+    cs = await lib.startCodeServer({
+      runDir,
+      tag,
+      folder: workspace,
+      userDataDir,
+      extensionsDir,
+      smokeTestDriver: !!o.payloadEnv,
+      env: { ...(o.env ?? {}), ...(o.payloadEnv ?? {}) },
+    });
+    ({ context } = await lib.launchChromium({
+      profileDir: join(runDir, 'chromium'),
+      env: lib.isolatedEnv(runDir, tag),
+      viewport: { width: 1400, height: 2400 },
+    }));
+    const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(20_000);
     page.on('pageerror', e => lines.push(`[pageerror] ${e.message}`));
     let url = `${cs.url}/?folder=${encodeURIComponent(workspace)}`;
     let exited: Promise<unknown> | undefined;
     if (o.payloadEnv) {
       let exit: (code: unknown) => void = () => undefined;
-      exited = new Promise(resolve => { exit = resolve; });
+      exited = new Promise(resolve => {
+        exit = resolve;
+      });
       await page.exposeFunction('codeAutomationExit', (code: unknown) => exit(code));
-      await page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => { lines.push(`[${type}] ${format(...(Array.isArray(args) ? args : [args]))}`); });
+      await page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
+        lines.push(`[${type}] ${format(...(Array.isArray(args) ? args : [args]))}`);
+      });
       const remote = (p: string) => `vscode-remote://${cs!.authority}${p}`;
-      const payload = [['extensionDevelopmentPath', remote(s.probe)], ['extensionTestsPath', remote(s.payload)], ['skipWelcome', 'true']];
+      const payload = [
+        ['extensionDevelopmentPath', remote(s.probe)],
+        ['extensionTestsPath', remote(s.payload)],
+        ['skipWelcome', 'true'],
+      ];
       url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     }
     await page.goto(url, { waitUntil: 'domcontentloaded' });
@@ -192,59 +286,110 @@ async function withHostChecked<T>(s: HostSetup, name: string, o: Parameters<type
 export async function benchActivation(s: HostSetup, runs: number, vscodeVersion: string, log: Log): Promise<Row> {
   const samples: Activation[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = await bounded(withHostChecked(s, `activation-${i}`, {
-      extensions: [s.realVsix, s.emptyVsix],
-      body: page => readActivationTimes(page, 60_000),
-    }), 150_000, `activation run ${i}`);
+    const r = await bounded(
+      withHostChecked(s, `activation-${i}`, {
+        extensions: [s.realVsix, s.emptyVsix],
+        body: page => readActivationTimes(page, 60_000),
+      }),
+      150_000,
+      `activation run ${i}`,
+    );
     samples.push(r.value);
     log(`activation run ${i + 1}/${runs}: Local Model Router ${r.value.real} ms, empty ${r.value.empty} ms`);
   }
   const real = samples.map(x => x.real);
   const empty = samples.map(x => x.empty);
   return {
-    section: 'Activation (real host)', what: 'Activation time as VS Code reports it, vs the empty extension', runs,
-    value: median(real), unit: 'ms', baseline: { what: 'empty extension, same host', value: median(empty) },
+    section: 'Activation (real host)',
+    what: 'Activation time as VS Code reports it, vs the empty extension',
+    runs,
+    value: median(real),
+    unit: 'ms',
+    baseline: { what: 'empty extension, same host', value: median(empty) },
     target: { kind: 'ratio-max', value: 1.5 },
     notes: [
       `code-server with VS Code ${vscodeVersion}, both extensions installed from .vsix into one fresh extensions dir, one fresh code-server + chromium window per run; the number is the one "Developer: Show Running Extensions" shows (VS Code's codeLoadingTime + activateCallTime: loading the main module and the synchronous part of activate()). Both activate on onStartupFinished in the same host.`,
       `Per run (ours / empty, ms): ${samples.map(x => `${x.real}/${x.empty}`).join(', ')}; ours ${spread(real)} ms, empty ${spread(empty)} ms. A row as shown: "${samples[0]?.realRow ?? ''}".`,
-      'How VS Code measures it: codeLoadingTime starts before an await (loading the extension\'s localized messages) and stops when require() of the main module returns, and onStartupFinished starts every such extension at once, so each number also holds whatever else the extension host ran in between (here the other extension\'s activation and built-in extensions): that is why an empty 300-byte module shows tens of milliseconds. The row "Activation work timed inside the host" isolates this extension\'s own work.',
+      "How VS Code measures it: codeLoadingTime starts before an await (loading the extension's localized messages) and stops when require() of the main module returns, and onStartupFinished starts every such extension at once, so each number also holds whatever else the extension host ran in between (here the other extension's activation and built-in extensions): that is why an empty 300-byte module shows tens of milliseconds. The row \"Activation work timed inside the host\" isolates this extension's own work.",
     ],
   };
 }
 
-interface MemRun { real?: PayloadResult; empty?: PayloadResult }
+interface MemRun {
+  real?: PayloadResult;
+  empty?: PayloadResult;
+}
 
-async function payloadRun(s: HostSetup, name: string, mode: 'real' | 'empty', refreshes: number, windowMs: number, settings: Record<string, unknown>, extraEnv: Record<string, string> = {}): Promise<PayloadResult> {
+async function payloadRun(
+  s: HostSetup,
+  name: string,
+  mode: 'real' | 'empty',
+  refreshes: number,
+  windowMs: number,
+  settings: Record<string, unknown>,
+  extraEnv: Record<string, string> = {},
+): Promise<PayloadResult> {
   const out = join(s.dir, `${name}.json`);
-  const r = await bounded(withHostChecked(s, name, {
-    extensions: [mode === 'real' ? s.realVsix : s.emptyVsix],
-    settings,
-    payloadEnv: { LMR_BENCH_OUT: out, LMR_BENCH_MODE: mode, LMR_BENCH_EXT_ID: mode === 'real' ? REAL_ID : EMPTY_ID, LMR_BENCH_REFRESHES: String(refreshes), LMR_BENCH_WINDOW_MS: String(windowMs), ...extraEnv },
-    body: async (_page, h) => {
-      const code = await bounded(h.exited!, 180_000, 'the extension-host payload');
-      if (!existsSync(out)) throw new Error(`the payload wrote no result (exit code ${String(code)})`);
-      return JSON.parse(readFileSync(out, 'utf8')) as PayloadResult;
-    },
-  }), 240_000, name);
+  const r = await bounded(
+    withHostChecked(s, name, {
+      extensions: [mode === 'real' ? s.realVsix : s.emptyVsix],
+      settings,
+      payloadEnv: {
+        LMR_BENCH_OUT: out,
+        LMR_BENCH_MODE: mode,
+        LMR_BENCH_EXT_ID: mode === 'real' ? REAL_ID : EMPTY_ID,
+        LMR_BENCH_REFRESHES: String(refreshes),
+        LMR_BENCH_WINDOW_MS: String(windowMs),
+        ...extraEnv,
+      },
+      body: async (_page, h) => {
+        const code = await bounded(h.exited!, 180_000, 'the extension-host payload');
+        if (!existsSync(out)) throw new Error(`the payload wrote no result (exit code ${String(code)})`);
+        return JSON.parse(readFileSync(out, 'utf8')) as PayloadResult;
+      },
+    }),
+    240_000,
+    name,
+  );
   if (r.value.error) throw new Error(`${name}: payload failed: ${r.value.error}`);
   return r.value;
 }
 
 export const share = (ms: number, total: number | undefined) => (total ? `${Math.round((100 * ms) / total)}%` : `${ms} ms`);
 const sum = (xs: Array<{ bytes: number }> | undefined) => (xs ?? []).reduce((n, x) => n + x.bytes, 0);
-const files = (xs: ReadonlyArray<{ file: string; bytes: number }> | undefined) => (xs ?? []).map(x => `${x.file} (${(x.bytes / KB).toFixed(1)} KB)`).join(', ') || 'none';
+const files = (xs: ReadonlyArray<{ file: string; bytes: number }> | undefined) =>
+  (xs ?? []).map(x => `${x.file} (${(x.bytes / KB).toFixed(1)} KB)`).join(', ') || 'none';
 
-export interface HostMemoryBench { rows: Row[]; extHostNode?: string; profile?: PayloadResult['profile']; profileTotalMs?: number }
+export interface HostMemoryBench {
+  rows: Row[];
+  extHostNode?: string;
+  profile?: PayloadResult['profile'];
+  profileTotalMs?: number;
+}
 
 export async function benchLoadAndMemory(s: HostSetup, runs: number, refreshes: number, log: Log): Promise<HostMemoryBench> {
   // Long enough for the refreshes on a slow machine; both hosts get the same window.
   const windowMs = Math.max(5_000, refreshes * 80);
   // Five scripted servers for the refreshes, the same in both hosts (the empty extension ignores them).
-  const kinds = [['llamacpp', 'llamacpp'], ['ollama', 'ollama'], ['vllm', 'vllm'], ['lmstudio', 'lmstudio'], ['openaiCompatible', 'generic']] as const;
+  const kinds = [
+    ['llamacpp', 'llamacpp'],
+    ['ollama', 'ollama'],
+    ['vllm', 'vllm'],
+    ['lmstudio', 'lmstudio'],
+    ['openaiCompatible', 'generic'],
+  ] as const;
   const servers: ScriptedServer[] = [];
   try {
-    for (const [, kind] of kinds) servers.push(await startScriptedServer({ kind, models: [{ id: `${kind}-model-a`, contextWindow: 32768 }, { id: `${kind}-model-b`, contextWindow: 32768 }] }));
+    for (const [, kind] of kinds)
+      servers.push(
+        await startScriptedServer({
+          kind,
+          models: [
+            { id: `${kind}-model-a`, contextWindow: 32768 },
+            { id: `${kind}-model-b`, contextWindow: 32768 },
+          ],
+        }),
+      );
     const settings = Object.fromEntries(kinds.map(([p], i) => [`localModelRouter.${p}.baseUrl`, servers[i]!.baseUrl]));
     const results: MemRun[] = [];
     for (let i = 0; i < runs; i++) {
@@ -255,22 +400,46 @@ export async function benchLoadAndMemory(s: HostSetup, runs: number, refreshes: 
         const r = await payloadRun(s, `memory-${mode}-${i}`, mode, refreshes, windowMs, settings);
         const seen = servers.reduce((n, sv) => n + sv.requests.filter(q => q.path === '/v1/models').length, 0) - before;
         run[mode] = r;
-        log(`payload ${mode} ${i + 1}/${runs}: load ${r.mainLoadMs?.toFixed(1)} ms + activate() ${r.activateCallMs?.toFixed(1)} ms; heap ${r.memAfterActivation!.heapUsedMB.toFixed(2)} → ${r.memAfterRefreshes!.heapUsedMB.toFixed(2)} MB, PSS ${r.memAfterActivation!.pssMB?.toFixed(1)} → ${r.memAfterRefreshes!.pssMB?.toFixed(1)} MB` +
-          (mode === 'real' ? `, ${sum(r.atActivate)} B at activation, ${sum(r.afterDiscovery)} B after discovery, /v1/models requests seen ${seen}` : ''));
-        if (mode === 'real' && seen < refreshes * kinds.length) throw new Error(`the scripted servers saw ${seen} GET /v1/models, expected at least ${refreshes * kinds.length}: the refreshes did not reach them`);
+        log(
+          `payload ${mode} ${i + 1}/${runs}: load ${r.mainLoadMs?.toFixed(1)} ms + activate() ${r.activateCallMs?.toFixed(1)} ms; heap ${r.memAfterActivation!.heapUsedMB.toFixed(2)} → ${r.memAfterRefreshes!.heapUsedMB.toFixed(2)} MB, PSS ${r.memAfterActivation!.pssMB?.toFixed(1)} → ${r.memAfterRefreshes!.pssMB?.toFixed(1)} MB` +
+            (mode === 'real'
+              ? `, ${sum(r.atActivate)} B at activation, ${sum(r.afterDiscovery)} B after discovery, /v1/models requests seen ${seen}`
+              : ''),
+        );
+        if (mode === 'real' && seen < refreshes * kinds.length)
+          throw new Error(
+            `the scripted servers saw ${seen} GET /v1/models, expected at least ${refreshes * kinds.length}: the refreshes did not reach them`,
+          );
       }
       results.push(run);
     }
     // One more host, with the CPU profiler on around loading + activate() (kept out of the timings above).
     const profiled = await payloadRun(s, 'profile-real', 'real', 0, 0, settings, { LMR_BENCH_PROFILE: '1' });
-    log(`profiled activation: ${profiled.profileTotalMs} ms sampled; ${(profiled.profile ?? []).slice(0, 4).map(e => `${e.fn} ${e.selfMs} ms`).join(', ')}`);
-    return { rows: loadAndMemoryRows(s, results, refreshes, servers.length, windowMs, profiled), extHostNode: results[0]?.real?.node, profile: profiled.profile, profileTotalMs: profiled.profileTotalMs };
+    log(
+      `profiled activation: ${profiled.profileTotalMs} ms sampled; ${(profiled.profile ?? [])
+        .slice(0, 4)
+        .map(e => `${e.fn} ${e.selfMs} ms`)
+        .join(', ')}`,
+    );
+    return {
+      rows: loadAndMemoryRows(s, results, refreshes, servers.length, windowMs, profiled),
+      extHostNode: results[0]?.real?.node,
+      profile: profiled.profile,
+      profileTotalMs: profiled.profileTotalMs,
+    };
   } finally {
     await Promise.all(servers.map(sv => sv.close()));
   }
 }
 
-function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, serverCount: number, windowMs: number, profiled: PayloadResult): Row[] {
+function loadAndMemoryRows(
+  s: HostSetup,
+  results: MemRun[],
+  refreshes: number,
+  serverCount: number,
+  windowMs: number,
+  profiled: PayloadResult,
+): Row[] {
   const reals = results.map(r => r.real!);
   const empties = results.map(r => r.empty!);
   const whole = sum(s.bundle);
@@ -282,18 +451,43 @@ function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, s
   const sample = captured[0] ?? reals[0]!;
   const loadNote = `How: a probe extension activated at host start ("*", test/bench/host/tracer.ts) wraps Node's Module.prototype._compile, through which every CommonJS file the extension host compiles passes with its source, and wraps the extension's activate() when its main module is loaded; the snapshot is taken when activate() returns. Whole runtime bundle in the .vsix: ${files(s.bundle)} = ${(whole / KB).toFixed(1)} KB (dist/cli.js, the command-line tool, is not loaded by the extension).`;
   const what = 'JavaScript loaded by activation (main module + activate())';
-  rows.push(captured.length === 0
-    ? { section: 'Activation (real host)', what, runs: 0, unit: 'KB', target: { kind: 'max', value: 100, unit: 'KB' }, notes: [loadNote], notMeasured: 'the extension\'s module was loaded before the probe started tracing in every run' }
-    : {
-      section: 'Activation (real host)', what, runs: captured.length, value: median(atAct), unit: 'KB',
-      baseline: { what: 'whole runtime bundle', value: whole / KB }, target: { kind: 'max', value: 100, unit: 'KB' },
-      notes: [loadNote, `Files compiled by the time activate() returned: ${files(sample.atActivate)}.${captured.length < reals.length ? ` ${reals.length - captured.length} run(s) could not be observed (module loaded before tracing).` : ''}`],
-    });
+  rows.push(
+    captured.length === 0
+      ? {
+          section: 'Activation (real host)',
+          what,
+          runs: 0,
+          unit: 'KB',
+          target: { kind: 'max', value: 100, unit: 'KB' },
+          notes: [loadNote],
+          notMeasured: "the extension's module was loaded before the probe started tracing in every run",
+        }
+      : {
+          section: 'Activation (real host)',
+          what,
+          runs: captured.length,
+          value: median(atAct),
+          unit: 'KB',
+          baseline: { what: 'whole runtime bundle', value: whole / KB },
+          target: { kind: 'max', value: 100, unit: 'KB' },
+          notes: [
+            loadNote,
+            `Files compiled by the time activate() returned: ${files(sample.atActivate)}.${captured.length < reals.length ? ` ${reals.length - captured.length} run(s) could not be observed (module loaded before tracing).` : ''}`,
+          ],
+        },
+  );
   if (captured.length) {
     rows.push({
-      section: 'Activation (real host)', what: 'JavaScript loaded once the first discovery has run', runs: captured.length, value: median(afterDisc), unit: 'KB',
-      baseline: { what: 'whole runtime bundle', value: whole / KB }, target: { kind: 'info' },
-      notes: [`The first discovery starts with setTimeout 0 after activation and loads undici on its first request. Files compiled once it finished (${sample.discoveryProbes ?? '?'} endpoints probed): ${files(sample.afterDiscovery)}. require.cache at the end of the run, after ${2 * refreshes} refreshes: ${files(sample.requireCache)}.`],
+      section: 'Activation (real host)',
+      what: 'JavaScript loaded once the first discovery has run',
+      runs: captured.length,
+      value: median(afterDisc),
+      unit: 'KB',
+      baseline: { what: 'whole runtime bundle', value: whole / KB },
+      target: { kind: 'info' },
+      notes: [
+        `The first discovery starts with setTimeout 0 after activation and loads undici on its first request. Files compiled once it finished (${sample.discoveryProbes ?? '?'} endpoints probed): ${files(sample.afterDiscovery)}. require.cache at the end of the run, after ${2 * refreshes} refreshes: ${files(sample.requireCache)}.`,
+      ],
     });
   }
 
@@ -301,16 +495,36 @@ function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, s
   const workReal = reals.map(work);
   const workEmpty = empties.map(work);
   rows.push({
-    section: 'Activation (real host)', what: 'Activation work timed inside the host (main module load + activate() call)', runs: results.length, value: median(workReal), unit: 'ms',
-    baseline: { what: 'empty extension, same probe', value: median(workEmpty) }, target: { kind: 'info' },
-    notes: [`Timed by the probe around Module._load of the main module and around the activate() call, in hosts with one of the two extensions, so nothing else activating at the same moment is counted (see the first row's notes). Ours: load ${list(reals.map(r => r.mainLoadMs ?? NaN), 1)} ms + activate() ${list(reals.map(r => r.activateCallMs ?? NaN), 1)} ms; empty: load ${list(empties.map(r => r.mainLoadMs ?? NaN), 2)} ms + activate() ${list(empties.map(r => r.activateCallMs ?? NaN), 2)} ms.`,
+    section: 'Activation (real host)',
+    what: 'Activation work timed inside the host (main module load + activate() call)',
+    runs: results.length,
+    value: median(workReal),
+    unit: 'ms',
+    baseline: { what: 'empty extension, same probe', value: median(workEmpty) },
+    target: { kind: 'info' },
+    notes: [
+      `Timed by the probe around Module._load of the main module and around the activate() call, in hosts with one of the two extensions, so nothing else activating at the same moment is counted (see the first row's notes). Ours: load ${list(
+        reals.map(r => r.mainLoadMs ?? NaN),
+        1,
+      )} ms + activate() ${list(
+        reals.map(r => r.activateCallMs ?? NaN),
+        1,
+      )} ms; empty: load ${list(
+        empties.map(r => r.mainLoadMs ?? NaN),
+        2,
+      )} ms + activate() ${list(
+        empties.map(r => r.activateCallMs ?? NaN),
+        2,
+      )} ms.`,
       profiled.profile?.length
         ? `Where the time goes (one more host with the V8 sampling profiler on while the main module loads and while activate() runs; the profiler slows the code it watches, ${profiled.profileTotalMs} ms sampled, so read the shares, not the milliseconds): ${profiled.profile.map(e => `${e.fn} ${share(e.selfMs, profiled.profileTotalMs)}${e.fn === 'own code' ? '' : ` (${e.where})`}`).join('; ')}. "called: X" is time spent inside X (and below it) when the extension's code called it, e.g. a VS Code API; "own code" is the extension's own functions, including their first compilation.`
-        : 'The profiled run returned no profile.'],
+        : 'The profiled run returned no profile.',
+    ],
   });
 
   type Key = 'heapUsedMB' | 'pssMB';
-  const d = (r: PayloadResult, k: Key, from: 'memAfterActivation' | 'memAfterRefreshes', to: 'memAfterRefreshes' | 'memAfter2Refreshes') => (r[to]![k] ?? NaN) - (r[from]![k] ?? NaN);
+  const d = (r: PayloadResult, k: Key, from: 'memAfterActivation' | 'memAfterRefreshes', to: 'memAfterRefreshes' | 'memAfter2Refreshes') =>
+    (r[to]![k] ?? NaN) - (r[from]![k] ?? NaN);
   const heapReal = reals.map(r => d(r, 'heapUsedMB', 'memAfterActivation', 'memAfterRefreshes'));
   const heapEmpty = empties.map(r => d(r, 'heapUsedMB', 'memAfterActivation', 'memAfterRefreshes'));
   const heapReal2 = reals.map(r => d(r, 'heapUsedMB', 'memAfterRefreshes', 'memAfter2Refreshes'));
@@ -321,21 +535,43 @@ function loadAndMemoryRows(s: HostSetup, results: MemRun[], refreshes: number, s
   const refreshMs = median(reals.map(r => r.refreshMs! / refreshes));
   const memHow = `Each run: a fresh code-server with only that extension installed (.vsix), the probe and the payload (test/bench/host/payload.ts). Sampled after activation + first discovery, after ${refreshes} and after ${2 * refreshes} × \`localModelRouter.refresh\` (awaited one after another, against ${serverCount} scripted servers: llama.cpp, Ollama, vLLM, LM Studio, generic, 2 models each); each batch of ${refreshes} gets a ${(windowMs / 1000).toFixed(0)} s window, and the empty extension's host waits the same windows. Each sample 2 s after the last request (past the 1.5 s discovery timeout, so no pending timer holds anything); heap = process.memoryUsage().heapUsed after 4 forced full GCs; PSS from /proc/self/smaps_rollup of the extension-host process. One refresh took ${refreshMs.toFixed(1)} ms (median).`;
   rows.push({
-    section: 'Memory (real host)', what: `Extension-host heap growth over ${refreshes} refreshes (after GC)`, runs: results.length, value: median(heapReal), unit: 'MB',
-    baseline: { what: 'empty extension, same windows', value: median(heapEmpty) }, target: { kind: 'max', value: 5, unit: 'MB' },
-    notes: [memHow, `Heap growth, ours: ${list(heapReal, 2)} MB; empty: ${list(heapEmpty, 2)} MB; ours over the next ${refreshes} refreshes: ${list(heapReal2, 2)} MB.`],
+    section: 'Memory (real host)',
+    what: `Extension-host heap growth over ${refreshes} refreshes (after GC)`,
+    runs: results.length,
+    value: median(heapReal),
+    unit: 'MB',
+    baseline: { what: 'empty extension, same windows', value: median(heapEmpty) },
+    target: { kind: 'max', value: 5, unit: 'MB' },
+    notes: [
+      memHow,
+      `Heap growth, ours: ${list(heapReal, 2)} MB; empty: ${list(heapEmpty, 2)} MB; ours over the next ${refreshes} refreshes: ${list(heapReal2, 2)} MB.`,
+    ],
   });
   rows.push({
-    section: 'Memory (real host)', what: `Extension-host PSS growth over ${refreshes} refreshes`, runs: results.length, value: median(pssReal), unit: 'MB',
-    baseline: { what: 'empty extension, same windows', value: median(pssEmpty) }, target: { kind: 'max', value: 5, unit: 'MB' },
-    notes: [`PSS growth, ours: ${list(pssReal, 1)} MB; empty: ${list(pssEmpty, 1)} MB. Over the next ${refreshes} refreshes: ours ${list(pssReal2, 1)} MB, empty ${list(pssEmpty2, 1)} MB.` +
-      ''],
+    section: 'Memory (real host)',
+    what: `Extension-host PSS growth over ${refreshes} refreshes`,
+    runs: results.length,
+    value: median(pssReal),
+    unit: 'MB',
+    baseline: { what: 'empty extension, same windows', value: median(pssEmpty) },
+    target: { kind: 'max', value: 5, unit: 'MB' },
+    notes: [
+      `PSS growth, ours: ${list(pssReal, 1)} MB; empty: ${list(pssEmpty, 1)} MB. Over the next ${refreshes} refreshes: ours ${list(pssReal2, 1)} MB, empty ${list(pssEmpty2, 1)} MB.` +
+        '',
+    ],
     why: `the JavaScript heap grows by ${median(heapReal).toFixed(2)} MB of it; the rest is native memory outside the heap, and the row "RSS growth over ${refreshes} discoveries in plain Node" reproduces it without VS Code. ${median(pssReal2) < median(pssReal) / 2 ? `The next ${refreshes} refreshes add much less (${median(pssReal2).toFixed(1)} MB), so most of it is a one-time high-water mark.` : `The next ${refreshes} refreshes add ${median(pssReal2).toFixed(1)} MB: it keeps growing.`}`,
   });
   rows.push({
-    section: 'Memory (real host)', what: 'Extension-host heap after activation + first discovery (after GC)', runs: results.length, value: median(reals.map(r => r.memAfterActivation!.heapUsedMB)), unit: 'MB',
-    baseline: { what: 'empty extension', value: median(empties.map(r => r.memAfterActivation!.heapUsedMB)) }, target: { kind: 'info' },
-    notes: [`PSS at the same point: ours ${median(reals.map(r => r.memAfterActivation!.pssMB ?? NaN)).toFixed(1)} MB, empty ${median(empties.map(r => r.memAfterActivation!.pssMB ?? NaN)).toFixed(1)} MB. Ours includes undici, loaded by the first discovery. The host also runs VS Code's built-in extensions, the same in both.`],
+    section: 'Memory (real host)',
+    what: 'Extension-host heap after activation + first discovery (after GC)',
+    runs: results.length,
+    value: median(reals.map(r => r.memAfterActivation!.heapUsedMB)),
+    unit: 'MB',
+    baseline: { what: 'empty extension', value: median(empties.map(r => r.memAfterActivation!.heapUsedMB)) },
+    target: { kind: 'info' },
+    notes: [
+      `PSS at the same point: ours ${median(reals.map(r => r.memAfterActivation!.pssMB ?? NaN)).toFixed(1)} MB, empty ${median(empties.map(r => r.memAfterActivation!.pssMB ?? NaN)).toFixed(1)} MB. Ours includes undici, loaded by the first discovery. The host also runs VS Code's built-in extensions, the same in both.`,
+    ],
   });
   return rows;
 }

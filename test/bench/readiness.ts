@@ -29,20 +29,41 @@ function productInterval(): number | undefined {
 
 async function stop(child: ChildProcess, exited: Promise<ProcessEnd>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* gone */ }
-  const t = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 3000);
   await exited;
   clearTimeout(t);
 }
 
-interface Sample { openMs: number; servingMs: number; readyMs: number; sawLoading: boolean }
+interface Sample {
+  openMs: number;
+  servingMs: number;
+  readyMs: number;
+  sawLoading: boolean;
+}
 
 async function once(loadingMs: number, intervalMs: number | undefined): Promise<Sample> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(STAND_IN, ['--host', '127.0.0.1', '--port', String(port), '-m', '/models/bench.gguf', '--stand-in-loading-ms', String(loadingMs)], {
-    env: { ...process.env, STAND_IN_NODE: process.execPath }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
-  });
+  const child = spawn(
+    STAND_IN,
+    ['--host', '127.0.0.1', '--port', String(port), '-m', '/models/bench.gguf', '--stand-in-loading-ms', String(loadingMs)],
+    {
+      env: { ...process.env, STAND_IN_NODE: process.execPath },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    },
+  );
   const exited = new Promise<ProcessEnd>(r => child.on('exit', (code, signal) => r({ code, signal })));
   let openAt: number | undefined;
   let log = '';
@@ -53,7 +74,13 @@ async function once(loadingMs: number, intervalMs: number | undefined): Promise<
     if (openAt === undefined && /HTTP server is listening/.test(log)) openAt = now;
   });
   try {
-    const r = await waitUntilReady({ provider: 'llamacpp', baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 30_000, exited, ...(intervalMs ? { intervalMs } : {}) });
+    const r = await waitUntilReady({
+      provider: 'llamacpp',
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      timeoutMs: 30_000,
+      exited,
+      ...(intervalMs ? { intervalMs } : {}),
+    });
     const readyAt = performance.now();
     if (r.kind !== 'ready') throw new Error(`stand-in never became ready: ${JSON.stringify(r)}\n${log}`);
     // The log line can arrive a moment after a probe already got through.
@@ -70,7 +97,9 @@ export async function benchReadiness(runs: number, log: (s: string) => void): Pr
   const interval = productInterval();
   // Every scenario here is ready within a few seconds: the schedule's first interval applies.
   const poll = interval ?? pollIntervalMs(0);
-  const pollText = interval ? 'the interval the Start Server command passes' : 'waitUntilReady\'s own schedule for the first seconds, pollIntervalMs; the Start Server command passes no intervalMs';
+  const pollText = interval
+    ? 'the interval the Start Server command passes'
+    : "waitUntilReady's own schedule for the first seconds, pollIntervalMs; the Start Server command passes no intervalMs";
   // Loading times step across one poll interval, so the end of loading falls at every phase of the
   // polling instead of the same one each run.
   const loadingFor = (i: number) => 1000 + Math.round((poll * i) / runs);
@@ -83,7 +112,9 @@ export async function benchReadiness(runs: number, log: (s: string) => void): Pr
   const delay = (s: Sample) => s.readyMs - s.servingMs;
   const d0 = immediate.map(delay);
   const d1 = loading.map(delay);
-  log(`readiness, port opens ready: ${d0.map(m => m.toFixed(0)).join(' ')} ms; after a 503 loading phase: ${d1.map(m => m.toFixed(0)).join(' ')} ms`);
+  log(
+    `readiness, port opens ready: ${d0.map(m => m.toFixed(0)).join(' ')} ms; after a 503 loading phase: ${d1.map(m => m.toFixed(0)).join(' ')} ms`,
+  );
   const shorter = poll > 300 ? ' A shorter interval (each probe is one loopback GET) would bound it.' : '';
   const openMs = median(immediate.map(s => s.openMs));
   const nextPoll = Math.max(1, Math.ceil(openMs / poll)) * poll;
@@ -92,15 +123,27 @@ export async function benchReadiness(runs: number, log: (s: string) => void): Pr
   const polling = ` Polling every ${poll} ms (${pollText}).`;
   return [
     {
-      section: 'Readiness', what: 'Stand-in opens its port ready: port open → reported ready', runs, value: median(d0), unit: 'ms',
+      section: 'Readiness',
+      what: 'Stand-in opens its port ready: port open → reported ready',
+      runs,
+      value: median(d0),
+      unit: 'ms',
       target: { kind: 'max', value: 300, unit: 'ms' },
-      notes: [`\`waitUntilReady({ provider: 'llamacpp', … })\` started together with the stand-in process (as the Start Server command does), probing while it boots (connection refused) until \`/health\` answers 200. The stand-in opened its port ${openMs.toFixed(0)} ms after spawn (median), which sets where the polls fall. Delay ${spread(d0)} ms.${polling}`],
+      notes: [
+        `\`waitUntilReady({ provider: 'llamacpp', … })\` started together with the stand-in process (as the Start Server command does), probing while it boots (connection refused) until \`/health\` answers 200. The stand-in opened its port ${openMs.toFixed(0)} ms after spawn (median), which sets where the polls fall. Delay ${spread(d0)} ms.${polling}`,
+      ],
       why: why0,
     },
     {
-      section: 'Readiness', what: 'Stand-in answers 503 "Loading model" first: end of loading → reported ready', runs, value: median(d1), unit: 'ms',
+      section: 'Readiness',
+      what: 'Stand-in answers 503 "Loading model" first: end of loading → reported ready',
+      runs,
+      value: median(d1),
+      unit: 'ms',
       target: { kind: 'max', value: 300, unit: 'ms' },
-      notes: [`Same, with \`--stand-in-loading-ms\` ${loadingFor(0)}…${loadingFor(runs - 1)} (stepped across one poll interval): the port opens at once and every path answers 503 {"error":{"message":"Loading model"}} until loading ends. ${loading.every(s => s.sawLoading) ? 'Every run saw the loading phase.' : 'Some runs did not see the loading phase.'} Delay ${spread(d1)} ms.${polling}`],
+      notes: [
+        `Same, with \`--stand-in-loading-ms\` ${loadingFor(0)}…${loadingFor(runs - 1)} (stepped across one poll interval): the port opens at once and every path answers 503 {"error":{"message":"Loading model"}} until loading ends. ${loading.every(s => s.sawLoading) ? 'Every run saw the loading phase.' : 'Some runs did not see the loading phase.'} Delay ${spread(d1)} ms.${polling}`,
+      ],
       why: why1,
     },
   ];

@@ -21,7 +21,9 @@ export const VERIFY_MODEL = 'local/model';
  */
 export const VERIFY_KIND = 'vllm' as const;
 
-interface Sent extends RecordedRequest { doneAt: number }
+interface Sent extends RecordedRequest {
+  doneAt: number;
+}
 
 /** High-resolution wall time: two events in the same millisecond still have an order. */
 const now = () => performance.timeOrigin + performance.now();
@@ -34,16 +36,20 @@ const now = () => performance.timeOrigin + performance.now();
 function trackCompletion(server: ScriptedServer): { reset(): void; collect(): Sent[] } {
   const seen = new Map<string, { doneAt?: number }[]>();
   const key = (method: string, path: string, body: string) => `${method} ${path} ${body}`;
-  server.options.overrides = [(req: IncomingMessage, res: ServerResponse, body: string) => {
-    const k = key(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!, body);
-    // Called after the server's latency; the arrival time is the server's own record (r.at).
-    const entry: { doneAt?: number } = {};
-    const list = seen.get(k) ?? [];
-    list.push(entry);
-    seen.set(k, list);
-    res.on('finish', () => { entry.doneAt = now(); });
-    return false; // let the scripted server answer as usual
-  }];
+  server.options.overrides = [
+    (req: IncomingMessage, res: ServerResponse, body: string) => {
+      const k = key(req.method ?? 'GET', (req.url ?? '/').split('?')[0]!, body);
+      // Called after the server's latency; the arrival time is the server's own record (r.at).
+      const entry: { doneAt?: number } = {};
+      const list = seen.get(k) ?? [];
+      list.push(entry);
+      seen.set(k, list);
+      res.on('finish', () => {
+        entry.doneAt = now();
+      });
+      return false; // let the scripted server answer as usual
+    },
+  ];
   const reset = () => {
     server.requests.length = 0;
     seen.clear();
@@ -75,7 +81,12 @@ async function replay(root: string, sent: Sent[], agent: Agent, after: number[][
     const r = sent[i]!;
     const headers: Record<string, string> = {};
     for (const h of FORWARDED) if (typeof r.headers[h] === 'string') headers[h] = r.headers[h] as string;
-    const res = await request(`${root}${r.path}`, { method: r.method as 'GET' | 'POST', headers, body: r.method === 'GET' ? undefined : r.body, dispatcher: agent });
+    const res = await request(`${root}${r.path}`, {
+      method: r.method as 'GET' | 'POST',
+      headers,
+      body: r.method === 'GET' ? undefined : r.body,
+      dispatcher: agent,
+    });
     await res.body.text();
     if (res.statusCode !== 200) throw new Error(`replay ${r.method} ${r.path}: HTTP ${res.statusCode}`);
   };
@@ -90,11 +101,16 @@ function observedOrder(sent: Sent[]): number[][] {
 const strictOrder = (sent: Sent[]): number[][] => sent.map((_, i) => (i === 0 ? [] : [i - 1]));
 
 function check(report: VerifyReport): void {
-  if (!report.ok) throw new Error(`the verifier did not pass against the healthy scripted server: ${report.stages.map(s => `${s.id}=${s.status}`).join(' ')}`);
+  if (!report.ok)
+    throw new Error(
+      `the verifier did not pass against the healthy scripted server: ${report.stages.map(s => `${s.id}=${s.status}`).join(' ')}`,
+    );
 }
 
 /** The verifier's own cost: the same comparison against a server that answers at once. */
-async function ownWork(runs: number): Promise<{ verify: number; raw: number; largestBody: number; whole: number[]; stages: number; requests: number }> {
+async function ownWork(
+  runs: number,
+): Promise<{ verify: number; raw: number; largestBody: number; whole: number[]; stages: number; requests: number }> {
   const server = await startScriptedServer({ kind: 'llamacpp', models: [{ id: VERIFY_MODEL, contextWindow: 32768 }] });
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const track = trackCompletion(server);
@@ -130,16 +146,31 @@ async function ownWork(runs: number): Promise<{ verify: number; raw: number; lar
   }
 }
 
-export interface VerifierBench { rows: Row[]; verifyMs: number }
+export interface VerifierBench {
+  rows: Row[];
+  verifyMs: number;
+}
 
 export async function benchVerifier(runs: number, log: (s: string) => void): Promise<VerifierBench> {
-  const server = await startScriptedServer({ kind: VERIFY_KIND, models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
-  const llama = await startScriptedServer({ kind: 'llamacpp', models: [{ id: VERIFY_MODEL, contextWindow: 32768 }], latencyMs: VERIFY_LATENCY_MS });
+  const server = await startScriptedServer({
+    kind: VERIFY_KIND,
+    models: [{ id: VERIFY_MODEL, contextWindow: 32768 }],
+    latencyMs: VERIFY_LATENCY_MS,
+  });
+  const llama = await startScriptedServer({
+    kind: 'llamacpp',
+    models: [{ id: VERIFY_MODEL, contextWindow: 32768 }],
+    latencyMs: VERIFY_LATENCY_MS,
+  });
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const track = trackCompletion(server);
   const trackLlama = trackCompletion(llama);
   try {
-    const modes = [{ concurrent: true, order: observedOrder, server, track }, { concurrent: false, order: observedOrder, server, track }, { concurrent: true, order: observedOrder, server: llama, track: trackLlama }] as const;
+    const modes = [
+      { concurrent: true, order: observedOrder, server, track },
+      { concurrent: false, order: observedOrder, server, track },
+      { concurrent: true, order: observedOrder, server: llama, track: trackLlama },
+    ] as const;
     const samples = modes.map(() => ({ verify: [] as number[], raw: [] as number[], requests: 0, sched: '' }));
     // The first run in a process pays for loading and compiling undici and the verifier (the cold
     // number is in the notes); then warm up until the JIT settles, the replay client too.
@@ -168,17 +199,22 @@ export async function benchVerifier(runs: number, log: (s: string) => void): Pro
         s.sched = sent.map((r, j) => `${r.method} ${r.path}${order[j]!.length ? ` after #${order[j]!.join(',#')}` : ''}`).join('; ');
       }
     }
-    const [par, seq, lla] = samples as [typeof samples[0], typeof samples[0], typeof samples[0]];
+    const [par, seq, lla] = samples as [(typeof samples)[0], (typeof samples)[0], (typeof samples)[0]];
     const own = await ownWork(runs);
     log(`verifier against a server with no latency: ${own.verify.toFixed(1)} ms vs replay ${own.raw.toFixed(1)} ms`);
-    const why = (gapMs: number) => `verifyRoute is ${gapMs.toFixed(0)} ms slower than the bare requests here. Its own work per run, measured against the same server answering at once (no latency, ${runs} runs, sequential), is ${(own.verify - own.raw).toFixed(1)} ms (verifyRoute ${own.verify.toFixed(1)} ms vs replay ${own.raw.toFixed(1)} ms): everything it does besides sending the requests (a temp dir and token file, building the request bodies including a ${Math.round(own.largestBody / 1024)} KB Codex-sized prompt, bounded streaming reads, SSE parsing, checks and the report). Against a server that answers in ${VERIFY_LATENCY_MS} ms that is a visible share; against a real model, where one request takes seconds, it is well under 1%. The rest of the gap is scheduling noise on a loaded 2-core machine (see the spread).`;
+    const why = (gapMs: number) =>
+      `verifyRoute is ${gapMs.toFixed(0)} ms slower than the bare requests here. Its own work per run, measured against the same server answering at once (no latency, ${runs} runs, sequential), is ${(own.verify - own.raw).toFixed(1)} ms (verifyRoute ${own.verify.toFixed(1)} ms vs replay ${own.raw.toFixed(1)} ms): everything it does besides sending the requests (a temp dir and token file, building the request bodies including a ${Math.round(own.largestBody / 1024)} KB Codex-sized prompt, bounded streaming reads, SSE parsing, checks and the report). Against a server that answers in ${VERIFY_LATENCY_MS} ms that is a visible share; against a real model, where one request takes seconds, it is well under 1%. The rest of the gap is scheduling noise on a loaded 2-core machine (see the spread).`;
     log(`verifier concurrent: ${par.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${par.raw.map(m => m.toFixed(0)).join(' ')} ms`);
     log(`verifier sequential: ${seq.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${seq.raw.map(m => m.toFixed(0)).join(' ')} ms`);
     log(`verifier llama.cpp: ${lla.verify.map(m => m.toFixed(0)).join(' ')} ms, raw ${lla.raw.map(m => m.toFixed(0)).join(' ')} ms`);
     const rows: Row[] = [
       {
-        section: 'Verifier', what: `verifyRoute (default, independent stages side by side; vLLM-style server) vs the same requests by a minimal client`, runs,
-        value: median(par.verify), unit: 'ms', baseline: { what: 'raw HTTP replay, same order', value: median(par.raw) },
+        section: 'Verifier',
+        what: `verifyRoute (default, independent stages side by side; vLLM-style server) vs the same requests by a minimal client`,
+        runs,
+        value: median(par.verify),
+        unit: 'ms',
+        baseline: { what: 'raw HTTP replay, same order', value: median(par.raw) },
         target: { kind: 'ratio-max', value: 1.1 },
         why: why(median(par.verify) - median(par.raw)),
         notes: [
@@ -187,25 +223,42 @@ export async function benchVerifier(runs: number, log: (s: string) => void): Pro
         ],
       },
       {
-        section: 'Verifier', what: 'verifyRoute one stage at a time (concurrent: false) vs the same requests one after another', runs,
-        value: median(seq.verify), unit: 'ms', baseline: { what: 'raw HTTP replay, sequential', value: median(seq.raw) },
+        section: 'Verifier',
+        what: 'verifyRoute one stage at a time (concurrent: false) vs the same requests one after another',
+        runs,
+        value: median(seq.verify),
+        unit: 'ms',
+        baseline: { what: 'raw HTTP replay, sequential', value: median(seq.raw) },
         target: { kind: 'ratio-max', value: 1.1 },
         why: why(median(seq.verify) - median(seq.raw)),
-        notes: [`Same server and client; no overlap on either side, so the difference is the verifier's own work per request. verifyRoute: ${spread(seq.verify)} ms; replay: ${spread(seq.raw)} ms.`],
+        notes: [
+          `Same server and client; no overlap on either side, so the difference is the verifier's own work per request. verifyRoute: ${spread(seq.verify)} ms; replay: ${spread(seq.raw)} ms.`,
+        ],
       },
       {
-        section: 'Verifier', what: 'verifyRoute against llama.cpp (one request at a time, as Codex sends them) vs the same requests by a minimal client', runs,
-        value: median(lla.verify), unit: 'ms', baseline: { what: 'raw HTTP replay, same order', value: median(lla.raw) },
+        section: 'Verifier',
+        what: 'verifyRoute against llama.cpp (one request at a time, as Codex sends them) vs the same requests by a minimal client',
+        runs,
+        value: median(lla.verify),
+        unit: 'ms',
+        baseline: { what: 'raw HTTP replay, same order', value: median(lla.raw) },
         target: { kind: 'ratio-max', value: 1.1 },
         why: why(median(lla.verify) - median(lla.raw)),
-        notes: [`Scripted llama.cpp server (${VERIFY_LATENCY_MS} ms per request), ${lla.requests} requests (with /props). The verifier sends llama.cpp one request at a time: the pinned real llama-server crashed (SIGSEGV) on two concurrent generations with its default four slots. verifyRoute: ${spread(lla.verify)} ms; replay: ${spread(lla.raw)} ms.`],
+        notes: [
+          `Scripted llama.cpp server (${VERIFY_LATENCY_MS} ms per request), ${lla.requests} requests (with /props). The verifier sends llama.cpp one request at a time: the pinned real llama-server crashed (SIGSEGV) on two concurrent generations with its default four slots. verifyRoute: ${spread(lla.verify)} ms; replay: ${spread(lla.raw)} ms.`,
+        ],
       },
     ];
     rows.push({
-      section: 'Verifier', what: 'The whole default verification against a scripted server with no latency', runs,
-      value: median(own.whole), unit: 'ms',
+      section: 'Verifier',
+      what: 'The whole default verification against a scripted server with no latency',
+      runs,
+      value: median(own.whole),
+      unit: 'ms',
       target: { kind: 'max', value: 1000, unit: 'ms' },
-      notes: [`verifyRoute with its defaults (${own.stages} stages, among them the later turn and the tool types; ${own.requests} requests), against a scripted llama.cpp server that answers at once: what the verifier itself costs. ${spread(own.whole)} ms.`],
+      notes: [
+        `verifyRoute with its defaults (${own.stages} stages, among them the later turn and the tool types; ${own.requests} requests), against a scripted llama.cpp server that answers at once: what the verifier itself costs. ${spread(own.whole)} ms.`,
+      ],
     });
     return { rows, verifyMs: median(par.verify) };
   } finally {

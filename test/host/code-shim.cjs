@@ -61,7 +61,8 @@ let stopAll = async () => {};
   const tag = process.env.LMR_HOST_RUN || lib.newTag('shim');
   const ownRunDir = !process.env.LMR_HOST_RUN_DIR;
   const runDir = process.env.LMR_HOST_RUN_DIR || lib.makeRunDir('shim');
-  for (const d of ['home', 'tmp', 'xdg/config', 'xdg/data', 'xdg/cache', 'chromium']) fs.mkdirSync(path.join(runDir, d), { recursive: true });
+  for (const d of ['home', 'tmp', 'xdg/config', 'xdg/data', 'xdg/cache', 'chromium'])
+    fs.mkdirSync(path.join(runDir, d), { recursive: true });
   const ud = opt.ud || path.join(runDir, 'user-data');
   const extdir = opt.extdir || path.join(runDir, 'extensions');
   const folder = opt.folder || path.join(runDir, 'workspace');
@@ -76,45 +77,75 @@ let stopAll = async () => {};
   let stopping;
   // Every path out (tests done, timeout, signal, a rejected page.goto once chromium is closed…)
   // awaits the same cleanup, so no caller can exit halfway through it.
-  stopAll = () => (stopping ??= (async () => {
-    if (context) await Promise.race([context.close().catch(() => {}), new Promise(r => setTimeout(r, 5000))]);
-    if (cs) await cs.stop();
-    lib.sweep(tag, { graceMs: 2000 });
-    if (ownRunDir || orphaned) lib.removeDir(runDir);
-  })());
-  const bail = async code => { await stopAll(); process.exit(code); };
+  stopAll = () =>
+    (stopping ??= (async () => {
+      if (context) await Promise.race([context.close().catch(() => {}), new Promise(r => setTimeout(r, 5000))]);
+      if (cs) await cs.stop();
+      lib.sweep(tag, { graceMs: 2000 });
+      if (ownRunDir || orphaned) lib.removeDir(runDir);
+    })());
+  const bail = async code => {
+    await stopAll();
+    process.exit(code);
+  };
   // Once runTests' side of the pipes is gone, writing a log line raises EPIPE; that must not
   // crash the shim halfway through stopping code-server and chromium.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  process.on('uncaughtException', e => { console.error('code-shim:', e); void bail(1); });
+  process.on('uncaughtException', e => {
+    console.error('code-shim:', e);
+    void bail(1);
+  });
   process.on('SIGINT', () => void bail(130));
   process.on('SIGTERM', () => void bail(143));
   // runTests' parent died (e.g. killed with SIGKILL): we are re-parented; stop rather than linger,
   // and remove the run folder it can no longer remove.
   const parent = process.ppid;
-  setInterval(() => { if (process.ppid !== parent) { orphaned = true; void bail(1); } }, 1000).unref();
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      orphaned = true;
+      void bail(1);
+    }
+  }, 1000).unref();
 
   const env = { [lib.TAG_VAR]: tag };
-  cs = await lib.startCodeServer({ runDir, tag, folder, userDataDir: ud, extensionsDir: extdir, smokeTestDriver: true,
-    trust: untrusted ? 'untrusted' : 'disabled', env });
+  cs = await lib.startCodeServer({
+    runDir,
+    tag,
+    folder,
+    userDataDir: ud,
+    extensionsDir: extdir,
+    smokeTestDriver: true,
+    trust: untrusted ? 'untrusted' : 'disabled',
+    env,
+  });
   ({ context, page } = await lib.launchChromium({ profileDir: path.join(runDir, 'chromium'), env: lib.isolatedEnv(runDir, tag) }));
 
   let done;
   const exited = new Promise(r => (done = r));
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = format(...(Array.isArray(args) ? args : [args]));
-    if (process.env.CODE_SHIM_VERBOSE || !lib.QUIET_WORKBENCH_LINES.test(line)) (type === 'error' ? process.stderr : process.stdout).write(line + '\n');
+    if (process.env.CODE_SHIM_VERBOSE || !lib.QUIET_WORKBENCH_LINES.test(line))
+      (type === 'error' ? process.stderr : process.stdout).write(line + '\n');
   });
   await page.exposeFunction('codeAutomationExit', code => done(code));
   page.on('pageerror', e => process.stderr.write(`[workbench pageerror] ${e.message}\n`));
   const remote = p => `vscode-remote://${cs.authority}${p}`;
-  const payload = [...opt.dev.map(d => ['extensionDevelopmentPath', remote(d)]), ['extensionTestsPath', remote(opt.tests)], ['skipWelcome', 'true']];
+  const payload = [
+    ...opt.dev.map(d => ['extensionDevelopmentPath', remote(d)]),
+    ['extensionTestsPath', remote(opt.tests)],
+    ['skipWelcome', 'true'],
+  ];
   if (opt.disableExtensions) payload.push(['disableExtensions', 'true']);
   await page.goto(`${cs.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
 
   const timeout = Number(process.env.LMR_HOST_TIMEOUT_MS || 300_000);
   let timer;
-  const code = await Promise.race([exited, new Promise(r => { timer = setTimeout(() => r('timeout'), timeout); })]);
+  const code = await Promise.race([
+    exited,
+    new Promise(r => {
+      timer = setTimeout(() => r('timeout'), timeout);
+    }),
+  ]);
   clearTimeout(timer);
   if (code === 'timeout') console.error(`code-shim: the tests did not finish within ${timeout} ms`);
   if (code !== 0 && process.env.LMR_HOST_ARTIFACTS) {
@@ -124,9 +155,9 @@ let stopAll = async () => {};
     await page.screenshot({ path: path.join(dir, `${name}-final.png`) }).catch(() => {});
     fs.writeFileSync(path.join(dir, `${name}-code-server.log`), cs.log());
   }
-  await bail(code === 0 ? 0 : (typeof code === 'number' ? code : 124));
+  await bail(code === 0 ? 0 : typeof code === 'number' ? code : 124);
 })().catch(async e => {
-  console.error('code-shim failed:', e && e.stack || e);
+  console.error('code-shim failed:', (e && e.stack) || e);
   await stopAll().catch(() => {});
   process.exit(2);
 });

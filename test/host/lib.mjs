@@ -21,11 +21,21 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const TAG_VAR = 'LMR_HOST_RUN';
 
 /** Flags that work for headless chromium here (no GPU, no sandbox in containers, no network chatter). */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** Console lines of the workbench that are noise in test output. */
-export const QUIET_WORKBENCH_LINES = /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Updating additional builtin|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|Ignoring fetching additional builtin extensions|%c)/;
+export const QUIET_WORKBENCH_LINES =
+  /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Updating additional builtin|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|Ignoring fetching additional builtin extensions|%c)/;
 
 export function assertHostInstalled() {
   const missing = [];
@@ -133,11 +143,25 @@ export async function startCodeServer(opts) {
     PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}`,
     ...(opts.env || {}),
   });
-  const args = ['--config', join(opts.runDir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
-    '--user-data-dir', opts.userDataDir, '--extensions-dir', opts.extensionsDir, '--ignore-last-opened',
+  const args = [
+    '--config',
+    join(opts.runDir, 'config.yaml'),
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    '--user-data-dir',
+    opts.userDataDir,
+    '--extensions-dir',
+    opts.extensionsDir,
+    '--ignore-last-opened',
     // Without it an extension host whose browser went away lives on for 3 hours.
-    '--reconnection-grace-time', '30'];
+    '--reconnection-grace-time',
+    '30',
+  ];
   if (opts.trust !== 'untrusted') args.push('--disable-workspace-trust');
   // The built workbench only honours extensionDevelopmentPath/extensionTestsPath from ?payload= with
   // this option. It also switches the workbench to automation mode (no toasts, dialogs skipped).
@@ -147,7 +171,12 @@ export async function startCodeServer(opts) {
   let log = '';
   const onData = d => {
     log += d;
-    if (opts.logFile) try { writeFileSync(opts.logFile, log); } catch { /* best effort */ }
+    if (opts.logFile)
+      try {
+        writeFileSync(opts.logFile, log);
+      } catch {
+        /* best effort */
+      }
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
@@ -157,7 +186,9 @@ export async function startCodeServer(opts) {
     try {
       const r = await fetch(`${url}/healthz`);
       if (r.ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (child.exitCode !== null || Date.now() - t0 > 60_000) {
       killGroup(child.pid, 'SIGKILL');
       throw new Error(`code-server did not start (exit ${child.exitCode}):\n${log}`);
@@ -165,7 +196,11 @@ export async function startCodeServer(opts) {
     await sleep(100);
   }
   return {
-    port, url, authority: `127.0.0.1:${port}`, pid: child.pid, startedMs: Date.now() - t0,
+    port,
+    url,
+    authority: `127.0.0.1:${port}`,
+    pid: child.pid,
+    startedMs: Date.now() - t0,
     log: () => log,
     stop: async () => {
       killGroup(child.pid, 'SIGTERM');
@@ -176,10 +211,19 @@ export async function startCodeServer(opts) {
 }
 
 export function killGroup(pgid, signal) {
-  try { process.kill(-pgid, signal); } catch { /* gone */ }
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* gone */
+  }
 }
 function groupAlive(pgid) {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Launches headless chromium (playwright-core) on a fresh profile; returns { context, page }. */
@@ -192,15 +236,28 @@ export async function launchChromium({ profileDir, env, viewport = { width: 1400
     env,
     args: CHROMIUM_ARGS,
   });
-  const page = context.pages()[0] || await context.newPage();
+  const page = context.pages()[0] || (await context.newPage());
   return { context, page };
 }
 
 /** Installs a .vsix into an extensions dir with the code-server CLI (offline, < 1 s); a rebuilt .vsix of the same version replaces the installed one. */
 export function installVsix(vsix, { runDir, tag, userDataDir, extensionsDir }) {
   const env = isolatedEnv(runDir, tag, { PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}` });
-  return execFileSync(CODE_SERVER_BIN, ['--config', join(runDir, 'config.yaml'), '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(
+    CODE_SERVER_BIN,
+    [
+      '--config',
+      join(runDir, 'config.yaml'),
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+      '--install-extension',
+      vsix,
+      '--force',
+    ],
+    { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
 
 /**
@@ -219,7 +276,9 @@ export function findTagged(tag) {
       const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'latin1'))?.[1];
       if (state === 'Z') continue; // a zombie is already dead; its parent reaps it
       found.push({ pid: Number(d), cmd: cmd.slice(0, 160) });
-    } catch { /* gone, or not ours to read */ }
+    } catch {
+      /* gone, or not ours to read */
+    }
   }
   return found;
 }
@@ -235,14 +294,24 @@ function sleepSync(ms) {
  */
 export function sweep(tag, { graceMs = 3000 } = {}) {
   const first = findTagged(tag);
-  for (const p of first) try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ }
+  for (const p of first)
+    try {
+      process.kill(p.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
   const end = Date.now() + graceMs;
   let left = first;
   while (left.length && Date.now() < end) {
     sleepSync(100);
     left = findTagged(tag);
   }
-  for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of left)
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   if (left.length) sleepSync(200);
   return { stopped: first, killed: left, alive: findTagged(tag) };
 }
@@ -253,5 +322,9 @@ export function leftovers(tag) {
 }
 
 export function removeDir(dir) {
-  try { rmSync(dir, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort */ }
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    /* best effort */
+  }
 }

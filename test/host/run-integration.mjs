@@ -33,8 +33,10 @@ let build = true;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--grep') grep = args[++i];
   else if (args[i] === '--no-build') build = false;
-  else if (args[i].startsWith('-')) { console.error(`unknown option ${args[i]}`); process.exit(2); }
-  else only.push(args[i].replace(/(\.untrusted)?\.test\.(ts|js)$/, '').replace(/^.*\//, ''));
+  else if (args[i].startsWith('-')) {
+    console.error(`unknown option ${args[i]}`);
+    process.exit(2);
+  } else only.push(args[i].replace(/(\.untrusted)?\.test\.(ts|js)$/, '').replace(/^.*\//, ''));
 }
 
 const tags = new Set();
@@ -57,7 +59,11 @@ const secs = ms => `${(ms / 1000).toFixed(1)} s`;
 function buildBundles() {
   // A suite whose source was deleted must not keep running from a stale bundle.
   if (existsSync(OUT)) {
-    const sources = new Set(readdirSync(join(ROOT, 'test/integration')).filter(f => f.endsWith('.ts')).map(f => f.replace(/\.ts$/, '')));
+    const sources = new Set(
+      readdirSync(join(ROOT, 'test/integration'))
+        .filter(f => f.endsWith('.ts'))
+        .map(f => f.replace(/\.ts$/, '')),
+    );
     for (const f of readdirSync(OUT)) {
       const base = f.replace(/\.js(\.map)?$/, '');
       if (!sources.has(base)) rmSync(join(OUT, f), { force: true });
@@ -65,7 +71,10 @@ function buildBundles() {
   }
   const t = Date.now();
   const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  if (r.status !== 0) { console.error(r.stdout); throw new Error('build failed'); }
+  if (r.status !== 0) {
+    console.error(r.stdout);
+    throw new Error('build failed');
+  }
   console.log(`built in ${secs(Date.now() - t)}`);
 }
 
@@ -89,7 +98,9 @@ async function launch(trust, files) {
   lib.writeUserSettings(userDataDir, { trust: trust === 'untrusted' ? 'untrusted' : 'disabled' });
   const { exe, env } = await hostExecutable(trust);
 
-  console.log(`\n── extension-host suite, ${trust === 'untrusted' ? 'UNTRUSTED workspace (Restricted Mode)' : 'trusted workspace'}: ${files.join(', ')}`);
+  console.log(
+    `\n── extension-host suite, ${trust === 'untrusted' ? 'UNTRUSTED workspace (Restricted Mode)' : 'trusted workspace'}: ${files.join(', ')}`,
+  );
   const t0 = Date.now();
   let error;
   let timer;
@@ -116,7 +127,9 @@ async function launch(trust, files) {
           CODEX_HOME: join(runDir, 'home/.codex'),
         },
       }),
-      new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${secs(TIMEOUT_MS + 30_000)}`)), TIMEOUT_MS + 30_000); }),
+      new Promise((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`timed out after ${secs(TIMEOUT_MS + 30_000)}`)), TIMEOUT_MS + 30_000);
+      }),
     ]);
   } catch (e) {
     error = e;
@@ -127,22 +140,37 @@ async function launch(trust, files) {
   const { stopped, alive } = lib.sweep(tag, { graceMs: 3000 });
 
   let results;
-  try { results = JSON.parse(readFileSync(resultsFile, 'utf8')); } catch { /* the host never ran the tests */ }
+  try {
+    results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  } catch {
+    /* the host never ran the tests */
+  }
   const tests = results?.tests ?? [];
   const count = s => tests.filter(t => t.state === s).length;
   const failed = count('failed');
   const ok = !error && failed === 0 && tests.length > 0 && alive.length === 0;
-  console.log(`\n${ok ? 'PASS' : 'FAIL'} ${trust}: ${count('passed')} passed, ${failed} failed, ${count('pending')} skipped in ${secs(elapsed)}`);
+  console.log(
+    `\n${ok ? 'PASS' : 'FAIL'} ${trust}: ${count('passed')} passed, ${failed} failed, ${count('pending')} skipped in ${secs(elapsed)}`,
+  );
   for (const t of tests) {
     const mark = t.state === 'passed' ? '✓' : t.state === 'failed' ? '✗' : '-';
     console.log(`  ${mark} ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
-    if (t.error) console.log(t.error.split('\n').slice(0, 12).map(l => `      ${l}`).join('\n'));
+    if (t.error)
+      console.log(
+        t.error
+          .split('\n')
+          .slice(0, 12)
+          .map(l => `      ${l}`)
+          .join('\n'),
+      );
   }
   if (results?.fatal) console.log(`  mocha could not run: ${results.fatal}`);
   if (!results) console.log('  no results: the extension host did not run the tests (see the log above)');
   if (error) console.log(`  host: ${error.message}${existsSync(ARTIFACTS) ? ` (artifacts in ${ARTIFACTS.slice(ROOT.length + 1)}/)` : ''}`);
-  console.log(`  host stopped: ${alive.length === 0 ? 'no process of this launch left' : `STILL RUNNING: ${alive.map(p => `${p.pid} ${p.cmd}`).join('; ')}`}` +
-    (stopped.length ? ` (${stopped.length} stray process(es) had to be stopped)` : ''));
+  console.log(
+    `  host stopped: ${alive.length === 0 ? 'no process of this launch left' : `STILL RUNNING: ${alive.map(p => `${p.pid} ${p.cmd}`).join('; ')}`}` +
+      (stopped.length ? ` (${stopped.length} stray process(es) had to be stopped)` : ''),
+  );
   lib.removeDir(runDir);
   runDirs.delete(runDir);
   return ok;
@@ -151,14 +179,21 @@ async function launch(trust, files) {
 async function main() {
   if (!process.env.VSCODE_EXECUTABLE && !process.env.VSCODE_VERSION) lib.assertHostInstalled();
   if (build) buildBundles();
-  if (!existsSync(join(OUT, 'index.js'))) throw new Error('out/integration/index.js missing: the build did not bundle test/integration/index.ts');
+  if (!existsSync(join(OUT, 'index.js')))
+    throw new Error('out/integration/index.js missing: the build did not bundle test/integration/index.ts');
   rmSync(ARTIFACTS, { recursive: true, force: true }); // artifacts of an earlier failed run would mislead
   mkdirSync(ARTIFACTS, { recursive: true });
-  const all = readdirSync(OUT).filter(f => f.endsWith('.test.js')).sort();
-  const pick = untrusted => all
-    .filter(f => f.endsWith('.untrusted.test.js') === untrusted)
-    .filter(f => only.length === 0 || only.includes(f.replace(/(\.untrusted)?\.test\.js$/, '')));
-  const plan = [['trusted', pick(false)], ['untrusted', pick(true)]].filter(([, files]) => files.length > 0);
+  const all = readdirSync(OUT)
+    .filter(f => f.endsWith('.test.js'))
+    .sort();
+  const pick = untrusted =>
+    all
+      .filter(f => f.endsWith('.untrusted.test.js') === untrusted)
+      .filter(f => only.length === 0 || only.includes(f.replace(/(\.untrusted)?\.test\.js$/, '')));
+  const plan = [
+    ['trusted', pick(false)],
+    ['untrusted', pick(true)],
+  ].filter(([, files]) => files.length > 0);
   if (plan.length === 0) throw new Error(`no suites match ${only.length ? only.join(', ') : 'out/integration/*.test.js'}`);
   const t0 = Date.now();
   const outcomes = [];
@@ -168,4 +203,10 @@ async function main() {
   return ok;
 }
 
-main().then(ok => process.exit(ok ? 0 : 1), e => { console.error(`integration: ${e.message}`); process.exit(1); });
+main().then(
+  ok => process.exit(ok ? 0 : 1),
+  e => {
+    console.error(`integration: ${e.message}`);
+    process.exit(1);
+  },
+);

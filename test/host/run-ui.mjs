@@ -34,7 +34,13 @@ function packageVsix() {
   const r = spawnSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   const vsix = join(ROOT, 'local-model-router.vsix');
   if (r.status !== 0 || !existsSync(vsix)) {
-    process.stderr.write(r.stdout + r.stderr.split('\n').filter(l => !/Unknown (user|env) config "nodedir"/.test(l)).join('\n'));
+    process.stderr.write(
+      r.stdout +
+        r.stderr
+          .split('\n')
+          .filter(l => !/Unknown (user|env) config "nodedir"/.test(l))
+          .join('\n'),
+    );
     throw new Error('`npm run package` failed: no .vsix to install');
   }
   console.log(`packaged local-model-router.vsix in ${secs(Date.now() - t)}`);
@@ -51,12 +57,25 @@ async function main() {
     env: { ...process.env, [lib.TAG_VAR]: tag, LMR_UI_VSIX: vsix },
   });
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; console.error(`ui: timed out after ${secs(TIMEOUT_MS)}`); stopAll('timeout'); }, TIMEOUT_MS);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    console.error(`ui: timed out after ${secs(TIMEOUT_MS)}`);
+    stopAll('timeout');
+  }, TIMEOUT_MS);
   const code = await new Promise(res => child.on('exit', (c, s) => res(c ?? (s ? 1 : 0))));
   clearTimeout(timer);
   const alive = stopAll();
-  console.log(`ui: ${code === 0 && !timedOut ? 'passed' : 'FAILED'} in ${secs(Date.now() - t0)}; host stopped: ${alive.length === 0 ? 'no process of this run left' : `STILL RUNNING ${alive.map(p => `${p.pid} ${p.cmd}`).join('; ')}`}`);
+  console.log(
+    `ui: ${code === 0 && !timedOut ? 'passed' : 'FAILED'} in ${secs(Date.now() - t0)}; host stopped: ${alive.length === 0 ? 'no process of this run left' : `STILL RUNNING ${alive.map(p => `${p.pid} ${p.cmd}`).join('; ')}`}`,
+  );
   return code === 0 && !timedOut && alive.length === 0;
 }
 
-main().then(ok => process.exit(ok ? 0 : 1), e => { stopAll(); console.error(`ui: ${e.message}`); process.exit(1); });
+main().then(
+  ok => process.exit(ok ? 0 : 1),
+  e => {
+    stopAll();
+    console.error(`ui: ${e.message}`);
+    process.exit(1);
+  },
+);

@@ -50,7 +50,7 @@ if (code) {
   process.exit(0);
 }
 
-console.log('\nNo `code` command on PATH: installing into the project\'s code-server instead (real VS Code server in your browser).');
+console.log("\nNo `code` command on PATH: installing into the project's code-server instead (real VS Code server in your browser).");
 if (!existsSync(lib.CODE_SERVER_BIN) || !existsSync(join(lib.NODE24_DIR, 'bin/node'))) run('bash', ['test/host/setup.sh']);
 
 const dir = resolve(process.env.LMR_TRY_DIR || join(lib.CACHE, 'try'));
@@ -58,26 +58,32 @@ const userDataDir = join(dir, 'user-data');
 const extensionsDir = join(dir, 'extensions');
 const playground = join(dir, 'playground');
 const xdg = { XDG_DATA_HOME: join(dir, 'xdg/data'), XDG_CACHE_HOME: join(dir, 'xdg/cache') };
-for (const d of [join(userDataDir, 'User'), extensionsDir, playground, join(dir, 'home'), join(dir, 'tmp'), ...Object.values(xdg)]) mkdirSync(d, { recursive: true });
+for (const d of [join(userDataDir, 'User'), extensionsDir, playground, join(dir, 'home'), join(dir, 'tmp'), ...Object.values(xdg)])
+  mkdirSync(d, { recursive: true });
 
 const folder = process.env.LMR_TRY_FOLDER ? resolve(process.env.LMR_TRY_FOLDER) : playground;
 const trusted = !process.env.LMR_TRY_FOLDER;
 if (!trusted && isInside(extensionsDir, folder)) {
-  console.log(`\nNote: ${folder} contains the extensions folder (${extensionsDir}): VS Code keeps the extension disabled until you trust that folder.`);
+  console.log(
+    `\nNote: ${folder} contains the extensions folder (${extensionsDir}): VS Code keeps the extension disabled until you trust that folder.`,
+  );
 }
 
 const note = join(playground, 'README.md');
 if (!existsSync(note)) {
-  writeFileSync(note, [
-    '# Local Model Router try-out',
-    '',
-    'A scratch folder of `npm run install-extension` (code-server in your browser). The status-bar item',
-    '"Local Model Router" opens the picker; the walkthrough "Point Codex or Claude Code at a local model" is on the',
-    'Welcome page (Help > Welcome).',
-    '',
-    'To try it on your own project: `LMR_TRY_FOLDER=/path/to/project npm run install-extension`.',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    note,
+    [
+      '# Local Model Router try-out',
+      '',
+      'A scratch folder of `npm run install-extension` (code-server in your browser). The status-bar item',
+      '"Local Model Router" opens the picker; the walkthrough "Point Codex or Claude Code at a local model" is on the',
+      'Welcome page (Help > Welcome).',
+      '',
+      'To try it on your own project: `LMR_TRY_FOLDER=/path/to/project npm run install-extension`.',
+      '',
+    ].join('\n'),
+  );
 }
 
 // Written once, so changes made in the workbench are kept. Terminals get the caller's XDG_* back
@@ -86,11 +92,18 @@ if (!existsSync(note)) {
 const settingsFile = join(userDataDir, 'User/settings.json');
 if (!existsSync(settingsFile)) {
   const restore = Object.fromEntries(Object.keys(xdg).map(k => [k, process.env[k] ?? null]));
-  writeFileSync(settingsFile, JSON.stringify({
-    'terminal.integrated.env.linux': restore,
-    'git.openRepositoryInParentFolders': 'never',
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  }, null, 2) + '\n');
+  writeFileSync(
+    settingsFile,
+    JSON.stringify(
+      {
+        'terminal.integrated.env.linux': restore,
+        'git.openRepositoryInParentFolders': 'never',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 
 // Every process of the try-out carries the tag, so that stopping it also stops the extension host
@@ -98,12 +111,30 @@ if (!existsSync(settingsFile)) {
 const tag = process.env[lib.TAG_VAR] ? `${process.env[lib.TAG_VAR]}.try` : lib.newTag('try');
 lib.installVsix(VSIX, { runDir: dir, tag, userDataDir, extensionsDir });
 const port = process.env.LMR_TRY_PORT || '8130';
-const env = { ...process.env, ...xdg, PATH: `${join(lib.NODE24_DIR, 'bin')}${delimiter}${process.env.PATH}`, EXTENSIONS_GALLERY: '{}', [lib.TAG_VAR]: tag };
-const args = ['--config', join(dir, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-  '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
-  '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
+const env = {
+  ...process.env,
+  ...xdg,
+  PATH: `${join(lib.NODE24_DIR, 'bin')}${delimiter}${process.env.PATH}`,
+  EXTENSIONS_GALLERY: '{}',
+  [lib.TAG_VAR]: tag,
+};
+const args = [
+  '--config',
+  join(dir, 'config.yaml'),
+  '--bind-addr',
+  `127.0.0.1:${port}`,
+  '--auth',
+  'none',
+  '--disable-telemetry',
+  '--disable-update-check',
+  '--disable-getting-started-override',
+  '--user-data-dir',
+  userDataDir,
+  '--extensions-dir',
+  extensionsDir,
   // Otherwise http://127.0.0.1:PORT/ reopens the folder of an earlier run (kept in user-data/coder.json).
-  '--ignore-last-opened'];
+  '--ignore-last-opened',
+];
 if (trusted) args.push('--disable-workspace-trust');
 args.push(folder);
 const child = spawn(lib.CODE_SERVER_BIN, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -122,7 +153,10 @@ child.on('exit', c => {
 
 const url = `http://127.0.0.1:${port}/`;
 for (const t0 = Date.now(); !stopping && child.exitCode === null;) {
-  const up = await fetch(`${url}healthz`).then(r => r.ok, () => false);
+  const up = await fetch(`${url}healthz`).then(
+    r => r.ok,
+    () => false,
+  );
   if (up) {
     console.log(`\nOpen ${url} in a browser (folder: ${folder}). Ctrl+C stops code-server.`);
     break;

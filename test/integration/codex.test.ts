@@ -28,12 +28,18 @@ async function set(key: string, value: unknown): Promise<void> {
 }
 
 /** Runs a command and records the diff editors it opened on the preview scheme. */
-async function withDiffs<T>(run: () => Thenable<T>): Promise<{ result: T; diffs: { original: string; modified: string; label: string }[] }> {
+async function withDiffs<T>(
+  run: () => Thenable<T>,
+): Promise<{ result: T; diffs: { original: string; modified: string; label: string }[] }> {
   const diffs: { original: string; modified: string; label: string }[] = [];
   const seen = new Set<string>();
   const record = () => {
     for (const tab of vscode.window.tabGroups.all.flatMap(g => g.tabs)) {
-      if (tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.scheme === SCHEME && !seen.has(tab.input.modified.toString())) {
+      if (
+        tab.input instanceof vscode.TabInputTextDiff &&
+        tab.input.modified.scheme === SCHEME &&
+        !seen.has(tab.input.modified.toString())
+      ) {
         seen.add(tab.input.modified.toString());
         diffs.push({ original: tab.input.original.path, modified: tab.input.modified.path, label: tab.label });
       }
@@ -92,16 +98,29 @@ suite('codex: profile, diff preview, trust', () => {
   });
 
   const write = (answers: Record<string, boolean>, extra: Record<string, unknown> = {}) =>
-    withDiffs(() => vscode.commands.executeCommand<Outcome>('localModelRouter.writeCodexProfile', { route, name: 'lmr-host', folder: project, answers, ...extra }));
+    withDiffs(() =>
+      vscode.commands.executeCommand<Outcome>('localModelRouter.writeCodexProfile', {
+        route,
+        name: 'lmr-host',
+        folder: project,
+        answers,
+        ...extra,
+      }),
+    );
 
   test('Write Codex Profile shows the diff; Cancel writes nothing', async () => {
     const { result, diffs } = await write({ apply: false, trust: false });
     assert.deepEqual(result, { kind: 'cancelled' });
-    assert.ok(diffs.some(d => d.modified.endsWith('/lmr-host.config.toml')), `a diff of the profile file was shown: ${JSON.stringify(diffs)}`);
+    assert.ok(
+      diffs.some(d => d.modified.endsWith('/lmr-host.config.toml')),
+      `a diff of the profile file was shown: ${JSON.stringify(diffs)}`,
+    );
     assert.ok(diffs.some(d => d.modified.endsWith('/lmr-host.models.json')));
     assert.deepEqual(fs.readdirSync(codexHome), ['config.toml'], 'nothing was written');
     assert.equal(fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8'), USER_CONFIG);
-    const open = vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === SCHEME);
+    const open = vscode.window.tabGroups.all
+      .flatMap(g => g.tabs)
+      .filter(t => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === SCHEME);
     assert.equal(open.length, 0, 'the preview closes after the answer');
   });
 
@@ -115,10 +134,17 @@ suite('codex: profile, diff preview, trust', () => {
     assert.match(profile, /model_provider = "local-llamacpp"/);
     assert.match(profile, new RegExp(`base_url = "${server.baseUrl.replace(/[.]/g, '\\.')}"`));
     assert.equal(fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8'), USER_CONFIG, 'no trust: config.toml unchanged');
-    if (fs.existsSync(CODEX)) assert.deepEqual((result as { validation?: unknown }).validation && (result as { validation: { kind: string } }).validation.kind, 'accepted', JSON.stringify(result));
+    if (fs.existsSync(CODEX))
+      assert.deepEqual(
+        (result as { validation?: unknown }).validation && (result as { validation: { kind: string } }).validation.kind,
+        'accepted',
+        JSON.stringify(result),
+      );
 
     // The backup restores the state before the write (the new files go away).
-    const restored = await withDiffs(() => vscode.commands.executeCommand<Outcome>('localModelRouter.restoreCodexBackup', { answers: { restore: true } }));
+    const restored = await withDiffs(() =>
+      vscode.commands.executeCommand<Outcome>('localModelRouter.restoreCodexBackup', { answers: { restore: true } }),
+    );
     assert.equal(restored.result.kind, 'written');
     assert.ok(restored.diffs.length >= 1, 'restore is previewed too');
     assert.ok(!fs.existsSync(path.join(codexHome, 'lmr-host.config.toml')));
@@ -127,7 +153,10 @@ suite('codex: profile, diff preview, trust', () => {
   test('trust in the write command: yes adds [projects."<folder>"] to config.toml, keeping every byte', async () => {
     const { result, diffs } = await write({ apply: true, trust: true });
     assert.equal(result.kind, 'written', JSON.stringify(result));
-    assert.ok(diffs.some(d => d.modified.endsWith('/config.toml')), 'the config.toml change was previewed');
+    assert.ok(
+      diffs.some(d => d.modified.endsWith('/config.toml')),
+      'the config.toml change was previewed',
+    );
     const text = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
     assert.ok(text.startsWith(USER_CONFIG));
     assert.equal(text.slice(USER_CONFIG.length), `\n[projects.${JSON.stringify(project)}]\ntrust_level = "trusted"\n`);
@@ -135,24 +164,41 @@ suite('codex: profile, diff preview, trust', () => {
 
   test('Trust This Folder in Codex: no adds nothing, yes adds once, an "untrusted" entry changes only on yes', async () => {
     const cfg = path.join(codexHome, 'config.toml');
-    const no = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: false } });
+    const no = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', {
+      folder: project,
+      answers: { trust: false },
+    });
     assert.deepEqual(no, { kind: 'cancelled' });
     assert.equal(fs.readFileSync(cfg, 'utf8'), USER_CONFIG);
-    const { result: yes, diffs } = await withDiffs(() => vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } }));
+    const { result: yes, diffs } = await withDiffs(() =>
+      vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } }),
+    );
     assert.equal(yes.kind, 'written');
-    assert.ok(diffs.some(d => d.modified.endsWith('/config.toml')), 'the change is previewed beside the trust modal');
+    assert.ok(
+      diffs.some(d => d.modified.endsWith('/config.toml')),
+      'the change is previewed beside the trust modal',
+    );
     const trusted = fs.readFileSync(cfg, 'utf8');
     assert.match(trusted, /trust_level = "trusted"/);
-    const again = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } });
+    const again = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', {
+      folder: project,
+      answers: { trust: true },
+    });
     assert.equal(again.kind, 'unchanged');
     assert.equal(fs.readFileSync(cfg, 'utf8'), trusted);
 
     const untrusted = `${USER_CONFIG}\n[projects.${JSON.stringify(project)}]\ntrust_level = "untrusted" # decided by me\n`;
     fs.writeFileSync(cfg, untrusted);
-    const keep = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: false } });
+    const keep = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', {
+      folder: project,
+      answers: { trust: false },
+    });
     assert.deepEqual(keep, { kind: 'cancelled' });
     assert.equal(fs.readFileSync(cfg, 'utf8'), untrusted);
-    const change = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } });
+    const change = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', {
+      folder: project,
+      answers: { trust: true },
+    });
     assert.equal(change.kind, 'written');
     assert.equal(fs.readFileSync(cfg, 'utf8'), untrusted.replace('"untrusted"', '"trusted"'));
   });
@@ -164,14 +210,19 @@ suite('codex: profile, diff preview, trust', () => {
     assert.equal(diffs.length, 0);
     const broken = '# oops\nmodel = "gpt-5\n';
     fs.writeFileSync(path.join(codexHome, 'config.toml'), broken);
-    const refused = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', { folder: project, answers: { trust: true } });
+    const refused = await vscode.commands.executeCommand<Outcome>('localModelRouter.trustFolderInCodex', {
+      folder: project,
+      answers: { trust: true },
+    });
     assert.equal(refused.kind, 'refused');
     assert.equal(fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8'), broken);
   });
 
   test('legacy profiles move into profile files', async () => {
     fs.writeFileSync(path.join(codexHome, 'config.toml'), `${USER_CONFIG}\n[profiles.old]\nmodel = "m"\n`);
-    const { result, diffs } = await withDiffs(() => vscode.commands.executeCommand<Outcome>('localModelRouter.migrateLegacyProfiles', { answers: { migrate: true } }));
+    const { result, diffs } = await withDiffs(() =>
+      vscode.commands.executeCommand<Outcome>('localModelRouter.migrateLegacyProfiles', { answers: { migrate: true } }),
+    );
     assert.equal(result.kind, 'written', JSON.stringify(result));
     assert.ok(diffs.some(d => d.modified.endsWith('/old.config.toml')));
     assert.equal(fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8'), `${USER_CONFIG}\n`);

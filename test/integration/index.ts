@@ -40,7 +40,10 @@ export function selectSuiteFiles(all: readonly string[], trust: 'trusted' | 'unt
 
 export function run(): Promise<void> {
   const trust = process.env.LMR_TEST_TRUST === 'untrusted' ? 'untrusted' : 'trusted';
-  const only = (process.env.LMR_TEST_FILES ?? '').split(',').map(s => s.trim()).filter(Boolean);
+  const only = (process.env.LMR_TEST_FILES ?? '')
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   const files = selectSuiteFiles(fs.readdirSync(__dirname), trust, only);
   const results: SuiteResults = { trust, files, tests: [], startedAt: Date.now() };
   const save = (): void => {
@@ -57,7 +60,13 @@ export function run(): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const record = (t: Mocha.Test, state: TestResult['state'], err?: unknown): void => {
       const error = err === undefined ? undefined : err instanceof Error ? (err.stack ?? err.message) : String(err);
-      results.tests.push({ title: t.fullTitle(), file: t.file && path.basename(t.file), state, durationMs: t.duration, ...(error ? { error } : {}) });
+      results.tests.push({
+        title: t.fullTitle(),
+        file: t.file && path.basename(t.file),
+        state,
+        durationMs: t.duration,
+        ...(error ? { error } : {}),
+      });
       save();
     };
     let runner: Mocha.Runner;
@@ -76,8 +85,17 @@ export function run(): Promise<void> {
       reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
-    runner.on('pass', t => { console.log(`  ✓ ${t.fullTitle()} (${t.duration ?? 0} ms)`); record(t, 'passed'); });
-    runner.on('fail', (t, err) => { console.log(`  ✗ ${t.fullTitle()}: ${err instanceof Error ? err.message : String(err)}`); record(t as Mocha.Test, 'failed', err); });
-    runner.on('pending', t => { console.log(`  - ${t.fullTitle()} (skipped)`); record(t, 'pending'); });
+    runner.on('pass', t => {
+      console.log(`  ✓ ${t.fullTitle()} (${t.duration ?? 0} ms)`);
+      record(t, 'passed');
+    });
+    runner.on('fail', (t, err) => {
+      console.log(`  ✗ ${t.fullTitle()}: ${err instanceof Error ? err.message : String(err)}`);
+      record(t as Mocha.Test, 'failed', err);
+    });
+    runner.on('pending', t => {
+      console.log(`  - ${t.fullTitle()} (skipped)`);
+      record(t, 'pending');
+    });
   });
 }

@@ -43,7 +43,14 @@ async function launchCommandBaseUrl(provider: LaunchProvider, settings: Record<s
   const file = path.join(dir, `settings-${provider}.json`);
   fs.writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(settings).map(([k, v]) => [`localModelRouter.${k}`, v]))));
   let out = '';
-  const code = await main(['launch-command', '--provider', provider, '--settings', file, '--json'], { out: t => { out += t; }, err: () => undefined, env: { PATH: process.env.PATH }, cwd: dir });
+  const code = await main(['launch-command', '--provider', provider, '--settings', file, '--json'], {
+    out: t => {
+      out += t;
+    },
+    err: () => undefined,
+    env: { PATH: process.env.PATH },
+    cwd: dir,
+  });
   assert.equal(code, 0, out);
   return (JSON.parse(out) as { baseUrl: string }).baseUrl;
 }
@@ -70,25 +77,58 @@ suite('journey: a server started by Start Server appears in the picker where lau
   });
 
   const cases: { provider: LaunchProvider; settings: (port: number) => Record<string, unknown>; model: string }[] = [
-    { provider: 'llamacpp', model: 'journey/llama', settings: port => ({ 'llamacpp.executable': path.join(BIN, 'stand-in-llama-server'), 'llamacpp.host': '0.0.0.0', 'llamacpp.port': port, 'llamacpp.modelPath': '/models/journey.gguf', 'llamacpp.modelAlias': 'journey/llama' }) },
-    { provider: 'vllm', model: 'journey/vllm', settings: port => ({ 'vllm.executable': path.join(BIN, 'stand-in-vllm'), 'vllm.port': port, 'vllm.model': 'journey/vllm' }) },
-    { provider: 'ollama', model: 'journey:ollama', settings: port => ({ 'ollama.executable': path.join(BIN, 'stand-in-ollama'), 'ollama.host': `127.0.0.1:${port}`, 'ollama.model': 'journey:ollama' }) },
-    { provider: 'lmstudio', model: 'journey-lms', settings: port => ({ 'lmstudio.lmsPath': path.join(BIN, 'stand-in-lms'), 'lmstudio.port': port, 'lmstudio.modelKey': 'journey-lms' }) },
+    {
+      provider: 'llamacpp',
+      model: 'journey/llama',
+      settings: port => ({
+        'llamacpp.executable': path.join(BIN, 'stand-in-llama-server'),
+        'llamacpp.host': '0.0.0.0',
+        'llamacpp.port': port,
+        'llamacpp.modelPath': '/models/journey.gguf',
+        'llamacpp.modelAlias': 'journey/llama',
+      }),
+    },
+    {
+      provider: 'vllm',
+      model: 'journey/vllm',
+      settings: port => ({ 'vllm.executable': path.join(BIN, 'stand-in-vllm'), 'vllm.port': port, 'vllm.model': 'journey/vllm' }),
+    },
+    {
+      provider: 'ollama',
+      model: 'journey:ollama',
+      settings: port => ({
+        'ollama.executable': path.join(BIN, 'stand-in-ollama'),
+        'ollama.host': `127.0.0.1:${port}`,
+        'ollama.model': 'journey:ollama',
+      }),
+    },
+    {
+      provider: 'lmstudio',
+      model: 'journey-lms',
+      settings: port => ({ 'lmstudio.lmsPath': path.join(BIN, 'stand-in-lms'), 'lmstudio.port': port, 'lmstudio.modelKey': 'journey-lms' }),
+    },
   ];
   for (const c of cases) {
     test(`${c.provider} on a non-default address`, async function () {
       this.timeout(90_000);
       const settings = c.settings(await freePort());
       // The 0.0.0.0 bind asks first; a person says yes to it.
-      for (const [k, v] of Object.entries(settings)) { touched.add(k); await set(k, v); }
+      for (const [k, v] of Object.entries(settings)) {
+        touched.add(k);
+        await set(k, v);
+      }
       const expected = await launchCommandBaseUrl(c.provider, settings, dir);
-      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', c.provider, { answers: { exposure: 'start' } });
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', c.provider, {
+        answers: { exposure: 'start' },
+      });
       assert.ok(r.kind === 'ready', JSON.stringify(r));
       assert.equal(r.baseUrl, expected, 'Start Server reports where launch-command says it listens');
       const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
       const mine = probes.find(p => p.baseUrl === expected);
       assert.ok(mine?.result.kind === 'up', `discovery at ${expected}: ${JSON.stringify(mine ?? probes.map(p => p.baseUrl))}`);
-      const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: expected, model: c.model } });
+      const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+        select: { baseUrl: expected, model: c.model },
+      });
       assert.equal(picked?.ok, true, JSON.stringify(picked));
       assert.equal(api.activeRoute?.baseUrl, expected);
       assert.match(api.statusBar.tooltip, /Started here \| ready/);
@@ -118,7 +158,8 @@ suite('journey: a keyed server, from Set API Key to the real Codex CLI answering
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('localModelRouter.setApiKey', server.baseUrl, '');
     await vscode.commands.executeCommand('localModelRouter.clearRoute');
-    for (const k of ['discovery.refreshIntervalSeconds', 'openaiCompatible.endpoints', 'codex.previewChanges', 'codex.executable']) await set(k, undefined);
+    for (const k of ['discovery.refreshIntervalSeconds', 'openaiCompatible.endpoints', 'codex.previewChanges', 'codex.executable'])
+      await set(k, undefined);
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -131,7 +172,9 @@ suite('journey: a keyed server, from Set API Key to the real Codex CLI answering
     assert.equal(await vscode.commands.executeCommand('localModelRouter.setApiKey', server.baseUrl, KEY), true);
     probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
     assert.equal(probes.find(p => p.baseUrl === server.baseUrl)?.result.kind, 'up');
-    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: server.baseUrl, model: 'journey/keyed' } });
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+      select: { baseUrl: server.baseUrl, model: 'journey/keyed' },
+    });
     assert.equal(picked?.ok, true, JSON.stringify(picked));
 
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
@@ -139,7 +182,10 @@ suite('journey: a keyed server, from Set API Key to the real Codex CLI answering
     assert.equal(api.health.kind, 'verified');
 
     await set('codex.executable', CODEX);
-    const written = await vscode.commands.executeCommand<{ kind: string; files?: string[]; validation?: { kind: string } }>('localModelRouter.writeCodexProfile', { name: 'journey', folder: false, answers: { apply: true } });
+    const written = await vscode.commands.executeCommand<{ kind: string; files?: string[]; validation?: { kind: string } }>(
+      'localModelRouter.writeCodexProfile',
+      { name: 'journey', folder: false, answers: { apply: true } },
+    );
     assert.equal(written.kind, 'written', JSON.stringify(written));
     assert.equal(written.validation?.kind, 'accepted', 'the real Codex loaded it with --strict-config');
     const profile = fs.readFileSync(path.join(codexHome, 'journey.config.toml'), 'utf8');
@@ -154,10 +200,16 @@ suite('journey: a keyed server, from Set API Key to the real Codex CLI answering
     const out = path.join(dir, 'codex.out');
     const wrapper = path.join(dir, 'codex');
     // Any other call (the configuration check before the terminal opens) goes to the real Codex as it is.
-    fs.writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
+      { mode: 0o755 },
+    );
     await set('codex.executable', wrapper);
     const before = server.requests.length;
-    const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[]; envNames?: string[] }>('localModelRouter.openCodex');
+    const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[]; envNames?: string[] }>(
+      'localModelRouter.openCodex',
+    );
     assert.deepEqual(opened, { ok: true, args: ['--profile', 'journey'], envNames: ['LOCAL_LLM_API_KEY'] });
     const printed = await waitForFile(out, 90_000);
     assert.match(printed, /JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
@@ -188,7 +240,14 @@ suite('journey: Claude Code, from the picker to the real Claude Code CLI answeri
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('localModelRouter.clearRoute');
-    for (const k of ['discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl', 'verify.agents', 'claude.executable']) await set(k, undefined);
+    for (const k of [
+      'discovery.refreshIntervalSeconds',
+      'discovery.probeLlamaServerDefaultPort',
+      'llamacpp.baseUrl',
+      'verify.agents',
+      'claude.executable',
+    ])
+      await set(k, undefined);
     fs.rmSync(path.join(folder, '.claude'), { recursive: true, force: true });
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -197,16 +256,23 @@ suite('journey: Claude Code, from the picker to the real Claude Code CLI answeri
   test('pick → Verify for Claude Code → Write Claude Code Settings (project) → Open Claude Code: the real CLI answers', async function () {
     this.timeout(180_000);
     await vscode.commands.executeCommand('localModelRouter.refresh');
-    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: server.baseUrl, model: 'journey/claude' } });
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+      select: { baseUrl: server.baseUrl, model: 'journey/claude' },
+    });
     assert.equal(picked?.ok, true, JSON.stringify(picked));
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
     assert.equal(report.agent, 'claude');
     assert.equal(report.ok, true, JSON.stringify(report.stages.map(s => [s.id, s.status, s.summary])));
     assert.match(api.statusBar.tooltip, /Verified for Claude Code \| passed/);
 
-    const w = await vscode.commands.executeCommand<{ kind: string; path?: string }>('localModelRouter.writeClaudeSettings', { scope: 'project', answers: { apply: true } });
+    const w = await vscode.commands.executeCommand<{ kind: string; path?: string }>('localModelRouter.writeClaudeSettings', {
+      scope: 'project',
+      answers: { apply: true },
+    });
     assert.equal(w.kind, 'written', JSON.stringify(w));
-    const settings = JSON.parse(fs.readFileSync(path.join(folder, '.claude', 'settings.local.json'), 'utf8')) as { env: Record<string, string> };
+    const settings = JSON.parse(fs.readFileSync(path.join(folder, '.claude', 'settings.local.json'), 'utf8')) as {
+      env: Record<string, string>;
+    };
     assert.equal(settings.env.ANTHROPIC_BASE_URL, server.root);
     assert.equal(settings.env.ANTHROPIC_DEFAULT_SONNET_MODEL, 'journey/claude');
     assert.equal(settings.env.CLAUDE_CODE_MAX_CONTEXT_TOKENS, '65536');
@@ -216,7 +282,11 @@ suite('journey: Claude Code, from the picker to the real Claude Code CLI answeri
     // runs the real CLI with them, non-interactively, in the project (where the settings file is).
     const out = path.join(dir, 'claude.out');
     const wrapper = path.join(dir, 'claude');
-    fs.writeFileSync(wrapper, `#!/bin/sh\ncd '${folder}' && '${CLAUDE_BIN}' "$@" -p 'Reply with exactly: CLAUDE-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncd '${folder}' && '${CLAUDE_BIN}' "$@" -p 'Reply with exactly: CLAUDE-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
+      { mode: 0o755 },
+    );
     await set('claude.executable', wrapper);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; envNames?: string[] }>('localModelRouter.openClaudeCode');
@@ -245,10 +315,17 @@ suite('journey: a server that refuses MCP tools, from Verify to a Codex turn wit
     const C = await import('../support/codex-behaviours');
     // LM Studio 0.4.11 refuses Codex's namespace tools (lmstudio-bug-tracker#1810): with an MCP server
     // configured, every Codex turn fails there unless the profile turns it off.
-    server = await startScriptedServer({ kind: 'lmstudio', models: [{ id: MODEL, contextWindow: 32768 }], brain: C.namespaceToolsBrain('lmstudio-reject') });
+    server = await startScriptedServer({
+      kind: 'lmstudio',
+      models: [{ id: MODEL, contextWindow: 32768 }],
+      brain: C.namespaceToolsBrain('lmstudio-reject'),
+    });
     configBefore = fs.existsSync(configFile) ? fs.readFileSync(configFile, 'utf8') : undefined;
     fs.mkdirSync(codexHome, { recursive: true });
-    fs.appendFileSync(configFile, `\n[mcp_servers.demo]\ncommand = "node"\nargs = ["${path.join(ROOT, 'test/support/mcp-stdio-server.cjs')}"]\n`);
+    fs.appendFileSync(
+      configFile,
+      `\n[mcp_servers.demo]\ncommand = "node"\nargs = ["${path.join(ROOT, 'test/support/mcp-stdio-server.cjs')}"]\n`,
+    );
     await set('discovery.refreshIntervalSeconds', 0);
     await set('lmstudio.baseUrl', server.baseUrl);
     await set('verify.agents', ['codex']);
@@ -258,7 +335,8 @@ suite('journey: a server that refuses MCP tools, from Verify to a Codex turn wit
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('localModelRouter.clearRoute');
     for (const k of ['discovery.refreshIntervalSeconds', 'lmstudio.baseUrl', 'verify.agents', 'codex.executable']) await set(k, undefined);
-    if (configBefore === undefined) fs.rmSync(configFile, { force: true }); else fs.writeFileSync(configFile, configBefore);
+    if (configBefore === undefined) fs.rmSync(configFile, { force: true });
+    else fs.writeFileSync(configFile, configBefore);
     for (const f of ['journey-mcp.config.toml', 'journey-mcp.models.json']) fs.rmSync(path.join(codexHome, f), { force: true });
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -267,7 +345,9 @@ suite('journey: a server that refuses MCP tools, from Verify to a Codex turn wit
   test('pick → Verify names the refusal and the MCP server → Write Codex Profile turns it off → Open Codex: the real Codex answers', async function () {
     this.timeout(180_000);
     await vscode.commands.executeCommand('localModelRouter.refresh');
-    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl: server.baseUrl, model: MODEL } });
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+      select: { baseUrl: server.baseUrl, model: MODEL },
+    });
     assert.equal(picked?.ok, true, JSON.stringify(picked));
 
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
@@ -282,18 +362,31 @@ suite('journey: a server that refuses MCP tools, from Verify to a Codex turn wit
     assert.match(api.statusBar.tooltip, /cannot use MCP tools/);
 
     await set('codex.executable', CODEX);
-    const written = await vscode.commands.executeCommand<{ kind: string; notes?: string[]; validation?: { kind: string } }>('localModelRouter.writeCodexProfile', { name: 'journey-mcp', folder: false, answers: { apply: true } });
+    const written = await vscode.commands.executeCommand<{ kind: string; notes?: string[]; validation?: { kind: string } }>(
+      'localModelRouter.writeCodexProfile',
+      { name: 'journey-mcp', folder: false, answers: { apply: true } },
+    );
     assert.equal(written.kind, 'written', JSON.stringify(written));
     assert.equal(written.validation?.kind, 'accepted', 'the real Codex loaded it with --strict-config');
-    assert.ok(written.notes?.some(n => /MCP servers demo off in this profile/.test(n)), JSON.stringify(written.notes));
+    assert.ok(
+      written.notes?.some(n => /MCP servers demo off in this profile/.test(n)),
+      JSON.stringify(written.notes),
+    );
     const profile = fs.readFileSync(path.join(codexHome, 'journey-mcp.config.toml'), 'utf8');
     assert.match(profile, /\[mcp_servers\.demo\]\ncommand = "node"\nenabled = false/);
     assert.match(profile, /web_search = "disabled"/);
-    assert.ok(fs.readFileSync(configFile, 'utf8').includes('[mcp_servers.demo]\ncommand = "node"'), 'config.toml keeps the server for every other profile');
+    assert.ok(
+      fs.readFileSync(configFile, 'utf8').includes('[mcp_servers.demo]\ncommand = "node"'),
+      'config.toml keeps the server for every other profile',
+    );
 
     const out = path.join(dir, 'codex.out');
     const wrapper = path.join(dir, 'codex');
-    fs.writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: MCP-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: MCP-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
+      { mode: 0o755 },
+    );
     await set('codex.executable', wrapper);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');
@@ -301,7 +394,13 @@ suite('journey: a server that refuses MCP tools, from Verify to a Codex turn wit
     const printed = await waitForFile(out, 90_000);
     assert.match(printed, /MCP-JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
     assert.match(printed, /exit=0/);
-    const posts = server.requests.slice(before).filter(r => r.method === 'POST' && r.path.endsWith('/responses')).map(r => JSON.parse(r.body) as { tools?: { type: string }[] });
-    assert.ok(posts.length >= 1 && posts.every(b => (b.tools ?? []).every(t => t.type === 'function')), 'Codex sent only function tools: no mcp__demo, no agents, no web search');
+    const posts = server.requests
+      .slice(before)
+      .filter(r => r.method === 'POST' && r.path.endsWith('/responses'))
+      .map(r => JSON.parse(r.body) as { tools?: { type: string }[] });
+    assert.ok(
+      posts.length >= 1 && posts.every(b => (b.tools ?? []).every(t => t.type === 'function')),
+      'Codex sent only function tools: no mcp__demo, no agents, no web search',
+    );
   });
 });

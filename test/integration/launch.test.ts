@@ -23,7 +23,16 @@ const config = () => vscode.workspace.getConfiguration('localModelRouter');
 async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
 }
-const KEYS = ['llamacpp.executable', 'llamacpp.port', 'llamacpp.extraArgs', 'llamacpp.modelPath', 'launch.readyTimeoutSeconds', 'discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl'];
+const KEYS = [
+  'llamacpp.executable',
+  'llamacpp.port',
+  'llamacpp.extraArgs',
+  'llamacpp.modelPath',
+  'launch.readyTimeoutSeconds',
+  'discovery.refreshIntervalSeconds',
+  'discovery.probeLlamaServerDefaultPort',
+  'llamacpp.baseUrl',
+];
 
 /** Polls the port while the launch command runs and records what it answered. */
 function watchStatuses(port: number): { stop(): Promise<string[]> } {
@@ -40,7 +49,13 @@ function watchStatuses(port: number): { stop(): Promise<string[]> } {
       await new Promise(r => setTimeout(r, 100));
     }
   })();
-  return { stop: async () => { running = false; await loop; return seen; } };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return seen;
+    },
+  };
 }
 
 suite('launch: start, watch and stop a local server', () => {
@@ -85,7 +100,10 @@ suite('launch: start, watch and stop a local server', () => {
     assert.ok(r.kind === 'ready');
     assert.equal(r.baseUrl, baseUrl);
     assert.equal(r.sawLoading, true, 'readiness saw the 503 while the model loaded');
-    assert.ok(statuses.some(s => s.startsWith('503') && s.includes('Loading model')), statuses.join('\n'));
+    assert.ok(
+      statuses.some(s => s.startsWith('503') && s.includes('Loading model')),
+      statuses.join('\n'),
+    );
     assert.ok(r.pid && alive(r.pid));
     pid = r.pid;
     const health = await fetch(`http://127.0.0.1:${port}/health`);
@@ -97,7 +115,9 @@ suite('launch: start, watch and stop a local server', () => {
     const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
     const mine = probes.find(p => p.baseUrl === baseUrl);
     assert.ok(mine?.result.kind === 'up' && mine.result.models[0].id === 'local/model', JSON.stringify(mine));
-    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl, model: 'local/model' } });
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+      select: { baseUrl, model: 'local/model' },
+    });
     assert.equal(picked?.ok, true, JSON.stringify(picked));
     assert.match(api.statusBar.text, /llama\.cpp · local\/model$/);
     assert.match(api.statusBar.tooltip, /Started here \| ready/);
@@ -117,7 +137,10 @@ suite('launch: start, watch and stop a local server', () => {
     const at = cmdline.findIndex(a => a.endsWith('stand-in-server.ts'));
     assert.ok(at > 0, cmdline.join(' '));
     assert.deepEqual(cmdline.slice(at + 1), expected.args);
-    assert.ok(vscode.window.terminals.some(t => t.name === `stand-in-llama-server :${port}`), vscode.window.terminals.map(t => t.name).join(', '));
+    assert.ok(
+      vscode.window.terminals.some(t => t.name === `stand-in-llama-server :${port}`),
+      vscode.window.terminals.map(t => t.name).join(', '),
+    );
   });
 
   test('Stop ends it: port closed, process gone, discovery says down', async function () {
@@ -135,12 +158,20 @@ suite('launch: start, watch and stop a local server', () => {
 
   test('an executable that exits at once gives the early-exit error with its code and last lines', async function () {
     this.timeout(60_000);
-    await set('llamacpp.extraArgs', ['--stand-in-exit', '7', '--stand-in-error', 'llama_model_load: error loading model: tensor data is not within the file bounds']);
+    await set('llamacpp.extraArgs', [
+      '--stand-in-exit',
+      '7',
+      '--stand-in-error',
+      'llama_model_load: error loading model: tensor data is not within the file bounds',
+    ]);
     const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
     assert.equal(r.kind, 'exited', JSON.stringify(r));
     assert.ok(r.kind === 'exited');
     assert.equal(r.code, 7);
-    assert.ok(r.lines.some(l => l.includes('error loading model')), r.lines.join('\n'));
+    assert.ok(
+      r.lines.some(l => l.includes('error loading model')),
+      r.lines.join('\n'),
+    );
   });
 
   test('a missing executable is refused before anything starts, with where to get it', async function () {
@@ -150,7 +181,10 @@ suite('launch: start, watch and stop a local server', () => {
       const terminals = vscode.window.terminals.length;
       const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
       assert.ok(r.kind === 'refused' && r.reason === 'not-installed', JSON.stringify(r));
-      assert.match(r.problems.join(), /not installed or not on PATH\. Get llama-server from https:\/\/github\.com\/ggml-org\/llama\.cpp\/releases/);
+      assert.match(
+        r.problems.join(),
+        /not installed or not on PATH\. Get llama-server from https:\/\/github\.com\/ggml-org\/llama\.cpp\/releases/,
+      );
       assert.equal(vscode.window.terminals.length, terminals, 'no terminal was opened for a program that is not there');
     } finally {
       await set('llamacpp.executable', STAND_IN);
@@ -163,7 +197,10 @@ suite('launch: start, watch and stop a local server', () => {
     try {
       const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
       assert.ok(r.kind === 'refused' && r.reason === 'invalid-settings', JSON.stringify(r));
-      assert.deepEqual(r.issues?.map(i => [i.kind, i.setting]), [['no-model', 'llamacpp.modelPath']]);
+      assert.deepEqual(
+        r.issues?.map(i => [i.kind, i.setting]),
+        [['no-model', 'llamacpp.modelPath']],
+      );
       assert.match(r.problems.join(), /No model to serve: set localModelRouter\.llamacpp\.modelPath to a \.gguf file/);
       assert.equal(await portOpen(port), false, 'nothing listens: no router-mode server was started');
     } finally {
@@ -189,7 +226,9 @@ suite('launch: start, watch and stop a local server', () => {
     this.timeout(30_000);
     await config().update('llamacpp.host', '0.0.0.0', vscode.ConfigurationTarget.Global);
     try {
-      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp', { answers: { exposure: 'cancel' } });
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp', {
+        answers: { exposure: 'cancel' },
+      });
       assert.ok(r.kind === 'refused' && r.reason === 'exposure-declined', JSON.stringify(r));
       assert.equal(await portOpen(port), false);
     } finally {
@@ -201,7 +240,9 @@ suite('launch: start, watch and stop a local server', () => {
     this.timeout(60_000);
     await config().update('llamacpp.host', '0.0.0.0', vscode.ConfigurationTarget.Global);
     try {
-      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp', { answers: { exposure: 'start' } });
+      const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp', {
+        answers: { exposure: 'start' },
+      });
       assert.ok(r.kind === 'ready' && r.baseUrl === baseUrl, JSON.stringify(r));
       const cmdline = fs.readFileSync(`/proc/${r.pid}/cmdline`, 'utf8').split('\0');
       assert.equal(cmdline[cmdline.indexOf('--host') + 1], '0.0.0.0');
@@ -231,9 +272,14 @@ suite('launch: start, watch and stop a local server', () => {
 
   test('exported wrapper scripts are executable and pass the same flags as the launch', async function () {
     this.timeout(30_000);
-    const r = await vscode.commands.executeCommand<ExportResult>('localModelRouter.exportWrapperScripts', tmp, { answers: { overwrite: true } });
+    const r = await vscode.commands.executeCommand<ExportResult>('localModelRouter.exportWrapperScripts', tmp, {
+      answers: { overwrite: true },
+    });
     assert.equal(r.kind, 'written');
-    assert.deepEqual(r.files.map(f => path.basename(f)), ['llama-server-wrapper.sh', 'codex-local.sh']);
+    assert.deepEqual(
+      r.files.map(f => path.basename(f)),
+      ['llama-server-wrapper.sh', 'codex-local.sh'],
+    );
     for (const f of r.files) assert.ok((fs.statSync(f).mode & 0o111) !== 0, `${f} is executable`);
     const text = fs.readFileSync(r.files[0], 'utf8');
     assert.ok(text.includes(`saved='${port}'\nPRODEX_LOCAL_PORT=`), 'the current port is the default');
@@ -254,7 +300,15 @@ suite('launch: Ollama (serve if not running, then pull the model if missing)', (
   let port: number;
   let baseUrl: string;
   let pid: number | undefined;
-  const OLLAMA_KEYS = ['ollama.executable', 'ollama.host', 'ollama.model', 'ollama.modelsDir', 'ollama.contextLength', 'ollama.baseUrl', 'discovery.refreshIntervalSeconds'];
+  const OLLAMA_KEYS = [
+    'ollama.executable',
+    'ollama.host',
+    'ollama.model',
+    'ollama.modelsDir',
+    'ollama.contextLength',
+    'ollama.baseUrl',
+    'discovery.refreshIntervalSeconds',
+  ];
 
   suiteSetup(async function () {
     this.timeout(60_000);
@@ -283,14 +337,20 @@ suite('launch: Ollama (serve if not running, then pull the model if missing)', (
     assert.ok(r.kind === 'ready' && r.pulled === true && r.baseUrl === baseUrl, JSON.stringify(r));
     pid = r.pid;
     assert.ok(pid);
-    const env = Object.fromEntries(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      fs
+        .readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     assert.deepEqual([env.OLLAMA_HOST, env.OLLAMA_CONTEXT_LENGTH, env.OLLAMA_MODELS], [`127.0.0.1:${port}`, '8192', tmp]);
     const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
     const mine = probes.find(p => p.baseUrl === baseUrl)?.result;
     assert.ok(mine?.kind === 'up' && mine.models.some(m => m.id === 'qwen3:8b'), JSON.stringify(mine));
   });
 
-  test('a model that cannot be pulled is reported with Ollama\'s error', async function () {
+  test("a model that cannot be pulled is reported with Ollama's error", async function () {
     this.timeout(30_000);
     await set('ollama.model', 'missing/nothing');
     // Ollama already runs (started above): no second `ollama serve`, straight to the pull.
@@ -309,7 +369,15 @@ suite('launch: LM Studio (lms server start, then lms load)', () => {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-lms-'));
   let port: number;
   let baseUrl: string;
-  const LMS_KEYS = ['lmstudio.lmsPath', 'lmstudio.port', 'lmstudio.modelKey', 'lmstudio.identifier', 'lmstudio.contextLength', 'lmstudio.baseUrl', 'discovery.refreshIntervalSeconds'];
+  const LMS_KEYS = [
+    'lmstudio.lmsPath',
+    'lmstudio.port',
+    'lmstudio.modelKey',
+    'lmstudio.identifier',
+    'lmstudio.contextLength',
+    'lmstudio.baseUrl',
+    'discovery.refreshIntervalSeconds',
+  ];
 
   suiteSetup(async function () {
     this.timeout(60_000);
@@ -358,6 +426,9 @@ suite('launch: LM Studio (lms server start, then lms load)', () => {
     await set('lmstudio.modelKey', 'missing/model');
     const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'lmstudio');
     assert.ok(r.kind === 'exited' && r.code === 1, JSON.stringify(r));
-    assert.ok(r.lines.some(l => l.includes('Cannot find a model matching "missing/model"')), r.lines.join('\n'));
+    assert.ok(
+      r.lines.some(l => l.includes('Cannot find a model matching "missing/model"')),
+      r.lines.join('\n'),
+    );
   });
 });

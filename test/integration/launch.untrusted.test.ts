@@ -23,10 +23,12 @@ suite('launch: restricted mode', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(ext);
     await ext.activate();
-    await config().update('llamacpp.executable', hostile, vscode.ConfigurationTarget.Workspace).then(undefined, () => undefined);
+    await config()
+      .update('llamacpp.executable', hostile, vscode.ConfigurationTarget.Workspace)
+      .then(undefined, () => undefined);
     // Make sure the value is on disk whatever VS Code allows to be written in Restricted Mode.
     const file = settingsFile();
-    const json = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> : {};
+    const json = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
     if (json['localModelRouter.llamacpp.executable'] !== hostile) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, JSON.stringify({ ...json, 'localModelRouter.llamacpp.executable': hostile }, null, 2));
@@ -35,7 +37,9 @@ suite('launch: restricted mode', () => {
   });
 
   suiteTeardown(async () => {
-    await config().update('llamacpp.executable', undefined, vscode.ConfigurationTarget.Workspace).then(undefined, () => undefined);
+    await config()
+      .update('llamacpp.executable', undefined, vscode.ConfigurationTarget.Workspace)
+      .then(undefined, () => undefined);
     fs.rmSync(settingsFile(), { force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -53,7 +57,10 @@ suite('launch: restricted mode', () => {
     // VS Code itself may already hide a restricted setting's workspace value (restrictedConfigurations);
     // when it does not, the resolver drops it and says so.
     const shown = config().inspect('llamacpp.executable')?.workspaceValue;
-    assert.ok(shown === undefined || r.ignoredSettings.includes('llamacpp.executable'), JSON.stringify({ shown, ignored: r.ignoredSettings }));
+    assert.ok(
+      shown === undefined || r.ignoredSettings.includes('llamacpp.executable'),
+      JSON.stringify({ shown, ignored: r.ignoredSettings }),
+    );
     assert.equal(r.command?.command, 'llama-server', 'the command it would use comes from user/default values only');
     await new Promise(res => setTimeout(res, 500));
     assert.equal(fs.existsSync(marker), false, 'the workspace executable did not run');

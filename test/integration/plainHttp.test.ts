@@ -19,11 +19,22 @@ const config = () => vscode.workspace.getConfiguration('localModelRouter');
 async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
 }
-const TOUCHED = ['discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl', 'ollama.baseUrl', 'lmstudio.baseUrl', 'vllm.baseUrl', 'openaiCompatible.endpoints', 'verify.skipStages'];
+const TOUCHED = [
+  'discovery.refreshIntervalSeconds',
+  'discovery.probeLlamaServerDefaultPort',
+  'llamacpp.baseUrl',
+  'ollama.baseUrl',
+  'lmstudio.baseUrl',
+  'vllm.baseUrl',
+  'openaiCompatible.endpoints',
+  'verify.skipStages',
+];
 
 /** A non-internal IPv4 address of this machine, if it has one. */
 function lanAddress(): string | undefined {
-  return Object.values(os.networkInterfaces()).flat().find(a => a && a.family === 'IPv4' && !a.internal)?.address;
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find(a => a && a.family === 'IPv4' && !a.internal)?.address;
 }
 
 const pick = (baseUrl: string, model: string, plainHttp: 'send' | 'cancel') =>
@@ -39,7 +50,9 @@ suite('plainHttp: another host over plain http is asked about once per URL', () 
     this.timeout(60_000);
     const ip = lanAddress();
     if (!ip) {
-      console.log('  plainHttp suite skipped: this machine has no non-loopback IPv4 address to bind a "remote" server to (the decision itself is unit-tested in test/unit/remote-endpoints.test.ts)');
+      console.log(
+        '  plainHttp suite skipped: this machine has no non-loopback IPv4 address to bind a "remote" server to (the decision itself is unit-tested in test/unit/remote-endpoints.test.ts)',
+      );
       return this.skip();
     }
     open = await startScriptedServer({ kind: 'generic', host: ip, models: [{ id: 'lan-model' }] });
@@ -48,7 +61,10 @@ suite('plainHttp: another host over plain http is asked about once per URL', () 
     await set('discovery.refreshIntervalSeconds', 0);
     await set('discovery.probeLlamaServerDefaultPort', false);
     for (const p of ['llamacpp', 'ollama', 'lmstudio', 'vllm']) await set(`${p}.baseUrl`, closed);
-    await set('openaiCompatible.endpoints', [{ label: 'LAN box', baseUrl: open.baseUrl }, { label: 'Keyed LAN box', baseUrl: keyed.baseUrl }]);
+    await set('openaiCompatible.endpoints', [
+      { label: 'LAN box', baseUrl: open.baseUrl },
+      { label: 'Keyed LAN box', baseUrl: keyed.baseUrl },
+    ]);
     await set('verify.skipStages', ['chat-completions', 'codex-shape']);
     const ext = vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID);
     assert.ok(ext);
@@ -96,11 +112,15 @@ suite('plainHttp: another host over plain http is asked about once per URL', () 
     assert.ok(keyed.requests.length > 0 && keyed.requests.every(r => r.headers.authorization === undefined), 'the key was never sent');
 
     const route = { provider: 'openaiCompatible', baseUrl: keyed.baseUrl, model: 'keyed-model' };
-    const declined = await vscode.commands.executeCommand<VerifyReport | undefined>('localModelRouter.verifyRoute', route, { answers: { plainHttp: 'cancel' } });
+    const declined = await vscode.commands.executeCommand<VerifyReport | undefined>('localModelRouter.verifyRoute', route, {
+      answers: { plainHttp: 'cancel' },
+    });
     assert.equal(declined, undefined);
     assert.equal(prompts(keyed), 0, 'Verify sent nothing');
 
-    const report = await vscode.commands.executeCommand<VerifyReport | undefined>('localModelRouter.verifyRoute', route, { answers: { plainHttp: 'send' } });
+    const report = await vscode.commands.executeCommand<VerifyReport | undefined>('localModelRouter.verifyRoute', route, {
+      answers: { plainHttp: 'send' },
+    });
     assert.equal(report?.ok, true, JSON.stringify(report?.stages.map(s => [s.id, s.status, s.summary])));
     assert.ok(keyed.requests.some(r => r.method === 'POST' && r.headers.authorization === `Bearer ${KEY}`));
 

@@ -23,7 +23,15 @@ const config = () => vscode.workspace.getConfiguration('localModelRouter');
 async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
 }
-const KEYS = ['llamacpp.executable', 'llamacpp.port', 'llamacpp.modelPath', 'launch.readyTimeoutSeconds', 'discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl'];
+const KEYS = [
+  'llamacpp.executable',
+  'llamacpp.port',
+  'llamacpp.modelPath',
+  'launch.readyTimeoutSeconds',
+  'discovery.refreshIntervalSeconds',
+  'discovery.probeLlamaServerDefaultPort',
+  'llamacpp.baseUrl',
+];
 
 const cmdline = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
 function groupAlive(pid: number): boolean {
@@ -70,7 +78,7 @@ suite('real llama-server: Start, Stop and the exported wrapper in the host', () 
 
   let startedArgv: string[] = [];
 
-  test('Start Server with the defaults: the real 503 then ready, the model\'s template relaxed into global storage, tools on', async function () {
+  test("Start Server with the defaults: the real 503 then ready, the model's template relaxed into global storage, tools on", async function () {
     this.timeout(90_000);
     if (!real.ok) return this.skip();
     const r = await vscode.commands.executeCommand<StartResult>('localModelRouter.startServer', 'llamacpp');
@@ -94,7 +102,9 @@ suite('real llama-server: Start, Stop and the exported wrapper in the host', () 
   test('Export Server Wrapper Scripts: the wrapper starts the same argv as Start Server', async function () {
     this.timeout(90_000);
     if (!real.ok || !startedArgv.length) return this.skip();
-    const exported = await vscode.commands.executeCommand<ExportResult>('localModelRouter.exportWrapperScripts', tmp, { answers: { overwrite: true } });
+    const exported = await vscode.commands.executeCommand<ExportResult>('localModelRouter.exportWrapperScripts', tmp, {
+      answers: { overwrite: true },
+    });
     assert.equal(exported.kind, 'written');
     const wrapper = exported.files.find(f => f.endsWith('llama-server-wrapper.sh'));
     assert.ok(wrapper);
@@ -121,7 +131,12 @@ suite('real llama-server: Start, Stop and the exported wrapper in the host', () 
       assert.ok(r.kind === 'ready', JSON.stringify(r));
       const ac = new AbortController();
       try {
-        const res = await fetch(`${baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'local/model', input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }), signal: ac.signal });
+        const res = await fetch(`${baseUrl}/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'local/model', input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }),
+          signal: ac.signal,
+        });
         const reader = res.body!.getReader();
         let seen = '';
         while (!seen.includes('response.output_text.delta')) seen += new TextDecoder().decode((await reader.read()).value);
@@ -141,10 +156,13 @@ suite('real llama-server: Start, Stop and the exported wrapper in the host', () 
         ac.abort();
       }
     }
-    assert.ok(attempts.some(a => a.startsWith('SIGKILL')), `SIGTERM alone ended every attempt: ${attempts.join('; ')}`);
+    assert.ok(
+      attempts.some(a => a.startsWith('SIGKILL')),
+      `SIGTERM alone ended every attempt: ${attempts.join('; ')}`,
+    );
   });
 
-  test('a model file that does not exist: the early-exit result carries the server\'s own last lines', async function () {
+  test("a model file that does not exist: the early-exit result carries the server's own last lines", async function () {
     this.timeout(60_000);
     if (!real.ok) return this.skip();
     await set('llamacpp.modelPath', path.join(tmp, 'no-such-model.gguf'));

@@ -39,7 +39,10 @@ async function variablesInNewTerminal(names: string[]): Promise<Record<string, s
 function when(api: LocalModelRouterApi, ok: () => boolean, what: string, ms = 10_000): Promise<void> {
   if (ok()) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out waiting for: ${what}`)); }, ms);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for: ${what}`));
+    }, ms);
     const sub = api.onDidChange(() => {
       if (!ok()) return;
       clearTimeout(timer);
@@ -64,13 +67,24 @@ suite('route: picker, status bar, terminals', () => {
   suiteSetup(async function () {
     this.timeout(60_000);
     llama = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }] });
-    ollama = await startScriptedServer({ kind: 'ollama', models: [{ id: 'qwen3-coder:30b', contextWindow: 262144, capabilities: ['completion', 'tools'] }] });
+    ollama = await startScriptedServer({
+      kind: 'ollama',
+      models: [{ id: 'qwen3-coder:30b', contextWindow: 262144, capabilities: ['completion', 'tools'] }],
+    });
     // Lists a model but every generation fails, as a server with a broken template does.
-    broken = await startScriptedServer({ kind: 'generic', models: [{ id: 'broken-model' }], overrides: [(req, res) => {
-      if (req.method !== 'POST') return false;
-      sendJson(res, 500, { error: { code: 500, message: 'Jinja Exception: System message must be at the beginning.', type: 'server_error' } });
-      return true;
-    }] });
+    broken = await startScriptedServer({
+      kind: 'generic',
+      models: [{ id: 'broken-model' }],
+      overrides: [
+        (req, res) => {
+          if (req.method !== 'POST') return false;
+          sendJson(res, 500, {
+            error: { code: 500, message: 'Jinja Exception: System message must be at the beginning.', type: 'server_error' },
+          });
+          return true;
+        },
+      ],
+    });
     const closed = 'http://127.0.0.1:9'; // discard port: nothing listens
     await set('discovery.refreshIntervalSeconds', 0);
     await set('discovery.probeLlamaServerDefaultPort', false);
@@ -93,7 +107,17 @@ suite('route: picker, status bar, terminals', () => {
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('localModelRouter.clearRoute');
-    for (const k of ['discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl', 'ollama.baseUrl', 'lmstudio.baseUrl', 'vllm.baseUrl', 'openaiCompatible.endpoints', 'terminal.routeTargets']) await set(k, undefined);
+    for (const k of [
+      'discovery.refreshIntervalSeconds',
+      'discovery.probeLlamaServerDefaultPort',
+      'llamacpp.baseUrl',
+      'ollama.baseUrl',
+      'lmstudio.baseUrl',
+      'vllm.baseUrl',
+      'openaiCompatible.endpoints',
+      'terminal.routeTargets',
+    ])
+      await set(k, undefined);
     await Promise.all([llama?.close(), ollama?.close(), broken?.close()]);
   });
 
@@ -101,7 +125,8 @@ suite('route: picker, status bar, terminals', () => {
     assert.equal(api.activeRoute, undefined);
     assert.equal(api.statusBar.text, '$(server-process) Pick a local model');
     assert.match(api.statusBar.tooltip, /Found 3 servers with 3 models/);
-    for (const c of ['verifyRoute', 'writeCodexProfile', 'openCodex']) assert.ok(!api.statusBar.tooltip.includes(`command:localModelRouter.${c}`), c);
+    for (const c of ['verifyRoute', 'writeCodexProfile', 'openCodex'])
+      assert.ok(!api.statusBar.tooltip.includes(`command:localModelRouter.${c}`), c);
   });
 
   test('Refresh finds both scripted providers with their models and context windows', async () => {
@@ -127,7 +152,11 @@ suite('route: picker, status bar, terminals', () => {
     assert.match(api.statusBar.text, /llama\.cpp · local\/model$/);
     assert.match(api.statusBar.tooltip, /32,768 tokens/);
     await when(api, () => api.terminalEnv.LOCAL_LLM_BASE_URL === llama.baseUrl, 'terminal variables for the route');
-    assert.deepEqual(api.terminalEnv, { LOCAL_LLM_BASE_URL: llama.baseUrl, LOCAL_LLM_MODEL: 'local/model', LLAMACPP_BASE_URL: llama.baseUrl });
+    assert.deepEqual(api.terminalEnv, {
+      LOCAL_LLM_BASE_URL: llama.baseUrl,
+      LOCAL_LLM_MODEL: 'local/model',
+      LLAMACPP_BASE_URL: llama.baseUrl,
+    });
     const seen = await variablesInNewTerminal(['LOCAL_LLM_BASE_URL', 'LLAMACPP_BASE_URL', 'CODEX_OSS_BASE_URL']);
     assert.deepEqual(seen, { LOCAL_LLM_BASE_URL: llama.baseUrl, LLAMACPP_BASE_URL: llama.baseUrl, CODEX_OSS_BASE_URL: '' });
   });
@@ -137,13 +166,20 @@ suite('route: picker, status bar, terminals', () => {
     assert.match(api.statusBar.text, /Ollama · qwen3-coder:30b$/);
     await when(api, () => api.terminalEnv.OLLAMA_BASE_URL === ollama.baseUrl, 'terminal variables for Ollama');
     const seen = await variablesInNewTerminal(['LOCAL_LLM_BASE_URL', 'OLLAMA_BASE_URL', 'CODEX_OSS_BASE_URL', 'LLAMACPP_BASE_URL']);
-    assert.deepEqual(seen, { LOCAL_LLM_BASE_URL: ollama.baseUrl, OLLAMA_BASE_URL: ollama.baseUrl, CODEX_OSS_BASE_URL: ollama.baseUrl, LLAMACPP_BASE_URL: '' });
+    assert.deepEqual(seen, {
+      LOCAL_LLM_BASE_URL: ollama.baseUrl,
+      OLLAMA_BASE_URL: ollama.baseUrl,
+      CODEX_OSS_BASE_URL: ollama.baseUrl,
+      LLAMACPP_BASE_URL: '',
+    });
   });
 
-  test('a failing probe keeps the previous route and says why, with the verifier\'s diagnosis', async () => {
+  test("a failing probe keeps the previous route and says why, with the verifier's diagnosis", async () => {
     await pickOk(ollama.baseUrl, 'qwen3-coder:30b');
     const statusBefore = api.statusBar.text;
-    const r = await vscode.commands.executeCommand<PickResult & { code?: string }>('localModelRouter.pickRoute', { select: { baseUrl: broken.baseUrl, model: 'broken-model' } });
+    const r = await vscode.commands.executeCommand<PickResult & { code?: string }>('localModelRouter.pickRoute', {
+      select: { baseUrl: broken.baseUrl, model: 'broken-model' },
+    });
     assert.ok(r && !r.ok, JSON.stringify(r));
     assert.equal((r as { code?: string }).code, 'template-system-message');
     assert.match(r.reason, /refuses a system message after the first one/);
@@ -237,7 +273,11 @@ suite('route: Open Codex on This Route', () => {
     const out = path.join(dir, 'argv.json');
     const fake = path.join(dir, 'codex');
     // It answers the configuration check (`codex exec --strict-config …`) as Codex does when it accepts it.
-    fs.writeFileSync(fake, `#!/bin/sh\nif [ "$1" = exec ]; then echo 'No prompt provided via stdin.' >&2; exit 1; fi\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), oss: process.env.CODEX_OSS_BASE_URL }))' '${out}' "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh\nif [ "$1" = exec ]; then echo 'No prompt provided via stdin.' >&2; exit 1; fi\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), oss: process.env.CODEX_OSS_BASE_URL }))' '${out}' "$@"\n`,
+      { mode: 0o755 },
+    );
     await set('codex.executable', fake);
     const r = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');
     assert.equal(r.ok, true, JSON.stringify(r));
@@ -258,10 +298,16 @@ suite('route: settings layers', () => {
       await config().update('vllm.baseUrl', ws.baseUrl, vscode.ConfigurationTarget.Workspace);
       const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
       const vllm = probes.filter(p => p.provider === 'vllm');
-      assert.deepEqual(vllm.map(p => [p.baseUrl, p.source]), [[ws.baseUrl, 'setting']]);
+      assert.deepEqual(
+        vllm.map(p => [p.baseUrl, p.source]),
+        [[ws.baseUrl, 'setting']],
+      );
       await config().update('vllm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
       const again = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
-      assert.deepEqual(again.filter(p => p.provider === 'vllm').map(p => p.baseUrl), [user.baseUrl]);
+      assert.deepEqual(
+        again.filter(p => p.provider === 'vllm').map(p => p.baseUrl),
+        [user.baseUrl],
+      );
     } finally {
       await config().update('vllm.baseUrl', undefined, vscode.ConfigurationTarget.Workspace);
       await config().update('vllm.baseUrl', undefined, vscode.ConfigurationTarget.Global);

@@ -12,7 +12,9 @@ import type { LocalModelRouterApi } from '../../src/api';
 const EXTENSION_ID = 'local-model-router.local-model-router';
 const STATUS_ITEM_ID = 'localModelRouter.status'; // src/features/route/statusBar.ts
 
-interface ConfigProperty { scope?: string }
+interface ConfigProperty {
+  scope?: string;
+}
 interface Manifest {
   contributes?: {
     commands?: { command: string; title: string }[];
@@ -67,7 +69,9 @@ suite('smoke: activation and manifest', () => {
 
   test('package.json contributes exactly the commands of src/commands.ts', () => {
     const contributed = (manifest().contributes?.commands ?? []).map(c => c.command).sort();
-    const table = Object.values(COMMANDS).map(c => c.id as string).sort();
+    const table = Object.values(COMMANDS)
+      .map(c => c.id as string)
+      .sort();
     assert.deepEqual(contributed, table);
   });
 
@@ -83,7 +87,11 @@ suite('smoke: activation and manifest', () => {
     const notRestricted = sensitive.filter(k => !restricted.has(k));
     assert.deepEqual(notRestricted, [], `not in restrictedConfigurations: ${notRestricted.join(', ')}`);
     const badScope = [...restricted].filter(k => ['window', 'resource', 'application', undefined].includes(props[k]?.scope));
-    assert.deepEqual(badScope, [], `restricted settings with window/resource/application/no scope: ${badScope.map(k => `${k}=${props[k]?.scope}`).join(', ')}`);
+    assert.deepEqual(
+      badScope,
+      [],
+      `restricted settings with window/resource/application/no scope: ${badScope.map(k => `${k}=${props[k]?.scope}`).join(', ')}`,
+    );
   });
 
   test('restrictedConfigurations lists exactly the restricted settings of the catalog', () => {

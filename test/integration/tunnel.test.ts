@@ -24,10 +24,19 @@ const config = () => vscode.workspace.getConfiguration('localModelRouter');
 async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
 }
-const TOUCHED = ['discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl', 'ollama.baseUrl', 'lmstudio.baseUrl', 'vllm.baseUrl', 'openaiCompatible.endpoints'];
+const TOUCHED = [
+  'discovery.refreshIntervalSeconds',
+  'discovery.probeLlamaServerDefaultPort',
+  'llamacpp.baseUrl',
+  'ollama.baseUrl',
+  'lmstudio.baseUrl',
+  'vllm.baseUrl',
+  'openaiCompatible.endpoints',
+];
 
 const connect = (args: Record<string, unknown>) => vscode.commands.executeCommand<ConnectResult>('localModelRouter.connectSshTunnel', args);
-const disconnect = (args: Record<string, unknown>) => vscode.commands.executeCommand<DisconnectResult>('localModelRouter.disconnectSshTunnel', args);
+const disconnect = (args: Record<string, unknown>) =>
+  vscode.commands.executeCommand<DisconnectResult>('localModelRouter.disconnectSshTunnel', args);
 const refresh = () => vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
@@ -55,9 +64,16 @@ suite('tunnel: Connect to a Remote Server over SSH through a real sshd', () => {
       return this.skip();
     }
     // Only a temp HOME may receive the alias: the host runner sets one (test/host/run-integration.mjs).
-    assert.notEqual(path.resolve(os.homedir()), path.resolve(os.userInfo().homedir), `HOME (${os.homedir()}) is the real home: refusing to write ~/.ssh/config`);
+    assert.notEqual(
+      path.resolve(os.homedir()),
+      path.resolve(os.userInfo().homedir),
+      `HOME (${os.homedir()}) is the real home: refusing to write ~/.ssh/config`,
+    );
     sshd = await startSshd();
-    ollama = await startScriptedServer({ kind: 'ollama', models: [{ id: MODEL, contextWindow: 131072, capabilities: ['completion', 'tools'] }] });
+    ollama = await startScriptedServer({
+      kind: 'ollama',
+      models: [{ id: MODEL, contextWindow: 131072, capabilities: ['completion', 'tools'] }],
+    });
     fs.mkdirSync(path.join(os.homedir(), '.ssh'), { recursive: true, mode: 0o700 });
     sshConfig = path.join(os.homedir(), '.ssh', 'config');
     // The fixture's client config (Host alias, IdentityFile, UserKnownHostsFile, StrictHostKeyChecking accept-new).
@@ -76,7 +92,9 @@ suite('tunnel: Connect to a Remote Server over SSH through a real sshd', () => {
   suiteTeardown(async function () {
     this.timeout(30_000);
     if (!sshd) return;
-    for (let i = 0; i < 5 && (await disconnect({ destination: sshd.alias })).kind === 'stopped'; i++) { /* every tunnel to it */ }
+    for (let i = 0; i < 5 && (await disconnect({ destination: sshd.alias })).kind === 'stopped'; i++) {
+      /* every tunnel to it */
+    }
     await vscode.commands.executeCommand('localModelRouter.clearRoute');
     for (const k of TOUCHED) await set(k, undefined);
     await ollama?.close();
@@ -99,7 +117,10 @@ suite('tunnel: Connect to a Remote Server over SSH through a real sshd', () => {
     assert.ok(argv.includes('BatchMode=yes') && argv.includes('ExitOnForwardFailure=yes'), argv.join(' '));
     // ssh reads ~/.ssh/config from the passwd home, not $HOME: the extension names $HOME's file.
     assert.equal(argv[argv.indexOf('-F') + 1], sshConfig, argv.join(' '));
-    assert.ok(vscode.window.terminals.some(t => t.name === `ssh ${sshd!.alias} :${local}`), vscode.window.terminals.map(t => t.name).join(', '));
+    assert.ok(
+      vscode.window.terminals.some(t => t.name === `ssh ${sshd!.alias} :${local}`),
+      vscode.window.terminals.map(t => t.name).join(', '),
+    );
     assert.ok(sshd!.connections() >= 1);
   });
 
@@ -112,7 +133,9 @@ suite('tunnel: Connect to a Remote Server over SSH through a real sshd', () => {
     assert.deepEqual(mine.via, { kind: 'ssh', host: sshd!.alias, remotePort: ollama.port });
     assert.ok(mine.result.kind === 'up' && mine.result.models.map(m => m.id).includes(MODEL), JSON.stringify(mine.result));
     const before = ollama.requests.filter(q => q.path === '/v1/responses').length;
-    const picked = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', { select: { baseUrl: mine.baseUrl, model: MODEL } });
+    const picked = await vscode.commands.executeCommand<PickResult>('localModelRouter.pickRoute', {
+      select: { baseUrl: mine.baseUrl, model: MODEL },
+    });
     assert.equal(picked?.ok, true, JSON.stringify(picked));
     assert.equal(api.activeRoute?.baseUrl, mine.baseUrl);
     assert.ok(ollama.requests.filter(q => q.path === '/v1/responses').length > before, 'the switch probe went through the tunnel');
@@ -152,7 +175,7 @@ suite('tunnel: Connect to a Remote Server over SSH through a real sshd', () => {
     assert.match(api.statusBar.tooltip, /over SSH to lmr\\-test\\-sshd — tunnel closed \|/);
   });
 
-  test('closing the tunnel\'s terminal stops the tunnel', async function () {
+  test("closing the tunnel's terminal stops the tunnel", async function () {
     this.timeout(60_000);
     const r = await connect({ host: sshd!.alias, provider: 'ollama', remotePort: ollama.port, localPort: await freePort() });
     assert.ok(r.kind === 'up', JSON.stringify(r));
@@ -167,7 +190,12 @@ suite('tunnel: Connect to a Remote Server over SSH through a real sshd', () => {
   test('hostile values are refused before ssh starts; sshd sees no connection; the real ~/.ssh is untouched', async function () {
     this.timeout(30_000);
     const seen = sshd!.connections();
-    for (const args of [{ host: `-oProxyCommand=touch ${path.join(sshd!.dir, 'pwned')}`, provider: 'ollama' }, { host: `${sshd!.alias}\n-oProxyCommand=x`, provider: 'ollama' }, { host: sshd!.alias, user: '-oProxyCommand=x', provider: 'ollama' }, { host: sshd!.alias, remotePort: '11434 -R 1:x:1' }]) {
+    for (const args of [
+      { host: `-oProxyCommand=touch ${path.join(sshd!.dir, 'pwned')}`, provider: 'ollama' },
+      { host: `${sshd!.alias}\n-oProxyCommand=x`, provider: 'ollama' },
+      { host: sshd!.alias, user: '-oProxyCommand=x', provider: 'ollama' },
+      { host: sshd!.alias, remotePort: '11434 -R 1:x:1' },
+    ]) {
       const r = await connect(args);
       assert.equal(r.kind, 'invalid', JSON.stringify(r));
     }

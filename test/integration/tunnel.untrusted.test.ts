@@ -14,7 +14,10 @@ suite('tunnel: restricted mode', () => {
     await ext.activate();
     assert.equal(vscode.workspace.isTrusted, false);
     const terminals = vscode.window.terminals.length;
-    const r = await vscode.commands.executeCommand<ConnectResult>('localModelRouter.connectSshTunnel', { host: 'gpu-box', provider: 'ollama' });
+    const r = await vscode.commands.executeCommand<ConnectResult>('localModelRouter.connectSshTunnel', {
+      host: 'gpu-box',
+      provider: 'ollama',
+    });
     assert.deepEqual(r, { kind: 'refused', reason: 'untrusted' });
     assert.equal(vscode.window.terminals.length, terminals);
   });

@@ -18,13 +18,40 @@ const config = () => vscode.workspace.getConfiguration('localModelRouter');
 async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
 }
-const TOUCHED = ['discovery.refreshIntervalSeconds', 'discovery.probeLlamaServerDefaultPort', 'llamacpp.baseUrl', 'ollama.baseUrl', 'lmstudio.baseUrl', 'vllm.baseUrl', 'openaiCompatible.endpoints', 'verify.skipStages', 'llamacpp.contextSize', 'codex.disableNonFunctionTools'];
+const TOUCHED = [
+  'discovery.refreshIntervalSeconds',
+  'discovery.probeLlamaServerDefaultPort',
+  'llamacpp.baseUrl',
+  'ollama.baseUrl',
+  'lmstudio.baseUrl',
+  'vllm.baseUrl',
+  'openaiCompatible.endpoints',
+  'verify.skipStages',
+  'llamacpp.contextSize',
+  'codex.disableNonFunctionTools',
+];
 
 /** Waits (the tab model updates asynchronously) for the report's webview tab; returns the tabs seen otherwise. */
 async function reportTab(model: string): Promise<true | string> {
-  const labels = () => vscode.window.tabGroups.all.flatMap(g => g.tabs.map(t => `${t.label} [${t.input?.constructor?.name ?? typeof t.input}${t.input instanceof vscode.TabInputWebview ? ` ${t.input.viewType}` : ''}]`));
+  const labels = () =>
+    vscode.window.tabGroups.all.flatMap(g =>
+      g.tabs.map(
+        t =>
+          `${t.label} [${t.input?.constructor?.name ?? typeof t.input}${t.input instanceof vscode.TabInputWebview ? ` ${t.input.viewType}` : ''}]`,
+      ),
+    );
   for (let i = 0; i < 50; i++) {
-    if (vscode.window.tabGroups.all.some(g => g.tabs.some(t => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('localModelRouter.verifyReport') && t.label === `Verify: ${model}`))) return true;
+    if (
+      vscode.window.tabGroups.all.some(g =>
+        g.tabs.some(
+          t =>
+            t.input instanceof vscode.TabInputWebview &&
+            t.input.viewType.endsWith('localModelRouter.verifyReport') &&
+            t.label === `Verify: ${model}`,
+        ),
+      )
+    )
+      return true;
     await new Promise(r => setTimeout(r, 100));
   }
   return labels().join(', ') || '(no tabs)';
@@ -45,8 +72,16 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     this.timeout(60_000);
     healthy = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }] });
     // A llama.cpp whose context (2048) cannot hold a Codex turn; small requests still work.
-    small = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'small/model', contextWindow: 2048 }], brain: contextBrain(2048, 'llamacpp-newest') });
-    oldLlama = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'old/model', contextWindow: 32768 }], brain: rejectNonFunctionToolsBrain() });
+    small = await startScriptedServer({
+      kind: 'llamacpp',
+      models: [{ id: 'small/model', contextWindow: 2048 }],
+      brain: contextBrain(2048, 'llamacpp-newest'),
+    });
+    oldLlama = await startScriptedServer({
+      kind: 'llamacpp',
+      models: [{ id: 'old/model', contextWindow: 32768 }],
+      brain: rejectNonFunctionToolsBrain(),
+    });
     const closed = 'http://127.0.0.1:9';
     await set('discovery.refreshIntervalSeconds', 0);
     await set('discovery.probeLlamaServerDefaultPort', false);
@@ -54,7 +89,10 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     await set('ollama.baseUrl', closed);
     await set('lmstudio.baseUrl', closed);
     await set('vllm.baseUrl', closed);
-    await set('openaiCompatible.endpoints', [{ label: 'Small box', baseUrl: small.baseUrl }, { label: 'Old llama', baseUrl: oldLlama.baseUrl }]);
+    await set('openaiCompatible.endpoints', [
+      { label: 'Small box', baseUrl: small.baseUrl },
+      { label: 'Old llama', baseUrl: oldLlama.baseUrl },
+    ]);
     await set('verify.skipStages', ['chat-completions']);
     await set('codex.disableNonFunctionTools', 'auto');
     const ext = vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID);
@@ -76,9 +114,24 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute');
     assert.ok(report, 'the command returns the report');
     assert.equal(report.ok, true, JSON.stringify(report.stages, null, 1));
-    assert.deepEqual(report.stages.map(s => [s.id, s.status]), [['models', 'pass'], ['responses-text', 'pass'], ['responses-stream', 'pass'], ['tool-call', 'pass'], ['codex-shape', 'pass'], ['multi-turn', 'pass'], ['tool-types', 'pass'], ['chat-completions', 'skip']]);
+    assert.deepEqual(
+      report.stages.map(s => [s.id, s.status]),
+      [
+        ['models', 'pass'],
+        ['responses-text', 'pass'],
+        ['responses-stream', 'pass'],
+        ['tool-call', 'pass'],
+        ['codex-shape', 'pass'],
+        ['multi-turn', 'pass'],
+        ['tool-types', 'pass'],
+        ['chat-completions', 'skip'],
+      ],
+    );
     assert.ok(healthy.requests.length - before >= 14, 'the stages really reached the server');
-    assert.match(report.headline ?? '', /^Codex here can answer, run commands through tools, keep going across turns and use MCP tools; first prompt ≈/);
+    assert.match(
+      report.headline ?? '',
+      /^Codex here can answer, run commands through tools, keep going across turns and use MCP tools; first prompt ≈/,
+    );
     assert.equal(api.health.kind, 'verified');
     assert.match(api.statusBar.text, /^\$\(pass-filled\) llama\.cpp · local\/model/);
     assert.equal(api.statusBar.background, 'none');
@@ -102,7 +155,12 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
     assert.ok(fix && fix.kind === 'changeServer' && fix.change.what === 'context', JSON.stringify(fix));
     const before = JSON.stringify(config().inspect('llamacpp'));
     await vscode.env.clipboard.writeText('');
-    const outcome = await vscode.commands.executeCommand<FixOutcome>('localModelRouter.applyFix', fix, { provider: 'openaiCompatible', baseUrl: small.baseUrl, model: 'small/model', serverKind: report.serverKind });
+    const outcome = await vscode.commands.executeCommand<FixOutcome>('localModelRouter.applyFix', fix, {
+      provider: 'openaiCompatible',
+      baseUrl: small.baseUrl,
+      model: 'small/model',
+      serverKind: report.serverKind,
+    });
     assert.equal(outcome.applied, false, 'nothing of ours started it: the fix cannot restart it');
     assert.match(outcome.detail, /--ctx-size \d+/);
     assert.equal(await vscode.env.clipboard.readText(), `--ctx-size ${fix.change.tokens}`, 'the exact flag is on the clipboard');
@@ -120,7 +178,12 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
       assert.equal(stage?.diagnosis?.code, 'non-function-tool-rejected');
       const fix = stage.diagnosis.fix;
       assert.equal(fix?.kind, 'codexDisableNonFunctionTools');
-      const outcome = await vscode.commands.executeCommand<{ applied: boolean; detail: string }>('localModelRouter.applyFix', fix, { provider: 'openaiCompatible', baseUrl: oldLlama.baseUrl, model: 'old/model' }, { name: 'verify-fix', folder: false, answers: { apply: true } });
+      const outcome = await vscode.commands.executeCommand<{ applied: boolean; detail: string }>(
+        'localModelRouter.applyFix',
+        fix,
+        { provider: 'openaiCompatible', baseUrl: oldLlama.baseUrl, model: 'old/model' },
+        { name: 'verify-fix', folder: false, answers: { apply: true } },
+      );
       assert.equal(config().get('codex.disableNonFunctionTools'), 'auto');
       assert.match(outcome.detail, /written with web search, agent and MCP tools off/, JSON.stringify(outcome));
       const profile = fs.readFileSync(path.join(process.env.CODEX_HOME as string, 'verify-fix.config.toml'), 'utf8');
@@ -130,7 +193,8 @@ suite('verify: Verify Route command, report, status bar, fixes', () => {
       assert.equal(second.ok, true, JSON.stringify(second.stages, null, 1));
       assert.equal(api.health.kind, 'verified');
     } finally {
-      for (const f of ['verify-fix.config.toml', 'verify-fix.models.json']) fs.rmSync(path.join(process.env.CODEX_HOME as string, f), { force: true });
+      for (const f of ['verify-fix.config.toml', 'verify-fix.models.json'])
+        fs.rmSync(path.join(process.env.CODEX_HOME as string, f), { force: true });
       await config().update('codex.disableNonFunctionTools', undefined, vscode.ConfigurationTarget.Global);
     }
   });

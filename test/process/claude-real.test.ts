@@ -28,7 +28,11 @@ function sandbox(): ClaudeSandbox {
 }
 
 async function server(apiKey?: string): Promise<ScriptedServer> {
-  const s = await startMessagesServer({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }], ...(apiKey ? { apiKey } : {}) });
+  const s = await startMessagesServer({
+    kind: 'llamacpp',
+    models: [{ id: 'local/model', contextWindow: 32768 }],
+    ...(apiKey ? { apiKey } : {}),
+  });
   servers.push(s);
   return s;
 }
@@ -54,93 +58,161 @@ async function textAndTool(s: ScriptedServer, sb: ClaudeSandbox, env: NodeJS.Pro
   const toolPosts = posts(s, before);
   assert.ok(toolPosts.length >= 2, 'a second request carried the tool result');
   const second = JSON.parse(toolPosts[toolPosts.length - 1].body) as Record<string, unknown>;
-  assert.ok(toolResultsOf(second).some(b => toolResultText(b).includes('TOOL-ROUND-TRIP-7Q')), 'Claude Code ran Read itself and sent the file back as tool_result');
+  assert.ok(
+    toolResultsOf(second).some(b => toolResultText(b).includes('TOOL-ROUND-TRIP-7Q')),
+    'Claude Code ran Read itself and sent the file back as tool_result',
+  );
   return { text, textPosts, tool, toolPosts };
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
   let out = '';
   let err = '';
-  const code = await main(['claude-settings', ...args], { out: t => { out += `${t}\n`; }, err: t => { err += `${t}\n`; }, env, cwd });
+  const code = await main(['claude-settings', ...args], {
+    out: t => {
+      out += `${t}\n`;
+    },
+    err: t => {
+      err += `${t}\n`;
+    },
+    env,
+    cwd,
+  });
   return { code, out, err };
 }
 
-test('real Claude Code started as claudeLaunchFor says: text turn and tool round trip, routed as written', { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS }, async () => {
-  const s = await server();
-  const sb = sandbox();
-  const launch = claudeLaunchFor({ baseUrl: s.baseUrl, model: 'local/model', contextWindow: 32768, needsKey: false, executable: CLAUDE });
-  assert.ok(launch.ok);
-  assert.deepEqual(launch.secretEnv, []);
-  const env = { ...baseEnv(sb), ...launch.env };
-  const r = await textAndTool(s, sb, env, launch.command, launch.args);
-  const body = JSON.parse(r.textPosts[0].body) as { model: string; max_tokens: number; system: { text: string }[]; thinking?: unknown };
-  assert.equal(body.model, 'local/model');
-  assert.equal(body.max_tokens, 8192, 'CLAUDE_CODE_MAX_OUTPUT_TOKENS: a quarter of the 32k window');
-  assert.ok(!body.system.some(b => /x-anthropic-billing-header/.test(b.text)), 'the attribution header is off (the prompt prefix stays cacheable)');
-  assert.doesNotMatch(r.text.stderr, /assumes a context window/, 'CLAUDE_CODE_MAX_CONTEXT_TOKENS names the real window');
-  assert.equal(r.textPosts[0].headers.authorization, 'Bearer local-model-router', 'the placeholder token for a keyless server');
-  assert.ok(!fs.existsSync(path.join(sb.work, '.claude')), 'nothing written into the project');
-});
+test(
+  'real Claude Code started as claudeLaunchFor says: text turn and tool round trip, routed as written',
+  { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS },
+  async () => {
+    const s = await server();
+    const sb = sandbox();
+    const launch = claudeLaunchFor({ baseUrl: s.baseUrl, model: 'local/model', contextWindow: 32768, needsKey: false, executable: CLAUDE });
+    assert.ok(launch.ok);
+    assert.deepEqual(launch.secretEnv, []);
+    const env = { ...baseEnv(sb), ...launch.env };
+    const r = await textAndTool(s, sb, env, launch.command, launch.args);
+    const body = JSON.parse(r.textPosts[0].body) as { model: string; max_tokens: number; system: { text: string }[]; thinking?: unknown };
+    assert.equal(body.model, 'local/model');
+    assert.equal(body.max_tokens, 8192, 'CLAUDE_CODE_MAX_OUTPUT_TOKENS: a quarter of the 32k window');
+    assert.ok(
+      !body.system.some(b => /x-anthropic-billing-header/.test(b.text)),
+      'the attribution header is off (the prompt prefix stays cacheable)',
+    );
+    assert.doesNotMatch(r.text.stderr, /assumes a context window/, 'CLAUDE_CODE_MAX_CONTEXT_TOKENS names the real window');
+    assert.equal(r.textPosts[0].headers.authorization, 'Bearer local-model-router', 'the placeholder token for a keyless server');
+    assert.ok(!fs.existsSync(path.join(sb.work, '.claude')), 'nothing written into the project');
+  },
+);
 
-test('real Claude Code launched for a keyed server: the key only in the environment', { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS }, async () => {
-  const s = await server('sekret-7');
-  const sb = sandbox();
-  assert.equal(claudeLaunchFor({ baseUrl: s.baseUrl, model: 'local/model', needsKey: true }).ok, false, 'no key, no launch');
-  const launch = claudeLaunchFor({ baseUrl: s.baseUrl, model: 'local/model', contextWindow: 32768, needsKey: true, apiKey: 'sekret-7', executable: CLAUDE });
-  assert.ok(launch.ok);
-  assert.ok(!launch.args.some(a => a.includes('sekret-7')), 'never in argv');
-  assert.deepEqual(launch.secretEnv.sort(), ['ANTHROPIC_AUTH_TOKEN', 'LOCAL_LLM_API_KEY']);
-  const r = await textAndTool(s, sb, { ...baseEnv(sb), ...launch.env }, launch.command, launch.args);
-  assert.ok([...r.textPosts, ...r.toolPosts].every(p => p.headers.authorization === 'Bearer sekret-7'));
-});
+test(
+  'real Claude Code launched for a keyed server: the key only in the environment',
+  { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS },
+  async () => {
+    const s = await server('sekret-7');
+    const sb = sandbox();
+    assert.equal(claudeLaunchFor({ baseUrl: s.baseUrl, model: 'local/model', needsKey: true }).ok, false, 'no key, no launch');
+    const launch = claudeLaunchFor({
+      baseUrl: s.baseUrl,
+      model: 'local/model',
+      contextWindow: 32768,
+      needsKey: true,
+      apiKey: 'sekret-7',
+      executable: CLAUDE,
+    });
+    assert.ok(launch.ok);
+    assert.ok(!launch.args.some(a => a.includes('sekret-7')), 'never in argv');
+    assert.deepEqual(launch.secretEnv.sort(), ['ANTHROPIC_AUTH_TOKEN', 'LOCAL_LLM_API_KEY']);
+    const r = await textAndTool(s, sb, { ...baseEnv(sb), ...launch.env }, launch.command, launch.args);
+    assert.ok([...r.textPosts, ...r.toolPosts].every(p => p.headers.authorization === 'Bearer sekret-7'));
+  },
+);
 
-test('real Claude Code with only the user settings file the CLI wrote (keyless), a cloud key in the shell stays home', { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS }, async () => {
-  const s = await server();
-  const sb = sandbox();
-  const w = await cli(['--scope', 'user', '--base-url', s.baseUrl, '--model', 'local/model', '--context-window', '32768', '--json'], { HOME: sb.home }, sb.work);
-  assert.equal(w.code, 0, w.out + w.err);
-  const settings = path.join(sb.home, '.claude', 'settings.json');
-  assert.equal(JSON.parse(w.out).path, settings);
-  const env = { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ANTHROPIC_API_KEY: 'sk-ant-cloud-key-must-not-leak' };
-  const r = await textAndTool(s, sb, env);
-  assert.doesNotMatch(JSON.stringify(s.requests.map(q => q.headers)), /sk-ant-cloud-key-must-not-leak/);
-  assert.doesNotMatch(r.text.stderr, /assumes a context window/);
-  // Claude Code itself may add keys to its files, but the routing entries stay as written.
-  assert.equal(JSON.parse(fs.readFileSync(settings, 'utf8')).env.ANTHROPIC_BASE_URL, s.root);
-});
+test(
+  'real Claude Code with only the user settings file the CLI wrote (keyless), a cloud key in the shell stays home',
+  { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS },
+  async () => {
+    const s = await server();
+    const sb = sandbox();
+    const w = await cli(
+      ['--scope', 'user', '--base-url', s.baseUrl, '--model', 'local/model', '--context-window', '32768', '--json'],
+      { HOME: sb.home },
+      sb.work,
+    );
+    assert.equal(w.code, 0, w.out + w.err);
+    const settings = path.join(sb.home, '.claude', 'settings.json');
+    assert.equal(JSON.parse(w.out).path, settings);
+    const env = { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ANTHROPIC_API_KEY: 'sk-ant-cloud-key-must-not-leak' };
+    const r = await textAndTool(s, sb, env);
+    assert.doesNotMatch(JSON.stringify(s.requests.map(q => q.headers)), /sk-ant-cloud-key-must-not-leak/);
+    assert.doesNotMatch(r.text.stderr, /assumes a context window/);
+    // Claude Code itself may add keys to its files, but the routing entries stay as written.
+    assert.equal(JSON.parse(fs.readFileSync(settings, 'utf8')).env.ANTHROPIC_BASE_URL, s.root);
+  },
+);
 
-test('real Claude Code with only a project settings.local.json (keyed through apiKeyHelper; no key in the file)', { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS }, async () => {
-  const s = await server('sekret-9');
-  const sb = sandbox();
-  const w = await cli(['--scope', 'project', '--folder', sb.work, '--base-url', s.baseUrl, '--model', 'local/model', '--context-window', '32768', '--api-key-env', 'LMR_TEST_KEY', '--json'], { HOME: sb.home }, sb.work);
-  assert.equal(w.code, 0, w.out + w.err);
-  const file = path.join(sb.work, '.claude', 'settings.local.json');
-  const text = fs.readFileSync(file, 'utf8');
-  assert.doesNotMatch(text, /sekret-9/, 'the key itself is never written');
-  assert.equal(JSON.parse(text).apiKeyHelper, 'printenv LMR_TEST_KEY');
-  const r = await textAndTool(s, sb, { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', LMR_TEST_KEY: 'sekret-9' });
-  const first = r.textPosts[0];
-  assert.equal(first.headers['x-api-key'], 'sekret-9', 'the helper\'s output as X-Api-Key');
-  assert.equal(first.headers.authorization, 'Bearer sekret-9');
-  // Outside the project the file does not apply: Claude Code is not routed (it says it is not logged in).
-  const outside = fs.mkdtempSync(path.join(sb.root, 'elsewhere-'));
-  const o = await runClaude(['-p', 'Reply with exactly: X'], { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', LMR_TEST_KEY: 'sekret-9' }, outside);
-  assert.notEqual(o.code, 0);
-  assert.match(o.stdout + o.stderr, /Not logged in/);
-});
+test(
+  'real Claude Code with only a project settings.local.json (keyed through apiKeyHelper; no key in the file)',
+  { skip: SKIP, timeout: 3 * RUN_TIMEOUT_MS },
+  async () => {
+    const s = await server('sekret-9');
+    const sb = sandbox();
+    const w = await cli(
+      [
+        '--scope',
+        'project',
+        '--folder',
+        sb.work,
+        '--base-url',
+        s.baseUrl,
+        '--model',
+        'local/model',
+        '--context-window',
+        '32768',
+        '--api-key-env',
+        'LMR_TEST_KEY',
+        '--json',
+      ],
+      { HOME: sb.home },
+      sb.work,
+    );
+    assert.equal(w.code, 0, w.out + w.err);
+    const file = path.join(sb.work, '.claude', 'settings.local.json');
+    const text = fs.readFileSync(file, 'utf8');
+    assert.doesNotMatch(text, /sekret-9/, 'the key itself is never written');
+    assert.equal(JSON.parse(text).apiKeyHelper, 'printenv LMR_TEST_KEY');
+    const r = await textAndTool(s, sb, { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', LMR_TEST_KEY: 'sekret-9' });
+    const first = r.textPosts[0];
+    assert.equal(first.headers['x-api-key'], 'sekret-9', "the helper's output as X-Api-Key");
+    assert.equal(first.headers.authorization, 'Bearer sekret-9');
+    // Outside the project the file does not apply: Claude Code is not routed (it says it is not logged in).
+    const outside = fs.mkdtempSync(path.join(sb.root, 'elsewhere-'));
+    const o = await runClaude(
+      ['-p', 'Reply with exactly: X'],
+      { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', LMR_TEST_KEY: 'sekret-9' },
+      outside,
+    );
+    assert.notEqual(o.code, 0);
+    assert.match(o.stdout + o.stderr, /Not logged in/);
+  },
+);
 
-test('real Claude Code refuses a settings file with comments; so does the writer, leaving it untouched', { skip: SKIP, timeout: 2 * RUN_TIMEOUT_MS }, async () => {
-  const s = await server();
-  const sb = sandbox();
-  const dir = path.join(sb.home, '.claude');
-  fs.mkdirSync(dir);
-  const text = `{\n  // mine\n  "env": { "ANTHROPIC_BASE_URL": "${s.root}", "ANTHROPIC_AUTH_TOKEN": "x" }\n}\n`;
-  fs.writeFileSync(path.join(dir, 'settings.json'), text);
-  const r = await runClaude(['-p', 'Reply with exactly: X'], { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }, sb.work);
-  assert.match(r.stderr, /Invalid or malformed JSON/);
-  assert.equal(posts(s).length, 0);
-  const w = await cli(['--scope', 'user', '--base-url', s.baseUrl, '--model', 'local/model', '--json'], { HOME: sb.home }, sb.work);
-  assert.equal(w.code, 1);
-  assert.match(JSON.parse(w.out).error, /comments are not allowed/);
-  assert.equal(fs.readFileSync(path.join(dir, 'settings.json'), 'utf8'), text);
-});
+test(
+  'real Claude Code refuses a settings file with comments; so does the writer, leaving it untouched',
+  { skip: SKIP, timeout: 2 * RUN_TIMEOUT_MS },
+  async () => {
+    const s = await server();
+    const sb = sandbox();
+    const dir = path.join(sb.home, '.claude');
+    fs.mkdirSync(dir);
+    const text = `{\n  // mine\n  "env": { "ANTHROPIC_BASE_URL": "${s.root}", "ANTHROPIC_AUTH_TOKEN": "x" }\n}\n`;
+    fs.writeFileSync(path.join(dir, 'settings.json'), text);
+    const r = await runClaude(['-p', 'Reply with exactly: X'], { ...baseEnv(sb), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }, sb.work);
+    assert.match(r.stderr, /Invalid or malformed JSON/);
+    assert.equal(posts(s).length, 0);
+    const w = await cli(['--scope', 'user', '--base-url', s.baseUrl, '--model', 'local/model', '--json'], { HOME: sb.home }, sb.work);
+    assert.equal(w.code, 1);
+    assert.match(JSON.parse(w.out).error, /comments are not allowed/);
+    assert.equal(fs.readFileSync(path.join(dir, 'settings.json'), 'utf8'), text);
+  },
+);

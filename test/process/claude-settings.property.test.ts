@@ -9,16 +9,30 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseTree, type Node } from 'jsonc-parser';
-import { desiredClaudeSettings, managedKeys, planSettingsText, MANAGED_MARKER, type DesiredClaudeSettings } from '../../src/core/claude/settings';
+import {
+  desiredClaudeSettings,
+  managedKeys,
+  planSettingsText,
+  MANAGED_MARKER,
+  type DesiredClaudeSettings,
+} from '../../src/core/claude/settings';
 import { claudeRoutingEnv } from '../../src/core/claude/env';
 
 type Json = Record<string, unknown>;
-const OWNED = Object.keys(claudeRoutingEnv({ baseUrl: 'http://h:1/v1', model: 'm', contextWindow: 1, needsKey: false, disableThinking: true }));
+const OWNED = Object.keys(
+  claudeRoutingEnv({ baseUrl: 'http://h:1/v1', model: 'm', contextWindow: 1, needsKey: false, disableThinking: true }),
+);
 
-const keyName = fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }), fc.constantFrom('permissions', 'model', 'hooks', 'é', '日本', 'a"b', 'back\\slash'))
+const keyName = fc
+  .oneof(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }),
+    fc.constantFrom('permissions', 'model', 'hooks', 'é', '日本', 'a"b', 'back\\slash'),
+  )
   .filter(k => k !== 'env' && k !== 'apiKeyHelper' && k !== '__proto__');
 const value = fc.jsonValue({ maxDepth: 3 });
-const userEnvKey = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter(k => !OWNED.includes(k) && k !== MANAGED_MARKER && k !== '__proto__');
+const userEnvKey = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
+  .filter(k => !OWNED.includes(k) && k !== MANAGED_MARKER && k !== '__proto__');
 
 const file = fc.record({
   top: fc.dictionary(keyName, value, { maxKeys: 5 }),
@@ -52,8 +66,23 @@ function render(f: File): { text: string; value: Json } {
 }
 
 const edit = fc.oneof(
-  fc.record({ model: fc.string({ minLength: 1, maxLength: 20 }), ctx: fc.option(fc.integer({ min: 1024, max: 1 << 20 }), { nil: undefined }), needsKey: fc.boolean(), thinkingOff: fc.boolean() })
-    .map(r => desiredClaudeSettings({ baseUrl: 'http://127.0.0.1:8080/v1', model: r.model, contextWindow: r.ctx, needsKey: r.needsKey, keyVar: r.needsKey ? 'MY_KEY' : undefined, disableThinking: r.thinkingOff })),
+  fc
+    .record({
+      model: fc.string({ minLength: 1, maxLength: 20 }),
+      ctx: fc.option(fc.integer({ min: 1024, max: 1 << 20 }), { nil: undefined }),
+      needsKey: fc.boolean(),
+      thinkingOff: fc.boolean(),
+    })
+    .map(r =>
+      desiredClaudeSettings({
+        baseUrl: 'http://127.0.0.1:8080/v1',
+        model: r.model,
+        contextWindow: r.ctx,
+        needsKey: r.needsKey,
+        keyVar: r.needsKey ? 'MY_KEY' : undefined,
+        disableThinking: r.thinkingOff,
+      }),
+    ),
   fc.constant(null),
 );
 
@@ -70,7 +99,7 @@ function intended(before: Json, desired: DesiredClaudeSettings | null): Json {
     else if (env) delete env[k];
   }
   if (desired) {
-    env = out.env = (env ?? {});
+    env = out.env = env ?? {};
     for (const [k, v] of wanted) {
       if (k === 'apiKeyHelper') out.apiKeyHelper = v;
       else env[k] = v;
@@ -102,32 +131,43 @@ function untouchedSlices(text: string, owned: Set<string>): string[] {
 
 const RUNS = Number(process.env.CLAUDE_PROPERTY_RUNS ?? 3_000);
 
-test(`settings files × edits: untouched bytes stay, the result is what was intended, edits are idempotent (${RUNS} files)`, { timeout: 600_000 }, () => {
-  fc.assert(fc.property(file, fc.array(edit, { minLength: 1, maxLength: 4 }), (f, edits) => {
-    let { text } = render(f);
-    for (const desired of edits) {
-      const before = JSON.parse(text.replace(/^\uFEFF/, '')) as Json;
-      const r = planSettingsText(text, desired);
-      assert.ok(r.ok, !r.ok ? r.error : '');
-      // (2) exactly the intended settings.
-      assert.deepStrictEqual(JSON.parse(r.after.replace(/^\uFEFF/, '')), intended(before, desired));
-      // (1) untouched members keep their exact text and order; BOM and what follows the object stay.
-      const owned = new Set([...managedKeys(before), ...(desired ? [...Object.keys(desired.env), ...(desired.apiKeyHelper ? ['apiKeyHelper'] : [])] : [])]);
-      if (!desired && typeof before.apiKeyHelper === 'string' && !managedKeys(before).includes('apiKeyHelper')) owned.delete('apiKeyHelper');
-      let at = 0;
-      for (const slice of untouchedSlices(text, owned)) {
-        const i = r.after.indexOf(slice, at);
-        assert.ok(i >= 0, `kept in order: ${slice.slice(0, 80)}`);
-        at = i + slice.length;
-      }
-      assert.equal(r.after.startsWith('\uFEFF'), text.startsWith('\uFEFF'));
-      const tail = (t: string) => t.slice(t.lastIndexOf('}') + 1);
-      assert.equal(tail(r.after), tail(text), 'bytes after the object stay');
-      // (3) idempotent.
-      const again = planSettingsText(r.after, desired);
-      assert.ok(again.ok);
-      assert.equal(again.after, r.after);
-      text = r.after;
-    }
-  }), { numRuns: RUNS });
-});
+test(
+  `settings files × edits: untouched bytes stay, the result is what was intended, edits are idempotent (${RUNS} files)`,
+  { timeout: 600_000 },
+  () => {
+    fc.assert(
+      fc.property(file, fc.array(edit, { minLength: 1, maxLength: 4 }), (f, edits) => {
+        let { text } = render(f);
+        for (const desired of edits) {
+          const before = JSON.parse(text.replace(/^\uFEFF/, '')) as Json;
+          const r = planSettingsText(text, desired);
+          assert.ok(r.ok, !r.ok ? r.error : '');
+          // (2) exactly the intended settings.
+          assert.deepStrictEqual(JSON.parse(r.after.replace(/^\uFEFF/, '')), intended(before, desired));
+          // (1) untouched members keep their exact text and order; BOM and what follows the object stay.
+          const owned = new Set([
+            ...managedKeys(before),
+            ...(desired ? [...Object.keys(desired.env), ...(desired.apiKeyHelper ? ['apiKeyHelper'] : [])] : []),
+          ]);
+          if (!desired && typeof before.apiKeyHelper === 'string' && !managedKeys(before).includes('apiKeyHelper'))
+            owned.delete('apiKeyHelper');
+          let at = 0;
+          for (const slice of untouchedSlices(text, owned)) {
+            const i = r.after.indexOf(slice, at);
+            assert.ok(i >= 0, `kept in order: ${slice.slice(0, 80)}`);
+            at = i + slice.length;
+          }
+          assert.equal(r.after.startsWith('\uFEFF'), text.startsWith('\uFEFF'));
+          const tail = (t: string) => t.slice(t.lastIndexOf('}') + 1);
+          assert.equal(tail(r.after), tail(text), 'bytes after the object stay');
+          // (3) idempotent.
+          const again = planSettingsText(r.after, desired);
+          assert.ok(again.ok);
+          assert.equal(again.after, r.after);
+          text = r.after;
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  },
+);

@@ -10,8 +10,20 @@ import { resolveSettings, lookupFromSettingsJson } from '../../src/core/settings
 import type { Settings } from '../../src/core/settings/catalog';
 import { listenAddress } from '../../src/core/servers';
 import {
-  buildLlamaServerArgv, buildVllmArgv, buildOllamaServeCommand, buildLmsCommands, buildServerCommand, buildWrapperScriptCommand,
-  launchProblems, launchIssues, exposesBeyondLoopback, redactLaunchCommand, launchSettingKeys, mirroredEnv, launchFingerprint, type LaunchCommand,
+  buildLlamaServerArgv,
+  buildVllmArgv,
+  buildOllamaServeCommand,
+  buildLmsCommands,
+  buildServerCommand,
+  buildWrapperScriptCommand,
+  launchProblems,
+  launchIssues,
+  exposesBeyondLoopback,
+  redactLaunchCommand,
+  launchSettingKeys,
+  mirroredEnv,
+  launchFingerprint,
+  type LaunchCommand,
 } from '../../src/core/launch';
 
 const ARGV_JSON = resolve(__dirname, '../support/bin/argv-json');
@@ -98,27 +110,75 @@ test('llama-server: a value with a leading "-" is consumed as the value, as llam
 test('llama-server argv follows the settings, in the known-good order', () => {
   // The wrapper's own values, as PRODEX_LOCAL_* variables set them.
   const wrapper = { PRODEX_LOCAL_GPU_LAYERS: '20', PRODEX_LOCAL_THREADS: '8', PRODEX_LOCAL_CHAT_TEMPLATE: 'chatml' };
-  const s = settings({ 'localModelRouter.llamacpp.modelPath': '/models/q.gguf', 'localModelRouter.llamacpp.flashAttention': 'on', 'localModelRouter.llamacpp.jinja': false }, wrapper);
+  const s = settings(
+    {
+      'localModelRouter.llamacpp.modelPath': '/models/q.gguf',
+      'localModelRouter.llamacpp.flashAttention': 'on',
+      'localModelRouter.llamacpp.jinja': false,
+    },
+    wrapper,
+  );
   assert.deepEqual(buildLlamaServerArgv(s), {
     command: 'llama-server',
-    args: ['-m', '/models/q.gguf', '--host', '127.0.0.1', '--port', '8131', '--alias', 'local/model', '--n-gpu-layers', '20', '--threads', '8',
-      '--ctx-size', '16384', '--batch-size', '256', '--ubatch-size', '256', '--chat-template', 'chatml', '--parallel', '1', '--flash-attn', 'on',
-      '--no-jinja', '--keep', '1024', '--cache-type-k', 'q8_0', '--cache-type-v', 'q8_0', '--reasoning', 'off'],
+    args: [
+      '-m',
+      '/models/q.gguf',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '8131',
+      '--alias',
+      'local/model',
+      '--n-gpu-layers',
+      '20',
+      '--threads',
+      '8',
+      '--ctx-size',
+      '16384',
+      '--batch-size',
+      '256',
+      '--ubatch-size',
+      '256',
+      '--chat-template',
+      'chatml',
+      '--parallel',
+      '1',
+      '--flash-attn',
+      'on',
+      '--no-jinja',
+      '--keep',
+      '1024',
+      '--cache-type-k',
+      'q8_0',
+      '--cache-type-v',
+      'q8_0',
+      '--reasoning',
+      'off',
+    ],
     env: {},
   });
   const d = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.reasoning': 'auto', 'localModelRouter.llamacpp.modelAlias': '' }));
   assert.ok(!d.args.includes('--flash-attn') && !d.args.includes('--reasoning'), 'auto leaves the flag out');
-  assert.ok(!d.args.includes('-m') && !d.args.includes('--alias') && !d.args.includes('--chat-template'), 'empty strings leave the flag out');
+  assert.ok(
+    !d.args.includes('-m') && !d.args.includes('--alias') && !d.args.includes('--chat-template'),
+    'empty strings leave the flag out',
+  );
   assert.ok(d.args.includes('--jinja'));
 });
 
-test('defaults fit the host: GPU layers and threads are left to llama-server, the model\'s own template is used', () => {
+test("defaults fit the host: GPU layers and threads are left to llama-server, the model's own template is used", () => {
   const d = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf' }));
-  for (const f of ['--n-gpu-layers', '--threads', '--chat-template', '--chat-template-file']) assert.ok(!d.args.includes(f), `${f} left out by default`);
+  for (const f of ['--n-gpu-layers', '--threads', '--chat-template', '--chat-template-file'])
+    assert.ok(!d.args.includes(f), `${f} left out by default`);
   // A relaxed copy of a strict template goes in as a file; a template the user chose wins.
-  const relaxed = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf' }), { chatTemplateFile: '/t/relaxed.jinja' });
+  const relaxed = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf' }), {
+    chatTemplateFile: '/t/relaxed.jinja',
+  });
   assertPair(relaxed.args, '--chat-template-file', '/t/relaxed.jinja');
-  const chosen = buildLlamaServerArgv(settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf', 'localModelRouter.llamacpp.chatTemplate': 'chatml' }), { chatTemplateFile: '/t/relaxed.jinja' });
+  const chosen = buildLlamaServerArgv(
+    settings({ 'localModelRouter.llamacpp.modelPath': '/m.gguf', 'localModelRouter.llamacpp.chatTemplate': 'chatml' }),
+    { chatTemplateFile: '/t/relaxed.jinja' },
+  );
   assertPair(chosen.args, '--chat-template', 'chatml');
   assert.ok(!chosen.args.includes('--chat-template-file'));
 });
@@ -145,7 +205,12 @@ test('API keys go in the environment, never argv, and are redacted for display',
 
 test('vLLM: string values use --flag=value so argparse cannot take them for flags', () => {
   for (const h of HOSTILE) {
-    const s = settings({ 'localModelRouter.vllm.executable': ARGV_JSON, 'localModelRouter.vllm.model': h, 'localModelRouter.vllm.servedModelName': h, 'localModelRouter.vllm.host': h });
+    const s = settings({
+      'localModelRouter.vllm.executable': ARGV_JSON,
+      'localModelRouter.vllm.model': h,
+      'localModelRouter.vllm.servedModelName': h,
+      'localModelRouter.vllm.host': h,
+    });
     const cmd = buildVllmArgv(s);
     const got = runArgv(cmd);
     assert.deepEqual(got, cmd.args);
@@ -157,39 +222,64 @@ test('vLLM: string values use --flag=value so argparse cannot take them for flag
   assert.equal(existsSync(marker), false);
 });
 
-test('vLLM: Python argparse reads every hostile value back unchanged', { skip: spawnSync('python3', ['-c', '1']).status !== 0 && 'python3 not available' }, () => {
-  const parser = [
-    'import argparse, json, sys',
-    'p = argparse.ArgumentParser()',
-    'p.add_argument("cmd"); p.add_argument("model_tag", nargs="?"); p.add_argument("--model")',
-    'p.add_argument("--host"); p.add_argument("--port", type=int); p.add_argument("--served-model-name")',
-    'p.add_argument("--max-model-len", type=int); p.add_argument("--enable-auto-tool-choice", action="store_true"); p.add_argument("--tool-call-parser")',
-    'a = p.parse_args(sys.argv[1:])',
-    'print(json.dumps({"model": a.model_tag or a.model, "name": a.served_model_name, "host": a.host}))',
-  ].join('\n');
-  for (const h of HOSTILE) {
-    const cmd = buildVllmArgv(settings({ 'localModelRouter.vllm.model': h, 'localModelRouter.vllm.servedModelName': h, 'localModelRouter.vllm.host': h }));
-    const r = spawnSync('python3', ['-c', parser, ...cmd.args], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${JSON.stringify(h)}: ${r.stderr}`);
-    assert.deepEqual(JSON.parse(r.stdout), { model: h, name: h, host: h });
-  }
-  // The two-element form is what breaks: argparse reads "-leading-dash" as an unknown option.
-  const broken = spawnSync('python3', ['-c', parser, 'serve', 'm', '--served-model-name', '-leading-dash'], { encoding: 'utf8' });
-  assert.notEqual(broken.status, 0);
-});
+test(
+  'vLLM: Python argparse reads every hostile value back unchanged',
+  { skip: spawnSync('python3', ['-c', '1']).status !== 0 && 'python3 not available' },
+  () => {
+    const parser = [
+      'import argparse, json, sys',
+      'p = argparse.ArgumentParser()',
+      'p.add_argument("cmd"); p.add_argument("model_tag", nargs="?"); p.add_argument("--model")',
+      'p.add_argument("--host"); p.add_argument("--port", type=int); p.add_argument("--served-model-name")',
+      'p.add_argument("--max-model-len", type=int); p.add_argument("--enable-auto-tool-choice", action="store_true"); p.add_argument("--tool-call-parser")',
+      'a = p.parse_args(sys.argv[1:])',
+      'print(json.dumps({"model": a.model_tag or a.model, "name": a.served_model_name, "host": a.host}))',
+    ].join('\n');
+    for (const h of HOSTILE) {
+      const cmd = buildVllmArgv(
+        settings({ 'localModelRouter.vllm.model': h, 'localModelRouter.vllm.servedModelName': h, 'localModelRouter.vllm.host': h }),
+      );
+      const r = spawnSync('python3', ['-c', parser, ...cmd.args], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${JSON.stringify(h)}: ${r.stderr}`);
+      assert.deepEqual(JSON.parse(r.stdout), { model: h, name: h, host: h });
+    }
+    // The two-element form is what breaks: argparse reads "-leading-dash" as an unknown option.
+    const broken = spawnSync('python3', ['-c', parser, 'serve', 'm', '--served-model-name', '-leading-dash'], { encoding: 'utf8' });
+    assert.notEqual(broken.status, 0);
+  },
+);
 
 test('Ollama: everything goes through its environment variables, verbatim', () => {
   for (const h of HOSTILE) {
-    const cmd = buildOllamaServeCommand(settings({ 'localModelRouter.ollama.executable': process.execPath, 'localModelRouter.ollama.host': h, 'localModelRouter.ollama.modelsDir': h, 'localModelRouter.ollama.contextLength': 8192 }), { env: {} });
+    const cmd = buildOllamaServeCommand(
+      settings({
+        'localModelRouter.ollama.executable': process.execPath,
+        'localModelRouter.ollama.host': h,
+        'localModelRouter.ollama.modelsDir': h,
+        'localModelRouter.ollama.contextLength': 8192,
+      }),
+      { env: {} },
+    );
     assert.deepEqual(cmd.args, ['serve']);
-    const out = execFileSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify([process.env.OLLAMA_HOST, process.env.OLLAMA_MODELS, process.env.OLLAMA_CONTEXT_LENGTH]))'], { env: { ...process.env, ...cmd.env }, encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        'process.stdout.write(JSON.stringify([process.env.OLLAMA_HOST, process.env.OLLAMA_MODELS, process.env.OLLAMA_CONTEXT_LENGTH]))',
+      ],
+      { env: { ...process.env, ...cmd.env }, encoding: 'utf8' },
+    );
     assert.deepEqual(JSON.parse(out), [h, h, '8192']);
   }
   assert.equal(existsSync(marker), false);
 });
 
 test('LM Studio: `lms server start --port`, then `lms load <model> --context-length --identifier -y`', () => {
-  const s = settings({ 'localModelRouter.lmstudio.modelKey': 'qwen/qwen3-8b', 'localModelRouter.lmstudio.identifier': '-odd id; $(x)', 'localModelRouter.lmstudio.contextLength': 16384 });
+  const s = settings({
+    'localModelRouter.lmstudio.modelKey': 'qwen/qwen3-8b',
+    'localModelRouter.lmstudio.identifier': '-odd id; $(x)',
+    'localModelRouter.lmstudio.contextLength': 16384,
+  });
   const c = buildLmsCommands(s);
   assert.deepEqual(c.server, { command: 'lms', args: ['server', 'start', '--port=1234'], env: {} });
   assert.deepEqual(c.load?.args, ['load', 'qwen/qwen3-8b', '--context-length=16384', '--identifier=-odd id; $(x)', '-y']);
@@ -197,8 +287,12 @@ test('LM Studio: `lms server start --port`, then `lms load <model> --context-len
   assert.match(launchProblems('lmstudio', settings({ 'localModelRouter.lmstudio.modelKey': '-x' })).join(), /starts with "-"/);
 });
 
-test('wrapperScript: runs the user\'s wrapper with every mirrored setting as PRODEX_LOCAL_*', () => {
-  const s = settings({ 'localModelRouter.llamacpp.wrapperScript': '/home/me/bin/serve.sh', 'localModelRouter.llamacpp.modelAlias': HOSTILE[1], 'localModelRouter.llamacpp.extraArgs': ['--verbose'] });
+test("wrapperScript: runs the user's wrapper with every mirrored setting as PRODEX_LOCAL_*", () => {
+  const s = settings({
+    'localModelRouter.llamacpp.wrapperScript': '/home/me/bin/serve.sh',
+    'localModelRouter.llamacpp.modelAlias': HOSTILE[1],
+    'localModelRouter.llamacpp.extraArgs': ['--verbose'],
+  });
   const cmd = buildServerCommand('llamacpp', s);
   assert.deepEqual(cmd, buildWrapperScriptCommand(s));
   assert.equal(cmd.command, '/home/me/bin/serve.sh');
@@ -219,19 +313,31 @@ test('problems: NUL bytes, missing vLLM model, empty executable', () => {
 
 test('no model, no start: llama.cpp without a model path is a problem, router mode only on purpose', () => {
   const issues = launchIssues('llamacpp', settings({}));
-  assert.deepEqual(issues.map(i => [i.kind, i.setting]), [['no-model', 'llamacpp.modelPath']]);
+  assert.deepEqual(
+    issues.map(i => [i.kind, i.setting]),
+    [['no-model', 'llamacpp.modelPath']],
+  );
   assert.match(issues[0].message, /\.gguf/);
-  assert.deepEqual(launchIssues('llamacpp', settings({ 'localModelRouter.llamacpp.extraArgs': ['--models-dir', '/models'] })), [], '--models-dir asks for router mode');
+  assert.deepEqual(
+    launchIssues('llamacpp', settings({ 'localModelRouter.llamacpp.extraArgs': ['--models-dir', '/models'] })),
+    [],
+    '--models-dir asks for router mode',
+  );
   assert.deepEqual(launchIssues('llamacpp', settings({}, { PRODEX_LOCAL_MODEL_PATH: '/env.gguf' })), [], 'the wrapper variable fills it');
 });
 
 test('where the server listens, and when that is beyond this machine', () => {
-  const url = (p: 'llamacpp' | 'ollama' | 'lmstudio' | 'vllm', json: Record<string, unknown>, env: Record<string, string> = {}) => listenAddress(p, settings(json), env).baseUrl;
+  const url = (p: 'llamacpp' | 'ollama' | 'lmstudio' | 'vllm', json: Record<string, unknown>, env: Record<string, string> = {}) =>
+    listenAddress(p, settings(json), env).baseUrl;
   assert.equal(url('llamacpp', {}), 'http://127.0.0.1:8131/v1');
   assert.equal(url('llamacpp', { 'localModelRouter.llamacpp.host': '0.0.0.0' }), 'http://127.0.0.1:8131/v1');
   assert.equal(url('llamacpp', { 'localModelRouter.llamacpp.host': '::' }), 'http://[::1]:8131/v1');
   assert.equal(url('ollama', { 'localModelRouter.ollama.host': '0.0.0.0:11500' }), 'http://127.0.0.1:11500/v1');
-  assert.equal(url('ollama', {}, { OLLAMA_HOST: '127.0.0.1:11600' }), 'http://127.0.0.1:11600/v1', 'OLLAMA_HOST when the setting is empty, as ollama serve itself');
+  assert.equal(
+    url('ollama', {}, { OLLAMA_HOST: '127.0.0.1:11600' }),
+    'http://127.0.0.1:11600/v1',
+    'OLLAMA_HOST when the setting is empty, as ollama serve itself',
+  );
   assert.equal(url('lmstudio', { 'localModelRouter.lmstudio.port': 4321 }), 'http://127.0.0.1:4321/v1');
   assert.equal(url('vllm', { 'localModelRouter.vllm.port': 8001 }), 'http://127.0.0.1:8001/v1');
   assert.equal(exposesBeyondLoopback('llamacpp', settings({})), false);
@@ -241,7 +347,7 @@ test('where the server listens, and when that is beyond this machine', () => {
   assert.equal(exposesBeyondLoopback('ollama', settings({})), false);
 });
 
-test('a provider\'s launch keys are its own (a change elsewhere does not offer a restart)', () => {
+test("a provider's launch keys are its own (a change elsewhere does not offer a restart)", () => {
   const k = launchSettingKeys('llamacpp');
   assert.ok(k.includes('llamacpp.port') && k.includes('llamacpp.executable') && k.includes('llamacpp.extraArgs'));
   assert.ok(!k.includes('llamacpp.baseUrl') && !k.some(x => !x.startsWith('llamacpp.')));
@@ -250,14 +356,18 @@ test('a provider\'s launch keys are its own (a change elsewhere does not offer a
 
 test('"Restart server" is offered only when the provider\'s own launch command changes', () => {
   const base = settings({});
-  const fp = (json: Record<string, unknown>, p: 'llamacpp' | 'vllm' | 'ollama' | 'lmstudio' = 'llamacpp') => launchFingerprint(p, settings(json));
+  const fp = (json: Record<string, unknown>, p: 'llamacpp' | 'vllm' | 'ollama' | 'lmstudio' = 'llamacpp') =>
+    launchFingerprint(p, settings(json));
   assert.notEqual(fp({ 'localModelRouter.llamacpp.port': 9000 }), launchFingerprint('llamacpp', base));
   assert.notEqual(fp({ 'localModelRouter.llamacpp.extraArgs': ['--metrics'] }), launchFingerprint('llamacpp', base));
-  assert.equal(fp({ 'localModelRouter.vllm.port': 9000 }), launchFingerprint('llamacpp', base), 'another provider\'s setting');
+  assert.equal(fp({ 'localModelRouter.vllm.port': 9000 }), launchFingerprint('llamacpp', base), "another provider's setting");
   assert.equal(fp({ 'localModelRouter.llamacpp.autoCompactTokenLimit': 1000 }), launchFingerprint('llamacpp', base), 'a Codex-only value');
   assert.equal(fp({ 'localModelRouter.llamacpp.port': 8131 }), launchFingerprint('llamacpp', base), 'same effective value');
   assert.notEqual(fp({ 'localModelRouter.ollama.model': 'qwen3:8b' }, 'ollama'), launchFingerprint('ollama', base));
-  assert.notEqual(fp({ 'localModelRouter.lmstudio.identifier': 'x', 'localModelRouter.lmstudio.modelKey': 'm' }, 'lmstudio'), fp({ 'localModelRouter.lmstudio.modelKey': 'm' }, 'lmstudio'));
+  assert.notEqual(
+    fp({ 'localModelRouter.lmstudio.identifier': 'x', 'localModelRouter.lmstudio.modelKey': 'm' }, 'lmstudio'),
+    fp({ 'localModelRouter.lmstudio.modelKey': 'm' }, 'lmstudio'),
+  );
 });
 
 test('marker check is meaningful: the same text run by a shell does create the marker', () => {

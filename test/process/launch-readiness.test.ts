@@ -4,7 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { startScriptedServer, sendJson } from '../support/scripted-server';
-import { waitUntilReady, spawnServer, LineRing, ollamaHasModel, pullOllamaModel, describePull, type ReadinessState, type PullProgress } from '../../src/core/launch';
+import {
+  waitUntilReady,
+  spawnServer,
+  LineRing,
+  ollamaHasModel,
+  pullOllamaModel,
+  describePull,
+  type ReadinessState,
+  type PullProgress,
+} from '../../src/core/launch';
 import { alive, freePort, portOpen } from '../support/ports';
 
 const STAND_IN = resolve(__dirname, '../support/bin/stand-in-llama-server');
@@ -21,7 +30,13 @@ test('llama.cpp: 503 "Loading model" is loading, then /health 200 is ready', asy
   const server = await startScriptedServer({ kind: 'llamacpp', loadingMs: 700, models: [{ id: 'm' }] });
   try {
     const states: ReadinessState[] = [];
-    const r = await waitUntilReady({ provider: 'llamacpp', baseUrl: server.baseUrl, timeoutMs: 10_000, intervalMs: 100, onState: s => states.push(s) });
+    const r = await waitUntilReady({
+      provider: 'llamacpp',
+      baseUrl: server.baseUrl,
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      onState: s => states.push(s),
+    });
     assert.equal(r.kind, 'ready');
     assert.equal(r.kind === 'ready' && r.sawLoading, true);
     assert.equal(r.kind === 'ready' && r.url, `${server.root}/health`);
@@ -38,14 +53,25 @@ test('nothing listening: times out with the last reason; cancel stops at once', 
   assert.deepEqual([r.kind, r.kind === 'timeout' && r.last], ['timeout', 'not listening yet']);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 150);
-  const c = await waitUntilReady({ provider: 'llamacpp', baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 30_000, intervalMs: 100, signal: ac.signal });
+  const c = await waitUntilReady({
+    provider: 'llamacpp',
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    signal: ac.signal,
+  });
   assert.equal(c.kind, 'cancelled');
   assert.ok(c.ms < 2_000);
 });
 
 test('the process ending stops the wait with its exit code', async () => {
   const port = await freePort();
-  const r = await waitUntilReady({ provider: 'vllm', baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 30_000, exited: new Promise(res => setTimeout(() => res({ code: 3 }), 200)) });
+  const r = await waitUntilReady({
+    provider: 'vllm',
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    timeoutMs: 30_000,
+    exited: new Promise(res => setTimeout(() => res({ code: 3 }), 200)),
+  });
   assert.deepEqual([r.kind, r.kind === 'exited' && r.code], ['exited', 3]);
 });
 
@@ -65,13 +91,26 @@ test('other servers: a 404 on /health moves on to /v1/models; 401 means serving'
 
 test('stand-in llama-server: spawned without a shell, loads, serves, stops with its group', async () => {
   const port = await freePort();
-  const p = spawnServer({ command: STAND_IN, args: ['--host', '127.0.0.1', '--port', String(port), '--alias', 'x y', '--stand-in-loading-ms', '800'], env: {} });
+  const p = spawnServer({
+    command: STAND_IN,
+    args: ['--host', '127.0.0.1', '--port', String(port), '--alias', 'x y', '--stand-in-loading-ms', '800'],
+    env: {},
+  });
   try {
     assert.ok(p.pid && p.running);
-    const r = await waitUntilReady({ provider: 'llamacpp', baseUrl: `http://127.0.0.1:${port}/v1`, timeoutMs: 20_000, intervalMs: 100, exited: p.exited });
+    const r = await waitUntilReady({
+      provider: 'llamacpp',
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      exited: p.exited,
+    });
     assert.equal(r.kind, 'ready');
     assert.equal(r.kind === 'ready' && r.sawLoading, true);
-    assert.ok(p.output.recent().some(l => l.includes('HTTP server is listening')), p.output.recent().join('\n'));
+    assert.ok(
+      p.output.recent().some(l => l.includes('HTTP server is listening')),
+      p.output.recent().join('\n'),
+    );
     const end = await p.stop(3_000);
     assert.equal(end.code, 0, 'SIGTERM lets it clean up and exit 0');
     assert.equal(await portOpen(port), false, 'port closed');
@@ -83,7 +122,11 @@ test('stand-in llama-server: spawned without a shell, loads, serves, stops with 
 });
 
 test('an executable that exits at once: exit code and its error line', async () => {
-  const p = spawnServer({ command: STAND_IN, args: ['--stand-in-exit', '7', '--stand-in-error', 'error: failed to open GGUF file'], env: {} });
+  const p = spawnServer({
+    command: STAND_IN,
+    args: ['--stand-in-exit', '7', '--stand-in-error', 'error: failed to open GGUF file'],
+    env: {},
+  });
   const r = await waitUntilReady({ provider: 'llamacpp', baseUrl: 'http://127.0.0.1:9/v1', timeoutMs: 20_000, exited: p.exited });
   assert.deepEqual([r.kind, r.kind === 'exited' && r.code], ['exited', 7]);
   assert.deepEqual(p.output.recent(), ['error: failed to open GGUF file']);
@@ -102,7 +145,11 @@ test('stop: SIGTERM reaches helpers in the group; SIGKILL after the grace period
   await new Promise(r => setTimeout(r, 100));
   assert.equal(alive(helper), false, 'the background helper was stopped with the group');
 
-  const stubborn = spawnServer({ command: process.execPath, args: ['-e', 'process.on("SIGTERM",()=>console.log("ignored"));setInterval(()=>{},1000);console.log("up")'], env: {} });
+  const stubborn = spawnServer({
+    command: process.execPath,
+    args: ['-e', 'process.on("SIGTERM",()=>console.log("ignored"));setInterval(()=>{},1000);console.log("up")'],
+    env: {},
+  });
   await waitForLine(stubborn, 'up');
   const t0 = Date.now();
   const end = await stubborn.stop(300);
@@ -112,7 +159,14 @@ test('stop: SIGTERM reaches helpers in the group; SIGKILL after the grace period
 });
 
 test('input is forwarded; Ctrl+C interrupts the group', async () => {
-  const p = spawnServer({ command: process.execPath, args: ['-e', 'process.stdin.on("data",d=>process.stdout.write("got "+d));process.on("SIGINT",()=>{console.log("bye");process.exit(130)});console.log("ready")'], env: {} });
+  const p = spawnServer({
+    command: process.execPath,
+    args: [
+      '-e',
+      'process.stdin.on("data",d=>process.stdout.write("got "+d));process.on("SIGINT",()=>{console.log("bye");process.exit(130)});console.log("ready")',
+    ],
+    env: {},
+  });
   await waitForLine(p, 'ready');
   p.write('hello\n');
   await waitForLine(p, 'got hello');
@@ -142,22 +196,32 @@ test('Ollama: show says present/missing; pull streams NDJSON progress until succ
   ];
   const pulls: string[] = [];
   const server = await startScriptedServer({
-    kind: 'ollama', models: [{ id: 'llama3.2:latest' }],
-    overrides: [(req, res, body) => {
-      if (req.url !== '/api/pull') return false;
-      const model = JSON.parse(body).model as string;
-      pulls.push(body);
-      if (model === 'nope') { sendJson(res, 500, { error: 'pull model manifest: file does not exist' }); return true; }
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      const seq = model === 'broken' ? [lines[0], { error: 'max retries exceeded: connection reset' }] : model === 'slow' ? [lines[0]] : lines;
-      let i = 0;
-      const t = setInterval(() => {
-        if (i < seq.length) res.write(`${JSON.stringify(seq[i++])}\n`);
-        else if (model !== 'slow') { clearInterval(t); res.end(); }
-      }, 20);
-      res.on('close', () => clearInterval(t));
-      return true;
-    }],
+    kind: 'ollama',
+    models: [{ id: 'llama3.2:latest' }],
+    overrides: [
+      (req, res, body) => {
+        if (req.url !== '/api/pull') return false;
+        const model = JSON.parse(body).model as string;
+        pulls.push(body);
+        if (model === 'nope') {
+          sendJson(res, 500, { error: 'pull model manifest: file does not exist' });
+          return true;
+        }
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const seq =
+          model === 'broken' ? [lines[0], { error: 'max retries exceeded: connection reset' }] : model === 'slow' ? [lines[0]] : lines;
+        let i = 0;
+        const t = setInterval(() => {
+          if (i < seq.length) res.write(`${JSON.stringify(seq[i++])}\n`);
+          else if (model !== 'slow') {
+            clearInterval(t);
+            res.end();
+          }
+        }, 20);
+        res.on('close', () => clearInterval(t));
+        return true;
+      },
+    ],
   });
   try {
     assert.deepEqual(await ollamaHasModel(server.root, 'llama3.2:latest'), { kind: 'present' });
@@ -167,7 +231,10 @@ test('Ollama: show says present/missing; pull streams NDJSON progress until succ
     assert.equal(seen.length, 5);
     assert.equal(describePull(seen[1]), 'pulling 3f4e2a1b9c8d 25% (500 MB of 2.0 GB)');
     assert.deepEqual(JSON.parse(pulls[0]), { model: 'qwen3:8b', stream: true });
-    assert.deepEqual(await pullOllamaModel(server.root, 'nope'), { kind: 'error', message: 'POST /api/pull answered 500: pull model manifest: file does not exist' });
+    assert.deepEqual(await pullOllamaModel(server.root, 'nope'), {
+      kind: 'error',
+      message: 'POST /api/pull answered 500: pull model manifest: file does not exist',
+    });
     assert.deepEqual(await pullOllamaModel(server.root, 'broken'), { kind: 'error', message: 'max retries exceeded: connection reset' });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);

@@ -23,14 +23,28 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 const SHELLS = ['/bin/sh', '/bin/dash', '/bin/bash'].filter(s => existsSync(s));
 
-const HOSTILE = [`$(touch ${marker})`, `\`touch ${marker}\``, `it's "quoted"; touch ${marker}`, 'two words\tand\nnewline', 'ünïcødé 🚀', '-dash', '\\back\\slash', '${HOME}'];
+const HOSTILE = [
+  `$(touch ${marker})`,
+  `\`touch ${marker}\``,
+  `it's "quoted"; touch ${marker}`,
+  'two words\tand\nnewline',
+  'ünïcødé 🚀',
+  '-dash',
+  '\\back\\slash',
+  '${HOME}',
+];
 
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: `${bin}:${process.env.PATH}`, ARGV_JSON_OUT: '' };
   return { ...env, ...extra };
 }
 
-function runScript(shell: string, text: string, args: string[], env: NodeJS.ProcessEnv): { status: number | null; argv?: string[]; stderr: string } {
+function runScript(
+  shell: string,
+  text: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { status: number | null; argv?: string[]; stderr: string } {
   const file = join(dir, `script-${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(file, text);
   chmodSync(file, 0o755);
@@ -38,7 +52,8 @@ function runScript(shell: string, text: string, args: string[], env: NodeJS.Proc
   return { status: r.status, stderr: r.stderr, argv: r.status === 0 ? (JSON.parse(r.stdout) as string[]) : undefined };
 }
 
-const settingsOf = (json: Record<string, unknown>, env: Record<string, string> = {}) => resolveSettings(lookupFromSettingsJson(json), env, true).values;
+const settingsOf = (json: Record<string, unknown>, env: Record<string, string> = {}) =>
+  resolveSettings(lookupFromSettingsJson(json), env, true).values;
 
 test('shQuote survives every hostile value', () => {
   for (const h of HOSTILE) {
@@ -48,7 +63,7 @@ test('shQuote survives every hostile value', () => {
   assert.equal(existsSync(marker), false);
 });
 
-test('server wrapper passes the same flags as the extension\'s launch (defaults, every shell)', () => {
+test("server wrapper passes the same flags as the extension's launch (defaults, every shell)", () => {
   const s = settingsOf({ 'localModelRouter.llamacpp.modelPath': '/models/q.gguf' });
   for (const shell of SHELLS) {
     const r = runScript(shell, serverWrapperScript(s).text, [], cleanEnv());
@@ -60,8 +75,12 @@ test('server wrapper passes the same flags as the extension\'s launch (defaults,
 test('server wrapper with hostile saved values: same argv, nothing executed', () => {
   for (const h of HOSTILE) {
     const s = settingsOf({
-      'localModelRouter.llamacpp.modelPath': h, 'localModelRouter.llamacpp.modelAlias': h, 'localModelRouter.llamacpp.chatTemplate': h,
-      'localModelRouter.llamacpp.host': h, 'localModelRouter.llamacpp.extraArgs': [h, '--x', h], 'localModelRouter.llamacpp.flashAttention': 'on',
+      'localModelRouter.llamacpp.modelPath': h,
+      'localModelRouter.llamacpp.modelAlias': h,
+      'localModelRouter.llamacpp.chatTemplate': h,
+      'localModelRouter.llamacpp.host': h,
+      'localModelRouter.llamacpp.extraArgs': [h, '--x', h],
+      'localModelRouter.llamacpp.flashAttention': 'on',
     });
     for (const shell of SHELLS) {
       const r = runScript(shell, serverWrapperScript(s).text, [], cleanEnv());
@@ -74,7 +93,13 @@ test('server wrapper with hostile saved values: same argv, nothing executed', ()
 
 test('server wrapper: PRODEX_LOCAL_* variables replace the saved values exactly as the extension reads them', () => {
   const saved = settingsOf({});
-  const env = { PRODEX_LOCAL_PORT: '9555', PRODEX_LOCAL_MODEL_ALIAS: HOSTILE[2], PRODEX_LOCAL_MODEL_PATH: HOSTILE[0], PRODEX_LOCAL_HOST: '', PRODEX_LOCAL_CHAT_TEMPLATE: 'qwen' };
+  const env = {
+    PRODEX_LOCAL_PORT: '9555',
+    PRODEX_LOCAL_MODEL_ALIAS: HOSTILE[2],
+    PRODEX_LOCAL_MODEL_PATH: HOSTILE[0],
+    PRODEX_LOCAL_HOST: '',
+    PRODEX_LOCAL_CHAT_TEMPLATE: 'qwen',
+  };
   const expected = buildLlamaServerArgv(settingsOf({}, env)).args;
   for (const shell of SHELLS) {
     const r = runScript(shell, serverWrapperScript(saved).text, [], cleanEnv(env));
@@ -130,14 +155,22 @@ test('Codex launcher: -c overrides that point Codex at the local server, as vali
 
 test('Codex launcher: variables override; bad values fail with a clear message; nothing is executed', () => {
   const s = settingsOf({});
-  const ok = runScript('/bin/sh', codexLauncherScript(s).text, [], cleanEnv({ PRODEX_LOCAL_HOST: '0.0.0.0', PRODEX_LOCAL_PORT: '9100', PRODEX_LOCAL_MODEL_ALIAS: HOSTILE[0], PRODEX_LOCAL_CONTEXT: '0' }));
+  const ok = runScript(
+    '/bin/sh',
+    codexLauncherScript(s).text,
+    [],
+    cleanEnv({ PRODEX_LOCAL_HOST: '0.0.0.0', PRODEX_LOCAL_PORT: '9100', PRODEX_LOCAL_MODEL_ALIAS: HOSTILE[0], PRODEX_LOCAL_CONTEXT: '0' }),
+  );
   assert.equal(ok.status, 0, ok.stderr);
   const { toml } = codexConfig(ok.argv as string[]);
   assert.equal(toml.model, HOSTILE[0]);
   assert.equal((toml.model_providers as Record<string, Record<string, unknown>>)['local-llamacpp'].base_url, 'http://127.0.0.1:9100/v1');
   assert.equal(toml.model_context_window, undefined, 'context 0 (from the model) sets no window');
   const v6 = runScript('/bin/sh', codexLauncherScript(s).text, [], cleanEnv({ PRODEX_LOCAL_HOST: '::1' }));
-  assert.equal((codexConfig(v6.argv as string[]).toml.model_providers as Record<string, Record<string, unknown>>)['local-llamacpp'].base_url, 'http://[::1]:8131/v1');
+  assert.equal(
+    (codexConfig(v6.argv as string[]).toml.model_providers as Record<string, Record<string, unknown>>)['local-llamacpp'].base_url,
+    'http://[::1]:8131/v1',
+  );
   const badPort = runScript('/bin/sh', codexLauncherScript(s).text, [], cleanEnv({ PRODEX_LOCAL_PORT: '80; touch x' }));
   assert.equal(badPort.status, 2);
   assert.match(badPort.stderr, /PRODEX_LOCAL_PORT must be a whole number/);
@@ -149,30 +182,44 @@ test('Codex launcher: variables override; bad values fail with a clear message; 
 
 const CODEX = resolve(__dirname, '../../node_modules/.bin/codex');
 
-test('Codex launcher runs the real Codex CLI (--strict-config) against a scripted llama-server', { skip: !existsSync(CODEX) && 'codex CLI not installed', timeout: 90_000 }, async () => {
-  const server = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model' }] });
-  const home = mkdtempSync(join(dir, 'codex-home-'));
-  try {
-    const s = settingsOf({ 'localModelRouter.llamacpp.port': server.port, 'localModelRouter.codex.executable': CODEX });
-    const file = join(home, 'codex-local.sh');
-    writeFileSync(file, codexLauncherScript(s).text, { mode: 0o755 });
-    // Async spawn: the scripted server lives in this process and must keep answering.
-    const child = spawn('/bin/sh', [file, 'exec', '--skip-git-repo-check', '--strict-config', 'say hi'], { cwd: home, env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', d => (out += d));
-    child.stderr.on('data', d => (out += d));
-    const code = await new Promise<number | null>(res => {
-      const t = setTimeout(() => child.kill('SIGKILL'), 75_000);
-      child.on('close', c => { clearTimeout(t); res(c); });
-    });
-    assert.equal(code, 0, out);
-    assert.match(out, /provider: local-llamacpp/);
-    assert.match(out, /model: local\/model/);
-    assert.ok(server.requests.some(r => r.method === 'POST' && r.path === '/v1/responses'), 'Codex talked to the local server');
-  } finally {
-    await server.close();
-  }
-});
+test(
+  'Codex launcher runs the real Codex CLI (--strict-config) against a scripted llama-server',
+  { skip: !existsSync(CODEX) && 'codex CLI not installed', timeout: 90_000 },
+  async () => {
+    const server = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model' }] });
+    const home = mkdtempSync(join(dir, 'codex-home-'));
+    try {
+      const s = settingsOf({ 'localModelRouter.llamacpp.port': server.port, 'localModelRouter.codex.executable': CODEX });
+      const file = join(home, 'codex-local.sh');
+      writeFileSync(file, codexLauncherScript(s).text, { mode: 0o755 });
+      // Async spawn: the scripted server lives in this process and must keep answering.
+      const child = spawn('/bin/sh', [file, 'exec', '--skip-git-repo-check', '--strict-config', 'say hi'], {
+        cwd: home,
+        env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', d => (out += d));
+      child.stderr.on('data', d => (out += d));
+      const code = await new Promise<number | null>(res => {
+        const t = setTimeout(() => child.kill('SIGKILL'), 75_000);
+        child.on('close', c => {
+          clearTimeout(t);
+          res(c);
+        });
+      });
+      assert.equal(code, 0, out);
+      assert.match(out, /provider: local-llamacpp/);
+      assert.match(out, /model: local\/model/);
+      assert.ok(
+        server.requests.some(r => r.method === 'POST' && r.path === '/v1/responses'),
+        'Codex talked to the local server',
+      );
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 test('mirrorTable: one row per llama.cpp launch setting, with variable, flag and default', () => {
   const t = mirrorTable();

@@ -25,7 +25,10 @@ const usage: [string[], RegExp][] = [
   [['gpu', '--remote-port', '80; id'], /--remote-port: the remote port must be a whole number/],
   [['gpu', '--provider', 'openaiCompatible'], /--remote-port: OpenAI-compatible has no default port/],
   [['gpu', '--provider', 'ollama', '--local-port', '0'], /--local-port: the local port must be a whole number from 1 to 65535/],
-  [['gpu', '--provider', 'ollama', '--ssh-config', 'cfg\nx'], /--ssh-config: ssh config file must be an absolute path without control characters/],
+  [
+    ['gpu', '--provider', 'ollama', '--ssh-config', 'cfg\nx'],
+    /--ssh-config: ssh config file must be an absolute path without control characters/,
+  ],
 ];
 for (const [args, re] of usage) {
   test(`usage error: ${JSON.stringify(args)}`, async () => {
@@ -43,7 +46,15 @@ test('an explicit --local-port that is taken: exit 1 before ssh, with a JSON fai
   try {
     const r = await run(['gpu', '--provider', 'ollama', '--local-port', String(port), '--json']);
     assert.equal(r.code, 1);
-    assert.deepEqual(JSON.parse(r.out), { event: 'state', state: { kind: 'failed', reason: 'port-taken', message: `Port ${port} on 127.0.0.1 is already in use by another program.`, lastLines: [] } });
+    assert.deepEqual(JSON.parse(r.out), {
+      event: 'state',
+      state: {
+        kind: 'failed',
+        reason: 'port-taken',
+        message: `Port ${port} on 127.0.0.1 is already in use by another program.`,
+        lastLines: [],
+      },
+    });
   } finally {
     await new Promise(r => holder.close(r));
   }

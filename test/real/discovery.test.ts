@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { ALIAS, cli, launch, real, skipReal, tempDir, type Launched } from '../support/real-route';
 
 interface Endpoint {
-  provider: string; baseUrl: string; source: string; state: string;
+  provider: string;
+  baseUrl: string;
+  source: string;
+  state: string;
   server?: { kind: string; version?: string };
   models?: { id: string; contextWindow: number | null; contextSource: string | null; tools: boolean | null }[];
 }

@@ -9,11 +9,26 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  codexExec, codexSandbox, describeRun, launch, skipReal, stage, stagesLine, turnCompleted, verify, writeProfile, type CodexRun, type Launched,
+  codexExec,
+  codexSandbox,
+  describeRun,
+  launch,
+  skipReal,
+  stage,
+  stagesLine,
+  turnCompleted,
+  verify,
+  writeProfile,
+  type CodexRun,
+  type Launched,
 } from '../support/real-route';
 import type { VerifyReport } from '../../src/core/verify/types';
 
-interface Variant { server: Launched; report: VerifyReport; reportFile: string }
+interface Variant {
+  server: Launched;
+  report: VerifyReport;
+  reportFile: string;
+}
 
 /** Turn 1 read-only, then the same session resumed with workspace-write. */
 async function twoTurns(v: Variant): Promise<[CodexRun, CodexRun]> {
@@ -57,22 +72,34 @@ describe('later turns on the real llama-server', { skip: skipReal, timeout: 180_
     assert.equal(later.status, 'fail', stagesLine(report));
     assert.equal(later.diagnosis?.code, 'template-system-message');
     assert.ok(later.evidence.includes('the same history without the late developer message: answered'), later.evidence.join('\n'));
-    assert.deepEqual({ laterTurns: report.findings?.laterTurns, lateDeveloper: report.findings?.lateDeveloper, firstTurnOk: report.findings?.firstTurnOk }, { laterTurns: true, lateDeveloper: false, firstTurnOk: true });
-    assert.match(report.headline ?? '', /keep going across turns; cannot .*continue after a permissions change \(template-system-message\)/);
+    assert.deepEqual(
+      { laterTurns: report.findings?.laterTurns, lateDeveloper: report.findings?.lateDeveloper, firstTurnOk: report.findings?.firstTurnOk },
+      { laterTurns: true, lateDeveloper: false, firstTurnOk: true },
+    );
+    assert.match(
+      report.headline ?? '',
+      /keep going across turns; cannot .*continue after a permissions change \(template-system-message\)/,
+    );
 
     const [first, second] = await twoTurns(v.asIs);
     assert.equal(first.code, 0, describeRun(first));
     assert.ok(turnCompleted(first));
     assert.notEqual(second.code, 0, describeRun(second));
     assert.equal(turnCompleted(second), false);
-    assert.ok(rolesAfterFirstAnswer(second).includes('developer'), `the resumed turn carries a late developer message: ${rolesAfterFirstAnswer(second).join(', ')}`);
+    assert.ok(
+      rolesAfterFirstAnswer(second).includes('developer'),
+      `the resumed turn carries a late developer message: ${rolesAfterFirstAnswer(second).join(', ')}`,
+    );
     assert.match(server.log(), /System message must be at the beginning/);
   });
 
   test("the product's default start relaxes the same template: the later turn passes and the resumed turn works", async () => {
     const { report, server } = v.relaxed;
     assert.equal(server.plan.chatTemplate?.kind, 'relaxed');
-    assert.doesNotMatch(readFileSync(server.plan.chatTemplate!.file!, 'utf8'), /raise_exception\('System message must be at the beginning\.'\)/);
+    assert.doesNotMatch(
+      readFileSync(server.plan.chatTemplate!.file!, 'utf8'),
+      /raise_exception\('System message must be at the beginning\.'\)/,
+    );
     assert.notEqual(stage(report, 'multi-turn').status, 'fail', stagesLine(report));
     assert.equal(report.findings?.lateDeveloper, true);
 

@@ -17,19 +17,38 @@ import { ALIAS, cmdline, groupAlive, launch, skipReal, tempDir, type Launched } 
 
 /** What the prodex wrapper passes, as its PRODEX_LOCAL_* variables (the reference's serve line). */
 const WRAPPER_ENV = {
-  PRODEX_LOCAL_MODEL_ALIAS: ALIAS, PRODEX_LOCAL_GPU_LAYERS: '0', PRODEX_LOCAL_THREADS: '2', PRODEX_LOCAL_CONTEXT: '16384',
-  PRODEX_LOCAL_BATCH: '256', PRODEX_LOCAL_UBATCH: '256', PRODEX_LOCAL_CHAT_TEMPLATE: 'chatml',
+  PRODEX_LOCAL_MODEL_ALIAS: ALIAS,
+  PRODEX_LOCAL_GPU_LAYERS: '0',
+  PRODEX_LOCAL_THREADS: '2',
+  PRODEX_LOCAL_CONTEXT: '16384',
+  PRODEX_LOCAL_BATCH: '256',
+  PRODEX_LOCAL_UBATCH: '256',
+  PRODEX_LOCAL_CHAT_TEMPLATE: 'chatml',
 };
 /** The wrapper's other flags, which have settings but no variable. */
 const WRAPPER_SETTINGS = {
-  'llamacpp.parallel': 1, 'llamacpp.flashAttention': 'on', 'llamacpp.jinja': true, 'llamacpp.keep': 1024,
-  'llamacpp.cacheTypeK': 'q8_0', 'llamacpp.cacheTypeV': 'q8_0', 'llamacpp.reasoning': 'off',
+  'llamacpp.parallel': 1,
+  'llamacpp.flashAttention': 'on',
+  'llamacpp.jinja': true,
+  'llamacpp.keep': 1024,
+  'llamacpp.cacheTypeK': 'q8_0',
+  'llamacpp.cacheTypeV': 'q8_0',
+  'llamacpp.reasoning': 'off',
 };
 /** Every flag the wrapper passes (-ngl -t -c -b -ub --parallel -fa --jinja --chat-template --keep --cache-type-k --cache-type-v --reasoning) and its value. */
 const WRAPPER_FLAGS: [SettingKey, string][] = [
-  ['llamacpp.gpuLayers', '0'], ['llamacpp.threads', '2'], ['llamacpp.contextSize', '16384'], ['llamacpp.batchSize', '256'],
-  ['llamacpp.ubatchSize', '256'], ['llamacpp.parallel', '1'], ['llamacpp.flashAttention', 'on'], ['llamacpp.jinja', ''],
-  ['llamacpp.chatTemplate', 'chatml'], ['llamacpp.keep', '1024'], ['llamacpp.cacheTypeK', 'q8_0'], ['llamacpp.cacheTypeV', 'q8_0'],
+  ['llamacpp.gpuLayers', '0'],
+  ['llamacpp.threads', '2'],
+  ['llamacpp.contextSize', '16384'],
+  ['llamacpp.batchSize', '256'],
+  ['llamacpp.ubatchSize', '256'],
+  ['llamacpp.parallel', '1'],
+  ['llamacpp.flashAttention', 'on'],
+  ['llamacpp.jinja', ''],
+  ['llamacpp.chatTemplate', 'chatml'],
+  ['llamacpp.keep', '1024'],
+  ['llamacpp.cacheTypeK', 'q8_0'],
+  ['llamacpp.cacheTypeV', 'q8_0'],
   ['llamacpp.reasoning', 'off'],
 ];
 
@@ -54,18 +73,33 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
       assert.equal(s.ready.url, `${s.root}/health`, 'ready on the path llama-server serves for it');
       assert.equal(s.ready.sawLoading, true, `states: ${JSON.stringify(s.states)}`);
       const changes = s.states.map(x => JSON.stringify(x)).filter((x, i, all) => x !== all[i - 1]);
-      assert.equal(changes.at(-1), JSON.stringify({ kind: 'loading', message: 'Loading model' }), `the last state before ready: ${changes.join(' → ')}`);
-      assert.ok(changes.slice(0, -1).every(c => c.includes('"waiting"')), `only "not listening yet" before it: ${changes.join(' → ')}`);
+      assert.equal(
+        changes.at(-1),
+        JSON.stringify({ kind: 'loading', message: 'Loading model' }),
+        `the last state before ready: ${changes.join(' → ')}`,
+      );
+      assert.ok(
+        changes.slice(0, -1).every(c => c.includes('"waiting"')),
+        `only "not listening yet" before it: ${changes.join(' → ')}`,
+      );
       // Up, and it applied what it was given (the values are read back from the server, not the argv).
       assert.deepEqual(await get(`${s.root}/health`), { status: 200, json: { status: 'ok' } });
       const props = (await get(`${s.root}/props`)).json;
       assert.equal((props.default_generation_settings as { n_ctx: number }).n_ctx, 16384, '-c');
       assert.equal(props.total_slots, 1, '--parallel');
       assert.equal(props.model_alias, ALIAS, '--alias');
-      assert.equal((props.chat_template_caps as { supports_tools: boolean }).supports_tools, false, '--chat-template chatml (a template without tool support)');
+      assert.equal(
+        (props.chat_template_caps as { supports_tools: boolean }).supports_tools,
+        false,
+        '--chat-template chatml (a template without tool support)',
+      );
       assert.match(s.log(), /llama threadpool init, n_threads = 2\b/, '-t 2');
       assert.doesNotMatch(s.log(), /invalid argument|error:/i);
-      const reply = await fetch(`${s.baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'hi', max_output_tokens: 8 }) });
+      const reply = await fetch(`${s.baseUrl}/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: ALIAS, input: 'hi', max_output_tokens: 8 }),
+      });
       assert.equal(reply.status, 200, await reply.text());
       assert.ok(s.proc.running, 'still running after a request');
 
@@ -73,7 +107,11 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
       const pid = s.proc.pid!;
       const t0 = Date.now();
       const end = await s.stop();
-      assert.deepEqual({ code: end.code, signal: end.signal ?? null }, { code: 0, signal: null }, 'llama-server exits 0 on SIGTERM when idle');
+      assert.deepEqual(
+        { code: end.code, signal: end.signal ?? null },
+        { code: 0, signal: null },
+        'llama-server exits 0 on SIGTERM when idle',
+      );
       assert.ok(Date.now() - t0 < 2_000, 'within the grace period');
       assert.equal(groupAlive(pid), false, 'no process of the group is left');
     } finally {
@@ -90,7 +128,12 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
       const s = await launch({ model: 'tiny-endless', settings: { 'llamacpp.threads': 2 } });
       const ac = new AbortController();
       try {
-        const res = await fetch(`${s.baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: ALIAS, input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }), signal: ac.signal });
+        const res = await fetch(`${s.baseUrl}/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: ALIAS, input: 'Write forever', stream: true, max_output_tokens: 1_000_000 }),
+          signal: ac.signal,
+        });
         assert.equal(res.status, 200);
         const reader = res.body!.getReader();
         let seen = '';
@@ -108,7 +151,13 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
         if (end.signal === 'SIGKILL') {
           assert.ok(ms >= 5_000, `SIGKILL came after the grace period (${ms} ms)`);
           // The client's stream ends with the server.
-          const rest = await Promise.race([reader.read().then(() => 'ended', () => 'ended'), new Promise(r => setTimeout(() => r('still open'), 5_000))]);
+          const rest = await Promise.race([
+            reader.read().then(
+              () => 'ended',
+              () => 'ended',
+            ),
+            new Promise(r => setTimeout(() => r('still open'), 5_000)),
+          ]);
           assert.equal(rest, 'ended');
         } else {
           assert.deepEqual({ code: end.code, signal: end.signal ?? null }, { code: 0, signal: null });
@@ -119,10 +168,13 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
         await s.stop(500);
       }
     }
-    assert.ok(attempts.some(a => a.startsWith('SIGKILL')), `SIGTERM alone ended every attempt: ${attempts.join('; ')}`);
+    assert.ok(
+      attempts.some(a => a.startsWith('SIGKILL')),
+      `SIGTERM alone ended every attempt: ${attempts.join('; ')}`,
+    );
   });
 
-  test('an early exit (a model file that does not exist) is reported with the server\'s own last lines', async () => {
+  test("an early exit (a model file that does not exist) is reported with the server's own last lines", async () => {
     const s = await launch({ model: { path: '/nonexistent/lmr/model.gguf' }, settings: { 'llamacpp.threads': 2 }, allowNotReady: true });
     assert.equal(s.ready.kind, 'exited', JSON.stringify(s.ready));
     assert.ok(s.ready.kind === 'exited' && s.ready.code === 1, JSON.stringify(s.ready));
@@ -130,7 +182,10 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
     // What Start Server shows (start.ts reportEarlyExit: the last lines of this ring buffer).
     const lines = s.proc.output.recent(12).filter(l => l.trim());
     assert.match(lines.at(-1) ?? '', /exiting due to model loading error/, lines.join('\n'));
-    assert.ok(lines.some(l => l.includes('/nonexistent/lmr/model.gguf')), 'the lines name the file');
+    assert.ok(
+      lines.some(l => l.includes('/nonexistent/lmr/model.gguf')),
+      'the lines name the file',
+    );
   });
 
   test('the exported wrapper script starts the real binary with the same argv as Start Server', async () => {
@@ -170,11 +225,14 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
       assert.ok(threads >= 1 && threads <= availableParallelism(), `n_threads = ${threads} on a ${availableParallelism()}-core host`);
       assert.doesNotMatch(s.log(), /--gpu-layers option will be ignored/, 'no GPU layers asked of a host without a GPU');
       for (const key of ['llamacpp.gpuLayers', 'llamacpp.threads'] as const) {
-        assert.equal(s.command.args.includes((SETTINGS[key] as SettingDef).flag as string), false, `${key} left out: ${s.command.args.join(' ')}`);
+        assert.equal(
+          s.command.args.includes((SETTINGS[key] as SettingDef).flag as string),
+          false,
+          `${key} left out: ${s.command.args.join(' ')}`,
+        );
       }
     } finally {
       await s.stop();
     }
   });
 });
-

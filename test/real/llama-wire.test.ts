@@ -18,7 +18,10 @@ const ALIAS = 'local/model';
 const AUTH = { authorization: `Bearer ${KEY}` };
 
 type Json = Record<string, unknown>;
-interface Pair { real: RealServer; scripted: ScriptedServer }
+interface Pair {
+  real: RealServer;
+  scripted: ScriptedServer;
+}
 const pairs: Record<'main' | 'small' | 'strict' | 'chatml', Pair> = {} as never;
 let loading: ScriptedServer;
 
@@ -35,7 +38,11 @@ async function pair(model: RealModel, ctx: number, extra: string[], scripted: Om
   return { real: r, scripted: s };
 }
 
-async function call(root: string, path: string, init: { body?: Json; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; json: () => Json }> {
+async function call(
+  root: string,
+  path: string,
+  init: { body?: Json; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string; json: () => Json }> {
   const r = await fetch(`${root}${path}`, {
     method: init.body ? 'POST' : 'GET',
     headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
@@ -54,13 +61,19 @@ async function both(p: Pair, path: string, init: { body?: Json; headers?: Record
 
 const keys = (o: unknown) => Object.keys((o ?? {}) as Json).sort();
 
-interface Event { type: string; data: Json }
+interface Event {
+  type: string;
+  data: Json;
+}
 function events(sse: string): Event[] {
-  return sse.split('\n\n').filter(f => f.trim()).map(f => {
-    const type = /^event: (.*)$/m.exec(f)?.[1] ?? '';
-    const data = JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null') as Json;
-    return { type, data };
-  });
+  return sse
+    .split('\n\n')
+    .filter(f => f.trim())
+    .map(f => {
+      const type = /^event: (.*)$/m.exec(f)?.[1] ?? '';
+      const data = JSON.parse(/^data: (.*)$/m.exec(f)?.[1] ?? 'null') as Json;
+      return { type, data };
+    });
 }
 /** The event types in order, a run of the same delta counted once. */
 const order = (ev: Event[]) => ev.map(e => e.type).filter((t, i, a) => !(t.endsWith('.delta') && a[i - 1] === t));
@@ -70,12 +83,22 @@ function shapes(ev: Event[]): Record<string, string[]> {
   for (const e of ev) {
     const item = e.data.item as Json | undefined;
     const key = item ? `${e.type} ${String(item.type)}` : e.type;
-    out[key] = [...keys(e.data), ...(['item', 'part', 'response'] as const).flatMap(k => (e.data[k] ? keys(e.data[k]).map(x => `${k}.${x}`) : []))];
+    out[key] = [
+      ...keys(e.data),
+      ...(['item', 'part', 'response'] as const).flatMap(k => (e.data[k] ? keys(e.data[k]).map(x => `${k}.${x}`) : [])),
+    ];
   }
   return out;
 }
 
-const TOOLS = [{ type: 'function', name: 'exec_command', description: 'Runs a command', parameters: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] } }];
+const TOOLS = [
+  {
+    type: 'function',
+    name: 'exec_command',
+    description: 'Runs a command',
+    parameters: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] },
+  },
+];
 
 describe('the scripted llama.cpp server matches the real llama-server', { skip, timeout: 180_000 }, () => {
   before(async () => {
@@ -137,10 +160,16 @@ describe('the scripted llama.cpp server matches the real llama-server', { skip, 
     const caps = [props.real.json().chat_template_caps, props.scripted.json().chat_template_caps] as Json[];
     assert.deepEqual(caps[1], caps[0], 'all chat_template_caps');
     assert.equal(caps[0]!.supports_tools, false);
-    const res = await both(pairs.chatml, '/v1/responses', { body: { model: ALIAS, input: 'Read /etc/hostname', tools: TOOLS, max_output_tokens: 16 } });
+    const res = await both(pairs.chatml, '/v1/responses', {
+      body: { model: ALIAS, input: 'Read /etc/hostname', tools: TOOLS, max_output_tokens: 16 },
+    });
     for (const x of [res.real, res.scripted]) {
       assert.equal(x.status, 200);
-      assert.deepEqual((x.json().output as Json[]).map(o => o.type), ['message'], x.text);
+      assert.deepEqual(
+        (x.json().output as Json[]).map(o => o.type),
+        ['message'],
+        x.text,
+      );
     }
   });
 
@@ -156,7 +185,10 @@ describe('the scripted llama.cpp server matches the real llama-server', { skip, 
       assert.equal(r.status, 401, path);
       assert.deepEqual([s.status, s.json()], [r.status, r.json()], path);
     }
-    const wrong = await both(pairs.main, '/v1/responses', { body: { model: ALIAS, input: 'hi' }, headers: { authorization: 'Bearer wrong' } });
+    const wrong = await both(pairs.main, '/v1/responses', {
+      body: { model: ALIAS, input: 'hi' },
+      headers: { authorization: 'Bearer wrong' },
+    });
     assert.deepEqual([wrong.scripted.status, wrong.scripted.json()], [wrong.real.status, wrong.real.json()]);
   });
 
@@ -192,7 +224,14 @@ describe('the scripted llama.cpp server matches the real llama-server', { skip, 
   });
 
   test('strict template: a developer message after the first user message is the same 500', async () => {
-    const body = { model: ALIAS, instructions: 'You are a coding agent.', input: [{ role: 'user', content: 'hi' }, { role: 'developer', content: 'Be brief.' }] };
+    const body = {
+      model: ALIAS,
+      instructions: 'You are a coding agent.',
+      input: [
+        { role: 'user', content: 'hi' },
+        { role: 'developer', content: 'Be brief.' },
+      ],
+    };
     const { real: r, scripted: s } = await both(pairs.strict, '/v1/responses', { body });
     assert.equal(r.status, 500, r.text);
     assert.equal(s.status, 500);
@@ -202,7 +241,9 @@ describe('the scripted llama.cpp server matches the real llama-server', { skip, 
       assert.equal(e.type, 'server_error');
       assert.match(String(e.message), /Jinja Exception: System message must be at the beginning\.$/);
     }
-    const fine = await both(pairs.strict, '/v1/responses', { body: { model: ALIAS, instructions: 'You are a coding agent.', input: 'hi', max_output_tokens: 8 } });
+    const fine = await both(pairs.strict, '/v1/responses', {
+      body: { model: ALIAS, instructions: 'You are a coding agent.', input: 'hi', max_output_tokens: 8 },
+    });
     assert.deepEqual([fine.real.status, fine.scripted.status], [200, 200], 'a single leading system message is fine');
   });
 
@@ -210,17 +251,49 @@ describe('the scripted llama.cpp server matches the real llama-server', { skip, 
     const body = { model: ALIAS, input: 'Reply with exactly: OK', stream: true, max_output_tokens: 24 };
     const { real: r, scripted: s } = await both(pairs.small, '/v1/responses', { body });
     const [rev, sev] = [events(r.text), events(s.text)];
-    assert.deepEqual(order(rev), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed'], r.text);
+    assert.deepEqual(
+      order(rev),
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+      r.text,
+    );
     assert.deepEqual(order(sev), order(rev));
     assert.deepEqual(shapes(sev), shapes(rev));
     for (const ev of [rev, sev]) assert.equal((ev.at(-1)!.data.response as Json).model, ALIAS, 'the response carries the server alias');
   });
 
   test('/v1/responses stream, tool call: the same event order, fields and ids', async () => {
-    const body = { model: ALIAS, input: 'Read /etc/hostname', tools: TOOLS, parallel_tool_calls: false, stream: true, max_output_tokens: 64 };
+    const body = {
+      model: ALIAS,
+      input: 'Read /etc/hostname',
+      tools: TOOLS,
+      parallel_tool_calls: false,
+      stream: true,
+      max_output_tokens: 64,
+    };
     const { real: r, scripted: s } = await both(pairs.main, '/v1/responses', { body, headers: AUTH });
     const [rev, sev] = [events(r.text), events(s.text)];
-    assert.deepEqual(order(rev), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.function_call_arguments.delta', 'response.output_item.done', 'response.completed'], r.text);
+    assert.deepEqual(
+      order(rev),
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.function_call_arguments.delta',
+        'response.output_item.done',
+        'response.completed',
+      ],
+      r.text,
+    );
     assert.deepEqual(order(sev), order(rev));
     assert.deepEqual(shapes(sev), shapes(rev));
     for (const ev of [rev, sev]) {

@@ -3,11 +3,22 @@ import type { ScriptedServer } from './scripted-server';
 
 export type OutputItem =
   | { type: 'message'; text: string }
-  | { type: 'function_call'; name: string; arguments: string; callId?: string; /** Responses `namespace` of the called tool (Codex MCP tools: `mcp__<server>`). */ namespace?: string }
+  | {
+      type: 'function_call';
+      name: string;
+      arguments: string;
+      callId?: string;
+      /** Responses `namespace` of the called tool (Codex MCP tools: `mcp__<server>`). */ namespace?: string;
+    }
   | { type: 'reasoning'; text: string };
 
 export type BrainReply =
-  | { kind: 'output'; items: OutputItem[]; inputTokens?: number; /** Wait this long before answering (prompt processing). */ promptDelayMs?: number }
+  | {
+      kind: 'output';
+      items: OutputItem[];
+      inputTokens?: number;
+      /** Wait this long before answering (prompt processing). */ promptDelayMs?: number;
+    }
   /** An error or odd answer sent as JSON with this status. */
   | { kind: 'http'; status: number; body: unknown; headers?: Record<string, string> }
   /** Anything at all, byte for byte (text/plain 404s, broken bodies). */
@@ -80,13 +91,24 @@ export const healthyBrain: Brain = ({ request }) => {
   const named = /tool named (\w+), call it with id "(\w+)"/.exec(text);
   if (named) {
     const ns = namespaceOf(request, named[1]);
-    if (ns !== undefined) return { kind: 'output', items: [{ type: 'function_call', name: named[1], ...(ns ? { namespace: ns } : {}), arguments: JSON.stringify({ id: named[2] }) }], inputTokens };
+    if (ns !== undefined)
+      return {
+        kind: 'output',
+        items: [{ type: 'function_call', name: named[1], ...(ns ? { namespace: ns } : {}), arguments: JSON.stringify({ id: named[2] }) }],
+        inputTokens,
+      };
   }
   const exact = /Reply with exactly:\s*(\S+)/.exec(text);
   if (exact) return { kind: 'output', items: [{ type: 'message', text: exact[1] }], inputTokens };
   const path = /(\/[\w./-]*[\w])/.exec(text)?.[1];
   const names = toolNames(request);
-  if (path && names.includes('exec_command')) return { kind: 'output', items: [{ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd: `cat ${path}` }) }], inputTokens };
-  if (path && names.includes('read_file')) return { kind: 'output', items: [{ type: 'function_call', name: 'read_file', arguments: JSON.stringify({ path }) }], inputTokens };
+  if (path && names.includes('exec_command'))
+    return {
+      kind: 'output',
+      items: [{ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd: `cat ${path}` }) }],
+      inputTokens,
+    };
+  if (path && names.includes('read_file'))
+    return { kind: 'output', items: [{ type: 'function_call', name: 'read_file', arguments: JSON.stringify({ path }) }], inputTokens };
   return { kind: 'output', items: [{ type: 'message', text: 'OK' }], inputTokens };
 };

@@ -12,12 +12,21 @@ export const CLAUDE = path.resolve(__dirname, '../../node_modules/@anthropic-ai/
 /** Why the real CLI cannot run here (false when it can): other platforms get no Linux binary to run. */
 export function claudeUnavailable(): string | false {
   if (!fs.existsSync(CLAUDE)) return 'node_modules/@anthropic-ai/claude-code-linux-x64 is not installed';
-  const r = spawnSync(CLAUDE, ['--version'], { encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() } });
-  if (r.status !== 0 || !/2\.1\.328/.test(r.stdout)) return `the Claude Code binary does not run here (${r.error?.message ?? r.stderr.slice(0, 200)})`;
+  const r = spawnSync(CLAUDE, ['--version'], {
+    encoding: 'utf8',
+    timeout: 15_000,
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() },
+  });
+  if (r.status !== 0 || !/2\.1\.328/.test(r.stdout))
+    return `the Claude Code binary does not run here (${r.error?.message ?? r.stderr.slice(0, 200)})`;
   return false;
 }
 
-export interface ClaudeSandbox { root: string; home: string; work: string }
+export interface ClaudeSandbox {
+  root: string;
+  home: string;
+  work: string;
+}
 
 export function claudeSandbox(prefix = 'lmr-claude-'): ClaudeSandbox {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -66,14 +66,18 @@ export function mergingStrictTemplateBrain(variant: MergingTemplateVariant, inne
 export function vllmHistoryStatusBrain(inner: Brain = healthyBrain): Brain {
   return async turn => {
     const items = inputItems(turn.request);
-    const bad = items.findIndex(i => (i.type === 'reasoning' || (i.type === 'message' && i.role === 'assistant')) && i.status === undefined);
+    const bad = items.findIndex(
+      i => (i.type === 'reasoning' || (i.type === 'message' && i.role === 'assistant')) && i.status === undefined,
+    );
     if (bad >= 0) {
       const kind = items[bad].type === 'reasoning' ? 'ResponseReasoningItemParam' : 'ResponseOutputMessageParam';
       const message = `1 validation error for ResponsesRequest\ninput.list[union[EasyInputMessageParam,Message,ResponseOutputMessageParam,ResponseFunctionToolCallParam,FunctionCallOutput,ResponseReasoningItemParam]].${bad}.${kind}.status\n  Field required [type=missing, input_value={'type': '${String(items[bad].type)}', ...}, input_type=dict]`;
       return { kind: 'http', status: 400, body: vllmErr(message) };
     }
     const reply = await inner(turn);
-    return reply.kind === 'output' ? { ...reply, items: [{ type: 'reasoning', text: 'The user wants a short answer.' }, ...reply.items] } : reply;
+    return reply.kind === 'output'
+      ? { ...reply, items: [{ type: 'reasoning', text: 'The user wants a short answer.' }, ...reply.items] }
+      : reply;
   };
 }
 
@@ -90,7 +94,8 @@ export function llamaToolOutputBrain(inner: Brain = healthyBrain): Brain {
   return turn => {
     for (const it of inputItems(turn.request)) {
       if (it.type !== 'function_call_output' || !Array.isArray(it.output)) continue;
-      if ((it.output as Item[]).some(p => p?.type !== 'input_text')) return { kind: 'http', status: 400, body: llamaErr(400, "Output of tool call should be 'Input text'", 'invalid_request_error') };
+      if ((it.output as Item[]).some(p => p?.type !== 'input_text'))
+        return { kind: 'http', status: 400, body: llamaErr(400, "Output of tool call should be 'Input text'", 'invalid_request_error') };
     }
     return inner(turn);
   };
@@ -98,7 +103,8 @@ export function llamaToolOutputBrain(inner: Brain = healthyBrain): Brain {
 
 // ── namespace (MCP) tools ───────────────────────────────────────────────────────────────────────
 
-export type NamespaceVariant = 'llamacpp-drop' | 'lmstudio-reject' | 'ollama-500' | 'ollama-flatten' | 'vllm-harmony-reject' | 'llamacpp-old-reject';
+export type NamespaceVariant =
+  'llamacpp-drop' | 'lmstudio-reject' | 'ollama-500' | 'ollama-flatten' | 'vllm-harmony-reject' | 'llamacpp-old-reject';
 
 const isNamespace = (t: Item) => t.type === 'namespace';
 function tools(request: Item): Item[] {
@@ -131,11 +137,22 @@ export function namespaceToolsBrain(variant: NamespaceVariant, inner: Brain = he
       case 'llamacpp-old-reject':
         return { kind: 'http', status: 400, body: llamaErr(400, TEXTS.toolTypeMustBeFunction, 'invalid_request_error') };
       case 'lmstudio-reject':
-        return { kind: 'http', status: 400, body: { error: { message: 'Invalid', type: 'invalid_request_error', param: `tools.${ns}.type`, code: 'invalid_string' } } };
+        return {
+          kind: 'http',
+          status: 400,
+          body: { error: { message: 'Invalid', type: 'invalid_request_error', param: `tools.${ns}.type`, code: 'invalid_string' } },
+        };
       case 'ollama-500': {
         const t = all[ns];
-        const fn = JSON.stringify({ type: 'namespace', function: { name: t.name, description: t.description, parameters: { type: '', properties: null } } });
-        return { kind: 'http', status: 500, body: { error: { message: `Failed to parse tools: Unsupported tool type: ${fn}`, type: 'api_error', param: null, code: null } } };
+        const fn = JSON.stringify({
+          type: 'namespace',
+          function: { name: t.name, description: t.description, parameters: { type: '', properties: null } },
+        });
+        return {
+          kind: 'http',
+          status: 500,
+          body: { error: { message: `Failed to parse tools: Unsupported tool type: ${fn}`, type: 'api_error', param: null, code: null } },
+        };
       }
       case 'vllm-harmony-reject':
         return { kind: 'http', status: 400, body: vllmErr('tool type namespace not supported') };
@@ -170,7 +187,11 @@ export function textFormatRequiredBrain(inner: Brain = healthyBrain): Brain {
   return turn => {
     const text = turn.request.text as Item | undefined;
     if (turn.api === 'responses' && text && typeof text === 'object' && text.format === undefined) {
-      return { kind: 'http', status: 400, body: { error: { message: 'Required', type: 'invalid_request_error', param: 'text.format', code: 'missing_required_parameter' } } };
+      return {
+        kind: 'http',
+        status: 400,
+        body: { error: { message: 'Required', type: 'invalid_request_error', param: 'text.format', code: 'missing_required_parameter' } },
+      };
     }
     return inner(turn);
   };

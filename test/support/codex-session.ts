@@ -29,7 +29,13 @@ export function codexSandbox(parent: string): CodexSandbox {
   const codexHome = join(root, 'codex-home');
   const work = join(root, 'work');
   for (const d of [home, codexHome, work]) mkdirSync(d);
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CODEX_HOME: codexHome, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    CODEX_HOME: codexHome,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    NO_COLOR: '1',
+  };
   delete env.OPENAI_API_KEY;
   return { root, home, codexHome, work, env };
 }
@@ -37,13 +43,25 @@ export function codexSandbox(parent: string): CodexSandbox {
 /** The user's own config.toml gets an MCP server (the stdio fixture), as `codex mcp add` would write it. */
 export function addMcpServer(sb: CodexSandbox, name: string, opts: { image?: boolean } = {}): void {
   const env = opts.image ? 'env = { MCP_IMAGE = "1" }\n' : '';
-  appendFileSync(join(sb.codexHome, 'config.toml'), `\n[mcp_servers.${name}]\ncommand = "node"\nargs = [${JSON.stringify(MCP_FIXTURE)}]\n${env}`);
+  appendFileSync(
+    join(sb.codexHome, 'config.toml'),
+    `\n[mcp_servers.${name}]\ncommand = "node"\nargs = [${JSON.stringify(MCP_FIXTURE)}]\n${env}`,
+  );
 }
 
 export async function cli(sb: CodexSandbox, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(args, { out: t => { out += `${t}\n`; }, err: t => { err += `${t}\n`; }, env: sb.env, cwd: sb.work });
+  const code = await main(args, {
+    out: t => {
+      out += `${t}\n`;
+    },
+    err: t => {
+      err += `${t}\n`;
+    },
+    env: sb.env,
+    cwd: sb.work,
+  });
   return { code, out, err };
 }
 
@@ -57,12 +75,37 @@ export interface WrittenProfile {
 }
 
 /** `local-model-router codex-profile` for a scripted server; Codex validates the profile (--strict-config). */
-export async function writeProfile(sb: CodexSandbox, p: { name: string; provider: ProviderId; server: ScriptedServer; model: string; contextWindow?: number; fromVerify?: string }): Promise<WrittenProfile> {
+export async function writeProfile(
+  sb: CodexSandbox,
+  p: { name: string; provider: ProviderId; server: ScriptedServer; model: string; contextWindow?: number; fromVerify?: string },
+): Promise<WrittenProfile> {
   const providerId = PROVIDERS[p.provider].codexProviderId;
-  const r = await cli(sb, ['codex-profile', '--name', p.name, '--provider', p.provider, '--provider-id', providerId, '--base-url', p.server.baseUrl, '--model', p.model,
-    ...(p.contextWindow ? ['--context-window', String(p.contextWindow)] : []), ...(p.fromVerify ? ['--from-verify', p.fromVerify] : []), '--codex', CODEX, '--json']);
+  const r = await cli(sb, [
+    'codex-profile',
+    '--name',
+    p.name,
+    '--provider',
+    p.provider,
+    '--provider-id',
+    providerId,
+    '--base-url',
+    p.server.baseUrl,
+    '--model',
+    p.model,
+    ...(p.contextWindow ? ['--context-window', String(p.contextWindow)] : []),
+    ...(p.fromVerify ? ['--from-verify', p.fromVerify] : []),
+    '--codex',
+    CODEX,
+    '--json',
+  ]);
   if (r.code !== 0) throw new Error(`codex-profile exited ${r.code}\n${r.out}\n${r.err}`);
-  return { name: p.name, providerId, report: JSON.parse(r.out), fileText: readFileSync(join(sb.codexHome, `${p.name}.config.toml`), 'utf8'), catalogPath: join(sb.codexHome, `${p.name}.models.json`) };
+  return {
+    name: p.name,
+    providerId,
+    report: JSON.parse(r.out),
+    fileText: readFileSync(join(sb.codexHome, `${p.name}.config.toml`), 'utf8'),
+    catalogPath: join(sb.codexHome, `${p.name}.models.json`),
+  };
 }
 
 /** Changes one entry of a profile's model catalog, as a user (or another tool) might. */
@@ -75,7 +118,12 @@ export function editCatalog(profile: WrittenProfile, change: Record<string, unkn
 let reports = 0;
 
 /** `local-model-router verify --json` against a server; the report is also left in a file for `--from-verify`. */
-export async function verifyJson(sb: CodexSandbox, server: ScriptedServer, model: string, extra: string[] = []): Promise<{ code: number; report: VerifyReport; file: string }> {
+export async function verifyJson(
+  sb: CodexSandbox,
+  server: ScriptedServer,
+  model: string,
+  extra: string[] = [],
+): Promise<{ code: number; report: VerifyReport; file: string }> {
   const r = await cli(sb, ['verify', '--base-url', server.baseUrl, '--model', model, '--timeout-ms', '20000', '--json', ...extra]);
   if (r.code !== 0 && r.code !== 1) throw new Error(`verify exited ${r.code}\n${r.out}\n${r.err}`);
   const file = join(sb.root, `verify-${++reports}.json`);
@@ -109,20 +157,36 @@ export interface ExecOptions {
 export function codexExec(sb: CodexSandbox, profile: string, prompt: string, opts: ExecOptions = {}): Promise<RunResult> {
   const mode = opts.sandbox ?? 'read-only';
   const policy = mode === 'bypass' ? ['--dangerously-bypass-approvals-and-sandbox'] : ['-a', 'never', '-s', mode];
-  const args = [...policy, 'exec', '-p', profile, '--skip-git-repo-check', '--disable', 'unbounded_connection_retries',
-    ...(opts.config ?? []).flatMap(c => ['-c', c]), ...(opts.resume ? ['resume', '--last'] : []), prompt];
+  const args = [
+    ...policy,
+    'exec',
+    '-p',
+    profile,
+    '--skip-git-repo-check',
+    '--disable',
+    'unbounded_connection_retries',
+    ...(opts.config ?? []).flatMap(c => ['-c', c]),
+    ...(opts.resume ? ['resume', '--last'] : []),
+    prompt,
+  ];
   return runBounded(CODEX, args, { env: sb.env, cwd: sb.work, timeoutMs: CODEX_RUN_TIMEOUT_MS });
 }
 
 /** Exit code, output and the end of stderr (Codex's errors), without its sandbox warnings. */
 export function describeRun(r: RunResult): string {
-  const err = r.stderr.split('\n').filter(l => !/bubblewrap|PATH aliases/.test(l)).join('\n');
+  const err = r.stderr
+    .split('\n')
+    .filter(l => !/bubblewrap|PATH aliases/.test(l))
+    .join('\n');
   return `codex exit ${r.code}${r.timedOut ? ' (timed out)' : ''}, stdout ${JSON.stringify(r.stdout.slice(0, 300))}\nstderr tail: ${err.slice(-1200)}`;
 }
 
 /** The Responses request bodies a server received, from the `from`-th recorded request on. */
 export function responsesBodies(server: ScriptedServer, from = 0): Record<string, unknown>[] {
-  return server.requests.slice(from).filter(r => r.method === 'POST' && r.path.endsWith('/responses')).map(r => JSON.parse(r.body) as Record<string, unknown>);
+  return server.requests
+    .slice(from)
+    .filter(r => r.method === 'POST' && r.path.endsWith('/responses'))
+    .map(r => JSON.parse(r.body) as Record<string, unknown>);
 }
 
 export function toolsOf(body: Record<string, unknown>): Record<string, unknown>[] {

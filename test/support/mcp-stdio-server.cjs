@@ -10,11 +10,35 @@ const send = m => process.stdout.write(`${JSON.stringify(m)}\n`);
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 rl.on('line', line => {
   let m;
-  try { m = JSON.parse(line); } catch { return; }
+  try {
+    m = JSON.parse(line);
+  } catch {
+    return;
+  }
   if (m.method === 'initialize') {
-    send({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params?.protocolVersion ?? '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'lmr-test-tickets', version: '1.0.0' } } });
+    send({
+      jsonrpc: '2.0',
+      id: m.id,
+      result: {
+        protocolVersion: m.params?.protocolVersion ?? '2025-06-18',
+        capabilities: { tools: {} },
+        serverInfo: { name: 'lmr-test-tickets', version: '1.0.0' },
+      },
+    });
   } else if (m.method === 'tools/list') {
-    send({ jsonrpc: '2.0', id: m.id, result: { tools: [{ name: 'lookup_ticket', description: 'Looks up a ticket by id.', inputSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } }] } });
+    send({
+      jsonrpc: '2.0',
+      id: m.id,
+      result: {
+        tools: [
+          {
+            name: 'lookup_ticket',
+            description: 'Looks up a ticket by id.',
+            inputSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+          },
+        ],
+      },
+    });
   } else if (m.method === 'tools/call') {
     const id = String(m.params?.arguments?.id ?? '?');
     const content = [{ type: 'text', text: `TICKET-${id}: open` }];

@@ -4,11 +4,17 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
   const ports = servers.map(s => (s.address() as AddressInfo).port);
   await Promise.all(servers.map(s => new Promise(r => s.close(r))));
   return ports;
@@ -22,7 +28,10 @@ export async function freePort(): Promise<number> {
 export function portOpen(port: number): Promise<boolean> {
   return new Promise(res => {
     const c = connect(port, '127.0.0.1');
-    c.once('connect', () => { c.destroy(); res(true); });
+    c.once('connect', () => {
+      c.destroy();
+      res(true);
+    });
     c.once('error', () => res(false));
   });
 }

@@ -40,12 +40,17 @@ export function findRealLlama(): RealLlama {
   if (!existsSync(binary)) return { ok: false, reason: `no llama-server at ${binary}: run \`${SETUP}\`` };
   const v = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 15_000, shell: false });
   const m = /version: (\S+) \(build (\d+), commit (\w+)\)/.exec(`${v.stdout}${v.stderr}`);
-  if (v.status !== 0 || !m) return { ok: false, reason: `${binary} --version failed (${v.error?.message ?? `exit ${v.status}`}): run \`${SETUP}\`` };
+  if (v.status !== 0 || !m)
+    return { ok: false, reason: `${binary} --version failed (${v.error?.message ?? `exit ${v.status}`}): run \`${SETUP}\`` };
   const modelsDir = join(cache, 'models');
   const missing = REAL_MODELS.filter(n => !existsSync(join(modelsDir, `${n}.gguf`)));
   if (missing.length) return { ok: false, reason: `models missing in ${modelsDir} (${missing.join(', ')}): run \`${SETUP}\`` };
   return {
-    ok: true, binary, version: `${m[1]} (build ${m[2]}, commit ${m[3]})`, buildInfo: `b${m[2]}-${m[3]}`, modelsDir,
+    ok: true,
+    binary,
+    version: `${m[1]} (build ${m[2]}, commit ${m[3]})`,
+    buildInfo: `b${m[2]}-${m[3]}`,
+    modelsDir,
     templatesDir: join(cache, 'src', 'llama.cpp', 'models', 'templates'),
     model: name => join(modelsDir, `${name}.gguf`),
   };
@@ -88,11 +93,19 @@ function killLeftoversAtExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   const killAll = () => {
-    for (const pid of running) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    for (const pid of running)
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
   };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => { killAll(); process.kill(process.pid, sig); });
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig);
+    });
   }
 }
 
@@ -100,7 +113,9 @@ function health(port: number): Promise<{ status: number; body: string }> {
   return new Promise(resolve => {
     const req = request({ host: '127.0.0.1', port, path: '/health', timeout: 2000 }, res => {
       let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+      res.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', () => resolve({ status: 0, body: '' }));
     });
@@ -117,29 +132,48 @@ export async function startRealLlama(opts: StartOptions): Promise<RealServer> {
   if (!found.ok) throw new Error(found.reason);
   const port = opts.port ?? (await freePort());
   const child = spawn(found.binary, ['--host', '127.0.0.1', '--port', String(port), ...opts.args], {
-    shell: false, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env },
+    shell: false,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   if (child.pid === undefined) throw new Error(`could not start ${found.binary}`);
   const pid = child.pid;
   running.add(pid);
   killLeftoversAtExit();
   let log = '';
-  const collect = (b: Buffer) => { if (log.length < LOG_LIMIT) log += b.toString('utf8'); };
+  const collect = (b: Buffer) => {
+    if (log.length < LOG_LIMIT) log += b.toString('utf8');
+  };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<Exit>(resolve => child.once('exit', (code, signal) => { running.delete(pid); resolve({ code, signal }); }));
+  const exited = new Promise<Exit>(resolve =>
+    child.once('exit', (code, signal) => {
+      running.delete(pid);
+      resolve({ code, signal });
+    }),
+  );
   let gone: Exit | undefined;
-  void exited.then(e => { gone = e; });
+  void exited.then(e => {
+    gone = e;
+  });
 
   const root = `http://127.0.0.1:${port}`;
   const server: RealServer = {
-    pid, port, root, baseUrl: `${root}/v1`, healthTrail: [], exited, log: () => log,
+    pid,
+    port,
+    root,
+    baseUrl: `${root}/v1`,
+    healthTrail: [],
+    exited,
+    log: () => log,
     async stop(graceMs = 2000) {
       const t0 = Date.now();
       if (gone) return { ...gone, killed: false, ms: 0 };
       child.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<'late'>(r => { timer = setTimeout(() => r('late'), graceMs); });
+      const grace = new Promise<'late'>(r => {
+        timer = setTimeout(() => r('late'), graceMs);
+      });
       const first = await Promise.race([exited, grace]);
       clearTimeout(timer);
       if (first !== 'late') return { ...first, killed: false, ms: Date.now() - t0 };

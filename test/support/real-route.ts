@@ -8,7 +8,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main';
-import { spawnServer, waitUntilReady, buildServerCommand, type LaunchCommand, type ProcessEnd, type ReadinessState, type ReadyResult, type ServerProcess } from '../../src/core/launch';
+import {
+  spawnServer,
+  waitUntilReady,
+  buildServerCommand,
+  type LaunchCommand,
+  type ProcessEnd,
+  type ReadinessState,
+  type ReadyResult,
+  type ServerProcess,
+} from '../../src/core/launch';
 import { resolveSettings, lookupFromSettingsJson } from '../../src/core/settings/resolve';
 import { runBounded, type RunResult } from '../../src/core/codex/run';
 import type { StageResult, VerifyReport } from '../../src/core/verify/types';
@@ -32,11 +41,20 @@ function hookExit(): void {
   if (hooked) return;
   hooked = true;
   const cleanUp = () => {
-    for (const pid of groups) try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    for (const pid of groups)
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     for (const t of temps) rmSync(t, { recursive: true, force: true });
   };
   process.on('exit', cleanUp);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => { cleanUp(); process.kill(process.pid, sig); });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(sig, () => {
+      cleanUp();
+      process.kill(process.pid, sig);
+    });
 }
 
 export function tempDir(prefix: string): string {
@@ -48,12 +66,25 @@ export function tempDir(prefix: string): string {
 
 // ── the CLI, in-process ───────────────────────────────────────────────────────────────────────────
 
-export interface CliRun { code: number; out: string; err: string }
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
 
 export async function cli(args: string[], env: Record<string, string | undefined> = {}, cwd = tmpdir()): Promise<CliRun> {
   let out = '';
   let err = '';
-  const code = await main(args, { out: t => { out += `${t}\n`; }, err: t => { err += `${t}\n`; }, env, cwd });
+  const code = await main(args, {
+    out: t => {
+      out += `${t}\n`;
+    },
+    err: t => {
+      err += `${t}\n`;
+    },
+    env,
+    cwd,
+  });
   return { code, out, err };
 }
 
@@ -128,7 +159,11 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
   const fullEnv = { HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), ...env };
   const file = join(dir, 'settings.json');
   writeFileSync(file, JSON.stringify(settingsJson));
-  const r = await cli(['launch-command', '--provider', 'llamacpp', '--settings', file, '--json', '--template-dir', join(dir, 'templates')], fullEnv, dir);
+  const r = await cli(
+    ['launch-command', '--provider', 'llamacpp', '--settings', file, '--json', '--template-dir', join(dir, 'templates')],
+    fullEnv,
+    dir,
+  );
   if (r.code !== 0) throw new Error(`launch-command exited ${r.code}: ${r.out}${r.err}`);
   const plan = JSON.parse(r.out) as LaunchPlan;
   const command: LaunchCommand = o.templateAsIs
@@ -136,12 +171,28 @@ export async function launch(o: LaunchOptions): Promise<Launched> {
     : { command: plan.command, args: plan.args, env: plan.env };
   const proc = spawnServer(command, { cwd: dir });
   if (proc.pid) groups.add(proc.pid);
-  void proc.exited.then(() => { if (proc.pid) groups.delete(proc.pid); });
+  void proc.exited.then(() => {
+    if (proc.pid) groups.delete(proc.pid);
+  });
   hookExit();
   const states: ReadinessState[] = [];
-  const ready = await waitUntilReady({ provider: 'llamacpp', baseUrl: plan.baseUrl, timeoutMs: o.readyTimeoutMs ?? 60_000, intervalMs: o.intervalMs, exited: proc.exited, onState: s => states.push(s) });
+  const ready = await waitUntilReady({
+    provider: 'llamacpp',
+    baseUrl: plan.baseUrl,
+    timeoutMs: o.readyTimeoutMs ?? 60_000,
+    intervalMs: o.intervalMs,
+    exited: proc.exited,
+    onState: s => states.push(s),
+  });
   const launched: Launched = {
-    plan, command, settingsJson, proc, ready, states, baseUrl: plan.baseUrl, root: plan.baseUrl.replace(/\/v1$/, ''),
+    plan,
+    command,
+    settingsJson,
+    proc,
+    ready,
+    states,
+    baseUrl: plan.baseUrl,
+    root: plan.baseUrl.replace(/\/v1$/, ''),
     log: () => proc.output.recent().join('\n'),
     stop: (graceMs = 2_000) => proc.stop(graceMs),
   };
@@ -190,7 +241,12 @@ export function stagesLine(report: VerifyReport): string {
 
 // ── real Codex on a profile the product wrote ─────────────────────────────────────────────────────
 
-export interface CodexSandbox { home: string; codexHome: string; work: string; env: NodeJS.ProcessEnv }
+export interface CodexSandbox {
+  home: string;
+  codexHome: string;
+  work: string;
+  env: NodeJS.ProcessEnv;
+}
 
 /** Temporary HOME, CODEX_HOME and working folder: the real ~/.codex is never read or written. */
 export function codexSandbox(): CodexSandbox {
@@ -205,18 +261,61 @@ export function codexSandbox(): CodexSandbox {
 export const PROFILE = 'lmr-real';
 
 /** `codex-profile` for the server, as Write Codex Profile does after a verification (its findings). */
-export async function writeProfile(sb: CodexSandbox, o: { baseUrl: string; contextWindow: number; verifyReport?: string; noCatalog?: boolean }): Promise<{ code: number; json: Record<string, unknown>; text: string }> {
-  const r = await cli(['codex-profile', '--name', PROFILE, '--provider-id', 'local-llamacpp', '--provider', 'llamacpp', '--base-url', o.baseUrl, '--model', ALIAS,
-    '--context-window', String(o.contextWindow), '--codex', CODEX, '--json', ...(o.verifyReport ? ['--from-verify', o.verifyReport] : []), ...(o.noCatalog ? ['--no-catalog'] : [])], sb.env as Record<string, string>, sb.work);
+export async function writeProfile(
+  sb: CodexSandbox,
+  o: { baseUrl: string; contextWindow: number; verifyReport?: string; noCatalog?: boolean },
+): Promise<{ code: number; json: Record<string, unknown>; text: string }> {
+  const r = await cli(
+    [
+      'codex-profile',
+      '--name',
+      PROFILE,
+      '--provider-id',
+      'local-llamacpp',
+      '--provider',
+      'llamacpp',
+      '--base-url',
+      o.baseUrl,
+      '--model',
+      ALIAS,
+      '--context-window',
+      String(o.contextWindow),
+      '--codex',
+      CODEX,
+      '--json',
+      ...(o.verifyReport ? ['--from-verify', o.verifyReport] : []),
+      ...(o.noCatalog ? ['--no-catalog'] : []),
+    ],
+    sb.env as Record<string, string>,
+    sb.work,
+  );
   const json = JSON.parse(r.out) as Record<string, unknown>;
-  return { code: r.code, json, text: existsSync(join(sb.codexHome, `${PROFILE}.config.toml`)) ? readFileSync(join(sb.codexHome, `${PROFILE}.config.toml`), 'utf8') : '' };
+  return {
+    code: r.code,
+    json,
+    text: existsSync(join(sb.codexHome, `${PROFILE}.config.toml`))
+      ? readFileSync(join(sb.codexHome, `${PROFILE}.config.toml`), 'utf8')
+      : '',
+  };
 }
 
 /** One line of `codex exec --json`. */
-export interface CodexEvent { type: string; item?: { type: string; command?: string; text?: string; exit_code?: number | null; status?: string }; error?: { message: string }; message?: string }
+export interface CodexEvent {
+  type: string;
+  item?: { type: string; command?: string; text?: string; exit_code?: number | null; status?: string };
+  error?: { message: string };
+  message?: string;
+}
 
 /** A response item Codex recorded in its session file (what it sent and got). */
-export interface RolloutItem { type: string; role?: string; name?: string; call_id?: string; arguments?: string; output?: unknown }
+export interface RolloutItem {
+  type: string;
+  role?: string;
+  name?: string;
+  call_id?: string;
+  arguments?: string;
+  output?: unknown;
+}
 
 export interface CodexRun extends RunResult {
   ms: number;
@@ -233,11 +332,28 @@ export interface CodexExecOptions {
 }
 
 export async function codexExec(sb: CodexSandbox, prompt: string, o: CodexExecOptions = {}): Promise<CodexRun> {
-  const args = ['-a', 'never', '-s', o.sandbox ?? 'read-only', 'exec', '-p', PROFILE, '--skip-git-repo-check', '--strict-config', '--disable', 'unbounded_connection_retries', '--json',
-    ...(o.resumeLast ? ['resume', '--last'] : []), prompt];
+  const args = [
+    '-a',
+    'never',
+    '-s',
+    o.sandbox ?? 'read-only',
+    'exec',
+    '-p',
+    PROFILE,
+    '--skip-git-repo-check',
+    '--strict-config',
+    '--disable',
+    'unbounded_connection_retries',
+    '--json',
+    ...(o.resumeLast ? ['resume', '--last'] : []),
+    prompt,
+  ];
   const t0 = Date.now();
   const r = await runBounded(CODEX, args, { env: sb.env, cwd: sb.work, timeoutMs: o.timeoutMs ?? 90_000 });
-  const events = r.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as CodexEvent);
+  const events = r.stdout
+    .split('\n')
+    .filter(l => l.startsWith('{'))
+    .map(l => JSON.parse(l) as CodexEvent);
   return { ...r, ms: Date.now() - t0, events, rollout: rolloutItems(sb) };
 }
 
@@ -267,7 +383,10 @@ export function turnCompleted(run: CodexRun): boolean {
 
 /** What Codex said went wrong (its turn.failed / error events). */
 export function codexErrors(run: CodexRun): string {
-  return run.events.filter(e => e.type === 'turn.failed' || e.type === 'error').map(e => e.error?.message ?? e.message ?? '').join('\n');
+  return run.events
+    .filter(e => e.type === 'turn.failed' || e.type === 'error')
+    .map(e => e.error?.message ?? e.message ?? '')
+    .join('\n');
 }
 
 /** For assertion messages: exit, events and the end of stderr. */

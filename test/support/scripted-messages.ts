@@ -14,14 +14,20 @@
 //   beyond the docs]; their streams are modelled on Anthropic's reference sequence, with `ping`.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, sendText, startScriptedServer, type RouteOverride, type ScriptedKind, type ScriptedServer, type ScriptedServerOptions } from './scripted-server';
+import {
+  sendJson,
+  sendText,
+  startScriptedServer,
+  type RouteOverride,
+  type ScriptedKind,
+  type ScriptedServer,
+  type ScriptedServerOptions,
+} from './scripted-server';
 
 type Json = Record<string, unknown>;
 
 export type MessagesBlock =
-  | { type: 'text'; text: string }
-  | { type: 'thinking'; thinking: string }
-  | { type: 'tool_use'; name: string; input: Json; id?: string };
+  { type: 'text'; text: string } | { type: 'thinking'; thinking: string } | { type: 'tool_use'; name: string; input: Json; id?: string };
 
 export type MessagesReply =
   | { kind: 'output'; blocks: MessagesBlock[]; stopReason?: 'end_turn' | 'tool_use' | 'max_tokens'; inputTokens?: number }
@@ -63,14 +69,17 @@ export function blocksOf(message: Json | undefined): Json[] {
 
 function textOfContent(c: unknown): string {
   if (typeof c === 'string') return c;
-  if (Array.isArray(c)) return c.map(p => (typeof p === 'string' ? p : typeof (p as Json).text === 'string' ? String((p as Json).text) : '')).join('');
+  if (Array.isArray(c))
+    return c.map(p => (typeof p === 'string' ? p : typeof (p as Json).text === 'string' ? String((p as Json).text) : '')).join('');
   return '';
 }
 
 /** The user's own words in the last user message: its last text block (Claude Code puts <system-reminder> blocks first). */
 export function lastUserText(request: Json): string {
   const u = [...messagesOf(request)].reverse().find(m => m.role === 'user');
-  const texts = blocksOf(u).filter(b => b.type === 'text' && typeof b.text === 'string' && !String(b.text).trimStart().startsWith('<system-reminder>'));
+  const texts = blocksOf(u).filter(
+    b => b.type === 'text' && typeof b.text === 'string' && !String(b.text).trimStart().startsWith('<system-reminder>'),
+  );
   return texts.length ? String(texts[texts.length - 1].text) : '';
 }
 
@@ -93,7 +102,11 @@ export function estimateMessagesTokens(request: Json): number {
 
 /** The text a tool returned, without the line numbers Claude Code's Read tool adds ("     1→…" or "1\t…"). */
 export function toolResultText(block: Json): string {
-  return textOfContent(block.content).split('\n').map(l => l.replace(/^\s*\d+(→|\t)/, '')).join('\n').trim();
+  return textOfContent(block.content)
+    .split('\n')
+    .map(l => l.replace(/^\s*\d+(→|\t)/, ''))
+    .join('\n')
+    .trim();
 }
 
 /** A model that does what it is asked: "Reply with exactly: X" → X; a path → a tool call that reads it; a tool result → its text. */
@@ -107,9 +120,22 @@ export const healthyMessagesBrain: MessagesBrain = ({ request }) => {
   const path = /(\/[\w./-]*[\w])/.exec(text)?.[1];
   const names = toolNamesOf(request);
   if (path) {
-    if (names.includes('Read')) return { kind: 'output', blocks: [{ type: 'tool_use', name: 'Read', input: { file_path: path } }], stopReason: 'tool_use', inputTokens };
-    if (names.includes('read_file')) return { kind: 'output', blocks: [{ type: 'tool_use', name: 'read_file', input: { path } }], stopReason: 'tool_use', inputTokens };
-    if (names.includes('Bash')) return { kind: 'output', blocks: [{ type: 'tool_use', name: 'Bash', input: { command: `cat ${path}`, description: 'Show the file' } }], stopReason: 'tool_use', inputTokens };
+    if (names.includes('Read'))
+      return {
+        kind: 'output',
+        blocks: [{ type: 'tool_use', name: 'Read', input: { file_path: path } }],
+        stopReason: 'tool_use',
+        inputTokens,
+      };
+    if (names.includes('read_file'))
+      return { kind: 'output', blocks: [{ type: 'tool_use', name: 'read_file', input: { path } }], stopReason: 'tool_use', inputTokens };
+    if (names.includes('Bash'))
+      return {
+        kind: 'output',
+        blocks: [{ type: 'tool_use', name: 'Bash', input: { command: `cat ${path}`, description: 'Show the file' } }],
+        stopReason: 'tool_use',
+        inputTokens,
+      };
   }
   return { kind: 'output', blocks: [{ type: 'text', text: 'OK' }], inputTokens };
 };
@@ -129,10 +155,32 @@ export function messagesError(kind: ScriptedKind, status: number, message: strin
   return { type: 'error', error: { type, message }, ...(kind === 'ollama' ? { request_id: `req_${rand(24)}` } : {}) };
 }
 
-const LLAMA_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 500: 'server_error', 501: 'not_supported_error', 503: 'unavailable_error' };
-const ANTHROPIC_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 429: 'rate_limit_error', 503: 'overloaded_error', 529: 'overloaded_error' };
+const LLAMA_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  500: 'server_error',
+  501: 'not_supported_error',
+  503: 'unavailable_error',
+};
+const ANTHROPIC_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  429: 'rate_limit_error',
+  503: 'overloaded_error',
+  529: 'overloaded_error',
+};
 
-interface Built { id: string; content: Json[]; stopReason: string; inputTokens: number; outputTokens: number }
+interface Built {
+  id: string;
+  content: Json[];
+  stopReason: string;
+  inputTokens: number;
+  outputTokens: number;
+}
 
 function build(kind: ScriptedKind, reply: Extract<MessagesReply, { kind: 'output' }>): Built {
   const content = reply.blocks.map((b): Json => {
@@ -142,13 +190,27 @@ function build(kind: ScriptedKind, reply: Extract<MessagesReply, { kind: 'output
   });
   const outputTokens = reply.blocks.reduce((n, b) => n + Math.ceil(JSON.stringify(b).length / 4), 0);
   const stopReason = reply.stopReason ?? (reply.blocks.some(b => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
-  return { id: kind === 'llamacpp' ? `chatcmpl-${rand(32)}` : `msg_${rand(24)}`, content, stopReason, inputTokens: reply.inputTokens ?? 10, outputTokens };
+  return {
+    id: kind === 'llamacpp' ? `chatcmpl-${rand(32)}` : `msg_${rand(24)}`,
+    content,
+    stopReason,
+    inputTokens: reply.inputTokens ?? 10,
+    outputTokens,
+  };
 }
 
 function writeJson(res: ServerResponse, kind: ScriptedKind, reply: Extract<MessagesReply, { kind: 'output' }>, model: string): void {
   const b = build(kind, reply);
-  const usage = kind === 'llamacpp' ? { cache_read_input_tokens: 0, input_tokens: b.inputTokens, output_tokens: b.outputTokens } : { input_tokens: b.inputTokens, output_tokens: b.outputTokens };
-  sendJson(res, 200, { id: b.id, type: 'message', role: 'assistant', content: b.content, model, stop_reason: b.stopReason, stop_sequence: null, usage }, headersFor(kind));
+  const usage =
+    kind === 'llamacpp'
+      ? { cache_read_input_tokens: 0, input_tokens: b.inputTokens, output_tokens: b.outputTokens }
+      : { input_tokens: b.inputTokens, output_tokens: b.outputTokens };
+  sendJson(
+    res,
+    200,
+    { id: b.id, type: 'message', role: 'assistant', content: b.content, model, stop_reason: b.stopReason, stop_sequence: null, usage },
+    headersFor(kind),
+  );
 }
 
 export const sseFrame = (type: string, data: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
@@ -157,22 +219,44 @@ export const sseFrame = (type: string, data: Json) => `event: ${type}\ndata: ${J
 export function messagesStreamFrames(kind: ScriptedKind, reply: Extract<MessagesReply, { kind: 'output' }>, model: string): string[] {
   const b = build(kind, reply);
   const frames: string[] = [];
-  const startUsage = kind === 'llamacpp' ? { cache_read_input_tokens: 0, input_tokens: b.inputTokens, output_tokens: 0 } : { input_tokens: b.inputTokens, output_tokens: 0 };
-  frames.push(sseFrame('message_start', { message: { id: b.id, type: 'message', role: 'assistant', content: [], model, stop_reason: null, stop_sequence: null, usage: startUsage } }));
+  const startUsage =
+    kind === 'llamacpp'
+      ? { cache_read_input_tokens: 0, input_tokens: b.inputTokens, output_tokens: 0 }
+      : { input_tokens: b.inputTokens, output_tokens: 0 };
+  frames.push(
+    sseFrame('message_start', {
+      message: {
+        id: b.id,
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model,
+        stop_reason: null,
+        stop_sequence: null,
+        usage: startUsage,
+      },
+    }),
+  );
   if (kind === 'vllm' || kind === 'lmstudio' || kind === 'generic') frames.push(sseFrame('ping', {}));
   b.content.forEach((block, index) => {
     if (block.type === 'text') {
       frames.push(sseFrame('content_block_start', { index, content_block: { type: 'text', text: '' } }));
-      for (const piece of String(block.text).match(/[\s\S]{1,6}/g) ?? []) frames.push(sseFrame('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }));
+      for (const piece of String(block.text).match(/[\s\S]{1,6}/g) ?? [])
+        frames.push(sseFrame('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }));
     } else if (block.type === 'thinking') {
       frames.push(sseFrame('content_block_start', { index, content_block: { type: 'thinking', thinking: '' } }));
       frames.push(sseFrame('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: block.thinking } }));
       frames.push(sseFrame('content_block_delta', { index, delta: { type: 'signature_delta', signature: '' } }));
     } else {
-      frames.push(sseFrame('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, ...(kind === 'ollama' ? { input: {} } : {}) } }));
+      frames.push(
+        sseFrame('content_block_start', {
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, ...(kind === 'ollama' ? { input: {} } : {}) },
+        }),
+      );
       const json = JSON.stringify(block.input);
       // Ollama sends the arguments whole; llama.cpp as they are generated.
-      const pieces = kind === 'ollama' ? [json] : json.match(/[\s\S]{1,8}/g) ?? [json];
+      const pieces = kind === 'ollama' ? [json] : (json.match(/[\s\S]{1,8}/g) ?? [json]);
       for (const p of pieces) frames.push(sseFrame('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: p } }));
     }
     frames.push(sseFrame('content_block_stop', { index }));
@@ -184,13 +268,18 @@ export function messagesStreamFrames(kind: ScriptedKind, reply: Extract<Messages
 }
 
 function writeSse(res: ServerResponse, kind: ScriptedKind, frames: string[], delayMs = 0, hang = false): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(kind === 'llamacpp' ? { ...LLAMA, 'x-accel-buffering': 'no' } : {}) });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    ...(kind === 'llamacpp' ? { ...LLAMA, 'x-accel-buffering': 'no' } : {}),
+  });
   let i = 0;
   const next = () => {
     if (res.destroyed) return;
     if (i < frames.length) {
       res.write(frames[i++]);
-      if (delayMs) setTimeout(next, delayMs); else next();
+      if (delayMs) setTimeout(next, delayMs);
+      else next();
     } else if (!hang) res.end();
   };
   next();
@@ -199,10 +288,14 @@ function writeSse(res: ServerResponse, kind: ScriptedKind, frames: string[], del
 /** The unknown-route 404 each server sends (for a build without the Messages API). */
 function notFoundBody(kind: ScriptedKind, res: ServerResponse): void {
   switch (kind) {
-    case 'llamacpp': return sendJson(res, 404, { error: { message: 'File Not Found', type: 'not_found_error', code: 404 } }, LLAMA);
-    case 'ollama': return sendText(res, 404, '404 page not found');
-    case 'vllm': return sendJson(res, 404, { detail: 'Not Found' });
-    default: return sendJson(res, 404, { error: { message: 'Unexpected endpoint or method.', type: 'invalid_request_error' } });
+    case 'llamacpp':
+      return sendJson(res, 404, { error: { message: 'File Not Found', type: 'not_found_error', code: 404 } }, LLAMA);
+    case 'ollama':
+      return sendText(res, 404, '404 page not found');
+    case 'vllm':
+      return sendJson(res, 404, { detail: 'Not Found' });
+    default:
+      return sendJson(res, 404, { error: { message: 'Unexpected endpoint or method.', type: 'invalid_request_error' } });
   }
 }
 
@@ -218,9 +311,13 @@ export function messagesRoute(o: MessagesOptions = {}): RouteOverride {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) return false;
     const kind = server.kind;
-    if (o.messagesApi === false) { notFoundBody(kind, res); return true; }
+    if (o.messagesApi === false) {
+      notFoundBody(kind, res);
+      return true;
+    }
     if (!authorized(req, server.options.apiKey)) {
-      if (kind === 'llamacpp') sendJson(res, 401, { error: { message: 'Invalid API Key', type: 'authentication_error', code: 401 } }, LLAMA);
+      if (kind === 'llamacpp')
+        sendJson(res, 401, { error: { message: 'Invalid API Key', type: 'authentication_error', code: 401 } }, LLAMA);
       else if (kind === 'vllm') sendJson(res, 401, { error: 'Unauthorized' });
       else sendJson(res, 401, messagesError(kind, 401, 'Invalid API key'));
       return true;
@@ -240,8 +337,10 @@ export function messagesRoute(o: MessagesOptions = {}): RouteOverride {
     const reply = await (o.brain ?? healthyMessagesBrain)({ request, headers: req.headers, server });
     const model = kind === 'llamacpp' ? (server.options.models?.[0]?.id ?? String(request.model ?? '')) : String(request.model ?? '');
     if (reply.kind === 'http') sendJson(res, reply.status, reply.body, headersFor(kind));
-    else if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); res.end(reply.body); }
-    else if (reply.kind === 'sse') writeSse(res, kind, reply.frames, reply.delayMs, reply.hang);
+    else if (reply.kind === 'raw') {
+      res.writeHead(reply.status, reply.headers ?? {});
+      res.end(reply.body);
+    } else if (reply.kind === 'sse') writeSse(res, kind, reply.frames, reply.delayMs, reply.hang);
     else if (request.stream) writeSse(res, kind, messagesStreamFrames(kind, reply, model));
     else writeJson(res, kind, reply, model);
     return true;

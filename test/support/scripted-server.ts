@@ -87,18 +87,27 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 /** The body each server sends for an unknown route. */
 export function notFound(kind: ScriptedKind, res: ServerResponse): void {
   switch (kind) {
-    case 'llamacpp': return sendJson(res, 404, { error: { message: 'File Not Found', type: 'not_found_error', code: 404 } }, LLAMA_HEADERS);
-    case 'ollama': return sendText(res, 404, '404 page not found');
-    case 'vllm': return sendJson(res, 404, { detail: 'Not Found' });
-    default: return sendJson(res, 404, { error: { message: 'Unexpected endpoint or method.', type: 'invalid_request_error' } });
+    case 'llamacpp':
+      return sendJson(res, 404, { error: { message: 'File Not Found', type: 'not_found_error', code: 404 } }, LLAMA_HEADERS);
+    case 'ollama':
+      return sendText(res, 404, '404 page not found');
+    case 'vllm':
+      return sendJson(res, 404, { detail: 'Not Found' });
+    default:
+      return sendJson(res, 404, { error: { message: 'Unexpected endpoint or method.', type: 'invalid_request_error' } });
   }
 }
 
 export function unauthorized(kind: ScriptedKind, res: ServerResponse): void {
   switch (kind) {
-    case 'llamacpp': return sendJson(res, 401, { error: { message: 'Invalid API Key', type: 'authentication_error', code: 401 } }, LLAMA_HEADERS);
-    case 'vllm': return sendJson(res, 401, { error: 'Unauthorized' });
-    default: return sendJson(res, 401, { error: { message: 'Invalid API key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    case 'llamacpp':
+      return sendJson(res, 401, { error: { message: 'Invalid API Key', type: 'authentication_error', code: 401 } }, LLAMA_HEADERS);
+    case 'vllm':
+      return sendJson(res, 401, { error: 'Unauthorized' });
+    default:
+      return sendJson(res, 401, {
+        error: { message: 'Invalid API key', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+      });
   }
 }
 
@@ -107,15 +116,61 @@ function modelsBody(kind: ScriptedKind, models: ScriptedModel[]): unknown {
   switch (kind) {
     case 'llamacpp':
       return {
-        models: models.map(m => ({ name: m.id, model: m.id, modified_at: '', size: '', digest: '', type: 'model', description: '', tags: [''], capabilities: ['completion'], parameters: '', details: { parent_model: '', format: 'gguf', family: '', families: [''], parameter_size: '', quantization_level: '' } })),
+        models: models.map(m => ({
+          name: m.id,
+          model: m.id,
+          modified_at: '',
+          size: '',
+          digest: '',
+          type: 'model',
+          description: '',
+          tags: [''],
+          capabilities: ['completion'],
+          parameters: '',
+          details: { parent_model: '', format: 'gguf', family: '', families: [''], parameter_size: '', quantization_level: '' },
+        })),
         object: 'list',
-        data: models.map(m => ({ id: m.id, aliases: [m.id], tags: [], object: 'model', created: now, owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 151936, n_ctx: m.contextWindow ?? 16384, n_ctx_train: 262144, n_embd: 2048, n_params: 30532122624, size: 17284915200, ftype: 'Q4_K - Medium' } })),
+        data: models.map(m => ({
+          id: m.id,
+          aliases: [m.id],
+          tags: [],
+          object: 'model',
+          created: now,
+          owned_by: 'llamacpp',
+          meta: {
+            vocab_type: 2,
+            n_vocab: 151936,
+            n_ctx: m.contextWindow ?? 16384,
+            n_ctx_train: 262144,
+            n_embd: 2048,
+            n_params: 30532122624,
+            size: 17284915200,
+            ftype: 'Q4_K - Medium',
+          },
+        })),
       };
     case 'ollama':
       // Ollama leaves `data` nil when there are no models: the JSON says null.
-      return { object: 'list', data: models.length ? models.map(m => ({ id: m.id, object: 'model', created: now, owned_by: m.id.includes('/') ? m.id.split('/')[0] : 'library' })) : null };
+      return {
+        object: 'list',
+        data: models.length
+          ? models.map(m => ({ id: m.id, object: 'model', created: now, owned_by: m.id.includes('/') ? m.id.split('/')[0] : 'library' }))
+          : null,
+      };
     case 'vllm':
-      return { object: 'list', data: models.map(m => ({ id: m.id, object: 'model', created: now, owned_by: 'vllm', root: `/models/${m.id}`, parent: null, max_model_len: m.contextWindow ?? 32768, permission: [] })) };
+      return {
+        object: 'list',
+        data: models.map(m => ({
+          id: m.id,
+          object: 'model',
+          created: now,
+          owned_by: 'vllm',
+          root: `/models/${m.id}`,
+          parent: null,
+          max_model_len: m.contextWindow ?? 32768,
+          permission: [],
+        })),
+      };
     default:
       return { object: 'list', data: models.map(m => ({ id: m.id, object: 'model', owned_by: 'organization_owner' })) };
   }
@@ -125,16 +180,40 @@ function modelsBody(kind: ScriptedKind, models: ScriptedModel[]): unknown {
 function llamaProps(m: ScriptedModel | undefined, options: ScriptedServerOptions): Record<string, unknown> {
   const tools = (options.template ?? 'tools') !== 'chatml';
   return {
-    default_generation_settings: { params: { temperature: 0.8, top_k: 40, top_p: 0.95, min_p: 0.05, n_predict: -1, chat_format: 'Content-only' }, n_ctx: m?.contextWindow ?? 16384 },
-    total_slots: 1, model_alias: m?.id ?? '', model_ftype: 'Q4_K - Medium', model_path: `/models/${m?.id}.gguf`,
-    modalities: { vision: false, video: false, audio: false }, media_marker: '<__media_0123456789abcdef__>',
-    endpoint_slots: true, endpoint_props: false, endpoint_metrics: false, ui: true, ui_settings: {},
-    chat_template: tools ? '{%- if tools %}<tool_call>…{%- endif %}' : "{%- for message in messages -%}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' -}}{%- endfor -%}",
-    chat_template_caps: {
-      supports_object_arguments: tools, supports_parallel_tool_calls: tools, supports_preserve_reasoning: false, supports_reasoning_effort: false,
-      supports_string_content: true, supports_system_role: true, supports_tool_calls: tools, supports_tools: tools, supports_typed_content: false,
+    default_generation_settings: {
+      params: { temperature: 0.8, top_k: 40, top_p: 0.95, min_p: 0.05, n_predict: -1, chat_format: 'Content-only' },
+      n_ctx: m?.contextWindow ?? 16384,
     },
-    bos_token: '<|endoftext|>', eos_token: '<|im_end|>', build_info: options.version ?? 'b10438-d1a1ef5c', is_sleeping: false, cors_proxy_enabled: false,
+    total_slots: 1,
+    model_alias: m?.id ?? '',
+    model_ftype: 'Q4_K - Medium',
+    model_path: `/models/${m?.id}.gguf`,
+    modalities: { vision: false, video: false, audio: false },
+    media_marker: '<__media_0123456789abcdef__>',
+    endpoint_slots: true,
+    endpoint_props: false,
+    endpoint_metrics: false,
+    ui: true,
+    ui_settings: {},
+    chat_template: tools
+      ? '{%- if tools %}<tool_call>…{%- endif %}'
+      : "{%- for message in messages -%}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' -}}{%- endfor -%}",
+    chat_template_caps: {
+      supports_object_arguments: tools,
+      supports_parallel_tool_calls: tools,
+      supports_preserve_reasoning: false,
+      supports_reasoning_effort: false,
+      supports_string_content: true,
+      supports_system_role: true,
+      supports_tool_calls: tools,
+      supports_tools: tools,
+      supports_typed_content: false,
+    },
+    bos_token: '<|endoftext|>',
+    eos_token: '<|im_end|>',
+    build_info: options.version ?? 'b10438-d1a1ef5c',
+    is_sleeping: false,
+    cors_proxy_enabled: false,
   };
 }
 
@@ -148,10 +227,24 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
   let loadingUntil = options.loadingMs ? Date.now() + options.loadingMs : 0;
   let forcedLoading = false;
   const server: ScriptedServer = {
-    port: 0, root: '', baseUrl: '', kind: options.kind, requests, options,
-    setLoading: l => { forcedLoading = l; if (!l) loadingUntil = 0; },
+    port: 0,
+    root: '',
+    baseUrl: '',
+    kind: options.kind,
+    requests,
+    options,
+    setLoading: l => {
+      forcedLoading = l;
+      if (!l) loadingUntil = 0;
+    },
     // Pending latency timers go too: a slow answer nobody waits for must not keep the process alive.
-    close: () => new Promise(r => { for (const t of pending) clearTimeout(t); pending.clear(); http.closeAllConnections(); http.close(() => r()); }),
+    close: () =>
+      new Promise(r => {
+        for (const t of pending) clearTimeout(t);
+        pending.clear();
+        http.closeAllConnections();
+        http.close(() => r());
+      }),
   };
   const pending = new Set<NodeJS.Timeout>();
   const http = createServer((req, res) => {
@@ -162,9 +255,16 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       const path = (req.url ?? '/').split('?')[0];
       // Sub-millisecond (epoch ms with a fraction): the bench orders requests by it.
       requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, at: performance.timeOrigin + performance.now() });
-      const go = () => handle(req, res, path, body).catch(e => { if (!res.headersSent) sendJson(res, 500, { error: { message: String(e) } }); else res.destroy(); });
+      const go = () =>
+        handle(req, res, path, body).catch(e => {
+          if (!res.headersSent) sendJson(res, 500, { error: { message: String(e) } });
+          else res.destroy();
+        });
       if (options.latencyMs) {
-        const t = setTimeout(() => { pending.delete(t); void go(); }, options.latencyMs);
+        const t = setTimeout(() => {
+          pending.delete(t);
+          void go();
+        }, options.latencyMs);
         pending.add(t);
       } else void go();
     });
@@ -177,13 +277,15 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     const brain = options.brain ?? healthyBrain;
     if (kind !== 'llamacpp') return brain(turn);
     switch (options.template ?? 'tools') {
-      case 'tools': return brain(turn);
+      case 'tools':
+        return brain(turn);
       case 'chatml': {
         const { tools: _dropped, ...request } = turn.request;
         return brain({ ...turn, request });
       }
       case 'strict':
-        if (systemMessageNotFirst(turn.request)) return { kind: 'http', status: 500, body: { error: { code: 500, message: TEXTS.jinjaSystem500, type: 'server_error' } } };
+        if (systemMessageNotFirst(turn.request))
+          return { kind: 'http', status: 500, body: { error: { code: 500, message: TEXTS.jinjaSystem500, type: 'server_error' } } };
         return brain(turn);
     }
   }
@@ -196,7 +298,12 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     }
     if (options.apiKey) {
       const auth = String(req.headers.authorization ?? '');
-      const guarded = kind === 'llamacpp' ? !(options.modelsPublic ? LLAMA_PUBLIC_OLD : LLAMA_PUBLIC).has(path) : kind === 'vllm' ? path.startsWith('/v1') : true;
+      const guarded =
+        kind === 'llamacpp'
+          ? !(options.modelsPublic ? LLAMA_PUBLIC_OLD : LLAMA_PUBLIC).has(path)
+          : kind === 'vllm'
+            ? path.startsWith('/v1')
+            : true;
       if (guarded && auth !== `Bearer ${options.apiKey}` && req.headers['x-api-key'] !== options.apiKey) return unauthorized(kind, res);
     }
     const extra = isLlama ? LLAMA_HEADERS : {};
@@ -204,31 +311,61 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     if (method === 'GET' && (path === '/v1/models' || path === '/models')) return sendJson(res, 200, modelsBody(kind, models()), extra);
     if (method === 'GET' && (path === '/health' || path === '/v1/health')) {
       if (kind === 'llamacpp') return sendJson(res, 200, { status: 'ok' }, extra);
-      if (kind === 'vllm') { res.writeHead(200, { 'content-length': 0 }); return void res.end(); }
+      if (kind === 'vllm') {
+        res.writeHead(200, { 'content-length': 0 });
+        return void res.end();
+      }
     }
     if (kind === 'llamacpp' && method === 'GET' && path === '/props') return sendJson(res, 200, llamaProps(models()[0], options), extra);
     if (kind === 'ollama') {
       if ((method === 'GET' || method === 'HEAD') && path === '/') return sendText(res, 200, 'Ollama is running');
       if (method === 'GET' && path === '/api/version') return sendJson(res, 200, { version: options.version ?? '0.33.0' });
-      if (method === 'GET' && path === '/api/tags') return sendJson(res, 200, { models: models().map(m => ({ name: m.id, model: m.id, modified_at: new Date().toISOString(), size: 1, digest: 'ab', details: { format: 'gguf', family: 'llama' }, capabilities: m.capabilities ?? ['completion', 'tools'] })) });
+      if (method === 'GET' && path === '/api/tags')
+        return sendJson(res, 200, {
+          models: models().map(m => ({
+            name: m.id,
+            model: m.id,
+            modified_at: new Date().toISOString(),
+            size: 1,
+            digest: 'ab',
+            details: { format: 'gguf', family: 'llama' },
+            capabilities: m.capabilities ?? ['completion', 'tools'],
+          })),
+        });
       if (method === 'POST' && path === '/api/show') {
         let name = '';
-        try { name = JSON.parse(body).model ?? ''; } catch { /* handled below */ }
+        try {
+          name = JSON.parse(body).model ?? '';
+        } catch {
+          /* handled below */
+        }
         if (!name) return sendJson(res, 400, { error: 'model is required' });
         const m = models().find(x => x.id === name || `${x.id}:latest` === name);
         if (!m) return sendJson(res, 404, { error: `model '${name}' not found` });
-        return sendJson(res, 200, { details: { format: 'gguf', family: 'llama' }, model_info: { 'general.architecture': 'llama', 'llama.context_length': m.contextWindow ?? 131072 }, capabilities: m.capabilities ?? ['completion', 'tools'], modified_at: new Date().toISOString() });
+        return sendJson(res, 200, {
+          details: { format: 'gguf', family: 'llama' },
+          model_info: { 'general.architecture': 'llama', 'llama.context_length': m.contextWindow ?? 131072 },
+          capabilities: m.capabilities ?? ['completion', 'tools'],
+          modified_at: new Date().toISOString(),
+        });
       }
     }
     if (method === 'POST' && (path === '/v1/responses' || path === '/responses')) {
       let parsed: Record<string, unknown>;
-      try { parsed = JSON.parse(body); } catch { return sendJson(res, 400, { error: { message: 'Invalid JSON body', type: 'invalid_request_error', code: 400 } }, extra); }
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return sendJson(res, 400, { error: { message: 'Invalid JSON body', type: 'invalid_request_error', code: 400 } }, extra);
+      }
       const reply = await think({ api: 'responses', request: parsed, server });
       if (reply.kind === 'http') return sendJson(res, reply.status, reply.body, { ...extra, ...(reply.headers ?? {}) });
-      if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); return void res.end(reply.body); }
+      if (reply.kind === 'raw') {
+        res.writeHead(reply.status, reply.headers ?? {});
+        return void res.end(reply.body);
+      }
       // llama.cpp names the response after its own model (the first --alias), whatever was asked.
       const answered = isLlama && models()[0] ? { ...parsed, model: models()[0]!.id } : parsed;
-      const promptDelayMs = reply.kind === 'output' ? reply.promptDelayMs ?? 0 : 0;
+      const promptDelayMs = reply.kind === 'output' ? (reply.promptDelayMs ?? 0) : 0;
       if (parsed.stream || reply.kind === 'sse') return writeResponsesSse(res, kind, reply, answered, promptDelayMs);
       // A slow prompt without streaming: nothing is sent until the server has "processed" it.
       if (promptDelayMs) await new Promise(r => setTimeout(r, promptDelayMs));
@@ -236,10 +373,17 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     }
     if (method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
       let parsed: Record<string, unknown>;
-      try { parsed = JSON.parse(body); } catch { return sendJson(res, 400, { error: { message: 'Invalid JSON body' } }, extra); }
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return sendJson(res, 400, { error: { message: 'Invalid JSON body' } }, extra);
+      }
       const reply = await think({ api: 'chat', request: parsed, server });
       if (reply.kind === 'http') return sendJson(res, reply.status, reply.body, extra);
-      if (reply.kind === 'raw') { res.writeHead(reply.status, reply.headers ?? {}); return void res.end(reply.body); }
+      if (reply.kind === 'raw') {
+        res.writeHead(reply.status, reply.headers ?? {});
+        return void res.end(reply.body);
+      }
       return writeChatCompletion(res, kind, reply, isLlama && models()[0] ? { ...parsed, model: models()[0]!.id } : parsed);
     }
     return notFound(kind, res);

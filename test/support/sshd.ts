@@ -36,11 +36,20 @@ export interface TestSshd {
 async function endListener(proc: ServerProcess, port: number): Promise<void> {
   const pid = proc.pid;
   if (!pid) return;
-  try { process.kill(-pid, 'SIGTERM'); } catch { /* gone */ }
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
   const until = Date.now() + 3_000;
   while (alive(pid) && Date.now() < until) await new Promise(r => setTimeout(r, 25));
-  if (alive(pid)) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
-  while (await portOpen(port) && Date.now() < until + 2_000) await new Promise(r => setTimeout(r, 25));
+  if (alive(pid))
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  while ((await portOpen(port)) && Date.now() < until + 2_000) await new Promise(r => setTimeout(r, 25));
 }
 
 function keygen(path: string): void {
@@ -59,45 +68,51 @@ export async function startSshd(): Promise<TestSshd> {
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')), { mode: 0o600 });
     const port = await freePort();
     const user = userInfo().username;
-    writeFileSync(join(dir, 'sshd_config'), [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host_key')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      // The temp dir's owner and modes are not sshd's business here.
-      'StrictModes no',
-      `AllowUsers ${user}`,
-      // Tests and CI run as root: allow it, with keys only.
-      'PermitRootLogin prohibit-password',
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'AllowTcpForwarding local',
-      'AllowAgentForwarding no',
-      'X11Forwarding no',
-      'PermitTTY no',
-      'PrintMotd no',
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'sshd_config'),
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${join(dir, 'host_key')}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        // The temp dir's owner and modes are not sshd's business here.
+        'StrictModes no',
+        `AllowUsers ${user}`,
+        // Tests and CI run as root: allow it, with keys only.
+        'PermitRootLogin prohibit-password',
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'AllowTcpForwarding local',
+        'AllowAgentForwarding no',
+        'X11Forwarding no',
+        'PermitTTY no',
+        'PrintMotd no',
+        'LogLevel VERBOSE',
+        '',
+      ].join('\n'),
+    );
     const alias = 'lmr-test-sshd';
     const clientConfig = join(dir, 'ssh_config');
-    writeFileSync(clientConfig, [
-      `Host ${alias}`,
-      '  HostName 127.0.0.1',
-      `  Port ${port}`,
-      `  User ${user}`,
-      `  IdentityFile ${join(dir, 'user_key')}`,
-      '  IdentitiesOnly yes',
-      '  IdentityAgent none',
-      `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking accept-new',
-      '  ConnectTimeout 5',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      clientConfig,
+      [
+        `Host ${alias}`,
+        '  HostName 127.0.0.1',
+        `  Port ${port}`,
+        `  User ${user}`,
+        `  IdentityFile ${join(dir, 'user_key')}`,
+        '  IdentitiesOnly yes',
+        '  IdentityAgent none',
+        `  UserKnownHostsFile ${join(dir, 'known_hosts')}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking accept-new',
+        '  ConnectTimeout 5',
+        '',
+      ].join('\n'),
+    );
     const proc = spawnServer({ command: SSHD, args: ['-D', '-e', '-f', join(dir, 'sshd_config')], env: {} });
     // The whole log, not the process's ring of recent lines: connections are counted from it.
     let log = '';
@@ -111,7 +126,11 @@ export async function startSshd(): Promise<TestSshd> {
       await new Promise(r => setTimeout(r, 50));
     }
     return {
-      port, dir, alias, clientConfig, process: proc,
+      port,
+      dir,
+      alias,
+      clientConfig,
+      process: proc,
       log: () => log.split('\n'),
       connections: () => log.split('\n').filter(l => l.startsWith('Connection from ')).length,
       stopListener: () => endListener(proc, port),

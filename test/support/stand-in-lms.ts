@@ -22,7 +22,11 @@ const opt = (name: string): string | undefined => {
   return undefined;
 };
 const readState = (): { pid: number; port: number } | undefined => {
-  try { return JSON.parse(readFileSync(stateFile, 'utf8')); } catch { return undefined; }
+  try {
+    return JSON.parse(readFileSync(stateFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
 };
 const fail = (msg: string): never => {
   process.stderr.write(`${msg}\n`);
@@ -34,13 +38,17 @@ async function main(): Promise<void> {
   if (a === '__serve') {
     const models: ScriptedModel[] = [];
     const server = await startScriptedServer({
-      kind: 'lmstudio', port: Number(b), models,
-      overrides: [(req, res, body) => {
-        if (req.url !== '/__load') return false;
-        models.push({ id: JSON.parse(body).id });
-        sendJson(res, 200, { ok: true });
-        return true;
-      }],
+      kind: 'lmstudio',
+      port: Number(b),
+      models,
+      overrides: [
+        (req, res, body) => {
+          if (req.url !== '/__load') return false;
+          models.push({ id: JSON.parse(body).id });
+          sendJson(res, 200, { ok: true });
+          return true;
+        },
+      ],
     });
     process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
     return;
@@ -65,7 +73,11 @@ async function main(): Promise<void> {
   if (a === 'server' && b === 'stop') {
     const s = readState();
     if (!s) fail('The server is not running.');
-    try { process.kill((s as { pid: number }).pid, 'SIGTERM'); } catch { /* gone */ }
+    try {
+      process.kill((s as { pid: number }).pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
     rmSync(stateFile, { force: true });
     process.stdout.write(`Stopped the server on port ${(s as { port: number }).port}.\n`);
     return;

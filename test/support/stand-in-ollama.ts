@@ -15,37 +15,63 @@ const raw = (process.env.OLLAMA_HOST || '127.0.0.1:11434').replace(/^[a-z]+:\/\/
 const m = /^(\[[^\]]+\]|[^:]*)(?::(\d+))?$/.exec(raw);
 const host = (m?.[1] || '127.0.0.1').replace(/^\[|\]$/g, '');
 const port = Number(m?.[2] || 11434);
-const models: ScriptedModel[] = (process.env.STAND_IN_OLLAMA_MODELS ?? '').split(',').filter(Boolean).map(id => ({ id, capabilities: ['completion', 'tools'] }));
+const models: ScriptedModel[] = (process.env.STAND_IN_OLLAMA_MODELS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map(id => ({ id, capabilities: ['completion', 'tools'] }));
 const pullMs = Number(process.env.STAND_IN_OLLAMA_PULL_MS ?? 1000);
 
-log(`server config env="map[OLLAMA_CONTEXT_LENGTH:${process.env.OLLAMA_CONTEXT_LENGTH ?? ''} OLLAMA_HOST:${process.env.OLLAMA_HOST ?? ''} OLLAMA_MODELS:${process.env.OLLAMA_MODELS ?? ''}]"`);
+log(
+  `server config env="map[OLLAMA_CONTEXT_LENGTH:${process.env.OLLAMA_CONTEXT_LENGTH ?? ''} OLLAMA_HOST:${process.env.OLLAMA_HOST ?? ''} OLLAMA_MODELS:${process.env.OLLAMA_MODELS ?? ''}]"`,
+);
 
 void (async () => {
   const server = await startScriptedServer({
-    kind: 'ollama', host, port, models,
-    overrides: [(req, res, body) => {
-      if (req.method !== 'POST' || req.url !== '/api/pull') return false;
-      let name = '';
-      try { name = String(JSON.parse(body).model ?? ''); } catch { /* handled below */ }
-      if (!name) { sendJson(res, 400, { error: 'model is required' }); return true; }
-      if (name.startsWith('missing/')) { sendJson(res, 500, { error: 'pull model manifest: file does not exist' }); return true; }
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      const total = 2_000_000_000;
-      const steps = [{ status: 'pulling manifest' }, ...[1, 2, 3, 4].map(i => ({ status: 'pulling 3f4e2a1b9c8d', digest: 'sha256:3f4e2a1b9c8d', total, completed: (total * i) / 4 })), { status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' }];
-      let i = 0;
-      const t = setInterval(() => {
-        if (i < steps.length) {
-          if (steps[i].status === 'success') models.push({ id: name, capabilities: ['completion', 'tools'] });
-          res.write(`${JSON.stringify(steps[i++])}\n`);
-        } else {
-          clearInterval(t);
-          res.end();
+    kind: 'ollama',
+    host,
+    port,
+    models,
+    overrides: [
+      (req, res, body) => {
+        if (req.method !== 'POST' || req.url !== '/api/pull') return false;
+        let name = '';
+        try {
+          name = String(JSON.parse(body).model ?? '');
+        } catch {
+          /* handled below */
         }
-      }, pullMs / steps.length);
-      res.on('close', () => clearInterval(t));
-      log(`pulling ${name}`);
-      return true;
-    }],
+        if (!name) {
+          sendJson(res, 400, { error: 'model is required' });
+          return true;
+        }
+        if (name.startsWith('missing/')) {
+          sendJson(res, 500, { error: 'pull model manifest: file does not exist' });
+          return true;
+        }
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const total = 2_000_000_000;
+        const steps = [
+          { status: 'pulling manifest' },
+          ...[1, 2, 3, 4].map(i => ({ status: 'pulling 3f4e2a1b9c8d', digest: 'sha256:3f4e2a1b9c8d', total, completed: (total * i) / 4 })),
+          { status: 'verifying sha256 digest' },
+          { status: 'writing manifest' },
+          { status: 'success' },
+        ];
+        let i = 0;
+        const t = setInterval(() => {
+          if (i < steps.length) {
+            if (steps[i].status === 'success') models.push({ id: name, capabilities: ['completion', 'tools'] });
+            res.write(`${JSON.stringify(steps[i++])}\n`);
+          } else {
+            clearInterval(t);
+            res.end();
+          }
+        }, pullMs / steps.length);
+        res.on('close', () => clearInterval(t));
+        log(`pulling ${name}`);
+        return true;
+      },
+    ],
   });
   log(`Listening on ${host}:${server.port} (version 0.33.0)`);
   const stop = () => void server.close().then(() => process.exit(0));

@@ -11,10 +11,41 @@ import { writeFileSync } from 'node:fs';
 import { startScriptedServer } from './scripted-server';
 
 const VALUE_FLAGS = new Set([
-  '-m', '--model', '--host', '--port', '-a', '--alias', '-ngl', '--gpu-layers', '--n-gpu-layers', '-t', '--threads', '-c', '--ctx-size',
-  '-b', '--batch-size', '-ub', '--ubatch-size', '--chat-template', '--chat-template-file', '-np', '--parallel', '-fa', '--flash-attn', '--keep',
-  '-ctk', '--cache-type-k', '-ctv', '--cache-type-v', '-rea', '--reasoning', '--api-key',
-  '--stand-in-loading-ms', '--stand-in-exit', '--stand-in-error', '--stand-in-argv-file',
+  '-m',
+  '--model',
+  '--host',
+  '--port',
+  '-a',
+  '--alias',
+  '-ngl',
+  '--gpu-layers',
+  '--n-gpu-layers',
+  '-t',
+  '--threads',
+  '-c',
+  '--ctx-size',
+  '-b',
+  '--batch-size',
+  '-ub',
+  '--ubatch-size',
+  '--chat-template',
+  '--chat-template-file',
+  '-np',
+  '--parallel',
+  '-fa',
+  '--flash-attn',
+  '--keep',
+  '-ctk',
+  '--cache-type-k',
+  '-ctv',
+  '--cache-type-v',
+  '-rea',
+  '--reasoning',
+  '--api-key',
+  '--stand-in-loading-ms',
+  '--stand-in-exit',
+  '--stand-in-error',
+  '--stand-in-argv-file',
 ]);
 const SWITCHES = new Set(['--jinja', '--no-jinja', '--stand-in-print-argv']);
 
@@ -24,7 +55,10 @@ for (let i = 0; i < argv.length; i++) {
   // Like llama-server: `--flag_name` is `--flag-name`, the whole word must be a known flag, and
   // the next element is the value whatever it looks like.
   const a = argv[i].startsWith('--') ? argv[i].replace(/_/g, '-') : argv[i];
-  if (SWITCHES.has(a)) { opts.set(a, '1'); continue; }
+  if (SWITCHES.has(a)) {
+    opts.set(a, '1');
+    continue;
+  }
   if (!VALUE_FLAGS.has(a)) {
     process.stderr.write(`error: invalid argument: ${a}\n`);
     process.exit(1);
@@ -55,7 +89,11 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 void (async () => {
   log('main: binding port with default address family');
   const server = await startScriptedServer({
-    kind: 'llamacpp', host, port, loadingMs, apiKey: process.env.LLAMA_API_KEY || undefined,
+    kind: 'llamacpp',
+    host,
+    port,
+    loadingMs,
+    apiKey: process.env.LLAMA_API_KEY || undefined,
     models: [{ id: alias, contextWindow: Number(get('-c', '--ctx-size') ?? 16384) || 16384 }],
   });
   log(`main: HTTP server is listening, hostname: ${host}, port: ${server.port}, http threads: 1`);

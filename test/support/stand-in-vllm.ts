@@ -16,7 +16,13 @@ const name = opt('served-model-name') ?? model ?? 'stand-in';
 const log = (line: string) => process.stderr.write(`INFO ${line}\n`);
 
 void (async () => {
-  const server = await startScriptedServer({ kind: 'vllm', host, port, apiKey: process.env.VLLM_API_KEY || undefined, models: [{ id: name, contextWindow: Number(opt('max-model-len') ?? 32768) }] });
+  const server = await startScriptedServer({
+    kind: 'vllm',
+    host,
+    port,
+    apiKey: process.env.VLLM_API_KEY || undefined,
+    models: [{ id: name, contextWindow: Number(opt('max-model-len') ?? 32768) }],
+  });
   log(`Started server process; Uvicorn running on http://${host}:${server.port} (Press CTRL+C to quit)`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

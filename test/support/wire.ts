@@ -27,26 +27,73 @@ function build(kind: ScriptedKind, reply: Extract<BrainReply, { kind: 'output' }
 function toItem(kind: ScriptedKind, it: OutputItem, respId: string, i: number): Record<string, unknown> {
   switch (it.type) {
     case 'message':
-      return { id: `msg_${rand(32)}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], logprobs: [], text: it.text }] };
+      return {
+        id: `msg_${rand(32)}`,
+        type: 'message',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', annotations: [], logprobs: [], text: it.text }],
+      };
     case 'reasoning':
-      return { id: `rs_${rand(32)}`, type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: it.text }], encrypted_content: '', status: 'completed' };
+      return {
+        id: `rs_${rand(32)}`,
+        type: 'reasoning',
+        summary: [],
+        content: [{ type: 'reasoning_text', text: it.text }],
+        encrypted_content: '',
+        status: 'completed',
+      };
     case 'function_call': {
       if (kind === 'llamacpp') {
         const x = rand(32);
-        return { id: `fc_${x}`, type: 'function_call', status: 'completed', arguments: it.arguments, call_id: it.callId ?? `call_${x}`, name: it.name, ...(it.namespace ? { namespace: it.namespace } : {}) };
+        return {
+          id: `fc_${x}`,
+          type: 'function_call',
+          status: 'completed',
+          arguments: it.arguments,
+          call_id: it.callId ?? `call_${x}`,
+          name: it.name,
+          ...(it.namespace ? { namespace: it.namespace } : {}),
+        };
       }
       const callId = it.callId ?? (kind === 'ollama' ? `call_${rand(8)}` : `fc_${rand(32)}`);
-      return { id: `fc_${respId}_${i}`, type: 'function_call', status: 'completed', arguments: it.arguments, call_id: callId, name: it.name, ...(it.namespace ? { namespace: it.namespace } : {}) };
+      return {
+        id: `fc_${respId}_${i}`,
+        type: 'function_call',
+        status: 'completed',
+        arguments: it.arguments,
+        call_id: callId,
+        name: it.name,
+        ...(it.namespace ? { namespace: it.namespace } : {}),
+      };
     }
   }
 }
 
-export function writeResponsesJson(res: ServerResponse, kind: ScriptedKind, reply: Extract<BrainReply, { kind: 'output' }>, req: Record<string, unknown>): void {
+export function writeResponsesJson(
+  res: ServerResponse,
+  kind: ScriptedKind,
+  reply: Extract<BrainReply, { kind: 'output' }>,
+  req: Record<string, unknown>,
+): void {
   const b = build(kind, reply);
   const now = Math.floor(Date.now() / 1000);
-  const body = { id: b.id, object: 'response', created_at: now, completed_at: now, status: 'completed', model: String(req.model ?? ''), output: b.items, usage: b.usage };
+  const body = {
+    id: b.id,
+    object: 'response',
+    created_at: now,
+    completed_at: now,
+    status: 'completed',
+    model: String(req.model ?? ''),
+    output: b.items,
+    usage: b.usage,
+  };
   const text = JSON.stringify(body);
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(kind === 'llamacpp' ? { server: 'llama.cpp' } : {}) });
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...(kind === 'llamacpp' ? { server: 'llama.cpp' } : {}),
+  });
   res.end(text);
 }
 
@@ -57,10 +104,20 @@ export function writeResponsesJson(res: ServerResponse, kind: ScriptedKind, repl
  * response.in_progress before the engine runs the prompt (vllm/entrypoints/openai/responses/serving.py,
  * responses_stream_generator). Other kinds: before the headers, like llama.cpp (not observed).
  */
-export async function writeResponsesSse(res: ServerResponse, kind: ScriptedKind, reply: BrainReply, req: Record<string, unknown>, promptDelayMs = 0): Promise<void> {
+export async function writeResponsesSse(
+  res: ServerResponse,
+  kind: ScriptedKind,
+  reply: BrainReply,
+  req: Record<string, unknown>,
+  promptDelayMs = 0,
+): Promise<void> {
   const processPrompt = () => new Promise(r => setTimeout(r, promptDelayMs));
   if (promptDelayMs && kind !== 'vllm') await processPrompt();
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(kind === 'llamacpp' ? { server: 'llama.cpp', 'x-accel-buffering': 'no' } : {}) });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    ...(kind === 'llamacpp' ? { server: 'llama.cpp', 'x-accel-buffering': 'no' } : {}),
+  });
   if (reply.kind === 'sse') {
     let i = 0;
     const next = () => {
@@ -88,11 +145,22 @@ export async function writeResponsesSse(res: ServerResponse, kind: ScriptedKind,
     if (item.type === 'message') {
       const text = (item.content as { text: string }[])[0].text;
       send('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', content: [] } });
-      send('response.content_part.added', { item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '' } });
+      send('response.content_part.added', {
+        item_id: item.id,
+        output_index: index,
+        content_index: 0,
+        part: { type: 'output_text', text: '' },
+      });
       // Split into a few deltas like a real model.
-      for (const piece of text.match(/.{1,4}/gs) ?? ['']) send('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: piece });
+      for (const piece of text.match(/.{1,4}/gs) ?? [''])
+        send('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: piece });
       send('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text });
-      send('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', annotations: [], logprobs: [], text } });
+      send('response.content_part.done', {
+        item_id: item.id,
+        output_index: index,
+        content_index: 0,
+        part: { type: 'output_text', annotations: [], logprobs: [], text },
+      });
       send('response.output_item.done', { output_index: index, item });
     } else if (item.type === 'function_call') {
       send('response.output_item.added', { output_index: index, item: { ...item, arguments: '', status: 'in_progress' } });
@@ -103,18 +171,46 @@ export async function writeResponsesSse(res: ServerResponse, kind: ScriptedKind,
       send('response.output_item.done', { output_index: index, item });
     }
   });
-  send('response.completed', { response: { id: b.id, object: 'response', created_at: Math.floor(Date.now() / 1000), status: 'completed', model, output: b.items, usage: b.usage } });
+  send('response.completed', {
+    response: {
+      id: b.id,
+      object: 'response',
+      created_at: Math.floor(Date.now() / 1000),
+      status: 'completed',
+      model,
+      output: b.items,
+      usage: b.usage,
+    },
+  });
   res.end();
 }
 
 export function writeChatCompletion(res: ServerResponse, kind: ScriptedKind, reply: BrainReply, req: Record<string, unknown>): void {
-  if (reply.kind !== 'output') { res.writeHead(500); return void res.end(); }
-  const text = reply.items.filter(i => i.type === 'message').map(i => (i as { text: string }).text).join('');
-  const calls = reply.items.filter((i): i is Extract<OutputItem, { type: 'function_call' }> => i.type === 'function_call')
-    .map(c => ({ id: c.callId ?? (kind === 'ollama' ? `call_${rand(8)}` : rand(32)), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  if (reply.kind !== 'output') {
+    res.writeHead(500);
+    return void res.end();
+  }
+  const text = reply.items
+    .filter(i => i.type === 'message')
+    .map(i => (i as { text: string }).text)
+    .join('');
+  const calls = reply.items
+    .filter((i): i is Extract<OutputItem, { type: 'function_call' }> => i.type === 'function_call')
+    .map(c => ({
+      id: c.callId ?? (kind === 'ollama' ? `call_${rand(8)}` : rand(32)),
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
   const message: Record<string, unknown> = { role: 'assistant', content: calls.length ? null : text };
   if (calls.length) message.tool_calls = calls;
-  const body = { id: `chatcmpl-${rand(16)}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: String(req.model ?? ''), choices: [{ index: 0, finish_reason: calls.length ? 'tool_calls' : 'stop', message }], usage: { prompt_tokens: reply.inputTokens ?? 10, completion_tokens: 5, total_tokens: (reply.inputTokens ?? 10) + 5 } };
+  const body = {
+    id: `chatcmpl-${rand(16)}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: String(req.model ?? ''),
+    choices: [{ index: 0, finish_reason: calls.length ? 'tool_calls' : 'stop', message }],
+    usage: { prompt_tokens: reply.inputTokens ?? 10, completion_tokens: 5, total_tokens: (reply.inputTokens ?? 10) + 5 },
+  };
   const t = JSON.stringify(body);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t) });
   res.end(t);
@@ -133,14 +229,18 @@ function writeLlamaResponsesSse(res: ServerResponse, b: Built, model: string): v
   const textOf = (item: Record<string, unknown>) => (item.content as { text: string }[])[0].text;
   for (const item of b.items) {
     if (item.type === 'reasoning') {
-      send('response.output_item.added', { item: { id: item.id, summary: [], type: 'reasoning', content: [], encrypted_content: '', status: 'in_progress' } });
+      send('response.output_item.added', {
+        item: { id: item.id, summary: [], type: 'reasoning', content: [], encrypted_content: '', status: 'in_progress' },
+      });
       for (const delta of pieces(textOf(item))) send('response.reasoning_text.delta', { delta, item_id: item.id });
     } else if (item.type === 'message') {
       send('response.output_item.added', { item: { content: [], id: item.id, role: 'assistant', status: 'in_progress', type: 'message' } });
       send('response.content_part.added', { item_id: item.id, part: { type: 'output_text', text: '' } });
       for (const delta of pieces(textOf(item))) send('response.output_text.delta', { item_id: item.id, delta });
     } else {
-      send('response.output_item.added', { item: { id: item.id, arguments: '', call_id: item.call_id, name: item.name, type: 'function_call', status: 'in_progress' } });
+      send('response.output_item.added', {
+        item: { id: item.id, arguments: '', call_id: item.call_id, name: item.name, type: 'function_call', status: 'in_progress' },
+      });
       for (const delta of pieces(String(item.arguments))) send('response.function_call_arguments.delta', { delta, item_id: item.id });
     }
   }
@@ -162,6 +262,17 @@ function writeLlamaResponsesSse(res: ServerResponse, b: Built, model: string): v
     output.push(item);
   }
   const timings = { cache_n: 0, prompt_n: b.usage.input_tokens, prompt_ms: 1, predicted_n: b.usage.output_tokens, predicted_ms: 1 };
-  send('response.completed', { response: { id: b.id, object: 'response', created_at: Math.floor(Date.now() / 1000), status: 'completed', model, output, usage: b.usage }, timings });
+  send('response.completed', {
+    response: {
+      id: b.id,
+      object: 'response',
+      created_at: Math.floor(Date.now() / 1000),
+      status: 'completed',
+      model,
+      output,
+      usage: b.usage,
+    },
+    timings,
+  });
   res.end();
 }

@@ -35,9 +35,11 @@ function settingSchema(key: (typeof SETTING_KEYS)[number], order: number): Recor
   if (doc.enumDescriptions) s.enumDescriptions = doc.enumDescriptions;
   if ('minimum' in def && def.minimum !== undefined) s.minimum = def.minimum;
   if ('maximum' in def && def.maximum !== undefined) s.maximum = def.maximum;
-  if (def.type === 'array') s.items = def.items.type === 'object'
-    ? { type: 'object', required: ['baseUrl'], properties: { label: { type: 'string' }, baseUrl: { type: 'string' } } }
-    : { ...def.items, ...('enum' in def.items && def.items.enum ? { enum: [...def.items.enum] } : {}) };
+  if (def.type === 'array')
+    s.items =
+      def.items.type === 'object'
+        ? { type: 'object', required: ['baseUrl'], properties: { label: { type: 'string' }, baseUrl: { type: 'string' } } }
+        : { ...def.items, ...('enum' in def.items && def.items.enum ? { enum: [...def.items.enum] } : {}) };
   if (def.type === 'object') s.additionalProperties = { type: 'string' };
   return s;
 }
@@ -47,28 +49,81 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
     id: `${SECTION}.${prefix}`,
     title,
     order,
-    properties: Object.fromEntries(SETTING_KEYS.filter(k => k.startsWith(`${prefix}.`)).map((k, i) => [`${SECTION}.${k}`, settingSchema(k, i)])),
+    properties: Object.fromEntries(
+      SETTING_KEYS.filter(k => k.startsWith(`${prefix}.`)).map((k, i) => [`${SECTION}.${k}`, settingSchema(k, i)]),
+    ),
   }));
   const grouped = configuration.flatMap(c => Object.keys(c.properties));
-  if (grouped.length !== SETTING_KEYS.length) throw new Error(`settings without a group: ${SETTING_KEYS.filter(k => !grouped.includes(`${SECTION}.${k}`)).join(', ')}`);
+  if (grouped.length !== SETTING_KEYS.length)
+    throw new Error(`settings without a group: ${SETTING_KEYS.filter(k => !grouped.includes(`${SECTION}.${k}`)).join(', ')}`);
   const commands = Object.values(COMMANDS).map(c => ({ command: c.id, title: c.title, category: CATEGORY, icon: c.icon }));
-  const commandPalette = Object.values(COMMANDS).flatMap((c): { command: string; when: string }[] => 'hidden' in c && c.hidden ? [{ command: c.id, when: 'false' }] : 'trusted' in c && c.trusted ? [{ command: c.id, when: 'isWorkspaceTrusted' }] : []);
-  const step = (id: string, title: string, description: string, completion: string[]) => ({ id, title, description, media: { markdown: `media/walkthrough/${id}.md` }, completionEvents: completion });
-  const walkthroughs = [{
-    id: 'gettingStarted',
-    title: 'Point Codex or Claude Code at a local model',
-    description: 'Find or start a server, pick a model, verify it can call tools, write the Codex profile or the Claude Code settings, open the agent.',
-    steps: [
-      step('findServer', 'Find or start a server', 'Local Model Router probes Ollama, LM Studio, vLLM and llama.cpp on their usual ports.\n[Refresh servers](command:localModelRouter.refresh)\n[Start a server](command:localModelRouter.startServer)', ['onContext:localModelRouter.serverFound']),
-      step('pickModel', 'Pick a model', 'Choose the server and model Codex will use.\n[Pick a model](command:localModelRouter.pickRoute)', ['onContext:localModelRouter.hasRoute']),
-      step('verify', 'Verify tool calling', 'Checks what each agent needs — Codex: /v1/responses; Claude Code: /v1/messages — streaming, a real tool call and an agent-sized prompt, and says how to fix what fails.\n[Verify route](command:localModelRouter.verifyRoute)', ['onContext:localModelRouter.verified']),
-      step('writeProfile', 'Write the Codex profile', 'Writes `<name>.config.toml` into your Codex home, with a diff first.\n[Write Codex profile](command:localModelRouter.writeCodexProfile)', ['onContext:localModelRouter.profileWritten']),
-      step('openCodex', 'Open Codex', 'Opens a terminal running Codex on the route.\n[Open Codex](command:localModelRouter.openCodex)', ['onCommand:localModelRouter.openCodex']),
-      step('writeClaudeSettings', 'Or: write the Claude Code settings', 'Routes Claude Code to the model in .claude/settings.local.json (this project) or ~/.claude/settings.json, with a diff first; no key is written.\n[Write Claude Code settings](command:localModelRouter.writeClaudeSettings)', ['onCommand:localModelRouter.writeClaudeSettings']),
-      step('openClaude', 'Open Claude Code', 'Opens a terminal running Claude Code on the route.\n[Open Claude Code](command:localModelRouter.openClaudeCode)', ['onCommand:localModelRouter.openClaudeCode']),
-    ],
-  }];
-  return { contributes: { commands, menus: { commandPalette }, configuration, walkthroughs }, restricted: RESTRICTED_KEYS.map(k => `${SECTION}.${k}`) };
+  const commandPalette = Object.values(COMMANDS).flatMap((c): { command: string; when: string }[] =>
+    'hidden' in c && c.hidden
+      ? [{ command: c.id, when: 'false' }]
+      : 'trusted' in c && c.trusted
+        ? [{ command: c.id, when: 'isWorkspaceTrusted' }]
+        : [],
+  );
+  const step = (id: string, title: string, description: string, completion: string[]) => ({
+    id,
+    title,
+    description,
+    media: { markdown: `media/walkthrough/${id}.md` },
+    completionEvents: completion,
+  });
+  const walkthroughs = [
+    {
+      id: 'gettingStarted',
+      title: 'Point Codex or Claude Code at a local model',
+      description:
+        'Find or start a server, pick a model, verify it can call tools, write the Codex profile or the Claude Code settings, open the agent.',
+      steps: [
+        step(
+          'findServer',
+          'Find or start a server',
+          'Local Model Router probes Ollama, LM Studio, vLLM and llama.cpp on their usual ports.\n[Refresh servers](command:localModelRouter.refresh)\n[Start a server](command:localModelRouter.startServer)',
+          ['onContext:localModelRouter.serverFound'],
+        ),
+        step(
+          'pickModel',
+          'Pick a model',
+          'Choose the server and model Codex will use.\n[Pick a model](command:localModelRouter.pickRoute)',
+          ['onContext:localModelRouter.hasRoute'],
+        ),
+        step(
+          'verify',
+          'Verify tool calling',
+          'Checks what each agent needs — Codex: /v1/responses; Claude Code: /v1/messages — streaming, a real tool call and an agent-sized prompt, and says how to fix what fails.\n[Verify route](command:localModelRouter.verifyRoute)',
+          ['onContext:localModelRouter.verified'],
+        ),
+        step(
+          'writeProfile',
+          'Write the Codex profile',
+          'Writes `<name>.config.toml` into your Codex home, with a diff first.\n[Write Codex profile](command:localModelRouter.writeCodexProfile)',
+          ['onContext:localModelRouter.profileWritten'],
+        ),
+        step('openCodex', 'Open Codex', 'Opens a terminal running Codex on the route.\n[Open Codex](command:localModelRouter.openCodex)', [
+          'onCommand:localModelRouter.openCodex',
+        ]),
+        step(
+          'writeClaudeSettings',
+          'Or: write the Claude Code settings',
+          'Routes Claude Code to the model in .claude/settings.local.json (this project) or ~/.claude/settings.json, with a diff first; no key is written.\n[Write Claude Code settings](command:localModelRouter.writeClaudeSettings)',
+          ['onCommand:localModelRouter.writeClaudeSettings'],
+        ),
+        step(
+          'openClaude',
+          'Open Claude Code',
+          'Opens a terminal running Claude Code on the route.\n[Open Claude Code](command:localModelRouter.openClaudeCode)',
+          ['onCommand:localModelRouter.openClaudeCode'],
+        ),
+      ],
+    },
+  ];
+  return {
+    contributes: { commands, menus: { commandPalette }, configuration, walkthroughs },
+    restricted: RESTRICTED_KEYS.map(k => `${SECTION}.${k}`),
+  };
 }
 
 type Manifest = { contributes?: unknown; capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } } };
@@ -91,9 +146,9 @@ if (require.main === module) {
   if (process.argv.includes('--write')) {
     writeFileSync(file, next);
     writeFileSync(readmeFile, nextReadme);
-    console.log('package.json contributes and the README\'s generated blocks updated');
+    console.log("package.json contributes and the README's generated blocks updated");
   } else if (next !== current || nextReadme !== readme) {
-    console.error('package.json contributes or the README\'s generated blocks are stale: run `npm run gen:manifest`');
+    console.error("package.json contributes or the README's generated blocks are stale: run `npm run gen:manifest`");
     process.exit(1);
   }
 }

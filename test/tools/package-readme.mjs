@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = process.argv[2] ?? join(ROOT, 'out', 'README.package.md');
 const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const packaged = text.replace(/^!\[([^\]]*)\]\((?!https:)([^)]+)\)\s*$/gm, (_, alt, src) => `*Screenshot in the repository: ${alt} (\`${src}\`).*`);
+const packaged = text.replace(
+  /^!\[([^\]]*)\]\((?!https:)([^)]+)\)\s*$/gm,
+  (_, alt, src) => `*Screenshot in the repository: ${alt} (\`${src}\`).*`,
+);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, packaged);
 console.log(`packaged README: ${out}`);

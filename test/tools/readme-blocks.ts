@@ -10,11 +10,12 @@ const NOTES: Partial<Record<string, string>> = {
   'llamacpp.gpuLayers': '`-1`: left out (llama-server picks; with no GPU it ignores the flag anyway)',
   'llamacpp.threads': '`-1`: left out (llama-server uses the cores it finds)',
   'llamacpp.contextSize': 'Codex needs 16384 at least, Claude Code 32768',
-  'llamacpp.chatTemplate': 'empty: the model\'s own template, with its "system message first" check relaxed (written for `--chat-template-file`), so Codex\'s later developer messages pass and tools keep working; `chatml` turns tool calling off',
+  'llamacpp.chatTemplate':
+    'empty: the model\'s own template, with its "system message first" check relaxed (written for `--chat-template-file`), so Codex\'s later developer messages pass and tools keep working; `chatml` turns tool calling off',
   'llamacpp.autoCompactTokenLimit': 'Codex `model_auto_compact_token_limit` (profiles for llama.cpp routes)',
-  'llamacpp.flashAttention': 'left out when `auto` (llama-server\'s default)',
+  'llamacpp.flashAttention': "left out when `auto` (llama-server's default)",
   'llamacpp.jinja': '`--jinja` when on, `--no-jinja` when off (tool calls need it)',
-  'llamacpp.reasoning': 'left out when `auto` (llama-server\'s default)',
+  'llamacpp.reasoning': "left out when `auto` (llama-server's default)",
   'llamacpp.extraArgs': 'appended verbatim, one element each',
   'llamacpp.wrapperScript': 'runs this script instead, with the PRODEX_LOCAL_* variables set',
 };

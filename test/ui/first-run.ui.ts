@@ -41,14 +41,23 @@ async function serveLikeTheReadme(run: { runDir: string; home: string; tag: stri
   const port = await lib.freePort();
   const child = spawn(process.execPath, [join(clone, 'test/host/try.mjs')], {
     cwd: clone,
-    env: newUserEnv(run.home, { LMR_TRY_PORT: String(port), [lib.TAG_VAR]: run.tag, LMR_NODE24_DIR: lib.NODE24_DIR, LMR_CODE_SERVER_BIN: lib.CODE_SERVER_BIN }),
+    env: newUserEnv(run.home, {
+      LMR_TRY_PORT: String(port),
+      [lib.TAG_VAR]: run.tag,
+      LMR_NODE24_DIR: lib.NODE24_DIR,
+      LMR_CODE_SERVER_BIN: lib.CODE_SERVER_BIN,
+    }),
     // Its own process group: the test presses "Ctrl+C" on it as a terminal would (SIGINT to the group).
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', d => { output += d; });
-  child.stderr!.on('data', d => { output += d; });
+  child.stdout!.on('data', d => {
+    output += d;
+  });
+  child.stderr!.on('data', d => {
+    output += d;
+  });
   data.run = { clone, home: run.home, tag: run.tag, child, output: () => output };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -85,7 +94,8 @@ async function printedUrl(child: ChildProcess, output: () => string, timeoutMs: 
   for (;;) {
     const m = /^Open (http:\/\/127\.0\.0\.1:\d+\/\S*)/m.exec(output());
     if (m) return m[1]!;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the install command exited (${child.exitCode ?? child.signalCode}) without a URL:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the install command exited (${child.exitCode ?? child.signalCode}) without a URL:\n${output()}`);
     if (Date.now() > end) throw new Error(`the install command printed no URL within ${timeoutMs} ms:\n${output()}`);
     await sleep(250);
   }
@@ -93,7 +103,12 @@ async function printedUrl(child: ChildProcess, output: () => string, timeoutMs: 
 
 async function untilHealthy(url: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!(await fetch(new URL('/healthz', url)).then(r => r.ok, () => false))) {
+  while (
+    !(await fetch(new URL('/healthz', url)).then(
+      r => r.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > end) throw new Error(`${url} did not answer /healthz within ${timeoutMs} ms`);
     await sleep(200);
   }
@@ -103,7 +118,10 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise(res => {
     const timer = setTimeout(() => res(false), timeoutMs);
-    child.once('exit', () => { clearTimeout(timer); res(true); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      res(true);
+    });
   });
 }
 
@@ -134,13 +152,21 @@ export async function theStatusBarItemShowsWithNothingToTrustOrEnable(h: UiHarne
     await item.waitFor({ state: 'visible', timeout: 60_000 });
   } catch {
     const items = await h.page.locator('.part.statusbar [role=button]').evaluateAll(els => els.map(e => e.getAttribute('aria-label')));
-    throw new Error(`no "Local Model Router" status-bar item; the status bar shows ${JSON.stringify(items)}, the folder opened is ${await h.page.title()}`);
+    throw new Error(
+      `no "Local Model Router" status-bar item; the status bar shows ${JSON.stringify(items)}, the folder opened is ${await h.page.title()}`,
+    );
   }
-  assert.match(await item.getAttribute('aria-label') ?? '', /^Local Model Router: /);
+  assert.match((await item.getAttribute('aria-label')) ?? '', /^Local Model Router: /);
   // Once discovery has run, the item says what it found: nothing here (CI), or servers to pick from.
-  await h.statusBarItem(/^Local Model Router: (no local server found|\d+ servers? with \d+ models? found)/).waitFor({ state: 'visible', timeout: 30_000 });
+  await h
+    .statusBarItem(/^Local Model Router: (no local server found|\d+ servers? with \d+ models? found)/)
+    .waitFor({ state: 'visible', timeout: 30_000 });
   assert.match(await item.innerText(), /No local server|Pick a local model/, `the item: ${await item.innerHTML()}`);
-  assert.equal(await item.locator('.codicon-circle-slash, .codicon-server-process').count(), 1, `the item shows its icon: ${await item.innerHTML()}`);
+  assert.equal(
+    await item.locator('.codicon-circle-slash, .codicon-server-process').count(),
+    1,
+    `the item shows its icon: ${await item.innerHTML()}`,
+  );
   assert.equal(await h.statusBarItem(/^Restricted Mode/).count(), 0, 'the folder opened in Restricted Mode');
   await h.screenshot('first-open');
 }
@@ -169,7 +195,13 @@ export async function theDetailsPageShowsTheReadme(h: UiHarness<Data>): Promise<
   while (!found && Date.now() < end) {
     // The README is rendered in a webview: an iframe inside an iframe.
     for (const frame of h.page.frames().filter(f => f !== h.page.mainFrame())) {
-      if (await frame.getByRole('heading', { name: 'Where servers are looked for' }).count().catch(() => 0)) found = true;
+      if (
+        await frame
+          .getByRole('heading', { name: 'Where servers are looked for' })
+          .count()
+          .catch(() => 0)
+      )
+        found = true;
     }
     if (!found) await sleep(250);
   }
@@ -183,7 +215,10 @@ export async function theExtensionSeesTheUsersHome(h: UiHarness<Data>): Promise<
   assert.ok(hosts.length > 0, `no extension host among the processes of the run: ${JSON.stringify(lib.findTagged(tag))}`);
   for (const p of hosts) {
     const env = readFileSync(`/proc/${p.pid}/environ`, 'latin1').split('\0');
-    assert.ok(env.includes(`HOME=${home}`), `the extension host's HOME is not the user's (${home}), so it would not find ~/.codex: ${env.find(e => e.startsWith('HOME='))}`);
+    assert.ok(
+      env.includes(`HOME=${home}`),
+      `the extension host's HOME is not the user's (${home}), so it would not find ~/.codex: ${env.find(e => e.startsWith('HOME='))}`,
+    );
   }
 }
 
@@ -201,13 +236,19 @@ export async function terminalsGetTheUsersEnvironment(h: UiHarness<Data>): Promi
   assert.ok(shell, 'no terminal shell among the processes of the run');
   assert.ok(shell.includes(`HOME=${home}`), `the terminal's HOME is not the user's: ${shell.find(e => e.startsWith('HOME='))}`);
   // This user has no XDG_* set: code-server's redirection into .vscode-test/try must not reach the shell.
-  assert.deepEqual(shell.filter(e => /^XDG_(DATA|CACHE)_HOME=/.test(e)), []);
+  assert.deepEqual(
+    shell.filter(e => /^XDG_(DATA|CACHE)_HOME=/.test(e)),
+    [],
+  );
 }
 
 export async function ctrlCStopsEverythingItStarted(h: UiHarness<Data>): Promise<void> {
   const { child, tag, output } = running(h);
   const started = lib.findTagged(tag).filter(p => p.pid !== child.pid && !/chrom/.test(p.cmd));
-  assert.ok(started.some(p => /code-server/.test(p.cmd)), `no code-server among ${JSON.stringify(started)}`);
+  assert.ok(
+    started.some(p => /code-server/.test(p.cmd)),
+    `no code-server among ${JSON.stringify(started)}`,
+  );
   lib.killGroup(child.pid!, 'SIGINT');
   assert.ok(await exited(child, 15_000), `the install command did not stop within 15 s of Ctrl+C:\n${output().slice(-2000)}`);
   const left = lib.findTagged(tag).filter(p => !/chrom/.test(p.cmd));

@@ -137,7 +137,15 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
       mkdirSync(dirname(join(workspace, rel)), { recursive: true });
       writeFileSync(join(workspace, rel), content);
     }
-    const cs = await lib.startCodeServer({ runDir, tag, folder: workspace, userDataDir, extensionsDir, trust: setup.trust ?? 'disabled', env: setup.env ?? {} });
+    const cs = await lib.startCodeServer({
+      runDir,
+      tag,
+      folder: workspace,
+      userDataDir,
+      extensionsDir,
+      trust: setup.trust ?? 'disabled',
+      env: setup.env ?? {},
+    });
     return { url: `${cs.url}/?folder=${encodeURIComponent(workspace)}`, workspace, log: () => cs.log(), stop: () => cs.stop() };
   }
 }
@@ -168,12 +176,17 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
           break;
         } catch (e) {
           if (attempt === 3) throw e;
-          await page.locator('.monaco-workbench .part.editor').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+          await page
+            .locator('.monaco-workbench .part.editor')
+            .click({ position: { x: 5, y: 5 } })
+            .catch(() => undefined);
         }
       }
       await input.fill('>' + title);
       // Click the row whose label is the title: Enter would run whatever fuzzy match ranks first.
-      const row = rows().filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+      const row = rows()
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
+        .first();
       await row.waitFor({ state: 'visible' });
       await row.click();
     },
@@ -191,8 +204,11 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
       let texts: string[] = [];
       while (Date.now() < end) {
         // aria-label is "label, description, detail" as a screen reader says it.
-        texts = (await rows().evaluateAll(els => els.map(e => e.getAttribute('aria-label') || (e as unknown as { innerText: string }).innerText)))
-          .map(t => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+        texts = (
+          await rows().evaluateAll(els => els.map(e => e.getAttribute('aria-label') || (e as unknown as { innerText: string }).innerText))
+        )
+          .map(t => t.replace(/\s+/g, ' ').trim())
+          .filter(Boolean);
         if (texts.length >= atLeast) break;
         await sleep(100);
       }
@@ -209,7 +225,10 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
       const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
       await h.runCommand('Notifications: Show Notifications');
       const center = page.locator('.notifications-center .notification-list-item');
-      await page.locator('.notifications-center').waitFor({ state: 'visible' }).catch(() => undefined);
+      await page
+        .locator('.notifications-center')
+        .waitFor({ state: 'visible' })
+        .catch(() => undefined);
       const listed = await center.allInnerTexts();
       await page.keyboard.press('Escape');
       return [...new Set([...toasts, ...listed].map(t => t.replace(/\s+/g, ' ').trim()).filter(Boolean))];
@@ -218,7 +237,9 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
     async waitForNotification(text, timeoutMs = 20_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
-        const toast = (await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim()).find(t => text.test(t));
+        const toast = (await page.locator('.notifications-toasts .notification-toast').allInnerTexts())
+          .map(t => t.replace(/\s+/g, ' ').trim())
+          .find(t => text.test(t));
         if (toast) return toast;
         if (Date.now() > end) break;
         await sleep(200);
@@ -231,7 +252,14 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
 
     async terminalText() {
       const rowsLoc = page.locator('.terminal-wrapper.active .xterm-rows').first();
-      if (!(await rowsLoc.count())) return (await page.locator('.xterm-rows').first().innerText().catch(() => '')) ?? '';
+      if (!(await rowsLoc.count()))
+        return (
+          (await page
+            .locator('.xterm-rows')
+            .first()
+            .innerText()
+            .catch(() => '')) ?? ''
+        );
       return rowsLoc.innerText();
     },
 
@@ -258,16 +286,24 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
 
     async clearNotifications() {
       await h.runCommand('Notifications: Clear All Notifications');
-      await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+      await page
+        .locator('.notifications-toasts .notification-toast')
+        .first()
+        .waitFor({ state: 'hidden', timeout: 5000 })
+        .catch(() => undefined);
     },
 
     async dismiss() {
       for (let i = 0; i < 5; i++) {
-        const open = await quickInput().count() > 0;
-        const center = await page.locator('.notifications-center.visible').count() > 0;
+        const open = (await quickInput().count()) > 0;
+        const center = (await page.locator('.notifications-center.visible').count()) > 0;
         if (!open && !center) return;
         // Escape only reaches the widget when it has focus: put it there first.
-        if (open) await page.locator('.quick-input-widget:visible .quick-input-box input').focus().catch(() => undefined);
+        if (open)
+          await page
+            .locator('.quick-input-widget:visible .quick-input-box input')
+            .focus()
+            .catch(() => undefined);
         await page.keyboard.press('Escape');
         await sleep(150);
       }

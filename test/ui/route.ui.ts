@@ -4,14 +4,20 @@ import * as assert from 'node:assert/strict';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import type { UiFileSetup, UiHarness } from './harness';
 
-interface Data { llama: ScriptedServer; ollama: ScriptedServer }
+interface Data {
+  llama: ScriptedServer;
+  ollama: ScriptedServer;
+}
 
 export async function setup(): Promise<UiFileSetup<Data>> {
   const llama = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }] });
-  const ollama = await startScriptedServer({ kind: 'ollama', models: [
-    { id: 'qwen3-coder:30b', contextWindow: 262144, capabilities: ['completion', 'tools'] },
-    { id: 'gemma3:270m', contextWindow: 8192, capabilities: ['completion'] },
-  ] });
+  const ollama = await startScriptedServer({
+    kind: 'ollama',
+    models: [
+      { id: 'qwen3-coder:30b', contextWindow: 262144, capabilities: ['completion', 'tools'] },
+      { id: 'gemma3:270m', contextWindow: 8192, capabilities: ['completion'] },
+    ],
+  });
   return {
     settings: {
       'localModelRouter.llamacpp.baseUrl': llama.baseUrl,
@@ -20,7 +26,9 @@ export async function setup(): Promise<UiFileSetup<Data>> {
       'localModelRouter.discovery.refreshIntervalSeconds': 0,
     },
     data: { llama, ollama },
-    cleanup: async () => { await Promise.all([llama.close(), ollama.close()]); },
+    cleanup: async () => {
+      await Promise.all([llama.close(), ollama.close()]);
+    },
   };
 }
 
@@ -39,13 +47,30 @@ export async function thePickerShowsBothProvidersAndTheirModels(h: UiHarness<Dat
   const item = h.statusBarItem('Local Model Router');
   await item.waitFor({ state: 'visible', timeout: 60_000 });
   // Discovery found both servers and nothing is chosen yet: the item asks for a pick.
-  await h.statusBarItem(/^Local Model Router: 2 servers with 3 models found, no model chosen/).waitFor({ state: 'visible', timeout: 30_000 });
+  await h
+    .statusBarItem(/^Local Model Router: 2 servers with 3 models found, no model chosen/)
+    .waitFor({ state: 'visible', timeout: 30_000 });
   assert.match(await item.innerText(), /Pick a local model/);
   await item.click();
-  const rows = await rowsMatching(h, [/llama\.cpp — up · 1 model/, /Ollama — up · 2 models/, /local\/model/, /qwen3-coder:30b/, /gemma3:270m/]);
-  assert.ok(rows.some(r => /qwen3-coder:30b.*context 262,144 · tools: yes/.test(r)), JSON.stringify(rows));
-  assert.ok(rows.some(r => /gemma3:270m.*too small for Codex/.test(r)), JSON.stringify(rows));
-  assert.ok(rows.some(r => /Add an OpenAI-compatible endpoint/.test(r)), JSON.stringify(rows));
+  const rows = await rowsMatching(h, [
+    /llama\.cpp — up · 1 model/,
+    /Ollama — up · 2 models/,
+    /local\/model/,
+    /qwen3-coder:30b/,
+    /gemma3:270m/,
+  ]);
+  assert.ok(
+    rows.some(r => /qwen3-coder:30b.*context 262,144 · tools: yes/.test(r)),
+    JSON.stringify(rows),
+  );
+  assert.ok(
+    rows.some(r => /gemma3:270m.*too small for Codex/.test(r)),
+    JSON.stringify(rows),
+  );
+  assert.ok(
+    rows.some(r => /Add an OpenAI-compatible endpoint/.test(r)),
+    JSON.stringify(rows),
+  );
   await h.screenshot('picker', { readme: true });
 }
 

@@ -12,7 +12,14 @@ import * as lib from '../host/lib.mjs';
 import { RESULTS_DIR, activeRunDirs, startUiHost, type UiFileSetup, type UiHarness, type UiHost } from './harness';
 
 type UiTest = (h: UiHarness) => Promise<void>;
-interface Result { file: string; test: string; ok: boolean; ms: number; error?: string; screenshot?: string }
+interface Result {
+  file: string;
+  test: string;
+  ok: boolean;
+  ms: number;
+  error?: string;
+  screenshot?: string;
+}
 
 const UI_DIR = join(lib.ROOT, 'test/ui');
 const TEST_TIMEOUT_MS = Number(process.env.LMR_UI_TEST_TIMEOUT_MS || 90_000);
@@ -35,13 +42,17 @@ function testNamesInSourceOrder(source: string): string[] {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, rej) => { timer = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms); })])
-    .finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>((_, rej) => {
+      timer = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 async function runFile(file: string, vsix: string, runTag: string, grep: RegExp | undefined): Promise<Result[]> {
   const path = join(UI_DIR, `${file}.ui.ts`);
-  const mod = await import(pathToFileURL(path).href) as Record<string, unknown>;
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const names = testNamesInSourceOrder(readFileSync(path, 'utf8')).filter(n => typeof mod[n] === 'function' && (!grep || grep.test(n)));
   if (names.length === 0) return [];
   console.log(`\n── ${file}.ui.ts`);
@@ -51,7 +62,11 @@ async function runFile(file: string, vsix: string, runTag: string, grep: RegExp 
   let host: UiHost<unknown> | undefined;
   const t0 = Date.now();
   try {
-    host = await withTimeout(startUiHost({ vsix, file, tag: `${runTag}.${file}`, setup }), setup.startTimeoutMs ?? 120_000, 'starting the host');
+    host = await withTimeout(
+      startUiHost({ vsix, file, tag: `${runTag}.${file}`, setup }),
+      setup.startTimeoutMs ?? 120_000,
+      'starting the host',
+    );
     console.log(`  host up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     for (const name of names) {
       const t = Date.now();
@@ -63,11 +78,18 @@ async function runFile(file: string, vsix: string, runTag: string, grep: RegExp 
         const shot = await host.harness.screenshot(`FAILED-${name}`).catch(() => undefined);
         const error = e instanceof Error ? (e.stack ?? e.message) : String(e);
         results.push({ file, test: name, ok: false, ms: Date.now() - t, error, ...(shot ? { screenshot: shot } : {}) });
-        console.log(`  ✗ ${name} (${Date.now() - t} ms)\n${error.split('\n').slice(0, 8).map(l => `      ${l}`).join('\n')}`);
+        console.log(
+          `  ✗ ${name} (${Date.now() - t} ms)\n${error
+            .split('\n')
+            .slice(0, 8)
+            .map(l => `      ${l}`)
+            .join('\n')}`,
+        );
       }
       // The next test starts from a quiet workbench: no open picker, no toasts of this one.
       await host.harness.dismiss().catch(() => undefined);
-      if (await host.harness.page.locator('.notifications-toasts .notification-toast').count()) await host.harness.clearNotifications().catch(() => undefined);
+      if (await host.harness.page.locator('.notifications-toasts .notification-toast').count())
+        await host.harness.clearNotifications().catch(() => undefined);
     }
   } catch (e) {
     const error = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -99,20 +121,37 @@ async function main(): Promise<number> {
     process.exit(code);
   };
   const parent = process.ppid;
-  setInterval(() => { if (process.ppid !== parent) abandon(1); }, 1000).unref();
+  setInterval(() => {
+    if (process.ppid !== parent) abandon(1);
+  }, 1000).unref();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => abandon(sig === 'SIGINT' ? 130 : 143));
-  const files = readdirSync(UI_DIR).filter(f => f.endsWith('.ui.ts')).map(f => f.replace(/\.ui\.ts$/, ''))
-    .filter(f => only.length === 0 || only.includes(f)).sort();
+  const files = readdirSync(UI_DIR)
+    .filter(f => f.endsWith('.ui.ts'))
+    .map(f => f.replace(/\.ui\.ts$/, ''))
+    .filter(f => only.length === 0 || only.includes(f))
+    .sort();
   if (files.length === 0) throw new Error(`no UI test files match ${only.join(', ') || 'test/ui/*.ui.ts'}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const all: Result[] = [];
-  for (const f of files) all.push(...await runFile(f, vsix, runTag, grep));
+  for (const f of files) all.push(...(await runFile(f, vsix, runTag, grep)));
   writeFileSync(join(RESULTS_DIR, 'results.json'), JSON.stringify(all, null, 2));
   const failed = all.filter(r => !r.ok);
   console.log(`\n${failed.length ? 'FAIL' : 'PASS'} ui: ${all.length - failed.length} passed, ${failed.length} failed`);
-  for (const r of all) console.log(`  ${r.ok ? '✓' : '✗'} ${r.file}: ${r.test} (${r.ms} ms)${r.screenshot ? ` → ${r.screenshot.slice(lib.ROOT.length + 1)}` : ''}`);
-  if (all.length === 0) { console.log('  no tests ran'); return 1; }
+  for (const r of all)
+    console.log(
+      `  ${r.ok ? '✓' : '✗'} ${r.file}: ${r.test} (${r.ms} ms)${r.screenshot ? ` → ${r.screenshot.slice(lib.ROOT.length + 1)}` : ''}`,
+    );
+  if (all.length === 0) {
+    console.log('  no tests ran');
+    return 1;
+  }
   return failed.length ? 1 : 0;
 }
 
-main().then(code => process.exit(code), e => { console.error(`ui: ${e instanceof Error ? e.message : String(e)}`); process.exit(1); });
+main().then(
+  code => process.exit(code),
+  e => {
+    console.error(`ui: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -3,11 +3,16 @@ import * as assert from 'node:assert/strict';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import type { UiFileSetup, UiHarness } from './harness';
 
-interface Data { ollama: ScriptedServer }
+interface Data {
+  ollama: ScriptedServer;
+}
 const MODEL = 'qwen3-coder:30b';
 
 export async function setup(): Promise<UiFileSetup<Data>> {
-  const ollama = await startScriptedServer({ kind: 'ollama', models: [{ id: MODEL, contextWindow: 65536, capabilities: ['completion', 'tools'] }] });
+  const ollama = await startScriptedServer({
+    kind: 'ollama',
+    models: [{ id: MODEL, contextWindow: 65536, capabilities: ['completion', 'tools'] }],
+  });
   return {
     settings: { 'localModelRouter.ollama.baseUrl': ollama.baseUrl },
     data: { ollama },
@@ -18,7 +23,7 @@ export async function setup(): Promise<UiFileSetup<Data>> {
 export async function statusBarItemIsVisibleWithItsName(h: UiHarness<Data>): Promise<void> {
   const item = h.statusBarItem('Local Model Router');
   await item.waitFor({ state: 'visible', timeout: 60_000 });
-  assert.match(await item.getAttribute('aria-label') ?? '', /^Local Model Router: /);
+  assert.match((await item.getAttribute('aria-label')) ?? '', /^Local Model Router: /);
   assert.ok((await item.innerText()).trim().length > 0, 'the item shows no text');
   await h.screenshot('status-bar', { readme: true });
 }
@@ -29,12 +34,18 @@ export async function clickingTheItemOpensThePicker(h: UiHarness<Data>): Promise
   assert.match(await h.quickInput().locator('.quick-input-title').innerText(), /Local Model Router/);
   // Discovery finds the scripted Ollama server from the setting; its model becomes a row.
   const rows = await waitForRow(h, new RegExp(escapeRe(MODEL)));
-  assert.ok(rows.some(r => r.includes(h.data.ollama.baseUrl)), `no row names ${h.data.ollama.baseUrl}: ${JSON.stringify(rows)}`);
+  assert.ok(
+    rows.some(r => r.includes(h.data.ollama.baseUrl)),
+    `no row names ${h.data.ollama.baseUrl}: ${JSON.stringify(rows)}`,
+  );
   await h.screenshot('picker', { readme: true });
   // The actions come last, below the fold of a long list: a person types to find one.
   await h.quickInput().locator('input').fill('Refresh');
   const filtered = await waitForRow(h, /^Refresh/);
-  assert.ok(filtered.some(r => /^Refresh/.test(r)), `no Refresh action: ${JSON.stringify(filtered)}`);
+  assert.ok(
+    filtered.some(r => /^Refresh/.test(r)),
+    `no Refresh action: ${JSON.stringify(filtered)}`,
+  );
 }
 
 export async function openCodexWithoutAModelSaysToPickOne(h: UiHarness<Data>): Promise<void> {

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { claudeSettingsLocation, desiredClaudeSettings, managedKeys, planSettingsText, MANAGED_MARKER } from '../../src/core/claude/settings';
+import {
+  claudeSettingsLocation,
+  desiredClaudeSettings,
+  managedKeys,
+  planSettingsText,
+  MANAGED_MARKER,
+} from '../../src/core/claude/settings';
 import { applyClaudeSettingsWrite, planClaudeRestore, planClaudeSettingsWrite, restoreClaudeBackup } from '../../src/core/claude/write';
 import { claudeLaunchFor, claudeTerminalEnv } from '../../src/core/claude/launch';
 import { anthropicBaseUrl } from '../../src/core/claude/env';
@@ -21,10 +27,17 @@ test('the routing entries: root URL, every tier, the real window, attribution an
   const d = desiredClaudeSettings(route);
   assert.deepEqual(d.env, {
     ANTHROPIC_BASE_URL: 'http://127.0.0.1:8131',
-    ANTHROPIC_MODEL: 'local/model', ANTHROPIC_DEFAULT_OPUS_MODEL: 'local/model', ANTHROPIC_DEFAULT_SONNET_MODEL: 'local/model', ANTHROPIC_DEFAULT_HAIKU_MODEL: 'local/model', CLAUDE_CODE_SUBAGENT_MODEL: 'local/model',
-    CLAUDE_CODE_MAX_CONTEXT_TOKENS: '65536', CLAUDE_CODE_MAX_OUTPUT_TOKENS: '16384',
-    CLAUDE_CODE_ATTRIBUTION_HEADER: '0', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    ANTHROPIC_API_KEY: '', ANTHROPIC_AUTH_TOKEN: 'local-model-router',
+    ANTHROPIC_MODEL: 'local/model',
+    ANTHROPIC_DEFAULT_OPUS_MODEL: 'local/model',
+    ANTHROPIC_DEFAULT_SONNET_MODEL: 'local/model',
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: 'local/model',
+    CLAUDE_CODE_SUBAGENT_MODEL: 'local/model',
+    CLAUDE_CODE_MAX_CONTEXT_TOKENS: '65536',
+    CLAUDE_CODE_MAX_OUTPUT_TOKENS: '16384',
+    CLAUDE_CODE_ATTRIBUTION_HEADER: '0',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    ANTHROPIC_API_KEY: '',
+    ANTHROPIC_AUTH_TOKEN: 'local-model-router',
   });
   assert.equal(d.apiKeyHelper, undefined);
   const keyed = desiredClaudeSettings({ ...route, needsKey: true, keyVar: 'VLLM_API_KEY', disableThinking: true });
@@ -36,10 +49,14 @@ test('the routing entries: root URL, every tier, the real window, attribution an
 });
 
 test('a user file: every byte outside the edit stays; a second write updates only its keys; removal takes only them out', () => {
-  const before = '{\r\n\t"permissions": { "allow": ["Bash(ls:*)"] },\r\n\t"env": {\r\n\t\t"MY_VAR": "keep me"\r\n\t},\r\n\t"theme": "dark"\r\n}\r\n';
+  const before =
+    '{\r\n\t"permissions": { "allow": ["Bash(ls:*)"] },\r\n\t"env": {\r\n\t\t"MY_VAR": "keep me"\r\n\t},\r\n\t"theme": "dark"\r\n}\r\n';
   const first = planSettingsText(before, desiredClaudeSettings(route));
   assert.ok(first.ok);
-  assert.ok(first.after.startsWith('{\r\n\t"permissions": { "allow": ["Bash(ls:*)"] },\r\n\t"env": {\r\n\t\t"MY_VAR": "keep me",\r\n'), 'tabs and CRLF kept');
+  assert.ok(
+    first.after.startsWith('{\r\n\t"permissions": { "allow": ["Bash(ls:*)"] },\r\n\t"env": {\r\n\t\t"MY_VAR": "keep me",\r\n'),
+    'tabs and CRLF kept',
+  );
   assert.ok(first.after.endsWith('\r\n\t},\r\n\t"theme": "dark"\r\n}\r\n'));
   const v = JSON.parse(first.after);
   assert.equal(v.env.MY_VAR, 'keep me');
@@ -66,8 +83,11 @@ test('a user file: every byte outside the edit stays; a second write updates onl
   assert.equal(v3.env[MANAGED_MARKER], undefined);
 });
 
-test('values of the user\'s own entries are replaced with a note, secrets never echoed', () => {
-  const r = planSettingsText('{"env":{"ANTHROPIC_BASE_URL":"https://proxy.example","ANTHROPIC_API_KEY":"sk-ant-secret"}}', desiredClaudeSettings(route));
+test("values of the user's own entries are replaced with a note, secrets never echoed", () => {
+  const r = planSettingsText(
+    '{"env":{"ANTHROPIC_BASE_URL":"https://proxy.example","ANTHROPIC_API_KEY":"sk-ant-secret"}}',
+    desiredClaudeSettings(route),
+  );
   assert.ok(r.ok);
   assert.ok(r.notes.some(n => /ANTHROPIC_BASE_URL \(was "https:\/\/proxy\.example"\)/.test(n)));
   assert.ok(!r.notes.join(' ').includes('sk-ant-secret'));
@@ -156,7 +176,16 @@ test('CLI claude-settings: --dry-run JSON, write, unchanged, --remove, --restore
   const run = async (args: string[]) => {
     let out = '';
     let err = '';
-    const code = await main(['claude-settings', ...args], { out: t => { out += `${t}\n`; }, err: t => { err += `${t}\n`; }, env: { HOME: root }, cwd: root });
+    const code = await main(['claude-settings', ...args], {
+      out: t => {
+        out += `${t}\n`;
+      },
+      err: t => {
+        err += `${t}\n`;
+      },
+      env: { HOME: root },
+      cwd: root,
+    });
     return { code, out, err };
   };
   try {
@@ -189,7 +218,16 @@ test('CLI verify --agent claude: the documented JSON; Codex stays the default; u
   const run = async (args: string[]) => {
     let out = '';
     let err = '';
-    const code = await main(['verify', ...args], { out: t => { out += `${t}\n`; }, err: t => { err += `${t}\n`; }, env: {}, cwd: process.cwd() });
+    const code = await main(['verify', ...args], {
+      out: t => {
+        out += `${t}\n`;
+      },
+      err: t => {
+        err += `${t}\n`;
+      },
+      env: {},
+      cwd: process.cwd(),
+    });
     return { code, out, err };
   };
   try {
@@ -197,11 +235,18 @@ test('CLI verify --agent claude: the documented JSON; Codex stays the default; u
     assert.equal(r.code, 0, r.out + r.err);
     const j = JSON.parse(r.out);
     assert.equal(j.agent, 'claude');
-    assert.deepEqual(j.stages.map((x: { id: string }) => x.id), ['models', 'messages-text', 'messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens']);
+    assert.deepEqual(
+      j.stages.map((x: { id: string }) => x.id),
+      ['models', 'messages-text', 'messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'],
+    );
     const text = await run(['--agent', 'claude', '--base-url', s.baseUrl, '--model', 'local/model', '--skip', 'claude-shape']);
     assert.equal(text.code, 0);
     assert.match(text.out, /OK: Claude Code can use this route/);
-    assert.equal((await run(['--agent', 'claude', '--base-url', s.baseUrl, '--model', 'm', '--skip', 'codex-shape'])).code, 2, 'stages are per agent');
+    assert.equal(
+      (await run(['--agent', 'claude', '--base-url', s.baseUrl, '--model', 'm', '--skip', 'codex-shape'])).code,
+      2,
+      'stages are per agent',
+    );
     assert.equal((await run(['--agent', 'gemini', '--base-url', s.baseUrl, '--model', 'm'])).code, 2);
     assert.equal((await run(['--base-url', s.baseUrl, '--model', 'm', '--no-thinking'])).code, 2, '--no-thinking is for claude');
   } finally {

@@ -10,9 +10,15 @@ import { verifyClaudeRoute, type VerifyClaudeOptions } from '../../src/core/clau
 import type { DiagnosisCode, StageId, VerifyReport } from '../../src/core/verify/types';
 
 const servers: ScriptedServer[] = [];
-after(async () => { for (const s of servers) await s.close(); });
+after(async () => {
+  for (const s of servers) await s.close();
+});
 
-async function verify(server: ScriptedServerOptions & { messages?: MessagesOptions }, model: string, o: Partial<VerifyClaudeOptions> = {}): Promise<{ report: VerifyReport; server: ScriptedServer }> {
+async function verify(
+  server: ScriptedServerOptions & { messages?: MessagesOptions },
+  model: string,
+  o: Partial<VerifyClaudeOptions> = {},
+): Promise<{ report: VerifyReport; server: ScriptedServer }> {
   const s = await startMessagesServer(server);
   servers.push(s);
   const report = await verifyClaudeRoute({ baseUrl: s.baseUrl, model, timeoutMs: 10_000, ...o });
@@ -31,7 +37,11 @@ function expectCode(r: VerifyReport, id: StageId, code: DiagnosisCode, status: '
   assert.equal(s.diagnosis?.code, code, why(r));
 }
 
-const llama = (extra: Partial<ScriptedServerOptions> & { messages?: MessagesOptions } = {}) => ({ kind: 'llamacpp' as const, models: [{ id: 'local/model', contextWindow: 32768 }], ...extra });
+const llama = (extra: Partial<ScriptedServerOptions> & { messages?: MessagesOptions } = {}) => ({
+  kind: 'llamacpp' as const,
+  models: [{ id: 'local/model', contextWindow: 32768 }],
+  ...extra,
+});
 
 describe('healthy servers pass every stage', () => {
   for (const kind of ['llamacpp', 'ollama', 'vllm', 'lmstudio'] as const) {
@@ -39,7 +49,18 @@ describe('healthy servers pass every stage', () => {
       const { report, server } = await verify({ kind, models: [{ id: 'm', contextWindow: 65536 }] }, 'm', { contextWindow: 65536 });
       assert.equal(report.agent, 'claude');
       assert.equal(report.ok, true, why(report));
-      assert.deepEqual(report.stages.map(s => [s.id, s.status]), [['models', 'pass'], ['messages-text', 'pass'], ['messages-stream', 'pass'], ['thinking', 'pass'], ['messages-tool-call', 'pass'], ['claude-shape', 'pass'], ['count-tokens', 'pass']]);
+      assert.deepEqual(
+        report.stages.map(s => [s.id, s.status]),
+        [
+          ['models', 'pass'],
+          ['messages-text', 'pass'],
+          ['messages-stream', 'pass'],
+          ['thinking', 'pass'],
+          ['messages-tool-call', 'pass'],
+          ['claude-shape', 'pass'],
+          ['count-tokens', 'pass'],
+        ],
+      );
       const shape = server.requests.find(q => q.path === '/v1/messages' && q.body.includes('CLAUDE-OK'));
       assert.ok(shape && shape.body.length > 40_000, 'a Claude-Code-sized body (≈48 KB)');
       const body = JSON.parse(shape.body);
@@ -56,7 +77,12 @@ describe('healthy servers pass every stage', () => {
 test('the base URL may be given with or without /v1: requests go to <root>/v1/messages', async () => {
   const s = await startMessagesServer(llama());
   servers.push(s);
-  const r = await verifyClaudeRoute({ baseUrl: s.root, model: 'local/model', timeoutMs: 10_000, skip: ['claude-shape', 'messages-tool-call', 'thinking', 'messages-stream', 'count-tokens'] });
+  const r = await verifyClaudeRoute({
+    baseUrl: s.root,
+    model: 'local/model',
+    timeoutMs: 10_000,
+    skip: ['claude-shape', 'messages-tool-call', 'thinking', 'messages-stream', 'count-tokens'],
+  });
   assert.equal(r.ok, true, why(r));
   assert.ok(s.requests.some(q => q.path === '/v1/messages'));
 });
@@ -80,16 +106,27 @@ test('a server that refuses thinking: thinking-unsupported with the fix that tur
 });
 
 test('Ollama refusing thinking: no fix that cannot help (it thinks for the effort setting too)', async () => {
-  const { report } = await verify({ kind: 'ollama', models: [{ id: 'gemma3:270m' }], messages: { brain: MB.thinkingRejectedBrain('ollama') } }, 'gemma3:270m', { thinking: false });
+  const { report } = await verify(
+    { kind: 'ollama', models: [{ id: 'gemma3:270m' }], messages: { brain: MB.thinkingRejectedBrain('ollama') } },
+    'gemma3:270m',
+    { thinking: false },
+  );
   expectCode(report, 'claude-shape', 'thinking-unsupported');
   assert.equal(stage(report, 'claude-shape').diagnosis?.fix, null);
 });
 
-test('context smaller than Claude Code\'s prompt: context-too-small with a context fix for the server kind', async () => {
-  const { report } = await verify({ kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 8192 }], messages: { brain: MB.messagesContextBrain(8192) } }, 'local/model');
+test("context smaller than Claude Code's prompt: context-too-small with a context fix for the server kind", async () => {
+  const { report } = await verify(
+    { kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 8192 }], messages: { brain: MB.messagesContextBrain(8192) } },
+    'local/model',
+  );
   expectCode(report, 'claude-shape', 'context-too-small');
   assert.match(stage(report, 'claude-shape').diagnosis!.message, /Claude Code/);
-  assert.deepEqual(stage(report, 'claude-shape').diagnosis?.fix, { kind: 'changeServer', change: { what: 'context', tokens: 32768 }, label: 'Make the context 32768 tokens' });
+  assert.deepEqual(stage(report, 'claude-shape').diagnosis?.fix, {
+    kind: 'changeServer',
+    change: { what: 'context', tokens: 32768 },
+    label: 'Make the context 32768 tokens',
+  });
   assert.equal(report.ok, false);
 });
 
@@ -105,7 +142,10 @@ test('a window the caller knows to be tiny fails even when the server answers (O
 });
 
 test('a model without tool support: tools-unsupported in the tool stage (Ollama)', async () => {
-  const { report } = await verify({ kind: 'ollama', models: [{ id: 'gemma3:270m' }], messages: { brain: MB.messagesToolsUnsupportedBrain() } }, 'gemma3:270m');
+  const { report } = await verify(
+    { kind: 'ollama', models: [{ id: 'gemma3:270m' }], messages: { brain: MB.messagesToolsUnsupportedBrain() } },
+    'gemma3:270m',
+  );
   expectCode(report, 'messages-tool-call', 'tools-unsupported');
   assert.equal(stage(report, 'messages-text').status, 'pass');
 });
@@ -113,7 +153,11 @@ test('a model without tool support: tools-unsupported in the tool stage (Ollama)
 test('llama.cpp without --jinja: tools-unsupported with the --jinja fix', async () => {
   const { report } = await verify(llama({ messages: { brain: MB.messagesToolsUnsupportedBrain() } }), 'local/model');
   expectCode(report, 'messages-tool-call', 'tools-unsupported');
-  assert.deepEqual(stage(report, 'messages-tool-call').diagnosis?.fix, { kind: 'changeServer', change: { what: 'jinja' }, label: 'Turn on --jinja' });
+  assert.deepEqual(stage(report, 'messages-tool-call').diagnosis?.fix, {
+    kind: 'changeServer',
+    change: { what: 'jinja' },
+    label: 'Turn on --jinja',
+  });
 });
 
 test('401: unauthorized with the set-key fix; the later stages do not run', async () => {
@@ -157,7 +201,10 @@ test('nothing listens: server-unreachable', async () => {
 });
 
 test('tool call written as text: tool-call-as-text', async () => {
-  const { report } = await verify({ kind: 'ollama', models: [{ id: 'llama3.2:3b' }], messages: { brain: MB.messagesToolCallAsTextBrain() } }, 'llama3.2:3b');
+  const { report } = await verify(
+    { kind: 'ollama', models: [{ id: 'llama3.2:3b' }], messages: { brain: MB.messagesToolCallAsTextBrain() } },
+    'llama3.2:3b',
+  );
   expectCode(report, 'messages-tool-call', 'tool-call-as-text');
 });
 

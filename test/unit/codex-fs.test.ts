@@ -5,24 +5,43 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readSnapshot, writeFiles, writeAtomic, planRestore, restore, FileRefusal, lastBackup, resolveLinks } from '../../src/core/codex/fs';
+import {
+  readSnapshot,
+  writeFiles,
+  writeAtomic,
+  planRestore,
+  restore,
+  FileRefusal,
+  lastBackup,
+  resolveLinks,
+} from '../../src/core/codex/fs';
 import { planProfileWrite, planTrustWrite, configPath } from '../../src/core/codex/plan';
 import { buildProfile } from '../../src/core/codex/profile';
 
 const temps: string[] = [];
-after(() => { for (const t of temps) fs.rmSync(t, { recursive: true, force: true }); });
+after(() => {
+  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
+});
 function tmp(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-codex-fs-'));
   temps.push(d);
   return d;
 }
 
-const USER_CONFIG = '\uFEFF# my precious comments\r\nmodel = "gpt-5" # inline\r\n\r\n[mcp_servers.docs]\r\ncommand = "npx"\r\nargs = ["-y", "docs"]\r\n';
-const settings = { 'codex.disableNonFunctionTools': 'auto', 'codex.autoCompactFraction': 0.75, 'llamacpp.autoCompactTokenLimit': 14000 } as const;
+const USER_CONFIG =
+  '\uFEFF# my precious comments\r\nmodel = "gpt-5" # inline\r\n\r\n[mcp_servers.docs]\r\ncommand = "npx"\r\nargs = ["-y", "docs"]\r\n';
+const settings = {
+  'codex.disableNonFunctionTools': 'auto',
+  'codex.autoCompactFraction': 0.75,
+  'llamacpp.autoCompactTokenLimit': 14000,
+} as const;
 const route = { provider: 'vllm' as const, baseUrl: 'http://127.0.0.1:8000/v1', model: 'm', contextWindow: 32768 };
 
 function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter(n => n !== '.local-model-router-backups').sort();
+  return fs
+    .readdirSync(dir)
+    .filter(n => n !== '.local-model-router-backups')
+    .sort();
 }
 
 test('a config.toml behind a symlink: the link stays a link, its target gets the change', () => {
@@ -61,7 +80,10 @@ test('a read-only config.toml is refused and nothing is written', () => {
   fs.chmodSync(configPath(home), 0o444);
   const plan = planTrustWrite(home, '/srv/project', false);
   assert.ok(plan.ok && plan.change);
-  assert.throws(() => writeFiles(home, [plan.change!], 'test'), (e: Error) => e instanceof FileRefusal && /read-only/.test(e.message) && /Nothing was written/.test(e.message));
+  assert.throws(
+    () => writeFiles(home, [plan.change!], 'test'),
+    (e: Error) => e instanceof FileRefusal && /read-only/.test(e.message) && /Nothing was written/.test(e.message),
+  );
   assert.equal(fs.readFileSync(configPath(home), 'utf8'), USER_CONFIG);
   assert.deepEqual(listFiles(home), ['config.toml']);
 });
@@ -74,12 +96,15 @@ test('a file changed on disk since it was read is refused; nothing of the set is
   assert.ok(plan.ok);
   assert.equal(plan.changes.length, 3, 'profile, catalog and config.toml');
   fs.appendFileSync(configPath(home), '# saved by the user meanwhile\n');
-  assert.throws(() => writeFiles(home, plan.changes, 'test'), (e: Error) => e instanceof FileRefusal && /changed on disk/.test(e.message));
+  assert.throws(
+    () => writeFiles(home, plan.changes, 'test'),
+    (e: Error) => e instanceof FileRefusal && /changed on disk/.test(e.message),
+  );
   assert.equal(fs.readFileSync(configPath(home), 'utf8'), `${USER_CONFIG}# saved by the user meanwhile\n`);
   assert.deepEqual(listFiles(home), ['config.toml'], 'the profile file was not written either');
 });
 
-test('an invalid config.toml is refused with the parser\'s location and nothing is written', () => {
+test("an invalid config.toml is refused with the parser's location and nothing is written", () => {
   const home = tmp();
   const broken = '# hand-edited\nmodel = "gpt-5\n[profiles.x]\n';
   fs.writeFileSync(configPath(home), broken);
@@ -128,7 +153,10 @@ test('restore marks files edited after the write', () => {
   fs.appendFileSync(configPath(home), 'b = 2\n');
   const r = planRestore(home);
   assert.ok(r);
-  assert.deepEqual(r.files.map(f => f.changedSinceWrite), [true]);
+  assert.deepEqual(
+    r.files.map(f => f.changedSinceWrite),
+    [true],
+  );
 });
 
 test('an unchanged plan writes nothing and a second identical write is a no-op', () => {

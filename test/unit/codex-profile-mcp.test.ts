@@ -13,16 +13,23 @@ import { main } from '../../src/cli/main';
 
 const S = { 'codex.disableNonFunctionTools': 'auto', 'codex.autoCompactFraction': 0.75, 'llamacpp.autoCompactTokenLimit': 14000 } as const;
 const route = { provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen3-coder', contextWindow: 32768 } as const;
-const CONFIG = '[mcp_servers.github]\ncommand = "gh-mcp"\nargs = ["--stdio"]\n\n[mcp_servers.docs]\nurl = "http://127.0.0.1:9/mcp"\n\n[mcp_servers.odd]\nenabled = true\n';
+const CONFIG =
+  '[mcp_servers.github]\ncommand = "gh-mcp"\nargs = ["--stdio"]\n\n[mcp_servers.docs]\nurl = "http://127.0.0.1:9/mcp"\n\n[mcp_servers.odd]\nenabled = true\n';
 
-test('config.toml: each server\'s transport (command or url); none for a server without one, or a config that does not parse', () => {
+test("config.toml: each server's transport (command or url); none for a server without one, or a config that does not parse", () => {
   assert.deepEqual(mcpServerTransports(CONFIG), { github: { command: 'gh-mcp' }, docs: { url: 'http://127.0.0.1:9/mcp' } });
   assert.deepEqual(mcpServerTransports('[mcp_servers\n'), {});
   assert.deepEqual(mcpServerTransports(''), {});
 });
 
 test('a server turned off keeps its transport key beside enabled = false; args and the rest stay in config.toml', () => {
-  const p = buildProfile(route, S, { name: 'local-lmstudio', codexHome: '/tmp/ch', findings: { toolTypes: { namespace: 'rejected' } }, mcpServers: ['github', 'docs'], mcpTransports: mcpServerTransports(CONFIG) });
+  const p = buildProfile(route, S, {
+    name: 'local-lmstudio',
+    codexHome: '/tmp/ch',
+    findings: { toolTypes: { namespace: 'rejected' } },
+    mcpServers: ['github', 'docs'],
+    mcpTransports: mcpServerTransports(CONFIG),
+  });
   assert.deepEqual(JSON.parse(JSON.stringify((parseToml(p.fileText ?? '') as Record<string, unknown>).mcp_servers)), {
     github: { command: 'gh-mcp', enabled: false },
     docs: { url: 'http://127.0.0.1:9/mcp', enabled: false },
@@ -34,10 +41,41 @@ test('codex-profile --from-verify reads the transports from config.toml', async 
   try {
     mkdirSync(join(home, 'ch'));
     writeFileSync(join(home, 'ch', 'config.toml'), CONFIG);
-    writeFileSync(join(home, 'report.json'), JSON.stringify({ agent: 'codex', stages: [], findings: { toolTypes: { namespace: 'rejected' } } }));
+    writeFileSync(
+      join(home, 'report.json'),
+      JSON.stringify({ agent: 'codex', stages: [], findings: { toolTypes: { namespace: 'rejected' } } }),
+    );
     let out = '';
-    const code = await main(['codex-profile', '--name', 'p', '--provider-id', 'local-lmstudio', '--base-url', 'http://127.0.0.1:1234/v1', '--model', 'm', '--codex-home', join(home, 'ch'), '--codex-version', '0.169.0', '--from-verify', join(home, 'report.json'), '--json'],
-      { out: t => { out += t; }, err: t => { out += t; }, env: { HOME: home }, cwd: home });
+    const code = await main(
+      [
+        'codex-profile',
+        '--name',
+        'p',
+        '--provider-id',
+        'local-lmstudio',
+        '--base-url',
+        'http://127.0.0.1:1234/v1',
+        '--model',
+        'm',
+        '--codex-home',
+        join(home, 'ch'),
+        '--codex-version',
+        '0.169.0',
+        '--from-verify',
+        join(home, 'report.json'),
+        '--json',
+      ],
+      {
+        out: t => {
+          out += t;
+        },
+        err: t => {
+          out += t;
+        },
+        env: { HOME: home },
+        cwd: home,
+      },
+    );
     assert.equal(code, 0, out);
     const text = readFileSync(join(home, 'ch', 'p.config.toml'), 'utf8');
     assert.match(text, /\[mcp_servers\.github\]\ncommand = "gh-mcp"\nenabled = false\n/);

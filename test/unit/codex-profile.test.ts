@@ -33,7 +33,14 @@ test('profile file: provider table, responses wire API, retries, idle timeout, w
   assert.equal(doc.model_context_window, 32768);
   assert.equal(doc.model_auto_compact_token_limit, 14000);
   assert.equal(doc.model_catalog_json, path.join('/h', 'local.models.json'));
-  assert.deepEqual(doc.model_providers['local-llamacpp'], { name: 'llama.cpp (127.0.0.1:8131)', base_url: 'http://127.0.0.1:8131/v1', wire_api: 'responses', request_max_retries: 1, stream_max_retries: 1, stream_idle_timeout_ms: 300000 });
+  assert.deepEqual(doc.model_providers['local-llamacpp'], {
+    name: 'llama.cpp (127.0.0.1:8131)',
+    base_url: 'http://127.0.0.1:8131/v1',
+    wire_api: 'responses',
+    request_max_retries: 1,
+    stream_max_retries: 1,
+    stream_idle_timeout_ms: 300000,
+  });
   assert.deepEqual(doc.features, { goals: false, plugins: false });
   assert.deepEqual(doc.analytics, { enabled: false });
   assert.equal(doc.web_search, undefined, "'auto' leaves the tools on when the server accepts them");
@@ -74,7 +81,11 @@ test('keys: env_key names the variable, the key is never written; reserved ids a
   assert.throws(() => buildProfile(llama, S, { name: 'x', providerId: 'ollama' }), /Built-in providers cannot be overridden/);
   assert.throws(() => buildProfile(llama, S, { name: '../evil' }), /profile name/);
   assert.throws(() => buildProfile(llama, S, { name: 'config' }), /collide/);
-  assert.equal(buildProfile({ ...llama, baseUrl: '127.0.0.1:9000' }, S, { name: 'x' }).provider.base_url, 'http://127.0.0.1:9000/v1', 'base_url gets /v1');
+  assert.equal(
+    buildProfile({ ...llama, baseUrl: '127.0.0.1:9000' }, S, { name: 'x' }).provider.base_url,
+    'http://127.0.0.1:9000/v1',
+    'base_url gets /v1',
+  );
   assert.equal(buildProfile({ ...llama, provider: 'ollama' }, S, { name: 'x' }).ossProvider, 'ollama');
   assert.equal(buildProfile({ ...llama, provider: 'vllm' }, S, { name: 'x' }).ossProvider, undefined);
 });
@@ -130,7 +141,8 @@ test('trust: added once, idempotent, "untrusted" changes only on an explicit yes
 });
 
 test('migration: tables become profile files, the selector goes, everything else stays byte for byte', () => {
-  const cfg = '# top\r\nprofile = "fast"\r\nmodel = "gpt-5"\r\n\r\n[profiles.fast] # quick\r\nmodel = "o4-mini"\r\nq = """\r\n[profiles.fake]\r\n"""\r\n\r\n[profiles.fast.features]\r\nplugins = false\r\n\r\n[mcp_servers.x]\r\ncommand = "y"\r\n';
+  const cfg =
+    '# top\r\nprofile = "fast"\r\nmodel = "gpt-5"\r\n\r\n[profiles.fast] # quick\r\nmodel = "o4-mini"\r\nq = """\r\n[profiles.fake]\r\n"""\r\n\r\n[profiles.fast.features]\r\nplugins = false\r\n\r\n[mcp_servers.x]\r\ncommand = "y"\r\n';
   assert.deepEqual(findLegacyProfiles(cfg), { tables: ['fast'], selector: 'fast' });
   const plan = planMigration(cfg, '/h', () => false);
   assert.ok(plan.ok);
@@ -150,16 +162,37 @@ test('diff: unified hunks with context, CRLF shown as lines', () => {
 
 test('validation argv and Codex error extraction', () => {
   const args = validationArgs('p', 'local-x', 4242);
-  assert.deepEqual(args.slice(0, 7), ['exec', '-p', 'p', '--strict-config', '--skip-git-repo-check', '--disable', 'unbounded_connection_retries']);
+  assert.deepEqual(args.slice(0, 7), [
+    'exec',
+    '-p',
+    'p',
+    '--strict-config',
+    '--skip-git-repo-check',
+    '--disable',
+    'unbounded_connection_retries',
+  ]);
   assert.ok(args.includes('model_providers.local-x.base_url="http://127.0.0.1:4242/v1"'));
-  const out = 'WARNING: proceeding, even though we could not create PATH aliases\nError loading config.toml:\n/h/p.config.toml:3:24: invalid type: string "big", expected i64\n  |\n3 | x\nStack backtrace:\n   0: <unknown>\n';
-  assert.equal(codexErrorText(out), 'Error loading config.toml:\n/h/p.config.toml:3:24: invalid type: string "big", expected i64\n  |\n3 | x');
+  const out =
+    'WARNING: proceeding, even though we could not create PATH aliases\nError loading config.toml:\n/h/p.config.toml:3:24: invalid type: string "big", expected i64\n  |\n3 | x\nStack backtrace:\n   0: <unknown>\n';
+  assert.equal(
+    codexErrorText(out),
+    'Error loading config.toml:\n/h/p.config.toml:3:24: invalid type: string "big", expected i64\n  |\n3 | x',
+  );
 });
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(['codex-profile', ...args], { out: t => { out += `${t}\n`; }, err: t => { err += `${t}\n`; }, env: { HOME: '/nonexistent', PATH: '', ...env }, cwd: os.tmpdir() });
+  const code = await main(['codex-profile', ...args], {
+    out: t => {
+      out += `${t}\n`;
+    },
+    err: t => {
+      err += `${t}\n`;
+    },
+    env: { HOME: '/nonexistent', PATH: '', ...env },
+    cwd: os.tmpdir(),
+  });
   return { code, out, err };
 }
 
@@ -167,13 +200,27 @@ test('CLI: --dry-run --json prints the plan and writes nothing; usage errors exi
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-codex-cli-'));
   try {
     fs.writeFileSync(path.join(home, 'config.toml'), 'model = "gpt-5"\n');
-    const base = ['--name', 'p', '--provider-id', 'local-vllm', '--base-url', 'http://127.0.0.1:8000', '--model', 'm', '--codex-home', home];
+    const base = [
+      '--name',
+      'p',
+      '--provider-id',
+      'local-vllm',
+      '--base-url',
+      'http://127.0.0.1:8000',
+      '--model',
+      'm',
+      '--codex-home',
+      home,
+    ];
     const r = await cli([...base, '--codex-version', '0.169.0', '--trust-project', '/srv/a', '--dry-run', '--json']);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     assert.equal(j.ok, true);
     assert.equal(j.format, 'profile-file');
-    assert.deepEqual(j.files.map((f: { role: string; action: string }) => `${f.role}:${f.action}`), ['profile:create', 'catalog:create', 'config:update']);
+    assert.deepEqual(
+      j.files.map((f: { role: string; action: string }) => `${f.role}:${f.action}`),
+      ['profile:create', 'catalog:create', 'config:update'],
+    );
     assert.match(j.files[2].diff, /\+\[projects\."\/srv\/a"\]/);
     assert.equal(j.trust, 'added');
     assert.deepEqual(fs.readdirSync(home), ['config.toml'], 'dry run wrote nothing');
@@ -184,7 +231,16 @@ test('CLI: --dry-run --json prints the plan and writes nothing; usage errors exi
     assert.deepEqual(parse(fs.readFileSync(path.join(home, 'config.toml'), 'utf8')), {
       model: 'gpt-5',
       profiles: { p: { model_provider: 'local-vllm', model: 'm' } },
-      model_providers: { 'local-vllm': { name: 'vLLM (127.0.0.1:8000)', base_url: 'http://127.0.0.1:8000/v1', wire_api: 'responses', request_max_retries: 1, stream_max_retries: 1, stream_idle_timeout_ms: 300000 } },
+      model_providers: {
+        'local-vllm': {
+          name: 'vLLM (127.0.0.1:8000)',
+          base_url: 'http://127.0.0.1:8000/v1',
+          wire_api: 'responses',
+          request_max_retries: 1,
+          stream_max_retries: 1,
+          stream_idle_timeout_ms: 300000,
+        },
+      },
     });
 
     const noCodex = await cli([...base, '--dry-run', '--json']);

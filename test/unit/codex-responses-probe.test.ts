@@ -10,7 +10,9 @@ import { probeResponsesApi, guessProvider, responsesUpgradeHint } from '../../sr
 import { RESPONSES_MIN_VERSIONS } from '../../src/core/verify/diagnose';
 
 const servers: ScriptedServer[] = [];
-after(async () => { for (const s of servers) await s.close(); });
+after(async () => {
+  for (const s of servers) await s.close();
+});
 async function serve(kind: ScriptedKind, extra: Parameters<typeof startScriptedServer>[0] | object = {}): Promise<ScriptedServer> {
   const s = await startScriptedServer({ kind, models: [{ id: 'm' }], ...extra });
   servers.push(s);
@@ -27,13 +29,20 @@ for (const kind of ['llamacpp', 'ollama', 'vllm', 'lmstudio', 'generic'] as cons
     assert.equal(n.kind, 'no-responses', JSON.stringify(n));
     assert.match(n.kind === 'no-responses' ? n.detail : '', /answered 404/);
     // The chat-only server still answers chat completions: it is the Responses route that is missing.
-    const chat = await fetch(`${no.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+    const chat = await fetch(`${no.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     assert.equal(chat.status, 200);
   });
 }
 
 test('a 404 that says the model is missing means the route exists (Ollama, vLLM): not chat-only', async () => {
-  for (const [kind, variant] of [['ollama', 'ollama'], ['vllm', 'vllm']] as const) {
+  for (const [kind, variant] of [
+    ['ollama', 'ollama'],
+    ['vllm', 'vllm'],
+  ] as const) {
     const s = await serve(kind, { brain: modelCheckingBrain(['other'], variant) });
     const r = await probeResponsesApi({ providerId: 'p', baseUrl: s.baseUrl, model: 'missing-model' }, {});
     assert.equal(r.kind, 'responses', `${kind}: ${JSON.stringify(r)}`);
@@ -60,7 +69,16 @@ test('the explanation names the version that adds the Responses API, from the on
   assert.equal(guessProvider({ providerId: 'llama-cpp', baseUrl: 'http://h:9/v1' }), 'llamacpp');
   assert.equal(guessProvider({ providerId: 'x', baseUrl: 'http://127.0.0.1:11434/v1' }), 'ollama');
   assert.equal(guessProvider({ providerId: 'x', baseUrl: 'http://127.0.0.1:9999/v1' }), 'openaiCompatible');
-  const hint = responsesUpgradeHint({ kind: 'no-responses', status: 404, detail: '', server: { kind: 'ollama', version: '0.12.0' } }, { providerId: 'x', baseUrl: '' });
-  assert.equal(hint, `${RESPONSES_MIN_VERSIONS.ollama.what} (it reports version 0.12.0) serves the Responses API from ${RESPONSES_MIN_VERSIONS.ollama.minVersion} on`);
-  assert.match(responsesUpgradeHint({ kind: 'unreachable', detail: '' }, { providerId: 'vllm', baseUrl: '' }), new RegExp(RESPONSES_MIN_VERSIONS.vllm.minVersion.replace(/[()./]/g, '\\$&')));
+  const hint = responsesUpgradeHint(
+    { kind: 'no-responses', status: 404, detail: '', server: { kind: 'ollama', version: '0.12.0' } },
+    { providerId: 'x', baseUrl: '' },
+  );
+  assert.equal(
+    hint,
+    `${RESPONSES_MIN_VERSIONS.ollama.what} (it reports version 0.12.0) serves the Responses API from ${RESPONSES_MIN_VERSIONS.ollama.minVersion} on`,
+  );
+  assert.match(
+    responsesUpgradeHint({ kind: 'unreachable', detail: '' }, { providerId: 'vllm', baseUrl: '' }),
+    new RegExp(RESPONSES_MIN_VERSIONS.vllm.minVersion.replace(/[()./]/g, '\\$&')),
+  );
 });

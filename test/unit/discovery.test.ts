@@ -24,14 +24,24 @@ describe('discovery outcomes', () => {
   });
 
   test('up: Ollama context and tool support come from /api/show, version from /api/version', async () => {
-    const s = await scripted({ kind: 'ollama', version: '0.33.0', models: [
-      { id: 'qwen3-coder:30b', contextWindow: 262144, capabilities: ['completion', 'tools'] },
-      { id: 'gemma3:270m', contextWindow: 32768, capabilities: ['completion'] },
-    ] });
+    const s = await scripted({
+      kind: 'ollama',
+      version: '0.33.0',
+      models: [
+        { id: 'qwen3-coder:30b', contextWindow: 262144, capabilities: ['completion', 'tools'] },
+        { id: 'gemma3:270m', contextWindow: 32768, capabilities: ['completion'] },
+      ],
+    });
     const r = await probeEndpoint({ provider: 'ollama', baseUrl: s.baseUrl, source: 'default' });
     assert.ok(r.kind === 'up');
     assert.equal(r.server.version, '0.33.0');
-    assert.deepEqual(r.models.map(m => [m.id, m.contextWindow, m.tools]), [['qwen3-coder:30b', 262144, true], ['gemma3:270m', 32768, false]]);
+    assert.deepEqual(
+      r.models.map(m => [m.id, m.contextWindow, m.tools]),
+      [
+        ['qwen3-coder:30b', 262144, true],
+        ['gemma3:270m', 32768, false],
+      ],
+    );
   });
 
   test('up: vLLM max_model_len is the context window', async () => {
@@ -83,17 +93,26 @@ describe('discovery outcomes', () => {
   });
 
   test('error: a 500 carries status and the server message; a non-JSON 200 is an error, not a crash', async () => {
-    const s = await scripted({ kind: 'generic', overrides: [(_q, res) => (sendJson(res, 500, { error: { message: 'boom', type: 'server_error', code: 500 } }), true)] });
+    const s = await scripted({
+      kind: 'generic',
+      overrides: [(_q, res) => (sendJson(res, 500, { error: { message: 'boom', type: 'server_error', code: 500 } }), true)],
+    });
     const r = await probeEndpoint({ provider: 'openaiCompatible', baseUrl: s.baseUrl, source: 'extra' });
     assert.deepEqual([r.kind, r.kind === 'error' && r.status, r.kind === 'error' && r.message], ['error', 500, 'boom']);
-    const t = await scripted({ kind: 'generic', overrides: [(_q, res) => (res.writeHead(200, { 'content-type': 'text/html' }), res.end('<html>hi</html>'), true)] });
+    const t = await scripted({
+      kind: 'generic',
+      overrides: [(_q, res) => (res.writeHead(200, { 'content-type': 'text/html' }), res.end('<html>hi</html>'), true)],
+    });
     const r2 = await probeEndpoint({ provider: 'openaiCompatible', baseUrl: t.baseUrl, source: 'extra' });
     assert.ok(r2.kind === 'error' && /did not return JSON/.test(r2.message));
   });
 
   test('error: a redirect is reported, never followed', async () => {
     const target = await scripted({ kind: 'generic', models: [{ id: 'elsewhere' }] });
-    const s = await scripted({ kind: 'generic', overrides: [(_q, res) => (res.writeHead(302, { location: `${target.baseUrl}/models` }), res.end(), true)] });
+    const s = await scripted({
+      kind: 'generic',
+      overrides: [(_q, res) => (res.writeHead(302, { location: `${target.baseUrl}/models` }), res.end(), true)],
+    });
     const r = await probeEndpoint({ provider: 'openaiCompatible', baseUrl: s.baseUrl, source: 'extra', apiKey: 'k' });
     assert.ok(r.kind === 'error' && r.status === 302 && /not followed/.test(r.message));
     assert.equal(target.requests.length, 0);
@@ -111,14 +130,23 @@ describe('discover', () => {
   test('probes in parallel: five slow endpoints take about one latency, not five', async () => {
     const servers = await Promise.all([0, 1, 2, 3, 4].map(() => scripted({ kind: 'generic', models: [{ id: 'm' }], latencyMs: 150 })));
     const t0 = Date.now();
-    const res = await discover(servers.map(s => ({ provider: 'openaiCompatible' as const, baseUrl: s.baseUrl, source: 'extra' as const })), { timeoutMs: 2_000 });
+    const res = await discover(
+      servers.map(s => ({ provider: 'openaiCompatible' as const, baseUrl: s.baseUrl, source: 'extra' as const })),
+      { timeoutMs: 2_000 },
+    );
     const ms = Date.now() - t0;
-    assert.deepEqual(res.map(r => r.result.kind), ['up', 'up', 'up', 'up', 'up']);
+    assert.deepEqual(
+      res.map(r => r.result.kind),
+      ['up', 'up', 'up', 'up', 'up'],
+    );
     assert.ok(ms < 5 * 150, `took ${ms} ms`);
   });
   test('the same URL is probed once', async () => {
     const s = await scripted({ kind: 'generic', models: [{ id: 'm' }] });
-    const res = await discover([{ provider: 'openaiCompatible', baseUrl: s.baseUrl, source: 'extra' }, { provider: 'llamacpp', baseUrl: s.baseUrl, source: 'default' }]);
+    const res = await discover([
+      { provider: 'openaiCompatible', baseUrl: s.baseUrl, source: 'extra' },
+      { provider: 'llamacpp', baseUrl: s.baseUrl, source: 'default' },
+    ]);
     assert.equal(res.length, 1);
   });
   test('cancellation stops every probe', async () => {
@@ -126,7 +154,10 @@ describe('discover', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     const t0 = Date.now();
-    const [r] = await discover([{ provider: 'openaiCompatible', baseUrl: s.baseUrl, source: 'extra' }], { timeoutMs: 10_000, signal: ac.signal });
+    const [r] = await discover([{ provider: 'openaiCompatible', baseUrl: s.baseUrl, source: 'extra' }], {
+      timeoutMs: 10_000,
+      signal: ac.signal,
+    });
     assert.ok(Date.now() - t0 < 1_000);
     assert.notEqual(r.result.kind, 'up');
   });

@@ -15,7 +15,8 @@ describe('normalizeBaseUrl', () => {
     ['  http://[::1]:8000  ', 'http://[::1]:8000/v1'],
     ['HTTP://127.0.0.1:8000', 'http://127.0.0.1:8000/v1'],
   ];
-  for (const [input, want] of ok) test(`${JSON.stringify(input)} → ${want}`, () => assert.deepEqual(normalizeBaseUrl(input), { ok: true, url: want }));
+  for (const [input, want] of ok)
+    test(`${JSON.stringify(input)} → ${want}`, () => assert.deepEqual(normalizeBaseUrl(input), { ok: true, url: want }));
 
   const refused: [string, RegExp][] = [
     ['', /empty/],
@@ -30,11 +31,12 @@ describe('normalizeBaseUrl', () => {
     ['127.0.0.1:0', /port 0; a port is 1–65535/],
     ['http://[::1]:70000', /port 70000/],
   ];
-  for (const [input, re] of refused) test(`refuses ${JSON.stringify(input)}`, () => {
-    const r = normalizeBaseUrl(input);
-    assert.equal(r.ok, false);
-    assert.match((r as { error: string }).error, re);
-  });
+  for (const [input, re] of refused)
+    test(`refuses ${JSON.stringify(input)}`, () => {
+      const r = normalizeBaseUrl(input);
+      assert.equal(r.ok, false);
+      assert.match((r as { error: string }).error, re);
+    });
   test('the refusal never repeats embedded credentials', () => {
     const r = normalizeBaseUrl('http://user:hunter2@127.0.0.1:8080');
     assert.equal(r.ok, false);
@@ -51,7 +53,8 @@ describe('OLLAMA_HOST', () => {
     ['https://ollama.lan', 'https://ollama.lan:11434/v1'],
     ['[::1]:11434', 'http://[::1]:11434/v1'],
   ];
-  for (const [input, want] of cases) test(`${input} → ${want}`, () => assert.deepEqual(ollamaHostToBaseUrl(input), { ok: true, url: want }));
+  for (const [input, want] of cases)
+    test(`${input} → ${want}`, () => assert.deepEqual(ollamaHostToBaseUrl(input), { ok: true, url: want }));
 });
 
 describe('resolveEndpoint precedence', () => {
@@ -70,27 +73,46 @@ describe('resolveEndpoint precedence', () => {
     assert.ok(r.ok, JSON.stringify(r));
     return r.endpoint;
   };
-  test('the setting wins over every variable', () => assert.deepEqual([resolve('http://127.0.0.1:2000', full).baseUrl, resolve('http://127.0.0.1:2000', full).source], ['http://127.0.0.1:2000/v1', 'setting']));
-  test('<PROVIDER>_BASE_URL wins over OLLAMA_HOST and LOCAL_LLM_BASE_URL', () => assert.equal(resolve('', full).baseUrl, 'http://127.0.0.1:2001/v1'));
+  test('the setting wins over every variable', () =>
+    assert.deepEqual(
+      [resolve('http://127.0.0.1:2000', full).baseUrl, resolve('http://127.0.0.1:2000', full).source],
+      ['http://127.0.0.1:2000/v1', 'setting'],
+    ));
+  test('<PROVIDER>_BASE_URL wins over OLLAMA_HOST and LOCAL_LLM_BASE_URL', () =>
+    assert.equal(resolve('', full).baseUrl, 'http://127.0.0.1:2001/v1'));
   test('OLLAMA_HOST wins over LOCAL_LLM_BASE_URL for Ollama', () => {
     const { OLLAMA_BASE_URL: _, ...env } = full;
     assert.deepEqual([resolve('', env).baseUrl, resolve('', env).source], ['http://127.0.0.1:2002/v1', 'ollama-host']);
   });
-  test('LOCAL_LLM_BASE_URL wins over the default', () => assert.equal(resolve('', { LOCAL_LLM_BASE_URL: 'http://127.0.0.1:2003' }).baseUrl, 'http://127.0.0.1:2003/v1'));
+  test('LOCAL_LLM_BASE_URL wins over the default', () =>
+    assert.equal(resolve('', { LOCAL_LLM_BASE_URL: 'http://127.0.0.1:2003' }).baseUrl, 'http://127.0.0.1:2003/v1'));
   test('the default applies last; OPENAI_BASE_URL is never used', () => {
     const e = resolve('', { OPENAI_BASE_URL: 'http://127.0.0.1:2009', OPENAI_API_KEY: 'x' });
     assert.deepEqual([e.baseUrl, e.source, e.apiKey], [def, 'default', undefined]);
   });
   test('<PROVIDER>_API_KEY wins over LOCAL_LLM_API_KEY wins over a stored secret', () => {
     assert.deepEqual([resolve('', full).apiKey, resolve('', full).keyVar], ['k-provider', 'OLLAMA_API_KEY']);
-    assert.deepEqual([resolve('', { LOCAL_LLM_API_KEY: 'k-local' }).apiKey, resolve('', { LOCAL_LLM_API_KEY: 'k-local' }).keyVar], ['k-local', 'LOCAL_LLM_API_KEY']);
+    assert.deepEqual(
+      [resolve('', { LOCAL_LLM_API_KEY: 'k-local' }).apiKey, resolve('', { LOCAL_LLM_API_KEY: 'k-local' }).keyVar],
+      ['k-local', 'LOCAL_LLM_API_KEY'],
+    );
     const r = resolveEndpoint({ provider: 'vllm', settingBaseUrl: '', env: {}, defaultBaseUrl: def, secretKey: 's' });
     assert.ok(r.ok && r.endpoint.apiKey === 's' && r.endpoint.keySource === 'secret');
   });
   test('each provider reads only its own prefix', () => {
-    const r = resolveEndpoint({ provider: 'vllm', settingBaseUrl: '', env: { OLLAMA_BASE_URL: 'http://127.0.0.1:1', LMSTUDIO_BASE_URL: 'http://127.0.0.1:2', VLLM_BASE_URL: 'http://127.0.0.1:3' }, defaultBaseUrl: def });
+    const r = resolveEndpoint({
+      provider: 'vllm',
+      settingBaseUrl: '',
+      env: { OLLAMA_BASE_URL: 'http://127.0.0.1:1', LMSTUDIO_BASE_URL: 'http://127.0.0.1:2', VLLM_BASE_URL: 'http://127.0.0.1:3' },
+      defaultBaseUrl: def,
+    });
     assert.ok(r.ok && r.endpoint.baseUrl === 'http://127.0.0.1:3/v1');
-    const l = resolveEndpoint({ provider: 'llamacpp', settingBaseUrl: '', env: { LLAMACPP_BASE_URL: 'http://127.0.0.1:4' }, defaultBaseUrl: def });
+    const l = resolveEndpoint({
+      provider: 'llamacpp',
+      settingBaseUrl: '',
+      env: { LLAMACPP_BASE_URL: 'http://127.0.0.1:4' },
+      defaultBaseUrl: def,
+    });
     assert.ok(l.ok && l.endpoint.baseUrl === 'http://127.0.0.1:4/v1');
   });
   test('a bad value names its source and is not skipped silently', () => {
@@ -101,8 +123,10 @@ describe('resolveEndpoint precedence', () => {
 });
 
 describe('loopback', () => {
-  for (const h of ['127.0.0.1', '127.8.9.10', 'localhost', 'api.localhost', '::1', '[::1]', '::ffff:127.0.0.1', 'LOCALHOST']) test(`${h} is loopback`, () => assert.equal(isLoopbackHost(h), true));
-  for (const h of ['0.0.0.0', '192.168.1.10', '10.0.0.1', '::', 'example.com', '128.0.0.1', '127.0.0.256', 'localhost.example.com']) test(`${h} is not loopback`, () => assert.equal(isLoopbackHost(h), false));
+  for (const h of ['127.0.0.1', '127.8.9.10', 'localhost', 'api.localhost', '::1', '[::1]', '::ffff:127.0.0.1', 'LOCALHOST'])
+    test(`${h} is loopback`, () => assert.equal(isLoopbackHost(h), true));
+  for (const h of ['0.0.0.0', '192.168.1.10', '10.0.0.1', '::', 'example.com', '128.0.0.1', '127.0.0.256', 'localhost.example.com'])
+    test(`${h} is not loopback`, () => assert.equal(isLoopbackHost(h), false));
   test('URLs', () => {
     assert.equal(isLoopbackUrl('http://127.0.0.1:8080/v1'), true);
     assert.equal(isLoopbackUrl('http://0.0.0.0:8080/v1'), false);
@@ -115,7 +139,10 @@ describe('provider registry', () => {
     for (const p of PROVIDER_IDS) assert.equal(isReservedCodexProviderId(PROVIDERS[p].codexProviderId), false, p);
     for (const r of ['openai', 'ollama', 'lmstudio', 'ollama-chat', 'OLLAMA']) assert.equal(isReservedCodexProviderId(r), true);
   });
-  test('the server software\'s own default ports', () => {
-    assert.deepEqual(PROVIDER_IDS.map(p => PROVIDERS[p].ownDefaultPort), [11434, 1234, 8000, 8080, undefined]);
+  test("the server software's own default ports", () => {
+    assert.deepEqual(
+      PROVIDER_IDS.map(p => PROVIDERS[p].ownDefaultPort),
+      [11434, 1234, 8000, 8080, undefined],
+    );
   });
 });

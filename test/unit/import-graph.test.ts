@@ -22,12 +22,19 @@ function resolveLocal(from: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
   const base = resolve(dirname(from), spec);
   for (const c of [`${base}.ts`, join(base, 'index.ts')]) {
-    try { if (statSync(c).isFile()) return c; } catch { /* next */ }
+    try {
+      if (statSync(c).isFile()) return c;
+    } catch {
+      /* next */
+    }
   }
   throw new Error(`${relative(SRC, from)}: cannot resolve ${spec}`);
 }
 
-interface Graph { edges: Map<string, string[]>; external: Map<string, string[]> }
+interface Graph {
+  edges: Map<string, string[]>;
+  external: Map<string, string[]>;
+}
 
 function graph(): Graph {
   const edges = new Map<string, string[]>();
@@ -39,7 +46,8 @@ function graph(): Graph {
     for (const m of text.matchAll(IMPORT)) {
       const spec = m[1] ?? m[2]!;
       const r = resolveLocal(f, spec);
-      if (r) local.push(r); else ext.push(spec);
+      if (r) local.push(r);
+      else ext.push(spec);
     }
     edges.set(f, local);
     external.set(f, ext);

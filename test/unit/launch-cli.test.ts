@@ -21,12 +21,18 @@ async function run(args: string[], env: Record<string, string> = {}) {
 }
 
 test('--json prints {command, args, env} exactly as the extension builds it, from --settings', async () => {
-  const json = { 'localModelRouter.llamacpp.port': 9200, 'localModelRouter.llamacpp.modelPath': '/m/a b.gguf', 'localModelRouter.llamacpp.extraArgs': ['--metrics'] };
+  const json = {
+    'localModelRouter.llamacpp.port': 9200,
+    'localModelRouter.llamacpp.modelPath': '/m/a b.gguf',
+    'localModelRouter.llamacpp.extraArgs': ['--metrics'],
+  };
   writeFileSync(join(dir, 'settings.json'), JSON.stringify(json));
   const r = await run(['--provider', 'llamacpp', '--settings', 'settings.json', '--json'], { PRODEX_LOCAL_MODEL_ALIAS: 'env-alias' });
   assert.equal(r.code, 0, r.err);
   const o = JSON.parse(r.out);
-  const expected = buildLlamaServerArgv(resolveSettings(lookupFromSettingsJson(json), { PRODEX_LOCAL_MODEL_ALIAS: 'env-alias' }, true).values);
+  const expected = buildLlamaServerArgv(
+    resolveSettings(lookupFromSettingsJson(json), { PRODEX_LOCAL_MODEL_ALIAS: 'env-alias' }, true).values,
+  );
   assert.deepEqual({ command: o.command, args: o.args, env: o.env }, expected);
   assert.equal(o.baseUrl, 'http://127.0.0.1:9200/v1');
   assert.deepEqual(o.problems, []);
@@ -41,18 +47,30 @@ test('text output is a copyable sh line; LM Studio lists the load step; Ollama t
   const r = await run(['--provider', 'llamacpp'], { PRODEX_LOCAL_MODEL_PATH: '/m.gguf' });
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^'llama-server' '-m' '\/m\.gguf' '--host' '127\.0\.0\.1' '--port' '8131'/);
-  writeFileSync(join(dir, 'lms.json'), JSON.stringify({ 'localModelRouter.lmstudio.modelKey': 'qwen/qwen3-8b', 'localModelRouter.lmstudio.identifier': 'q' }));
+  writeFileSync(
+    join(dir, 'lms.json'),
+    JSON.stringify({ 'localModelRouter.lmstudio.modelKey': 'qwen/qwen3-8b', 'localModelRouter.lmstudio.identifier': 'q' }),
+  );
   const lms = JSON.parse((await run(['--provider', 'lmstudio', '--settings', 'lms.json', '--json'])).out);
   assert.deepEqual([lms.command, lms.args], ['lms', ['server', 'start', '--port=1234']]);
-  assert.deepEqual(lms.then, [{ command: 'lms', args: ['load', 'qwen/qwen3-8b', '--context-length=32768', '--identifier=q', '-y'], env: {} }]);
-  writeFileSync(join(dir, 'ol.json'), JSON.stringify({ 'localModelRouter.ollama.model': 'qwen3:8b', 'localModelRouter.ollama.modelsDir': '/data/ollama' }));
+  assert.deepEqual(lms.then, [
+    { command: 'lms', args: ['load', 'qwen/qwen3-8b', '--context-length=32768', '--identifier=q', '-y'], env: {} },
+  ]);
+  writeFileSync(
+    join(dir, 'ol.json'),
+    JSON.stringify({ 'localModelRouter.ollama.model': 'qwen3:8b', 'localModelRouter.ollama.modelsDir': '/data/ollama' }),
+  );
   const ol = JSON.parse((await run(['--provider', 'ollama', '--settings', 'ol.json', '--json'])).out);
   assert.deepEqual(ol.env, { OLLAMA_HOST: '127.0.0.1:11434', OLLAMA_CONTEXT_LENGTH: '32768', OLLAMA_MODELS: '/data/ollama' });
   assert.equal(ol.pull, 'qwen3:8b');
 });
 
 test('no secrets: keys in the environment are not printed', async () => {
-  const r = await run(['--provider', 'vllm', '--json'], { VLLM_API_KEY: 'sk-hidden', LLAMACPP_API_KEY: 'sk-hidden', LOCAL_LLM_API_KEY: 'sk-hidden' });
+  const r = await run(['--provider', 'vllm', '--json'], {
+    VLLM_API_KEY: 'sk-hidden',
+    LLAMACPP_API_KEY: 'sk-hidden',
+    LOCAL_LLM_API_KEY: 'sk-hidden',
+  });
   assert.ok(!r.out.includes('sk-hidden'));
 });
 

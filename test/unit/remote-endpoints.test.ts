@@ -17,12 +17,46 @@ import { createPlainHttpConsent, type PlainHttpQuestion } from '../../src/state/
 import { userSshConfigFile } from '../../src/features/tunnel/hosts';
 import type { PlainHttpAnswer } from '../../src/ctx';
 
-const ctx: PickerContext = { active: undefined, launchable: (p: ProviderId) => PROVIDERS[p].launchable, trusted: true, verifications: () => ({}) };
-const up = (models: string[], kind: 'ollama' | 'openai-compatible' = 'ollama') => ({ kind: 'up' as const, ms: 2, server: { kind }, models: models.map(id => ({ id, contextWindow: 131072, tools: true })) });
-const TUNNEL: EndpointProbe = { provider: 'ollama', baseUrl: 'http://127.0.0.1:40111/v1', source: 'tunnel', label: 'me@gpu-box (ssh)', via: { kind: 'ssh', host: 'me@gpu-box', remotePort: 11434 }, result: up(['gpt-oss:120b']) };
-const LAN: EndpointProbe = { provider: 'openaiCompatible', baseUrl: 'http://192.168.1.20:8080/v1', source: 'extra', label: 'LAN box', result: up(['big'], 'openai-compatible') };
-const TLS: EndpointProbe = { provider: 'openaiCompatible', baseUrl: 'https://gpu.example.com/v1', source: 'extra', label: 'TLS box', result: up(['tls-model'], 'openai-compatible') };
-const LOCAL: EndpointProbe = { provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', source: 'default', result: up(['qwen3-coder:30b']) };
+const ctx: PickerContext = {
+  active: undefined,
+  launchable: (p: ProviderId) => PROVIDERS[p].launchable,
+  trusted: true,
+  verifications: () => ({}),
+};
+const up = (models: string[], kind: 'ollama' | 'openai-compatible' = 'ollama') => ({
+  kind: 'up' as const,
+  ms: 2,
+  server: { kind },
+  models: models.map(id => ({ id, contextWindow: 131072, tools: true })),
+});
+const TUNNEL: EndpointProbe = {
+  provider: 'ollama',
+  baseUrl: 'http://127.0.0.1:40111/v1',
+  source: 'tunnel',
+  label: 'me@gpu-box (ssh)',
+  via: { kind: 'ssh', host: 'me@gpu-box', remotePort: 11434 },
+  result: up(['gpt-oss:120b']),
+};
+const LAN: EndpointProbe = {
+  provider: 'openaiCompatible',
+  baseUrl: 'http://192.168.1.20:8080/v1',
+  source: 'extra',
+  label: 'LAN box',
+  result: up(['big'], 'openai-compatible'),
+};
+const TLS: EndpointProbe = {
+  provider: 'openaiCompatible',
+  baseUrl: 'https://gpu.example.com/v1',
+  source: 'extra',
+  label: 'TLS box',
+  result: up(['tls-model'], 'openai-compatible'),
+};
+const LOCAL: EndpointProbe = {
+  provider: 'ollama',
+  baseUrl: 'http://127.0.0.1:11434/v1',
+  source: 'default',
+  result: up(['qwen3-coder:30b']),
+};
 
 const items = (rows: PickerEntry[]) => rows.flatMap(r => (r.kind === 'item' ? [r] : []));
 const row = (rows: PickerEntry[], label: string) => items(rows).find(r => r.label === label);
@@ -45,10 +79,18 @@ describe('tunnel targets for discovery', () => {
     { provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8131/v1', source: 'default' },
   ];
   test('a tunnel on the local default port replaces that target: what answers there is the remote server', () => {
-    const t = withTunnelTargets(configured, [{ provider: 'ollama', localBaseUrl: 'http://127.0.0.1:11434/v1', destination: 'gpu-box', remotePort: 11434 }]);
+    const t = withTunnelTargets(configured, [
+      { provider: 'ollama', localBaseUrl: 'http://127.0.0.1:11434/v1', destination: 'gpu-box', remotePort: 11434 },
+    ]);
     assert.deepEqual(t, [
       { provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8131/v1', source: 'default' },
-      { provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', source: 'tunnel', label: 'gpu-box (ssh)', via: { kind: 'ssh', host: 'gpu-box', remotePort: 11434 } },
+      {
+        provider: 'ollama',
+        baseUrl: 'http://127.0.0.1:11434/v1',
+        source: 'tunnel',
+        label: 'gpu-box (ssh)',
+        via: { kind: 'ssh', host: 'gpu-box', remotePort: 11434 },
+      },
     ]);
   });
   test('no tunnels: the targets unchanged; the label is the destination with (ssh)', () => {
@@ -69,12 +111,20 @@ describe('picker rows for remote endpoints', () => {
     assert.ok(rows.some(r => r.kind === 'separator' && r.label === 'me@gpu-box (ssh) — up · 1 model'));
     const p = row(rows, 'gpt-oss:120b')?.payload;
     assert.equal(p?.kind === 'model' && p.route.endpointLabel, 'me@gpu-box (ssh)');
-    assert.deepEqual(p?.kind === 'model' && p.route.via, { kind: 'ssh', host: 'me@gpu-box', remotePort: 11434 }, 'the route remembers it went through a tunnel');
+    assert.deepEqual(
+      p?.kind === 'model' && p.route.via,
+      { kind: 'ssh', host: 'me@gpu-box', remotePort: 11434 },
+      'the route remembers it went through a tunnel',
+    );
     const local = row(rows, 'qwen3-coder:30b')?.payload;
     assert.ok(local?.kind === 'model' && !('via' in local.route));
   });
   test('a key withheld from plain http asks instead of offering to set a key', () => {
-    const withheld: EndpointProbe = { ...LAN, keyWithheld: true, result: { kind: 'unauthorized', status: 401, message: 'Invalid API key', ms: 1 } };
+    const withheld: EndpointProbe = {
+      ...LAN,
+      keyWithheld: true,
+      result: { kind: 'unauthorized', status: 401, message: 'Invalid API key', ms: 1 },
+    };
     const r = items(buildPickerEntries([withheld], ctx)).find(i => i.payload.kind === 'allowPlainHttp');
     assert.deepEqual(r?.payload, { kind: 'allowPlainHttp', baseUrl: LAN.baseUrl, provider: 'openaiCompatible' });
     const plain = items(buildPickerEntries([{ ...withheld, keyWithheld: undefined }], ctx)).map(i => i.payload.kind);
@@ -90,7 +140,10 @@ describe('the recommended Ollama model row', () => {
   const memory = { totalBytes: 32 * GIB, freeBytes: 24 * GIB };
   const missing = chooseDefaultModel({ installed: [{ name: 'llama3.2:3b', sizeBytes: 2e9 }], memory });
   const remote = chooseDefaultModel({ installed: [{ name: 'gpt-oss:120b', sizeBytes: 65e9 }] });
-  const recommendations = new Map([[LOCAL.baseUrl, missing], [TUNNEL.baseUrl, remote]]);
+  const recommendations = new Map([
+    [LOCAL.baseUrl, missing],
+    [TUNNEL.baseUrl, remote],
+  ]);
 
   test('first under its endpoint, with why, and that it must be pulled', () => {
     const rows = buildPickerEntries([LOCAL, TUNNEL], { ...ctx, recommendations });
@@ -108,13 +161,18 @@ describe('the recommended Ollama model row', () => {
     assert.ok(r, 'the tunnel row is labelled without "this machine"');
     assert.match(r.detail ?? '', /memory is unknown/);
     const installed = chooseDefaultModel({ installed: [{ name: 'gpt-oss:20b', sizeBytes: 14e9 }], memory });
-    const i = row(buildPickerEntries([LOCAL], { ...ctx, recommendations: new Map([[LOCAL.baseUrl, installed]]) }), 'Recommended for this machine: gpt-oss:20b');
+    const i = row(
+      buildPickerEntries([LOCAL], { ...ctx, recommendations: new Map([[LOCAL.baseUrl, installed]]) }),
+      'Recommended for this machine: gpt-oss:20b',
+    );
     assert.equal(i?.description, 'installed · http://127.0.0.1:11434/v1');
     assert.equal(i?.payload.kind === 'recommended' && i.payload.mustPull, false);
   });
-  test('the setting\'s model is what is proposed', () => {
+  test("the setting's model is what is proposed", () => {
     const explicit = chooseDefaultModel({ explicit: 'qwen3-coder:30b', installed: [{ name: 'qwen3-coder:30b', sizeBytes: 18e9 }], memory });
-    const r = items(buildPickerEntries([LOCAL], { ...ctx, recommendations: new Map([[LOCAL.baseUrl, explicit]]) })).find(i => i.payload.kind === 'recommended');
+    const r = items(buildPickerEntries([LOCAL], { ...ctx, recommendations: new Map([[LOCAL.baseUrl, explicit]]) })).find(
+      i => i.payload.kind === 'recommended',
+    );
     assert.equal(r?.label, 'Recommended for this machine: qwen3-coder:30b');
     assert.match(r?.detail ?? '', /your choice/);
   });
@@ -125,29 +183,58 @@ describe('the recommended Ollama model row', () => {
 });
 
 describe('status bar for remote routes', () => {
-  const base: Omit<StatusState, 'route'> = { health: { kind: 'up' }, verifications: {}, terminalsRouted: false, discovery: { ran: true, busy: false, endpointsUp: 1, models: 1 }, trusted: true };
+  const base: Omit<StatusState, 'route'> = {
+    health: { kind: 'up' },
+    verifications: {},
+    terminalsRouted: false,
+    discovery: { ran: true, busy: false, endpointsUp: 1, models: 1 },
+    trusted: true,
+  };
   const tunnelRoute: Route = { provider: 'ollama', baseUrl: TUNNEL.baseUrl, model: 'gpt-oss:120b', endpointLabel: 'me@gpu-box (ssh)' };
   test('a tunnel route: $(remote) in the text, "over SSH to" and the tunnel state in the tooltip', () => {
     const v = renderStatus({ ...base, route: tunnelRoute, reach: { kind: 'ssh', host: 'me@gpu-box' }, tunnel: { state: 'up' } });
     assert.equal(v.text, '$(server-process) $(remote) me@gpu-box (ssh) · gpt-oss:120b');
     assert.match(v.tooltip, /\| Remote \| over SSH to me@gpu\\-box — tunnel up \|/);
     assert.match(v.accessibility, /over SSH to me@gpu-box/);
-    const failed = renderStatus({ ...base, route: tunnelRoute, reach: { kind: 'ssh', host: 'me@gpu-box' }, tunnel: { state: 'failed', message: 'gave up' } });
+    const failed = renderStatus({
+      ...base,
+      route: tunnelRoute,
+      reach: { kind: 'ssh', host: 'me@gpu-box' },
+      tunnel: { state: 'failed', message: 'gave up' },
+    });
     assert.match(failed.tooltip, /tunnel failed: gave up/);
-    const closed = renderStatus({ ...base, health: { kind: 'down', reason: 'the SSH tunnel to me@gpu-box is closed' }, route: tunnelRoute, reach: { kind: 'ssh', host: 'me@gpu-box' }, tunnel: { state: 'closed' } });
+    const closed = renderStatus({
+      ...base,
+      health: { kind: 'down', reason: 'the SSH tunnel to me@gpu-box is closed' },
+      route: tunnelRoute,
+      reach: { kind: 'ssh', host: 'me@gpu-box' },
+      tunnel: { state: 'closed' },
+    });
     assert.equal(closed.text, '$(error) $(remote) me@gpu-box (ssh) · gpt-oss:120b');
     assert.match(closed.tooltip, /over SSH to me@gpu\\-box — tunnel closed \|/);
   });
   test('plain http to another host says it is not encrypted; a local route has no remote mark', () => {
-    const lan = renderStatus({ ...base, route: { provider: 'openaiCompatible', baseUrl: LAN.baseUrl, model: 'big', endpointLabel: 'LAN box' }, reach: endpointReach(LAN) });
+    const lan = renderStatus({
+      ...base,
+      route: { provider: 'openaiCompatible', baseUrl: LAN.baseUrl, model: 'big', endpointLabel: 'LAN box' },
+      reach: endpointReach(LAN),
+    });
     assert.equal(lan.text, '$(server-process) $(remote) LAN box · big');
     assert.match(lan.tooltip, /\| Remote \| remote: 192\\\.168\\\.1\\\.20 over plain http — not encrypted \|/);
-    const local = renderStatus({ ...base, route: { provider: 'ollama', baseUrl: LOCAL.baseUrl, model: 'qwen3-coder:30b' }, reach: endpointReach(LOCAL) });
+    const local = renderStatus({
+      ...base,
+      route: { provider: 'ollama', baseUrl: LOCAL.baseUrl, model: 'qwen3-coder:30b' },
+      reach: endpointReach(LOCAL),
+    });
     assert.equal(local.text, '$(server-process) Ollama · qwen3-coder:30b');
     assert.doesNotMatch(local.tooltip, /\| Remote \|/);
   });
   test('in a remote window the tooltip says which machine "local" is', () => {
-    const v = renderStatus({ ...base, route: { provider: 'ollama', baseUrl: LOCAL.baseUrl, model: 'm' }, remoteWindow: { name: 'ssh-remote', host: 'gpu-box' } });
+    const v = renderStatus({
+      ...base,
+      route: { provider: 'ollama', baseUrl: LOCAL.baseUrl, model: 'm' },
+      remoteWindow: { name: 'ssh-remote', host: 'gpu-box' },
+    });
     assert.match(v.tooltip, /\| Runs on \| gpu\\-box \(remote window: ssh\\-remote\); servers on 127\.0\.0\.1 are that machine's \|/);
   });
 });
@@ -158,16 +245,26 @@ describe('plain-http consent: once per URL, only a yes is kept', () => {
     const asked: PlainHttpQuestion[] = [];
     const tunnels: PlainHttpQuestion[] = [];
     const consent = createPlainHttpConsent({
-      state: { get: (k: string) => store.get(k), update: async (k: string, v: unknown) => void store.set(k, v), keys: () => [...store.keys()] } as never,
+      state: {
+        get: (k: string) => store.get(k),
+        update: async (k: string, v: unknown) => void store.set(k, v),
+        keys: () => [...store.keys()],
+      } as never,
       log: { info: () => undefined },
-      ask: async q => { asked.push(q); return answers.shift() ?? 'cancel'; },
+      ask: async q => {
+        asked.push(q);
+        return answers.shift() ?? 'cancel';
+      },
       offerTunnel: q => void tunnels.push(q),
     });
     return { consent, asked, tunnels, store };
   }
   test('asks before the first send, not again after a yes (the same URL written another way included)', async () => {
     const h = harness(['send']);
-    assert.deepEqual(await h.consent.confirm('http://192.168.1.20:8080/v1', { provider: 'openaiCompatible' }), { kind: 'send', asked: true });
+    assert.deepEqual(await h.consent.confirm('http://192.168.1.20:8080/v1', { provider: 'openaiCompatible' }), {
+      kind: 'send',
+      asked: true,
+    });
     assert.deepEqual(h.asked, [{ baseUrl: 'http://192.168.1.20:8080/v1', host: '192.168.1.20', provider: 'openaiCompatible' }]);
     assert.deepEqual(await h.consent.confirm('http://192.168.1.20:8080/v1/'), { kind: 'send', asked: false });
     assert.equal(h.consent.decide('192.168.1.20:8080').kind, 'send');

@@ -1,7 +1,16 @@
 // The ssh argv and the checks that keep user values from becoming ssh options, table-driven.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTunnelCommand, checkHost, checkTunnelRequest, checkUser, providerDefaultPort, trustedSshConfigFile, type TunnelField, type TunnelRequest } from '../../src/core/tunnel';
+import {
+  buildTunnelCommand,
+  checkHost,
+  checkTunnelRequest,
+  checkUser,
+  providerDefaultPort,
+  trustedSshConfigFile,
+  type TunnelField,
+  type TunnelRequest,
+} from '../../src/core/tunnel';
 import { PROVIDERS, PROVIDER_IDS } from '../../src/core/providers';
 
 describe('checkHost', () => {
@@ -15,7 +24,8 @@ describe('checkHost', () => {
     ['[fe80::1%eth0]', 'fe80::1%eth0'],
     ['2001:db8::42', '2001:db8::42'],
   ];
-  for (const [input, want] of ok) test(`accepts ${JSON.stringify(input)}`, () => assert.deepEqual(checkHost(input), { ok: true, host: want }));
+  for (const [input, want] of ok)
+    test(`accepts ${JSON.stringify(input)}`, () => assert.deepEqual(checkHost(input), { ok: true, host: want }));
 
   const refused: [string, RegExp][] = [
     ['', /empty/],
@@ -62,7 +72,8 @@ describe('checkHost', () => {
 });
 
 describe('checkUser', () => {
-  for (const u of ['root', 'alice', 'a.b-c_d', 'svc$', '_build', '42']) test(`accepts ${u}`, () => assert.deepEqual(checkUser(u), { ok: true, user: u }));
+  for (const u of ['root', 'alice', 'a.b-c_d', 'svc$', '_build', '42'])
+    test(`accepts ${u}`, () => assert.deepEqual(checkUser(u), { ok: true, user: u }));
   const refused: [string, RegExp][] = [
     ['-oProxyCommand=x', /starts with "-"/],
     ['-l', /starts with "-"/],
@@ -74,25 +85,47 @@ describe('checkUser', () => {
     ['$x', /not a plain user name/],
     ['', /empty/],
   ];
-  for (const [input, re] of refused) test(`refuses ${JSON.stringify(input)}`, () => {
-    const r = checkUser(input);
-    assert.equal(r.ok, false);
-    assert.match(r.ok ? '' : r.message, re);
-  });
+  for (const [input, re] of refused)
+    test(`refuses ${JSON.stringify(input)}`, () => {
+      const r = checkUser(input);
+      assert.equal(r.ok, false);
+      assert.match(r.ok ? '' : r.message, re);
+    });
 });
 
 describe('checkTunnelRequest', () => {
   test('provider default ports come from PROVIDERS, not a copy', () => {
-    assert.deepEqual(Object.fromEntries(PROVIDER_IDS.map(p => [p, providerDefaultPort(p)])), { ollama: 11434, lmstudio: 1234, vllm: 8000, llamacpp: 8080, openaiCompatible: undefined });
+    assert.deepEqual(Object.fromEntries(PROVIDER_IDS.map(p => [p, providerDefaultPort(p)])), {
+      ollama: 11434,
+      lmstudio: 1234,
+      vllm: 8000,
+      llamacpp: 8080,
+      openaiCompatible: undefined,
+    });
     for (const p of PROVIDER_IDS) assert.equal(providerDefaultPort(p), PROVIDERS[p].ownDefaultPort);
   });
 
   const ok: [TunnelRequest, object][] = [
-    [{ host: 'gpu', provider: 'ollama' }, { host: 'gpu', remotePort: 11434, localPort: 11434, localPortExplicit: false, provider: 'ollama' }],
-    [{ host: 'gpu', provider: 'llamacpp' }, { host: 'gpu', remotePort: 8080, localPort: 8080, localPortExplicit: false, provider: 'llamacpp' }],
-    [{ host: 'gpu', remotePort: '9000' }, { host: 'gpu', remotePort: 9000, localPort: 9000, localPortExplicit: false, provider: 'openaiCompatible' }],
-    [{ host: 'gpu', provider: 'vllm', remotePort: 8001, localPort: '18001', user: 'me', sshPort: 2222 }, { host: 'gpu', user: 'me', remotePort: 8001, localPort: 18001, localPortExplicit: true, sshPort: 2222, provider: 'vllm' }],
-    [{ host: 'gpu', provider: 'lmstudio', user: '' }, { host: 'gpu', remotePort: 1234, localPort: 1234, localPortExplicit: false, provider: 'lmstudio' }],
+    [
+      { host: 'gpu', provider: 'ollama' },
+      { host: 'gpu', remotePort: 11434, localPort: 11434, localPortExplicit: false, provider: 'ollama' },
+    ],
+    [
+      { host: 'gpu', provider: 'llamacpp' },
+      { host: 'gpu', remotePort: 8080, localPort: 8080, localPortExplicit: false, provider: 'llamacpp' },
+    ],
+    [
+      { host: 'gpu', remotePort: '9000' },
+      { host: 'gpu', remotePort: 9000, localPort: 9000, localPortExplicit: false, provider: 'openaiCompatible' },
+    ],
+    [
+      { host: 'gpu', provider: 'vllm', remotePort: 8001, localPort: '18001', user: 'me', sshPort: 2222 },
+      { host: 'gpu', user: 'me', remotePort: 8001, localPort: 18001, localPortExplicit: true, sshPort: 2222, provider: 'vllm' },
+    ],
+    [
+      { host: 'gpu', provider: 'lmstudio', user: '' },
+      { host: 'gpu', remotePort: 1234, localPort: 1234, localPortExplicit: false, provider: 'lmstudio' },
+    ],
   ];
   for (const [req, spec] of ok) test(`accepts ${JSON.stringify(req)}`, () => assert.deepEqual(checkTunnelRequest(req), { ok: true, spec }));
 
@@ -114,11 +147,12 @@ describe('checkTunnelRequest', () => {
     [{ host: 'gpu', provider: 'ollama', sshPort: '22;id' }, ['sshPort']],
     [{ host: '-oProxyCommand=touch /tmp/x', provider: 'ollama', user: 'root@evil', localPort: '-L' }, ['host', 'user', 'localPort']],
   ];
-  for (const [req, fields] of refused) test(`refuses ${JSON.stringify(req)} (${fields.join(', ')})`, () => {
-    const r = checkTunnelRequest(req);
-    assert.equal(r.ok, false);
-    assert.deepEqual(r.ok ? [] : r.problems.map(p => p.field), fields);
-  });
+  for (const [req, fields] of refused)
+    test(`refuses ${JSON.stringify(req)} (${fields.join(', ')})`, () => {
+      const r = checkTunnelRequest(req);
+      assert.equal(r.ok, false);
+      assert.deepEqual(r.ok ? [] : r.problems.map(p => p.field), fields);
+    });
 });
 
 describe('buildTunnelCommand', () => {
@@ -132,7 +166,25 @@ describe('buildTunnelCommand', () => {
     const c = buildTunnelCommand(spec({ host: 'gpu-box', provider: 'ollama' }));
     assert.deepEqual(c.command, {
       command: 'ssh',
-      args: ['-N', '-o', 'ExitOnForwardFailure=yes', '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'BatchMode=yes', '-L', '127.0.0.1:11434:localhost:11434', '--', 'gpu-box'],
+      args: [
+        '-N',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-o',
+        'ServerAliveInterval=15',
+        '-o',
+        'ServerAliveCountMax=3',
+        '-o',
+        'ControlMaster=no',
+        '-o',
+        'ControlPath=none',
+        '-o',
+        'BatchMode=yes',
+        '-L',
+        '127.0.0.1:11434:localhost:11434',
+        '--',
+        'gpu-box',
+      ],
       env: {},
     });
     assert.equal(c.localBaseUrl, 'http://127.0.0.1:11434/v1');
@@ -140,8 +192,36 @@ describe('buildTunnelCommand', () => {
   });
 
   test('user, ssh port, local port, trusted config file; no BatchMode when a terminal can ask', () => {
-    const c = buildTunnelCommand(spec({ host: '::1', user: 'me', provider: 'vllm', localPort: 18000, sshPort: 2222 }), { configFile: trustedSshConfigFile('/tmp/test dir/ssh_config'), interactive: true, executable: '/usr/bin/ssh', aliveIntervalS: 5, aliveCountMax: 2 });
-    assert.deepEqual(c.command.args, ['-N', '-o', 'ExitOnForwardFailure=yes', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=2', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-F', '/tmp/test dir/ssh_config', '-p', '2222', '-l', 'me', '-L', '127.0.0.1:18000:localhost:8000', '--', '::1']);
+    const c = buildTunnelCommand(spec({ host: '::1', user: 'me', provider: 'vllm', localPort: 18000, sshPort: 2222 }), {
+      configFile: trustedSshConfigFile('/tmp/test dir/ssh_config'),
+      interactive: true,
+      executable: '/usr/bin/ssh',
+      aliveIntervalS: 5,
+      aliveCountMax: 2,
+    });
+    assert.deepEqual(c.command.args, [
+      '-N',
+      '-o',
+      'ExitOnForwardFailure=yes',
+      '-o',
+      'ServerAliveInterval=5',
+      '-o',
+      'ServerAliveCountMax=2',
+      '-o',
+      'ControlMaster=no',
+      '-o',
+      'ControlPath=none',
+      '-F',
+      '/tmp/test dir/ssh_config',
+      '-p',
+      '2222',
+      '-l',
+      'me',
+      '-L',
+      '127.0.0.1:18000:localhost:8000',
+      '--',
+      '::1',
+    ]);
     assert.equal(c.command.command, '/usr/bin/ssh');
     assert.equal(c.destination, 'me@::1');
     assert.equal(c.localBaseUrl, 'http://127.0.0.1:18000/v1');
@@ -156,6 +236,7 @@ describe('buildTunnelCommand', () => {
   });
 
   test('a config file must be an absolute path without control characters', () => {
-    for (const bad of ['ssh_config', '-oProxyCommand=x', '~/.ssh/config', '/tmp/a\nb']) assert.throws(() => trustedSshConfigFile(bad), /absolute path/);
+    for (const bad of ['ssh_config', '-oProxyCommand=x', '~/.ssh/config', '/tmp/a\nb'])
+      assert.throws(() => trustedSshConfigFile(bad), /absolute path/);
   });
 });

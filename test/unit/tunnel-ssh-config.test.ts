@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandInclude, nodeSshConfigFs, readSshConfigHosts, splitSshConfigLine, tunnelHostChoices, type SshConfigFs } from '../../src/core/tunnel';
+import {
+  expandInclude,
+  nodeSshConfigFs,
+  readSshConfigHosts,
+  splitSshConfigLine,
+  tunnelHostChoices,
+  type SshConfigFs,
+} from '../../src/core/tunnel';
 
 describe('splitSshConfigLine (readconf.c + argv_split)', () => {
   const cases: [string, ReturnType<typeof splitSshConfigLine>][] = [
@@ -35,7 +42,9 @@ function memFs(files: Record<string, string>): SshConfigFs {
     readFile: p => files[p],
     readDir: d => {
       const prefix = d.endsWith('/') ? d : `${d}/`;
-      const names = Object.keys(files).filter(f => f.startsWith(prefix)).map(f => f.slice(prefix.length).split('/')[0] as string);
+      const names = Object.keys(files)
+        .filter(f => f.startsWith(prefix))
+        .map(f => f.slice(prefix.length).split('/')[0] as string);
       return names.length ? [...new Set(names)] : undefined;
     },
   };
@@ -47,11 +56,17 @@ const aliases = (files: Record<string, string>) => read(files).hosts.map(h => h.
 
 describe('readSshConfigHosts', () => {
   test('concrete Host patterns only: wildcards, ? and negations are not destinations', () => {
-    assert.deepEqual(aliases({ [`${HOME}/.ssh/config`]: 'Host *\n  ServerAliveInterval 30\nHost gpu gpu.lan *.lan !bastion db? web[12]\nHost gpu\n' }), ['gpu', 'gpu.lan', 'web[12]']);
+    assert.deepEqual(
+      aliases({ [`${HOME}/.ssh/config`]: 'Host *\n  ServerAliveInterval 30\nHost gpu gpu.lan *.lan !bastion db? web[12]\nHost gpu\n' }),
+      ['gpu', 'gpu.lan', 'web[12]'],
+    );
   });
 
   test('HostName, User, Port: first value wins, per alias, with case-insensitive keywords', () => {
-    const r = read({ [`${HOME}/.ssh/config`]: 'host gpu\n  HOSTNAME 10.0.0.5\n  user alice\n  Port=2222\nHost gpu other\n  HostName 10.9.9.9\n  User bob\n' });
+    const r = read({
+      [`${HOME}/.ssh/config`]:
+        'host gpu\n  HOSTNAME 10.0.0.5\n  user alice\n  Port=2222\nHost gpu other\n  HostName 10.9.9.9\n  User bob\n',
+    });
     assert.deepEqual(r.hosts, [
       { alias: 'gpu', hostName: '10.0.0.5', user: 'alice', port: '2222', file: `${HOME}/.ssh/config`, line: 1 },
       { alias: 'other', hostName: '10.9.9.9', user: 'bob', file: `${HOME}/.ssh/config`, line: 5 },
@@ -60,7 +75,10 @@ describe('readSshConfigHosts', () => {
 
   test('Match ends the Host block: its options belong to no alias, and it names none', () => {
     const r = read({ [`${HOME}/.ssh/config`]: 'Host gpu\n  User alice\nMatch host gpu exec "true"\n  HostName 6.6.6.6\n  User mallory\n' });
-    assert.deepEqual(r.hosts.map(h => [h.alias, h.hostName, h.user]), [['gpu', undefined, 'alice']]);
+    assert.deepEqual(
+      r.hosts.map(h => [h.alias, h.hostName, h.user]),
+      [['gpu', undefined, 'alice']],
+    );
   });
 
   test('Include: relative to ~/.ssh, ~ and absolute paths, globs in sorted order, no dot files', () => {
@@ -81,24 +99,45 @@ describe('readSshConfigHosts', () => {
       [`${HOME}/.ssh/config`]: 'Host gpu\n  Include inc\n  User alice\n',
       [`${HOME}/.ssh/inc`]: 'HostName 10.0.0.1\nHost inner\n  User bob\n',
     });
-    assert.deepEqual(r.hosts.map(h => [h.alias, h.hostName, h.user]), [['gpu', '10.0.0.1', 'alice'], ['inner', undefined, 'bob']]);
+    assert.deepEqual(
+      r.hosts.map(h => [h.alias, h.hostName, h.user]),
+      [
+        ['gpu', '10.0.0.1', 'alice'],
+        ['inner', undefined, 'bob'],
+      ],
+    );
   });
 
-  test('a missing file or include is no error; a self-include stops at ssh\'s depth limit; bad quotes are reported with the line', () => {
+  test("a missing file or include is no error; a self-include stops at ssh's depth limit; bad quotes are reported with the line", () => {
     assert.deepEqual(read({}), { hosts: [], problems: [] });
     assert.deepEqual(aliases({ [`${HOME}/.ssh/config`]: 'Include nowhere/*\nInclude missing\nHost x\n' }), ['x']);
     const loop = read({ [`${HOME}/.ssh/config`]: 'Host a\nInclude config\n' });
-    assert.deepEqual(loop.hosts.map(h => h.alias), ['a']);
-    assert.deepEqual(loop.problems.map(p => p.message), ['Include nested deeper than 16 levels']);
+    assert.deepEqual(
+      loop.hosts.map(h => h.alias),
+      ['a'],
+    );
+    assert.deepEqual(
+      loop.problems.map(p => p.message),
+      ['Include nested deeper than 16 levels'],
+    );
     const bad = read({ [`${HOME}/.ssh/config`]: 'Host ok\nHost "broken\nHost after\n' });
-    assert.deepEqual(bad.hosts.map(h => h.alias), ['ok', 'after']);
+    assert.deepEqual(
+      bad.hosts.map(h => h.alias),
+      ['ok', 'after'],
+    );
     assert.deepEqual(bad.problems, [{ file: `${HOME}/.ssh/config`, line: 2, message: 'invalid quotes after "Host"' }]);
   });
 
   test('tunnelHostChoices leaves out aliases that cannot be passed to ssh safely', () => {
     const r = read({ [`${HOME}/.ssh/config`]: 'Host gpu "my box" -oProxyCommand=x db.lan\n' });
-    assert.deepEqual(r.hosts.map(h => h.alias), ['gpu', 'my box', '-oProxyCommand=x', 'db.lan']);
-    assert.deepEqual(tunnelHostChoices(r.hosts).map(h => h.alias), ['gpu', 'db.lan']);
+    assert.deepEqual(
+      r.hosts.map(h => h.alias),
+      ['gpu', 'my box', '-oProxyCommand=x', 'db.lan'],
+    );
+    assert.deepEqual(
+      tunnelHostChoices(r.hosts).map(h => h.alias),
+      ['gpu', 'db.lan'],
+    );
   });
 });
 
@@ -111,7 +150,13 @@ describe('on a real file system', () => {
     writeFileSync(join(home, '.ssh', 'config'), 'Include conf.d/*\r\nHost main\r\n  HostName 192.168.1.2\r\n');
     writeFileSync(join(home, '.ssh', 'conf.d', 'work'), 'Host work-gpu\n');
     const r = readSshConfigHosts(join(home, '.ssh', 'config'), { home });
-    assert.deepEqual(r.hosts.map(h => [h.alias, h.hostName]), [['work-gpu', undefined], ['main', '192.168.1.2']]);
+    assert.deepEqual(
+      r.hosts.map(h => [h.alias, h.hostName]),
+      [
+        ['work-gpu', undefined],
+        ['main', '192.168.1.2'],
+      ],
+    );
     assert.deepEqual(expandInclude('conf.d/*', home, nodeSshConfigFs), [join(home, '.ssh', 'conf.d', 'work')]);
   });
 });

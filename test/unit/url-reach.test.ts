@@ -44,9 +44,11 @@ describe('plainHttpConsent', () => {
     assert.deepEqual(ask, { kind: 'ask', approvalKey: 'http://gpu-box:11434/v1', host: 'gpu-box' });
     approved.add(ask.kind === 'ask' ? ask.approvalKey : '');
     // The same URL however it is written: asked once.
-    for (const same of ['http://gpu-box:11434', 'http://gpu-box:11434/v1/', 'HTTP://GPU-BOX:11434/v1', 'gpu-box:11434']) assert.deepEqual(plainHttpConsent(same, approved), { kind: 'send' }, same);
+    for (const same of ['http://gpu-box:11434', 'http://gpu-box:11434/v1/', 'HTTP://GPU-BOX:11434/v1', 'gpu-box:11434'])
+      assert.deepEqual(plainHttpConsent(same, approved), { kind: 'send' }, same);
     // Another port, path or host is another URL.
-    for (const other of ['http://gpu-box:8080/v1', 'http://gpu-box:11434/api/v1', 'http://gpu-box2:11434/v1']) assert.equal(plainHttpConsent(other, approved).kind, 'ask', other);
+    for (const other of ['http://gpu-box:8080/v1', 'http://gpu-box:11434/api/v1', 'http://gpu-box2:11434/v1'])
+      assert.equal(plainHttpConsent(other, approved).kind, 'ask', other);
   });
 
   test('an invalid URL is neither sent nor asked about', () => {

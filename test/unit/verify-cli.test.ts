@@ -23,7 +23,10 @@ test('a healthy server: exit 0 and the documented JSON', async () => {
     assert.equal(j.ok, true);
     assert.equal(j.baseUrl, s.baseUrl);
     assert.equal(j.model, 'local/model');
-    assert.deepEqual(j.stages.map((x: { id: string }) => x.id), ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'multi-turn', 'tool-types', 'chat-completions']);
+    assert.deepEqual(
+      j.stages.map((x: { id: string }) => x.id),
+      ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'multi-turn', 'tool-types', 'chat-completions'],
+    );
     for (const st of j.stages) {
       assert.ok(['pass', 'warn', 'fail', 'skip'].includes(st.status));
       assert.equal(typeof st.ms, 'number');
@@ -35,10 +38,18 @@ test('a healthy server: exit 0 and the documented JSON', async () => {
 });
 
 test('a failing server: exit 1 with a diagnosis and its fix; the key comes from a variable', async () => {
-  const s = await startScriptedServer({ kind: 'llamacpp', models: [{ id: 'm' }], apiKey: 'k1', brain: B.contextBrain(2048, 'llamacpp-newest') });
+  const s = await startScriptedServer({
+    kind: 'llamacpp',
+    models: [{ id: 'm' }],
+    apiKey: 'k1',
+    brain: B.contextBrain(2048, 'llamacpp-newest'),
+  });
   try {
     const c = io({ MY_KEY: 'k1' });
-    const code = await main(['verify', '--base-url', s.baseUrl, '--model', 'm', '--api-key-env', 'MY_KEY', '--skip', 'chat-completions', '--json'], c.value);
+    const code = await main(
+      ['verify', '--base-url', s.baseUrl, '--model', 'm', '--api-key-env', 'MY_KEY', '--skip', 'chat-completions', '--json'],
+      c.value,
+    );
     assert.equal(code, 1);
     const j = JSON.parse(c.out.join(''));
     const shape = j.stages.find((x: { id: string }) => x.id === 'codex-shape');
@@ -46,7 +57,10 @@ test('a failing server: exit 1 with a diagnosis and its fix; the key comes from 
     assert.deepEqual(shape.diagnosis.fix.change.what, 'context');
     assert.ok(!c.out.join('').includes('k1'));
     const human = io({ MY_KEY: 'k1' });
-    assert.equal(await main(['verify', '--base-url', s.baseUrl.replace('http://', ''), '--model', 'm', '--api-key-env', 'MY_KEY'], human.value), 1);
+    assert.equal(
+      await main(['verify', '--base-url', s.baseUrl.replace('http://', ''), '--model', 'm', '--api-key-env', 'MY_KEY'], human.value),
+      1,
+    );
     assert.match(human.out.join('\n'), /context-too-small/);
     // The CLI did not start the server: the fix is llama-server's own flag, not an extension setting.
     assert.match(human.out.join('\n'), /fix: Restart llama-server with --ctx-size \d+/);
@@ -57,7 +71,16 @@ test('a failing server: exit 1 with a diagnosis and its fix; the key comes from 
 });
 
 test('usage errors exit 2', async () => {
-  for (const args of [[], ['--model', 'm'], ['--base-url', 'http://127.0.0.1:1/v1'], ['--base-url', 'ftp://x', '--model', 'm'], ['--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--skip', 'nope'], ['--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--api-key-env', 'UNSET_VAR'], ['--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--timeout-ms', 'soon'], ['--bogus']]) {
+  for (const args of [
+    [],
+    ['--model', 'm'],
+    ['--base-url', 'http://127.0.0.1:1/v1'],
+    ['--base-url', 'ftp://x', '--model', 'm'],
+    ['--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--skip', 'nope'],
+    ['--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--api-key-env', 'UNSET_VAR'],
+    ['--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--timeout-ms', 'soon'],
+    ['--bogus'],
+  ]) {
     const c = io();
     assert.equal(await main(['verify', ...args], c.value), 2, `${args.join(' ')}: ${c.err.join('')}`);
   }

@@ -20,8 +20,22 @@ const LLAMA = { kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 3
 async function run(server: ScriptedServerOptions, opts: Partial<VerifyOptions> = {}) {
   const s = await startScriptedServer(server);
   try {
-    const report = await verifyRoute({ baseUrl: s.baseUrl, model: String(server.models?.[0]?.id ?? 'local/model'), skip: [], timeoutMs: 5_000, ...opts });
-    const bodies = s.requests.filter(r => r.method === 'POST').map(r => { try { return JSON.parse(r.body) as Record<string, unknown>; } catch { return {}; } });
+    const report = await verifyRoute({
+      baseUrl: s.baseUrl,
+      model: String(server.models?.[0]?.id ?? 'local/model'),
+      skip: [],
+      timeoutMs: 5_000,
+      ...opts,
+    });
+    const bodies = s.requests
+      .filter(r => r.method === 'POST')
+      .map(r => {
+        try {
+          return JSON.parse(r.body) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      });
     return { report, bodies };
   } finally {
     await s.close();
@@ -41,12 +55,21 @@ function expectCode(r: VerifyReport, id: StageId, code: DiagnosisCode, status: '
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
 }
 
-const laterTurn = (bodies: Record<string, unknown>[]) => bodies.find(b => inputItems(b).some(i => typeof i.content === 'object' && JSON.stringify(i.content).includes('TURN2-OK')));
+const laterTurn = (bodies: Record<string, unknown>[]) =>
+  bodies.find(b => inputItems(b).some(i => typeof i.content === 'object' && JSON.stringify(i.content).includes('TURN2-OK')));
 
 describe('a later turn (multi-turn stage)', () => {
   test('a healthy server: the second turn carries the history and a late developer message, as Codex sends them', async () => {
-    const { report, bodies } = await run({ ...LLAMA, models: [...LLAMA.models], });
-    assert.equal(report.ok, true, JSON.stringify(report.stages.filter(s => s.status !== 'pass'), null, 1));
+    const { report, bodies } = await run({ ...LLAMA, models: [...LLAMA.models] });
+    assert.equal(
+      report.ok,
+      true,
+      JSON.stringify(
+        report.stages.filter(s => s.status !== 'pass'),
+        null,
+        1,
+      ),
+    );
     assert.equal(stage(report, 'multi-turn').status, 'pass');
     const body = laterTurn(bodies);
     assert.ok(body, 'the later turn was sent');
@@ -88,7 +111,11 @@ describe('a later turn (multi-turn stage)', () => {
   });
 
   test('vLLM 0.19.1: reasoning items sent back without status are refused; the first turn works, tools and later turns do not', async () => {
-    const { report, bodies } = await run({ kind: 'vllm', models: [{ id: 'glm-5.1', contextWindow: 65536 }], brain: C.vllmHistoryStatusBrain() });
+    const { report, bodies } = await run({
+      kind: 'vllm',
+      models: [{ id: 'glm-5.1', contextWindow: 65536 }],
+      brain: C.vllmHistoryStatusBrain(),
+    });
     assert.equal(stage(report, 'codex-shape').status, 'pass');
     expectCode(report, 'tool-call', 'history-rejected', 'fail');
     expectCode(report, 'multi-turn', 'history-rejected', 'fail');
@@ -112,7 +139,12 @@ describe('tool types Codex may send (tool-types stage)', () => {
     const { report, bodies } = await run({ ...LLAMA, models: [...LLAMA.models] });
     const s = stage(report, 'tool-types');
     assert.equal(s.status, 'pass', s.evidence.join('\n'));
-    assert.deepEqual(report.findings?.toolTypes, { namespace: 'accepted', custom: 'accepted', web_search: 'accepted', 'image-output': 'accepted' });
+    assert.deepEqual(report.findings?.toolTypes, {
+      namespace: 'accepted',
+      custom: 'accepted',
+      web_search: 'accepted',
+      'image-output': 'accepted',
+    });
     assert.ok(s.evidence.some(e => /called it with its namespace/.test(e)));
     const later = inputItems(laterTurn(bodies) ?? {});
     assert.ok(later.some(i => i.type === 'function_call' && i.namespace === 'mcp__lmr_probe'));
@@ -120,7 +152,13 @@ describe('tool types Codex may send (tool-types stage)', () => {
     assert.match(report.headline ?? '', /use MCP tools/);
   });
 
-  const cases: { variant: C.NamespaceVariant; kind: ScriptedServerOptions['kind']; outcome: string; code: DiagnosisCode; shape: 'fail' | 'pass' }[] = [
+  const cases: {
+    variant: C.NamespaceVariant;
+    kind: ScriptedServerOptions['kind'];
+    outcome: string;
+    code: DiagnosisCode;
+    shape: 'fail' | 'pass';
+  }[] = [
     { variant: 'llamacpp-drop', kind: 'llamacpp', outcome: 'dropped', code: 'mcp-tools-dropped', shape: 'pass' },
     { variant: 'llamacpp-old-reject', kind: 'llamacpp', outcome: 'rejected', code: 'non-function-tool-rejected', shape: 'fail' },
     { variant: 'lmstudio-reject', kind: 'lmstudio', outcome: 'rejected', code: 'non-function-tool-rejected', shape: 'fail' },
@@ -162,7 +200,11 @@ describe('tool types Codex may send (tool-types stage)', () => {
   });
 
   test('LM Studio refuses `text` without `format`: named, and Codex through the profile (no `text` sent) still passes', async () => {
-    const { report, bodies } = await run({ kind: 'lmstudio', models: [{ id: 'qwen3-coder', contextWindow: 32768 }], brain: C.textFormatRequiredBrain() });
+    const { report, bodies } = await run({
+      kind: 'lmstudio',
+      models: [{ id: 'qwen3-coder', contextWindow: 32768 }],
+      brain: C.textFormatRequiredBrain(),
+    });
     expectCode(report, 'tool-types', 'text-format-required', 'warn');
     assert.equal(report.findings?.textFormatRequired, true);
     assert.equal(report.ok, true);
@@ -183,7 +225,10 @@ describe('prompt processing rate and the idle timeout', () => {
   const CTX = 4_194_304;
   const SKIP = ['tool-types', 'chat-completions', 'multi-turn', 'tool-call', 'responses-stream'] as const;
   test('a slow vLLM (headers first, then the prompt in silence): the rate is measured, named slow-prompt, and the profile raises stream_idle_timeout_ms', async () => {
-    const { report } = await run({ kind: 'vllm', models: [{ id: 'big', contextWindow: CTX }], brain: C.slowPromptBrain(10_000) }, { skip: [...SKIP] });
+    const { report } = await run(
+      { kind: 'vllm', models: [{ id: 'big', contextWindow: CTX }], brain: C.slowPromptBrain(10_000) },
+      { skip: [...SKIP] },
+    );
     const shape = stage(report, 'codex-shape');
     expectCode(report, 'codex-shape', 'slow-prompt', 'warn');
     const tps = shape.metrics?.promptTps ?? 0;
@@ -191,14 +236,21 @@ describe('prompt processing rate and the idle timeout', () => {
     assert.equal(report.findings?.promptTps, tps);
     const f = report.findings ?? {};
     assert.ok((f.firstPromptMs ?? 0) > 100);
-    assert.ok((f.promptIdleMs ?? 0) > (f.firstPromptMs ?? 0) * 0.8, `silence after the headers: ${f.promptIdleMs} of ${f.firstPromptMs} ms`);
+    assert.ok(
+      (f.promptIdleMs ?? 0) > (f.firstPromptMs ?? 0) * 0.8,
+      `silence after the headers: ${f.promptIdleMs} of ${f.firstPromptMs} ms`,
+    );
     const plan = idleTimeoutFor({ tps, promptMs: f.firstPromptMs, idleMs: f.promptIdleMs }, CTX);
     assert.equal(plan.raised, true);
     assert.match(shape.diagnosis?.message ?? '', new RegExp(`stream_idle_timeout_ms = ${plan.ms}`));
     assert.equal(shape.diagnosis?.fix?.kind, 'writeCodexProfile');
     assert.match(report.headline ?? '', /first prompt ≈\d/);
 
-    const profile = buildProfile({ provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1', model: 'big', contextWindow: CTX }, SETTINGS_VALUES, { name: 'local-vllm', codexHome: '/tmp/ch', findings: summarize(report).findings });
+    const profile = buildProfile(
+      { provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1', model: 'big', contextWindow: CTX },
+      SETTINGS_VALUES,
+      { name: 'local-vllm', codexHome: '/tmp/ch', findings: summarize(report).findings },
+    );
     assert.equal(profile.streamIdleTimeoutMs, plan.ms);
     const toml = parseToml(profile.fileText ?? '') as { model_providers: Record<string, { stream_idle_timeout_ms: number }> };
     assert.equal(toml.model_providers['local-vllm'].stream_idle_timeout_ms, plan.ms);
@@ -206,23 +258,41 @@ describe('prompt processing rate and the idle timeout', () => {
     assert.ok(profile.notes.some(n => n.startsWith(`stream_idle_timeout_ms = ${plan.ms}: prompt processing measured`)));
   });
 
-  test('the same slow prompt on llama.cpp (nothing, not even headers, until the first output): no slow-prompt, Codex\'s default kept', async () => {
-    const { report } = await run({ kind: 'llamacpp', models: [{ id: 'big', contextWindow: CTX }], brain: C.slowPromptBrain(10_000) }, { skip: [...SKIP] });
+  test("the same slow prompt on llama.cpp (nothing, not even headers, until the first output): no slow-prompt, Codex's default kept", async () => {
+    const { report } = await run(
+      { kind: 'llamacpp', models: [{ id: 'big', contextWindow: CTX }], brain: C.slowPromptBrain(10_000) },
+      { skip: [...SKIP] },
+    );
     const f = report.findings ?? {};
     assert.equal(stage(report, 'codex-shape').status, 'pass', JSON.stringify(stage(report, 'codex-shape').diagnosis));
-    assert.ok((f.firstPromptMs ?? 0) > 100 && (f.promptIdleMs ?? 0) < (f.firstPromptMs ?? 0) * 0.1, `slow (${f.firstPromptMs} ms) but silent after the headers for ${f.promptIdleMs} ms`);
-    const profile = buildProfile({ provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8080/v1', model: 'big', contextWindow: CTX }, SETTINGS_VALUES, { name: 'local-llamacpp', codexHome: '/tmp/ch', findings: f });
+    assert.ok(
+      (f.firstPromptMs ?? 0) > 100 && (f.promptIdleMs ?? 0) < (f.firstPromptMs ?? 0) * 0.1,
+      `slow (${f.firstPromptMs} ms) but silent after the headers for ${f.promptIdleMs} ms`,
+    );
+    const profile = buildProfile(
+      { provider: 'llamacpp', baseUrl: 'http://127.0.0.1:8080/v1', model: 'big', contextWindow: CTX },
+      SETTINGS_VALUES,
+      { name: 'local-llamacpp', codexHome: '/tmp/ch', findings: f },
+    );
     assert.equal(profile.streamIdleTimeoutMs, 300_000);
     assert.ok(profile.notes.some(n => /sends nothing, not even its headers, until its first output/.test(n)));
   });
 
-  test('the rule: Codex\'s default unless the silence Codex sees, over a full cold context ×1.5, needs more (capped at an hour)', () => {
+  test("the rule: Codex's default unless the silence Codex sees, over a full cold context ×1.5, needs more (capped at an hour)", () => {
     assert.deepEqual(idleTimeoutFor({ tps: 5_000 }, 32_768).ms, 300_000);
     assert.equal(idleTimeoutFor({}, 32_768).raised, false);
     assert.equal(idleTimeoutFor({ tps: 20 }, 131_072).ms, 3_600_000, 'capped at an hour');
     assert.equal(idleTimeoutFor({ tps: 100 }, 32_768).ms, 500_000, '327.7 s × 1.5 rounded up to 10 s');
-    assert.equal(idleTimeoutFor({ tps: 100, promptMs: 2_000, idleMs: 1_000 }, 32_768).ms, 300_000, 'half of it silent: 245.8 s, under the default');
-    assert.equal(idleTimeoutFor({ tps: 100, promptMs: 2_000, idleMs: 50 }, 32_768).raised, false, 'silence under a tenth: the server holds its headers');
+    assert.equal(
+      idleTimeoutFor({ tps: 100, promptMs: 2_000, idleMs: 1_000 }, 32_768).ms,
+      300_000,
+      'half of it silent: 245.8 s, under the default',
+    );
+    assert.equal(
+      idleTimeoutFor({ tps: 100, promptMs: 2_000, idleMs: 50 }, 32_768).raised,
+      false,
+      'silence under a tenth: the server holds its headers',
+    );
   });
 });
 
@@ -231,7 +301,12 @@ const SETTINGS_VALUES = Object.fromEntries(Object.entries(SETTINGS).map(([k, v])
 describe('the profile writer uses what the verifier learned', () => {
   const route = { provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen3-coder', contextWindow: 32768 } as const;
   test('namespace tools refused: web search, agents and every MCP server are off in the profile, with the reason', () => {
-    const p = buildProfile(route, SETTINGS_VALUES, { name: 'local-lmstudio', codexHome: '/tmp/ch', findings: { toolTypes: { namespace: 'rejected' } }, mcpServers: ['github', 'tickets'] });
+    const p = buildProfile(route, SETTINGS_VALUES, {
+      name: 'local-lmstudio',
+      codexHome: '/tmp/ch',
+      findings: { toolTypes: { namespace: 'rejected' } },
+      mcpServers: ['github', 'tickets'],
+    });
     const toml = parseToml(p.fileText ?? '') as Record<string, unknown>;
     assert.equal(toml.web_search, 'disabled');
     assert.deepEqual({ ...(toml.agents as object) }, { enabled: false });
@@ -241,24 +316,44 @@ describe('the profile writer uses what the verifier learned', () => {
     assert.ok(p.notes.some(n => /MCP servers github, tickets off in this profile/.test(n)));
   });
   test('calls that lose their namespace: the same, for that reason', () => {
-    const p = buildProfile(route, SETTINGS_VALUES, { name: 'local-lmstudio', codexHome: '/tmp/ch', findings: { toolTypes: { namespace: 'calls-unusable' } }, mcpServers: ['github'] });
+    const p = buildProfile(route, SETTINGS_VALUES, {
+      name: 'local-lmstudio',
+      codexHome: '/tmp/ch',
+      findings: { toolTypes: { namespace: 'calls-unusable' } },
+      mcpServers: ['github'],
+    });
     assert.deepEqual(p.mcpServersOff, ['github']);
     assert.ok(p.notes.some(n => /returns namespace tool calls without their namespace/.test(n)));
   });
   test('namespace tools dropped: nothing to turn off, the user is told which MCP servers will not work', () => {
-    const p = buildProfile(route, SETTINGS_VALUES, { name: 'local-lmstudio', codexHome: '/tmp/ch', findings: { toolTypes: { namespace: 'dropped' } }, mcpServers: ['github'] });
+    const p = buildProfile(route, SETTINGS_VALUES, {
+      name: 'local-lmstudio',
+      codexHome: '/tmp/ch',
+      findings: { toolTypes: { namespace: 'dropped' } },
+      mcpServers: ['github'],
+    });
     assert.deepEqual(p.mcpServersOff, []);
     assert.equal((parseToml(p.fileText ?? '') as Record<string, unknown>).mcp_servers, undefined);
     assert.ok(p.notes.some(n => /MCP servers github will not work on this route: the server leaves namespace tools out/.test(n)));
   });
   test('codex.disableNonFunctionTools = never wins: nothing is turned off, the note says MCP servers will fail', () => {
-    const p = buildProfile(route, { ...SETTINGS_VALUES as object, 'codex.disableNonFunctionTools': 'never' } as never, { name: 'local-lmstudio', codexHome: '/tmp/ch', findings: { toolTypes: { namespace: 'rejected' } }, mcpServers: ['github'] });
+    const p = buildProfile(route, { ...(SETTINGS_VALUES as object), 'codex.disableNonFunctionTools': 'never' } as never, {
+      name: 'local-lmstudio',
+      codexHome: '/tmp/ch',
+      findings: { toolTypes: { namespace: 'rejected' } },
+      mcpServers: ['github'],
+    });
     assert.equal(p.nonFunctionToolsOff, false);
     assert.deepEqual(p.mcpServersOff, []);
     assert.ok(p.notes.some(n => /MCP servers github will fail on this route/.test(n)));
   });
   test('MCP servers are read from config.toml: enabled ones only; a config that does not parse gives none', () => {
-    assert.deepEqual(mcpServerNames('[mcp_servers.github]\ncommand = "gh-mcp"\n\n[mcp_servers.old]\ncommand = "x"\nenabled = false\n\n[mcp_servers."my.server"]\nurl = "http://127.0.0.1:9/mcp"\n'), ['github', 'my.server']);
+    assert.deepEqual(
+      mcpServerNames(
+        '[mcp_servers.github]\ncommand = "gh-mcp"\n\n[mcp_servers.old]\ncommand = "x"\nenabled = false\n\n[mcp_servers."my.server"]\nurl = "http://127.0.0.1:9/mcp"\n',
+      ),
+      ['github', 'my.server'],
+    );
     assert.deepEqual(mcpServerNames('[mcp_servers\n'), []);
     assert.deepEqual(mcpServerNames(''), []);
   });

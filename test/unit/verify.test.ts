@@ -12,7 +12,11 @@ import { verifyRoute, type DiagnosisCode, type StageId, type VerifyOptions, type
 
 const ALL: StageId[] = [];
 
-async function verify(server: ScriptedServerOptions, model: string, opts: Partial<VerifyOptions> = {}): Promise<{ report: VerifyReport; requests: number }> {
+async function verify(
+  server: ScriptedServerOptions,
+  model: string,
+  opts: Partial<VerifyOptions> = {},
+): Promise<{ report: VerifyReport; requests: number }> {
   const s = await startScriptedServer(server);
   try {
     const report = await verifyRoute({ baseUrl: s.baseUrl, model, skip: ALL, timeoutMs: 5_000, ...opts });
@@ -44,20 +48,37 @@ describe('healthy servers pass every stage', () => {
   test('llama.cpp-style', async () => {
     const { report } = await verify({ ...LLAMA, models: [...LLAMA.models] }, 'local/model');
     assert.equal(report.ok, true, JSON.stringify(report, null, 1));
-    assert.deepEqual(report.stages.map(s => [s.id, s.status]), [['models', 'pass'], ['responses-text', 'pass'], ['responses-stream', 'pass'], ['tool-call', 'pass'], ['codex-shape', 'pass'], ['multi-turn', 'pass'], ['tool-types', 'pass'], ['chat-completions', 'pass']]);
+    assert.deepEqual(
+      report.stages.map(s => [s.id, s.status]),
+      [
+        ['models', 'pass'],
+        ['responses-text', 'pass'],
+        ['responses-stream', 'pass'],
+        ['tool-call', 'pass'],
+        ['codex-shape', 'pass'],
+        ['multi-turn', 'pass'],
+        ['tool-types', 'pass'],
+        ['chat-completions', 'pass'],
+      ],
+    );
     assert.equal(report.serverKind, 'llamacpp');
     assert.ok(stage(report, 'responses-stream').metrics?.ttftMs !== undefined);
     assert.ok(stage(report, 'codex-shape').metrics?.promptMs !== undefined);
     assert.equal(stage(report, 'models').metrics?.contextWindow, 32768);
   });
   test('Ollama-style', async () => {
-    const { report } = await verify({ ...OLLAMA, models: [...OLLAMA.models], brain: B.modelCheckingBrain(['qwen3:8b'], 'ollama') }, 'qwen3:8b');
+    const { report } = await verify(
+      { ...OLLAMA, models: [...OLLAMA.models], brain: B.modelCheckingBrain(['qwen3:8b'], 'ollama') },
+      'qwen3:8b',
+    );
     assert.equal(report.ok, true, JSON.stringify(report, null, 1));
     assert.ok(report.stages.every(s => s.status === 'pass'));
     assert.equal(report.serverKind, 'ollama');
   });
   test('an Ollama name without :latest matches the listed :latest', async () => {
-    const { report } = await verify({ kind: 'ollama', models: [{ id: 'llama3.2:latest' }] }, 'llama3.2', { skip: ['responses-stream', 'tool-call', 'codex-shape', 'chat-completions'] });
+    const { report } = await verify({ kind: 'ollama', models: [{ id: 'llama3.2:latest' }] }, 'llama3.2', {
+      skip: ['responses-stream', 'tool-call', 'codex-shape', 'chat-completions'],
+    });
     assert.equal(stage(report, 'models').status, 'pass');
   });
   test('chat-completions is skipped by default and the temp token file is removed', async () => {
@@ -75,7 +96,13 @@ describe('healthy servers pass every stage', () => {
 
 describe('each failure gets its diagnosis', () => {
   test('server-unreachable: nothing listens', async () => {
-    const port = await new Promise<number>(r => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+    const port = await new Promise<number>(r => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => r(p));
+      });
+    });
     const report = await verifyRoute({ baseUrl: `http://127.0.0.1:${port}/v1`, model: 'm', skip: [] });
     expectCode(report, 'models', 'server-unreachable');
     assert.equal(stage(report, 'tool-call').status, 'skip');
@@ -83,7 +110,9 @@ describe('each failure gets its diagnosis', () => {
   });
 
   test('unauthorized: llama.cpp "Invalid API Key" (its /v1/models stays public)', async () => {
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], apiKey: 'secret', modelsPublic: true }, 'local/model', { apiKey: 'wrong' });
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], apiKey: 'secret', modelsPublic: true }, 'local/model', {
+      apiKey: 'wrong',
+    });
     assert.equal(stage(report, 'models').status, 'pass');
     expectCode(report, 'responses-text', 'unauthorized');
     assert.equal(stage(report, 'responses-text').diagnosis?.fix?.kind, 'setApiKey');
@@ -95,7 +124,14 @@ describe('each failure gets its diagnosis', () => {
   });
 
   test('model-not-listed: Ollama lists other models, with close matches and a pull fix', async () => {
-    const { report } = await verify({ kind: 'ollama', models: [{ id: 'qwen3:8b' }, { id: 'llama3.2:latest' }], brain: B.modelCheckingBrain(['qwen3:8b', 'llama3.2:latest'], 'ollama') }, 'qwen3:4b');
+    const { report } = await verify(
+      {
+        kind: 'ollama',
+        models: [{ id: 'qwen3:8b' }, { id: 'llama3.2:latest' }],
+        brain: B.modelCheckingBrain(['qwen3:8b', 'llama3.2:latest'], 'ollama'),
+      },
+      'qwen3:4b',
+    );
     expectCode(report, 'models', 'model-not-listed');
     assert.match(stage(report, 'models').diagnosis!.message, /qwen3:8b/);
     assert.deepEqual(stage(report, 'models').diagnosis?.fix, { kind: 'pullModel', model: 'qwen3:4b', label: 'Pull qwen3:4b' });
@@ -146,12 +182,18 @@ describe('each failure gets its diagnosis', () => {
       // Plain turns have one user message and pass; Codex's two developer messages trip the template.
       assert.equal(stage(report, 'tool-call').status, 'pass');
       expectCode(report, 'codex-shape', 'template-system-message');
-      assert.deepEqual(stage(report, 'codex-shape').diagnosis?.fix, { kind: 'changeServer', change: { what: 'template', reason: 'system-message-order' }, label: 'Use a template that accepts later system messages' });
+      assert.deepEqual(stage(report, 'codex-shape').diagnosis?.fix, {
+        kind: 'changeServer',
+        change: { what: 'template', reason: 'system-message-order' },
+        label: 'Use a template that accepts later system messages',
+      });
     });
   }
 
   test('non-function-tool-rejected: older llama.cpp refuses namespace/web_search (a profile that keeps them on: codex.disableNonFunctionTools = never)', async () => {
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model', { nonFunctionTools: true });
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model', {
+      nonFunctionTools: true,
+    });
     expectCode(report, 'codex-shape', 'non-function-tool-rejected');
     assert.equal(stage(report, 'codex-shape').diagnosis?.fix?.kind, 'codexDisableNonFunctionTools');
   });
@@ -163,7 +205,9 @@ describe('each failure gets its diagnosis', () => {
     assert.ok(stage(report, 'codex-shape').evidence.some(e => /the profile turns them off: the server refuses them/.test(e)));
   });
   test('…and the same server passes when the profile turns non-function tools off', async () => {
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model', { nonFunctionTools: false });
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.rejectNonFunctionToolsBrain() }, 'local/model', {
+      nonFunctionTools: false,
+    });
     assert.equal(report.ok, true);
   });
 
@@ -173,14 +217,38 @@ describe('each failure gets its diagnosis', () => {
       const { report } = await verify({ kind, models: [{ id: 'gemma3:270m' }], brain: B.toolsUnsupportedBrain(variant) }, 'gemma3:270m');
       assert.equal(stage(report, 'responses-text').status, 'pass');
       expectCode(report, 'tool-call', 'tools-unsupported');
-      if (variant === 'llamacpp-no-jinja') assert.deepEqual(stage(report, 'tool-call').diagnosis?.fix, { kind: 'changeServer', change: { what: 'jinja' }, label: 'Turn on --jinja' });
-      if (variant === 'vllm-no-parser') assert.deepEqual(stage(report, 'tool-call').diagnosis?.fix, { kind: 'changeServer', change: { what: 'tool-parser' }, label: 'Turn on tool-call parsing' });
+      if (variant === 'llamacpp-no-jinja')
+        assert.deepEqual(stage(report, 'tool-call').diagnosis?.fix, {
+          kind: 'changeServer',
+          change: { what: 'jinja' },
+          label: 'Turn on --jinja',
+        });
+      if (variant === 'vllm-no-parser')
+        assert.deepEqual(stage(report, 'tool-call').diagnosis?.fix, {
+          kind: 'changeServer',
+          change: { what: 'tool-parser' },
+          label: 'Turn on tool-call parsing',
+        });
     });
   }
 
-  for (const variant of ['llamacpp-newest', 'llamacpp-mid', 'llamacpp-old', 'vllm', 'vllm-old-flat', 'ollama', 'lmstudio-wrapped'] as const) {
+  for (const variant of [
+    'llamacpp-newest',
+    'llamacpp-mid',
+    'llamacpp-old',
+    'vllm',
+    'vllm-old-flat',
+    'ollama',
+    'lmstudio-wrapped',
+  ] as const) {
     test(`context-too-small: ${variant}`, async () => {
-      const kind = variant.startsWith('llamacpp') ? 'llamacpp' : variant.startsWith('vllm') ? 'vllm' : variant === 'ollama' ? 'ollama' : 'lmstudio';
+      const kind = variant.startsWith('llamacpp')
+        ? 'llamacpp'
+        : variant.startsWith('vllm')
+          ? 'vllm'
+          : variant === 'ollama'
+            ? 'ollama'
+            : 'lmstudio';
       // 2048 tokens: less than Codex's first request even through the profile (about 4k).
       const { report } = await verify({ kind, models: [{ id: 'm', contextWindow: 2048 }], brain: B.contextBrain(2048, variant) }, 'm');
       expectCode(report, 'codex-shape', 'context-too-small');
@@ -190,7 +258,10 @@ describe('each failure gets its diagnosis', () => {
     });
   }
   test('context-too-small (warning): Ollama silently truncates and reports fewer input tokens', async () => {
-    const { report } = await verify({ kind: 'ollama', models: [{ id: 'm' }], brain: B.contextBrain(1024, 'ollama-silent-truncation') }, 'm');
+    const { report } = await verify(
+      { kind: 'ollama', models: [{ id: 'm' }], brain: B.contextBrain(1024, 'ollama-silent-truncation') },
+      'm',
+    );
     expectCode(report, 'codex-shape', 'context-too-small', 'warn');
   });
   test('context-too-small (warning): llama.cpp reports an 8k slot', async () => {
@@ -222,10 +293,21 @@ describe('each failure gets its diagnosis', () => {
       const report = await verifyRoute({ baseUrl: s.baseUrl, model: 'local/model', skip: [] });
       expectCode(report, 'tool-call', 'wrong-tool-arguments');
       // The outputs the verifier sent for calls the model proposed (not the history it writes itself).
-      const outputs = s.requests.flatMap(r => { try { return inputItems(JSON.parse(r.body)); } catch { return []; } }).filter(i => i.type === 'function_call_output' && !/^call_verify_(history|mcp|image)$/.test(String(i.call_id)));
+      const outputs = s.requests
+        .flatMap(r => {
+          try {
+            return inputItems(JSON.parse(r.body));
+          } catch {
+            return [];
+          }
+        })
+        .filter(i => i.type === 'function_call_output' && !/^call_verify_(history|mcp|image)$/.test(String(i.call_id)));
       assert.ok(outputs.length > 0);
       for (const o of outputs) assert.match(String(o.output), /unsupported call/);
-      assert.ok(!outputs.some(o => /^[a-z0-9-]+\n?$/i.test(String(o.output)) && String(o.output).trim() !== ''), 'no hostname ever sent back');
+      assert.ok(
+        !outputs.some(o => /^[a-z0-9-]+\n?$/i.test(String(o.output)) && String(o.output).trim() !== ''),
+        'no hostname ever sent back',
+      );
     } finally {
       await s.close();
     }
@@ -257,14 +339,18 @@ describe('each failure gets its diagnosis', () => {
   });
 
   test('timeout: a stream that goes idle', async () => {
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.streamFaultBrain('idle') }, 'local/model', { idleMs: 300 });
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain: B.streamFaultBrain('idle') }, 'local/model', {
+      idleMs: 300,
+    });
     // The Codex-sized turn streams first (alone, for a clean prompt time); the other streamed stages would only repeat it.
     expectCode(report, 'codex-shape', 'timeout');
     assert.equal(stage(report, 'responses-stream').status, 'skip');
   });
   test('timeout: no headers in time', async () => {
     const t0 = performance.now();
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], overrides: [B.stallOn('/responses')] }, 'local/model', { timeoutMs: 400 });
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], overrides: [B.stallOn('/responses')] }, 'local/model', {
+      timeoutMs: 400,
+    });
     expectCode(report, 'responses-text', 'timeout');
     assert.ok(performance.now() - t0 < 3_000);
   });
@@ -283,7 +369,14 @@ describe('each failure gets its diagnosis', () => {
 describe('runs', () => {
   test('cancelling stops the run and reports it', async () => {
     const ac = new AbortController();
-    const s = await startScriptedServer({ ...LLAMA, models: [...LLAMA.models], brain: async t => { await new Promise(r => setTimeout(r, 2_000)); return healthyBrain(t); } });
+    const s = await startScriptedServer({
+      ...LLAMA,
+      models: [...LLAMA.models],
+      brain: async t => {
+        await new Promise(r => setTimeout(r, 2_000));
+        return healthyBrain(t);
+      },
+    });
     try {
       setTimeout(() => ac.abort(), 100);
       const t0 = performance.now();
@@ -297,7 +390,9 @@ describe('runs', () => {
   });
   test('progress reports each stage start and end', async () => {
     const events: string[] = [];
-    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models] }, 'local/model', { onProgress: p => events.push(p.kind === 'stage-start' ? `start:${p.id}` : `done:${p.result.id}`) });
+    const { report } = await verify({ ...LLAMA, models: [...LLAMA.models] }, 'local/model', {
+      onProgress: p => events.push(p.kind === 'stage-start' ? `start:${p.id}` : `done:${p.result.id}`),
+    });
     assert.equal(report.ok, true);
     for (const id of ['models', 'tool-call', 'codex-shape']) {
       assert.ok(events.indexOf(`start:${id}`) < events.indexOf(`done:${id}`));
@@ -321,12 +416,29 @@ describe('runs', () => {
 
 describe('servers that differ from the common case', () => {
   test('no /models endpoint (a proxy): a warning, the route still passes', async () => {
-    const { report } = await verify({ kind: 'generic', models: [{ id: 'm' }], overrides: [(req, res) => { if ((req.url ?? '').endsWith('/models')) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('Not Found'); return true; } return false; }] }, 'm');
+    const { report } = await verify(
+      {
+        kind: 'generic',
+        models: [{ id: 'm' }],
+        overrides: [
+          (req, res) => {
+            if ((req.url ?? '').endsWith('/models')) {
+              res.writeHead(404, { 'content-type': 'text/plain' });
+              res.end('Not Found');
+              return true;
+            }
+            return false;
+          },
+        ],
+      },
+      'm',
+    );
     expectCode(report, 'models', 'model-not-listed', 'warn');
     assert.equal(report.ok, true);
   });
-  test('a thinking model that only reasons within the check\'s output budget is a warning', async () => {
-    const brain: import('../support/brain').Brain = t => (t.request.max_output_tokens ? { kind: 'output', items: [{ type: 'reasoning', text: 'Let me think about LOCAL…' }] } : healthyBrain(t));
+  test("a thinking model that only reasons within the check's output budget is a warning", async () => {
+    const brain: import('../support/brain').Brain = t =>
+      t.request.max_output_tokens ? { kind: 'output', items: [{ type: 'reasoning', text: 'Let me think about LOCAL…' }] } : healthyBrain(t);
     const { report } = await verify({ ...LLAMA, models: [...LLAMA.models], brain }, 'local/model');
     expectCode(report, 'responses-text', 'final-answer-mismatch', 'warn');
     expectCode(report, 'responses-stream', 'final-answer-mismatch', 'warn');
@@ -338,7 +450,21 @@ describe('safety', () => {
   test('a redirect is never followed (it could carry the key elsewhere)', async () => {
     const target = await startScriptedServer({ ...LLAMA, models: [...LLAMA.models] });
     try {
-      const { report } = await verify({ kind: 'generic', models: [{ id: 'local/model' }], overrides: [(req, res) => { res.writeHead(307, { location: `${target.root}${req.url}` }); res.end(); return true; }] }, 'local/model', { apiKey: 'k' });
+      const { report } = await verify(
+        {
+          kind: 'generic',
+          models: [{ id: 'local/model' }],
+          overrides: [
+            (req, res) => {
+              res.writeHead(307, { location: `${target.root}${req.url}` });
+              res.end();
+              return true;
+            },
+          ],
+        },
+        'local/model',
+        { apiKey: 'k' },
+      );
       assert.equal(target.requests.length, 0);
       expectCode(report, 'models', 'server-error');
       assert.match(stage(report, 'models').diagnosis!.message, /307/);

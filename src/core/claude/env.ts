@@ -26,7 +26,13 @@ export const CLAUDE_MIN_CONTEXT = AGENTS.claude.minContextTokens;
 export const CLAUDE_DEFAULT_OUTPUT_TOKENS = 32_000;
 
 /** The model variables: every tier and subagents use the route's model, so no request names a cloud model. */
-export const MODEL_VARS = ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL'] as const;
+export const MODEL_VARS = [
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_DEFAULT_OPUS_MODEL',
+  'ANTHROPIC_DEFAULT_SONNET_MODEL',
+  'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  'CLAUDE_CODE_SUBAGENT_MODEL',
+] as const;
 
 export interface ClaudeRouteInput {
   /** The route's base URL as the extension keeps it (usually ending in /v1). */

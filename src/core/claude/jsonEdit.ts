@@ -66,7 +66,12 @@ function editFor(body: string, path: JsonPath, value: unknown, formattingOptions
   const [p, f] = [plain[0], pretty[0]];
   const before = body.slice(f.offset, p.offset);
   const after = body.slice(p.offset + p.length, f.offset + f.length);
-  const keeps = f.offset <= p.offset && f.offset + f.length >= p.offset + p.length && f.content.startsWith(before) && f.content.endsWith(after) && f.content.length >= before.length + after.length;
+  const keeps =
+    f.offset <= p.offset &&
+    f.offset + f.length >= p.offset + p.length &&
+    f.content.startsWith(before) &&
+    f.content.endsWith(after) &&
+    f.content.length >= before.length + after.length;
   return keeps ? pretty : plain;
 }
 

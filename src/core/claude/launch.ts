@@ -15,7 +15,14 @@ export interface ClaudeLaunchInput extends ClaudeRouteInput {
 }
 
 export type ClaudeLaunch =
-  | { ok: true; command: string; args: string[]; env: Record<string, string>; /** Names in `env` whose values must never be logged. */ secretEnv: string[]; describe: string }
+  | {
+      ok: true;
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      /** Names in `env` whose values must never be logged. */ secretEnv: string[];
+      describe: string;
+    }
   | { ok: false; reason: string };
 
 /** Credentials for a keyed route: the token Claude Code sends as Bearer, and the helper's variable so a written apiKeyHelper finds the same key. */
@@ -25,12 +32,23 @@ function keyEnv(input: { apiKey?: string; keyVar?: string }): Record<string, str
 }
 
 export function claudeLaunchFor(input: ClaudeLaunchInput): ClaudeLaunch {
-  if (input.needsKey && !input.apiKey) return { ok: false, reason: 'This server wants an API key and none is stored: run "Set API Key…" first (Claude Code would get 401 "Invalid API Key").' };
+  if (input.needsKey && !input.apiKey)
+    return {
+      ok: false,
+      reason: 'This server wants an API key and none is stored: run "Set API Key…" first (Claude Code would get 401 "Invalid API Key").',
+    };
   const keys = keyEnv(input);
   const env = { ...claudeRoutingEnv(input), ...keys };
   const command = input.executable?.trim() || 'claude';
   const args = [...(input.args ?? [])];
-  return { ok: true, command, args, env, secretEnv: Object.keys(keys), describe: [command, ...args].join(' ') + ` (ANTHROPIC_BASE_URL=${env.ANTHROPIC_BASE_URL}, model ${input.model})` };
+  return {
+    ok: true,
+    command,
+    args,
+    env,
+    secretEnv: Object.keys(keys),
+    describe: [command, ...args].join(' ') + ` (ANTHROPIC_BASE_URL=${env.ANTHROPIC_BASE_URL}, model ${input.model})`,
+  };
 }
 
 /** Variables a routed terminal gets for Claude Code (only when the user turned Claude Code routing on); the key only with terminal.includeApiKey. */

@@ -30,7 +30,10 @@ export function claudeConfigDir(home: string, env: Env = {}): string {
 }
 
 /** project: <folder>/.claude/settings.local.json (personal, not checked in); user: <claude dir>/settings.json. */
-export function claudeSettingsLocation(scope: ClaudeScope, o: { home: string; folder?: string; env?: Env }): { ok: true; location: ClaudeSettingsLocation } | { ok: false; error: string } {
+export function claudeSettingsLocation(
+  scope: ClaudeScope,
+  o: { home: string; folder?: string; env?: Env },
+): { ok: true; location: ClaudeSettingsLocation } | { ok: false; error: string } {
   const claudeDir = claudeConfigDir(o.home, o.env);
   if (scope === 'user') return { ok: true, location: { scope, path: path.join(claudeDir, 'settings.json'), claudeDir } };
   if (!o.folder) return { ok: false, error: 'The project scope needs a folder.' };
@@ -53,14 +56,18 @@ export function desiredClaudeSettings(r: ClaudeSettingsInput): DesiredClaudeSett
 }
 
 export type SettingsTextPlan =
-  | { ok: true; after: string; set: string[]; removed: string[]; notes: string[] }
-  | { ok: false; error: string };
+  { ok: true; after: string; set: string[]; removed: string[]; notes: string[] } | { ok: false; error: string };
 
 /** Keys a previous write recorded as its own. */
 export function managedKeys(value: Record<string, unknown>): string[] {
   const env = value.env;
   const marker = env && typeof env === 'object' && !Array.isArray(env) ? (env as Record<string, unknown>)[MANAGED_MARKER] : undefined;
-  return typeof marker === 'string' ? marker.split(',').map(s => s.trim()).filter(Boolean) : [];
+  return typeof marker === 'string'
+    ? marker
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 const pathOf = (key: string) => (key === HELPER ? [HELPER] : ['env', key]);
@@ -74,7 +81,8 @@ export function planSettingsText(text: string, desired: DesiredClaudeSettings | 
   if (!parsed.ok) return { ok: false, error: `${parsed.error}. Claude Code cannot load it either; fix it first. Nothing was written.` };
   const current = parsed.value;
   const env = current.env;
-  if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env))) return { ok: false, error: '"env" is not an object. Nothing was written.' };
+  if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env)))
+    return { ok: false, error: '"env" is not an object. Nothing was written.' };
   const helper = current[HELPER];
   const previous = new Set(managedKeys(current));
   const wanted = new Map<string, string>(desired ? Object.entries(desired.env) : []);
@@ -93,7 +101,10 @@ export function planSettingsText(text: string, desired: DesiredClaudeSettings | 
   for (const [key, value] of wanted) {
     const now = getJsonPath(parsed, pathOf(key));
     if (now === value) continue;
-    if (now !== undefined && !previous.has(key)) notes.push(`replaces your own ${key === HELPER ? 'apiKeyHelper' : `env ${key}`}${SECRET_LIKE.test(key) || key === HELPER ? '' : ` (was ${JSON.stringify(now)})`}; the backup keeps it`);
+    if (now !== undefined && !previous.has(key))
+      notes.push(
+        `replaces your own ${key === HELPER ? 'apiKeyHelper' : `env ${key}`}${SECRET_LIKE.test(key) || key === HELPER ? '' : ` (was ${JSON.stringify(now)})`}; the backup keeps it`,
+      );
     edits.push({ kind: 'set', path: pathOf(key), value });
     set.push(key);
   }
@@ -104,7 +115,12 @@ export function planSettingsText(text: string, desired: DesiredClaudeSettings | 
   if (desired && !desired.apiKeyHelper && typeof helper === 'string' && !previous.has(HELPER)) {
     notes.push('your own apiKeyHelper stays: Claude Code sends its output as X-Api-Key to the local server');
   }
-  if (desired?.apiKeyHelper && typeof (env as Record<string, unknown> | undefined)?.ANTHROPIC_AUTH_TOKEN === 'string' && !previous.has('ANTHROPIC_AUTH_TOKEN') && !wanted.has('ANTHROPIC_AUTH_TOKEN')) {
+  if (
+    desired?.apiKeyHelper &&
+    typeof (env as Record<string, unknown> | undefined)?.ANTHROPIC_AUTH_TOKEN === 'string' &&
+    !previous.has('ANTHROPIC_AUTH_TOKEN') &&
+    !wanted.has('ANTHROPIC_AUTH_TOKEN')
+  ) {
     notes.push('env ANTHROPIC_AUTH_TOKEN (yours) stays and takes precedence over the key helper for the Authorization header');
   }
   const r = applyJsonEdits(text, edits);

@@ -3,7 +3,16 @@
 // atomic write that refuses a file changed on disk since it was read, and a restore.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileRefusal, planRestore, readSnapshot, restore, writeFiles, type BackupManifest, type FileSnapshot, type RestorePlan } from '../codex/fs';
+import {
+  FileRefusal,
+  planRestore,
+  readSnapshot,
+  restore,
+  writeFiles,
+  type BackupManifest,
+  type FileSnapshot,
+  type RestorePlan,
+} from '../codex/fs';
 import { unifiedDiff } from '../codex/diff';
 import { planSettingsText, type ClaudeSettingsLocation, type DesiredClaudeSettings } from './settings';
 
@@ -29,7 +38,20 @@ export function planClaudeSettingsWrite(location: ClaudeSettingsLocation, desire
     if (e instanceof FileRefusal) return { ok: false, error: e.message };
     throw e;
   }
-  if (!snapshot.exists && !desired) return { ok: true, changed: false, change: { location, snapshot, after: '', diff: '', set: [], removed: [], notes: [`${location.path} does not exist: nothing to remove`] } };
+  if (!snapshot.exists && !desired)
+    return {
+      ok: true,
+      changed: false,
+      change: {
+        location,
+        snapshot,
+        after: '',
+        diff: '',
+        set: [],
+        removed: [],
+        notes: [`${location.path} does not exist: nothing to remove`],
+      },
+    };
   const p = planSettingsText(snapshot.text, desired);
   if (!p.ok) return { ok: false, error: `${location.path}: ${p.error}` };
   const changed = !snapshot.exists || p.after !== snapshot.text;

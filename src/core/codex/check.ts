@@ -58,22 +58,54 @@ export async function checkCodexConfig(input: CheckInput): Promise<CodexConfigCh
     if (problem) return { kind: 'failed', reason: 'bad-profile-name', message: problem, ms: 0 };
     const file = profileFile(input.codexHome, input.profile);
     // A legacy [profiles.<name>] is reason enough to run Codex: it refuses `-p <name>` while that exists.
-    if (!fs.existsSync(file) && !legacyProfileNames(input.codexHome).includes(input.profile)) return { kind: 'profile-missing', profile: input.profile, path: file, ms: 0 };
+    if (!fs.existsSync(file) && !legacyProfileNames(input.codexHome).includes(input.profile))
+      return { kind: 'profile-missing', profile: input.profile, path: file, ms: 0 };
   }
   const timeoutMs = input.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-  const r = await runBounded(input.executable, checkArgs(input.profile), { env: { ...input.env, CODEX_HOME: input.codexHome }, cwd: input.cwd, timeoutMs, signal: input.signal });
+  const r = await runBounded(input.executable, checkArgs(input.profile), {
+    env: { ...input.env, CODEX_HOME: input.codexHome },
+    cwd: input.cwd,
+    timeoutMs,
+    signal: input.signal,
+  });
   const ms = Date.now() - t0;
-  if (r.spawnError) return { kind: 'failed', reason: 'not-started', message: `Codex could not be started (${r.spawnError === 'ENOENT' ? `"${input.executable}" was not found` : r.spawnError}).`, ms };
+  if (r.spawnError)
+    return {
+      kind: 'failed',
+      reason: 'not-started',
+      message: `Codex could not be started (${r.spawnError === 'ENOENT' ? `"${input.executable}" was not found` : r.spawnError}).`,
+      ms,
+    };
   if (input.signal?.aborted) return { kind: 'failed', reason: 'cancelled', message: 'The check was cancelled.', ms };
-  if (r.timedOut) return { kind: 'failed', reason: 'timeout', message: `Codex did not finish loading the configuration within ${timeoutMs / 1000} s.`, ms };
+  if (r.timedOut)
+    return {
+      kind: 'failed',
+      reason: 'timeout',
+      message: `Codex did not finish loading the configuration within ${timeoutMs / 1000} s.`,
+      ms,
+    };
   const all = `${r.stderr}\n${r.stdout}`;
   // Older Codex builds lack these flags: the configuration was not checked, not rejected.
-  if (/unexpected argument '--(strict-config|ephemeral)'/.test(all)) return { kind: 'failed', reason: 'unsupported', message: `This Codex cannot check a configuration without running it (${codexMessage(all).split('\n')[0]}).`, ms };
+  if (/unexpected argument '--(strict-config|ephemeral)'/.test(all))
+    return {
+      kind: 'failed',
+      reason: 'unsupported',
+      message: `This Codex cannot check a configuration without running it (${codexMessage(all).split('\n')[0]}).`,
+      ms,
+    };
   const outcome = parseCodexLoadOutput(all);
   switch (outcome.kind) {
-    case 'accepted': return { kind: 'accepted', ms };
-    case 'rejected': return { kind: 'rejected', rejection: outcome.rejection, ms };
-    case 'unrecognized': return { kind: 'failed', reason: 'unrecognized', message: outcome.text ? `Codex exited with code ${r.code}: ${outcome.text}` : `Codex exited with code ${r.code} without a message.`, ms };
+    case 'accepted':
+      return { kind: 'accepted', ms };
+    case 'rejected':
+      return { kind: 'rejected', rejection: outcome.rejection, ms };
+    case 'unrecognized':
+      return {
+        kind: 'failed',
+        reason: 'unrecognized',
+        message: outcome.text ? `Codex exited with code ${r.code}: ${outcome.text}` : `Codex exited with code ${r.code} without a message.`,
+        ms,
+      };
   }
 }
 

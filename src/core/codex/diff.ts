@@ -23,13 +23,14 @@ export function unifiedDiff(before: string, after: string, fromLabel: string, to
     const aLen = hunk.filter(o => o.op !== '+').length;
     const bLen = hunk.filter(o => o.op !== '-').length;
     out.push(`@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@`);
-    for (const o of hunk) out.push(`${o.op}${o.line.replace(/\r?\n$/, '')}${o.line.endsWith('\n') ? '' : '\n\\ No newline at end of file'}`);
+    for (const o of hunk)
+      out.push(`${o.op}${o.line.replace(/\r?\n$/, '')}${o.line.endsWith('\n') ? '' : '\n\\ No newline at end of file'}`);
   }
   return `${out.join('\n')}\n`;
 }
 
 function splitLines(t: string): string[] {
-  return t === '' ? [] : t.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  return t === '' ? [] : (t.match(/[^\n]*\n|[^\n]+$/g) ?? []);
 }
 
 type Op = { op: ' ' | '-' | '+'; line: string };
@@ -45,14 +46,27 @@ function diffLines(a: string[], b: string[]): Op[] {
   const n = am.length;
   const m = bm.length;
   const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let x = n - 1; x >= 0; x--) for (let y = m - 1; y >= 0; y--) lcs[x][y] = am[x] === bm[y] ? lcs[x + 1][y + 1] + 1 : Math.max(lcs[x + 1][y], lcs[x][y + 1]);
+  for (let x = n - 1; x >= 0; x--)
+    for (let y = m - 1; y >= 0; y--) lcs[x][y] = am[x] === bm[y] ? lcs[x + 1][y + 1] + 1 : Math.max(lcs[x + 1][y], lcs[x][y + 1]);
   const mid: Op[] = [];
   let x = 0;
   let y = 0;
   while (x < n || y < m) {
-    if (x < n && y < m && am[x] === bm[y]) { mid.push({ op: ' ', line: am[x] }); x++; y++; }
-    else if (x < n && (y >= m || lcs[x + 1][y] >= lcs[x][y + 1])) { mid.push({ op: '-', line: am[x] }); x++; }
-    else { mid.push({ op: '+', line: bm[y] }); y++; }
+    if (x < n && y < m && am[x] === bm[y]) {
+      mid.push({ op: ' ', line: am[x] });
+      x++;
+      y++;
+    } else if (x < n && (y >= m || lcs[x + 1][y] >= lcs[x][y + 1])) {
+      mid.push({ op: '-', line: am[x] });
+      x++;
+    } else {
+      mid.push({ op: '+', line: bm[y] });
+      y++;
+    }
   }
-  return [...a.slice(0, head).map(line => ({ op: ' ' as const, line })), ...mid, ...a.slice(a.length - tail).map(line => ({ op: ' ' as const, line }))];
+  return [
+    ...a.slice(0, head).map(line => ({ op: ' ' as const, line })),
+    ...mid,
+    ...a.slice(a.length - tail).map(line => ({ op: ' ' as const, line })),
+  ];
 }

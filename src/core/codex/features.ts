@@ -32,7 +32,12 @@ export function parseFeatureList(stdout: string): CodexFeature[] {
 }
 
 export async function listCodexFeatures(input: CheckInput): Promise<CodexFeature[] | undefined> {
-  const r = await runBounded(input.executable, ['features', 'list'], { env: { ...input.env, CODEX_HOME: input.codexHome }, cwd: input.cwd, timeoutMs: input.timeoutMs ?? 20_000, signal: input.signal });
+  const r = await runBounded(input.executable, ['features', 'list'], {
+    env: { ...input.env, CODEX_HOME: input.codexHome },
+    cwd: input.cwd,
+    timeoutMs: input.timeoutMs ?? 20_000,
+    signal: input.signal,
+  });
   if (r.code !== 0) return undefined;
   const list = parseFeatureList(r.stdout);
   return list.length ? list : undefined;

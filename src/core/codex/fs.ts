@@ -79,7 +79,8 @@ export function writeProblem(snap: FileSnapshot): string | undefined {
   }
   if (snap.exists) {
     // A file without the owner's write bit is read-only by intent, even for a user (root) who could write it anyway.
-    if (snap.mode !== undefined && (snap.mode & 0o200) === 0) return `${snap.path} is read-only (mode ${(snap.mode & 0o777).toString(8)}). Nothing was written; make it writable (chmod u+w) if you want it changed.`;
+    if (snap.mode !== undefined && (snap.mode & 0o200) === 0)
+      return `${snap.path} is read-only (mode ${(snap.mode & 0o777).toString(8)}). Nothing was written; make it writable (chmod u+w) if you want it changed.`;
     try {
       fs.accessSync(snap.realPath, fs.constants.W_OK);
     } catch {
@@ -90,7 +91,9 @@ export function writeProblem(snap: FileSnapshot): string | undefined {
   try {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
-    return fs.existsSync(dir) ? `The folder ${dir} is not writable, so ${path.basename(snap.path)} cannot be replaced safely. Nothing was written.` : `The folder ${dir} does not exist.`;
+    return fs.existsSync(dir)
+      ? `The folder ${dir} is not writable, so ${path.basename(snap.path)} cannot be replaced safely. Nothing was written.`
+      : `The folder ${dir} does not exist.`;
   }
   return undefined;
 }
@@ -116,13 +119,16 @@ export function writeAtomic(snap: FileSnapshot, text: string): void {
     fd = undefined;
     if (snap.mode !== undefined) fs.chmodSync(tmp, snap.mode & 0o7777);
     // Last look right before the rename: the window for a lost update is this one system call.
-    if (currentHash(snap.realPath) !== snap.hash) throw new FileRefusal(`${snap.path} changed on disk while it was being written. Nothing was written.`);
+    if (currentHash(snap.realPath) !== snap.hash)
+      throw new FileRefusal(`${snap.path} changed on disk while it was being written. Nothing was written.`);
     fs.renameSync(tmp, snap.realPath);
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     if (e instanceof FileRefusal) throw e;
-    throw new FileRefusal(`${snap.path} could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Nothing was changed.`);
+    throw new FileRefusal(
+      `${snap.path} could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Nothing was changed.`,
+    );
   }
 }
 
@@ -163,7 +169,7 @@ export function backupDir(codexHome: string): string {
  * ones, then writes each atomically. Returns the manifest of the backup.
  */
 export function writeFiles(codexHome: string, files: PlannedFile[], reason: string): BackupManifest {
-  const todo = files.filter(f => f.after === null ? f.snapshot.exists : f.after !== f.snapshot.text || !f.snapshot.exists);
+  const todo = files.filter(f => (f.after === null ? f.snapshot.exists : f.after !== f.snapshot.text || !f.snapshot.exists));
   for (const f of todo) {
     const problem = writeProblem(f.snapshot);
     if (problem) throw new FileRefusal(problem);
@@ -176,7 +182,12 @@ export function writeFiles(codexHome: string, files: PlannedFile[], reason: stri
   fs.mkdirSync(setDir, { recursive: true, mode: 0o700 });
   const manifest: BackupManifest = { at: new Date().toISOString(), reason, files: [] };
   todo.forEach((f, i) => {
-    const entry: BackupEntry = { path: f.snapshot.path, realPath: f.snapshot.realPath, existed: f.snapshot.exists, writtenHash: f.after === null ? 'absent' : sha(Buffer.from(f.after, 'utf8')) };
+    const entry: BackupEntry = {
+      path: f.snapshot.path,
+      realPath: f.snapshot.realPath,
+      existed: f.snapshot.exists,
+      writtenHash: f.after === null ? 'absent' : sha(Buffer.from(f.after, 'utf8')),
+    };
     if (f.snapshot.exists) {
       entry.backup = path.join(setDir, `${i}-${path.basename(f.snapshot.path)}`);
       fs.writeFileSync(entry.backup, f.snapshot.text, { mode: 0o600 });
@@ -197,7 +208,9 @@ export function writeFiles(codexHome: string, files: PlannedFile[], reason: stri
       try {
         if (f.snapshot.exists) fs.writeFileSync(f.snapshot.realPath, f.snapshot.text);
         else fs.rmSync(f.snapshot.realPath, { force: true });
-      } catch { /* the backup set still holds it */ }
+      } catch {
+        /* the backup set still holds it */
+      }
     }
     throw e;
   }
@@ -212,7 +225,11 @@ function pruneBackups(dir: string): void {
 
 function listBackupSets(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).filter(n => fs.existsSync(path.join(dir, n, 'manifest.json'))).sort().reverse();
+    return fs
+      .readdirSync(dir)
+      .filter(n => fs.existsSync(path.join(dir, n, 'manifest.json')))
+      .sort()
+      .reverse();
   } catch {
     return [];
   }

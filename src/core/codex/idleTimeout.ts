@@ -45,18 +45,28 @@ const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `
 /** The idle timeout for a server with this prompt timing and a `contextWindow`-token context. */
 export function idleTimeoutFor(t: PromptTiming, contextWindow: number | undefined): IdleTimeoutPlan {
   const { tps } = t;
-  if (!tps || !Number.isFinite(tps) || tps <= 0) return { ms: DEFAULT_STREAM_IDLE_TIMEOUT_MS, raised: false, why: 'prompt processing rate not measured: Codex\'s default idle timeout' };
+  if (!tps || !Number.isFinite(tps) || tps <= 0)
+    return { ms: DEFAULT_STREAM_IDLE_TIMEOUT_MS, raised: false, why: "prompt processing rate not measured: Codex's default idle timeout" };
   const tokens = contextWindow && contextWindow > 0 ? contextWindow : AGENTS.codex.minContextTokens;
   const coldMs = (tokens / tps) * 1000;
   const what = `A cold prompt that fills the ${contextWindow ? `${tokens}-token context` : `${tokens}-token minimum context`} takes about ${seconds(coldMs)} at ${tps} tokens/s`;
   // The share of the prompt time Codex's idle timer sees (unknown: all of it, to be safe).
   const visible = t.idleMs !== undefined && t.promptMs ? Math.min(1, Math.max(0, t.idleMs / t.promptMs)) : 1;
   if (visible < 0.1) {
-    return { ms: DEFAULT_STREAM_IDLE_TIMEOUT_MS, raised: false, why: `${what}, but this server sends nothing, not even its headers, until its first output, and Codex's idle timer starts at the headers: Codex's default idle timeout.` };
+    return {
+      ms: DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+      raised: false,
+      why: `${what}, but this server sends nothing, not even its headers, until its first output, and Codex's idle timer starts at the headers: Codex's default idle timeout.`,
+    };
   }
   const wanted = Math.ceil((coldMs * visible * IDLE_TIMEOUT_MARGIN) / 10_000) * 10_000;
   const ms = Math.min(MAX_STREAM_IDLE_TIMEOUT_MS, Math.max(DEFAULT_STREAM_IDLE_TIMEOUT_MS, wanted));
   const silent = visible < 0.95 ? `, ${Math.round(visible * 100)}% of it in silence after the headers` : ', in silence after the headers';
-  if (ms === DEFAULT_STREAM_IDLE_TIMEOUT_MS) return { ms, raised: false, why: `${what}${silent}: Codex's default idle timeout (${seconds(ms)}) covers it ×${IDLE_TIMEOUT_MARGIN}.` };
-  return { ms, raised: true, why: `${what}${silent}; ×${IDLE_TIMEOUT_MARGIN} for margin${ms === MAX_STREAM_IDLE_TIMEOUT_MS ? ', capped at an hour' : ''}.` };
+  if (ms === DEFAULT_STREAM_IDLE_TIMEOUT_MS)
+    return { ms, raised: false, why: `${what}${silent}: Codex's default idle timeout (${seconds(ms)}) covers it ×${IDLE_TIMEOUT_MARGIN}.` };
+  return {
+    ms,
+    raised: true,
+    why: `${what}${silent}; ×${IDLE_TIMEOUT_MARGIN} for margin${ms === MAX_STREAM_IDLE_TIMEOUT_MS ? ', capped at an hour' : ''}.`,
+  };
 }

@@ -25,11 +25,24 @@ export interface CodexLaunchOptions {
 /** With a written profile: `codex --profile <name>`; else `--oss` for Ollama/LM Studio; else nothing fits. */
 export function codexLaunchFor(route: Route, o: CodexLaunchOptions): CodexLaunch {
   const keyEnv: Record<string, string> = o.apiKey ? { [codexKeyVar(route)]: o.apiKey } : {};
-  if (route.codexProfile && o.profileExists) return { ok: true, args: ['--profile', route.codexProfile], env: keyEnv, describe: `codex --profile ${route.codexProfile}` };
+  if (route.codexProfile && o.profileExists)
+    return { ok: true, args: ['--profile', route.codexProfile], env: keyEnv, describe: `codex --profile ${route.codexProfile}` };
   const oss = PROVIDERS[route.provider].codexOssProvider;
   if (oss) {
-    if (o.apiKey) return { ok: false, reason: `This ${PROVIDERS[route.provider].displayName} server needs a key, and Codex's --oss mode sends none: write a Codex profile for this route first.` };
-    return { ok: true, args: ['--oss', '--local-provider', oss, '-m', route.model], env: { CODEX_OSS_BASE_URL: codexOssBaseUrl(route.baseUrl) }, describe: `codex --oss --local-provider ${oss} -m ${route.model}` };
+    if (o.apiKey)
+      return {
+        ok: false,
+        reason: `This ${PROVIDERS[route.provider].displayName} server needs a key, and Codex's --oss mode sends none: write a Codex profile for this route first.`,
+      };
+    return {
+      ok: true,
+      args: ['--oss', '--local-provider', oss, '-m', route.model],
+      env: { CODEX_OSS_BASE_URL: codexOssBaseUrl(route.baseUrl) },
+      describe: `codex --oss --local-provider ${oss} -m ${route.model}`,
+    };
   }
-  return { ok: false, reason: `Codex has no built-in provider for ${PROVIDERS[route.provider].displayName}: write a Codex profile for this route first.` };
+  return {
+    ok: false,
+    reason: `Codex has no built-in provider for ${PROVIDERS[route.provider].displayName}: write a Codex profile for this route first.`,
+  };
 }

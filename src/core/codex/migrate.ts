@@ -34,9 +34,7 @@ export interface MigrationFile {
   text: string;
 }
 
-export type MigrationPlan =
-  | { ok: true; configAfter: string; files: MigrationFile[]; notes: string[] }
-  | { ok: false; error: string };
+export type MigrationPlan = { ok: true; configAfter: string; files: MigrationFile[]; notes: string[] } | { ok: false; error: string };
 
 /**
  * Removes every `[profiles.*]` table and the `profile` selector from config.toml and writes each table
@@ -54,10 +52,20 @@ export function planMigration(configText: string, codexHome: string, existing: (
     const problem = profileNameProblem(name);
     if (problem) return { ok: false, error: `[profiles.${name}] cannot become a profile file: ${problem}` };
     const fileName = `${name}.config.toml`;
-    if (existing(fileName)) return { ok: false, error: `${fileName} already exists in ${codexHome}; merge [profiles.${name}] into it by hand, then remove the table from config.toml.` };
+    if (existing(fileName))
+      return {
+        ok: false,
+        error: `${fileName} already exists in ${codexHome}; merge [profiles.${name}] into it by hand, then remove the table from config.toml.`,
+      };
     const body = profiles[name];
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, error: `profiles.${name} is not a table; fix config.toml by hand.` };
-    files.push({ name, fileName, path: path.join(codexHome, fileName), text: `# Moved from [profiles.${name}] in config.toml by Local Model Router (Codex 0.134 and later read profiles from here).\n# Use it with: codex -p ${name}\n${stringify(body)}\n` });
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return { ok: false, error: `profiles.${name} is not a table; fix config.toml by hand.` };
+    files.push({
+      name,
+      fileName,
+      path: path.join(codexHome, fileName),
+      text: `# Moved from [profiles.${name}] in config.toml by Local Model Router (Codex 0.134 and later read profiles from here).\n# Use it with: codex -p ${name}\n${stringify(body)}\n`,
+    });
     const r = applyEdit(text, { kind: 'remove', path: ['profiles', name] });
     if (!r.ok) return { ok: false, error: r.error };
     text = r.text;
@@ -66,7 +74,9 @@ export function planMigration(configText: string, codexHome: string, existing: (
     const r = applyEdit(text, { kind: 'remove', path: ['profile'] });
     if (!r.ok) return { ok: false, error: r.error };
     text = r.text;
-    notes.push(`Removed profile = "${found.selector}" (Codex refuses every run while it is there). Select the profile per run instead: codex -p ${found.selector}`);
+    notes.push(
+      `Removed profile = "${found.selector}" (Codex refuses every run while it is there). Select the profile per run instead: codex -p ${found.selector}`,
+    );
   }
   // An empty `[profiles]` header left behind is harmless; remove it when nothing else is in it.
   const after = parseTomlText(text);

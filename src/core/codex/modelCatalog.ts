@@ -11,7 +11,7 @@
 // truncation_policy, experimental_supported_tools, base_instructions.
 
 export const LOCAL_BASE_INSTRUCTIONS = [
-  'You are a coding agent running in the Codex CLI on the user\'s machine, backed by a local model.',
+  "You are a coding agent running in the Codex CLI on the user's machine, backed by a local model.",
   'Work in the current workspace. Use the exec_command tool to inspect files and run commands; read before you change anything.',
   'Keep tool calls purposeful: one command at a time, with short outputs (use head, sed -n, rg).',
   'When you edit files, change only what the task needs and keep the existing style.',

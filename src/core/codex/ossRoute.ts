@@ -17,7 +17,14 @@ export const OSS_DEFAULT_BASE_URLS: Record<OssProvider, string> = {
 };
 
 export type OssRoute =
-  | { kind: 'route'; provider: OssProvider; providerSource: OssProviderSource; baseUrl: string; baseUrlSource: OssBaseUrlSource; warnings: string[] }
+  | {
+      kind: 'route';
+      provider: OssProvider;
+      providerSource: OssProviderSource;
+      baseUrl: string;
+      baseUrlSource: OssBaseUrlSource;
+      warnings: string[];
+    }
   /** Neither the flag nor oss_provider: `codex --oss` stops with "No default OSS provider configured". */
   | { kind: 'unconfigured'; message: string }
   /** A provider name Codex refuses for --oss ("ollama-chat" was removed; others are not OSS providers). */
@@ -46,10 +53,27 @@ export function resolveOssRoute(input: OssRouteInput): OssRoute {
     ['config', ossProviderIn(input.configText)],
   ];
   const chosen = candidates.find(([, v]) => v !== undefined && v !== '');
-  if (!chosen) return { kind: 'unconfigured', message: 'No default OSS provider configured: `codex --oss` needs --local-provider ollama|lmstudio or oss_provider = "ollama" | "lmstudio" in config.toml.' };
+  if (!chosen)
+    return {
+      kind: 'unconfigured',
+      message:
+        'No default OSS provider configured: `codex --oss` needs --local-provider ollama|lmstudio or oss_provider = "ollama" | "lmstudio" in config.toml.',
+    };
   const [providerSource, provider] = chosen as [OssProviderSource, string];
-  if (provider === 'ollama-chat') return { kind: 'invalid', provider, providerSource, message: 'Codex removed "ollama-chat"; use "ollama" (Codex: "`ollama-chat` is no longer supported").' };
-  if (provider !== 'ollama' && provider !== 'lmstudio') return { kind: 'invalid', provider, providerSource, message: `"${provider}" is not one of Codex's --oss providers (ollama, lmstudio); \`codex --oss\` stops with "Model provider \`${provider}\` not found".` };
+  if (provider === 'ollama-chat')
+    return {
+      kind: 'invalid',
+      provider,
+      providerSource,
+      message: 'Codex removed "ollama-chat"; use "ollama" (Codex: "`ollama-chat` is no longer supported").',
+    };
+  if (provider !== 'ollama' && provider !== 'lmstudio')
+    return {
+      kind: 'invalid',
+      provider,
+      providerSource,
+      message: `"${provider}" is not one of Codex's --oss providers (ollama, lmstudio); \`codex --oss\` stops with "Model provider \`${provider}\` not found".`,
+    };
   const warnings: string[] = [];
   const baseEnv = input.env.CODEX_OSS_BASE_URL;
   if (baseEnv) {
@@ -59,14 +83,18 @@ export function resolveOssRoute(input: OssRouteInput): OssRoute {
     } catch {
       warnings.push(`CODEX_OSS_BASE_URL="${baseEnv}" is not a URL.`);
     }
-    if (pathname && !/\/v1\/?$/.test(pathname)) warnings.push(`CODEX_OSS_BASE_URL="${baseEnv}" does not end in /v1; Codex appends its paths to it as it is (for Ollama it then asks ${baseEnv.replace(/\/+$/, '')}/api/tags).`);
+    if (pathname && !/\/v1\/?$/.test(pathname))
+      warnings.push(
+        `CODEX_OSS_BASE_URL="${baseEnv}" does not end in /v1; Codex appends its paths to it as it is (for Ollama it then asks ${baseEnv.replace(/\/+$/, '')}/api/tags).`,
+      );
     if (input.env.CODEX_OSS_PORT) warnings.push('CODEX_OSS_PORT is ignored because CODEX_OSS_BASE_URL is set.');
     return { kind: 'route', provider, providerSource, baseUrl: baseEnv.replace(/\/+$/, ''), baseUrlSource: 'CODEX_OSS_BASE_URL', warnings };
   }
   const portEnv = input.env.CODEX_OSS_PORT;
   if (portEnv !== undefined && portEnv !== '') {
     const port = /^\d{1,5}$/.test(portEnv) ? Number(portEnv) : NaN;
-    if (port >= 1 && port <= 65535) return { kind: 'route', provider, providerSource, baseUrl: `http://localhost:${port}/v1`, baseUrlSource: 'CODEX_OSS_PORT', warnings };
+    if (port >= 1 && port <= 65535)
+      return { kind: 'route', provider, providerSource, baseUrl: `http://localhost:${port}/v1`, baseUrlSource: 'CODEX_OSS_PORT', warnings };
     warnings.push(`CODEX_OSS_PORT="${portEnv}" is not a port number; Codex ignores it.`);
   }
   return { kind: 'route', provider, providerSource, baseUrl: OSS_DEFAULT_BASE_URLS[provider], baseUrlSource: 'default', warnings };

@@ -68,7 +68,11 @@ function planUnsafe(input: ProfileWriteInput): ProfileWritePlan {
   const unchanged: string[] = [];
   const cfg = readSnapshot(configPath(codexHome));
   const parsed = parseTomlText(cfg.text);
-  if (!parsed.ok) return { ok: false, error: `${cfg.path} is not valid TOML (${parsed.error}). Fix it first (Codex cannot read it either); nothing was written.` };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      error: `${cfg.path} is not valid TOML (${parsed.error}). Fix it first (Codex cannot read it either); nothing was written.`,
+    };
   let cfgText = cfg.text;
   const edit = (e: TomlEdit): string | undefined => {
     const r = applyEdit(cfgText, e);
@@ -79,7 +83,8 @@ function planUnsafe(input: ProfileWriteInput): ProfileWritePlan {
 
   if (profile.format === 'profile-file') {
     const file = readSnapshot(path.join(codexHome, profile.fileName as string));
-    if (file.exists && !file.text.includes('written by Local Model Router')) notes.push(`${profile.fileName} exists and was not written by Local Model Router; it is replaced (a backup is kept).`);
+    if (file.exists && !file.text.includes('written by Local Model Router'))
+      notes.push(`${profile.fileName} exists and was not written by Local Model Router; it is replaced (a backup is kept).`);
     if (file.text !== profile.fileText) changes.push(change('profile', file, profile.fileText as string));
     else unchanged.push(file.path);
     if (profile.catalog) {
@@ -93,15 +98,22 @@ function planUnsafe(input: ProfileWriteInput): ProfileWritePlan {
       if (legacy.tables.includes(profile.name)) {
         const err = edit({ kind: 'remove', path: ['profiles', profile.name] });
         if (err) return { ok: false, error: err };
-        notes.push(`removes the legacy [profiles.${profile.name}] from config.toml: Codex refuses -p ${profile.name} while it exists (a backup is kept)`);
+        notes.push(
+          `removes the legacy [profiles.${profile.name}] from config.toml: Codex refuses -p ${profile.name} while it exists (a backup is kept)`,
+        );
       }
       if (legacy.selector !== undefined) {
         const err = edit({ kind: 'remove', path: ['profile'] });
         if (err) return { ok: false, error: err };
-        notes.push(`removes profile = "${legacy.selector}" from config.toml: Codex refuses every run while it exists; select profiles with -p instead`);
+        notes.push(
+          `removes profile = "${legacy.selector}" from config.toml: Codex refuses every run while it exists; select profiles with -p instead`,
+        );
       }
       const others = legacy.tables.filter(n => n !== profile.name);
-      if (others.length) notes.push(`config.toml still has legacy profiles (${others.join(', ')}); "Move Legacy Codex Profiles into Profile Files" moves them`);
+      if (others.length)
+        notes.push(
+          `config.toml still has legacy profiles (${others.join(', ')}); "Move Legacy Codex Profiles into Profile Files" moves them`,
+        );
     }
   } else {
     for (const e of tableEdits([], profile.config)) {
@@ -114,9 +126,17 @@ function planUnsafe(input: ProfileWriteInput): ProfileWritePlan {
   if (input.trustProject) {
     const t = planTrust(cfgText, input.trustProject, { overrideUntrusted: input.overrideUntrusted });
     if (t.kind === 'refused') return { ok: false, error: t.error };
-    if (t.kind === 'needs-confirmation') { trust = 'needs-confirmation'; notes.push(t.reason); }
-    else if (t.kind === 'unchanged') { trust = 'already'; notes.push(t.reason); }
-    else { trust = 'added'; cfgText = t.after; notes.push(`trusts ${projectKey(input.trustProject)} in Codex`); }
+    if (t.kind === 'needs-confirmation') {
+      trust = 'needs-confirmation';
+      notes.push(t.reason);
+    } else if (t.kind === 'unchanged') {
+      trust = 'already';
+      notes.push(t.reason);
+    } else {
+      trust = 'added';
+      cfgText = t.after;
+      notes.push(`trusts ${projectKey(input.trustProject)} in Codex`);
+    }
   }
   if (input.setOssProvider && profile.ossProvider) {
     const err = edit({ kind: 'set', path: ['oss_provider'], value: profile.ossProvider });
@@ -128,7 +148,11 @@ function planUnsafe(input: ProfileWriteInput): ProfileWritePlan {
 }
 
 /** Plans only a trust change (the "Trust This Folder in Codex" command). */
-export function planTrustWrite(codexHome: string, folder: string, overrideUntrusted: boolean): { ok: true; change?: PlannedChange; state: 'added' | 'already' | 'needs-confirmation'; message: string } | { ok: false; error: string } {
+export function planTrustWrite(
+  codexHome: string,
+  folder: string,
+  overrideUntrusted: boolean,
+): { ok: true; change?: PlannedChange; state: 'added' | 'already' | 'needs-confirmation'; message: string } | { ok: false; error: string } {
   try {
     const cfg = readSnapshot(configPath(codexHome));
     const t = planTrust(cfg.text, folder, { overrideUntrusted });

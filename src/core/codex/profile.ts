@@ -21,7 +21,10 @@ import type { McpTransport } from './tomlEdit';
 
 export type CodexFormat = 'profile-file' | 'legacy-table';
 
-export type ProfileSettings = Pick<Settings, 'codex.disableNonFunctionTools' | 'codex.autoCompactFraction' | 'llamacpp.autoCompactTokenLimit'>;
+export type ProfileSettings = Pick<
+  Settings,
+  'codex.disableNonFunctionTools' | 'codex.autoCompactFraction' | 'llamacpp.autoCompactTokenLimit'
+>;
 
 export interface BuildProfileOptions {
   /** Profile name: `codex -p <name>`. */
@@ -91,23 +94,36 @@ export type NonFunctionToolsMode = Settings['codex.disableNonFunctionTools'];
  * with them every MCP server, whose tools are namespace tools too). One decision, used by the profile
  * writer and by the verifier (so its Codex-sized turn is what Codex will send through the profile).
  */
-export function decideNonFunctionTools(mode: NonFunctionToolsMode, findings: CodexFindings | undefined, serverRejects?: boolean): { off: boolean; namespaceBroken: boolean; why?: string } {
+export function decideNonFunctionTools(
+  mode: NonFunctionToolsMode,
+  findings: CodexFindings | undefined,
+  serverRejects?: boolean,
+): { off: boolean; namespaceBroken: boolean; why?: string } {
   const tools = findings?.toolTypes ?? {};
   const namespaceBroken = tools.namespace === 'rejected' || tools.namespace === 'calls-unusable';
-  const why = namespaceBroken ? (tools.namespace === 'rejected' ? 'the server refuses namespace tools' : 'the server returns namespace tool calls without their namespace')
-    : tools.web_search === 'rejected' ? 'the server refuses web_search' : serverRejects ? 'the server rejects non-function tools' : undefined;
+  const why = namespaceBroken
+    ? tools.namespace === 'rejected'
+      ? 'the server refuses namespace tools'
+      : 'the server returns namespace tool calls without their namespace'
+    : tools.web_search === 'rejected'
+      ? 'the server refuses web_search'
+      : serverRejects
+        ? 'the server rejects non-function tools'
+        : undefined;
   return { off: mode === 'always' || (mode === 'auto' && why !== undefined), namespaceBroken, ...(why ? { why } : {}) };
 }
 
 export function profileNameProblem(name: string): string | undefined {
-  if (!PROFILE_NAME.test(name)) return `The profile name "${name}" must be 1–64 letters, digits, "-" or "_", starting with a letter or digit (it becomes the file name ${name}.config.toml).`;
+  if (!PROFILE_NAME.test(name))
+    return `The profile name "${name}" must be 1–64 letters, digits, "-" or "_", starting with a letter or digit (it becomes the file name ${name}.config.toml).`;
   if (name === 'config') return 'The profile name "config" would collide with config.toml; choose another.';
   return undefined;
 }
 
 export function providerIdProblem(id: string): string | undefined {
   if (!PROVIDER_ID.test(id)) return `The provider id "${id}" must be letters, digits, "-" or "_".`;
-  if (isReservedCodexProviderId(id)) return `"${id}" is one of Codex's built-in provider ids (openai, ollama, lmstudio, ollama-chat), which Codex refuses to redefine ("Built-in providers cannot be overridden"). Use an id like "local-${id.toLowerCase()}".`;
+  if (isReservedCodexProviderId(id))
+    return `"${id}" is one of Codex's built-in provider ids (openai, ollama, lmstudio, ollama-chat), which Codex refuses to redefine ("Built-in providers cannot be overridden"). Use an id like "local-${id.toLowerCase()}".`;
   return undefined;
 }
 
@@ -127,11 +143,20 @@ export function defaultProfileName(route: Pick<Route, 'provider' | 'baseUrl' | '
       base = 'endpoint';
     }
   }
-  const slug = base.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'endpoint';
+  const slug =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'endpoint';
   return `local-${slug}`;
 }
 
-export function autoCompactLimit(route: Pick<Route, 'provider'>, contextWindow: number | undefined, settings: ProfileSettings): { value?: number; why: string } {
+export function autoCompactLimit(
+  route: Pick<Route, 'provider'>,
+  contextWindow: number | undefined,
+  settings: ProfileSettings,
+): { value?: number; why: string } {
   const llama = settings['llamacpp.autoCompactTokenLimit'];
   if (route.provider === 'llamacpp' && llama > 0 && (contextWindow === undefined || llama < contextWindow)) {
     return { value: llama, why: `auto-compact at ${llama} tokens (llamacpp.autoCompactTokenLimit)` };
@@ -157,15 +182,25 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   if (!url.ok) throw new CodexProfileError(url.error);
   if (!route.model.trim()) throw new CodexProfileError('The route has no model; pick a model first.');
   const keyVar = opts.apiKeyEnv ?? route.keyVar;
-  if (keyVar !== undefined && !ENV_VAR.test(keyVar)) throw new CodexProfileError(`"${keyVar}" is not an environment variable name; Codex reads the key from the variable named by env_key.`);
+  if (keyVar !== undefined && !ENV_VAR.test(keyVar))
+    throw new CodexProfileError(`"${keyVar}" is not an environment variable name; Codex reads the key from the variable named by env_key.`);
 
   const contextWindow = opts.contextWindow ?? route.contextWindow;
-  if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow <= 0)) throw new CodexProfileError(`The context window must be a positive integer, got ${contextWindow}.`);
-  notes.push(contextWindow ? `context window ${contextWindow} tokens${opts.contextWindow ? ' (given)' : ' (reported by the server)'}` : 'context window unknown: model_context_window not written');
+  if (contextWindow !== undefined && (!Number.isInteger(contextWindow) || contextWindow <= 0))
+    throw new CodexProfileError(`The context window must be a positive integer, got ${contextWindow}.`);
+  notes.push(
+    contextWindow
+      ? `context window ${contextWindow} tokens${opts.contextWindow ? ' (given)' : ' (reported by the server)'}`
+      : 'context window unknown: model_context_window not written',
+  );
   let autoCompact: number | undefined;
   if (opts.autoCompact !== undefined) {
-    if (!Number.isInteger(opts.autoCompact) || opts.autoCompact <= 0) throw new CodexProfileError(`The auto-compact limit must be a positive integer, got ${opts.autoCompact}.`);
-    if (contextWindow && opts.autoCompact >= contextWindow) throw new CodexProfileError(`The auto-compact limit (${opts.autoCompact}) must be below the context window (${contextWindow}); Codex compacts only when a turn reaches it.`);
+    if (!Number.isInteger(opts.autoCompact) || opts.autoCompact <= 0)
+      throw new CodexProfileError(`The auto-compact limit must be a positive integer, got ${opts.autoCompact}.`);
+    if (contextWindow && opts.autoCompact >= contextWindow)
+      throw new CodexProfileError(
+        `The auto-compact limit (${opts.autoCompact}) must be below the context window (${contextWindow}); Codex compacts only when a turn reaches it.`,
+      );
     autoCompact = opts.autoCompact;
     notes.push(`auto-compact at ${autoCompact} tokens (given)`);
   } else {
@@ -179,19 +214,35 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   const decided = decideNonFunctionTools(mode, opts.findings, opts.serverRejectsNonFunctionTools);
   const { off: nonFunctionToolsOff, namespaceBroken } = decided;
   const learned = decided.why;
-  notes.push(nonFunctionToolsOff
-    ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : learned})`
-    : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false || tools.namespace === 'accepted' ? 'the server takes non-function tools' : 'nothing showed the server rejects non-function tools'})`);
+  notes.push(
+    nonFunctionToolsOff
+      ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : learned})`
+      : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false || tools.namespace === 'accepted' ? 'the server takes non-function tools' : 'nothing showed the server rejects non-function tools'})`,
+  );
   const mcp = [...(opts.mcpServers ?? [])];
   const mcpServersOff = mode !== 'never' && namespaceBroken && format === 'profile-file' ? mcp : [];
-  if (mcpServersOff.length) notes.push(`MCP servers ${mcpServersOff.join(', ')} off in this profile: Codex sends their tools as namespace tools, and ${learned}`);
-  else if (mcp.length && namespaceBroken) notes.push(`MCP servers ${mcp.join(', ')} will fail on this route: ${learned} (turn them off for it, or set codex.disableNonFunctionTools to "auto")`);
-  else if (mcp.length && tools.namespace === 'dropped') notes.push(`MCP servers ${mcp.join(', ')} will not work on this route: the server leaves namespace tools out of the prompt, so the model never sees their tools`);
+  if (mcpServersOff.length)
+    notes.push(`MCP servers ${mcpServersOff.join(', ')} off in this profile: Codex sends their tools as namespace tools, and ${learned}`);
+  else if (mcp.length && namespaceBroken)
+    notes.push(
+      `MCP servers ${mcp.join(', ')} will fail on this route: ${learned} (turn them off for it, or set codex.disableNonFunctionTools to "auto")`,
+    );
+  else if (mcp.length && tools.namespace === 'dropped')
+    notes.push(
+      `MCP servers ${mcp.join(', ')} will not work on this route: the server leaves namespace tools out of the prompt, so the model never sees their tools`,
+    );
   const f = opts.findings;
-  const idle = idleTimeoutFor({ tps: f?.promptTps, promptMs: f?.firstPromptMs, idleMs: f?.promptIdleMs }, opts.contextWindow ?? route.contextWindow);
-  const measured = opts.findings?.promptTps !== undefined && opts.findings.firstPromptMs !== undefined
-    ? `prompt processing measured at ${opts.findings.promptTps} tokens/s (Codex's first prompt${opts.findings.firstPromptTokens ? `, ${opts.findings.firstPromptTokens} tokens,` : ''} in ${(opts.findings.firstPromptMs / 1000).toFixed(1)} s)` : undefined;
-  notes.push(`stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ${idle.why.charAt(0).toLowerCase()}${idle.why.slice(1)}` : idle.why}`);
+  const idle = idleTimeoutFor(
+    { tps: f?.promptTps, promptMs: f?.firstPromptMs, idleMs: f?.promptIdleMs },
+    opts.contextWindow ?? route.contextWindow,
+  );
+  const measured =
+    opts.findings?.promptTps !== undefined && opts.findings.firstPromptMs !== undefined
+      ? `prompt processing measured at ${opts.findings.promptTps} tokens/s (Codex's first prompt${opts.findings.firstPromptTokens ? `, ${opts.findings.firstPromptTokens} tokens,` : ''} in ${(opts.findings.firstPromptMs / 1000).toFixed(1)} s)`
+      : undefined;
+  notes.push(
+    `stream_idle_timeout_ms = ${idle.ms}: ${measured ? `${measured}; ${idle.why.charAt(0).toLowerCase()}${idle.why.slice(1)}` : idle.why}`,
+  );
 
   const serverLabel = route.endpointLabel ?? `${info.displayName} (${hostOf(url.url)})`;
   const provider: TomlTable = { name: serverLabel, base_url: url.url, wire_api: 'responses' };
@@ -206,8 +257,23 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
     const profile: TomlTable = { model_provider: providerId, model: route.model };
     if (contextWindow) profile.model_context_window = contextWindow;
     if (autoCompact) profile.model_auto_compact_token_limit = autoCompact;
-    notes.push('legacy format (Codex older than 0.134): [profiles.' + opts.name + '] and [model_providers.' + providerId + '] in config.toml');
-    return { name: opts.name, format, providerId, config: { profiles: { [opts.name]: profile }, model_providers: { [providerId]: provider } }, provider, ossProvider, contextWindow, autoCompact, nonFunctionToolsOff, mcpServersOff, streamIdleTimeoutMs: idle.ms, notes };
+    notes.push(
+      'legacy format (Codex older than 0.134): [profiles.' + opts.name + '] and [model_providers.' + providerId + '] in config.toml',
+    );
+    return {
+      name: opts.name,
+      format,
+      providerId,
+      config: { profiles: { [opts.name]: profile }, model_providers: { [providerId]: provider } },
+      provider,
+      ossProvider,
+      contextWindow,
+      autoCompact,
+      nonFunctionToolsOff,
+      mcpServersOff,
+      streamIdleTimeoutMs: idle.ms,
+      notes,
+    };
   }
 
   const doc: TomlTable = { model_provider: providerId, model: route.model };
@@ -231,13 +297,35 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   // refuses one without a transport ("invalid transport"), and a different transport key than
   // config.toml's breaks the merged table ("url is not supported for stdio"): so the table repeats
   // config.toml's own `command` or `url`, which leaves the merged server unchanged but for `enabled`.
-  if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpTransports?.[n], enabled: false }]));
+  if (mcpServersOff.length)
+    doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpTransports?.[n], enabled: false }]));
   const fileName = `${opts.name}.config.toml`;
   const header = `Codex profile written by Local Model Router for ${serverLabel}.\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
-  const comments: Record<string, string> = { '': header, [`model_providers.${providerId}`]: `stream_idle_timeout_ms: ${measured ? `${measured}. ` : ''}${idle.why}` };
-  if (mcpServersOff.length) comments[`mcp_servers.${mcpServersOff[0]}`] = `Off on this route: Codex sends MCP tools as namespace tools, and ${learned} (Local Model Router's verification).`;
+  const comments: Record<string, string> = {
+    '': header,
+    [`model_providers.${providerId}`]: `stream_idle_timeout_ms: ${measured ? `${measured}. ` : ''}${idle.why}`,
+  };
+  if (mcpServersOff.length)
+    comments[`mcp_servers.${mcpServersOff[0]}`] =
+      `Off on this route: Codex sends MCP tools as namespace tools, and ${learned} (Local Model Router's verification).`;
   const fileText = formatDocument(doc, comments);
-  return { name: opts.name, format, providerId, config: doc, provider, fileName, fileText, catalog, ossProvider, contextWindow, autoCompact, nonFunctionToolsOff, mcpServersOff, streamIdleTimeoutMs: idle.ms, notes };
+  return {
+    name: opts.name,
+    format,
+    providerId,
+    config: doc,
+    provider,
+    fileName,
+    fileText,
+    catalog,
+    ossProvider,
+    contextWindow,
+    autoCompact,
+    nonFunctionToolsOff,
+    mcpServersOff,
+    streamIdleTimeoutMs: idle.ms,
+    notes,
+  };
 }
 
 function hostOf(url: string): string {

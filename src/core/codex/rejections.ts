@@ -57,7 +57,10 @@ const NOISE = [
 export function codexMessage(output: string): string {
   const lines = output.split(/\r?\n/);
   const stop = lines.findIndex(l => /^Stack backtrace:/.test(l));
-  return (stop >= 0 ? lines.slice(0, stop) : lines).filter(l => l.trim() !== '' && !NOISE.some(re => re.test(l))).join('\n').trim();
+  return (stop >= 0 ? lines.slice(0, stop) : lines)
+    .filter(l => l.trim() !== '' && !NOISE.some(re => re.test(l)))
+    .join('\n')
+    .trim();
 }
 
 // `<file>:<line>:<col>: <message>` right after "Error loading config.toml:".
@@ -75,7 +78,7 @@ export function parseCodexLoadOutput(output: string): CodexLoadOutcome {
   let at: CodexLocation | undefined;
   let message: string;
   const rest = lines.slice(start + 1);
-  const locLine = head === '' ? rest[0] ?? '' : head;
+  const locLine = head === '' ? (rest[0] ?? '') : head;
   const loc = LOCATED.exec(locLine);
   if (loc && !/^https?$/.test(loc[1])) {
     at = { file: loc[1], line: Number(loc[2]), col: Number(loc[3]) };
@@ -120,16 +123,27 @@ function classify(message: string, at: CodexLocation | undefined, text: string):
 export function describeRejection(r: CodexRejection): string {
   const where = 'at' in r && r.at ? `${r.at.file}:${r.at.line}:${r.at.col}: ` : '';
   switch (r.kind) {
-    case 'wire-api-chat': return `${where}wire_api = "chat" is no longer supported (Codex only speaks the Responses API)`;
-    case 'legacy-profile-selector': return `profile = "${r.profile}" in config.toml is no longer supported (Codex 0.134 and later select profiles with -p)`;
-    case 'legacy-profile-conflict': return `-p ${r.profile} cannot be used while config.toml still has the legacy [profiles.${r.profile}] or profile = "${r.profile}"`;
-    case 'unknown-field': return `${where}unknown configuration field ${r.key}`;
-    case 'reserved-provider-id': return `${where}[model_providers.${r.ids.join('], [model_providers.')}] redefine${r.ids.length === 1 ? 's' : ''} a built-in provider, which Codex refuses`;
-    case 'invalid-type': return `${where}invalid type: ${r.found}, expected ${r.expected}`;
-    case 'invalid-value': return `${where}"${r.value}" is not allowed here (expected ${r.expected.join(', ')})`;
-    case 'provider-not-found': return `model_provider = "${r.providerId}" names no built-in provider and no [model_providers.${r.providerId}] table`;
-    case 'ollama-chat-removed': return 'model_provider = "ollama-chat": that built-in provider was removed';
-    case 'not-a-file': return `${r.path} is not a file`;
-    case 'unknown': return r.text.split('\n')[0];
+    case 'wire-api-chat':
+      return `${where}wire_api = "chat" is no longer supported (Codex only speaks the Responses API)`;
+    case 'legacy-profile-selector':
+      return `profile = "${r.profile}" in config.toml is no longer supported (Codex 0.134 and later select profiles with -p)`;
+    case 'legacy-profile-conflict':
+      return `-p ${r.profile} cannot be used while config.toml still has the legacy [profiles.${r.profile}] or profile = "${r.profile}"`;
+    case 'unknown-field':
+      return `${where}unknown configuration field ${r.key}`;
+    case 'reserved-provider-id':
+      return `${where}[model_providers.${r.ids.join('], [model_providers.')}] redefine${r.ids.length === 1 ? 's' : ''} a built-in provider, which Codex refuses`;
+    case 'invalid-type':
+      return `${where}invalid type: ${r.found}, expected ${r.expected}`;
+    case 'invalid-value':
+      return `${where}"${r.value}" is not allowed here (expected ${r.expected.join(', ')})`;
+    case 'provider-not-found':
+      return `model_provider = "${r.providerId}" names no built-in provider and no [model_providers.${r.providerId}] table`;
+    case 'ollama-chat-removed':
+      return 'model_provider = "ollama-chat": that built-in provider was removed';
+    case 'not-a-file':
+      return `${r.path} is not a file`;
+    case 'unknown':
+      return r.text.split('\n')[0];
   }
 }

@@ -71,4 +71,3 @@ export function providerSelectors(f: WorkFile): { path: string[]; value: string 
 export function stringPath(p: (string | number)[] | undefined): string[] | undefined {
   return p && p.every(s => typeof s === 'string') ? (p as string[]) : undefined;
 }
-

@@ -53,14 +53,25 @@ export type RepairOutcome =
 export type RepairRefusal = 'not-a-file' | 'unreadable' | 'invalid-toml' | 'profile-missing' | 'codex-failed';
 
 export type RepairPlan =
-  | { ok: true; initial: CodexConfigCheck; findings: Finding[]; changes: PlannedChange[]; outcome: RepairOutcome; notes: string[]; advisories: FeatureAdvisory[] }
+  | {
+      ok: true;
+      initial: CodexConfigCheck;
+      findings: Finding[];
+      changes: PlannedChange[];
+      outcome: RepairOutcome;
+      notes: string[];
+      advisories: FeatureAdvisory[];
+    }
   | { ok: false; refusal: RepairRefusal; error: string; initial?: CodexConfigCheck };
 
 function loadFile(codexHome: string, name: string, role: WorkFile['role']): WorkFile | { refusal: RepairRefusal; error: string } {
   const p = path.join(codexHome, name);
   try {
-    if (fs.statSync(p).isDirectory()) return { refusal: 'not-a-file', error: `${p} is a folder, not a file. Codex cannot read it either; nothing was changed.` };
-  } catch { /* missing: an empty configuration */ }
+    if (fs.statSync(p).isDirectory())
+      return { refusal: 'not-a-file', error: `${p} is a folder, not a file. Codex cannot read it either; nothing was changed.` };
+  } catch {
+    /* missing: an empty configuration */
+  }
   let snapshot: FileSnapshot;
   try {
     snapshot = readSnapshot(p);
@@ -69,7 +80,11 @@ function loadFile(codexHome: string, name: string, role: WorkFile['role']): Work
     throw e;
   }
   const parsed = parseTomlText(snapshot.text);
-  if (!parsed.ok) return { refusal: 'invalid-toml', error: `${p} is not valid TOML (${parsed.error}). Codex cannot read it either; fix that line by hand. Nothing was changed.` };
+  if (!parsed.ok)
+    return {
+      refusal: 'invalid-toml',
+      error: `${p} is not valid TOML (${parsed.error}). Codex cannot read it either; fix that line by hand. Nothing was changed.`,
+    };
   return { name, snapshot, text: snapshot.text, role };
 }
 
@@ -83,9 +98,15 @@ export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
     if ('refusal' in prof) return { ok: false, ...prof };
     work.add(prof);
   }
-  const initial = input.initial ?? await checkCodexConfig(input);
+  const initial = input.initial ?? (await checkCodexConfig(input));
   if (initial.kind === 'failed') return { ok: false, refusal: 'codex-failed', error: initial.message, initial };
-  if (initial.kind === 'profile-missing') return { ok: false, refusal: 'profile-missing', error: `${initial.path} does not exist: \`codex -p ${initial.profile}\` would silently use OpenAI's provider instead. Write the profile first.`, initial };
+  if (initial.kind === 'profile-missing')
+    return {
+      ok: false,
+      refusal: 'profile-missing',
+      error: `${initial.path} does not exist: \`codex -p ${initial.profile}\` would silently use OpenAI's provider instead. Write the profile first.`,
+      initial,
+    };
   const findings: Finding[] = [];
   let outcome: RepairOutcome | undefined;
   let current: CodexConfigCheck = initial;
@@ -93,10 +114,16 @@ export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
   const ctx: StepContext = { input, work, today: input.today ?? localDate(), probe: input.probe ?? probeResponsesApi };
   for (let round = 0; !outcome; round++) {
     if (current.kind === 'accepted') outcome = { kind: 'accepted' };
-    else if (current.kind !== 'rejected') outcome = { kind: 'failed', message: current.kind === 'failed' ? current.message : `${current.path} is missing.` };
+    else if (current.kind !== 'rejected')
+      outcome = { kind: 'failed', message: current.kind === 'failed' ? current.message : `${current.path} is missing.` };
     else if (round >= maxRounds || findings.some(f => sameRejection(f.rejection, (current as { rejection: CodexRejection }).rejection))) {
       // The same error again means the repair did not do what Codex needed: stop rather than loop.
-      findings.push({ rejection: current.rejection, repair: null, explanation: 'Codex still rejects this after the repair above; it has to be fixed by hand.', onCopy: round > 0 });
+      findings.push({
+        rejection: current.rejection,
+        repair: null,
+        explanation: 'Codex still rejects this after the repair above; it has to be fixed by hand.',
+        onCopy: round > 0,
+      });
       outcome = { kind: 'stuck', rejection: current.rejection };
     } else {
       const saved = work.save();
@@ -109,11 +136,17 @@ export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
     }
   }
   // Codex lists features only for a configuration it can load: the repaired copy.
-  const features = outcome.kind === 'accepted' ? await withScratchHome(input.codexHome, work.texts(), home => listCodexFeatures({ ...input, codexHome: home })) : undefined;
+  const features =
+    outcome.kind === 'accepted'
+      ? await withScratchHome(input.codexHome, work.texts(), home => listCodexFeatures({ ...input, codexHome: home }))
+      : undefined;
   const advisories = features ? featureAdvisories(work.config.text, features) : [];
   const changes = [...work.files.values()].filter(f => f.text !== f.snapshot.text).map(f => plannedChange(f.role, f.snapshot, f.text));
   const notes: string[] = [];
-  if (outcome.kind === 'stuck') notes.push('Codex reports one error at a time: once the error above is fixed by hand, run the check again to see whether anything else is left.');
+  if (outcome.kind === 'stuck')
+    notes.push(
+      'Codex reports one error at a time: once the error above is fixed by hand, run the check again to see whether anything else is left.',
+    );
   return { ok: true, initial, findings, changes, outcome, notes, advisories };
 }
 
@@ -135,4 +168,3 @@ async function checkWork(ctx: StepContext): Promise<CodexConfigCheck> {
   }
   return first;
 }
-

@@ -42,13 +42,20 @@ export function guessProvider(t: Pick<ResponsesProbeTarget, 'providerId' | 'name
   let port = '';
   try {
     port = new URL(t.baseUrl).port;
-  } catch { /* not a URL: no guess from the port */ }
+  } catch {
+    /* not a URL: no guess from the port */
+  }
   switch (port) {
-    case '11434': return 'ollama';
-    case '1234': return 'lmstudio';
-    case '8000': return 'vllm';
-    case '8080': return 'llamacpp';
-    default: return 'openaiCompatible';
+    case '11434':
+      return 'ollama';
+    case '1234':
+      return 'lmstudio';
+    case '8000':
+      return 'vllm';
+    case '8080':
+      return 'llamacpp';
+    default:
+      return 'openaiCompatible';
   }
 }
 
@@ -56,16 +63,32 @@ export const probeResponsesApi: ResponsesProber = async (t, opts) => {
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const base = t.baseUrl.replace(/\/+$/, '');
   // What runs there (kind, version, a model to ask for) — best effort, it only words the answer.
-  const found = await probeEndpoint({ provider: guessProvider(t), baseUrl: base, source: 'extra', apiKey: t.apiKey }, { timeoutMs, signal: opts.signal }).catch(() => undefined);
+  const found = await probeEndpoint(
+    { provider: guessProvider(t), baseUrl: base, source: 'extra', apiKey: t.apiKey },
+    { timeoutMs, signal: opts.signal },
+  ).catch(() => undefined);
   const server = found?.kind === 'up' ? found.server : undefined;
   const model = t.model ?? (found?.kind === 'up' ? found.models[0]?.id : undefined) ?? 'model';
-  const limits: Partial<HttpLimits> = { connectMs: Math.min(2_000, timeoutMs), headersMs: timeoutMs, idleMs: timeoutMs, totalMs: timeoutMs, maxBytes: 64 * 1024 };
+  const limits: Partial<HttpLimits> = {
+    connectMs: Math.min(2_000, timeoutMs),
+    headersMs: timeoutMs,
+    idleMs: timeoutMs,
+    totalMs: timeoutMs,
+    maxBytes: 64 * 1024,
+  };
   const headers: Record<string, string> = { accept: 'text/event-stream, application/json' };
   if (t.apiKey) headers.authorization = `Bearer ${t.apiKey}`;
   let status: number;
   let body = '';
   try {
-    const s = await httpStream({ url: `${base}/responses`, method: 'POST', headers, body: { model, input: 'Reply with OK', max_output_tokens: 16, stream: true }, limits, signal: opts.signal });
+    const s = await httpStream({
+      url: `${base}/responses`,
+      method: 'POST',
+      headers,
+      body: { model, input: 'Reply with OK', max_output_tokens: 16, stream: true },
+      limits,
+      signal: opts.signal,
+    });
     status = s.status;
     if (status >= 200 && status < 300) {
       // The status is the answer; one chunk is read so the stream ends through its iterator, not an abort.
@@ -100,5 +123,5 @@ export function responsesUpgradeHint(p: ResponsesProbe, target: Pick<ResponsesPr
 }
 
 function toServerKind(p: ProviderId) {
-  return p === 'openaiCompatible' ? 'openai-compatible' as const : p;
+  return p === 'openaiCompatible' ? ('openai-compatible' as const) : p;
 }

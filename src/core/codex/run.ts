@@ -16,7 +16,11 @@ export interface RunResult {
 }
 
 /** Runs a command with stdin closed (Codex waits for EOF on an open pipe) and a hard timeout. */
-export function runBounded(exe: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<RunResult> {
+export function runBounded(
+  exe: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; signal?: AbortSignal },
+): Promise<RunResult> {
   return new Promise(resolve => {
     let stdout = '';
     let stderr = '';
@@ -29,18 +33,32 @@ export function runBounded(exe: string, args: readonly string[], opts: { env?: N
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
-    const child = spawn(exe, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    const child = spawn(exe, args, {
+      env: opts.env,
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
     const kill = () => {
       try {
         if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
         else child.kill('SIGKILL');
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     };
-    const timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, opts.timeoutMs);
     const onAbort = () => kill();
     opts.signal?.addEventListener('abort', onAbort);
-    child.stdout?.on('data', d => { stdout += String(d); });
-    child.stderr?.on('data', d => { stderr += String(d); });
+    child.stdout?.on('data', d => {
+      stdout += String(d);
+    });
+    child.stderr?.on('data', d => {
+      stderr += String(d);
+    });
     child.on('error', e => done({ code: null, stdout, stderr, timedOut, spawnError: (e as NodeJS.ErrnoException).code ?? e.message }));
     child.on('close', code => done({ code, stdout, stderr, timedOut }));
   });
@@ -53,7 +71,13 @@ export type CodexDetection =
 
 export async function detectCodex(executable: string, env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<CodexDetection> {
   const r = await runBounded(executable, ['--version'], { env, timeoutMs });
-  if (r.spawnError) return { kind: 'not-found', executable, reason: r.spawnError === 'ENOENT' ? `"${executable}" was not found on PATH` : `"${executable}" could not be started (${r.spawnError})` };
+  if (r.spawnError)
+    return {
+      kind: 'not-found',
+      executable,
+      reason:
+        r.spawnError === 'ENOENT' ? `"${executable}" was not found on PATH` : `"${executable}" could not be started (${r.spawnError})`,
+    };
   if (r.timedOut) return { kind: 'not-found', executable, reason: `"${executable} --version" did not answer within ${timeoutMs / 1000} s` };
   const version = parseCodexVersion(r.stdout) ?? parseCodexVersion(r.stderr);
   if (r.code === 0 && version) return { kind: 'found', executable, version };
@@ -73,9 +97,7 @@ export function closedLoopbackPort(): Promise<number> {
 }
 
 export type ValidationResult =
-  | { kind: 'accepted'; ms: number }
-  | { kind: 'rejected'; message: string; ms: number }
-  | { kind: 'failed'; message: string; ms: number };
+  { kind: 'accepted'; ms: number } | { kind: 'rejected'; message: string; ms: number } | { kind: 'failed'; message: string; ms: number };
 
 export interface ValidateOptions {
   executable: string;
@@ -93,11 +115,19 @@ export interface ValidateOptions {
 export function validationArgs(profile: string, providerId: string, port: number): string[] {
   const p = `model_providers.${providerId}`;
   return [
-    'exec', '-p', profile, '--strict-config', '--skip-git-repo-check',
-    '--disable', 'unbounded_connection_retries',
-    '-c', `${p}.base_url="http://127.0.0.1:${port}/v1"`,
-    '-c', `${p}.request_max_retries=0`,
-    '-c', `${p}.stream_max_retries=0`,
+    'exec',
+    '-p',
+    profile,
+    '--strict-config',
+    '--skip-git-repo-check',
+    '--disable',
+    'unbounded_connection_retries',
+    '-c',
+    `${p}.base_url="http://127.0.0.1:${port}/v1"`,
+    '-c',
+    `${p}.request_max_retries=0`,
+    '-c',
+    `${p}.stream_max_retries=0`,
     'Reply with exactly: OK',
   ];
 }
@@ -106,14 +136,25 @@ export function validationArgs(profile: string, providerId: string, port: number
 export async function validateWithCodex(o: ValidateOptions): Promise<ValidationResult> {
   const t0 = Date.now();
   const port = await closedLoopbackPort();
-  const r = await runBounded(o.executable, validationArgs(o.profile, o.providerId, port), { env: { ...o.env, CODEX_HOME: o.codexHome }, cwd: o.cwd, timeoutMs: o.timeoutMs ?? 30_000, signal: o.signal });
+  const r = await runBounded(o.executable, validationArgs(o.profile, o.providerId, port), {
+    env: { ...o.env, CODEX_HOME: o.codexHome },
+    cwd: o.cwd,
+    timeoutMs: o.timeoutMs ?? 30_000,
+    signal: o.signal,
+  });
   const ms = Date.now() - t0;
   const all = `${r.stderr}\n${r.stdout}`;
   if (r.spawnError) return { kind: 'failed', message: `Codex could not be started (${r.spawnError}).`, ms };
   if (/Connection failed|error sending request/i.test(all)) return { kind: 'accepted', ms };
-  if (r.timedOut) return { kind: 'failed', message: `Codex did not finish within ${(o.timeoutMs ?? 30_000) / 1000} s while loading the profile.`, ms };
+  if (r.timedOut)
+    return { kind: 'failed', message: `Codex did not finish within ${(o.timeoutMs ?? 30_000) / 1000} s while loading the profile.`, ms };
   // Older Codex builds lack --strict-config or the feature flag: the profile was not checked, not rejected.
-  if (/unexpected argument '--(strict-config|disable)'|unknown feature/i.test(all)) return { kind: 'failed', message: `This Codex cannot check a profile without sending a request (${codexErrorText(all).split('\n')[0]}); the profile was written but not checked.`, ms };
+  if (/unexpected argument '--(strict-config|disable)'|unknown feature/i.test(all))
+    return {
+      kind: 'failed',
+      message: `This Codex cannot check a profile without sending a request (${codexErrorText(all).split('\n')[0]}); the profile was written but not checked.`,
+      ms,
+    };
   return { kind: 'rejected', message: codexErrorText(all) || `Codex exited with code ${r.code} without an error message.`, ms };
 }
 
@@ -121,7 +162,9 @@ export async function validateWithCodex(o: ValidateOptions): Promise<ValidationR
 export function codexErrorText(output: string): string {
   const lines = output.split(/\r?\n/);
   const stop = lines.findIndex(l => /^Stack backtrace:/.test(l));
-  const kept = (stop >= 0 ? lines.slice(0, stop) : lines).filter(l => l.trim() && !/^\s*\d+: /.test(l) && !/could not create PATH aliases|bubblewrap|^Reading additional input/i.test(l));
+  const kept = (stop >= 0 ? lines.slice(0, stop) : lines).filter(
+    l => l.trim() && !/^\s*\d+: /.test(l) && !/could not create PATH aliases|bubblewrap|^Reading additional input/i.test(l),
+  );
   const first = kept.findIndex(l => /error|invalid|unknown|missing|cannot|unsupported|no longer/i.test(l));
   return (first >= 0 ? kept.slice(first) : kept).join('\n').trim().slice(0, 2000);
 }

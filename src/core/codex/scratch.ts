@@ -10,23 +10,38 @@ import { checkCodexConfig, type CheckInput, type CodexConfigCheck } from './chec
 import { BACKUP_DIR } from './fs';
 import type { CodexRejection } from './rejections';
 
-const NOT_LINKED = [/\.sqlite(-wal|-shm|-journal)?$/, /^sessions$/, /^log$/, /^tmp$/, /^\.tmp$/, new RegExp(`^${BACKUP_DIR.replace(/[.]/g, '\\.')}$`)];
+const NOT_LINKED = [
+  /\.sqlite(-wal|-shm|-journal)?$/,
+  /^sessions$/,
+  /^log$/,
+  /^tmp$/,
+  /^\.tmp$/,
+  new RegExp(`^${BACKUP_DIR.replace(/[.]/g, '\\.')}$`),
+];
 
 /** Runs `fn` with a scratch CODEX_HOME holding `files` (name relative to CODEX_HOME → text) and links to the rest of `codexHome`. */
-export async function withScratchHome<T>(codexHome: string, files: ReadonlyMap<string, string>, fn: (scratch: string) => Promise<T>): Promise<T> {
+export async function withScratchHome<T>(
+  codexHome: string,
+  files: ReadonlyMap<string, string>,
+  fn: (scratch: string) => Promise<T>,
+): Promise<T> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-codex-check-'));
   try {
     let entries: string[] = [];
     try {
       entries = fs.readdirSync(codexHome);
-    } catch { /* a CODEX_HOME that does not exist yet has nothing to link */ }
+    } catch {
+      /* a CODEX_HOME that does not exist yet has nothing to link */
+    }
     for (const name of entries) {
       if (files.has(name) || NOT_LINKED.some(re => re.test(name))) continue;
       const target = path.join(codexHome, name);
       try {
         // Windows without developer mode refuses file symlinks; junctions still work for folders.
         fs.symlinkSync(target, path.join(scratch, name), fs.statSync(target).isDirectory() ? 'junction' : 'file');
-      } catch { /* best effort: only paths relative to CODEX_HOME depend on it */ }
+      } catch {
+        /* best effort: only paths relative to CODEX_HOME depend on it */
+      }
     }
     for (const [name, text] of files) fs.writeFileSync(path.join(scratch, name), text);
     return await fn(scratch);

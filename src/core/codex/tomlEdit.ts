@@ -29,9 +29,7 @@ export interface TextChange {
   text: string;
 }
 
-export type EditResult =
-  | { ok: true; text: string; changes: TextChange[]; changed: boolean }
-  | { ok: false; error: string };
+export type EditResult = { ok: true; text: string; changes: TextChange[]; changed: boolean } | { ok: false; error: string };
 
 export type ParsedToml = Record<string, unknown>;
 
@@ -56,7 +54,9 @@ export function mcpServerNames(text: string): string[] {
   if (!parsed.ok) return [];
   const servers = (parsed.value as Record<string, unknown>).mcp_servers;
   if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return [];
-  return Object.entries(servers as Record<string, unknown>).filter(([, v]) => v && typeof v === 'object' && (v as { enabled?: unknown }).enabled !== false).map(([k]) => k);
+  return Object.entries(servers as Record<string, unknown>)
+    .filter(([, v]) => v && typeof v === 'object' && (v as { enabled?: unknown }).enabled !== false)
+    .map(([k]) => k);
 }
 
 /** An MCP server's transport as config.toml gives it: the one key (`command` or `url`) Codex 0.169
@@ -130,7 +130,10 @@ export function applyEdit(text: string, edit: TomlEdit): EditResult {
     matches = got === canonical(expected);
   }
   if (!matches) {
-    return { ok: false, error: `Editing ${where} would change more than ${where} in this file (its layout is one this editor does not handle); nothing was changed.` };
+    return {
+      ok: false,
+      error: `Editing ${where} would change more than ${where} in this file (its layout is one this editor does not handle); nothing was changed.`,
+    };
   }
   const shifted = changes.map(c => ({ start: c.start + bom.length, end: c.end + bom.length, text: c.text }));
   return { ok: true, text: bom + out, changes: shifted, changed: out !== body };
@@ -138,15 +141,22 @@ export function applyEdit(text: string, edit: TomlEdit): EditResult {
 
 function planFor(body: string, ast: AST.TOMLProgram, edit: TomlEdit, parsed: ParsedToml): TextChange[] {
   switch (edit.kind) {
-    case 'set': return planSet(body, ast, edit.path, edit.value, parsed);
-    case 'remove': return planRemove(body, ast, edit.path);
-    case 'comment-out': return planCommentOut(body, ast, edit.path, edit.note);
-    case 'rename': return planRename(ast, edit.path, edit.to, parsed);
+    case 'set':
+      return planSet(body, ast, edit.path, edit.value, parsed);
+    case 'remove':
+      return planRemove(body, ast, edit.path);
+    case 'comment-out':
+      return planCommentOut(body, ast, edit.path, edit.note);
+    case 'rename':
+      return planRename(ast, edit.path, edit.to, parsed);
   }
 }
 
 /** Applies edits in order; stops at the first refusal. */
-export function applyEdits(text: string, edits: readonly TomlEdit[]): { ok: true; text: string; changed: boolean } | { ok: false; error: string } {
+export function applyEdits(
+  text: string,
+  edits: readonly TomlEdit[],
+): { ok: true; text: string; changed: boolean } | { ok: false; error: string } {
   let cur = text;
   for (const e of edits) {
     const r = applyEdit(cur, e);
@@ -189,7 +199,8 @@ export function applyToObject(doc: ParsedToml, edit: TomlEdit): void {
   if (edit.kind === 'set') t[last] = edit.value;
   else if (edit.kind === 'rename') {
     if (!(last in t)) return;
-    if (edit.to in t) throw new TomlEditError(`${formatKeyPath(edit.path)} cannot be renamed to ${formatKey(edit.to)}: that name is taken.`);
+    if (edit.to in t)
+      throw new TomlEditError(`${formatKeyPath(edit.path)} cannot be renamed to ${formatKey(edit.to)}: that name is taken.`);
     t[edit.to] = t[last];
     delete t[last];
   } else delete t[last];
@@ -202,7 +213,10 @@ export function canonical(v: unknown): string {
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : String(v);
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (typeof v === 'object' && v !== null) {
-    return `{${Object.keys(v).sort().map(k => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map(k => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -210,7 +224,8 @@ export function canonical(v: unknown): string {
 /** Copies tables and arrays; leaves dates as they are (smol-toml's TomlDate prints local dates its own way). */
 function cloneTables(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(cloneTables);
-  if (typeof v === 'object' && v !== null && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneTables(x)]));
+  if (typeof v === 'object' && v !== null && !(v instanceof Date))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneTables(x)]));
   return v;
 }
 
@@ -305,16 +320,24 @@ function planSet(text: string, ast: AST.TOMLProgram, path: KeyPath, value: TomlS
   const exact = kvs.find(k => samePath(k.path, path));
   if (exact) {
     const v = exact.node.value;
-    if (v.type === 'TOMLInlineTable' || v.type === 'TOMLArray') throw new TomlEditError(`${formatKeyPath(path)} holds a ${v.type === 'TOMLArray' ? 'list' : 'table'}, not a single value; edit it by hand.`);
+    if (v.type === 'TOMLInlineTable' || v.type === 'TOMLArray')
+      throw new TomlEditError(
+        `${formatKeyPath(path)} holds a ${v.type === 'TOMLArray' ? 'list' : 'table'}, not a single value; edit it by hand.`,
+      );
     // Already the value (in whatever quoting the user chose): leave the bytes alone.
     if (canonical(valueAt(parsed, path)) === canonical(value)) return [];
     return [{ start: v.range[0], end: v.range[1], text: formatted }];
   }
   // A shorter path already holding a value: an inline table we can add to, or a conflict.
-  const prefixKv = kvs.filter(k => k.path.length < path.length && startsWith(path, k.path)).sort((a, b) => b.path.length - a.path.length)[0];
+  const prefixKv = kvs
+    .filter(k => k.path.length < path.length && startsWith(path, k.path))
+    .sort((a, b) => b.path.length - a.path.length)[0];
   if (prefixKv) {
     const v = prefixKv.node.value;
-    if (v.type !== 'TOMLInlineTable') throw new TomlEditError(`${formatKeyPath(path)} cannot be set: ${formatKeyPath(prefixKv.path.map(String))} is already a ${v.type === 'TOMLArray' ? 'list' : 'value'}.`);
+    if (v.type !== 'TOMLInlineTable')
+      throw new TomlEditError(
+        `${formatKeyPath(path)} cannot be set: ${formatKeyPath(prefixKv.path.map(String))} is already a ${v.type === 'TOMLArray' ? 'list' : 'value'}.`,
+      );
     const rest = formatKeyPath(path.slice(prefixKv.path.length));
     const lastEl = v.body[v.body.length - 1];
     if (lastEl) return [{ start: lastEl.range[1], end: lastEl.range[1], text: `, ${rest} = ${formatted}` }];
@@ -339,7 +362,9 @@ function planSet(text: string, ast: AST.TOMLProgram, path: KeyPath, value: TomlS
     return [{ start: 0, end: 0, text: line }];
   }
   // The parent defined by dotted keys (`[projects]` + `"/a".x = 1`): add another dotted key beside them.
-  const sibling = kvs.filter(k => k.container?.type !== 'TOMLInlineTable' && k.path.length > parent.length && startsWith(k.path, parent)).pop();
+  const sibling = kvs
+    .filter(k => k.container?.type !== 'TOMLInlineTable' && k.path.length > parent.length && startsWith(k.path, parent))
+    .pop();
   if (sibling) {
     const base = sibling.container?.type === 'TOMLTable' ? sibling.container.resolvedKey : [];
     if (base.every(x => typeof x === 'string')) {
@@ -410,9 +435,16 @@ function planCommentOut(text: string, ast: AST.TOMLProgram, path: KeyPath, note:
   if (/[\r\n]/.test(note)) throw new TomlEditError('A note must be one line.');
   const kvs = allKeyValues(ast);
   // Only a whole line can become a comment: a key inside `{ … }` is refused unless a line-level key/value under `path` holds it.
-  const partial = kvs.some(k => startsWith(k.path, path) && k.container?.type === 'TOMLInlineTable' && !kvs.some(o => o.container?.type !== 'TOMLInlineTable' && startsWith(k.path, o.path) && startsWith(o.path, path)));
+  const partial = kvs.some(
+    k =>
+      startsWith(k.path, path) &&
+      k.container?.type === 'TOMLInlineTable' &&
+      !kvs.some(o => o.container?.type !== 'TOMLInlineTable' && startsWith(k.path, o.path) && startsWith(o.path, path)),
+  );
   if (partial) {
-    throw new TomlEditError(`${formatKeyPath(path)} is inside an inline table ({ … } on one line) and cannot be commented out on its own; edit it by hand.`);
+    throw new TomlEditError(
+      `${formatKeyPath(path)} is inside an inline table ({ … } on one line) and cannot be commented out on its own; edit it by hand.`,
+    );
   }
   const eol = detectEol(text);
   return planRemove(text, ast, path).map(c => {
@@ -428,7 +460,8 @@ function planCommentOut(text: string, ast: AST.TOMLProgram, path: KeyPath, note:
 function planRename(ast: AST.TOMLProgram, path: KeyPath, to: string, parsed: ParsedToml): TextChange[] {
   if (path.length === 0) throw new TomlEditError('An empty key cannot be renamed.');
   if (valueAt(parsed, path) === undefined) return [];
-  if (valueAt(parsed, [...path.slice(0, -1), to]) !== undefined) throw new TomlEditError(`${formatKeyPath(path)} cannot be renamed to ${formatKey(to)}: that name is taken.`);
+  if (valueAt(parsed, [...path.slice(0, -1), to]) !== undefined)
+    throw new TomlEditError(`${formatKeyPath(path)} cannot be renamed to ${formatKey(to)}: that name is taken.`);
   const depth = path.length - 1;
   const changes: TextChange[] = [];
   const renameSegment = (node: AST.TOMLKey, base: number) => {
@@ -469,7 +502,8 @@ export function keyPathAt(text: string, line: number, col: number): (string | nu
   type Hit = { path: Seg[]; key: AST.TOMLKey; base: number };
   const hits: Hit[] = [];
   for (const t of tables(ast)) if (t.key.loc.start.line === line) hits.push({ path: t.resolvedKey, key: t.key, base: 0 });
-  for (const k of allKeyValues(ast)) if (inside(k.node.loc)) hits.push({ path: k.path, key: k.node.key, base: k.path.length - k.node.key.keys.length });
+  for (const k of allKeyValues(ast))
+    if (inside(k.node.loc)) hits.push({ path: k.path, key: k.node.key, base: k.path.length - k.node.key.keys.length });
   const best = hits.sort((a, b) => b.path.length - a.path.length)[0];
   if (!best) return undefined;
   const segIndex = best.key.keys.findIndex(s => inside(s.loc));

@@ -57,7 +57,13 @@ export function scalarLines(table: TomlTable, eol = '\n'): string {
  */
 export function formatDocument(doc: TomlTable, comments: Record<string, string> = {}, eol = '\n'): string {
   const parts: string[] = [];
-  const head = comments[''] !== undefined ? comments[''].split('\n').map(l => `# ${l}`.trimEnd() + eol).join('') : '';
+  const head =
+    comments[''] !== undefined
+      ? comments['']
+          .split('\n')
+          .map(l => `# ${l}`.trimEnd() + eol)
+          .join('')
+      : '';
   const top = scalarLines(doc, eol);
   if (head || top) parts.push(head + top);
   const walk = (table: TomlTable, path: string[]) => {
@@ -68,7 +74,16 @@ export function formatDocument(doc: TomlTable, comments: Record<string, string> 
       const hasScalars = Object.values(v).some(x => !isTable(x));
       if (hasScalars || Object.keys(v).length === 0) {
         const c = comments[p.join('.')];
-        parts.push(`${c !== undefined ? c.split('\n').map(l => `# ${l}`.trimEnd() + eol).join('') : ''}[${formatKeyPath(p)}]${eol}${lines}`);
+        parts.push(
+          `${
+            c !== undefined
+              ? c
+                  .split('\n')
+                  .map(l => `# ${l}`.trimEnd() + eol)
+                  .join('')
+              : ''
+          }[${formatKeyPath(p)}]${eol}${lines}`,
+        );
       }
       walk(v, p);
     }

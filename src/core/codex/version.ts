@@ -27,15 +27,27 @@ export function compareVersions(a: CodexVersion, b: CodexVersion): number {
 export type FormatChoice = { format: CodexFormat; why: string };
 
 export function chooseFormat(version: CodexVersion | undefined): FormatChoice {
-  if (!version) return { format: 'profile-file', why: `Codex was not found, so the profile uses the current format (a profile file, Codex ${PROFILE_FILES_SINCE.text} and later).` };
-  if (compareVersions(version, PROFILE_FILES_SINCE) >= 0) return { format: 'profile-file', why: `Codex ${version.text} reads profiles from <name>.config.toml files.` };
-  return { format: 'legacy-table', why: `Codex ${version.text} is older than ${PROFILE_FILES_SINCE.text}, so the profile goes into config.toml as [profiles.<name>].` };
+  if (!version)
+    return {
+      format: 'profile-file',
+      why: `Codex was not found, so the profile uses the current format (a profile file, Codex ${PROFILE_FILES_SINCE.text} and later).`,
+    };
+  if (compareVersions(version, PROFILE_FILES_SINCE) >= 0)
+    return { format: 'profile-file', why: `Codex ${version.text} reads profiles from <name>.config.toml files.` };
+  return {
+    format: 'legacy-table',
+    why: `Codex ${version.text} is older than ${PROFILE_FILES_SINCE.text}, so the profile goes into config.toml as [profiles.<name>].`,
+  };
 }
 
 export type CodexHomeSource = 'env' | 'setting' | 'default';
 
 /** CODEX_HOME: the environment variable (what Codex itself reads), then the setting, then ~/.codex. */
-export function resolveCodexHome(env: Readonly<Record<string, string | undefined>>, setting: string, homeDir: string): { path: string; source: CodexHomeSource } {
+export function resolveCodexHome(
+  env: Readonly<Record<string, string | undefined>>,
+  setting: string,
+  homeDir: string,
+): { path: string; source: CodexHomeSource } {
   const expand = (p: string) => path.resolve(p.replace(/^~(?=$|[/\\])/, homeDir));
   if (env.CODEX_HOME?.trim()) return { path: expand(env.CODEX_HOME.trim()), source: 'env' };
   if (setting.trim()) return { path: expand(setting.trim()), source: 'setting' };

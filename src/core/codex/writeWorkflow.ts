@@ -75,13 +75,23 @@ function versionOf(c: WritePlan['codex']): CodexVersion | undefined {
   return c.kind === 'found' || c.kind === 'given' ? c.version : undefined;
 }
 
-export async function planWrite(req: WriteRequest, options: WriteOptions, codex: WritePlan['codex']): Promise<WritePlan | { kind: 'refused'; error: string; usage?: boolean }> {
+export async function planWrite(
+  req: WriteRequest,
+  options: WriteOptions,
+  codex: WritePlan['codex'],
+): Promise<WritePlan | { kind: 'refused'; error: string; usage?: boolean }> {
   const format = chooseFormat(versionOf(codex));
   const cfg = path.join(req.codexHome, 'config.toml');
   const cfgText = fs.existsSync(cfg) && fs.statSync(cfg).isFile() ? fs.readFileSync(cfg, 'utf8') : '';
   let profile: CodexProfile;
   try {
-    profile = buildProfile(req.route as Route, req.settings, { mcpServers: mcpServerNames(cfgText), mcpTransports: mcpServerTransports(cfgText), ...req.profile, format: format.format, codexHome: req.codexHome });
+    profile = buildProfile(req.route as Route, req.settings, {
+      mcpServers: mcpServerNames(cfgText),
+      mcpTransports: mcpServerTransports(cfgText),
+      ...req.profile,
+      format: format.format,
+      codexHome: req.codexHome,
+    });
   } catch (e) {
     if (e instanceof CodexProfileError) return { kind: 'refused', error: e.message, usage: true };
     throw e;
@@ -93,7 +103,17 @@ export async function planWrite(req: WriteRequest, options: WriteOptions, codex:
     const legacy = findLegacyProfiles(cfgText);
     if (!('error' in legacy)) legacyLeft = legacy.tables.filter(n => n !== profile.name);
   }
-  return { profile, format, codex, options, changes: plan.changes, unchanged: plan.unchanged, notes: plan.notes, trust: plan.trust, legacyLeft };
+  return {
+    profile,
+    format,
+    codex,
+    options,
+    changes: plan.changes,
+    unchanged: plan.unchanged,
+    notes: plan.notes,
+    trust: plan.trust,
+    legacyLeft,
+  };
 }
 
 /**
@@ -104,12 +124,25 @@ export async function planWrite(req: WriteRequest, options: WriteOptions, codex:
 async function checkConfig(req: WriteRequest, plan: WritePlan): Promise<ProfileWriteCheck | undefined> {
   if (!req.validate || plan.codex.kind !== 'found' || !('env' in req.codex)) return undefined;
   const configAfter = plan.changes.find(c => c.role === 'config')?.after;
-  return checkBeforeProfileWrite({ executable: plan.codex.executable, codexHome: req.codexHome, env: req.codex.env, cwd: req.cwd, codexVersion: plan.codex.version.text, configAfter, signal: req.signal });
+  return checkBeforeProfileWrite({
+    executable: plan.codex.executable,
+    codexHome: req.codexHome,
+    env: req.codex.env,
+    cwd: req.cwd,
+    codexVersion: plan.codex.version.text,
+    configAfter,
+    signal: req.signal,
+  });
 }
 
-export async function writeCodexProfile(req: WriteRequest, decide: (plan: WritePlan) => Promise<Decision>, o: { planOnly?: boolean } = {}): Promise<WriteOutcome> {
+export async function writeCodexProfile(
+  req: WriteRequest,
+  decide: (plan: WritePlan) => Promise<Decision>,
+  o: { planOnly?: boolean } = {},
+): Promise<WriteOutcome> {
   const codex = await findCodex(req);
-  if (codex.kind === 'bad-version') return { kind: 'refused', error: `"${codex.text}" is not a Codex version (it should look like 0.169.0)`, usage: true };
+  if (codex.kind === 'bad-version')
+    return { kind: 'refused', error: `"${codex.text}" is not a Codex version (it should look like 0.169.0)`, usage: true };
   let options = req.options;
   let plan: WritePlan;
   let configCheck: ProfileWriteCheck | undefined;
@@ -142,7 +175,22 @@ export async function writeCodexProfile(req: WriteRequest, decide: (plan: WriteP
     // start without the variable env_key names: give it a placeholder, never the key.
     const keyVar = plan.profile.provider.env_key;
     if (typeof keyVar === 'string' && !env[keyVar]) env[keyVar] = 'placeholder-for-validation';
-    validation = await validateWithCodex({ executable: plan.codex.executable, codexHome: req.codexHome, profile: plan.profile.name, providerId: plan.profile.providerId, env, cwd: req.cwd, signal: req.signal });
+    validation = await validateWithCodex({
+      executable: plan.codex.executable,
+      codexHome: req.codexHome,
+      profile: plan.profile.name,
+      providerId: plan.profile.providerId,
+      env,
+      cwd: req.cwd,
+      signal: req.signal,
+    });
   }
-  return { kind: 'written', plan, files: plan.changes.map(c => c.snapshot.path), backup, validation, ...(configCheck ? { configCheck } : {}) };
+  return {
+    kind: 'written',
+    plan,
+    files: plan.changes.map(c => c.snapshot.path),
+    backup,
+    validation,
+    ...(configCheck ? { configCheck } : {}),
+  };
 }

@@ -37,10 +37,25 @@ export interface LaunchInputs {
 type Pick_<K extends SettingKey> = Pick<Settings, K>;
 
 export type LlamaSettings = Pick_<
-  'llamacpp.executable' | 'llamacpp.modelPath' | 'llamacpp.host' | 'llamacpp.port' | 'llamacpp.modelAlias' | 'llamacpp.gpuLayers'
-  | 'llamacpp.threads' | 'llamacpp.contextSize' | 'llamacpp.batchSize' | 'llamacpp.ubatchSize' | 'llamacpp.chatTemplate'
-  | 'llamacpp.parallel' | 'llamacpp.flashAttention' | 'llamacpp.jinja' | 'llamacpp.keep' | 'llamacpp.cacheTypeK'
-  | 'llamacpp.cacheTypeV' | 'llamacpp.reasoning' | 'llamacpp.extraArgs'
+  | 'llamacpp.executable'
+  | 'llamacpp.modelPath'
+  | 'llamacpp.host'
+  | 'llamacpp.port'
+  | 'llamacpp.modelAlias'
+  | 'llamacpp.gpuLayers'
+  | 'llamacpp.threads'
+  | 'llamacpp.contextSize'
+  | 'llamacpp.batchSize'
+  | 'llamacpp.ubatchSize'
+  | 'llamacpp.chatTemplate'
+  | 'llamacpp.parallel'
+  | 'llamacpp.flashAttention'
+  | 'llamacpp.jinja'
+  | 'llamacpp.keep'
+  | 'llamacpp.cacheTypeK'
+  | 'llamacpp.cacheTypeV'
+  | 'llamacpp.reasoning'
+  | 'llamacpp.extraArgs'
 >;
 
 /**
@@ -48,8 +63,7 @@ export type LlamaSettings = Pick_<
  * `omitWhen`; then `otherwise` is used when given), or fixed words.
  */
 export type LlamaArgItem =
-  | { key: SettingKey; flag: string; value: string; omitWhen?: string; otherwise?: string[] }
-  | { key: SettingKey; literal: string[] };
+  { key: SettingKey; flag: string; value: string; omitWhen?: string; otherwise?: string[] } | { key: SettingKey; literal: string[] };
 
 /** llama-server flags whose presence means the user wants its router mode (no single model) on purpose. */
 export const LLAMA_ROUTER_FLAGS = ['--models-dir', '--models-preset', '-hf', '--hf-repo', '-m', '--model', '-mu', '--model-url'] as const;
@@ -61,7 +75,12 @@ export const LLAMA_ROUTER_FLAGS = ['--models-dir', '--models-preset', '-hf', '--
  */
 export function llamaArgItems(s: LlamaSettings, inputs: Pick<LaunchInputs, 'chatTemplateFile'> = {}): LlamaArgItem[] {
   const flag = (k: SettingKey) => (SETTINGS[k] as SettingDef).flag as string;
-  const opt = (key: SettingKey & keyof LlamaSettings, omitWhen?: string): LlamaArgItem => ({ key, flag: flag(key), value: String(s[key]), ...(omitWhen !== undefined ? { omitWhen } : {}) });
+  const opt = (key: SettingKey & keyof LlamaSettings, omitWhen?: string): LlamaArgItem => ({
+    key,
+    flag: flag(key),
+    value: String(s[key]),
+    ...(omitWhen !== undefined ? { omitWhen } : {}),
+  });
   const template = opt('llamacpp.chatTemplate', '');
   if (inputs.chatTemplateFile && 'flag' in template) template.otherwise = ['--chat-template-file', inputs.chatTemplateFile];
   const items: LlamaArgItem[] = [
@@ -118,12 +137,24 @@ export function mirroredEnv(s: Settings): Record<string, string> {
 
 /** `llamacpp.wrapperScript` set: run the user's own wrapper with the settings as PRODEX_LOCAL_* variables. */
 export function buildWrapperScriptCommand(s: Settings, inputs: LaunchInputs = {}): LaunchCommand {
-  return { command: s['llamacpp.wrapperScript'], args: [...s['llamacpp.extraArgs']], env: { ...mirroredEnv(s), ...serverKeyEnv('llamacpp', inputs.apiKey) } };
+  return {
+    command: s['llamacpp.wrapperScript'],
+    args: [...s['llamacpp.extraArgs']],
+    env: { ...mirroredEnv(s), ...serverKeyEnv('llamacpp', inputs.apiKey) },
+  };
 }
 
 export type VllmSettings = Pick_<
-  'vllm.executable' | 'vllm.model' | 'vllm.servedModelName' | 'vllm.host' | 'vllm.port' | 'vllm.maxModelLen'
-  | 'vllm.enableAutoToolChoice' | 'vllm.toolCallParser' | 'vllm.gpuMemoryUtilization' | 'vllm.extraArgs'
+  | 'vllm.executable'
+  | 'vllm.model'
+  | 'vllm.servedModelName'
+  | 'vllm.host'
+  | 'vllm.port'
+  | 'vllm.maxModelLen'
+  | 'vllm.enableAutoToolChoice'
+  | 'vllm.toolCallParser'
+  | 'vllm.gpuMemoryUtilization'
+  | 'vllm.extraArgs'
 >;
 
 export function buildVllmArgv(s: VllmSettings, inputs: LaunchInputs = {}): LaunchCommand {
@@ -148,7 +179,9 @@ export function buildOllamaServeCommand(s: OllamaSettings, inputs: LaunchInputs 
   return { command: s['ollama.executable'], args: ['serve'], env };
 }
 
-export type LmsSettings = Pick_<'lmstudio.lmsPath' | 'lmstudio.port' | 'lmstudio.modelKey' | 'lmstudio.contextLength' | 'lmstudio.identifier'>;
+export type LmsSettings = Pick_<
+  'lmstudio.lmsPath' | 'lmstudio.port' | 'lmstudio.modelKey' | 'lmstudio.contextLength' | 'lmstudio.identifier'
+>;
 
 /** `lms server start --port N`, then (when a model key is set) `lms load <model> … -y`. */
 export function buildLmsCommands(s: LmsSettings): { server: LaunchCommand; load?: LaunchCommand } {
@@ -166,10 +199,14 @@ export function buildLmsCommands(s: LmsSettings): { server: LaunchCommand; load?
 /** The long-running process the extension starts for a provider (LM Studio: the `server start` step). */
 export function buildServerCommand(provider: LaunchProvider, s: Settings, inputs: LaunchInputs = {}): LaunchCommand {
   switch (provider) {
-    case 'llamacpp': return s['llamacpp.wrapperScript'] ? buildWrapperScriptCommand(s, inputs) : buildLlamaServerArgv(s, inputs);
-    case 'vllm': return buildVllmArgv(s, inputs);
-    case 'ollama': return buildOllamaServeCommand(s, inputs);
-    case 'lmstudio': return buildLmsCommands(s).server;
+    case 'llamacpp':
+      return s['llamacpp.wrapperScript'] ? buildWrapperScriptCommand(s, inputs) : buildLlamaServerArgv(s, inputs);
+    case 'vllm':
+      return buildVllmArgv(s, inputs);
+    case 'ollama':
+      return buildOllamaServeCommand(s, inputs);
+    case 'lmstudio':
+      return buildLmsCommands(s).server;
   }
 }
 
@@ -195,16 +232,38 @@ export function launchIssues(provider: LaunchProvider, s: Settings, env: Env = {
     if (load) all.push(...load.args);
   }
   // execve cannot carry a NUL byte; refuse instead of letting spawn throw mid-way.
-  if (all.some(v => v.includes('\0'))) p.push({ kind: 'invalid', message: 'A launch setting contains a NUL character, which no program can receive; remove it.' });
+  if (all.some(v => v.includes('\0')))
+    p.push({ kind: 'invalid', message: 'A launch setting contains a NUL character, which no program can receive; remove it.' });
   const exe = provider === 'llamacpp' && s['llamacpp.wrapperScript'] ? 'llamacpp.wrapperScript' : spec.executableSetting;
   if (!cmd.command.trim()) p.push({ kind: 'no-executable', setting: exe, message: `Set localModelRouter.${exe} to the program to run.` });
-  if (provider === 'llamacpp' && !s['llamacpp.wrapperScript'] && !s['llamacpp.modelPath'].trim() && !s['llamacpp.extraArgs'].some(a => (LLAMA_ROUTER_FLAGS as readonly string[]).includes(a.split('=')[0]))) {
+  if (
+    provider === 'llamacpp' &&
+    !s['llamacpp.wrapperScript'] &&
+    !s['llamacpp.modelPath'].trim() &&
+    !s['llamacpp.extraArgs'].some(a => (LLAMA_ROUTER_FLAGS as readonly string[]).includes(a.split('=')[0]))
+  ) {
     // Without a model llama-server starts in router mode with nothing to serve: refuse instead.
-    p.push({ kind: 'no-model', setting: 'llamacpp.modelPath', message: 'No model to serve: set localModelRouter.llamacpp.modelPath to a .gguf file (or PRODEX_LOCAL_MODEL_PATH). For llama-server\'s router mode on purpose, put --models-dir <folder> in localModelRouter.llamacpp.extraArgs.' });
+    p.push({
+      kind: 'no-model',
+      setting: 'llamacpp.modelPath',
+      message:
+        "No model to serve: set localModelRouter.llamacpp.modelPath to a .gguf file (or PRODEX_LOCAL_MODEL_PATH). For llama-server's router mode on purpose, put --models-dir <folder> in localModelRouter.llamacpp.extraArgs.",
+    });
   }
-  if (provider === 'vllm' && !s['vllm.model'].trim()) p.push({ kind: 'no-model', setting: 'vllm.model', message: 'No model to serve: set localModelRouter.vllm.model to a Hugging Face id or a local path.' });
-  if (provider === 'lmstudio' && s['lmstudio.modelKey'].startsWith('-')) p.push({ kind: 'invalid', setting: 'lmstudio.modelKey', message: `The LM Studio model key "${s['lmstudio.modelKey']}" starts with "-", so lms would read it as an option; use the key \`lms ls\` shows.` });
-  if (provider === 'ollama' && !listenAddressValid(s, env)) p.push({ kind: 'invalid', setting: 'ollama.host', message: `The Ollama address "${ollamaHostValue(s, env)}" is not host:port.` });
+  if (provider === 'vllm' && !s['vllm.model'].trim())
+    p.push({
+      kind: 'no-model',
+      setting: 'vllm.model',
+      message: 'No model to serve: set localModelRouter.vllm.model to a Hugging Face id or a local path.',
+    });
+  if (provider === 'lmstudio' && s['lmstudio.modelKey'].startsWith('-'))
+    p.push({
+      kind: 'invalid',
+      setting: 'lmstudio.modelKey',
+      message: `The LM Studio model key "${s['lmstudio.modelKey']}" starts with "-", so lms would read it as an option; use the key \`lms ls\` shows.`,
+    });
+  if (provider === 'ollama' && !listenAddressValid(s, env))
+    p.push({ kind: 'invalid', setting: 'ollama.host', message: `The Ollama address "${ollamaHostValue(s, env)}" is not host:port.` });
   return p;
 }
 
@@ -224,7 +283,7 @@ export function launchProblems(provider: LaunchProvider, s: Settings, env: Env =
  */
 export function launchFingerprint(provider: LaunchProvider, s: Settings, env: Env = {}): string {
   const main = redactLaunchCommand(buildServerCommand(provider, s, { env }));
-  const load = provider === 'lmstudio' ? buildLmsCommands(s).load ?? null : null;
+  const load = provider === 'lmstudio' ? (buildLmsCommands(s).load ?? null) : null;
   return JSON.stringify([main, load, provider === 'ollama' ? s['ollama.model'] : null]);
 }
 

@@ -22,9 +22,10 @@ export type Relaxed = { ok: true; text: string } | { ok: false; reason: string }
  */
 export function relaxSystemFirst(template: string): Relaxed {
   if (!isStrictSystemFirst(template)) return { ok: false, reason: 'the template has no system-first check' };
-  if (!template.includes('<|im_start|>')) return { ok: false, reason: 'the template is not in the ChatML family (<|im_start|>), so its system turn is unknown' };
+  if (!template.includes('<|im_start|>'))
+    return { ok: false, reason: 'the template is not in the ChatML family (<|im_start|>), so its system turn is unknown' };
   // The message's rendered text: the loop's `content` when the template computes one, else the raw content.
-  const text = /\{%-?\s*set\s+content\s*=/.test(template) ? 'content' : '(message.content if message.content is string else \'\')';
+  const text = /\{%-?\s*set\s+content\s*=/.test(template) ? 'content' : "(message.content if message.content is string else '')";
   const render = `{{- '<|im_start|>system\\n' + ${text} + '<|im_end|>\\n' }}`;
   return { ok: true, text: template.replace(SYSTEM_FIRST_RAISE, render) };
 }
@@ -48,8 +49,15 @@ export async function chooseChatTemplate(chatTemplateSetting: string, modelPath:
   const read = await readGgufString(modelPath, 'tokenizer.chat_template');
   if (!read.ok) return { kind: 'model', why: `could not read its template (${read.error})` };
   if (read.value === undefined) return { kind: 'model', why: 'the model file carries no chat template' };
-  if (!isStrictSystemFirst(read.value)) return { kind: 'model', why: 'the model\'s own template accepts system messages after the first one' };
+  if (!isStrictSystemFirst(read.value))
+    return { kind: 'model', why: "the model's own template accepts system messages after the first one" };
   const relaxed = relaxSystemFirst(read.value);
-  if (!relaxed.ok) return { kind: 'model', why: `the model's template refuses later system messages and was left as is: ${relaxed.reason}` };
-  return { kind: 'relaxed', text: relaxed.text, fileName: relaxedFileName(relaxed.text), why: 'the model\'s own template, with its "System message must be at the beginning" check relaxed so Codex\'s developer messages pass and tools stay on' };
+  if (!relaxed.ok)
+    return { kind: 'model', why: `the model's template refuses later system messages and was left as is: ${relaxed.reason}` };
+  return {
+    kind: 'relaxed',
+    text: relaxed.text,
+    fileName: relaxedFileName(relaxed.text),
+    why: 'the model\'s own template, with its "System message must be at the beginning" check relaxed so Codex\'s developer messages pass and tools stay on',
+  };
 }

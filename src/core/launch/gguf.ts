@@ -16,7 +16,10 @@ class Reader {
   private pos = 0;
   private filePos = 0;
   read = 0;
-  constructor(private readonly fh: FileHandle, private readonly limit: number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly limit: number,
+  ) {}
 
   private async need(n: number): Promise<void> {
     if (this.buf.length - this.pos >= n) return;
@@ -29,7 +32,12 @@ class Reader {
     if (this.buf.length < n) throw new Error('the file ends inside its metadata');
     if (this.filePos > this.limit) throw new Error(`no such key in the first ${this.limit >> 20} MB of metadata`);
   }
-  async u32(): Promise<number> { await this.need(4); const v = this.buf.readUInt32LE(this.pos); this.pos += 4; return v; }
+  async u32(): Promise<number> {
+    await this.need(4);
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
   async u64(): Promise<number> {
     await this.need(8);
     const v = this.buf.readBigUInt64LE(this.pos);
@@ -40,7 +48,10 @@ class Reader {
   async skip(n: number): Promise<void> {
     while (n > 0) {
       const have = this.buf.length - this.pos;
-      if (have >= n) { this.pos += n; return; }
+      if (have >= n) {
+        this.pos += n;
+        return;
+      }
       n -= have;
       this.pos = this.buf.length;
       await this.need(Math.min(n, 1 << 20));

@@ -8,8 +8,8 @@ const NOTES: Partial<Record<SettingKey, string>> = {
   'llamacpp.modelAlias': 'left out when empty',
   'llamacpp.chatTemplate': 'left out when empty',
   'llamacpp.autoCompactTokenLimit': 'Codex `model_auto_compact_token_limit` (launcher only)',
-  'llamacpp.flashAttention': 'left out when `auto` (llama-server\'s default)',
-  'llamacpp.reasoning': 'left out when `auto` (llama-server\'s default)',
+  'llamacpp.flashAttention': "left out when `auto` (llama-server's default)",
+  'llamacpp.reasoning': "left out when `auto` (llama-server's default)",
   'llamacpp.jinja': '`--jinja` when on, `--no-jinja` when off',
   'llamacpp.extraArgs': 'appended verbatim, one element each',
   'llamacpp.wrapperScript': 'runs this script instead, with the PRODEX_LOCAL_* variables set',
@@ -31,7 +31,9 @@ export function mirrorTable(): string {
   for (const [key, def] of Object.entries(SETTINGS) as [SettingKey, SettingDef][]) {
     if (!key.startsWith('llamacpp.') || key === 'llamacpp.baseUrl') continue;
     const flag = key === 'llamacpp.jinja' ? '`--jinja` / `--no-jinja`' : def.flag ? `\`${def.flag}\`` : '—';
-    rows.push(`| \`${SECTION}.${key}\` | ${def.env ? `\`${def.env}\`` : '—'} | ${flag} | ${cell(showDefault(def))} | ${cell(NOTES[key] ?? '')} |`);
+    rows.push(
+      `| \`${SECTION}.${key}\` | ${def.env ? `\`${def.env}\`` : '—'} | ${flag} | ${cell(showDefault(def))} | ${cell(NOTES[key] ?? '')} |`,
+    );
   }
   return rows.join('\n');
 }
@@ -42,7 +44,7 @@ export const PRECEDENCE_MARKDOWN = [
   '',
   '1. the workspace-folder value, then the workspace value (both ignored in Restricted Mode for settings that decide what runs),',
   '2. your user value,',
-  '3. the `PRODEX_LOCAL_*` variable in VS Code\'s environment, only when you left the setting at its default,',
+  "3. the `PRODEX_LOCAL_*` variable in VS Code's environment, only when you left the setting at its default,",
   '4. the default.',
   '',
   'The exported wrapper scripts work the other way round: a set, non-empty `PRODEX_LOCAL_*` variable replaces the value saved in the script.',

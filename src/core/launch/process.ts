@@ -91,7 +91,12 @@ export function spawnServer(cmd: LaunchCommand, o: SpawnOptions = {}): ServerPro
     child.stdin?.on('error', () => undefined);
     child.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.code === 'ENOENT' ? 127 : e.code === 'EACCES' ? 126 : 1;
-      const why = e.code === 'ENOENT' ? 'no such program (is it installed and on PATH?)' : e.code === 'EACCES' ? 'permission denied (is it executable?)' : e.message;
+      const why =
+        e.code === 'ENOENT'
+          ? 'no such program (is it installed and on PATH?)'
+          : e.code === 'EACCES'
+            ? 'permission denied (is it executable?)'
+            : e.message;
       const msg = `Could not start ${cmd.command}: ${why}`;
       emit(`${msg}\n`);
       finish({ code, error: msg });
@@ -104,16 +109,26 @@ export function spawnServer(cmd: LaunchCommand, o: SpawnOptions = {}): ServerPro
     try {
       process.kill(-child.pid, sig);
     } catch {
-      try { child.kill(sig); } catch { /* already gone */ }
+      try {
+        child.kill(sig);
+      } catch {
+        /* already gone */
+      }
     }
   };
   return {
-    get pid() { return child?.pid; },
+    get pid() {
+      return child?.pid;
+    },
     exited,
     output,
-    get running() { return running; },
+    get running() {
+      return running;
+    },
     onOutput: l => void listeners.push(l),
-    write: d => { if (running) child?.stdin?.write(d); },
+    write: d => {
+      if (running) child?.stdin?.write(d);
+    },
     interrupt: () => group('SIGINT'),
     stop: async (graceMs = 5_000) => {
       if (settled || !child?.pid) return exited;

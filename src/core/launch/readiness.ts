@@ -6,9 +6,7 @@ import { errorMessageFromBody } from '../net/errors';
 import { serverRoot } from '../endpoints';
 import { SERVER_SPECS, type LaunchProvider } from '../servers';
 
-export type ReadinessState =
-  | { kind: 'waiting'; detail: string }
-  | { kind: 'loading'; message: string };
+export type ReadinessState = { kind: 'waiting'; detail: string } | { kind: 'loading'; message: string };
 
 export interface ProcessEnd {
   code: number | null;
@@ -38,10 +36,19 @@ export type ServingProbe = { kind: 'ready'; url: string } | { kind: 'loading'; m
 type Probe = ServingProbe;
 
 /** One look: does something already serve there (before starting a second server on the same port)? */
-export async function checkServing(provider: LaunchProvider, baseUrl: string, o: { apiKey?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ServingProbe> {
+export async function checkServing(
+  provider: LaunchProvider,
+  baseUrl: string,
+  o: { apiKey?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<ServingProbe> {
   const agent = createAgent(1_000);
   try {
-    return await probeOnce({ provider, baseUrl, timeoutMs: o.timeoutMs ?? 1_500, apiKey: o.apiKey }, o.signal ?? new AbortController().signal, o.timeoutMs ?? 1_500, agent);
+    return await probeOnce(
+      { provider, baseUrl, timeoutMs: o.timeoutMs ?? 1_500, apiKey: o.apiKey },
+      o.signal ?? new AbortController().signal,
+      o.timeoutMs ?? 1_500,
+      agent,
+    );
   } finally {
     void agent.close();
   }
@@ -65,7 +72,8 @@ export async function waitUntilReady(o: WaitOptions): Promise<ReadyResult> {
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   // A holder, so the checks below see the value the exit callback sets.
   const proc: { ended?: ProcessEnd } = {};
-  const exitedResult = (): ReadyResult | undefined => (proc.ended ? { kind: 'exited', ms: ms(), code: proc.ended.code, signal: proc.ended.signal } : undefined);
+  const exitedResult = (): ReadyResult | undefined =>
+    proc.ended ? { kind: 'exited', ms: ms(), code: proc.ended.code, signal: proc.ended.signal } : undefined;
   void o.exited?.then(e => {
     proc.ended = e;
     stop.abort();
@@ -104,7 +112,13 @@ async function probeOnce(o: WaitOptions, signal: AbortSignal, budget: number, ag
   for (const path of SERVER_SPECS[o.provider].readinessPaths) {
     const url = `${root}${path}`;
     try {
-      const res = await httpRequest({ url, headers, signal, dispatcher: agent, limits: { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget, maxBytes: 1024 * 1024 } });
+      const res = await httpRequest({
+        url,
+        headers,
+        signal,
+        dispatcher: agent,
+        limits: { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget, maxBytes: 1024 * 1024 },
+      });
       const message = errorMessageFromBody(res.text, 300);
       if (res.status === 503 && /loading model/i.test(message)) return { kind: 'loading', message };
       if (res.status >= 200 && res.status < 300) return { kind: 'ready', url };

@@ -22,7 +22,11 @@ export const DEFAULT_LIMITS: HttpLimits = { connectMs: 1_000, headersMs: 5_000, 
 export type HttpFailureKind = 'refused' | 'timeout' | 'aborted' | 'too-large' | 'network';
 
 export class HttpFailure extends Error {
-  constructor(readonly kind: HttpFailureKind, message: string, readonly phase: 'connect' | 'headers' | 'body' | 'total' = 'total') {
+  constructor(
+    readonly kind: HttpFailureKind,
+    message: string,
+    readonly phase: 'connect' | 'headers' | 'body' | 'total' = 'total',
+  ) {
     super(message);
     this.name = 'HttpFailure';
   }
@@ -73,14 +77,25 @@ export function classifyNetworkError(e: unknown, signal?: AbortSignal, timeoutSi
   if (signal?.aborted) return new HttpFailure('aborted', 'cancelled');
   if (timeoutSignal?.aborted) return new HttpFailure('timeout', 'no complete answer within the time limit', 'total');
   switch (code) {
-    case 'ECONNREFUSED': return new HttpFailure('refused', 'connection refused (nothing listens there)', 'connect');
-    case 'UND_ERR_CONNECT_TIMEOUT': return new HttpFailure('timeout', 'connect timed out', 'connect');
-    case 'UND_ERR_HEADERS_TIMEOUT': return new HttpFailure('timeout', 'no response headers in time', 'headers');
-    case 'UND_ERR_BODY_TIMEOUT': return new HttpFailure('timeout', 'the body stalled', 'body');
-    case 'ECONNRESET': case 'UND_ERR_SOCKET': return new HttpFailure('network', 'the connection was closed by the server');
-    case 'ENOTFOUND': case 'EAI_AGAIN': return new HttpFailure('network', `host not found (${code})`, 'connect');
-    case 'EHOSTUNREACH': case 'ENETUNREACH': return new HttpFailure('network', `host unreachable (${code})`, 'connect');
-    default: return new HttpFailure('network', err?.message ?? String(e));
+    case 'ECONNREFUSED':
+      return new HttpFailure('refused', 'connection refused (nothing listens there)', 'connect');
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new HttpFailure('timeout', 'connect timed out', 'connect');
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return new HttpFailure('timeout', 'no response headers in time', 'headers');
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new HttpFailure('timeout', 'the body stalled', 'body');
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return new HttpFailure('network', 'the connection was closed by the server');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new HttpFailure('network', `host not found (${code})`, 'connect');
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new HttpFailure('network', `host unreachable (${code})`, 'connect');
+    default:
+      return new HttpFailure('network', err?.message ?? String(e));
   }
 }
 

@@ -29,11 +29,52 @@ const launch = { scope: 'machine-overridable', restricted: true } as const;
 
 /** vLLM's registered tool-call parsers (vllm/tool_parsers/__init__.py). */
 export const VLLM_TOOL_PARSERS = [
-  'apertus', 'cohere_command3', 'cohere_command4', 'deepseek_v3', 'deepseek_v31', 'deepseek_v32', 'deepseek_v4', 'ernie45',
-  'functiongemma', 'gemma4', 'gigachat3', 'glm45', 'glm47', 'granite', 'granite-20b-fc', 'granite4', 'hermes', 'hunyuan_a13b',
-  'hy_v3', 'inkling', 'internlm', 'jamba', 'kimi_k2', 'kimi_k3', 'lfm2', 'llama3_json', 'llama4_json', 'llama4_pythonic',
-  'longcat', 'mimo', 'minicpm5', 'minimax_m2', 'minimax_m3', 'mistral', 'olmo3', 'openai', 'phi4_mini_json', 'poolside_v1',
-  'pythonic', 'qwen3_coder', 'qwen3_xml', 'seed_oss', 'solar_open2', 'step3', 'step3p5', 'xlam',
+  'apertus',
+  'cohere_command3',
+  'cohere_command4',
+  'deepseek_v3',
+  'deepseek_v31',
+  'deepseek_v32',
+  'deepseek_v4',
+  'ernie45',
+  'functiongemma',
+  'gemma4',
+  'gigachat3',
+  'glm45',
+  'glm47',
+  'granite',
+  'granite-20b-fc',
+  'granite4',
+  'hermes',
+  'hunyuan_a13b',
+  'hy_v3',
+  'inkling',
+  'internlm',
+  'jamba',
+  'kimi_k2',
+  'kimi_k3',
+  'lfm2',
+  'llama3_json',
+  'llama4_json',
+  'llama4_pythonic',
+  'longcat',
+  'mimo',
+  'minicpm5',
+  'minimax_m2',
+  'minimax_m3',
+  'mistral',
+  'olmo3',
+  'openai',
+  'phi4_mini_json',
+  'poolside_v1',
+  'pythonic',
+  'qwen3_coder',
+  'qwen3_xml',
+  'seed_oss',
+  'solar_open2',
+  'step3',
+  'step3p5',
+  'xlam',
 ] as const;
 
 export const CACHE_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'] as const;
@@ -45,7 +86,12 @@ export const SETTINGS = {
   'discovery.probeLlamaServerDefaultPort': { type: 'boolean', default: true, scope: 'window' },
 
   // ── terminals ──
-  'terminal.routeTargets': { type: 'array', items: { type: 'string', enum: ['localLlm', 'provider', 'codexOss', 'claudeCode'] }, default: ['localLlm', 'provider', 'codexOss'], scope: 'window' },
+  'terminal.routeTargets': {
+    type: 'array',
+    items: { type: 'string', enum: ['localLlm', 'provider', 'codexOss', 'claudeCode'] },
+    default: ['localLlm', 'provider', 'codexOss'],
+    scope: 'window',
+  },
   'terminal.includeApiKey': { type: 'boolean', default: false, scope: 'machine', restricted: true },
 
   // ── launching servers (common) ──
@@ -53,7 +99,12 @@ export const SETTINGS = {
 
   // ── verification ──
   'verify.timeoutMs': { type: 'integer', default: 120000, minimum: 1000, maximum: 1800000, scope: 'window' },
-  'verify.skipStages': { type: 'array', items: { type: 'string', enum: [...new Set<string>([...CODEX_STAGE_IDS, ...CLAUDE_STAGE_IDS])] }, default: ['chat-completions'], scope: 'window' },
+  'verify.skipStages': {
+    type: 'array',
+    items: { type: 'string', enum: [...new Set<string>([...CODEX_STAGE_IDS, ...CLAUDE_STAGE_IDS])] },
+    default: ['chat-completions'],
+    scope: 'window',
+  },
   'verify.agents': { type: 'array', items: { type: 'string', enum: ['codex', 'claude'] }, default: ['codex', 'claude'], scope: 'window' },
 
   // ── Codex ──
@@ -76,7 +127,13 @@ export const SETTINGS = {
   'vllm.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },
   'llamacpp.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },
   'openaiCompatible.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },
-  'openaiCompatible.endpoints': { type: 'array', items: { type: 'object' }, default: [] as unknown[], scope: 'machine-overridable', restricted: true },
+  'openaiCompatible.endpoints': {
+    type: 'array',
+    items: { type: 'object' },
+    default: [] as unknown[],
+    scope: 'machine-overridable',
+    restricted: true,
+  },
 
   // ── llama.cpp (llama-server): mirrors the server wrapper's PRODEX_LOCAL_* variables ──
   'llamacpp.executable': { type: 'string', default: 'llama-server', ...launch },
@@ -132,7 +189,15 @@ export type SettingKey = keyof typeof SETTINGS;
 export const SECTION = 'localModelRouter';
 export const fullKey = (k: SettingKey) => `${SECTION}.${k}` as const;
 
-type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends readonly (infer U)[] ? Widen<U>[] : T;
+type Widen<T> = T extends string
+  ? string
+  : T extends number
+    ? number
+    : T extends boolean
+      ? boolean
+      : T extends readonly (infer U)[]
+        ? Widen<U>[]
+        : T;
 export type SettingValue<K extends SettingKey> = Widen<(typeof SETTINGS)[K]['default']>;
 export type Settings = { [K in SettingKey]: SettingValue<K> };
 

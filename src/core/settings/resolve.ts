@@ -34,7 +34,10 @@ export function resolveSettings(lookup: (key: SettingKey) => Layered | undefined
     const def = SETTINGS[key] as SettingDef;
     const l = lookup(key) ?? {};
     const layers: [SettingOrigin, unknown][] = [];
-    const workspaceLayers: [SettingOrigin, unknown][] = [['folder', l.workspaceFolderValue], ['workspace', l.workspaceValue]];
+    const workspaceLayers: [SettingOrigin, unknown][] = [
+      ['folder', l.workspaceFolderValue],
+      ['workspace', l.workspaceValue],
+    ];
     if (def.restricted && !trusted) {
       if (workspaceLayers.some(([, v]) => v !== undefined)) ignoredUntrusted.push(key);
     } else {
@@ -53,7 +56,8 @@ export function resolveSettings(lookup: (key: SettingKey) => Layered | undefined
     if (!chosen && def.env && env[def.env] !== undefined && env[def.env] !== '') {
       const parsed = parseEnvValue(def, env[def.env] as string);
       if (parsed.ok) chosen = ['env', parsed.value];
-      else problems.push(`${def.env}=${JSON.stringify(env[def.env])} is not ${describeType(def)}; localModelRouter.${key} keeps its default.`);
+      else
+        problems.push(`${def.env}=${JSON.stringify(env[def.env])} is not ${describeType(def)}; localModelRouter.${key} keeps its default.`);
     }
     values[key] = chosen ? chosen[1] : structuredClone(def.default);
     origin[key] = chosen ? chosen[0] : 'default';
@@ -63,11 +67,16 @@ export function resolveSettings(lookup: (key: SettingKey) => Layered | undefined
 
 function isValid(def: SettingDef, v: unknown): boolean {
   switch (def.type) {
-    case 'string': return typeof v === 'string' && (!def.enum || def.enum.includes(v));
-    case 'integer': return typeof v === 'number' && Number.isInteger(v) && inRange(def, v);
-    case 'number': return typeof v === 'number' && Number.isFinite(v) && inRange(def, v);
-    case 'boolean': return typeof v === 'boolean';
-    case 'object': return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(x => typeof x === 'string');
+    case 'string':
+      return typeof v === 'string' && (!def.enum || def.enum.includes(v));
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && inRange(def, v);
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) && inRange(def, v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(x => typeof x === 'string');
     case 'array':
       if (!Array.isArray(v)) return false;
       if (def.items.type === 'object') return v.every(x => typeof x === 'object' && x !== null);
@@ -82,7 +91,9 @@ function inRange(def: { minimum?: number; maximum?: number }, v: number): boolea
 function describeType(def: SettingDef): string {
   if (def.type === 'string' && def.enum) return `one of ${def.enum.join(', ')}`;
   if (def.type === 'integer' || def.type === 'number') {
-    const range = [def.minimum !== undefined ? `≥ ${def.minimum}` : '', def.maximum !== undefined ? `≤ ${def.maximum}` : ''].filter(Boolean).join(' and ');
+    const range = [def.minimum !== undefined ? `≥ ${def.minimum}` : '', def.maximum !== undefined ? `≤ ${def.maximum}` : '']
+      .filter(Boolean)
+      .join(' and ');
     return `${def.type === 'integer' ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}`;
   }
   return `a ${def.type}`;
@@ -92,15 +103,22 @@ function describeType(def: SettingDef): string {
 export function parseEnvValue(def: SettingDef, raw: string): { ok: true; value: unknown } | { ok: false } {
   const s = raw.trim();
   switch (def.type) {
-    case 'string': return isValid(def, raw) ? { ok: true, value: raw } : { ok: false };
+    case 'string':
+      return isValid(def, raw) ? { ok: true, value: raw } : { ok: false };
     case 'integer':
     case 'number': {
       if (!/^-?\d+(\.\d+)?$/.test(s)) return { ok: false };
       const n = Number(s);
       return isValid(def, n) ? { ok: true, value: n } : { ok: false };
     }
-    case 'boolean': return /^(1|true|on|yes)$/i.test(s) ? { ok: true, value: true } : /^(0|false|off|no)$/i.test(s) ? { ok: true, value: false } : { ok: false };
-    default: return { ok: false };
+    case 'boolean':
+      return /^(1|true|on|yes)$/i.test(s)
+        ? { ok: true, value: true }
+        : /^(0|false|off|no)$/i.test(s)
+          ? { ok: true, value: false }
+          : { ok: false };
+    default:
+      return { ok: false };
   }
 }
 

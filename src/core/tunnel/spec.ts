@@ -61,9 +61,12 @@ function describeBadText(value: string, what: string): string | undefined {
   return undefined;
 }
 
+// Control and invisible characters, shown as \uXXXX so a refusal message cannot hide what it refuses.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
 function printable(v: string): string {
-  // eslint-disable-next-line no-control-regex
-  return v.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return v.replace(INVISIBLE, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function checkHost(raw: string): { ok: true; host: string } | { ok: false; message: string } {
@@ -72,15 +75,25 @@ export function checkHost(raw: string): { ok: true; host: string } | { ok: false
   const v6 = IPV6.exec(raw);
   if (v6 && raw.includes(':')) return { ok: true, host: v6[1] as string };
   if (NAME.test(raw) && !raw.endsWith('-')) return { ok: true, host: raw };
-  if (/[^\x20-\x7e]/.test(raw)) return { ok: false, message: `the host "${printable(raw)}" has non-ASCII characters; use its punycode form (xn--…) or an alias from ~/.ssh/config.` };
-  return { ok: false, message: `the host "${printable(raw)}" is not a host name, an IP address or an ~/.ssh/config alias (letters, digits, ".", "-", "_").` };
+  if (/[^\x20-\x7e]/.test(raw))
+    return {
+      ok: false,
+      message: `the host "${printable(raw)}" has non-ASCII characters; use its punycode form (xn--…) or an alias from ~/.ssh/config.`,
+    };
+  return {
+    ok: false,
+    message: `the host "${printable(raw)}" is not a host name, an IP address or an ~/.ssh/config alias (letters, digits, ".", "-", "_").`,
+  };
 }
 
 export function checkUser(raw: string): { ok: true; user: string } | { ok: false; message: string } {
   const bad = describeBadText(raw, 'user');
   if (bad) return { ok: false, message: `${bad}.` };
   if (USER.test(raw)) return { ok: true, user: raw };
-  return { ok: false, message: `the user "${printable(raw)}" is not a plain user name (letters, digits, ".", "-", "_"); for other names set User in ~/.ssh/config.` };
+  return {
+    ok: false,
+    message: `the user "${printable(raw)}" is not a plain user name (letters, digits, ".", "-", "_"); for other names set User in ~/.ssh/config.`,
+  };
 }
 
 export function checkPort(raw: number | string, what: string): { ok: true; port: number } | { ok: false; message: string } {
@@ -112,7 +125,11 @@ export function checkTunnelRequest(r: TunnelRequest): TunnelSpecResult {
   let provider: ProviderId = 'openaiCompatible';
   if (r.provider !== undefined) {
     if (isProviderId(r.provider)) provider = r.provider;
-    else problems.push({ field: 'provider', message: `unknown provider "${printable(r.provider)}"; one of ${Object.keys(PROVIDERS).join(', ')}.` });
+    else
+      problems.push({
+        field: 'provider',
+        message: `unknown provider "${printable(r.provider)}"; one of ${Object.keys(PROVIDERS).join(', ')}.`,
+      });
   }
   let remotePort: number | undefined;
   if (r.remotePort !== undefined && r.remotePort !== '') {
@@ -121,7 +138,8 @@ export function checkTunnelRequest(r: TunnelRequest): TunnelSpecResult {
     else problems.push({ field: 'remotePort', message: p.message });
   } else if (r.provider !== undefined && isProviderId(r.provider)) {
     remotePort = providerDefaultPort(r.provider);
-    if (remotePort === undefined) problems.push({ field: 'remotePort', message: `${PROVIDERS[r.provider].displayName} has no default port; give the remote port.` });
+    if (remotePort === undefined)
+      problems.push({ field: 'remotePort', message: `${PROVIDERS[r.provider].displayName} has no default port; give the remote port.` });
   } else if (r.provider === undefined) {
     problems.push({ field: 'remotePort', message: 'give the remote port or a provider (its default port is used).' });
   }
@@ -142,8 +160,13 @@ export function checkTunnelRequest(r: TunnelRequest): TunnelSpecResult {
   return {
     ok: true,
     spec: {
-      host: host.host, remotePort, localPort: localPort ?? remotePort, localPortExplicit, provider,
-      ...(user ? { user } : {}), ...(sshPort ? { sshPort } : {}),
+      host: host.host,
+      remotePort,
+      localPort: localPort ?? remotePort,
+      localPortExplicit,
+      provider,
+      ...(user ? { user } : {}),
+      ...(sshPort ? { sshPort } : {}),
     },
   };
 }
@@ -160,7 +183,8 @@ export type TrustedSshConfigFile = string & { readonly [trustedConfigBrand]: tru
  */
 export function trustedSshConfigFile(path: string): TrustedSshConfigFile {
   // eslint-disable-next-line no-control-regex
-  if (!path.startsWith('/') || /[\u0000-\u001f]/.test(path)) throw new Error(`ssh config file must be an absolute path without control characters: ${JSON.stringify(path)}`);
+  if (!path.startsWith('/') || /[\u0000-\u001f]/.test(path))
+    throw new Error(`ssh config file must be an absolute path without control characters: ${JSON.stringify(path)}`);
   return path as TrustedSshConfigFile;
 }
 
@@ -193,11 +217,16 @@ export interface TunnelCommand {
 export function buildTunnelCommand(spec: TunnelSpec, t: TrustedSshOptions = {}): TunnelCommand {
   const args = [
     '-N',
-    '-o', 'ExitOnForwardFailure=yes',
-    '-o', `ServerAliveInterval=${t.aliveIntervalS ?? 15}`,
-    '-o', `ServerAliveCountMax=${t.aliveCountMax ?? 3}`,
-    '-o', 'ControlMaster=no',
-    '-o', 'ControlPath=none',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    '-o',
+    `ServerAliveInterval=${t.aliveIntervalS ?? 15}`,
+    '-o',
+    `ServerAliveCountMax=${t.aliveCountMax ?? 3}`,
+    '-o',
+    'ControlMaster=no',
+    '-o',
+    'ControlPath=none',
   ];
   if (!t.interactive) args.push('-o', 'BatchMode=yes');
   if (t.configFile) args.push('-F', t.configFile);

@@ -210,7 +210,10 @@ function globPartToRegExp(part: string): RegExp {
       const end = part.indexOf(']', i + 2);
       if (end < 0) re += '\\[';
       else {
-        const body = part.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = part
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         re += `[${body}]`;
         i = end;
       }

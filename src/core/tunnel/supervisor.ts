@@ -100,29 +100,44 @@ export function superviseTunnel(cmd: TunnelCommand, o: SuperviseOptions = {}): T
       const portFree = await isLocalPortFree(cmd.spec.localPort);
       if (stopping.signal.aborted) return;
       if (!portFree) {
-        return set({ kind: 'failed', reason: 'port-taken', message: `Port ${cmd.spec.localPort} on 127.0.0.1 is already in use by another program.`, lastLines: [] });
+        return set({
+          kind: 'failed',
+          reason: 'port-taken',
+          message: `Port ${cmd.spec.localPort} on 127.0.0.1 is already in use by another program.`,
+          lastLines: [],
+        });
       }
       if (stopping.signal.aborted) return;
       set({ kind: 'starting', attempt, phase: 'connecting' });
       const p = (proc = spawnServer(cmd.command, { baseEnv: o.baseEnv }));
       if (o.onOutput) p.onOutput(o.onOutput);
-      const ready = await waitForTunnel(cmd.localBaseUrl, p.exited, readyTimeoutMs, o.probeIntervalMs ?? 100, stopping.signal, phase => set({ kind: 'starting', attempt, phase, pid: p.pid }));
+      const ready = await waitForTunnel(cmd.localBaseUrl, p.exited, readyTimeoutMs, o.probeIntervalMs ?? 100, stopping.signal, phase =>
+        set({ kind: 'starting', attempt, phase, pid: p.pid }),
+      );
       if (stopping.signal.aborted) return;
       let exit: ProcessEnd & { error?: string };
       let upAt: number | undefined;
       if (ready.kind === 'up') {
         everUp = true;
         upAt = performance.now();
-        set({ kind: 'up', attempt, pid: p.pid as number, localBaseUrl: cmd.localBaseUrl, ...(ready.status !== undefined ? { status: ready.status } : {}), ms: ready.ms });
+        set({
+          kind: 'up',
+          attempt,
+          pid: p.pid as number,
+          localBaseUrl: cmd.localBaseUrl,
+          ...(ready.status !== undefined ? { status: ready.status } : {}),
+          ms: ready.ms,
+        });
         exit = await Promise.race([p.exited, stopped(stopping.signal)]);
         if (stopping.signal.aborted) return;
       } else if (ready.kind === 'timeout') {
         exit = await p.stop(2_000);
         if (!everUp) {
           const reason: TunnelFailure = ready.phase === 'forwarding' ? 'no-answer' : 'timeout';
-          const message = reason === 'no-answer'
-            ? `ssh connected to ${cmd.destination}, but nothing answered HTTP on its port ${cmd.spec.remotePort} within ${Math.round(readyTimeoutMs / 1000)} s. Is the server running there?`
-            : `ssh did not open the tunnel to ${cmd.destination} within ${Math.round(readyTimeoutMs / 1000)} s.`;
+          const message =
+            reason === 'no-answer'
+              ? `ssh connected to ${cmd.destination}, but nothing answered HTTP on its port ${cmd.spec.remotePort} within ${Math.round(readyTimeoutMs / 1000)} s. Is the server running there?`
+              : `ssh did not open the tunnel to ${cmd.destination} within ${Math.round(readyTimeoutMs / 1000)} s.`;
           return set({ kind: 'failed', reason, message, exit, lastLines: lines() });
         }
       } else if (ready.kind === 'exited') {
@@ -134,7 +149,13 @@ export function superviseTunnel(cmd: TunnelCommand, o: SuperviseOptions = {}): T
       const fast = upAt === undefined || performance.now() - upAt < policy.fastMs;
       fastFailures = fast ? fastFailures + 1 : 0;
       if (fastFailures >= policy.maxFastFailures) {
-        return set({ kind: 'failed', reason: 'gave-up', message: `The tunnel to ${cmd.destination} failed ${fastFailures} times in a row; gave up.`, exit, lastLines: lines() });
+        return set({
+          kind: 'failed',
+          reason: 'gave-up',
+          message: `The tunnel to ${cmd.destination} failed ${fastFailures} times in a row; gave up.`,
+          exit,
+          lastLines: lines(),
+        });
       }
       const delayMs = backoffMs(fastFailures, policy);
       set({ kind: 'restarting', attempt: attempt + 1, delayMs, fastFailures, exit, lastLines: lines() });
@@ -143,11 +164,17 @@ export function superviseTunnel(cmd: TunnelCommand, o: SuperviseOptions = {}): T
     }
   }
 
-  const running = run().catch((e: unknown) => set({ kind: 'failed', reason: 'ssh-exited', message: `The tunnel supervisor failed: ${String(e)}`, lastLines: lines() }));
+  const running = run().catch((e: unknown) =>
+    set({ kind: 'failed', reason: 'ssh-exited', message: `The tunnel supervisor failed: ${String(e)}`, lastLines: lines() }),
+  );
 
   return {
-    get state() { return state; },
-    get pid() { return proc?.running ? proc.pid : undefined; },
+    get state() {
+      return state;
+    },
+    get pid() {
+      return proc?.running ? proc.pid : undefined;
+    },
     localBaseUrl: cmd.localBaseUrl,
     firstSettled,
     ended,
@@ -162,10 +189,17 @@ export function superviseTunnel(cmd: TunnelCommand, o: SuperviseOptions = {}): T
 
 async function explainEarlyExit(cmd: TunnelCommand, exit: ProcessEnd & { error?: string }, lastLines: string[]): Promise<TunnelState> {
   // spawnServer reports a missing or non-executable program as 127 / 126 with its own message.
-  if (exit.error && (exit.code === 127 || exit.code === 126)) return { kind: 'failed', reason: 'ssh-not-found', message: exit.error, exit, lastLines };
+  if (exit.error && (exit.code === 127 || exit.code === 126))
+    return { kind: 'failed', reason: 'ssh-not-found', message: exit.error, exit, lastLines };
   // ssh gives up on a taken port only after logging in (ExitOnForwardFailure): look at the port, not at ssh's words.
   if (!(await isLocalPortFree(cmd.spec.localPort))) {
-    return { kind: 'failed', reason: 'port-taken', message: `Port ${cmd.spec.localPort} on 127.0.0.1 was taken by another program while ssh was connecting.`, exit, lastLines };
+    return {
+      kind: 'failed',
+      reason: 'port-taken',
+      message: `Port ${cmd.spec.localPort} on 127.0.0.1 was taken by another program while ssh was connecting.`,
+      exit,
+      lastLines,
+    };
   }
   const how = exit.signal ? `was ended by ${exit.signal}` : `exited with code ${exit.code}`;
   return { kind: 'failed', reason: 'ssh-exited', message: `ssh to ${cmd.destination} ${how} before the tunnel was up.`, exit, lastLines };
@@ -182,7 +216,14 @@ type WaitResult =
  * 401 or a 503 "Loading model" (what that means is discovery's business). A connection that is
  * accepted and then closed without an answer is ssh failing to reach the remote port.
  */
-async function waitForTunnel(baseUrl: string, exited: Promise<ProcessEnd & { error?: string }>, timeoutMs: number, intervalMs: number, signal: AbortSignal, onPhase: (p: 'connecting' | 'forwarding') => void): Promise<WaitResult> {
+async function waitForTunnel(
+  baseUrl: string,
+  exited: Promise<ProcessEnd & { error?: string }>,
+  timeoutMs: number,
+  intervalMs: number,
+  signal: AbortSignal,
+  onPhase: (p: 'connecting' | 'forwarding') => void,
+): Promise<WaitResult> {
   const t0 = performance.now();
   const ended: { exit?: ProcessEnd & { error?: string } } = {};
   const gone = new AbortController();
@@ -201,7 +242,13 @@ async function waitForTunnel(baseUrl: string, exited: Promise<ProcessEnd & { err
       if (left <= 0) return { kind: 'timeout', phase };
       const budget = Math.max(200, Math.min(5_000, left));
       try {
-        const r = await httpRequest({ url: `${baseUrl}/models`, headers: { accept: 'application/json' }, signal: both, dispatcher: agent, limits: { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget } });
+        const r = await httpRequest({
+          url: `${baseUrl}/models`,
+          headers: { accept: 'application/json' },
+          signal: both,
+          dispatcher: agent,
+          limits: { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget },
+        });
         if (ended.exit) return { kind: 'exited', exit: ended.exit };
         return { kind: 'up', status: r.status, ms: Math.round(performance.now() - t0) };
       } catch (e) {

@@ -25,7 +25,12 @@ export const LOOKUP_TOOL = {
   parameters: { type: 'object', properties: { id: { type: 'string', description: 'Ticket id, digits only.' } }, required: ['id'] },
 } as const;
 /** Shaped as Codex 0.169 sends an MCP server's tools (`[mcp_servers.<name>]` → namespace `mcp__<name>`). */
-export const MCP_NAMESPACE_TOOL = { type: 'namespace', name: PROBE_NAMESPACE, description: `Tools in the ${PROBE_NAMESPACE} namespace.`, tools: [LOOKUP_TOOL] } as const;
+export const MCP_NAMESPACE_TOOL = {
+  type: 'namespace',
+  name: PROBE_NAMESPACE,
+  description: `Tools in the ${PROBE_NAMESPACE} namespace.`,
+  tools: [LOOKUP_TOOL],
+} as const;
 
 /** What one earlier turn produced: the model's items around its tool call, and the call's output. */
 export interface TurnHistory {
@@ -80,8 +85,21 @@ export function replayItem(item: OutputItem): Record<string, unknown> {
  * answer, each after a reasoning item when the server was seen to reason (Codex sends those back too).
  */
 export function syntheticHistory(file: string, token: string, reasoning?: OutputItem): TurnHistory {
-  const call = { type: 'function_call', status: 'completed', id: 'fc_verify_history', name: 'exec_command', arguments: JSON.stringify({ cmd: `cat ${file}` }), call_id: 'call_verify_history' } as unknown as OutputItem;
-  const answer = { type: 'message', status: 'completed', id: 'msg_verify_history', role: 'assistant', content: [{ type: 'output_text', text: token, annotations: [] }] } as unknown as OutputItem;
+  const call = {
+    type: 'function_call',
+    status: 'completed',
+    id: 'fc_verify_history',
+    name: 'exec_command',
+    arguments: JSON.stringify({ cmd: `cat ${file}` }),
+    call_id: 'call_verify_history',
+  } as unknown as OutputItem;
+  const answer = {
+    type: 'message',
+    status: 'completed',
+    id: 'msg_verify_history',
+    role: 'assistant',
+    content: [{ type: 'output_text', text: token, annotations: [] }],
+  } as unknown as OutputItem;
   const r = reasoning ? [reasoning] : [];
   return { callItems: [...r, call], call, output: execOutput(`${token}\n`), answerItems: [...r, answer], recorded: false };
 }
@@ -118,14 +136,33 @@ export function codexHistoryRequest(o: HistoryRequestOptions): Record<string, un
   ];
   if (o.mcp) {
     input.push(
-      { type: 'function_call', status: 'completed', id: codexId('fc'), name: LOOKUP_TOOL.name, namespace: PROBE_NAMESPACE, arguments: '{"id":"42"}', call_id: 'call_verify_mcp' },
-      { type: 'function_call_output', id: codexId('fco'), call_id: 'call_verify_mcp', output: [{ type: 'input_text', text: 'Wall time: 0.0021 seconds\nOutput:' }, { type: 'input_text', text: 'TICKET-42: open, "Flaky login test"' }] },
+      {
+        type: 'function_call',
+        status: 'completed',
+        id: codexId('fc'),
+        name: LOOKUP_TOOL.name,
+        namespace: PROBE_NAMESPACE,
+        arguments: '{"id":"42"}',
+        call_id: 'call_verify_mcp',
+      },
+      {
+        type: 'function_call_output',
+        id: codexId('fco'),
+        call_id: 'call_verify_mcp',
+        output: [
+          { type: 'input_text', text: 'Wall time: 0.0021 seconds\nOutput:' },
+          { type: 'input_text', text: 'TICKET-42: open, "Flaky login test"' },
+        ],
+      },
     );
   }
   input.push(...h.answerItems.map(replayItem));
   if (o.lateDeveloper) input.push({ ...inputMessage('developer', lateDeveloperText()), id: codexId('msg') });
   const env = `<environment_context>\n  <current_date>2026-01-02</current_date>\n  <timezone>Etc/UTC</timezone>\n</environment_context>`;
-  input.push({ ...inputMessage('user', env), id: codexId('msg') }, { ...inputMessage('user', `Do not run any command. Reply with exactly: ${o.marker}`), id: codexId('msg') });
+  input.push(
+    { ...inputMessage('user', env), id: codexId('msg') },
+    { ...inputMessage('user', `Do not run any command. Reply with exactly: ${o.marker}`), id: codexId('msg') },
+  );
   return {
     model: o.model,
     stream: true,

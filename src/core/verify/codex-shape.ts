@@ -32,10 +32,58 @@ export interface CodexProfileShape {
 /** Without a profile: Codex's own prompt and every tool. */
 export const NO_PROFILE_SHAPE: CodexProfileShape = { catalog: false, nonFunctionTools: true };
 
-const SUBJECTS = ['the agent', 'every command', 'a patch', 'the workspace', 'each test run', 'the final answer', 'a tool call', 'the sandbox', 'a plan', 'the user request', 'the shell session', 'a review'];
-const VERBS = ['must describe', 'should prefer', 'never hides', 'keeps', 'records', 'checks', 'explains', 'limits', 'reports', 'follows', 'avoids', 'summarizes'];
-const OBJECTS = ['the smallest change that works', 'files outside the project', 'the reason for each edit', 'commands that modify history', 'clear and short messages', 'tests close to the code', 'the output it relied on', 'secrets and keys', 'the steps it skipped', 'errors with their context', 'the current directory', 'one task at a time'];
-const TAILS = ['before it continues.', 'when it is unsure.', 'unless the user asks otherwise.', 'and says so plainly.', 'in the final message.', 'after every tool call.', 'without guessing.', 'so the user can repeat it.'];
+const SUBJECTS = [
+  'the agent',
+  'every command',
+  'a patch',
+  'the workspace',
+  'each test run',
+  'the final answer',
+  'a tool call',
+  'the sandbox',
+  'a plan',
+  'the user request',
+  'the shell session',
+  'a review',
+];
+const VERBS = [
+  'must describe',
+  'should prefer',
+  'never hides',
+  'keeps',
+  'records',
+  'checks',
+  'explains',
+  'limits',
+  'reports',
+  'follows',
+  'avoids',
+  'summarizes',
+];
+const OBJECTS = [
+  'the smallest change that works',
+  'files outside the project',
+  'the reason for each edit',
+  'commands that modify history',
+  'clear and short messages',
+  'tests close to the code',
+  'the output it relied on',
+  'secrets and keys',
+  'the steps it skipped',
+  'errors with their context',
+  'the current directory',
+  'one task at a time',
+];
+const TAILS = [
+  'before it continues.',
+  'when it is unsure.',
+  'unless the user asks otherwise.',
+  'and says so plainly.',
+  'in the final message.',
+  'after every tool call.',
+  'without guessing.',
+  'so the user can repeat it.',
+];
 
 /** Deterministic PRNG (mulberry32) so the prompt is the same on every run and cacheable by the server. */
 function rng(seed: number): () => number {
@@ -58,7 +106,7 @@ export function generatedInstructions(chars: number, seed = 6): string {
   if (hit) return hit;
   const r = rng(seed);
   const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)];
-  const parts: string[] = ['You are a coding agent working in a terminal on the user\'s machine. Follow these house rules.\n'];
+  const parts: string[] = ["You are a coding agent working in a terminal on the user's machine. Follow these house rules.\n"];
   let len = parts[0].length;
   let section = 1;
   while (len < chars) {
@@ -78,14 +126,26 @@ export function generatedInstructions(chars: number, seed = 6): string {
 }
 
 function fn(name: string, description: string, properties: Record<string, unknown>, required: string[]) {
-  return { type: 'function', name, description, strict: false, parameters: { type: 'object', properties, required, additionalProperties: false } };
+  return {
+    type: 'function',
+    name,
+    description,
+    strict: false,
+    parameters: { type: 'object', properties, required, additionalProperties: false },
+  };
 }
 
 /** Lengthens a tool's description with generated text until its JSON is about `chars` long. */
 function sized<T extends { description: string }>(tool: T, chars: number, seed: number): T {
   const missing = chars - JSON.stringify(tool).length;
   if (missing <= 0) return tool;
-  return { ...tool, description: `${tool.description} ${generatedInstructions(missing, seed).replace(/\s+/g, ' ')}`.slice(0, tool.description.length + missing) };
+  return {
+    ...tool,
+    description: `${tool.description} ${generatedInstructions(missing, seed).replace(/\s+/g, ' ')}`.slice(
+      0,
+      tool.description.length + missing,
+    ),
+  };
 }
 
 let functionTools: unknown[] | undefined;
@@ -96,20 +156,62 @@ export function codexFunctionTools(): unknown[] {
   const t = CODEX_REQUEST_SIZES.tools;
   return (functionTools ??= [
     sized(EXEC_COMMAND_TOOL, t.exec_command, 11),
-    sized(fn('write_stdin', 'Writes characters to an existing unified exec session and returns recent output.', {
-      chars: { type: 'string', description: 'Bytes to write to stdin.' }, session_id: { type: 'number', description: 'Identifier of the running session.' },
-    }, ['session_id']), t.write_stdin, 12),
-    sized(fn('request_user_input', 'Request user input for one to three short questions and wait for the response.', {
-      questions: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, question: { type: 'string' } }, required: ['id', 'question'], additionalProperties: false } },
-    }, ['questions']), t.request_user_input, 13),
-    sized(fn('view_image', 'View a local image file from the filesystem.', { path: { type: 'string', description: 'Local filesystem path to an image file.' } }, ['path']), t.view_image, 14),
+    sized(
+      fn(
+        'write_stdin',
+        'Writes characters to an existing unified exec session and returns recent output.',
+        {
+          chars: { type: 'string', description: 'Bytes to write to stdin.' },
+          session_id: { type: 'number', description: 'Identifier of the running session.' },
+        },
+        ['session_id'],
+      ),
+      t.write_stdin,
+      12,
+    ),
+    sized(
+      fn(
+        'request_user_input',
+        'Request user input for one to three short questions and wait for the response.',
+        {
+          questions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { id: { type: 'string' }, question: { type: 'string' } },
+              required: ['id', 'question'],
+              additionalProperties: false,
+            },
+          },
+        },
+        ['questions'],
+      ),
+      t.request_user_input,
+      13,
+    ),
+    sized(
+      fn(
+        'view_image',
+        'View a local image file from the filesystem.',
+        { path: { type: 'string', description: 'Local filesystem path to an image file.' } },
+        ['path'],
+      ),
+      t.view_image,
+      14,
+    ),
   ]);
 }
 
 /** Codex's non-function tools: the agents namespace ([agents] enabled) and web_search (web_search != "disabled"). */
 export function codexNonFunctionTools(): unknown[] {
   if (nonFunctionTools) return nonFunctionTools;
-  const agents = ['spawn_agent', 'send_input', 'resume_agent', 'wait_agent', 'close_agent'].map((name, i) => sized(fn(name, `${name.replace('_', ' ')} for a sub-agent.`, { target: { type: 'string', description: 'Agent id.' } }, ['target']), Math.floor(CODEX_REQUEST_SIZES.tools.namespace / 5) - 40, 20 + i));
+  const agents = ['spawn_agent', 'send_input', 'resume_agent', 'wait_agent', 'close_agent'].map((name, i) =>
+    sized(
+      fn(name, `${name.replace('_', ' ')} for a sub-agent.`, { target: { type: 'string', description: 'Agent id.' } }, ['target']),
+      Math.floor(CODEX_REQUEST_SIZES.tools.namespace / 5) - 40,
+      20 + i,
+    ),
+  );
   return (nonFunctionTools = [
     { type: 'namespace', name: 'multi_agent_v1', description: 'Tools for spawning and managing sub-agents.', tools: agents },
     { type: 'web_search', external_web_access: true },

@@ -50,17 +50,23 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
   if (/System message must be at the beginning/i.test(m)) {
     return {
       code: 'template-system-message',
-      message: 'The chat template refuses a system message after the first one. Codex sends its instructions as several developer messages, which the server turns into system messages, so strict templates (Qwen and others) fail.',
+      message:
+        'The chat template refuses a system message after the first one. Codex sends its instructions as several developer messages, which the server turns into system messages, so strict templates (Qwen and others) fail.',
       // Not chatml: it accepts the order but has no tool support, so tools would silently stop working.
       fix: change({ what: 'template', reason: 'system-message-order' }, 'Use a template that accepts later system messages'),
     };
   }
   // llama.cpp (older builds), Ollama ("Failed to parse tools: Unsupported tool type"), vLLM with gpt-oss
   // ("tool type namespace not supported"), gateways ("unknown tool type"), LM Studio (param tools.N.type).
-  if (/'type' of tool must be 'function'|Unsupported tool type|tool type \w+ not supported|unknown tool type|"param"\s*:\s*"tools\.\d+\.type"/i.test(m)) {
+  if (
+    /'type' of tool must be 'function'|Unsupported tool type|tool type \w+ not supported|unknown tool type|"param"\s*:\s*"tools\.\d+\.type"/i.test(
+      m,
+    )
+  ) {
     return {
       code: 'non-function-tool-rejected',
-      message: "The server rejects Codex's non-function tools: `namespace` (Codex's agent tools, and the tools of every MCP server you configure) and `web_search`. The route's Codex profile turns them off (its MCP servers too) with codex.disableNonFunctionTools = auto, or upgrade the server (newer llama.cpp builds skip them).",
+      message:
+        "The server rejects Codex's non-function tools: `namespace` (Codex's agent tools, and the tools of every MCP server you configure) and `web_search`. The route's Codex profile turns them off (its MCP servers too) with codex.disableNonFunctionTools = auto, or upgrade the server (newer llama.cpp builds skip them).",
       fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off non-function tools in the Codex profile' },
     };
   }
@@ -72,19 +78,38 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     };
   }
   if (/does not support tools/i.test(m)) {
-    return { code: 'tools-unsupported', message: `The model cannot call tools on this server ("${excerpt(m)}"). Pick a model with tool support (Ollama lists "tools" among its capabilities).`, fix: null };
+    return {
+      code: 'tools-unsupported',
+      message: `The model cannot call tools on this server ("${excerpt(m)}"). Pick a model with tool support (Ollama lists "tools" among its capabilities).`,
+      fix: null,
+    };
   }
   if (/tools? param requires --jinja|tool_choice param requires --jinja/i.test(m)) {
-    return { code: 'tools-unsupported', message: 'llama-server runs without --jinja, so it cannot parse tool calls.', fix: change({ what: 'jinja' }, 'Turn on --jinja') };
+    return {
+      code: 'tools-unsupported',
+      message: 'llama-server runs without --jinja, so it cannot parse tool calls.',
+      fix: change({ what: 'jinja' }, 'Turn on --jinja'),
+    };
   }
   if (/tool choice requires --enable-auto-tool-choice/i.test(m)) {
-    return { code: 'tools-unsupported', message: 'vLLM was started without --enable-auto-tool-choice and --tool-call-parser, so it refuses tools.', fix: change({ what: 'tool-parser' }, 'Turn on tool-call parsing') };
+    return {
+      code: 'tools-unsupported',
+      message: 'vLLM was started without --enable-auto-tool-choice and --tool-call-parser, so it refuses tools.',
+      fix: change({ what: 'tool-parser' }, 'Turn on tool-call parsing'),
+    };
   }
   const ctxMatch =
-    /exceeds the available context size|exceed_context_size_error|larger than the max context size|maximum context length is|prompt is longer than the context length|prompt too long; exceeded max context length|tokens to keep from the initial prompt is greater than the context length|context length exceeded|context_length_exceeded/i.test(m);
+    /exceeds the available context size|exceed_context_size_error|larger than the max context size|maximum context length is|prompt is longer than the context length|prompt too long; exceeded max context length|tokens to keep from the initial prompt is greater than the context length|context length exceeded|context_length_exceeded/i.test(
+      m,
+    );
   if (ctxMatch) {
-    const nPrompt = num(/request \((\d+) tokens\)/, m) ?? num(/prompt contains at least (\d+) input tokens/, m) ?? num(/requested (\d+) tokens/, m) ?? num(/"n_prompt_tokens":(\d+)/, m);
-    const nCtx = num(/available context size \((\d+) tokens\)/, m) ?? num(/maximum context length is (\d+) tokens/, m) ?? num(/"n_ctx":(\d+)/, m);
+    const nPrompt =
+      num(/request \((\d+) tokens\)/, m) ??
+      num(/prompt contains at least (\d+) input tokens/, m) ??
+      num(/requested (\d+) tokens/, m) ??
+      num(/"n_prompt_tokens":(\d+)/, m);
+    const nCtx =
+      num(/available context size \((\d+) tokens\)/, m) ?? num(/maximum context length is (\d+) tokens/, m) ?? num(/"n_ctx":(\d+)/, m);
     const sizes = nPrompt && nCtx ? ` (prompt ${nPrompt} tokens, context ${nCtx})` : nCtx ? ` (context ${nCtx} tokens)` : '';
     return {
       code: 'context-too-small',
@@ -93,12 +118,23 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     };
   }
   if (/Failed to parse input at pos \d+/i.test(m)) {
-    return { code: 'tool-call-as-text', message: `The model wrote a tool call the server could not parse ("${excerpt(m)}"). The model or its template does not produce this server's tool-call format reliably.`, fix: null };
+    return {
+      code: 'tool-call-as-text',
+      message: `The model wrote a tool call the server could not parse ("${excerpt(m)}"). The model or its template does not produce this server's tool-call format reliably.`,
+      fix: null,
+    };
   }
   if (/^Loading model$|"Loading model"|\bLoading model\b/.test(m) && (status === 503 || status === undefined)) {
-    return { code: 'model-loading', message: 'The server is still loading the model. Wait until it is ready, then verify again.', fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+    return {
+      code: 'model-loading',
+      message: 'The server is still loading the model. Wait until it is ready, then verify again.',
+      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+    };
   }
-  const notFound = /model ['"`]?([^'"`]+)['"`]? not found|The model `([^`]+)` does not exist|model is not found|model ['"]([^'"]+)['"] not found, try pulling it first/i.exec(m);
+  const notFound =
+    /model ['"`]?([^'"`]+)['"`]? not found|The model `([^`]+)` does not exist|model is not found|model ['"]([^'"]+)['"] not found, try pulling it first/i.exec(
+      m,
+    );
   if (notFound) {
     return {
       code: 'model-not-found',
@@ -107,7 +143,11 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
     };
   }
   if (/Invalid API Key|^Unauthorized$|invalid_api_key|authentication_error/i.test(m)) {
-    return { code: 'unauthorized', message: 'The server refused the API key (or none was sent).', fix: { kind: 'setApiKey', label: 'Set the API key' } };
+    return {
+      code: 'unauthorized',
+      message: 'The server refused the API key (or none was sent).',
+      fix: { kind: 'setApiKey', label: 'Set the API key' },
+    };
   }
   return undefined;
 }
@@ -118,7 +158,11 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
   const known = diagnoseMessage(message, ctx, status) ?? diagnoseMessage(body, ctx, status);
   if (known) return known;
   if (status === 401 || status === 403) {
-    return { code: 'unauthorized', message: `The server answered ${status} (${excerpt(message)}): it wants a different API key, or one at all.`, fix: { kind: 'setApiKey', label: 'Set the API key' } };
+    return {
+      code: 'unauthorized',
+      message: `The server answered ${status} (${excerpt(message)}): it wants a different API key, or one at all.`,
+      fix: { kind: 'setApiKey', label: 'Set the API key' },
+    };
   }
   if (status === 404 && /\/messages(\/count_tokens)?$/.test(ctx.path)) {
     const serverKind = ctx.serverKind ?? 'openai-compatible';
@@ -140,10 +184,18 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
     };
   }
   if (status >= 300 && status < 400) {
-    return { code: 'server-error', message: `The server answered ${status} (a redirect) instead of answering. Redirects are not followed (one could carry the API key elsewhere): use the address it redirects to as the base URL.`, fix: null };
+    return {
+      code: 'server-error',
+      message: `The server answered ${status} (a redirect) instead of answering. Redirects are not followed (one could carry the API key elsewhere): use the address it redirects to as the base URL.`,
+      fix: null,
+    };
   }
   if (status === 503) {
-    return { code: 'model-loading', message: `The server is not ready (503 "${excerpt(message)}"). Wait until it has loaded the model, then verify again.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+    return {
+      code: 'model-loading',
+      message: `The server is not ready (503 "${excerpt(message)}"). Wait until it has loaded the model, then verify again.`,
+      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+    };
   }
   return {
     code: 'server-error',
@@ -155,19 +207,32 @@ export function diagnoseHttp(status: number, body: string, ctx: DiagnoseContext)
 /** Diagnoses a failure below HTTP (refused, timeout, oversize). Returns undefined for a cancellation. */
 export function diagnoseNetwork(e: HttpFailure, baseUrl: string): Diagnosis | undefined {
   switch (e.kind) {
-    case 'aborted': return undefined;
+    case 'aborted':
+      return undefined;
     case 'refused':
-      return { code: 'server-unreachable', message: `Nothing answers at ${baseUrl} (${e.message}). Start the server, or check the port.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+      return {
+        code: 'server-unreachable',
+        message: `Nothing answers at ${baseUrl} (${e.message}). Start the server, or check the port.`,
+        fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+      };
     case 'timeout':
       return e.phase === 'connect'
         ? { code: 'server-unreachable', message: `Could not connect to ${baseUrl} in time (${e.message}).`, fix: null }
-        : { code: 'timeout', message: `The server did not answer in time (${e.message}). A model that is still loading, a prompt too big for the hardware, or a stalled stream; raise the timeout (verify.timeoutMs) if the machine is just slow.`, fix: null };
+        : {
+            code: 'timeout',
+            message: `The server did not answer in time (${e.message}). A model that is still loading, a prompt too big for the hardware, or a stalled stream; raise the timeout (verify.timeoutMs) if the machine is just slow.`,
+            fix: null,
+          };
     case 'too-large':
       return { code: 'server-error', message: `The answer was too large (${e.message}).`, fix: null };
     case 'network':
       return e.phase === 'connect'
         ? { code: 'server-unreachable', message: `Cannot reach ${baseUrl} (${e.message}).`, fix: null }
-        : { code: 'server-error', message: `The connection broke (${e.message}); the server may have crashed.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+        : {
+            code: 'server-error',
+            message: `The connection broke (${e.message}); the server may have crashed.`,
+            fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+          };
   }
 }
 
@@ -180,9 +245,18 @@ export function excerpt(s: string, max = 300): string {
 export function historyDiagnosis(d: Diagnosis, said: string): Diagnosis {
   if (d.code !== 'server-error') return d;
   const text = `${said} ${d.message}`;
-  let why = 'The server refuses the conversation history Codex sends back on every later turn (earlier output items, tool calls and their results)';
-  if (/status/i.test(text) && /Field required|missing/i.test(text)) why = 'The server wants a `status` on history items that Codex sends back without one (Codex drops `status` from reasoning items). vLLM 0.19.1 does this (vllm#45273, fixed by the backport in vllm#45276): upgrade vLLM, or serve the model with reasoning off';
-  else if (/Output of tool call should be 'Input text'/i.test(text)) why = 'The server refuses a tool result that is a list of parts with anything but text in it (llama.cpp, ggml-org/llama.cpp#23542)';
-  else if (/Cannot determine type of 'item'|unknown input item type/i.test(text)) why = 'The server does not know one of the item types Codex sends back';
-  return { code: 'history-rejected', message: `${why}. The first turn of a session works and the second fails. The server said: ${excerpt(said, 300)}`, fix: d.fix?.kind === 'openServerTerminal' ? d.fix : null };
+  let why =
+    'The server refuses the conversation history Codex sends back on every later turn (earlier output items, tool calls and their results)';
+  if (/status/i.test(text) && /Field required|missing/i.test(text))
+    why =
+      'The server wants a `status` on history items that Codex sends back without one (Codex drops `status` from reasoning items). vLLM 0.19.1 does this (vllm#45273, fixed by the backport in vllm#45276): upgrade vLLM, or serve the model with reasoning off';
+  else if (/Output of tool call should be 'Input text'/i.test(text))
+    why = 'The server refuses a tool result that is a list of parts with anything but text in it (llama.cpp, ggml-org/llama.cpp#23542)';
+  else if (/Cannot determine type of 'item'|unknown input item type/i.test(text))
+    why = 'The server does not know one of the item types Codex sends back';
+  return {
+    code: 'history-rejected',
+    message: `${why}. The first turn of a session works and the second fails. The server said: ${excerpt(said, 300)}`,
+    fix: d.fix?.kind === 'openServerTerminal' ? d.fix : null,
+  };
 }

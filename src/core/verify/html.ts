@@ -41,7 +41,7 @@ function stageHtml(s: StageResult, o: HtmlOptions): string {
   const fix = d?.fix;
   const m = metrics(s);
   const plan = fix?.kind === 'changeServer' ? o.resolve?.(fix.change) : undefined;
-  const label = plan ? plan.label : fix?.label ?? '';
+  const label = plan ? plan.label : (fix?.label ?? '');
   const out = o.serverOutput?.[s.id];
   return `<section class="stage ${s.status}" id="stage-${s.id}">
   <h2><span class="badge ${s.status}">${BADGE[s.status]}</span> ${escapeHtml(s.title)} <span class="ms">${formatMs(s.ms)}</span></h2>

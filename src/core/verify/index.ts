@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { createAgent } from '../net/http';
 import type { ServerKind } from '../discovery';
 import { randomBytes } from 'node:crypto';
-import { chatCompletionsStage, codexShapeStage, modelsStage, responsesStreamStage, responsesTextStage, toolCallStage, type StageEnv } from './stages';
+import {
+  chatCompletionsStage,
+  codexShapeStage,
+  modelsStage,
+  responsesStreamStage,
+  responsesTextStage,
+  toolCallStage,
+  type StageEnv,
+} from './stages';
 import { multiTurnStage } from './multi-turn';
 import { toolTypesStage } from './tool-types';
 import { codexHeadline } from './report';
@@ -55,7 +63,14 @@ export interface VerifyOptions {
 export const DEFAULT_SKIP: readonly StageId[] = ['chat-completions'];
 
 /** When one of these comes back, the stages after it would only repeat it. */
-const BLOCKING: readonly DiagnosisCode[] = ['server-unreachable', 'unauthorized', 'model-loading', 'model-not-found', 'responses-api-missing', 'timeout'];
+const BLOCKING: readonly DiagnosisCode[] = [
+  'server-unreachable',
+  'unauthorized',
+  'model-loading',
+  'model-not-found',
+  'responses-api-missing',
+  'timeout',
+];
 
 export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
@@ -78,7 +93,12 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     agent: 'codex',
     tokenFile: { path: '', token: tokenFile.token },
     codexProfile: { catalog: options.catalog ?? true, nonFunctionTools: options.nonFunctionTools !== false },
-    nonFunctionToolsMode: options.nonFunctionTools === undefined || options.nonFunctionTools === 'auto' ? 'auto' : options.nonFunctionTools ? 'never' : 'always',
+    nonFunctionToolsMode:
+      options.nonFunctionTools === undefined || options.nonFunctionTools === 'auto'
+        ? 'auto'
+        : options.nonFunctionTools
+          ? 'never'
+          : 'always',
     facts: {},
     maxOutputTokens: options.maxOutputTokens ?? 512,
     cwd: '',
@@ -136,7 +156,19 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
   const stages = runner.ordered(STAGE_IDS);
   const facts = Object.fromEntries(Object.entries(env.facts).filter(([, v]) => v !== undefined));
   const findings = Object.fromEntries(Object.entries(env.findings).filter(([, v]) => v !== undefined));
-  const report: VerifyReport = { agent: 'codex', ok: reportOk(stages, runner.cancelled), baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled: runner.cancelled, stages, ...(Object.keys(facts).length ? { facts } : {}), ...(Object.keys(findings).length ? { findings } : {}) };
+  const report: VerifyReport = {
+    agent: 'codex',
+    ok: reportOk(stages, runner.cancelled),
+    baseUrl: env.baseUrl,
+    model: options.model,
+    ...(env.serverKind ? { serverKind: env.serverKind } : {}),
+    startedAt,
+    ms: Math.round(performance.now() - t0),
+    cancelled: runner.cancelled,
+    stages,
+    ...(Object.keys(facts).length ? { facts } : {}),
+    ...(Object.keys(findings).length ? { findings } : {}),
+  };
   report.headline = codexHeadline(report);
   return report;
 }

@@ -34,7 +34,15 @@ export interface MessagesOutcome {
 }
 
 export class MessagesStreamReader {
-  readonly outcome: MessagesOutcome = { completed: false, blocks: [], text: '', problems: [], unparsable: 0, eventCount: 0, eventTypes: [] };
+  readonly outcome: MessagesOutcome = {
+    completed: false,
+    blocks: [],
+    text: '',
+    problems: [],
+    unparsable: 0,
+    eventCount: 0,
+    eventTypes: [],
+  };
   private started = false;
   private readonly open = new Map<number, MessagesBlock>();
   constructor(private readonly now: () => number = () => performance.now()) {}
@@ -51,7 +59,11 @@ export class MessagesStreamReader {
     const o = this.outcome;
     if (this.done) return;
     if (ev.other && 'error' in ev.other) {
-      o.problems.push({ kind: 'error', message: 'the server sent an `error:` line instead of an event', serverMessage: errorText(ev.other.error) ?? ev.other.error });
+      o.problems.push({
+        kind: 'error',
+        message: 'the server sent an `error:` line instead of an event',
+        serverMessage: errorText(ev.other.error) ?? ev.other.error,
+      });
       return;
     }
     const parsed = parseJson(ev.data);
@@ -64,14 +76,19 @@ export class MessagesStreamReader {
     o.eventCount++;
     if (o.eventTypes.length < 400) o.eventTypes.push(type ?? '(no type)');
     if (type === 'error' || (type === undefined && 'error' in data)) {
-      o.problems.push({ kind: 'error', message: 'the stream carried an error event', serverMessage: errorText(ev.data) ?? ev.data.slice(0, 500) });
+      o.problems.push({
+        kind: 'error',
+        message: 'the stream carried an error event',
+        serverMessage: errorText(ev.data) ?? ev.data.slice(0, 500),
+      });
       return;
     }
     if (type === 'ping') return;
     if (type === 'message_start') {
       this.started = true;
       const usage = (data.message as { usage?: Record<string, unknown> } | undefined)?.usage;
-      if (usage) o.usage = { input_tokens: num(usage.input_tokens) + num(usage.cache_read_input_tokens), output_tokens: num(usage.output_tokens) };
+      if (usage)
+        o.usage = { input_tokens: num(usage.input_tokens) + num(usage.cache_read_input_tokens), output_tokens: num(usage.output_tokens) };
       return;
     }
     if (!this.started) this.malformed(`\`${type}\` arrived before \`message_start\``);
@@ -97,14 +114,17 @@ export class MessagesStreamReader {
         const block = this.open.get(index);
         const d = (data.delta ?? {}) as Record<string, unknown>;
         if (!block) {
-          this.malformed(`a \`content_block_delta\` (${String(d.type)}) for block ${index} arrived without its \`content_block_start\`: Claude Code drops it, so the answer it shows is incomplete or empty`);
+          this.malformed(
+            `a \`content_block_delta\` (${String(d.type)}) for block ${index} arrived without its \`content_block_start\`: Claude Code drops it, so the answer it shows is incomplete or empty`,
+          );
           return;
         }
         o.firstOutputAt ??= this.now();
         if (d.type === 'text_delta' && typeof d.text === 'string') block.text = (block.text ?? '') + d.text;
         else if (d.type === 'thinking_delta' && typeof d.thinking === 'string') block.thinking = (block.thinking ?? '') + d.thinking;
         else if (d.type === 'signature_delta' && typeof d.signature === 'string') block.signature = (block.signature ?? '') + d.signature;
-        else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string') block.inputJson = (block.inputJson ?? '') + d.partial_json;
+        else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string')
+          block.inputJson = (block.inputJson ?? '') + d.partial_json;
         return;
       }
       case 'content_block_stop':
@@ -119,7 +139,10 @@ export class MessagesStreamReader {
       }
       case 'message_stop':
         o.completed = true;
-        o.text = o.blocks.filter(b => b.type === 'text').map(b => b.text ?? '').join('');
+        o.text = o.blocks
+          .filter(b => b.type === 'text')
+          .map(b => b.text ?? '')
+          .join('');
         return;
       default:
         return;
@@ -130,7 +153,10 @@ export class MessagesStreamReader {
   end(): MessagesOutcome {
     const o = this.outcome;
     if (!this.done) {
-      o.text = o.blocks.filter(b => b.type === 'text').map(b => b.text ?? '').join('');
+      o.text = o.blocks
+        .filter(b => b.type === 'text')
+        .map(b => b.text ?? '')
+        .join('');
       this.malformed(this.started ? 'the stream ended before `message_stop`' : 'the stream ended without `message_start`');
     }
     return o;

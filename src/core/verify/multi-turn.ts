@@ -16,10 +16,16 @@ function request(env: StageEnv, lateDeveloper: boolean): Record<string, unknown>
   const history = env.history ?? syntheticHistory(env.tokenFile.path, env.tokenFile.token, env.reasoningSample);
   const ns = env.findings.toolTypes?.namespace;
   return codexHistoryRequest({
-    model: env.model, profile: env.codexProfile, cwd: env.cwd, nonce: env.nonce, firstPrompt: FIRST_PROMPT(env.tokenFile.path), history,
+    model: env.model,
+    profile: env.codexProfile,
+    cwd: env.cwd,
+    nonce: env.nonce,
+    firstPrompt: FIRST_PROMPT(env.tokenFile.path),
+    history,
     // MCP results (lists of input_text parts) are in a session's history only where MCP tools work.
     mcp: env.codexProfile.nonFunctionTools && ns === 'accepted',
-    marker: LATER_MARKER, lateDeveloper,
+    marker: LATER_MARKER,
+    lateDeveloper,
   });
 }
 
@@ -31,14 +37,18 @@ export function summarizeInput(input: readonly Record<string, unknown>[]): strin
 function failure(r: StreamResult, env: StageEnv): { diagnosis: Diagnosis; evidence: string[] } | undefined {
   if (!r.ok) return { diagnosis: r.diagnosis, evidence: r.evidence };
   const d = diagnoseStream(r.outcome, env);
-  return d ? { diagnosis: d, evidence: [`events: ${summarizeEvents(r.outcome.eventTypes)}`, ...r.outcome.problems.map(p => p.message)] } : undefined;
+  return d
+    ? { diagnosis: d, evidence: [`events: ${summarizeEvents(r.outcome.eventTypes)}`, ...r.outcome.problems.map(p => p.message)] }
+    : undefined;
 }
 
 export async function multiTurnStage(env: StageEnv): Promise<StageOutcome> {
   const body = request(env, true);
   const evidence = [
     `sent the second turn of a session as Codex does: ${summarizeInput(body.input as Record<string, unknown>[])}`,
-    env.history ? 'history: the tool-call stage\'s own conversation, sent back as Codex sends it' : 'history: made up by the verifier (the tool-call stage did not finish)',
+    env.history
+      ? "history: the tool-call stage's own conversation, sent back as Codex sends it"
+      : 'history: made up by the verifier (the tool-call stage did not finish)',
   ];
   const r = await postResponsesStream(env, body);
   const f = failure(r, env);
@@ -53,24 +63,49 @@ export async function multiTurnStage(env: StageEnv): Promise<StageOutcome> {
         env.findings.laterTurns = true;
         env.findings.lateDeveloper = false;
         evidence.push('the same history without the late developer message: answered');
-        return { status: 'fail', summary: 'Later turns work, but one after a permissions change fails: the template refuses a late system message', evidence, diagnosis: lateDeveloperDiagnosis(f.diagnosis, firstTurnOk) };
+        return {
+          status: 'fail',
+          summary: 'Later turns work, but one after a permissions change fails: the template refuses a late system message',
+          evidence,
+          diagnosis: lateDeveloperDiagnosis(f.diagnosis, firstTurnOk),
+        };
       }
       evidence.push(`the same history without the late developer message: ${g.diagnosis.code}`);
       env.findings.laterTurns = false;
       return { status: 'fail', summary: 'A later turn fails: the template refuses its system messages', evidence, diagnosis: f.diagnosis };
     }
     env.findings.laterTurns = false;
-    return { status: 'fail', summary: 'The second turn of a session fails', evidence, diagnosis: historyDiagnosis(f.diagnosis, f.evidence[0] ?? '') };
+    return {
+      status: 'fail',
+      summary: 'The second turn of a session fails',
+      evidence,
+      diagnosis: historyDiagnosis(f.diagnosis, f.evidence[0] ?? ''),
+    };
   }
   if (!r.ok) throw new Error('unreachable');
   env.findings.laterTurns = true;
   env.findings.lateDeveloper = true;
   const o = r.outcome;
-  const metrics: StageMetrics = { ttftMs: o.firstOutputAt === undefined ? undefined : Math.round(o.firstOutputAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens };
+  const metrics: StageMetrics = {
+    ttftMs: o.firstOutputAt === undefined ? undefined : Math.round(o.firstOutputAt),
+    inputTokens: o.usage?.input_tokens,
+    outputTokens: o.usage?.output_tokens,
+  };
   const text = o.text || o.deltaText;
   evidence.push(`events: ${summarizeEvents(o.eventTypes)}`, `text: ${JSON.stringify(excerpt(text, 200))}`);
-  if (text.includes(LATER_MARKER) || o.items.some(i => i.type === 'function_call')) return { status: 'pass', summary: 'The second turn of a session works, with history and a late developer message', evidence, metrics };
-  return { status: 'warn', summary: `The second turn was answered, but not with ${LATER_MARKER}`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `With a session's history the model answered "${excerpt(text, 120)}" instead of ${LATER_MARKER}: it may lose track of the task as the history grows.`, fix: null } };
+  if (text.includes(LATER_MARKER) || o.items.some(i => i.type === 'function_call'))
+    return { status: 'pass', summary: 'The second turn of a session works, with history and a late developer message', evidence, metrics };
+  return {
+    status: 'warn',
+    summary: `The second turn was answered, but not with ${LATER_MARKER}`,
+    evidence,
+    metrics,
+    diagnosis: {
+      code: 'final-answer-mismatch',
+      message: `With a session's history the model answered "${excerpt(text, 120)}" instead of ${LATER_MARKER}: it may lose track of the task as the history grows.`,
+      fix: null,
+    },
+  };
 }
 
 function lateDeveloperDiagnosis(d: Diagnosis, firstTurnOk: boolean): Diagnosis {

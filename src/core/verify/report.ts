@@ -25,7 +25,7 @@ export function summarize(report: VerifyReport, at = Date.now()): VerificationSu
 
 const stage = (r: VerifyReport, id: StageResult['id']) => r.stages.find(s => s.id === id);
 const passed = (s: StageResult | undefined) => s !== undefined && (s.status === 'pass' || s.status === 'warn');
-const failedWith = (s: StageResult | undefined) => (s?.status === 'fail' ? s.diagnosis?.code ?? 'failed' : undefined);
+const failedWith = (s: StageResult | undefined) => (s?.status === 'fail' ? (s.diagnosis?.code ?? 'failed') : undefined);
 
 /** Why MCP tools will not work, from the tool-types stage's finding. */
 const MCP_WHY: Record<string, string> = {
@@ -40,24 +40,31 @@ const MCP_WHY: Record<string, string> = {
  */
 export function codexHeadline(r: VerifyReport): string {
   if (r.cancelled) return 'Verification cancelled: nothing is known yet.';
-  const blocking = ['models', 'responses-text', 'responses-stream', 'codex-shape'].map(id => stage(r, id as StageResult['id'])).find(s => s?.status === 'fail');
-  if (blocking && blocking.id !== 'models') return `Codex cannot work on this route: ${blocking.title.toLowerCase()} failed (${blocking.diagnosis?.code ?? 'failed'}).`;
+  const blocking = ['models', 'responses-text', 'responses-stream', 'codex-shape']
+    .map(id => stage(r, id as StageResult['id']))
+    .find(s => s?.status === 'fail');
+  if (blocking && blocking.id !== 'models')
+    return `Codex cannot work on this route: ${blocking.title.toLowerCase()} failed (${blocking.diagnosis?.code ?? 'failed'}).`;
   const can: string[] = [];
   const cannot: string[] = [];
   if (passed(stage(r, 'codex-shape')) || passed(stage(r, 'responses-stream'))) can.push('answer');
   const tool = stage(r, 'tool-call');
-  if (passed(tool)) can.push('run commands through tools'); else if (failedWith(tool)) cannot.push(`run tools (${failedWith(tool)})`);
+  if (passed(tool)) can.push('run commands through tools');
+  else if (failedWith(tool)) cannot.push(`run tools (${failedWith(tool)})`);
   const later = stage(r, 'multi-turn');
   const f = r.findings ?? {};
   if (passed(later)) can.push('keep going across turns');
-  else if (later?.status === 'fail' && f.laterTurns && f.lateDeveloper === false) { can.push('keep going across turns'); cannot.push('continue after a permissions change (template-system-message)'); }
-  else if (failedWith(later)) cannot.push(`continue past the first turn (${failedWith(later)})`);
+  else if (later?.status === 'fail' && f.laterTurns && f.lateDeveloper === false) {
+    can.push('keep going across turns');
+    cannot.push('continue after a permissions change (template-system-message)');
+  } else if (failedWith(later)) cannot.push(`continue past the first turn (${failedWith(later)})`);
   const ns = f.toolTypes?.namespace;
   if (ns === 'accepted') can.push('use MCP tools');
   else if (ns && MCP_WHY[ns]) cannot.push(`use MCP tools (${MCP_WHY[ns]})`);
   const parts = [`Codex here can ${can.length ? joinAnd(can) : 'do nothing yet'}`];
   if (cannot.length) parts.push(`cannot ${joinAnd(cannot)}`);
-  if (f.firstPromptMs !== undefined && f.promptTps !== undefined) parts.push(`first prompt ≈${formatMs(f.firstPromptMs)} at ${f.promptTps} tokens/s`);
+  if (f.firstPromptMs !== undefined && f.promptTps !== undefined)
+    parts.push(`first prompt ≈${formatMs(f.firstPromptMs)} at ${f.promptTps} tokens/s`);
   return `${parts.join('; ')}.`;
 }
 
@@ -91,16 +98,22 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
       if (!plan) return fix.label.toLowerCase();
       return plan.how === 'setting' ? plan.detail : `${plan.detail}${plan.copy ? ` (${plan.copy})` : ''}`;
     }
-    case 'codexDisableNonFunctionTools': return 'set localModelRouter.codex.disableNonFunctionTools to "auto" and write the Codex profile again (web search, agent and MCP tools off where the server refuses them)';
-    case 'pullModel': return `pull the model (ollama pull ${fix.model})`;
-    case 'openServerTerminal': return "read the server's own output";
-    case 'setApiKey': return 'set the API key for this endpoint';
+    case 'codexDisableNonFunctionTools':
+      return 'set localModelRouter.codex.disableNonFunctionTools to "auto" and write the Codex profile again (web search, agent and MCP tools off where the server refuses them)';
+    case 'pullModel':
+      return `pull the model (ollama pull ${fix.model})`;
+    case 'openServerTerminal':
+      return "read the server's own output";
+    case 'setApiKey':
+      return 'set the API key for this endpoint';
     case 'upgrade': {
       const k = SERVER_KIND_INFO[fix.serverKind];
       return `upgrade ${k.displayName} to ${fix.api === 'responses' ? k.responsesSince : k.messagesSince}${k.downloadUrl ? ` (${k.downloadUrl})` : ''}`;
     }
-    case 'claudeDisableThinking': return "set CLAUDE_CODE_DISABLE_THINKING=1 in the route's Claude Code settings";
-    case 'writeCodexProfile': return 'write the Codex profile again (it uses what this verification measured)';
+    case 'claudeDisableThinking':
+      return "set CLAUDE_CODE_DISABLE_THINKING=1 in the route's Claude Code settings";
+    case 'writeCodexProfile':
+      return 'write the Codex profile again (it uses what this verification measured)';
   }
 }
 
@@ -109,21 +122,33 @@ export function renderText(report: VerifyReport, resolve?: ChangeResolver): stri
   if (report.headline) lines.push(`  ${report.headline}`);
   for (const s of report.stages) {
     const m = metricsLine(s);
-    lines.push(`  ${ICON[s.status]} ${s.id.padEnd(17)} ${s.status.padEnd(4)} ${formatMs(s.ms).padStart(8)}  ${s.summary}${m ? ` [${m}]` : ''}`);
+    lines.push(
+      `  ${ICON[s.status]} ${s.id.padEnd(17)} ${s.status.padEnd(4)} ${formatMs(s.ms).padStart(8)}  ${s.summary}${m ? ` [${m}]` : ''}`,
+    );
     if (s.diagnosis && s.status !== 'pass') {
       lines.push(`      ${s.diagnosis.code}: ${s.diagnosis.message}`);
       if (s.diagnosis.fix) lines.push(`      fix: ${describeFix(s.diagnosis.fix, resolve)}`);
       for (const e of s.evidence.slice(0, 3)) lines.push(`      > ${e}`);
     }
   }
-  lines.push(report.cancelled ? 'Cancelled.' : report.ok ? `OK: ${AGENT_NAMES[report.agent ?? 'codex']} can use this route (${formatMs(report.ms)}).` : `FAILED (${formatMs(report.ms)}).`);
+  lines.push(
+    report.cancelled
+      ? 'Cancelled.'
+      : report.ok
+        ? `OK: ${AGENT_NAMES[report.agent ?? 'codex']} can use this route (${formatMs(report.ms)}).`
+        : `FAILED (${formatMs(report.ms)}).`,
+  );
   return lines.join('\n');
 }
 
 const esc = (s: string) => s.replace(/[\\`*_[\]<>|]/g, m => `\\${m}`);
 
 /** A Markdown document (for a preview or a file); `serverOutput` maps stage id → the server's last lines. */
-export function renderMarkdown(report: VerifyReport, serverOutput: Partial<Record<string, string[]>> = {}, resolve?: ChangeResolver): string {
+export function renderMarkdown(
+  report: VerifyReport,
+  serverOutput: Partial<Record<string, string[]>> = {},
+  resolve?: ChangeResolver,
+): string {
   const out = [
     `# Route verification: ${report.ok ? 'passed' : report.cancelled ? 'cancelled' : 'failed'}`,
     '',
@@ -134,7 +159,10 @@ export function renderMarkdown(report: VerifyReport, serverOutput: Partial<Recor
     '',
     '| Stage | Result | Time | Details |',
     '|---|---|---|---|',
-    ...report.stages.map(s => `| ${esc(s.title)} | ${ICON[s.status]} ${s.status} | ${formatMs(s.ms)} | ${esc(s.summary)}${metricsLine(s) ? ` (${esc(metricsLine(s))})` : ''} |`),
+    ...report.stages.map(
+      s =>
+        `| ${esc(s.title)} | ${ICON[s.status]} ${s.status} | ${formatMs(s.ms)} | ${esc(s.summary)}${metricsLine(s) ? ` (${esc(metricsLine(s))})` : ''} |`,
+    ),
     '',
   ];
   for (const s of report.stages) {

@@ -46,7 +46,13 @@ function networkFailure(e: unknown, env: RequestEnv, t0: number): Failed {
 }
 
 function httpFailure(status: number, text: string, env: RequestEnv, path: string, ms: number): Failed {
-  return { ok: false, diagnosis: diagnoseHttp(status, text, ctxOf(env, path)), evidence: [`HTTP ${status}: ${excerpt(text, 600)}`], ms, status };
+  return {
+    ok: false,
+    diagnosis: diagnoseHttp(status, text, ctxOf(env, path)),
+    evidence: [`HTTP ${status}: ${excerpt(text, 600)}`],
+    ms,
+    status,
+  };
 }
 
 export async function getJson(env: RequestEnv, path: string): Promise<JsonResult> {
@@ -60,12 +66,29 @@ export async function postJson(env: RequestEnv, path: string, body: unknown): Pr
 async function call(env: RequestEnv, path: string, body: unknown): Promise<JsonResult> {
   const t0 = performance.now();
   try {
-    const res = await httpRequest({ url: env.baseUrl + path, method: body === undefined ? 'GET' : 'POST', body, headers: env.headers, limits: env.limits, signal: env.signal, dispatcher: env.dispatcher });
+    const res = await httpRequest({
+      url: env.baseUrl + path,
+      method: body === undefined ? 'GET' : 'POST',
+      body,
+      headers: env.headers,
+      limits: env.limits,
+      signal: env.signal,
+      dispatcher: env.dispatcher,
+    });
     noteServer(env, res.headers);
     if (res.status < 200 || res.status >= 300) return httpFailure(res.status, res.text, env, path, res.ms);
     const parsed = parseJson(res.text);
     if (!parsed.ok) {
-      return { ok: false, diagnosis: { code: 'server-error', message: `The server answered ${res.status} with a body that is not JSON (${parsed.error}).`, fix: null }, evidence: [`HTTP ${res.status} ${res.headers['content-type'] ?? ''}: ${excerpt(res.text, 400)}`], ms: res.ms };
+      return {
+        ok: false,
+        diagnosis: {
+          code: 'server-error',
+          message: `The server answered ${res.status} with a body that is not JSON (${parsed.error}).`,
+          fix: null,
+        },
+        evidence: [`HTTP ${res.status} ${res.headers['content-type'] ?? ''}: ${excerpt(res.text, 400)}`],
+        ms: res.ms,
+      };
     }
     return { ok: true, status: res.status, json: parsed.value, text: res.text, ms: res.ms, headers: res.headers };
   } catch (e) {
@@ -82,22 +105,43 @@ export interface SseReader<O extends { eventTypes: string[]; eventCount: number 
 }
 
 /** `headersAt`: ms from the request to its response headers (Codex's stream idle timer starts there). */
-export type SseResult<O> = { ok: true; outcome: O; ms: number; headersAt: number; headers: Record<string, string>; contentType: string } | Failed;
+export type SseResult<O> =
+  { ok: true; outcome: O; ms: number; headersAt: number; headers: Record<string, string>; contentType: string } | Failed;
 
 /** POSTs a streamed Responses request and reads it as Codex does. */
 export async function postResponsesStream(env: RequestEnv, body: Record<string, unknown>): Promise<StreamResult> {
-  return postSse(env, '/responses', body, t0 => new ResponsesStreamReader(() => performance.now() - t0),
-    contentType => `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`);
+  return postSse(
+    env,
+    '/responses',
+    body,
+    t0 => new ResponsesStreamReader(() => performance.now() - t0),
+    contentType =>
+      `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`,
+  );
 }
 
 /** POSTs `{...body, stream: true}` and feeds the server-sent events to a reader; every failure becomes a diagnosis. */
-export async function postSse<O extends { eventTypes: string[]; eventCount: number }>(env: RequestEnv, path: string, body: Record<string, unknown>, makeReader: (t0: number) => SseReader<O>, notSse: (contentType: string) => string): Promise<SseResult<O>> {
+export async function postSse<O extends { eventTypes: string[]; eventCount: number }>(
+  env: RequestEnv,
+  path: string,
+  body: Record<string, unknown>,
+  makeReader: (t0: number) => SseReader<O>,
+  notSse: (contentType: string) => string,
+): Promise<SseResult<O>> {
   const t0 = performance.now();
   const reader = makeReader(t0);
   const parser = new SseParser();
   let stream;
   try {
-    stream = await httpStream({ url: env.baseUrl + path, method: 'POST', body: { ...body, stream: true }, headers: { ...env.headers, accept: 'text/event-stream' }, limits: env.limits, signal: env.signal, dispatcher: env.dispatcher });
+    stream = await httpStream({
+      url: env.baseUrl + path,
+      method: 'POST',
+      body: { ...body, stream: true },
+      headers: { ...env.headers, accept: 'text/event-stream' },
+      limits: env.limits,
+      signal: env.signal,
+      dispatcher: env.dispatcher,
+    });
   } catch (e) {
     return networkFailure(e, env, t0);
   }
@@ -131,7 +175,12 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
   }
   const outcome = reader.end();
   if (!/text\/event-stream/i.test(contentType) && outcome.eventCount === 0) {
-    return { ok: false, diagnosis: { code: 'stream-malformed', message: notSse(contentType), fix: null }, evidence: [`HTTP ${stream.status}: ${excerpt(raw, 400)}`], ms: performance.now() - t0 };
+    return {
+      ok: false,
+      diagnosis: { code: 'stream-malformed', message: notSse(contentType), fix: null },
+      evidence: [`HTTP ${stream.status}: ${excerpt(raw, 400)}`],
+      ms: performance.now() - t0,
+    };
   }
   return { ok: true, outcome, ms: performance.now() - t0, headersAt, headers: stream.headers, contentType };
 }
@@ -143,10 +192,20 @@ export function diagnoseStream(outcome: StreamOutcome, env: RequestEnv): Diagnos
   if (p.serverMessage) {
     const known = diagnoseMessage(p.serverMessage, ctxOf(env, '/responses'));
     if (known) return { ...known, message: `${known.message} (The server said so after the stream began: ${p.message}.)` };
-    return { code: 'server-error', message: `${capital(p.message)}: "${excerpt(p.serverMessage)}". Codex ends the turn with an error.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+    return {
+      code: 'server-error',
+      message: `${capital(p.message)}: "${excerpt(p.serverMessage)}". Codex ends the turn with an error.`,
+      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+    };
   }
-  if (p.kind === 'incomplete') return { code: 'server-error', message: `${capital(p.message)}; Codex treats an incomplete response as an error.`, fix: null };
-  if (p.kind === 'failed') return { code: 'server-error', message: `${capital(p.message)}.`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+  if (p.kind === 'incomplete')
+    return { code: 'server-error', message: `${capital(p.message)}; Codex treats an incomplete response as an error.`, fix: null };
+  if (p.kind === 'failed')
+    return {
+      code: 'server-error',
+      message: `${capital(p.message)}.`,
+      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+    };
   return { code: 'stream-malformed', message: `${capital(p.message)}.`, fix: null };
 }
 
@@ -159,10 +218,16 @@ export function summarizeEvents(types: readonly string[]): string {
   const out: string[] = [];
   let prev = '';
   let n = 0;
-  const flush = () => { if (prev) out.push(n > 1 ? `${prev} ×${n}` : prev); };
+  const flush = () => {
+    if (prev) out.push(n > 1 ? `${prev} ×${n}` : prev);
+  };
   for (const t of types) {
     if (t === prev) n++;
-    else { flush(); prev = t; n = 1; }
+    else {
+      flush();
+      prev = t;
+      n = 1;
+    }
   }
   flush();
   const s = out.join(', ');

@@ -21,10 +21,22 @@ export function sideBySide(asked: boolean | undefined, kind: ServerKind | undefi
   return asked !== false && kind !== 'llamacpp';
 }
 
-export function verifyLimits(o: { timeoutMs?: number; idleMs?: number; connectMs?: number }): { limits: Partial<HttpLimits>; connectMs: number } {
+export function verifyLimits(o: { timeoutMs?: number; idleMs?: number; connectMs?: number }): {
+  limits: Partial<HttpLimits>;
+  connectMs: number;
+} {
   const timeoutMs = o.timeoutMs ?? 120_000;
   const connectMs = o.connectMs ?? Math.min(2_000, timeoutMs);
-  return { connectMs, limits: { connectMs, headersMs: timeoutMs, idleMs: o.idleMs ?? Math.min(timeoutMs, 60_000), totalMs: timeoutMs, maxBytes: 8 * 1024 * 1024 } };
+  return {
+    connectMs,
+    limits: {
+      connectMs,
+      headersMs: timeoutMs,
+      idleMs: o.idleMs ?? Math.min(timeoutMs, 60_000),
+      totalMs: timeoutMs,
+      maxBytes: 8 * 1024 * 1024,
+    },
+  };
 }
 
 export interface TokenFile {
@@ -84,7 +96,8 @@ export function createStageRunner<E>(o: RunnerOptions<E>): StageRunner<E> {
     const result: StageResult = { id, title: STAGE_TITLES[id], ...r, ms: Math.round(r.ms) };
     // Keep the report identical after a JSON round trip: no undefined members.
     const metrics = Object.fromEntries(Object.entries(r.metrics ?? {}).filter(([, v]) => v !== undefined));
-    if (Object.keys(metrics).length) result.metrics = metrics; else delete result.metrics;
+    if (Object.keys(metrics).length) result.metrics = metrics;
+    else delete result.metrics;
     if (!result.diagnosis) delete result.diagnosis;
     if (INFORMATIONAL_STAGES.includes(id) && result.status === 'fail') result.status = 'warn';
     results.set(id, result);
@@ -95,8 +108,13 @@ export function createStageRunner<E>(o: RunnerOptions<E>): StageRunner<E> {
   const run = async (id: StageId, env: E): Promise<void> => {
     if (results.has(id)) return;
     if (o.skip.has(id)) return skipStage(id, `skipped (${o.skipNote ?? 'asked to skip it'})`);
-    if (cancelled || o.signal?.aborted) { cancelled = true; return skipStage(id, 'cancelled'); }
-    const blocker = [...results.values()].find(r => r.status === 'fail' && r.diagnosis && o.blocking.includes(r.diagnosis.code) && o.blocks(r.id, id, r.diagnosis.code));
+    if (cancelled || o.signal?.aborted) {
+      cancelled = true;
+      return skipStage(id, 'cancelled');
+    }
+    const blocker = [...results.values()].find(
+      r => r.status === 'fail' && r.diagnosis && o.blocking.includes(r.diagnosis.code) && o.blocks(r.id, id, r.diagnosis.code),
+    );
     if (blocker) return skipStage(id, `not run: ${blocker.title.toLowerCase()} failed (${blocker.diagnosis?.code})`);
     const fn = o.fns[id];
     if (!fn) return skipStage(id, 'not a stage of this agent');
@@ -111,13 +129,21 @@ export function createStageRunner<E>(o: RunnerOptions<E>): StageRunner<E> {
         return finish(id, { status: 'skip', ms: performance.now() - s0, summary: 'cancelled', evidence: [] });
       }
       // A bug in a stage must not take the run down: report it as what it is.
-      finish(id, { status: 'fail', ms: performance.now() - s0, summary: 'The verifier itself failed', evidence: [String((e as Error)?.stack ?? e).slice(0, 800)], diagnosis: { code: 'server-error', message: `Unexpected error while checking: ${(e as Error)?.message ?? e}`, fix: null } });
+      finish(id, {
+        status: 'fail',
+        ms: performance.now() - s0,
+        summary: 'The verifier itself failed',
+        evidence: [String((e as Error)?.stack ?? e).slice(0, 800)],
+        diagnosis: { code: 'server-error', message: `Unexpected error while checking: ${(e as Error)?.message ?? e}`, fix: null },
+      });
     }
   };
 
   return {
     results,
-    get cancelled() { return cancelled; },
+    get cancelled() {
+      return cancelled;
+    },
     phase: async (ids, env) => {
       if ((typeof o.concurrent === 'function' ? o.concurrent() : o.concurrent) === false) for (const id of ids) await run(id, env);
       else await Promise.all(ids.map(id => run(id, env)));
@@ -139,7 +165,12 @@ export function reportOk(stages: readonly StageResult[], cancelled: boolean): bo
 export function reconcileModelListing(results: Map<StageId, StageResult>, textStage: StageId): void {
   const models = results.get('models');
   const text = results.get(textStage);
-  if (models?.status === 'fail' && models.diagnosis?.code === 'model-not-listed' && text && (text.status === 'pass' || text.status === 'warn')) {
+  if (
+    models?.status === 'fail' &&
+    models.diagnosis?.code === 'model-not-listed' &&
+    text &&
+    (text.status === 'pass' || text.status === 'warn')
+  ) {
     models.status = 'warn';
     models.summary += '; the server answered under that name anyway (it ignores the model field)';
   }

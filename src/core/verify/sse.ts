@@ -30,7 +30,9 @@ export class SseParser {
       if (c !== '\n' && c !== '\r') continue;
       this.line(this.buf.slice(start, i), out);
       if (c === '\r') {
-        if (i + 1 < this.buf.length) { if (this.buf[i + 1] === '\n') i++; } else this.sawCr = true;
+        if (i + 1 < this.buf.length) {
+          if (this.buf[i + 1] === '\n') i++;
+        } else this.sawCr = true;
       }
       start = i + 1;
     }
@@ -49,7 +51,8 @@ export class SseParser {
 
   private line(line: string, out: SseEvent[]): void {
     if (line === '') {
-      if (this.data.length || this.other) out.push({ event: this.event, data: this.data.join('\n'), ...(this.other ? { other: this.other } : {}) });
+      if (this.data.length || this.other)
+        out.push({ event: this.event, data: this.data.join('\n'), ...(this.other ? { other: this.other } : {}) });
       this.event = undefined;
       this.data = [];
       this.other = undefined;
@@ -99,8 +102,12 @@ export interface StreamOutcome {
 }
 
 const DELTA_EVENTS = new Set([
-  'response.output_text.delta', 'response.function_call_arguments.delta', 'response.reasoning_text.delta',
-  'response.reasoning_summary_text.delta', 'response.custom_tool_call_input.delta', 'response.refusal.delta',
+  'response.output_text.delta',
+  'response.function_call_arguments.delta',
+  'response.reasoning_text.delta',
+  'response.reasoning_summary_text.delta',
+  'response.custom_tool_call_input.delta',
+  'response.refusal.delta',
 ]);
 
 /**
@@ -110,7 +117,16 @@ const DELTA_EVENTS = new Set([
  * `data: {"error":…}` are failures. Stops caring after response.completed, as Codex does.
  */
 export class ResponsesStreamReader {
-  readonly outcome: StreamOutcome = { completed: false, items: [], text: '', deltaText: '', problems: [], unparsable: 0, eventCount: 0, eventTypes: [] };
+  readonly outcome: StreamOutcome = {
+    completed: false,
+    items: [],
+    text: '',
+    deltaText: '',
+    problems: [],
+    unparsable: 0,
+    eventCount: 0,
+    eventTypes: [],
+  };
   private active = 0;
   private completedOutput: OutputItem[] | undefined;
   constructor(private readonly now: () => number = () => performance.now()) {}
@@ -123,7 +139,11 @@ export class ResponsesStreamReader {
     const o = this.outcome;
     if (this.done) return;
     if (ev.other && 'error' in ev.other) {
-      o.problems.push({ kind: 'error', message: 'the server sent an `error:` line instead of an event', serverMessage: errorText(parseJson(ev.other.error)) ?? ev.other.error });
+      o.problems.push({
+        kind: 'error',
+        message: 'the server sent an `error:` line instead of an event',
+        serverMessage: errorText(parseJson(ev.other.error)) ?? ev.other.error,
+      });
       return;
     }
     const parsed = parseJson(ev.data);
@@ -134,17 +154,30 @@ export class ResponsesStreamReader {
     const data = parsed.value as Record<string, unknown>;
     const type = typeof data.type === 'string' ? data.type : ev.event;
     o.eventCount++;
-    if (o.firstItemAt === undefined && type !== 'response.output_item.added' && type !== 'response.output_item.done' && !(type && DELTA_EVENTS.has(type))) o.lastEventBeforeItemAt = this.now();
+    if (
+      o.firstItemAt === undefined &&
+      type !== 'response.output_item.added' &&
+      type !== 'response.output_item.done' &&
+      !(type && DELTA_EVENTS.has(type))
+    )
+      o.lastEventBeforeItemAt = this.now();
     if (o.eventTypes.length < 400) o.eventTypes.push(type ?? '(no type)');
     if (type === undefined || type === 'error') {
       if ('error' in data || type === 'error') {
-        o.problems.push({ kind: 'error', message: 'the stream carried an error after it began', serverMessage: errorText({ ok: true, value: data }) ?? JSON.stringify(data).slice(0, 500) });
+        o.problems.push({
+          kind: 'error',
+          message: 'the stream carried an error after it began',
+          serverMessage: errorText({ ok: true, value: data }) ?? JSON.stringify(data).slice(0, 500),
+        });
       }
       return;
     }
     if (DELTA_EVENTS.has(type)) {
       if (this.active <= 0) {
-        o.problems.push({ kind: 'malformed', message: `\`${type}\` arrived before any \`response.output_item.added\`: Codex drops it ("OutputTextDelta without active item") and ends the turn with empty output` });
+        o.problems.push({
+          kind: 'malformed',
+          message: `\`${type}\` arrived before any \`response.output_item.added\`: Codex drops it ("OutputTextDelta without active item") and ends the turn with empty output`,
+        });
         return;
       }
       o.firstOutputAt ??= this.now();
@@ -176,13 +209,21 @@ export class ResponsesStreamReader {
       case 'response.failed': {
         const resp = (data.response ?? {}) as Record<string, unknown>;
         const err = resp.error as { message?: unknown } | undefined;
-        o.problems.push({ kind: 'failed', message: 'the server sent response.failed', serverMessage: typeof err?.message === 'string' ? err.message : JSON.stringify(resp.error ?? data).slice(0, 500) });
+        o.problems.push({
+          kind: 'failed',
+          message: 'the server sent response.failed',
+          serverMessage: typeof err?.message === 'string' ? err.message : JSON.stringify(resp.error ?? data).slice(0, 500),
+        });
         return;
       }
       case 'response.incomplete': {
         const resp = (data.response ?? {}) as Record<string, unknown>;
         const reason = (resp.incomplete_details as { reason?: unknown } | undefined)?.reason;
-        o.problems.push({ kind: 'incomplete', message: `the server sent response.incomplete${typeof reason === 'string' ? ` (${reason})` : ''}`, reason: typeof reason === 'string' ? reason : undefined });
+        o.problems.push({
+          kind: 'incomplete',
+          message: `the server sent response.incomplete${typeof reason === 'string' ? ` (${reason})` : ''}`,
+          reason: typeof reason === 'string' ? reason : undefined,
+        });
         return;
       }
       default:
@@ -193,7 +234,11 @@ export class ResponsesStreamReader {
   /** Call when the body ended; records a missing response.completed. */
   end(): StreamOutcome {
     const o = this.outcome;
-    if (!this.done) o.problems.push({ kind: 'malformed', message: 'the stream closed before response.completed (Codex: "stream closed before response.completed")' });
+    if (!this.done)
+      o.problems.push({
+        kind: 'malformed',
+        message: 'the stream closed before response.completed (Codex: "stream closed before response.completed")',
+      });
     return o;
   }
 
@@ -212,7 +257,9 @@ export function messageText(items: readonly OutputItem[]): string {
     if (it.type !== 'message' && !(it.type === undefined && it.role === 'assistant')) continue;
     const content = it.content;
     if (typeof content === 'string') parts.push(content);
-    else if (Array.isArray(content)) for (const p of content as Record<string, unknown>[]) if (typeof p?.text === 'string' && (p.type === 'output_text' || p.type === undefined || p.type === 'text')) parts.push(p.text);
+    else if (Array.isArray(content))
+      for (const p of content as Record<string, unknown>[])
+        if (typeof p?.text === 'string' && (p.type === 'output_text' || p.type === undefined || p.type === 'text')) parts.push(p.text);
   }
   return parts.join('');
 }

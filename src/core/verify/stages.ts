@@ -3,7 +3,15 @@
 import { diagnoseStream, getJson, postJson, postResponsesStream, summarizeEvents, type Failed, type RequestEnv } from './request';
 import { contextFix, excerpt, historyDiagnosis } from './diagnose';
 import { messageText, type OutputItem } from './sse';
-import { EXEC_COMMAND_TOOL, READ_FILE_TOOL, execOutput, judgeCall, looksLikeToolCallText, unsupportedOutput, type ProposedCall } from './toolcall';
+import {
+  EXEC_COMMAND_TOOL,
+  READ_FILE_TOOL,
+  execOutput,
+  judgeCall,
+  looksLikeToolCallText,
+  unsupportedOutput,
+  type ProposedCall,
+} from './toolcall';
 import { codexShapedRequest, NO_PROFILE_SHAPE, type CodexProfileShape } from './codex-shape';
 import { httpRequest, parseJson } from '../net/http';
 import { serverRoot } from '../endpoints';
@@ -82,7 +90,13 @@ export function kindFromModels(headers: Record<string, string>, body: ModelsBody
 /** llama.cpp's /props: template capabilities and the template itself. Best effort: a failure leaves them unknown. */
 async function readLlamaProps(env: StageEnv): Promise<void> {
   try {
-    const r = await httpRequest({ url: `${serverRoot(env.baseUrl)}/props`, headers: env.headers, limits: { ...env.limits, maxBytes: 2 * 1024 * 1024 }, signal: env.signal, dispatcher: env.dispatcher });
+    const r = await httpRequest({
+      url: `${serverRoot(env.baseUrl)}/props`,
+      headers: env.headers,
+      limits: { ...env.limits, maxBytes: 2 * 1024 * 1024 },
+      signal: env.signal,
+      dispatcher: env.dispatcher,
+    });
     const p = r.status === 200 ? parseJson(r.text) : undefined;
     if (!p?.ok) return;
     const v = p.value as { chat_template_caps?: { supports_tools?: unknown }; chat_template?: unknown; build_info?: unknown };
@@ -98,7 +112,16 @@ export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
   const r = await getJson(env, '/models');
   if (!r.ok && r.status === 404 && r.diagnosis.code !== 'model-not-found') {
     // Codex never lists models for a custom provider: a server (or proxy) without /models still works.
-    return { status: 'warn', summary: 'The server has no /models endpoint', evidence: r.evidence, diagnosis: { code: 'model-not-listed', message: `GET ${env.baseUrl}/models answered 404, so the model name cannot be checked here; the next stages show whether the server knows it.`, fix: null } };
+    return {
+      status: 'warn',
+      summary: 'The server has no /models endpoint',
+      evidence: r.evidence,
+      diagnosis: {
+        code: 'model-not-listed',
+        message: `GET ${env.baseUrl}/models answered 404, so the model name cannot be checked here; the next stages show whether the server knows it.`,
+        fix: null,
+      },
+    };
   }
   if (!r.ok) return failed(r, 'GET /models failed');
   const body = (r.json ?? {}) as ModelsBody;
@@ -109,11 +132,14 @@ export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
     if (typeof d?.id === 'string') ids.set(d.id, d);
     if (Array.isArray(d?.aliases)) for (const a of d.aliases) if (typeof a === 'string') ids.set(a, d);
   }
-  for (const m of Array.isArray(body.models) ? body.models : []) for (const n of [m?.name, m?.model]) if (typeof n === 'string' && !ids.has(n)) ids.set(n, {});
+  for (const m of Array.isArray(body.models) ? body.models : [])
+    for (const n of [m?.name, m?.model]) if (typeof n === 'string' && !ids.has(n)) ids.set(n, {});
   const want = env.model;
   const entry = ids.get(want) ?? ids.get(`${want}:latest`) ?? (want.endsWith(':latest') ? ids.get(want.slice(0, -7)) : undefined);
   const listed = [...ids.keys()];
-  const evidence = [`HTTP ${r.status}, ${listed.length} model${listed.length === 1 ? '' : 's'}: ${excerpt(listed.slice(0, 12).join(', ') || '(none)', 400)}`];
+  const evidence = [
+    `HTTP ${r.status}, ${listed.length} model${listed.length === 1 ? '' : 's'}: ${excerpt(listed.slice(0, 12).join(', ') || '(none)', 400)}`,
+  ];
   if (!entry) {
     const close = closeMatches(want, listed);
     return {
@@ -127,12 +153,18 @@ export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
       },
     };
   }
-  const nCtx = typeof entry.meta?.n_ctx === 'number' ? entry.meta.n_ctx : typeof entry.max_model_len === 'number' ? entry.max_model_len : undefined;
+  const nCtx =
+    typeof entry.meta?.n_ctx === 'number' ? entry.meta.n_ctx : typeof entry.max_model_len === 'number' ? entry.max_model_len : undefined;
   if (nCtx) env.contextWindow = nCtx;
   if (env.serverKind === 'llamacpp') await readLlamaProps(env);
   const noTools = env.facts.templateTools === false ? '; its chat template has no tool support' : '';
   if (noTools) evidence.push('/props: chat_template_caps.supports_tools = false');
-  return { status: 'pass', summary: `"${want}" is listed${nCtx ? ` (context ${nCtx} tokens)` : ''}${noTools}`, evidence, metrics: { contextWindow: nCtx } };
+  return {
+    status: 'pass',
+    summary: `"${want}" is listed${nCtx ? ` (context ${nCtx} tokens)` : ''}${noTools}`,
+    evidence,
+    metrics: { contextWindow: nCtx },
+  };
 }
 
 /** Listed ids that look like what the user meant (case, tag, prefix differences, small typos). */
@@ -146,7 +178,11 @@ export function closeMatches(want: string, ids: readonly string[], max = 3): str
     return { id, score };
   });
   const limit = Math.max(2, Math.floor(w.length / 4));
-  return scored.filter(s => s.score <= limit).sort((a, b) => a.score - b.score).slice(0, max).map(s => s.id);
+  return scored
+    .filter(s => s.score <= limit)
+    .sort((a, b) => a.score - b.score)
+    .slice(0, max)
+    .map(s => s.id);
 }
 
 function levenshtein(a: string, b: string): number {
@@ -167,32 +203,88 @@ function levenshtein(a: string, b: string): number {
 // ── responses-text ─────────────────────────────────────────────────────────────────────────────
 
 function textRequest(env: StageEnv): Record<string, unknown> {
-  return { model: env.model, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Reply with exactly: ${TEXT_MARKER}` }] }], max_output_tokens: env.maxOutputTokens, store: false };
+  return {
+    model: env.model,
+    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Reply with exactly: ${TEXT_MARKER}` }] }],
+    max_output_tokens: env.maxOutputTokens,
+    store: false,
+  };
 }
 
-function judgeText(text: string, marker: string, what: string, items: readonly OutputItem[] = []): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
+function judgeText(
+  text: string,
+  marker: string,
+  what: string,
+  items: readonly OutputItem[] = [],
+): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
   if (text.includes(marker)) return { status: 'pass', summary: `${what} answered "${excerpt(text, 60)}"` };
   if (!text.trim() && items.some(i => i.type === 'reasoning')) {
     // A thinking model that used the verifier's small output budget on reasoning: Codex sets no such budget.
-    return { status: 'warn', summary: `${what} only reasoned within the verifier's output limit`, diagnosis: { code: 'final-answer-mismatch', message: 'The model spent the output budget of this check on reasoning and wrote no answer. The API works; Codex sets no output limit, so this is not a failure by itself.', fix: null } };
+    return {
+      status: 'warn',
+      summary: `${what} only reasoned within the verifier's output limit`,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message:
+          'The model spent the output budget of this check on reasoning and wrote no answer. The API works; Codex sets no output limit, so this is not a failure by itself.',
+        fix: null,
+      },
+    };
   }
   if (text.trim()) {
-    return { status: 'warn', summary: `${what} answered, but not with ${marker}`, diagnosis: { code: 'final-answer-mismatch', message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`, fix: null } };
+    return {
+      status: 'warn',
+      summary: `${what} answered, but not with ${marker}`,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`,
+        fix: null,
+      },
+    };
   }
-  return { status: 'fail', summary: `${what} came back without any text`, diagnosis: { code: 'final-answer-mismatch', message: `The answer holds no text (asked to reply with ${marker}). A reasoning model may have spent every output token thinking; otherwise the server drops the text.`, fix: null } };
+  return {
+    status: 'fail',
+    summary: `${what} came back without any text`,
+    diagnosis: {
+      code: 'final-answer-mismatch',
+      message: `The answer holds no text (asked to reply with ${marker}). A reasoning model may have spent every output token thinking; otherwise the server drops the text.`,
+      fix: null,
+    },
+  };
 }
 
 export async function responsesTextStage(env: StageEnv): Promise<StageOutcome> {
   const r = await postJson(env, '/responses', textRequest(env));
   if (!r.ok) return failed(r, 'POST /responses failed');
-  const body = (r.json ?? {}) as { output?: unknown; output_text?: unknown; status?: unknown; usage?: { input_tokens?: number; output_tokens?: number } };
+  const body = (r.json ?? {}) as {
+    output?: unknown;
+    output_text?: unknown;
+    status?: unknown;
+    usage?: { input_tokens?: number; output_tokens?: number };
+  };
   const items = Array.isArray(body.output) ? (body.output as OutputItem[]) : [];
   const text = messageText(items) || (typeof body.output_text === 'string' ? body.output_text : '');
-  const evidence = [`HTTP ${r.status}, status ${JSON.stringify(body.status ?? null)}, output items: ${items.map(i => i.type).join(', ') || '(none)'}`, `text: ${JSON.stringify(excerpt(text, 200))}`];
+  const evidence = [
+    `HTTP ${r.status}, status ${JSON.stringify(body.status ?? null)}, output items: ${items.map(i => i.type).join(', ') || '(none)'}`,
+    `text: ${JSON.stringify(excerpt(text, 200))}`,
+  ];
   if (!Array.isArray(body.output)) {
-    return { status: 'fail', summary: 'The answer has no `output` array', evidence: [...evidence, excerpt(r.text, 400)], diagnosis: { code: 'server-error', message: 'The server answered POST /responses with JSON that is not a Responses object (no `output`).', fix: null } };
+    return {
+      status: 'fail',
+      summary: 'The answer has no `output` array',
+      evidence: [...evidence, excerpt(r.text, 400)],
+      diagnosis: {
+        code: 'server-error',
+        message: 'The server answered POST /responses with JSON that is not a Responses object (no `output`).',
+        fix: null,
+      },
+    };
   }
-  return { ...judgeText(text, TEXT_MARKER, 'The model', items), evidence, metrics: { inputTokens: body.usage?.input_tokens, outputTokens: body.usage?.output_tokens } };
+  return {
+    ...judgeText(text, TEXT_MARKER, 'The model', items),
+    evidence,
+    metrics: { inputTokens: body.usage?.input_tokens, outputTokens: body.usage?.output_tokens },
+  };
 }
 
 // ── responses-stream ───────────────────────────────────────────────────────────────────────────
@@ -203,16 +295,42 @@ export async function responsesStreamStage(env: StageEnv): Promise<StageOutcome>
   const o = r.outcome;
   const evidence = [`events: ${summarizeEvents(o.eventTypes)}`];
   if (o.unparsable) evidence.push(`${o.unparsable} frame(s) were not JSON (Codex skips them)`);
-  const metrics: StageMetrics = { ttftMs: round(o.firstOutputAt), promptMs: round(o.firstItemAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens };
+  const metrics: StageMetrics = {
+    ttftMs: round(o.firstOutputAt),
+    promptMs: round(o.firstItemAt),
+    inputTokens: o.usage?.input_tokens,
+    outputTokens: o.usage?.output_tokens,
+  };
   const incomplete = o.problems.find(p => p.kind === 'incomplete');
   if (incomplete?.reason === 'max_output_tokens') {
     // Codex sends no max_output_tokens, so this is the verifier's own limit, not a Codex failure.
-    return { status: 'warn', summary: `Stopped at the verifier's ${env.maxOutputTokens}-token limit`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The model did not finish within ${env.maxOutputTokens} output tokens (reasoning models think first). Codex sets no such limit.`, fix: null } };
+    return {
+      status: 'warn',
+      summary: `Stopped at the verifier's ${env.maxOutputTokens}-token limit`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message: `The model did not finish within ${env.maxOutputTokens} output tokens (reasoning models think first). Codex sets no such limit.`,
+        fix: null,
+      },
+    };
   }
   const d = diagnoseStream(o, env);
-  if (d) return { status: 'fail', summary: 'The stream is not one Codex can use', evidence: [...evidence, ...o.problems.map(p => p.message)], metrics, diagnosis: d };
+  if (d)
+    return {
+      status: 'fail',
+      summary: 'The stream is not one Codex can use',
+      evidence: [...evidence, ...o.problems.map(p => p.message)],
+      metrics,
+      diagnosis: d,
+    };
   const text = o.text || o.deltaText;
-  return { ...judgeText(text, TEXT_MARKER, 'The stream', o.items), evidence: [...evidence, `text: ${JSON.stringify(excerpt(text, 200))}`], metrics };
+  return {
+    ...judgeText(text, TEXT_MARKER, 'The stream', o.items),
+    evidence: [...evidence, `text: ${JSON.stringify(excerpt(text, 200))}`],
+    metrics,
+  };
 }
 
 // ── tool-call ──────────────────────────────────────────────────────────────────────────────────
@@ -221,20 +339,44 @@ const MAX_ROUNDS = 3;
 
 export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
   const { path: file, token } = env.tokenFile;
-  const input: unknown[] = [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Use a tool to read the file ${file}, then answer with its content and nothing else.` }] }];
+  const input: unknown[] = [
+    {
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: `Use a tool to read the file ${file}, then answer with its content and nothing else.` }],
+    },
+  ];
   const evidence: string[] = [];
   let readOk = false;
   let firstTtft: number | undefined;
   let lastWrong: string | undefined;
   let recorded: Omit<TurnHistory, 'answerItems' | 'recorded'> | undefined;
   for (let turn = 1; turn <= MAX_ROUNDS + 1; turn++) {
-    const r = await postResponsesStream(env, { model: env.model, input, tools: [EXEC_COMMAND_TOOL, READ_FILE_TOOL], tool_choice: 'auto', parallel_tool_calls: true, store: false });
+    const r = await postResponsesStream(env, {
+      model: env.model,
+      input,
+      tools: [EXEC_COMMAND_TOOL, READ_FILE_TOOL],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      store: false,
+    });
     // From round 2 on the request carries the conversation: a refusal there is a refusal of Codex's history.
-    if (!r.ok) return { ...failed(r, `Round ${turn} failed`), evidence: [...evidence, ...r.evidence], ...(turn > 1 ? { diagnosis: historyDiagnosis(r.diagnosis, r.evidence[0] ?? '') } : {}) };
+    if (!r.ok)
+      return {
+        ...failed(r, `Round ${turn} failed`),
+        evidence: [...evidence, ...r.evidence],
+        ...(turn > 1 ? { diagnosis: historyDiagnosis(r.diagnosis, r.evidence[0] ?? '') } : {}),
+      };
     const o = r.outcome;
     firstTtft ??= o.firstOutputAt;
     const d = diagnoseStream(o, env);
-    if (d) return { status: 'fail', summary: `Round ${turn}: the stream failed`, evidence: [...evidence, `events: ${summarizeEvents(o.eventTypes)}`], diagnosis: d };
+    if (d)
+      return {
+        status: 'fail',
+        summary: `Round ${turn}: the stream failed`,
+        evidence: [...evidence, `events: ${summarizeEvents(o.eventTypes)}`],
+        diagnosis: d,
+      };
     const calls = o.items.filter(i => i.type === 'function_call');
     const text = o.text || o.deltaText;
     const metrics: StageMetrics = { ttftMs: Math.round(firstTtft ?? 0) || undefined, rounds: turn };
@@ -243,31 +385,95 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
       if (readOk) {
         if (text.includes(token)) {
           if (recorded) env.history = { ...recorded, answerItems: o.items, recorded: true };
-          return { status: 'pass', summary: `The model read the file through a tool and answered with its token (${turn} rounds)`, evidence, metrics };
+          return {
+            status: 'pass',
+            summary: `The model read the file through a tool and answered with its token (${turn} rounds)`,
+            evidence,
+            metrics,
+          };
         }
-        return { status: 'fail', summary: 'The final answer does not hold the token', evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The tool call worked, but the final answer does not contain the file's content (${token}). The model ignores tool output.`, fix: null } };
+        return {
+          status: 'fail',
+          summary: 'The final answer does not hold the token',
+          evidence,
+          metrics,
+          diagnosis: {
+            code: 'final-answer-mismatch',
+            message: `The tool call worked, but the final answer does not contain the file's content (${token}). The model ignores tool output.`,
+            fix: null,
+          },
+        };
       }
-      if (lastWrong) return { status: 'fail', summary: 'The model called a tool, but never to read the file', evidence, metrics, diagnosis: { code: 'wrong-tool-arguments', message: `The model made a function call, but not one that reads ${file}: ${lastWrong}.`, fix: null } };
-      if (env.facts.templateTools === false) return { status: 'fail', summary: 'The server\'s chat template has no tool support', evidence, metrics, diagnosis: templateNoTools(text) };
+      if (lastWrong)
+        return {
+          status: 'fail',
+          summary: 'The model called a tool, but never to read the file',
+          evidence,
+          metrics,
+          diagnosis: {
+            code: 'wrong-tool-arguments',
+            message: `The model made a function call, but not one that reads ${file}: ${lastWrong}.`,
+            fix: null,
+          },
+        };
+      if (env.facts.templateTools === false)
+        return {
+          status: 'fail',
+          summary: "The server's chat template has no tool support",
+          evidence,
+          metrics,
+          diagnosis: templateNoTools(text),
+        };
       if (looksLikeToolCallText(text, file)) {
-        return { status: 'fail', summary: 'The model wrote the tool call as text', evidence, metrics, diagnosis: { code: 'tool-call-as-text', message: 'The model wrote a tool call into its answer instead of making a function call: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Codex would print it and stop.', fix: toolParserFix(env) } };
+        return {
+          status: 'fail',
+          summary: 'The model wrote the tool call as text',
+          evidence,
+          metrics,
+          diagnosis: {
+            code: 'tool-call-as-text',
+            message:
+              'The model wrote a tool call into its answer instead of making a function call: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Codex would print it and stop.',
+            fix: toolParserFix(env),
+          },
+        };
       }
-      return { status: 'fail', summary: 'The model answered without calling a tool', evidence, metrics, diagnosis: { code: 'no-tool-call', message: 'Asked to read a file with a tool, the model answered in prose without a function call. Small models often do; Codex needs one that calls tools.', fix: null } };
+      return {
+        status: 'fail',
+        summary: 'The model answered without calling a tool',
+        evidence,
+        metrics,
+        diagnosis: {
+          code: 'no-tool-call',
+          message:
+            'Asked to read a file with a tool, the model answered in prose without a function call. Small models often do; Codex needs one that calls tools.',
+          fix: null,
+        },
+      };
     }
     if (turn > MAX_ROUNDS) break;
     const outputs: Record<string, unknown>[] = [];
     const ids = new Map<OutputItem, string>();
     for (const [k, c] of calls.entries()) {
-      const call: ProposedCall = { name: String(c.name ?? ''), arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) };
+      const call: ProposedCall = {
+        name: String(c.name ?? ''),
+        arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}),
+      };
       const callId = typeof c.call_id === 'string' ? c.call_id : `call_verify_${turn}_${k}`;
       ids.set(c, callId);
       const verdict = judgeCall(call, file);
-      evidence.push(`round ${turn} call: ${call.name}(${excerpt(call.arguments, 200)}) → ${verdict.kind === 'reads-token-file' ? 'answered with the file content' : `unsupported: ${verdict.reason}`}`);
+      evidence.push(
+        `round ${turn} call: ${call.name}(${excerpt(call.arguments, 200)}) → ${verdict.kind === 'reads-token-file' ? 'answered with the file content' : `unsupported: ${verdict.reason}`}`,
+      );
       let output: string;
       if (verdict.kind === 'reads-token-file') {
         readOk = true;
         output = call.name === 'read_file' ? `${token}\n` : execOutput(`${token}\n`);
-        recorded ??= { callItems: o.items.filter(i => i.type !== 'function_call' || i === c).map(i => (i === c ? { ...c, call_id: callId } : i)), call: { ...c, call_id: callId }, output };
+        recorded ??= {
+          callItems: o.items.filter(i => i.type !== 'function_call' || i === c).map(i => (i === c ? { ...c, call_id: callId } : i)),
+          call: { ...c, call_id: callId },
+          output,
+        };
       } else {
         lastWrong = `${call.name}(${excerpt(call.arguments, 120)}): ${verdict.reason}`;
         output = unsupportedOutput(call, verdict.reason);
@@ -278,7 +484,18 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
     for (const it of o.items) input.push(it.type === 'function_call' ? { ...replayItem(it), call_id: ids.get(it) } : replayItem(it));
     input.push(...outputs);
   }
-  return { status: 'fail', summary: `No final answer after ${MAX_ROUNDS} rounds of tool calls`, evidence, diagnosis: { code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments', message: readOk ? 'The model kept calling tools after it had the file content instead of answering.' : `The model kept calling tools without reading ${file}.`, fix: null } };
+  return {
+    status: 'fail',
+    summary: `No final answer after ${MAX_ROUNDS} rounds of tool calls`,
+    evidence,
+    diagnosis: {
+      code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments',
+      message: readOk
+        ? 'The model kept calling tools after it had the file content instead of answering.'
+        : `The model kept calling tools without reading ${file}.`,
+      fix: null,
+    },
+  };
 }
 
 /** The template (not the model) is why no call came back: llama-server leaves tools out of the prompt. */
@@ -306,14 +523,21 @@ export function toolParserFix(env: Pick<StageEnv, 'serverKind' | 'facts'>): Diag
 /** Prompt characters the server turns into tokens: the messages' text and the tool definitions. */
 function promptChars(body: Record<string, unknown>, withTools = true): number {
   const input = body.input as { content?: { text?: string }[] }[];
-  return input.reduce((n, i) => n + (i.content ?? []).reduce((m, c) => m + (c.text ?? '').length, 0), 0) + (withTools ? JSON.stringify(body.tools).length : 0);
+  return (
+    input.reduce((n, i) => n + (i.content ?? []).reduce((m, c) => m + (c.text ?? '').length, 0), 0) +
+    (withTools ? JSON.stringify(body.tools).length : 0)
+  );
 }
 
 const withoutProfile = new Map<number, number>();
 /** Prompt characters Codex would send without the profile (its own prompt, every tool); the cwd's length is all that varies. */
 function charsWithoutProfile(cwd: string): number {
   let n = withoutProfile.get(cwd.length);
-  if (n === undefined) withoutProfile.set(cwd.length, (n = promptChars(codexShapedRequest({ model: '', profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd }))));
+  if (n === undefined)
+    withoutProfile.set(
+      cwd.length,
+      (n = promptChars(codexShapedRequest({ model: '', profile: NO_PROFILE_SHAPE, marker: CODEX_MARKER, cwd }))),
+    );
   return n;
 }
 
@@ -321,22 +545,36 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   const body = codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd, nonce: env.nonce });
   const chars = promptChars(body);
   const estTokens = Math.round(chars / 4);
-  const shape = `${env.codexProfile.catalog ? 'with the profile\'s short instructions' : 'with Codex\'s own instructions'}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : env.nonFunctionToolsMode === 'auto' ? 'without non-function tools (the profile turns them off: the server refuses them)' : 'without non-function tools (as the profile sets)'}`;
+  const shape = `${env.codexProfile.catalog ? "with the profile's short instructions" : "with Codex's own instructions"}, ${env.codexProfile.nonFunctionTools ? 'with the namespace and web_search tools' : env.nonFunctionToolsMode === 'auto' ? 'without non-function tools (the profile turns them off: the server refuses them)' : 'without non-function tools (as the profile sets)'}`;
   const r = await postResponsesStream(env, body);
   const evidence = [`sent ≈${estTokens} tokens shaped like Codex's first request through the profile (${shape})`];
   if (!r.ok) return { ...failed(r, 'A Codex-sized turn failed'), evidence: [...evidence, ...r.evidence] };
   const o = r.outcome;
   evidence.push(`events: ${summarizeEvents(o.eventTypes)}`);
-  const metrics: StageMetrics = { promptMs: round(o.firstItemAt), ttftMs: round(o.firstOutputAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens, contextWindow: env.contextWindow };
+  const metrics: StageMetrics = {
+    promptMs: round(o.firstItemAt),
+    ttftMs: round(o.firstOutputAt),
+    inputTokens: o.usage?.input_tokens,
+    outputTokens: o.usage?.output_tokens,
+    contextWindow: env.contextWindow,
+  };
   const d = diagnoseStream(o, env);
   if (d) return { status: 'fail', summary: 'The server failed on a Codex-sized turn', evidence, metrics, diagnosis: d };
   const rate = promptRate(o.usage?.input_tokens, o.firstItemAt);
   // Codex's idle timer runs from the headers (or the last event) to the next event: the silence it sees.
-  const idleMs = o.firstItemAt === undefined ? undefined : Math.max(0, Math.round(o.firstItemAt - Math.max(r.headersAt, o.lastEventBeforeItemAt ?? 0)));
+  const idleMs =
+    o.firstItemAt === undefined ? undefined : Math.max(0, Math.round(o.firstItemAt - Math.max(r.headersAt, o.lastEventBeforeItemAt ?? 0)));
   if (rate) {
     metrics.promptTps = rate.tps;
-    Object.assign(env.findings, { promptTps: rate.tps, firstPromptMs: round(o.firstItemAt), firstPromptTokens: o.usage?.input_tokens, promptIdleMs: idleMs });
-    evidence.push(`prompt processing ≈${rate.tps} tokens/s (${o.usage?.input_tokens} tokens, first output item after ${formatMs(round(o.firstItemAt))}, cold: the prompt opens with a fresh nonce); headers after ${formatMs(Math.round(r.headersAt))}, silence before the first item ${formatMs(idleMs)}`);
+    Object.assign(env.findings, {
+      promptTps: rate.tps,
+      firstPromptMs: round(o.firstItemAt),
+      firstPromptTokens: o.usage?.input_tokens,
+      promptIdleMs: idleMs,
+    });
+    evidence.push(
+      `prompt processing ≈${rate.tps} tokens/s (${o.usage?.input_tokens} tokens, first output item after ${formatMs(round(o.firstItemAt))}, cold: the prompt opens with a fresh nonce); headers after ${formatMs(Math.round(r.headersAt))}, silence before the first item ${formatMs(idleMs)}`,
+    );
   }
   const text = o.text || o.deltaText;
   evidence.push(`text: ${JSON.stringify(excerpt(text, 200))}`);
@@ -346,24 +584,68 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
   // turn by the server's count undercounts: llama-server leaves namespace tools out and renders the
   // others shorter than their JSON (real Codex without the catalog: 5131 tokens, scaled: ≈3500).
   const used = o.usage?.input_tokens;
-  const withoutTokens = used && used > 0 ? used + Math.round((charsWithoutProfile(env.cwd) - chars) / 4) : Math.round(charsWithoutProfile(env.cwd) / 4);
-  if (env.contextWindow !== undefined) evidence.push(`without the profile Codex would send ≈${withoutTokens} tokens: ${withoutTokens < env.contextWindow ? 'that fits' : `more than the ${env.contextWindow}-token context, so write the profile before running Codex`}`);
-  const promptNote = metrics.promptMs !== undefined ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}${metrics.promptTps ? ` (≈${metrics.promptTps} tokens/s)` : ''}` : 'Answered a Codex-sized prompt';
+  const withoutTokens =
+    used && used > 0 ? used + Math.round((charsWithoutProfile(env.cwd) - chars) / 4) : Math.round(charsWithoutProfile(env.cwd) / 4);
+  if (env.contextWindow !== undefined)
+    evidence.push(
+      `without the profile Codex would send ≈${withoutTokens} tokens: ${withoutTokens < env.contextWindow ? 'that fits' : `more than the ${env.contextWindow}-token context, so write the profile before running Codex`}`,
+    );
+  const promptNote =
+    metrics.promptMs !== undefined
+      ? `Codex-sized prompt processed in ${formatMs(metrics.promptMs)}${metrics.promptTps ? ` (≈${metrics.promptTps} tokens/s)` : ''}`
+      : 'Answered a Codex-sized prompt';
   // Under a template without tool support llama-server leaves the tools out of the prompt (the
   // tool-call stage says so): a short count is then no sign of a truncated prompt.
   const expected = env.facts.templateTools === false ? Math.round(promptChars(body, false) / 4) : estTokens;
   if (used !== undefined && used > 0 && used < expected * 0.4) {
-    return { status: 'warn', summary: `${promptNote}, but the server counted only ${used} input tokens`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server reports ${used} input tokens for a prompt of about ${estTokens}: it probably dropped part of it to fit its context (Ollama does this silently). Codex would lose its instructions.`, fix: contextFix(env.serverKind, estTokens) } };
+    return {
+      status: 'warn',
+      summary: `${promptNote}, but the server counted only ${used} input tokens`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'context-too-small',
+        message: `The server reports ${used} input tokens for a prompt of about ${estTokens}: it probably dropped part of it to fit its context (Ollama does this silently). Codex would lose its instructions.`,
+        fix: contextFix(env.serverKind, estTokens),
+      },
+    };
   }
   const min = AGENTS.codex.minContextTokens;
   if (env.contextWindow !== undefined && env.contextWindow < min) {
-    return { status: 'warn', summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${env.contextWindow} tokens. Codex's first request fits (about ${used ?? estTokens} tokens through the profile), but each tool result adds to it and a session will overflow soon: ${min} is the practical minimum.`, fix: contextFix(env.serverKind, min / 2) } };
+    return {
+      status: 'warn',
+      summary: `${promptNote}; the context (${env.contextWindow} tokens) leaves little room`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'context-too-small',
+        message: `The context holds ${env.contextWindow} tokens. Codex's first request fits (about ${used ?? estTokens} tokens through the profile), but each tool result adds to it and a session will overflow soon: ${min} is the practical minimum.`,
+        fix: contextFix(env.serverKind, min / 2),
+      },
+    };
   }
   const slow = rate ? slowPrompt({ tps: rate.tps, promptMs: o.firstItemAt, idleMs }, env) : undefined;
-  if (slow) return { status: 'warn', summary: `${promptNote}: slower than Codex's default idle timeout allows for a long session`, evidence, metrics, diagnosis: slow };
+  if (slow)
+    return {
+      status: 'warn',
+      summary: `${promptNote}: slower than Codex's default idle timeout allows for a long session`,
+      evidence,
+      metrics,
+      diagnosis: slow,
+    };
   const calls = o.items.filter(i => i.type === 'function_call');
   if (!text.includes(CODEX_MARKER) && !calls.length) {
-    return { status: 'warn', summary: `${promptNote}, but the answer is not ${CODEX_MARKER}`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `With Codex's full prompt the model answered "${excerpt(text, 120)}" instead of ${CODEX_MARKER}: it may lose track of instructions in long prompts.`, fix: null } };
+    return {
+      status: 'warn',
+      summary: `${promptNote}, but the answer is not ${CODEX_MARKER}`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message: `With Codex's full prompt the model answered "${excerpt(text, 120)}" instead of ${CODEX_MARKER}: it may lose track of instructions in long prompts.`,
+        fix: null,
+      },
+    };
   }
   return { status: 'pass', summary: promptNote, evidence, metrics };
 }
@@ -397,23 +679,57 @@ export async function chatCompletionsStage(env: StageEnv): Promise<StageOutcome>
   const body = {
     model: env.model,
     messages: [{ role: 'user', content: `Use a tool to read the file ${file}, then answer with its content and nothing else.` }],
-    tools: [{ type: 'function', function: { name: READ_FILE_TOOL.name, description: READ_FILE_TOOL.description, parameters: READ_FILE_TOOL.parameters } }],
+    tools: [
+      {
+        type: 'function',
+        function: { name: READ_FILE_TOOL.name, description: READ_FILE_TOOL.description, parameters: READ_FILE_TOOL.parameters },
+      },
+    ],
     tool_choice: 'auto',
     max_tokens: env.maxOutputTokens,
   };
   const r = await postJson(env, '/chat/completions', body);
   if (!r.ok) return failed(r, 'POST /chat/completions failed');
-  const choice = ((r.json as { choices?: unknown[] })?.choices ?? [])[0] as { message?: { content?: unknown; tool_calls?: { function?: { name?: unknown; arguments?: unknown } }[] }; finish_reason?: unknown } | undefined;
+  const choice = ((r.json as { choices?: unknown[] })?.choices ?? [])[0] as
+    | { message?: { content?: unknown; tool_calls?: { function?: { name?: unknown; arguments?: unknown } }[] }; finish_reason?: unknown }
+    | undefined;
   const calls = choice?.message?.tool_calls ?? [];
   const content = typeof choice?.message?.content === 'string' ? choice.message.content : '';
-  const evidence = [`finish_reason ${JSON.stringify(choice?.finish_reason ?? null)}, ${calls.length} tool call(s)`, ...(content ? [`content: ${JSON.stringify(excerpt(content, 200))}`] : [])];
+  const evidence = [
+    `finish_reason ${JSON.stringify(choice?.finish_reason ?? null)}, ${calls.length} tool call(s)`,
+    ...(content ? [`content: ${JSON.stringify(excerpt(content, 200))}`] : []),
+  ];
   if (!calls.length) {
     const asText = looksLikeToolCallText(content, file);
-    return { status: 'fail', summary: asText ? 'The tool call came back as text' : 'No tool call', evidence, diagnosis: asText ? { code: 'tool-call-as-text', message: 'Through /chat/completions the model wrote the tool call as text instead of a tool_calls entry.', fix: toolParserFix(env) } : { code: 'no-tool-call', message: 'Through /chat/completions the model answered without a tool call.', fix: null } };
+    return {
+      status: 'fail',
+      summary: asText ? 'The tool call came back as text' : 'No tool call',
+      evidence,
+      diagnosis: asText
+        ? {
+            code: 'tool-call-as-text',
+            message: 'Through /chat/completions the model wrote the tool call as text instead of a tool_calls entry.',
+            fix: toolParserFix(env),
+          }
+        : { code: 'no-tool-call', message: 'Through /chat/completions the model answered without a tool call.', fix: null },
+    };
   }
   const fnc = calls[0].function ?? {};
-  const verdict = judgeCall({ name: String(fnc.name ?? ''), arguments: typeof fnc.arguments === 'string' ? fnc.arguments : JSON.stringify(fnc.arguments ?? {}) }, file);
+  const verdict = judgeCall(
+    { name: String(fnc.name ?? ''), arguments: typeof fnc.arguments === 'string' ? fnc.arguments : JSON.stringify(fnc.arguments ?? {}) },
+    file,
+  );
   evidence.push(`call: ${String(fnc.name)}(${excerpt(String(fnc.arguments ?? ''), 200)})`);
-  if (verdict.kind !== 'reads-token-file') return { status: 'fail', summary: 'The tool call does not read the file', evidence, diagnosis: { code: 'wrong-tool-arguments', message: `Through /chat/completions the model called ${String(fnc.name)}, but ${verdict.reason}.`, fix: null } };
+  if (verdict.kind !== 'reads-token-file')
+    return {
+      status: 'fail',
+      summary: 'The tool call does not read the file',
+      evidence,
+      diagnosis: {
+        code: 'wrong-tool-arguments',
+        message: `Through /chat/completions the model called ${String(fnc.name)}, but ${verdict.reason}.`,
+        fix: null,
+      },
+    };
   return { status: 'pass', summary: 'A proper tool call through /chat/completions', evidence };
 }

@@ -29,18 +29,33 @@ export const CUSTOM_TOOL = {
   format: {
     type: 'grammar',
     syntax: 'lark',
-    definition: 'start: begin_patch hunk+ end_patch\nbegin_patch: "*** Begin Patch" LF\nend_patch: "*** End Patch" LF?\nhunk: add_hunk | update_hunk\nadd_hunk: "*** Add File: " filename LF add_line+\nupdate_hunk: "*** Update File: " filename LF change_line+\nfilename: /(.+)/\nadd_line: "+" /(.*)/ LF -> line\nchange_line: ("+" | "-" | " ") /(.*)/ LF\n%import common.LF',
+    definition:
+      'start: begin_patch hunk+ end_patch\nbegin_patch: "*** Begin Patch" LF\nend_patch: "*** End Patch" LF?\nhunk: add_hunk | update_hunk\nadd_hunk: "*** Add File: " filename LF add_line+\nupdate_hunk: "*** Update File: " filename LF change_line+\nfilename: /(.+)/\nadd_line: "+" /(.*)/ LF -> line\nchange_line: ("+" | "-" | " ") /(.*)/ LF\n%import common.LF',
   },
 } as const;
 export const WEB_SEARCH_TOOL = { type: 'web_search', external_web_access: false } as const;
-const VIEW_IMAGE_TOOL = { type: 'function', name: 'view_image', description: 'View a local image file from the filesystem.', strict: false, parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false } } as const;
+const VIEW_IMAGE_TOOL = {
+  type: 'function',
+  name: 'view_image',
+  description: 'View a local image file from the filesystem.',
+  strict: false,
+  parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false },
+} as const;
 /** A 1×1 PNG. */
 const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 const QUESTION = 'If you have a tool named lookup_ticket, call it with id "42". Otherwise reply with exactly: NO-TOOL';
 
 function probe(env: StageEnv, extra: Record<string, unknown>): Record<string, unknown> {
-  return { model: env.model, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: QUESTION }] }], tools: [EXEC_COMMAND_TOOL], tool_choice: 'auto', max_output_tokens: 64, store: false, ...extra };
+  return {
+    model: env.model,
+    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: QUESTION }] }],
+    tools: [EXEC_COMMAND_TOOL],
+    tool_choice: 'auto',
+    max_output_tokens: 64,
+    store: false,
+    ...extra,
+  };
 }
 
 function imageProbe(env: StageEnv): Record<string, unknown> {
@@ -48,8 +63,21 @@ function imageProbe(env: StageEnv): Record<string, unknown> {
     model: env.model,
     input: [
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Look at /tmp/pixel.png and say what color it is.' }] },
-      { type: 'function_call', status: 'completed', name: 'view_image', arguments: '{"path":"/tmp/pixel.png"}', call_id: 'call_verify_image' },
-      { type: 'function_call_output', call_id: 'call_verify_image', output: [{ type: 'input_text', text: 'Wall time: 0.0019 seconds\nOutput:' }, { type: 'input_image', image_url: PIXEL, detail: 'high' }] },
+      {
+        type: 'function_call',
+        status: 'completed',
+        name: 'view_image',
+        arguments: '{"path":"/tmp/pixel.png"}',
+        call_id: 'call_verify_image',
+      },
+      {
+        type: 'function_call_output',
+        call_id: 'call_verify_image',
+        output: [
+          { type: 'input_text', text: 'Wall time: 0.0019 seconds\nOutput:' },
+          { type: 'input_image', image_url: PIXEL, detail: 'high' },
+        ],
+      },
     ],
     tools: [EXEC_COMMAND_TOOL, VIEW_IMAGE_TOOL],
     max_output_tokens: 16,
@@ -61,10 +89,18 @@ function inputTokens(r: JsonResult): number | undefined {
   const n = r.ok ? (r.json as { usage?: { input_tokens?: unknown } })?.usage?.input_tokens : undefined;
   return typeof n === 'number' ? n : undefined;
 }
-const outputItems = (r: JsonResult): OutputItem[] => (r.ok && Array.isArray((r.json as { output?: unknown })?.output) ? ((r.json as { output: OutputItem[] }).output) : []);
+const outputItems = (r: JsonResult): OutputItem[] =>
+  r.ok && Array.isArray((r.json as { output?: unknown })?.output) ? (r.json as { output: OutputItem[] }).output : [];
 
 /** Failures that are not about the thing added (the server is down, busy, or the context is full). */
-const NOT_ABOUT_THE_TOOL = new Set(['server-unreachable', 'timeout', 'model-loading', 'unauthorized', 'context-too-small', 'model-not-found']);
+const NOT_ABOUT_THE_TOOL = new Set([
+  'server-unreachable',
+  'timeout',
+  'model-loading',
+  'unauthorized',
+  'context-too-small',
+  'model-not-found',
+]);
 
 export interface ToolTypeResult {
   outcome: ToolTypeOutcome;
@@ -75,7 +111,11 @@ export interface ToolTypeResult {
 }
 
 /** Accepted or dropped, from the prompt growth the server counted (a tool's JSON is ≈4 characters a token). */
-export function classifyGrowth(base: number | undefined, withTool: number | undefined, toolChars: number): { outcome: ToolTypeOutcome; delta?: number } {
+export function classifyGrowth(
+  base: number | undefined,
+  withTool: number | undefined,
+  toolChars: number,
+): { outcome: ToolTypeOutcome; delta?: number } {
   if (typeof base !== 'number' || typeof withTool !== 'number') return { outcome: 'unknown' };
   const delta = withTool - base;
   return { outcome: delta >= Math.max(8, (toolChars / 4) * 0.2) ? 'accepted' : 'dropped', delta };
@@ -83,7 +123,8 @@ export function classifyGrowth(base: number | undefined, withTool: number | unde
 
 /** What the model's call says about a namespace tool: Codex routes it only with `namespace` and the bare name. */
 export function namespaceCall(items: readonly OutputItem[]): 'usable' | 'flattened' | 'none' {
-  const call = items.find(i => i.type === 'function_call' && String(i.name ?? '').includes(LOOKUP_TOOL.name)) as (OutputItem & { namespace?: unknown }) | undefined;
+  const call = items.find(i => i.type === 'function_call' && String(i.name ?? '').includes(LOOKUP_TOOL.name)) as
+    (OutputItem & { namespace?: unknown }) | undefined;
   if (!call) return 'none';
   return call.name === LOOKUP_TOOL.name && call.namespace === PROBE_NAMESPACE ? 'usable' : 'flattened';
 }
@@ -95,12 +136,25 @@ function refused(r: JsonResult): string | undefined {
 }
 
 export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
-  const bodies = [probe(env, {}), probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] }), probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] }), probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] }), imageProbe(env), probe(env, { text: { verbosity: 'low' } })];
+  const bodies = [
+    probe(env, {}),
+    probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] }),
+    probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] }),
+    probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] }),
+    imageProbe(env),
+    probe(env, { text: { verbosity: 'low' } }),
+  ];
   const answers: JsonResult[] = [];
-  if (env.parallel()) answers.push(...await Promise.all(bodies.map(b => postJson(env, '/responses', b))));
+  if (env.parallel()) answers.push(...(await Promise.all(bodies.map(b => postJson(env, '/responses', b)))));
   else for (const b of bodies) answers.push(await postJson(env, '/responses', b));
   const [base, ns, custom, web, image, text] = answers as [JsonResult, JsonResult, JsonResult, JsonResult, JsonResult, JsonResult];
-  if (!base.ok) return { status: 'fail', summary: 'The plain request with one function tool failed, so nothing else can be told', evidence: base.evidence, diagnosis: base.diagnosis };
+  if (!base.ok)
+    return {
+      status: 'fail',
+      summary: 'The plain request with one function tool failed, so nothing else can be told',
+      evidence: base.evidence,
+      diagnosis: base.diagnosis,
+    };
   const baseTokens = inputTokens(base);
   const results: Record<ToolTypeId, ToolTypeResult> = {
     namespace: grown(ns, baseTokens, MCP_NAMESPACE_TOOL, 'namespace (MCP)'),
@@ -112,7 +166,10 @@ export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
     const call = namespaceCall(outputItems(ns));
     if (call === 'flattened') {
       const c = outputItems(ns).find(i => i.type === 'function_call') as { name?: unknown; namespace?: unknown };
-      results.namespace = { outcome: 'calls-unusable', line: `namespace (MCP): the model called it as ${JSON.stringify(c.name)}${c.namespace === undefined ? ' with no namespace' : ` in namespace ${JSON.stringify(c.namespace)}`}; Codex answers such a call with "unsupported call"` };
+      results.namespace = {
+        outcome: 'calls-unusable',
+        line: `namespace (MCP): the model called it as ${JSON.stringify(c.name)}${c.namespace === undefined ? ' with no namespace' : ` in namespace ${JSON.stringify(c.namespace)}`}; Codex answers such a call with "unsupported call"`,
+      };
     } else if (call === 'usable') results.namespace.line += '; the model called it with its namespace, as Codex routes it';
   }
   const textRefusal = refused(text);
@@ -120,7 +177,11 @@ export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
   const evidence = [
     `base request: ${typeof baseTokens === 'number' ? `${baseTokens} input tokens` : 'no token count reported'}`,
     ...Object.values(results).map(r => r.line),
-    textFormatRequired ? `text without format: refused (${excerpt(textRefusal ?? '', 200)})` : textRefusal ? `text {verbosity}: refused (${excerpt(textRefusal, 200)})` : 'text {verbosity} without format: taken',
+    textFormatRequired
+      ? `text without format: refused (${excerpt(textRefusal ?? '', 200)})`
+      : textRefusal
+        ? `text {verbosity}: refused (${excerpt(textRefusal, 200)})`
+        : 'text {verbosity} without format: taken',
   ];
   env.findings.toolTypes = Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.outcome]));
   env.findings.textFormatRequired = textFormatRequired;
@@ -135,9 +196,12 @@ function grown(r: JsonResult, base: number | undefined, tool: object, what: stri
   if (why) return { outcome: 'rejected', line: `${what}: refused: ${excerpt(why, 240)}`, refusal: why };
   if (!r.ok) return { outcome: 'unknown', line: `${what}: not told (${r.diagnosis.code})` };
   const g = classifyGrowth(base, inputTokens(r), JSON.stringify(tool).length);
-  const line = g.outcome === 'accepted' ? `${what}: taken, the prompt grew by ${g.delta} tokens`
-    : g.outcome === 'dropped' ? `${what}: answered, but the prompt grew by ${g.delta} tokens only: the server left the tool out`
-    : `${what}: answered; the server reports no token counts, so whether the model saw it is not known`;
+  const line =
+    g.outcome === 'accepted'
+      ? `${what}: taken, the prompt grew by ${g.delta} tokens`
+      : g.outcome === 'dropped'
+        ? `${what}: answered, but the prompt grew by ${g.delta} tokens only: the server left the tool out`
+        : `${what}: answered; the server reports no token counts, so whether the model saw it is not known`;
   return { outcome: g.outcome, line };
 }
 
@@ -153,9 +217,18 @@ const servers = (names: readonly string[]) => (names.length ? `Your MCP servers 
 /** What turns the refused tools off, by codex.disableNonFunctionTools: the profile written now (auto), the setting (never), nothing (always: off already). */
 function offFix(env: StageEnv): { text: string; fix: Diagnosis['fix'] } {
   switch (env.nonFunctionToolsMode) {
-    case 'auto': return { text: 'The Codex profile written for this route turns them off (MCP servers, agent tools, web search): write it (again) after this verification.', fix: { kind: 'writeCodexProfile', label: 'Write the Codex profile without them' } };
-    case 'never': return { text: 'codex.disableNonFunctionTools is "never", so the profile leaves them on and Codex fails here.', fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off web search, agent and MCP tools in the Codex profile' } };
-    default: return { text: 'The Codex profile has them off (codex.disableNonFunctionTools = always).', fix: null };
+    case 'auto':
+      return {
+        text: 'The Codex profile written for this route turns them off (MCP servers, agent tools, web search): write it (again) after this verification.',
+        fix: { kind: 'writeCodexProfile', label: 'Write the Codex profile without them' },
+      };
+    case 'never':
+      return {
+        text: 'codex.disableNonFunctionTools is "never", so the profile leaves them on and Codex fails here.',
+        fix: { kind: 'codexDisableNonFunctionTools', label: 'Turn off web search, agent and MCP tools in the Codex profile' },
+      };
+    default:
+      return { text: 'The Codex profile has them off (codex.disableNonFunctionTools = always).', fix: null };
   }
 }
 
@@ -180,19 +253,40 @@ function firstConcern(r: Record<ToolTypeId, ToolTypeResult>, textFormatRequired:
   }
   if (r.web_search.outcome === 'rejected') {
     const o = offFix(env);
-    return { code: 'non-function-tool-rejected', message: `The server refuses Codex's web_search tool (${excerpt(r.web_search.refusal ?? '', 160)}). ${o.text}`, fix: o.fix };
+    return {
+      code: 'non-function-tool-rejected',
+      message: `The server refuses Codex's web_search tool (${excerpt(r.web_search.refusal ?? '', 160)}). ${o.text}`,
+      fix: o.fix,
+    };
   }
   if (ns.outcome === 'dropped') {
-    return { code: 'mcp-tools-dropped', message: `The server takes namespace tools but leaves them out of the prompt. ${servers(env.mcpServers)} will not work on this route: the model never sees their tools, with no error (Codex's agent tools neither).`, fix: null };
+    return {
+      code: 'mcp-tools-dropped',
+      message: `The server takes namespace tools but leaves them out of the prompt. ${servers(env.mcpServers)} will not work on this route: the model never sees their tools, with no error (Codex's agent tools neither).`,
+      fix: null,
+    };
   }
   if (r['image-output'].outcome === 'rejected') {
-    return { code: 'image-output-rejected', message: `The server refuses an image inside a tool result (${excerpt(r['image-output'].refusal ?? '', 160)}). Codex sends one when a model that takes images views a file or an MCP tool returns a screenshot; the Codex profile declares text-only input, so Codex replaces images with a note and the session goes on.`, fix: null };
+    return {
+      code: 'image-output-rejected',
+      message: `The server refuses an image inside a tool result (${excerpt(r['image-output'].refusal ?? '', 160)}). Codex sends one when a model that takes images views a file or an MCP tool returns a screenshot; the Codex profile declares text-only input, so Codex replaces images with a note and the session goes on.`,
+      fix: null,
+    };
   }
   if (textFormatRequired) {
-    return { code: 'text-format-required', message: 'The server refuses a `text` option without `format` (LM Studio 0.4.x does, lmstudio-bug-tracker#1576). Codex sends `text` only for models whose metadata supports verbosity; the Codex profile\'s model catalog does not, so Codex works here. Do not set support_verbosity for this model, or upgrade LM Studio.', fix: null };
+    return {
+      code: 'text-format-required',
+      message:
+        "The server refuses a `text` option without `format` (LM Studio 0.4.x does, lmstudio-bug-tracker#1576). Codex sends `text` only for models whose metadata supports verbosity; the Codex profile's model catalog does not, so Codex works here. Do not set support_verbosity for this model, or upgrade LM Studio.",
+      fix: null,
+    };
   }
   if (r.custom.outcome === 'rejected') {
-    return { code: 'non-function-tool-rejected', message: `The server refuses custom (freeform) tools (${excerpt(r.custom.refusal ?? '', 160)}). Codex sends one (apply_patch) only when a model's metadata asks for it; the Codex profile's model catalog does not, so Codex works here.`, fix: null };
+    return {
+      code: 'non-function-tool-rejected',
+      message: `The server refuses custom (freeform) tools (${excerpt(r.custom.refusal ?? '', 160)}). Codex sends one (apply_patch) only when a model's metadata asks for it; the Codex profile's model catalog does not, so Codex works here.`,
+      fix: null,
+    };
   }
   return undefined;
 }

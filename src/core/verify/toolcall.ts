@@ -27,7 +27,12 @@ export const READ_FILE_TOOL = {
   name: 'read_file',
   description: 'Reads a text file and returns its content.',
   strict: false,
-  parameters: { type: 'object', properties: { path: { type: 'string', description: 'Absolute path of the file to read.' } }, required: ['path'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { path: { type: 'string', description: 'Absolute path of the file to read.' } },
+    required: ['path'],
+    additionalProperties: false,
+  },
 } as const;
 
 export interface ProposedCall {
@@ -35,16 +40,15 @@ export interface ProposedCall {
   arguments: string;
 }
 
-export type CallVerdict =
-  | { kind: 'reads-token-file'; how: string }
-  | { kind: 'other'; reason: string };
+export type CallVerdict = { kind: 'reads-token-file'; how: string } | { kind: 'other'; reason: string };
 
 const READERS = /^(cat|head|tail|more|less|nl|type|get-content|gc|bat|sed)$/i;
 
 /** Does this proposed call read `file`? Pure: looks at the call, never runs it. */
 export function judgeCall(call: ProposedCall, file: string): CallVerdict {
   const parsed = parseJson(call.arguments || '{}');
-  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return { kind: 'other', reason: `arguments are not a JSON object: ${call.arguments.slice(0, 200)}` };
+  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null)
+    return { kind: 'other', reason: `arguments are not a JSON object: ${call.arguments.slice(0, 200)}` };
   const args = parsed.value as Record<string, unknown>;
   if (call.name === 'read_file') {
     const p = args.path ?? args.file_path ?? args.filename ?? args.file;
@@ -63,7 +67,8 @@ export function judgeCall(call: ProposedCall, file: string): CallVerdict {
 
 /** `["bash","-lc","cat x"]` → "cat x"; other argv → joined. */
 function shellFromArgv(argv: string[]): string {
-  if (argv.length >= 3 && /(^|\/)(ba|z|da)?sh$|pwsh|powershell/i.test(argv[0]) && /^-\w*c$|^-Command$/i.test(argv[1])) return argv.slice(2).join(' ');
+  if (argv.length >= 3 && /(^|\/)(ba|z|da)?sh$|pwsh|powershell/i.test(argv[0]) && /^-\w*c$|^-Command$/i.test(argv[1]))
+    return argv.slice(2).join(' ');
   return argv.map(a => (/\s/.test(a) ? `'${a}'` : a)).join(' ');
 }
 
@@ -76,7 +81,10 @@ export function judgeCommand(cmd: string, file: string, workdir?: string): CallV
     if (/[|;<>`]|\$\(/.test(part)) return { kind: 'other', reason: `not a plain read: ${cmd.slice(0, 200)}` };
     const words = splitWords(part);
     if (!words.length) continue;
-    if (words[0] === 'cd' && words.length === 2) { dir = words[1]; continue; }
+    if (words[0] === 'cd' && words.length === 2) {
+      dir = words[1];
+      continue;
+    }
     if (verdict || !READERS.test(words[0])) return { kind: 'other', reason: `not a read of the token file: ${cmd.slice(0, 200)}` };
     const operands = readerOperands(words);
     if (operands.length === 1 && samePath(operands[0], file, dir)) verdict = { kind: 'reads-token-file', how: part };
@@ -95,9 +103,15 @@ function readerOperands(words: string[]): string[] {
       if (w === '-n' || w === '--quiet') continue;
       if (/^(\d+(,\d+|,\$)?|\$)?p$/.test(w) || /^-e$/.test(w)) continue;
     }
-    if ((name === 'head' || name === 'tail') && /^-(n|c)$/.test(w)) { i++; continue; }
+    if ((name === 'head' || name === 'tail') && /^-(n|c)$/.test(w)) {
+      i++;
+      continue;
+    }
     if (name === 'get-content' || name === 'gc' || name === 'type') {
-      if (/^-(path|literalpath|raw|encoding)$/i.test(w)) { if (/^-(encoding)$/i.test(w)) i++; continue; }
+      if (/^-(path|literalpath|raw|encoding)$/i.test(w)) {
+        if (/^-(encoding)$/i.test(w)) i++;
+        continue;
+      }
     }
     if (w.startsWith('-') && w.length > 1) continue;
     out.push(w);
@@ -129,7 +143,10 @@ export function splitWords(s: string): string[] {
 }
 
 function norm(p: string): string {
-  return p.replace(/\\/g, '/').replace(/\/+/g, '/').replace(/\/\.\//g, '/');
+  return p
+    .replace(/\\/g, '/')
+    .replace(/\/+/g, '/')
+    .replace(/\/\.\//g, '/');
 }
 
 function samePath(candidate: string, file: string, dir: string | undefined): boolean {

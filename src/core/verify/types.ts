@@ -5,12 +5,29 @@ import type { AgentId } from '../agents';
 export { AGENT_IDS, type AgentId } from '../agents';
 
 /** Codex's stages, in report order. */
-export const STAGE_IDS = ['models', 'responses-text', 'responses-stream', 'tool-call', 'codex-shape', 'multi-turn', 'tool-types', 'chat-completions'] as const;
+export const STAGE_IDS = [
+  'models',
+  'responses-text',
+  'responses-stream',
+  'tool-call',
+  'codex-shape',
+  'multi-turn',
+  'tool-types',
+  'chat-completions',
+] as const;
 export const CODEX_STAGE_IDS = STAGE_IDS;
 export type CodexStageId = (typeof STAGE_IDS)[number];
 
 /** Claude Code's stages, in report order (`models` is shared). */
-export const CLAUDE_STAGE_IDS = ['models', 'messages-text', 'messages-stream', 'thinking', 'messages-tool-call', 'claude-shape', 'count-tokens'] as const;
+export const CLAUDE_STAGE_IDS = [
+  'models',
+  'messages-text',
+  'messages-stream',
+  'thinking',
+  'messages-tool-call',
+  'claude-shape',
+  'count-tokens',
+] as const;
 export type ClaudeStageId = (typeof CLAUDE_STAGE_IDS)[number];
 
 export type StageId = CodexStageId | ClaudeStageId;
@@ -41,12 +58,33 @@ export const INFORMATIONAL_STAGES: readonly StageId[] = ['chat-completions', 'co
 export const SHAPE_STAGES: readonly StageId[] = ['codex-shape', 'claude-shape'];
 
 export const DIAGNOSIS_CODES = [
-  'server-unreachable', 'unauthorized', 'model-not-listed', 'model-not-found', 'model-loading', 'responses-api-missing',
-  'template-system-message', 'template-no-tools', 'non-function-tool-rejected', 'tools-unsupported', 'context-too-small', 'tool-call-as-text',
-  'no-tool-call', 'wrong-tool-arguments', 'final-answer-mismatch', 'stream-malformed', 'timeout', 'server-error',
-  'messages-api-missing', 'thinking-unsupported',
+  'server-unreachable',
+  'unauthorized',
+  'model-not-listed',
+  'model-not-found',
+  'model-loading',
+  'responses-api-missing',
+  'template-system-message',
+  'template-no-tools',
+  'non-function-tool-rejected',
+  'tools-unsupported',
+  'context-too-small',
+  'tool-call-as-text',
+  'no-tool-call',
+  'wrong-tool-arguments',
+  'final-answer-mismatch',
+  'stream-malformed',
+  'timeout',
+  'server-error',
+  'messages-api-missing',
+  'thinking-unsupported',
   // Later turns and optional tool types (issue 14):
-  'history-rejected', 'mcp-tools-dropped', 'mcp-calls-unusable', 'image-output-rejected', 'text-format-required', 'slow-prompt',
+  'history-rejected',
+  'mcp-tools-dropped',
+  'mcp-calls-unusable',
+  'image-output-rejected',
+  'text-format-required',
+  'slow-prompt',
 ] as const;
 export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
 
@@ -168,6 +206,4 @@ export interface VerifyReport {
   headline?: string;
 }
 
-export type VerifyProgress =
-  | { kind: 'stage-start'; id: StageId; title: string }
-  | { kind: 'stage-done'; result: StageResult };
+export type VerifyProgress = { kind: 'stage-start'; id: StageId; title: string } | { kind: 'stage-done'; result: StageResult };

@@ -18,7 +18,14 @@ async function restoreBackup(ctx: Ctx, raw?: unknown): Promise<{ kind: string; f
     return { kind: 'nothing' };
   }
   const changes = plan.files.map(f => plannedChange('config', f.snapshot, f.after ?? ''));
-  const ok = await previewAndConfirm(ctx, changes, 'Restore the last Claude Code settings backup?', `Backup from ${new Date(plan.manifest.at).toLocaleString()} (${plan.manifest.reason}).`, 'Restore', answers?.restore);
+  const ok = await previewAndConfirm(
+    ctx,
+    changes,
+    'Restore the last Claude Code settings backup?',
+    `Backup from ${new Date(plan.manifest.at).toLocaleString()} (${plan.manifest.reason}).`,
+    'Restore',
+    answers?.restore,
+  );
   if (!ok) return { kind: 'cancelled' };
   restoreClaudeBackup(plan);
   ctx.log.info(`restored Claude Code settings backup ${plan.manifest.dir}`);

@@ -13,22 +13,36 @@ export type OpenClaudeResult = { ok: true; args: string[]; envNames: string[] } 
 export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
   const route = ctx.routes.active;
   if (!route) {
-    void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(p => { if (p) void vscode.commands.executeCommand(COMMANDS.pickRoute.id); });
+    void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(p => {
+      if (p) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    });
     return { ok: false, reason: 'no route' };
   }
   const exe = ctx.settings().values['claude.executable'];
   const resolved = findExecutable(exe, ctx.env);
   if (!resolved) {
-    void vscode.window.showErrorMessage(`Claude Code is not installed (no "${exe}" on PATH). Install it with: npm i -g @anthropic-ai/claude-code`, 'Copy Install Command', 'Open Settings').then(c => {
-      if (c === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @anthropic-ai/claude-code');
-      if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.claude.executable');
-    });
+    void vscode.window
+      .showErrorMessage(
+        `Claude Code is not installed (no "${exe}" on PATH). Install it with: npm i -g @anthropic-ai/claude-code`,
+        'Copy Install Command',
+        'Open Settings',
+      )
+      .then(c => {
+        if (c === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @anthropic-ai/claude-code');
+        if (c === 'Open Settings')
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.claude.executable');
+      });
     return { ok: false, reason: 'claude not found' };
   }
   const key = await ctx.keys.resolve(route.provider, route.baseUrl);
   const launch = claudeLaunchFor({
-    executable: resolved, baseUrl: route.baseUrl, model: route.model, contextWindow: route.contextWindow,
-    needsKey: !!key.apiKey, apiKey: key.apiKey, keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
+    executable: resolved,
+    baseUrl: route.baseUrl,
+    model: route.model,
+    contextWindow: route.contextWindow,
+    needsKey: !!key.apiKey,
+    apiKey: key.apiKey,
+    keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
     disableThinking: ctx.settings().values['claude.disableThinking'],
   });
   if (!launch.ok) {
@@ -36,7 +50,14 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
     return { ok: false, reason: launch.reason };
   }
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const terminal = vscode.window.createTerminal({ name: `Claude Code · ${route.model}`, shellPath: launch.command, shellArgs: launch.args, env: launch.env, ...(cwd ? { cwd } : {}), iconPath: new vscode.ThemeIcon('hubot') });
+  const terminal = vscode.window.createTerminal({
+    name: `Claude Code · ${route.model}`,
+    shellPath: launch.command,
+    shellArgs: launch.args,
+    env: launch.env,
+    ...(cwd ? { cwd } : {}),
+    iconPath: new vscode.ThemeIcon('hubot'),
+  });
   terminal.show();
   // Names only: launch.secretEnv values never reach the log.
   ctx.log.info(`opened Claude Code: ${launch.describe} (with ${Object.keys(launch.env).join(', ')} set)`);

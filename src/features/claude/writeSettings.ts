@@ -33,8 +33,22 @@ async function chooseScope(ctx: Ctx, given: ClaudeScope | undefined): Promise<Cl
   if (setting === 'project' || setting === 'user') return setting;
   const folder = vscode.workspace.workspaceFolders?.[0];
   const items: (vscode.QuickPickItem & { scope: ClaudeScope })[] = [
-    ...(folder ? [{ scope: 'project' as const, label: 'This project', description: '.claude/settings.local.json', detail: `Claude Code started in ${folder.name} uses the route; the file is personal (not checked in).` }] : []),
-    { scope: 'user', label: 'Every project', description: '~/.claude/settings.json', detail: 'Claude Code uses the route wherever it starts.' },
+    ...(folder
+      ? [
+          {
+            scope: 'project' as const,
+            label: 'This project',
+            description: '.claude/settings.local.json',
+            detail: `Claude Code started in ${folder.name} uses the route; the file is personal (not checked in).`,
+          },
+        ]
+      : []),
+    {
+      scope: 'user',
+      label: 'Every project',
+      description: '~/.claude/settings.json',
+      detail: 'Claude Code uses the route wherever it starts.',
+    },
   ];
   return (await vscode.window.showQuickPick(items, { title: 'Write Claude Code settings for which projects?' }))?.scope;
 }
@@ -43,21 +57,32 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   const args = (raw && typeof raw === 'object' ? raw : {}) as WriteClaudeArgs;
   const route = ctx.routes.active;
   if (!route && !args.remove) {
-    const pick = await vscode.window.showWarningMessage('Pick a local model first: the settings point Claude Code at it.', COMMANDS.pickRoute.title);
+    const pick = await vscode.window.showWarningMessage(
+      'Pick a local model first: the settings point Claude Code at it.',
+      COMMANDS.pickRoute.title,
+    );
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', applied: false, detail: 'No route.' };
   }
   const scope = await chooseScope(ctx, args.scope);
   if (!scope) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
-  const loc = claudeSettingsLocation(scope, { home: os.homedir(), folder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, env: ctx.env });
+  const loc = claudeSettingsLocation(scope, {
+    home: os.homedir(),
+    folder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    env: ctx.env,
+  });
   if (!loc.ok) return refuse(ctx, loc.error);
-  if (args.disableThinking) await vscode.workspace.getConfiguration(SECTION).update('claude.disableThinking', true, vscode.ConfigurationTarget.Global);
+  if (args.disableThinking)
+    await vscode.workspace.getConfiguration(SECTION).update('claude.disableThinking', true, vscode.ConfigurationTarget.Global);
   let desired = null;
   if (route && !args.remove) {
     const key = await ctx.keys.resolve(route.provider, route.baseUrl);
     desired = desiredClaudeSettings({
-      baseUrl: route.baseUrl, model: route.model, contextWindow: route.contextWindow,
-      needsKey: !!key.apiKey, keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
+      baseUrl: route.baseUrl,
+      model: route.model,
+      contextWindow: route.contextWindow,
+      needsKey: !!key.apiKey,
+      keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
       disableThinking: args.disableThinking || ctx.settings().values['claude.disableThinking'],
     });
   }
@@ -73,7 +98,12 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   if (ctx.settings().values['codex.previewChanges']) {
     const close = await showDiffs(ctx, [change], 'Apply');
     try {
-      apply = args.answers?.apply ?? (await vscode.window.showInformationMessage(`Write Claude Code settings to ${loc.location.path}? The diff shows every change; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`, 'Apply')) === 'Apply';
+      apply =
+        args.answers?.apply ??
+        (await vscode.window.showInformationMessage(
+          `Write Claude Code settings to ${loc.location.path}? The diff shows every change; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
+          'Apply',
+        )) === 'Apply';
     } finally {
       await close();
     }
@@ -85,12 +115,17 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   const detail = args.remove
     ? `Took the routing out of ${loc.location.path}.`
     : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}`;
-  if (!args.disableThinking) void vscode.window.showInformationMessage(detail, COMMANDS.openClaudeCode.title).then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.openClaudeCode.id); });
+  if (!args.disableThinking)
+    void vscode.window.showInformationMessage(detail, COMMANDS.openClaudeCode.title).then(c => {
+      if (c) void vscode.commands.executeCommand(COMMANDS.openClaudeCode.id);
+    });
   return { kind: 'written', applied: true, detail, path: loc.location.path };
 }
 
 function refuse(ctx: Ctx, error: string): WriteClaudeOutcome {
   ctx.log.warn(error);
-  void vscode.window.showErrorMessage(error, 'Show Log').then(c => { if (c) ctx.log.show(); });
+  void vscode.window.showErrorMessage(error, 'Show Log').then(c => {
+    if (c) ctx.log.show();
+  });
   return { kind: 'refused', applied: false, detail: error };
 }

@@ -40,28 +40,52 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
     return { kind: 'unavailable', reason };
   }
   const codexHome = codexHomeOf(ctx);
-  const input = { executable: detection.executable, env: ctx.env as NodeJS.ProcessEnv, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, codexHome, ...(args.profile ? { profile: args.profile } : {}) };
-  const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Codex ${detection.version.text} is loading your configuration…`, cancellable: true }, (_p, token) => {
-    const ac = new AbortController();
-    token.onCancellationRequested(() => ac.abort());
-    return planCodexRepair({ ...input, codexVersion: detection.version.text, signal: ac.signal });
-  });
+  const input = {
+    executable: detection.executable,
+    env: ctx.env as NodeJS.ProcessEnv,
+    cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    codexHome,
+    ...(args.profile ? { profile: args.profile } : {}),
+  };
+  const plan = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Codex ${detection.version.text} is loading your configuration…`,
+      cancellable: true,
+    },
+    (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return planCodexRepair({ ...input, codexVersion: detection.version.text, signal: ac.signal });
+    },
+  );
   if (!plan.ok) {
     ctx.log.warn(`check codex config: ${plan.refusal}: ${plan.error}`);
-    void vscode.window.showErrorMessage(plan.error, 'Show Log').then(c => { if (c) ctx.log.show(); });
+    void vscode.window.showErrorMessage(plan.error, 'Show Log').then(c => {
+      if (c) ctx.log.show();
+    });
     return { kind: 'refused', error: plan.error };
   }
   for (const f of plan.findings) ctx.log.info(`codex config: ${describeRejection(f.rejection)}\n${f.rejection.text}\n→ ${f.explanation}`);
   for (const n of plan.notes) ctx.log.info(`codex config: ${n}`);
   if (!plan.findings.length) {
-    void vscode.window.showInformationMessage(`Codex ${detection.version.text} accepts your configuration${args.profile ? ` with profile "${args.profile}"` : ''}.`);
+    void vscode.window.showInformationMessage(
+      `Codex ${detection.version.text} accepts your configuration${args.profile ? ` with profile "${args.profile}"` : ''}.`,
+    );
     return { kind: 'accepted', version: detection.version.text };
   }
   const findings = findingsOf(plan);
   if (!plan.changes.length) {
     // Nothing known to repair: Codex's own words, and no guess.
     const first = plan.findings[0];
-    void vscode.window.showErrorMessage(`Codex ${detection.version.text} rejects your configuration and there is no safe repair for it. Codex said: ${first.rejection.text}`, 'Show Log').then(c => { if (c) ctx.log.show(); });
+    void vscode.window
+      .showErrorMessage(
+        `Codex ${detection.version.text} rejects your configuration and there is no safe repair for it. Codex said: ${first.rejection.text}`,
+        'Show Log',
+      )
+      .then(c => {
+        if (c) ctx.log.show();
+      });
     return { kind: 'rejected', findings, applied: false };
   }
   const close = await showDiffs(ctx, plan.changes, 'Repair');
@@ -80,8 +104,18 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
     return { kind: 'refused', error: applied.error };
   }
   const files = plan.changes.map(c => c.snapshot.path);
-  ctx.log.info(`codex config repaired: ${files.join(', ')} (backup ${applied.backup ?? 'none'}); Codex ${applied.accepted ? 'accepts' : 'still rejects'} the result`);
-  if (applied.accepted) void vscode.window.showInformationMessage(`Repaired ${files.length} file(s); Codex ${detection.version.text} now accepts your configuration.`);
-  else void vscode.window.showWarningMessage(`Repaired ${files.length} file(s), but Codex still rejects something: see the log.`, 'Show Log').then(c => { if (c) ctx.log.show(); });
+  ctx.log.info(
+    `codex config repaired: ${files.join(', ')} (backup ${applied.backup ?? 'none'}); Codex ${applied.accepted ? 'accepts' : 'still rejects'} the result`,
+  );
+  if (applied.accepted)
+    void vscode.window.showInformationMessage(
+      `Repaired ${files.length} file(s); Codex ${detection.version.text} now accepts your configuration.`,
+    );
+  else
+    void vscode.window
+      .showWarningMessage(`Repaired ${files.length} file(s), but Codex still rejects something: see the log.`, 'Show Log')
+      .then(c => {
+        if (c) ctx.log.show();
+      });
   return { kind: 'repaired', files, accepted: applied.accepted };
 }

@@ -18,7 +18,9 @@ import { openCodex } from './openCodex';
 
 async function detect(ctx: Ctx): Promise<CodexDetection> {
   const d = await detectCodex(ctx.settings().values['codex.executable'], ctx.env as NodeJS.ProcessEnv);
-  ctx.log.info(`codex detection: ${d.kind === 'found' ? `${d.executable} ${d.version.text}` : d.kind === 'not-found' ? d.reason : `unknown version: ${d.output}`}`);
+  ctx.log.info(
+    `codex detection: ${d.kind === 'found' ? `${d.executable} ${d.version.text}` : d.kind === 'not-found' ? d.reason : `unknown version: ${d.output}`}`,
+  );
   return d;
 }
 
@@ -26,7 +28,8 @@ function writePlanned(ctx: Ctx, codexHome: string, changes: PlannedChange[], rea
   try {
     fs.mkdirSync(codexHome, { recursive: true });
     writeFiles(codexHome, changes, reason);
-    for (const c of changes) ctx.log.info(`wrote ${c.snapshot.path}${c.snapshot.realPath !== c.snapshot.path ? ` (→ ${c.snapshot.realPath})` : ''}\n${c.diff}`);
+    for (const c of changes)
+      ctx.log.info(`wrote ${c.snapshot.path}${c.snapshot.realPath !== c.snapshot.path ? ` (→ ${c.snapshot.realPath})` : ''}\n${c.diff}`);
     return undefined;
   } catch (e) {
     if (e instanceof FileRefusal) return refusal(ctx, e.message);
@@ -36,7 +39,14 @@ function writePlanned(ctx: Ctx, codexHome: string, changes: PlannedChange[], rea
 
 async function askTrust(folder: string, untrusted: boolean): Promise<boolean> {
   const q = untrusted ? `Codex has ${folder} marked "untrusted". Trust it instead?` : `Trust ${folder} in Codex?`;
-  const pick = await vscode.window.showWarningMessage(q, { modal: true, detail: `${TRUST_EXPLANATION}\n\nThis adds [projects."${folder}"] trust_level = "trusted" to config.toml (the diff is open beside this question).` }, 'Trust');
+  const pick = await vscode.window.showWarningMessage(
+    q,
+    {
+      modal: true,
+      detail: `${TRUST_EXPLANATION}\n\nThis adds [projects."${folder}"] trust_level = "trusted" to config.toml (the diff is open beside this question).`,
+    },
+    'Trust',
+  );
   return pick === 'Trust';
 }
 
@@ -46,7 +56,14 @@ async function trustFolderInCodex(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
   const args = argsOf<{ folder?: string; answers?: CodexAnswers }>(raw);
   // Trusting a folder lets Codex edit it and run commands there: not from a workspace VS Code does not trust.
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Trusting a folder in Codex is turned off in Restricted Mode: trust the workspace in VS Code first.', 'Manage Workspace Trust').then(c => { if (c) void vscode.commands.executeCommand('workbench.trust.manage'); });
+    void vscode.window
+      .showWarningMessage(
+        'Trusting a folder in Codex is turned off in Restricted Mode: trust the workspace in VS Code first.',
+        'Manage Workspace Trust',
+      )
+      .then(c => {
+        if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
     return { kind: 'refused', error: 'untrusted workspace' };
   }
   const folder = args.folder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -70,7 +87,7 @@ async function trustFolderInCodex(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
   if (ctx.settings().values['codex.previewChanges']) close = await showDiffs(ctx, [plan.change], 'Trust');
   let yes: boolean;
   try {
-    yes = args.answers?.trust ?? await askTrust(path.resolve(folder), first.state === 'needs-confirmation');
+    yes = args.answers?.trust ?? (await askTrust(path.resolve(folder), first.state === 'needs-confirmation'));
   } finally {
     await close?.();
   }
@@ -104,7 +121,9 @@ async function restoreCodexBackup(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
     `Backup from ${new Date(plan.manifest.at).toLocaleString()} (${plan.manifest.reason}).`,
     deleted.length ? `Deletes files that did not exist before: ${deleted.join(', ')}.` : '',
     edited.length ? `Changed since Local Model Router wrote them (those changes are lost): ${edited.join(', ')}.` : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   const ok = await previewAndConfirm(ctx, changes, 'Restore the last Codex config backup?', detail, 'Restore', args.answers?.restore);
   if (!ok) return { kind: 'cancelled' };
   try {
@@ -114,7 +133,9 @@ async function restoreCodexBackup(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
     throw e;
   }
   ctx.log.info(`restored Codex backup ${plan.manifest.dir}`);
-  void vscode.window.showInformationMessage(`Restored ${plan.files.length} file(s) from the backup of ${new Date(plan.manifest.at).toLocaleString()}.`);
+  void vscode.window.showInformationMessage(
+    `Restored ${plan.files.length} file(s) from the backup of ${new Date(plan.manifest.at).toLocaleString()}.`,
+  );
   return { kind: 'written', files: plan.files.map(f => f.snapshot.path), notes: [] };
 }
 
@@ -132,13 +153,25 @@ async function migrateLegacyProfiles(ctx: Ctx, ...raw: unknown[]): Promise<Comma
   }
   const detection = await detect(ctx);
   if (detection.kind === 'found' && compareVersions(detection.version, PROFILE_FILES_SINCE) < 0) {
-    void vscode.window.showWarningMessage(`Codex ${detection.version.text} still reads [profiles.*] from config.toml; moving them would break it. Update Codex to ${PROFILE_FILES_SINCE.text} or later first.`);
+    void vscode.window.showWarningMessage(
+      `Codex ${detection.version.text} still reads [profiles.*] from config.toml; moving them would break it. Update Codex to ${PROFILE_FILES_SINCE.text} or later first.`,
+    );
     return { kind: 'nothing', message: 'codex too old' };
   }
   const plan = planMigration(cfg.text, codexHome, existsIn(codexHome));
   if (!plan.ok) return refusal(ctx, plan.error);
-  const changes = [plannedChange('config', cfg, plan.configAfter), ...plan.files.map(f => plannedChange('profile', readSnapshot(f.path), f.text))];
-  const ok = await previewAndConfirm(ctx, changes, 'Move legacy Codex profiles into profile files?', `Codex ${PROFILE_FILES_SINCE.text} and later refuse [profiles.*] tables and profile = "…".\n${plan.notes.map(n => `• ${n}`).join('\n')}`, 'Move', args.answers?.migrate);
+  const changes = [
+    plannedChange('config', cfg, plan.configAfter),
+    ...plan.files.map(f => plannedChange('profile', readSnapshot(f.path), f.text)),
+  ];
+  const ok = await previewAndConfirm(
+    ctx,
+    changes,
+    'Move legacy Codex profiles into profile files?',
+    `Codex ${PROFILE_FILES_SINCE.text} and later refuse [profiles.*] tables and profile = "…".\n${plan.notes.map(n => `• ${n}`).join('\n')}`,
+    'Move',
+    args.answers?.migrate,
+  );
   if (!ok) return { kind: 'cancelled' };
   const failed = writePlanned(ctx, codexHome, changes, 'Move legacy Codex profiles');
   if (failed) return failed;

@@ -34,10 +34,17 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   const resolved = findExecutable(exe, ctx.env);
   if (!resolved) {
     // Messages are not awaited: the command returns its outcome at once (tests, other commands).
-    void vscode.window.showErrorMessage(`Codex is not installed (no "${exe}" on PATH). Install it with: npm i -g @openai/codex`, 'Copy Install Command', 'Open Settings').then(choice => {
-      if (choice === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @openai/codex');
-      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
-    });
+    void vscode.window
+      .showErrorMessage(
+        `Codex is not installed (no "${exe}" on PATH). Install it with: npm i -g @openai/codex`,
+        'Copy Install Command',
+        'Open Settings',
+      )
+      .then(choice => {
+        if (choice === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @openai/codex');
+        if (choice === 'Open Settings')
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
+      });
     return { ok: false, reason: 'codex not found' };
   }
   const profileExists = !!route.codexProfile && existsSync(join(codexHome(ctx), `${route.codexProfile}.config.toml`));
@@ -50,16 +57,40 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
     return { ok: false, reason: launch.reason };
   }
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const check = await checkCodexConfig({ executable: resolved, env: { ...(ctx.env as NodeJS.ProcessEnv), ...launch.env }, cwd, codexHome: codexHome(ctx), ...(launch.args[0] === '--profile' ? { profile: launch.args[1] } : {}) });
+  const check = await checkCodexConfig({
+    executable: resolved,
+    env: { ...(ctx.env as NodeJS.ProcessEnv), ...launch.env },
+    cwd,
+    codexHome: codexHome(ctx),
+    ...(launch.args[0] === '--profile' ? { profile: launch.args[1] } : {}),
+  });
   if (check.kind === 'rejected') {
     ctx.log.warn(`Open Codex: Codex rejects the configuration\n${check.rejection.text}`);
-    void vscode.window.showErrorMessage(`Codex would stop at once: it rejects your configuration. Codex said: ${check.rejection.text.split('\n')[0]}`, COMMANDS.checkCodexConfig.title).then(c => {
-      if (c) void vscode.commands.executeCommand(COMMANDS.checkCodexConfig.id, launch.args[0] === '--profile' ? { profile: launch.args[1] } : {});
-    });
+    void vscode.window
+      .showErrorMessage(
+        `Codex would stop at once: it rejects your configuration. Codex said: ${check.rejection.text.split('\n')[0]}`,
+        COMMANDS.checkCodexConfig.title,
+      )
+      .then(c => {
+        if (c)
+          void vscode.commands.executeCommand(
+            COMMANDS.checkCodexConfig.id,
+            launch.args[0] === '--profile' ? { profile: launch.args[1] } : {},
+          );
+      });
     return { ok: false, reason: 'config-rejected' };
   }
-  const terminal = vscode.window.createTerminal({ name: `Codex · ${route.model}`, shellPath: resolved, shellArgs: launch.args, env: launch.env, ...(cwd ? { cwd } : {}), iconPath: new vscode.ThemeIcon('hubot') });
+  const terminal = vscode.window.createTerminal({
+    name: `Codex · ${route.model}`,
+    shellPath: resolved,
+    shellArgs: launch.args,
+    env: launch.env,
+    ...(cwd ? { cwd } : {}),
+    iconPath: new vscode.ThemeIcon('hubot'),
+  });
   terminal.show();
-  ctx.log.info(`opened Codex: ${launch.describe}${Object.keys(launch.env).length ? ` (with ${Object.keys(launch.env).join(', ')} set)` : ''}`);
+  ctx.log.info(
+    `opened Codex: ${launch.describe}${Object.keys(launch.env).length ? ` (with ${Object.keys(launch.env).join(', ')} set)` : ''}`,
+  );
   return { ok: true, args: launch.args, envNames: Object.keys(launch.env) };
 }

@@ -59,7 +59,9 @@ export function codexHomeOf(ctx: Ctx): string {
 
 export function refusal(ctx: Ctx, error: string): CommandOutcome {
   ctx.log.warn(error);
-  void vscode.window.showErrorMessage(error, 'Show Log').then(c => { if (c) ctx.log.show(); });
+  void vscode.window.showErrorMessage(error, 'Show Log').then(c => {
+    if (c) ctx.log.show();
+  });
   return { kind: 'refused', error };
 }
 
@@ -78,7 +80,13 @@ function configText(codexHome: string): string | undefined {
 }
 
 /** The optional parts a plan starts with: what helps and was not declined before. */
-function defaultOptions(ctx: Ctx, codexHome: string, folder: string | undefined, ossProvider: string | undefined, answers: CodexAnswers): WriteOptions {
+function defaultOptions(
+  ctx: Ctx,
+  codexHome: string,
+  folder: string | undefined,
+  ossProvider: string | undefined,
+  answers: CodexAnswers,
+): WriteOptions {
   const text = configText(codexHome);
   const o: WriteOptions = {};
   if (folder && text !== undefined) {
@@ -86,7 +94,8 @@ function defaultOptions(ctx: Ctx, codexHome: string, folder: string | undefined,
     const declined = ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []).includes(path.resolve(folder));
     // An existing "untrusted" is only changed with an explicit yes.
     const want = answers.trust ?? (state.kind === 'absent' && !declined);
-    if (want && state.kind !== 'trusted' && state.kind !== 'invalid') Object.assign(o, { trustProject: folder, overrideUntrusted: state.kind === 'untrusted' });
+    if (want && state.kind !== 'trusted' && state.kind !== 'invalid')
+      Object.assign(o, { trustProject: folder, overrideUntrusted: state.kind === 'untrusted' });
   }
   if (ossProvider && text !== undefined) {
     const parsed = parseTomlText(text);
@@ -101,15 +110,37 @@ function defaultOptions(ctx: Ctx, codexHome: string, folder: string | undefined,
 async function chooseOptions(ctx: Ctx, plan: WritePlan, folder: string | undefined, codexHome: string): Promise<WriteOptions | undefined> {
   type Opt = vscode.QuickPickItem & { id: 'trust' | 'oss' };
   const items: Opt[] = [];
-  if (folder) items.push({ id: 'trust', label: `Trust ${folder} in Codex`, detail: 'Codex then runs there with the workspace-write sandbox and loads its .codex/config.toml.', picked: !!plan.options.trustProject });
-  if (plan.profile.ossProvider) items.push({ id: 'oss', label: `Set oss_provider = "${plan.profile.ossProvider}" in config.toml`, detail: `Then \`codex --oss -m <model>\` uses ${PROVIDERS[plan.profile.ossProvider].displayName} without --local-provider.`, picked: !!plan.options.setOssProvider });
+  if (folder)
+    items.push({
+      id: 'trust',
+      label: `Trust ${folder} in Codex`,
+      detail: 'Codex then runs there with the workspace-write sandbox and loads its .codex/config.toml.',
+      picked: !!plan.options.trustProject,
+    });
+  if (plan.profile.ossProvider)
+    items.push({
+      id: 'oss',
+      label: `Set oss_provider = "${plan.profile.ossProvider}" in config.toml`,
+      detail: `Then \`codex --oss -m <model>\` uses ${PROVIDERS[plan.profile.ossProvider].displayName} without --local-provider.`,
+      picked: !!plan.options.setOssProvider,
+    });
   if (!items.length) return undefined;
-  const picked = await vscode.window.showQuickPick(items, { canPickMany: true, title: `What "Write Codex Profile" also changes`, placeHolder: 'The profile file itself is always written' });
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: `What "Write Codex Profile" also changes`,
+    placeHolder: 'The profile file itself is always written',
+  });
   if (!picked) return undefined;
   const trust = picked.some(p => p.id === 'trust');
   const oss = picked.some(p => p.id === 'oss');
-  if (folder && !trust) await ctx.extension.workspaceState.update(TRUST_DECLINED_KEY, [...new Set([...ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []), path.resolve(folder)])]);
-  if (plan.profile.ossProvider && !oss) await ctx.extension.globalState.update(OSS_DECLINED_KEY, [...new Set([...ctx.extension.globalState.get<string[]>(OSS_DECLINED_KEY, []), codexHome])]);
+  if (folder && !trust)
+    await ctx.extension.workspaceState.update(TRUST_DECLINED_KEY, [
+      ...new Set([...ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []), path.resolve(folder)]),
+    ]);
+  if (plan.profile.ossProvider && !oss)
+    await ctx.extension.globalState.update(OSS_DECLINED_KEY, [
+      ...new Set([...ctx.extension.globalState.get<string[]>(OSS_DECLINED_KEY, []), codexHome]),
+    ]);
   const text = configText(codexHome);
   const untrusted = !!folder && text !== undefined && trustState(text, folder).kind === 'untrusted';
   return { ...(trust && folder ? { trustProject: folder, overrideUntrusted: untrusted } : {}), ...(oss ? { setOssProvider: true } : {}) };
@@ -127,21 +158,31 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
   const answers = args.answers ?? {};
   const route = args.route && isRoute(args.route) ? args.route : ctx.routes.active;
   if (!route) {
-    const pick = await vscode.window.showWarningMessage('Pick a local model first: the profile points Codex at it.', COMMANDS.pickRoute.title);
+    const pick = await vscode.window.showWarningMessage(
+      'Pick a local model first: the profile points Codex at it.',
+      COMMANDS.pickRoute.title,
+    );
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', message: 'no route' };
   }
   const s = ctx.settings().values;
   let name = args.name ?? (s['codex.profileName'] || undefined);
   if (!name) {
-    name = (await vscode.window.showInputBox({
-      title: 'Codex profile name', prompt: 'Codex runs it with: codex -p <name>', value: defaultProfileName(route),
-      validateInput: v => profileNameProblem(v.trim()),
-    }))?.trim();
+    name = (
+      await vscode.window.showInputBox({
+        title: 'Codex profile name',
+        prompt: 'Codex runs it with: codex -p <name>',
+        value: defaultProfileName(route),
+        validateInput: v => profileNameProblem(v.trim()),
+      })
+    )?.trim();
     if (!name) return { kind: 'cancelled' };
   }
   const codexHome = codexHomeOf(ctx);
-  const folder = args.folder === false ? undefined : args.folder ?? (vscode.workspace.isTrusted ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined);
+  const folder =
+    args.folder === false
+      ? undefined
+      : (args.folder ?? (vscode.workspace.isTrusted ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined));
   // The key reaches Codex through a variable the profile names (env_key); Open Codex fills it.
   const key = await ctx.keys.resolve(route.provider, route.baseUrl);
   const apiKeyEnv = key.apiKey ? codexKeyVar({ provider: route.provider, keyVar: key.keyVar }) : undefined;
@@ -156,7 +197,10 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       if (answers.apply !== undefined) return { kind: answers.apply ? 'apply' : 'cancel' };
       const optional = !!folder || !!plan.profile.ossProvider;
       const buttons = ['Apply', ...(optional ? ['Options…'] : [])];
-      const choice = await vscode.window.showInformationMessage(`Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change; a backup is kept.`, ...buttons);
+      const choice = await vscode.window.showInformationMessage(
+        `Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change; a backup is kept.`,
+        ...buttons,
+      );
       if (choice === 'Apply') return { kind: 'apply' };
       if (choice === 'Options…') {
         const options = await chooseOptions(ctx, plan, folder, codexHome);
@@ -168,54 +212,111 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
     }
   };
 
-  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Codex profile "${name}"` }, () => writeCodexProfile({
-    route, settings: s, codexHome,
-    codex: { executable: s['codex.executable'], env: ctx.env as NodeJS.ProcessEnv },
-    profile: { name: name as string, ...(apiKeyEnv ? { apiKeyEnv } : {}), serverRejectsNonFunctionTools: args.serverRejectsNonFunctionTools ?? lastCodex?.diagnosis === 'non-function-tool-rejected', ...(lastCodex?.findings ? { findings: lastCodex.findings } : {}) },
-    options: defaultOptions(ctx, codexHome, folder, ossProvider, answers),
-    validate: s['codex.validateAfterWrite'],
-    cwd: folder,
-  }, decide));
+  const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Codex profile "${name}"` }, () =>
+    writeCodexProfile(
+      {
+        route,
+        settings: s,
+        codexHome,
+        codex: { executable: s['codex.executable'], env: ctx.env as NodeJS.ProcessEnv },
+        profile: {
+          name: name as string,
+          ...(apiKeyEnv ? { apiKeyEnv } : {}),
+          serverRejectsNonFunctionTools: args.serverRejectsNonFunctionTools ?? lastCodex?.diagnosis === 'non-function-tool-rejected',
+          ...(lastCodex?.findings ? { findings: lastCodex.findings } : {}),
+        },
+        options: defaultOptions(ctx, codexHome, folder, ossProvider, answers),
+        validate: s['codex.validateAfterWrite'],
+        cwd: folder,
+      },
+      decide,
+    ),
+  );
 
   const isActive = !!ctx.routes.active && routeKey(ctx.routes.active) === routeKey(route);
   switch (outcome.kind) {
-    case 'refused': return refusal(ctx, outcome.error);
-    case 'cancelled': return { kind: 'cancelled' };
-    case 'planned': return { kind: 'nothing', message: 'planned' };
+    case 'refused':
+      return refusal(ctx, outcome.error);
+    case 'cancelled':
+      return { kind: 'cancelled' };
+    case 'planned':
+      return { kind: 'nothing', message: 'planned' };
     case 'unchanged':
       if (isActive) await ctx.routes.setCodexProfile(outcome.plan.profile.name);
-      void vscode.window.showInformationMessage(`Codex profile "${outcome.plan.profile.name}" is already up to date (codex -p ${outcome.plan.profile.name}).`, COMMANDS.openCodex.title).then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.openCodex.id); });
+      void vscode.window
+        .showInformationMessage(
+          `Codex profile "${outcome.plan.profile.name}" is already up to date (codex -p ${outcome.plan.profile.name}).`,
+          COMMANDS.openCodex.title,
+        )
+        .then(c => {
+          if (c) void vscode.commands.executeCommand(COMMANDS.openCodex.id);
+        });
       return { kind: 'unchanged', message: 'up to date' };
     case 'config-rejected': {
       // The profile could never load over this config.toml: nothing was written; the repair is offered.
       const r = outcome.configCheck.check.rejection;
       ctx.log.warn(`codex profile ${outcome.plan.profile.name} not written: Codex rejects config.toml\n${r.text}`);
-      void vscode.window.showErrorMessage(`Codex rejects your config.toml, which every profile is loaded over, so profile "${outcome.plan.profile.name}" could never load. Nothing was written. Codex said: ${r.text.split('\n')[0]}`, COMMANDS.checkCodexConfig.title, 'Show Log').then(c => {
-        if (c === COMMANDS.checkCodexConfig.title) void vscode.commands.executeCommand(COMMANDS.checkCodexConfig.id);
-        else if (c) ctx.log.show();
-      });
+      void vscode.window
+        .showErrorMessage(
+          `Codex rejects your config.toml, which every profile is loaded over, so profile "${outcome.plan.profile.name}" could never load. Nothing was written. Codex said: ${r.text.split('\n')[0]}`,
+          COMMANDS.checkCodexConfig.title,
+          'Show Log',
+        )
+        .then(c => {
+          if (c === COMMANDS.checkCodexConfig.title) void vscode.commands.executeCommand(COMMANDS.checkCodexConfig.id);
+          else if (c) ctx.log.show();
+        });
       return { kind: 'refused', error: `config.toml rejected by Codex (${r.kind})` };
     }
-    case 'written': break;
+    case 'written':
+      break;
   }
   const { plan, validation } = outcome;
-  for (const c of plan.changes) ctx.log.info(`wrote ${c.snapshot.path}${c.snapshot.realPath !== c.snapshot.path ? ` (→ ${c.snapshot.realPath})` : ''}\n${c.diff}`);
+  for (const c of plan.changes)
+    ctx.log.info(`wrote ${c.snapshot.path}${c.snapshot.realPath !== c.snapshot.path ? ` (→ ${c.snapshot.realPath})` : ''}\n${c.diff}`);
   if (isActive) await ctx.routes.setCodexProfile(plan.profile.name);
   const version = plan.codex.kind === 'found' ? plan.codex.version.text : undefined;
-  if (validation) ctx.log.info(`codex validation of ${plan.profile.name}: ${validation.kind}${validation.kind === 'accepted' ? '' : `\n${validation.message}`}`);
+  if (validation)
+    ctx.log.info(
+      `codex validation of ${plan.profile.name}: ${validation.kind}${validation.kind === 'accepted' ? '' : `\n${validation.message}`}`,
+    );
   if (validation && validation.kind !== 'accepted') {
-    void vscode.window.showErrorMessage(`The profile was written, but Codex ${version} does not accept it:\n${validation.message}`, 'Show Log', COMMANDS.restoreCodexBackup.title).then(c => {
-      if (c === 'Show Log') ctx.log.show();
-      else if (c) void vscode.commands.executeCommand(COMMANDS.restoreCodexBackup.id);
-    });
+    void vscode.window
+      .showErrorMessage(
+        `The profile was written, but Codex ${version} does not accept it:\n${validation.message}`,
+        'Show Log',
+        COMMANDS.restoreCodexBackup.title,
+      )
+      .then(c => {
+        if (c === 'Show Log') ctx.log.show();
+        else if (c) void vscode.commands.executeCommand(COMMANDS.restoreCodexBackup.id);
+      });
   } else {
-    const checked = validation ? ` Codex ${version} loaded it with --strict-config.` : plan.codex.kind === 'found' ? '' : ' Codex was not found, so it was not checked; the current profile format was used.';
-    const legacy = plan.legacyLeft.length ? ` config.toml still has legacy [profiles.*] tables (${plan.legacyLeft.join(', ')}), which this Codex refuses when selected.` : '';
+    const checked = validation
+      ? ` Codex ${version} loaded it with --strict-config.`
+      : plan.codex.kind === 'found'
+        ? ''
+        : ' Codex was not found, so it was not checked; the current profile format was used.';
+    const legacy = plan.legacyLeft.length
+      ? ` config.toml still has legacy [profiles.*] tables (${plan.legacyLeft.join(', ')}), which this Codex refuses when selected.`
+      : '';
     const buttons = plan.legacyLeft.length ? [COMMANDS.openCodex.title, COMMANDS.migrateLegacyProfiles.title] : [COMMANDS.openCodex.title];
-    void vscode.window.showInformationMessage(`Codex profile "${plan.profile.name}" written. Run: codex -p ${plan.profile.name}.${checked}${legacy}`, ...buttons).then(c => {
-      if (c === COMMANDS.openCodex.title) void vscode.commands.executeCommand(COMMANDS.openCodex.id);
-      else if (c) void vscode.commands.executeCommand(COMMANDS.migrateLegacyProfiles.id);
-    });
+    void vscode.window
+      .showInformationMessage(
+        `Codex profile "${plan.profile.name}" written. Run: codex -p ${plan.profile.name}.${checked}${legacy}`,
+        ...buttons,
+      )
+      .then(c => {
+        if (c === COMMANDS.openCodex.title) void vscode.commands.executeCommand(COMMANDS.openCodex.id);
+        else if (c) void vscode.commands.executeCommand(COMMANDS.migrateLegacyProfiles.id);
+      });
   }
-  return { kind: 'written', files: outcome.files, validation: validation ? { kind: validation.kind, ...(validation.kind === 'accepted' ? {} : { message: validation.message }) } : undefined, notes: plan.notes };
+  return {
+    kind: 'written',
+    files: outcome.files,
+    validation: validation
+      ? { kind: validation.kind, ...(validation.kind === 'accepted' ? {} : { message: validation.message }) }
+      : undefined,
+    notes: plan.notes,
+  };
 }

@@ -10,30 +10,53 @@ export function register(ctx: Ctx): void {
   reg(COMMANDS.refresh.id, () => ctx.discovery.refresh('command'));
   reg(COMMANDS.clearRoute.id, () => ctx.routes.clear());
   reg(COMMANDS.showLog.id, () => ctx.log.show());
-  reg(COMMANDS.openSettings.id, () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:local-model-router.local-model-router'));
+  reg(COMMANDS.openSettings.id, () =>
+    vscode.commands.executeCommand('workbench.action.openSettings', '@ext:local-model-router.local-model-router'),
+  );
   reg(COMMANDS.addEndpoint.id, (input?: { baseUrl: string; label?: string; apiKey?: string }) => addEndpoint(ctx, input));
   reg(COMMANDS.setApiKey.id, (baseUrl?: string, key?: string) => setApiKey(ctx, baseUrl, key));
 }
 
-async function addEndpoint(ctx: Ctx, input?: { baseUrl: string; label?: string; apiKey?: string }): Promise<{ baseUrl: string } | undefined> {
-  const raw = input?.baseUrl ?? await vscode.window.showInputBox({
-    title: 'Add an OpenAI-compatible endpoint (1/2)',
-    prompt: 'Base URL of a server that speaks /v1/responses',
-    placeHolder: 'http://127.0.0.1:9000/v1',
-    ignoreFocusOut: true,
-    validateInput: v => { const n = normalizeBaseUrl(v); return n.ok ? undefined : n.error; },
-  });
+async function addEndpoint(
+  ctx: Ctx,
+  input?: { baseUrl: string; label?: string; apiKey?: string },
+): Promise<{ baseUrl: string } | undefined> {
+  const raw =
+    input?.baseUrl ??
+    (await vscode.window.showInputBox({
+      title: 'Add an OpenAI-compatible endpoint (1/2)',
+      prompt: 'Base URL of a server that speaks /v1/responses',
+      placeHolder: 'http://127.0.0.1:9000/v1',
+      ignoreFocusOut: true,
+      validateInput: v => {
+        const n = normalizeBaseUrl(v);
+        return n.ok ? undefined : n.error;
+      },
+    }));
   if (raw === undefined) return undefined;
   const n = normalizeBaseUrl(raw);
   if (!n.ok) {
     void vscode.window.showErrorMessage(n.error);
     return undefined;
   }
-  const label = input ? input.label : await vscode.window.showInputBox({ title: 'Add an OpenAI-compatible endpoint (2/2)', prompt: 'A name for it (optional)', placeHolder: 'GPU box', ignoreFocusOut: true });
+  const label = input
+    ? input.label
+    : await vscode.window.showInputBox({
+        title: 'Add an OpenAI-compatible endpoint (2/2)',
+        prompt: 'A name for it (optional)',
+        placeHolder: 'GPU box',
+        ignoreFocusOut: true,
+      });
   if (label === undefined && !input) return undefined;
   const config = vscode.workspace.getConfiguration('localModelRouter');
-  const current = (config.inspect<unknown[]>('openaiCompatible.endpoints')?.globalValue ?? []).filter(e => (e as { baseUrl?: string }).baseUrl !== n.url);
-  await config.update('openaiCompatible.endpoints', [...current, { baseUrl: n.url, ...(label ? { label } : {}) }], vscode.ConfigurationTarget.Global);
+  const current = (config.inspect<unknown[]>('openaiCompatible.endpoints')?.globalValue ?? []).filter(
+    e => (e as { baseUrl?: string }).baseUrl !== n.url,
+  );
+  await config.update(
+    'openaiCompatible.endpoints',
+    [...current, { baseUrl: n.url, ...(label ? { label } : {}) }],
+    vscode.ConfigurationTarget.Global,
+  );
   if (input?.apiKey) await ctx.keys.store(n.url, input.apiKey);
   await ctx.discovery.refresh('endpoint-added');
   return { baseUrl: n.url };
@@ -47,7 +70,14 @@ async function setApiKey(ctx: Ctx, baseUrl?: string, key?: string): Promise<bool
     url = pick?.label;
   }
   if (!url) return false;
-  const value = key ?? await vscode.window.showInputBox({ title: `API key for ${url}`, prompt: 'Stored in the OS keychain (SecretStorage). Leave empty to remove it.', password: true, ignoreFocusOut: true });
+  const value =
+    key ??
+    (await vscode.window.showInputBox({
+      title: `API key for ${url}`,
+      prompt: 'Stored in the OS keychain (SecretStorage). Leave empty to remove it.',
+      password: true,
+      ignoreFocusOut: true,
+    }));
   if (value === undefined) return false;
   await ctx.keys.store(url, value || undefined);
   void ctx.discovery.refresh('key-changed');

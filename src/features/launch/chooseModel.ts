@@ -11,7 +11,9 @@ export type ChooseResult = { kind: 'set'; path: string } | { kind: 'cancelled' }
 
 export async function chooseLlamaModel(ctx: Ctx, raw?: unknown): Promise<ChooseResult> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Choosing the model a server runs is turned off in Restricted Mode (this workspace is not trusted).');
+    void vscode.window.showWarningMessage(
+      'Choosing the model a server runs is turned off in Restricted Mode (this workspace is not trusted).',
+    );
     return { kind: 'refused', message: 'untrusted' };
   }
   const given = typeof raw === 'string' ? raw : (raw as { path?: string } | undefined)?.path;
@@ -19,15 +21,24 @@ export async function chooseLlamaModel(ctx: Ctx, raw?: unknown): Promise<ChooseR
   if (!file) {
     const current = ctx.settings().values['llamacpp.modelPath'];
     const picked = await vscode.window.showOpenDialog({
-      title: 'The model llama-server serves', openLabel: 'Use This Model', canSelectMany: false, canSelectFolders: false,
-      filters: { 'GGUF models': ['gguf'] }, ...(current ? { defaultUri: vscode.Uri.file(current) } : {}),
+      title: 'The model llama-server serves',
+      openLabel: 'Use This Model',
+      canSelectMany: false,
+      canSelectFolders: false,
+      filters: { 'GGUF models': ['gguf'] },
+      ...(current ? { defaultUri: vscode.Uri.file(current) } : {}),
     });
     file = picked?.[0]?.fsPath;
   }
   if (!file) return { kind: 'cancelled' };
   // A quick look inside: a file that is not GGUF would only fail later, in the server's terminal.
-  const isFile = await stat(file).then(s => s.isFile(), () => false);
-  const header = isFile ? await readGgufString(file, 'general.name', 8 * 1024 * 1024) : { ok: false as const, error: `${file} is not a file` };
+  const isFile = await stat(file).then(
+    s => s.isFile(),
+    () => false,
+  );
+  const header = isFile
+    ? await readGgufString(file, 'general.name', 8 * 1024 * 1024)
+    : { ok: false as const, error: `${file} is not a file` };
   if (!header.ok && /not a GGUF file|is not a file|ENOENT/.test(header.error)) {
     void vscode.window.showErrorMessage(`Not a model llama-server can load: ${header.error}.`);
     return { kind: 'refused', message: header.error };

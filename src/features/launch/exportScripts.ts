@@ -16,7 +16,10 @@ export async function exportWrapperScripts(ctx: Ctx, folderArg?: unknown, option
   let folder = typeof folderArg === 'string' && folderArg ? folderArg : undefined;
   if (!folder) {
     const picked = await vscode.window.showOpenDialog({
-      canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Export Here',
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: 'Export Here',
       title: 'Where should the server wrapper and the Codex launcher go?',
       defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
     });
@@ -25,12 +28,29 @@ export async function exportWrapperScripts(ctx: Ctx, folderArg?: unknown, option
   if (!folder) return { kind: 'cancelled', files: [] };
   const s = ctx.settings().values;
   // The same template choice as Start Server, so the wrapper starts the same argv.
-  const template = s['llamacpp.wrapperScript'] ? undefined : await prepareChatTemplate(ctx, s['llamacpp.chatTemplate'], s['llamacpp.modelPath']);
+  const template = s['llamacpp.wrapperScript']
+    ? undefined
+    : await prepareChatTemplate(ctx, s['llamacpp.chatTemplate'], s['llamacpp.modelPath']);
   const scripts = [serverWrapperScript(s, new Date(), { chatTemplateFile: template?.file }), codexLauncherScript(s)];
   const paths = scripts.map(sc => join(folder, sc.fileName));
-  const existing = (await Promise.all(paths.map(p => stat(p).then(() => p, () => undefined)))).filter((p): p is string => !!p);
+  const existing = (
+    await Promise.all(
+      paths.map(p =>
+        stat(p).then(
+          () => p,
+          () => undefined,
+        ),
+      ),
+    )
+  ).filter((p): p is string => !!p);
   if (existing.length) {
-    const ok = options?.answers?.overwrite ?? ((await vscode.window.showWarningMessage(`Replace ${existing.map(p => p.split(/[\\/]/).pop()).join(' and ')}?`, { modal: true, detail: `In ${folder}` }, 'Replace')) === 'Replace');
+    const ok =
+      options?.answers?.overwrite ??
+      (await vscode.window.showWarningMessage(
+        `Replace ${existing.map(p => p.split(/[\\/]/).pop()).join(' and ')}?`,
+        { modal: true, detail: `In ${folder}` },
+        'Replace',
+      )) === 'Replace';
     if (!ok) return { kind: 'cancelled', files: [] };
   }
   for (const [i, sc] of scripts.entries()) {
@@ -38,9 +58,13 @@ export async function exportWrapperScripts(ctx: Ctx, folderArg?: unknown, option
     await chmod(paths[i], 0o755);
   }
   ctx.log.info(`wrote ${paths.join(', ')}`);
-  void vscode.window.showInformationMessage(`Wrote ${scripts.map(sc => sc.fileName).join(' and ')}. Each reads the PRODEX_LOCAL_* variables, with your current settings as defaults.`, 'Open Server Wrapper').then(c => {
-    if (c) void vscode.window.showTextDocument(vscode.Uri.file(paths[0]));
-  });
+  void vscode.window
+    .showInformationMessage(
+      `Wrote ${scripts.map(sc => sc.fileName).join(' and ')}. Each reads the PRODEX_LOCAL_* variables, with your current settings as defaults.`,
+      'Open Server Wrapper',
+    )
+    .then(c => {
+      if (c) void vscode.window.showTextDocument(vscode.Uri.file(paths[0]));
+    });
   return { kind: 'written', files: paths };
 }
-

@@ -3,7 +3,15 @@
 // terminal shows their output, forwards typed input and Ctrl+C, and closing it stops the server.
 import * as vscode from 'vscode';
 import type { LaunchedServer, LaunchedState } from '../../ctx';
-import { LineRing, spawnServer, shQuote, type LaunchCommand, type LaunchProvider, type ProcessEnd, type ServerProcess } from '../../core/launch';
+import {
+  LineRing,
+  spawnServer,
+  shQuote,
+  type LaunchCommand,
+  type LaunchProvider,
+  type ProcessEnd,
+  type ServerProcess,
+} from '../../core/launch';
 
 /** How long to wait for VS Code to open the terminal before starting anyway (output is buffered). */
 const OPEN_FALLBACK_MS = 3_000;
@@ -133,15 +141,28 @@ export class ManagedServer implements LaunchedServer {
     this.commandKey = o.commandKey;
     this.cwd = o.cwd;
     this.pty = new ProcessTerminal(() => o.onUserClose(this));
-    this.terminal = vscode.window.createTerminal({ name: o.name, pty: this.pty, iconPath: new vscode.ThemeIcon('server-process'), isTransient: true });
+    this.terminal = vscode.window.createTerminal({
+      name: o.name,
+      pty: this.pty,
+      iconPath: new vscode.ThemeIcon('server-process'),
+      isTransient: true,
+    });
     this.disposables.push(this.terminal, this.pty, this.changed);
   }
 
-  get state(): LaunchedState { return this._state; }
-  get exitCode(): number | undefined { return this._exitCode; }
-  get stopping(): boolean { return this._stopping; }
+  get state(): LaunchedState {
+    return this._state;
+  }
+  get exitCode(): number | undefined {
+    return this._exitCode;
+  }
+  get stopping(): boolean {
+    return this._stopping;
+  }
   /** Starting or serving. */
-  get active(): boolean { return this._state === 'starting' || this._state === 'ready'; }
+  get active(): boolean {
+    return this._state === 'starting' || this._state === 'ready';
+  }
 
   private transition(state: LaunchedState, exitCode?: number | null): void {
     if (exitCode !== undefined && exitCode !== null) this._exitCode = exitCode;
@@ -152,11 +173,17 @@ export class ManagedServer implements LaunchedServer {
   }
 
   /** It answers where it listens. */
-  markReady(): void { this.transition('ready'); }
+  markReady(): void {
+    this.transition('ready');
+  }
   /** It ended, or never served, by itself (a crash, a bad flag, killed outside VS Code). */
-  markExited(code: number | null | undefined): void { this.transition('exited', code ?? undefined); }
+  markExited(code: number | null | undefined): void {
+    this.transition('exited', code ?? undefined);
+  }
   /** It ended because the extension stopped it. */
-  markStopped(code: number | null | undefined): void { this.transition('stopped', code ?? undefined); }
+  markStopped(code: number | null | undefined): void {
+    this.transition('stopped', code ?? undefined);
+  }
 
   get pid(): number | undefined {
     return this.pty.current?.pid;
@@ -199,7 +226,10 @@ export class ManagedServer implements LaunchedServer {
     const p = this.pty.current;
     if (!p?.running) return Promise.resolve();
     this._stopping = true;
-    return p.stop(graceMs).then(() => undefined, () => undefined);
+    return p.stop(graceMs).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** SIGTERM to the process group, SIGKILL after `graceMs`. */

@@ -28,7 +28,13 @@ async function pullReporting(root: string, model: string, progress: Progress, si
   });
 }
 
-export async function ensureOllamaModel(server: ManagedServer, baseUrl: string, model: string, progress: Progress, signal: AbortSignal): Promise<{ kind: 'ok'; pulled: boolean } | EnsureModelFailure> {
+export async function ensureOllamaModel(
+  server: ManagedServer,
+  baseUrl: string,
+  model: string,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<{ kind: 'ok'; pulled: boolean } | EnsureModelFailure> {
   const root = serverRoot(baseUrl);
   progress.report({ message: `checking ${model}…` });
   const has = await ollamaHasModel(root, model, signal);
@@ -42,7 +48,9 @@ export async function ensureOllamaModel(server: ManagedServer, baseUrl: string, 
   }
   if (r.kind === 'error') {
     server.note(`Pull failed: ${r.message}`);
-    void vscode.window.showErrorMessage(`Ollama could not pull ${model}: ${r.message}`, 'Show Terminal').then(c => { if (c) server.showTerminal(); });
+    void vscode.window.showErrorMessage(`Ollama could not pull ${model}: ${r.message}`, 'Show Terminal').then(c => {
+      if (c) server.showTerminal();
+    });
     return { kind: 'failed', provider: 'ollama', step: 'pull', message: r.message };
   }
   server.note(`Pulled ${model}.`);
@@ -54,21 +62,36 @@ export type { PullCommandResult } from '../../core/commandContracts';
 /** "Pull an Ollama Model…": `args` = { baseUrl?, model? }; asks for what is missing. */
 export async function pullOllamaModelCommand(ctx: Ctx, raw?: unknown): Promise<PullCommandResult> {
   const a = (raw && typeof raw === 'object' ? raw : {}) as { baseUrl?: string; model?: string };
-  const baseUrl = a.baseUrl ?? ctx.discovery.latest.find(p => p.provider === 'ollama' && p.result.kind === 'up')?.baseUrl ?? listenAddress('ollama', ctx.settings().values, ctx.env).baseUrl;
-  const model = a.model ?? (await vscode.window.showInputBox({ title: 'Pull an Ollama model', prompt: `From the Ollama library, into the server at ${baseUrl}`, placeHolder: 'qwen3-coder:30b', ignoreFocusOut: true }))?.trim();
+  const baseUrl =
+    a.baseUrl ??
+    ctx.discovery.latest.find(p => p.provider === 'ollama' && p.result.kind === 'up')?.baseUrl ??
+    listenAddress('ollama', ctx.settings().values, ctx.env).baseUrl;
+  const model =
+    a.model ??
+    (
+      await vscode.window.showInputBox({
+        title: 'Pull an Ollama model',
+        prompt: `From the Ollama library, into the server at ${baseUrl}`,
+        placeHolder: 'qwen3-coder:30b',
+        ignoreFocusOut: true,
+      })
+    )?.trim();
   if (!model) return { kind: 'cancelled' };
   const root = serverRoot(baseUrl);
-  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pulling ${model}`, cancellable: true }, async (progress, token) => {
-    const ac = new AbortController();
-    const sub = token.onCancellationRequested(() => ac.abort());
-    try {
-      const has = await ollamaHasModel(root, model, ac.signal);
-      if (has.kind === 'present') return { kind: 'present' } as const;
-      return await pullReporting(root, model, progress, ac.signal);
-    } finally {
-      sub.dispose();
-    }
-  });
+  const r = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Pulling ${model}`, cancellable: true },
+    async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        const has = await ollamaHasModel(root, model, ac.signal);
+        if (has.kind === 'present') return { kind: 'present' } as const;
+        return await pullReporting(root, model, progress, ac.signal);
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
   ctx.log.info(`pull ${model} at ${root}: ${r.kind}${r.kind === 'error' ? `: ${r.message}` : ''}`);
   if (r.kind === 'error') {
     void vscode.window.showErrorMessage(`Ollama could not pull ${model}: ${r.message}`);

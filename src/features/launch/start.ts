@@ -10,8 +10,17 @@ import { SERVER_KIND_INFO } from '../../core/serverKind';
 import { findExecutable } from '../../core/which';
 import type { Settings } from '../../core/settings/catalog';
 import {
-  buildServerCommand, buildLmsCommands, launchIssues, exposesBeyondLoopback, redactLaunchCommand, waitUntilReady, checkServing,
-  launchFingerprint, type LaunchCommand, type LaunchProblem, type ReadyResult,
+  buildServerCommand,
+  buildLmsCommands,
+  launchIssues,
+  exposesBeyondLoopback,
+  redactLaunchCommand,
+  waitUntilReady,
+  checkServing,
+  launchFingerprint,
+  type LaunchCommand,
+  type LaunchProblem,
+  type ReadyResult,
 } from '../../core/launch';
 import { ManagedServer } from './managedServer';
 import { isActive, managed, openSettings, pickProvider, showError, terminalName } from './ui';
@@ -42,33 +51,50 @@ export type StartResult =
   | { kind: 'refused'; reason: 'not-installed'; program: string; problems: string[] }
   | { kind: 'refused'; reason: 'exposure-declined' | 'invalid-settings'; problems: string[]; issues?: LaunchProblem[] };
 
-export type StopResult = { kind: 'stopped'; provider: LaunchProvider; pid?: number; code: number | null; signal?: string | null } | { kind: 'not-running' };
+export type StopResult =
+  { kind: 'stopped'; provider: LaunchProvider; pid?: number; code: number | null; signal?: string | null } | { kind: 'not-running' };
 
 const GRACE_MS = 5_000;
 const EARLY_EXIT_LINES = 12;
 
 function refuseUntrusted(ctx: Ctx, provider?: LaunchProvider): StartResult {
   const s = ctx.settings();
-  void vscode.window.showWarningMessage(
-    'Starting local servers is turned off in Restricted Mode: this workspace is not trusted, so its settings cannot choose a program to run.',
-    'Manage Workspace Trust',
-  ).then(c => { if (c) void vscode.commands.executeCommand('workbench.trust.manage'); });
-  ctx.log.warn(`launch refused in Restricted Mode${s.ignoredUntrusted.length ? `; ignoring workspace values of ${s.ignoredUntrusted.join(', ')}` : ''}`);
-  return { kind: 'refused', reason: 'untrusted', ignoredSettings: [...s.ignoredUntrusted], ...(provider ? { command: redactLaunchCommand(buildServerCommand(provider, s.values, { env: ctx.env })) } : {}) };
+  void vscode.window
+    .showWarningMessage(
+      'Starting local servers is turned off in Restricted Mode: this workspace is not trusted, so its settings cannot choose a program to run.',
+      'Manage Workspace Trust',
+    )
+    .then(c => {
+      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+  ctx.log.warn(
+    `launch refused in Restricted Mode${s.ignoredUntrusted.length ? `; ignoring workspace values of ${s.ignoredUntrusted.join(', ')}` : ''}`,
+  );
+  return {
+    kind: 'refused',
+    reason: 'untrusted',
+    ignoredSettings: [...s.ignoredUntrusted],
+    ...(provider ? { command: redactLaunchCommand(buildServerCommand(provider, s.values, { env: ctx.env })) } : {}),
+  };
 }
 
 async function confirmExposure(ctx: Ctx, provider: LaunchProvider, s: Settings, answers: LaunchAnswers | undefined): Promise<boolean> {
   const { host, port } = listenAddress(provider, s, ctx.env);
   const name = PROVIDERS[provider].displayName;
-  const keyHint = provider === 'llamacpp' ? 'llama-server `--api-key`' : provider === 'vllm' ? 'vLLM `--api-key`' : 'an API key or a firewall rule';
-  const answer = answers?.exposure ?? ((await vscode.window.showWarningMessage(
-    `Start ${name} listening on ${host}:${port}?`,
-    {
-      modal: true,
-      detail: `${host} is not a loopback address: every device that can reach this machine on port ${port} (your local network, a VPN, or the internet if the port is forwarded) can use this server and its model. Protect it with ${keyHint} — set one with "Local Model Router: Set API Key…" and it is passed to the server in its environment — or use 127.0.0.1 to keep it on this machine.`,
-    },
-    'Start Anyway',
-  )) === 'Start Anyway' ? 'start' : 'cancel');
+  const keyHint =
+    provider === 'llamacpp' ? 'llama-server `--api-key`' : provider === 'vllm' ? 'vLLM `--api-key`' : 'an API key or a firewall rule';
+  const answer =
+    answers?.exposure ??
+    ((await vscode.window.showWarningMessage(
+      `Start ${name} listening on ${host}:${port}?`,
+      {
+        modal: true,
+        detail: `${host} is not a loopback address: every device that can reach this machine on port ${port} (your local network, a VPN, or the internet if the port is forwarded) can use this server and its model. Protect it with ${keyHint} — set one with "Local Model Router: Set API Key…" and it is passed to the server in its environment — or use 127.0.0.1 to keep it on this machine.`,
+      },
+      'Start Anyway',
+    )) === 'Start Anyway'
+      ? 'start'
+      : 'cancel');
   return answer === 'start';
 }
 
@@ -91,25 +117,43 @@ export async function stopManaged(ctx: Ctx, server: ManagedServer): Promise<Stop
 
 function watchSettings(ctx: Ctx, server: ManagedServer): void {
   let offering = false;
-  server.watchers.push(ctx.onDidChangeSettings(e => {
-    if (e === 'trust' || offering || !server.active || !launchSettingKeys(server.provider).some(k => e.affectsConfiguration(`localModelRouter.${k}`))) return;
-    if (launchFingerprint(server.provider, ctx.settings().values, ctx.env) === server.commandKey) return;
-    offering = true;
-    void vscode.window.showInformationMessage(`${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`, 'Restart Server').then(c => {
-      offering = false;
-      if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, server.provider);
-    });
-  }));
+  server.watchers.push(
+    ctx.onDidChangeSettings(e => {
+      if (
+        e === 'trust' ||
+        offering ||
+        !server.active ||
+        !launchSettingKeys(server.provider).some(k => e.affectsConfiguration(`localModelRouter.${k}`))
+      )
+        return;
+      if (launchFingerprint(server.provider, ctx.settings().values, ctx.env) === server.commandKey) return;
+      offering = true;
+      void vscode.window
+        .showInformationMessage(
+          `${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`,
+          'Restart Server',
+        )
+        .then(c => {
+          offering = false;
+          if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, server.provider);
+        });
+    }),
+  );
 }
 
 function reportEarlyExit(server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): string[] {
   const lines = server.recentOutput(EARLY_EXIT_LINES);
   const how = r.signal ? `was stopped by ${r.signal}` : `exited with code ${r.code}`;
-  const last = lines.filter(l => l.trim()).slice(-3).join(' ⏎ ');
-  void showError(`${server.name} ${how} before it served.${last ? ` Last output: ${last}` : ''}`, 'Show Terminal', 'Open Settings').then(c => {
-    if (c === 'Show Terminal') server.showTerminal();
-    else if (c === 'Open Settings') openSettings(`localModelRouter.${server.provider}`);
-  });
+  const last = lines
+    .filter(l => l.trim())
+    .slice(-3)
+    .join(' ⏎ ');
+  void showError(`${server.name} ${how} before it served.${last ? ` Last output: ${last}` : ''}`, 'Show Terminal', 'Open Settings').then(
+    c => {
+      if (c === 'Show Terminal') server.showTerminal();
+      else if (c === 'Open Settings') openSettings(`localModelRouter.${server.provider}`);
+    },
+  );
   return lines;
 }
 
@@ -132,7 +176,10 @@ function refuseInvalid(ctx: Ctx, provider: LaunchProvider, issues: LaunchProblem
 /** The program is not there: say where to get it, instead of a spawn error in a terminal. */
 function refuseNotInstalled(ctx: Ctx, provider: LaunchProvider, cmd: LaunchCommand): StartResult {
   const info = SERVER_KIND_INFO[SERVER_SPECS[provider].kind];
-  const setting = provider === 'llamacpp' && ctx.settings().values['llamacpp.wrapperScript'] ? 'llamacpp.wrapperScript' : SERVER_SPECS[provider].executableSetting;
+  const setting =
+    provider === 'llamacpp' && ctx.settings().values['llamacpp.wrapperScript']
+      ? 'llamacpp.wrapperScript'
+      : SERVER_SPECS[provider].executableSetting;
   const message = `Cannot start ${PROVIDERS[provider].displayName}: "${cmd.command}" is not installed or not on PATH.${info.downloadUrl ? ` Get ${info.program} from ${info.downloadUrl}, or` : ''} set localModelRouter.${setting} to its full path.`;
   ctx.log.warn(message);
   void showError(message, ...(info.downloadUrl ? ['Open Download Page'] : []), 'Open Settings').then(c => {
@@ -145,7 +192,7 @@ function refuseNotInstalled(ctx: Ctx, provider: LaunchProvider, cmd: LaunchComma
 export async function startServer(ctx: Ctx, providerArg?: unknown, options?: LaunchOptions): Promise<StartResult> {
   const given = isLaunchProvider(providerArg) ? providerArg : undefined;
   if (!vscode.workspace.isTrusted) return refuseUntrusted(ctx, given);
-  const provider = given ?? await pickProvider(ctx, 'Start a local server');
+  const provider = given ?? (await pickProvider(ctx, 'Start a local server'));
   if (!provider) return { kind: 'cancelled' };
   const name = PROVIDERS[provider].displayName;
 
@@ -159,7 +206,11 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
   const issues = launchIssues(provider, s, ctx.env);
   if (issues.length) return refuseInvalid(ctx, provider, issues);
   if (exposesBeyondLoopback(provider, s, ctx.env) && !(await confirmExposure(ctx, provider, s, options?.answers))) {
-    return { kind: 'refused', reason: 'exposure-declined', problems: [`${listenAddress(provider, s, ctx.env).host} is not a loopback address`] };
+    return {
+      kind: 'refused',
+      reason: 'exposure-declined',
+      problems: [`${listenAddress(provider, s, ctx.env).host} is not a loopback address`],
+    };
   }
 
   const baseUrl = listenAddress(provider, s, ctx.env).baseUrl;
@@ -167,7 +218,9 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
   const apiKey = SERVER_SPECS[provider].serverKeyEnv ? (await ctx.keys.resolve(provider, baseUrl)).apiKey : undefined;
   const already = await checkServing(provider, baseUrl, { apiKey });
   if (already.kind !== 'waiting' && provider !== 'ollama') {
-    void vscode.window.showInformationMessage(`Something already answers at ${baseUrl}; not starting a second ${name} server on the same port.`);
+    void vscode.window.showInformationMessage(
+      `Something already answers at ${baseUrl}; not starting a second ${name} server on the same port.`,
+    );
     void ctx.discovery.refresh('server-started');
     return { kind: 'already-serving', provider, baseUrl };
   }
@@ -179,14 +232,20 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
     ctx.log.info(`llama.cpp: ${describeChoice(t.choice)}${t.file ? ` → ${t.file}` : ''}`);
   }
   const main = buildServerCommand(provider, s, { env: ctx.env, apiKey, chatTemplateFile });
-  if (!(provider === 'ollama' && already.kind !== 'waiting') && !findExecutable(main.command, ctx.env as NodeJS.ProcessEnv)) return refuseNotInstalled(ctx, provider, main);
+  if (!(provider === 'ollama' && already.kind !== 'waiting') && !findExecutable(main.command, ctx.env as NodeJS.ProcessEnv))
+    return refuseNotInstalled(ctx, provider, main);
 
   managed(ctx, provider)?.dispose();
   const server = new ManagedServer({
-    provider, baseUrl, name: terminalName(ctx, provider, s), commandKey: launchFingerprint(provider, s, ctx.env),
+    provider,
+    baseUrl,
+    name: terminalName(ctx, provider, s),
+    commandKey: launchFingerprint(provider, s, ctx.env),
     cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
     // Closing the terminal stops the server it shows (LM Studio's server belongs to the app: left alone).
-    onUserClose: sv => { if (sv.running && sv.provider !== 'lmstudio') void stopManaged(ctx, sv); },
+    onUserClose: sv => {
+      if (sv.running && sv.provider !== 'lmstudio') void stopManaged(ctx, sv);
+    },
   });
   ctx.servers.add(server);
   watchSettings(ctx, server);
@@ -209,16 +268,26 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
         const lmsStep = provider === 'lmstudio';
         if (lmsStep) {
           // `lms server start` asks the LM Studio app to start its server and returns.
-          const end = await Promise.race([proc.exited, new Promise<'cancel'>(r => ac.signal.addEventListener('abort', () => r('cancel'), { once: true }))]);
+          const end = await Promise.race([
+            proc.exited,
+            new Promise<'cancel'>(r => ac.signal.addEventListener('abort', () => r('cancel'), { once: true })),
+          ]);
           if (end === 'cancel') return { kind: 'cancelled' };
           if (end.code !== 0) return exited(server, { kind: 'exited', ms: 0, code: end.code, signal: end.signal });
         } else {
           watchExit(ctx, server);
         }
         const r = await waitUntilReady({
-          provider, baseUrl, apiKey, timeoutMs: timeoutSeconds * 1000, signal: ac.signal,
+          provider,
+          baseUrl,
+          apiKey,
+          timeoutMs: timeoutSeconds * 1000,
+          signal: ac.signal,
           exited: lmsStep ? undefined : proc.exited,
-          onState: st => progress.report({ message: st.kind === 'loading' ? `loading the model (${st.message})…` : `waiting for ${baseUrl} (${st.detail})…` }),
+          onState: st =>
+            progress.report({
+              message: st.kind === 'loading' ? `loading the model (${st.message})…` : `waiting for ${baseUrl} (${st.detail})…`,
+            }),
         });
         if (r.kind === 'exited') return server.stopping ? { kind: 'stopped', provider } : exited(server, r);
         if (r.kind === 'cancelled') {
@@ -227,10 +296,16 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
           return { kind: 'cancelled' };
         }
         if (r.kind === 'timeout') {
-          void vscode.window.showWarningMessage(`${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`, 'Show Terminal', 'Stop Server').then(c => {
-            if (c === 'Show Terminal') server.showTerminal();
-            else if (c === 'Stop Server') void vscode.commands.executeCommand(COMMANDS.stopServer.id, provider);
-          });
+          void vscode.window
+            .showWarningMessage(
+              `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`,
+              'Show Terminal',
+              'Stop Server',
+            )
+            .then(c => {
+              if (c === 'Show Terminal') server.showTerminal();
+              else if (c === 'Stop Server') void vscode.commands.executeCommand(COMMANDS.stopServer.id, provider);
+            });
           return { kind: 'timeout', provider, baseUrl, seconds: timeoutSeconds, last: r.last };
         }
         if (lmsStep) {
@@ -275,25 +350,38 @@ function watchExit(ctx: Ctx, server: ManagedServer): void {
     const wasReady = server.state === 'ready';
     server.markExited(end.code);
     if (wasReady) {
-      void vscode.window.showWarningMessage(`${server.name} ${end.signal ? `was stopped by ${end.signal}` : `exited with code ${end.code}`}.`, 'Show Terminal').then(c => { if (c) server.showTerminal(); });
+      void vscode.window
+        .showWarningMessage(
+          `${server.name} ${end.signal ? `was stopped by ${end.signal}` : `exited with code ${end.code}`}.`,
+          'Show Terminal',
+        )
+        .then(c => {
+          if (c) server.showTerminal();
+        });
       void ctx.discovery.refresh('server-stopped');
     }
   });
 }
 
 export async function stopServer(ctx: Ctx, providerArg?: unknown): Promise<StopResult> {
-  const provider = isLaunchProvider(providerArg) ? providerArg : await pickProvider(ctx, 'Stop which server?', p => isActive(managed(ctx, p)));
+  const provider = isLaunchProvider(providerArg)
+    ? providerArg
+    : await pickProvider(ctx, 'Stop which server?', p => isActive(managed(ctx, p)));
   const server = provider ? managed(ctx, provider) : undefined;
   if (!isActive(server)) {
     if (!providerArg) void vscode.window.showInformationMessage('No server started by Local Model Router is running.');
     return { kind: 'not-running' };
   }
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () => stopManaged(ctx, server));
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () =>
+    stopManaged(ctx, server),
+  );
 }
 
 export async function restartServer(ctx: Ctx, providerArg?: unknown, options?: LaunchOptions): Promise<StartResult> {
   if (!vscode.workspace.isTrusted) return refuseUntrusted(ctx, isLaunchProvider(providerArg) ? providerArg : undefined);
-  const provider = isLaunchProvider(providerArg) ? providerArg : await pickProvider(ctx, 'Restart which server?', p => isActive(managed(ctx, p)));
+  const provider = isLaunchProvider(providerArg)
+    ? providerArg
+    : await pickProvider(ctx, 'Restart which server?', p => isActive(managed(ctx, p)));
   if (!provider) return { kind: 'cancelled' };
   const server = managed(ctx, provider);
   if (isActive(server)) await stopManaged(ctx, server);
@@ -302,9 +390,13 @@ export async function restartServer(ctx: Ctx, providerArg?: unknown, options?: L
 
 export function showServerTerminal(ctx: Ctx, providerArg?: unknown): boolean {
   const all = ctx.servers.all().filter((s): s is ManagedServer => s instanceof ManagedServer);
-  const server = isLaunchProvider(providerArg) ? managed(ctx, providerArg) : all.find(s => s.active) ?? all[0];
+  const server = isLaunchProvider(providerArg) ? managed(ctx, providerArg) : (all.find(s => s.active) ?? all[0]);
   if (!server) {
-    void vscode.window.showInformationMessage('No server terminal: Local Model Router has not started a server in this window.', 'Start Server…').then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id); });
+    void vscode.window
+      .showInformationMessage('No server terminal: Local Model Router has not started a server in this window.', 'Start Server…')
+      .then(c => {
+        if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id);
+      });
     return false;
   }
   server.showTerminal();

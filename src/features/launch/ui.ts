@@ -19,10 +19,14 @@ export function terminalName(ctx: Ctx, provider: LaunchProvider, s: Settings): s
   const { port } = listenAddress(provider, s, ctx.env);
   const exe = (c: string) => c.split(/[\\/]/).pop() || c;
   switch (provider) {
-    case 'llamacpp': return `${exe(s['llamacpp.wrapperScript'] || s['llamacpp.executable'])} :${port}`;
-    case 'vllm': return `vllm serve :${port}`;
-    case 'ollama': return `ollama serve :${port}`;
-    case 'lmstudio': return `LM Studio server :${port}`;
+    case 'llamacpp':
+      return `${exe(s['llamacpp.wrapperScript'] || s['llamacpp.executable'])} :${port}`;
+    case 'vllm':
+      return `vllm serve :${port}`;
+    case 'ollama':
+      return `ollama serve :${port}`;
+    case 'lmstudio':
+      return `LM Studio server :${port}`;
   }
 }
 

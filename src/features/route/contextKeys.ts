@@ -11,7 +11,10 @@ export function register(ctx: Ctx): void {
     void vscode.commands.executeCommand('setContext', `localModelRouter.${key}`, value);
   };
   const update = () => {
-    set('serverFound', ctx.discovery.latest.some(p => p.result.kind === 'up'));
+    set(
+      'serverFound',
+      ctx.discovery.latest.some(p => p.result.kind === 'up'),
+    );
     set('hasRoute', ctx.routes.active !== undefined);
     set('verified', ctx.routes.health.kind === 'verified');
     // Once true it stays true for the window: the walkthrough step is done.

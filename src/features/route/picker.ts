@@ -29,9 +29,7 @@ export interface PickedRow {
 }
 
 export type PickResult =
-  | { ok: true; route: Route; row?: PickedRow; pulled?: boolean }
-  | { ok: false; reason: string; code?: string; row?: PickedRow }
-  | undefined;
+  { ok: true; route: Route; row?: PickedRow; pulled?: boolean } | { ok: false; reason: string; code?: string; row?: PickedRow } | undefined;
 
 type Answers = NonNullable<PickRequest['answers']>;
 
@@ -47,9 +45,18 @@ function toItems(ctx: Ctx, probes: readonly EndpointProbe[], recommendations: Re
     verifications: r => ctx.routes.verificationsOf(r),
     ...(recommendations ? { recommendations } : {}),
   });
-  return entries.map(e => e.kind === 'separator'
-    ? { label: e.label, kind: vscode.QuickPickItemKind.Separator }
-    : { label: e.label, description: e.description, detail: e.detail, payload: e.payload, picked: e.active, iconPath: new vscode.ThemeIcon(e.icon) });
+  return entries.map(e =>
+    e.kind === 'separator'
+      ? { label: e.label, kind: vscode.QuickPickItemKind.Separator }
+      : {
+          label: e.label,
+          description: e.description,
+          detail: e.detail,
+          payload: e.payload,
+          picked: e.active,
+          iconPath: new vscode.ThemeIcon(e.icon),
+        },
+  );
 }
 
 async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
@@ -67,11 +74,14 @@ async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
     const probes = ctx.discovery.latest;
     if (ctx.routes.active || ctx.discovery.busy || recs?.probes === probes) return Promise.resolve();
     if (computing?.probes === probes) return computing.done;
-    const done = recommendationsFor(ctx, probes).then(map => {
-      if (ctx.discovery.latest !== probes) return;
-      recs = { probes, map };
-      render();
-    }, (e: unknown) => ctx.log.warn(`recommendations: ${String(e)}`));
+    const done = recommendationsFor(ctx, probes).then(
+      map => {
+        if (ctx.discovery.latest !== probes) return;
+        recs = { probes, map };
+        render();
+      },
+      (e: unknown) => ctx.log.warn(`recommendations: ${String(e)}`),
+    );
     computing = { probes, done };
     return done;
   };
@@ -107,17 +117,29 @@ async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
     await refreshed;
     if ('recommended' in select) await ensureRecommendations();
     render();
-    const want = qp.items.find(i => 'recommended' in select
-      ? i.payload?.kind === 'recommended' && i.payload.baseUrl === select.baseUrl
-      : i.payload?.kind === 'model' && i.payload.route.baseUrl === select.baseUrl && i.payload.route.model === select.model);
+    const want = qp.items.find(i =>
+      'recommended' in select
+        ? i.payload?.kind === 'recommended' && i.payload.baseUrl === select.baseUrl
+        : i.payload?.kind === 'model' && i.payload.route.baseUrl === select.baseUrl && i.payload.route.model === select.model,
+    );
     if (!want?.payload) {
       qp.hide();
       disposables.forEach(d => d.dispose());
-      return { ok: false, reason: 'recommended' in select ? `No recommendation for ${select.baseUrl} in the picker.` : `No model ${select.model} at ${select.baseUrl} in the picker.` };
+      return {
+        ok: false,
+        reason:
+          'recommended' in select
+            ? `No recommendation for ${select.baseUrl} in the picker.`
+            : `No model ${select.model} at ${select.baseUrl} in the picker.`,
+      };
     }
     // activeItems only: setting selectedItems on a single-select pick would also fire onDidAccept.
     qp.activeItems = [want];
-    const row: PickedRow = { label: want.label, ...(want.description ? { description: want.description } : {}), ...(want.detail ? { detail: want.detail } : {}) };
+    const row: PickedRow = {
+      label: want.label,
+      ...(want.description ? { description: want.description } : {}),
+      ...(want.detail ? { detail: want.detail } : {}),
+    };
     const result = await accept(ctx, qp, want.payload, answers);
     disposables.forEach(d => d.dispose());
     return result ? { ...result, row } : result;
@@ -139,18 +161,27 @@ async function accept(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: PickPayload
     case 'refresh':
       void ctx.discovery.refresh('picker-refresh');
       return undefined;
-    case 'start': return run(COMMANDS.startServer.id, payload.provider);
-    case 'trust': return run('workbench.trust.manage');
-    case 'addEndpoint': return run(COMMANDS.addEndpoint.id);
-    case 'setKey': return run(COMMANDS.setApiKey.id, payload.baseUrl);
-    case 'connectSsh': return run(COMMANDS.connectSshTunnel.id);
+    case 'start':
+      return run(COMMANDS.startServer.id, payload.provider);
+    case 'trust':
+      return run('workbench.trust.manage');
+    case 'addEndpoint':
+      return run(COMMANDS.addEndpoint.id);
+    case 'setKey':
+      return run(COMMANDS.setApiKey.id, payload.baseUrl);
+    case 'connectSsh':
+      return run(COMMANDS.connectSshTunnel.id);
     case 'allowPlainHttp': {
       qp.hide();
-      const c = await ctx.plainHttp.confirm(payload.baseUrl, { provider: payload.provider, ...(answers.plainHttp ? { answer: answers.plainHttp } : {}) });
+      const c = await ctx.plainHttp.confirm(payload.baseUrl, {
+        provider: payload.provider,
+        ...(answers.plainHttp ? { answer: answers.plainHttp } : {}),
+      });
       if (c.kind === 'send') void ctx.discovery.refresh('plain-http-approved');
       return undefined;
     }
-    case 'recommended': return acceptRecommendation(ctx, qp, payload, answers);
+    case 'recommended':
+      return acceptRecommendation(ctx, qp, payload, answers);
     case 'chooseModel':
       if (payload.provider === 'ollama') return run(COMMANDS.pullOllamaModel.id, { baseUrl: payload.baseUrl });
       if (payload.provider === 'llamacpp') return run(COMMANDS.chooseLlamaModel.id);
@@ -168,12 +199,25 @@ async function accept(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: PickPayload
 }
 
 /** Pulls the proposed model when it is missing (with the pull command's progress), then switches to it. */
-async function acceptRecommendation(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: Extract<PickPayload, { kind: 'recommended' }>, answers: Answers): Promise<PickResult> {
+async function acceptRecommendation(
+  ctx: Ctx,
+  qp: vscode.QuickPick<Item>,
+  payload: Extract<PickPayload, { kind: 'recommended' }>,
+  answers: Answers,
+): Promise<PickResult> {
   let pulled = false;
   if (payload.mustPull) {
     qp.hide();
-    const r = await vscode.commands.executeCommand<PullCommandResult | undefined>(COMMANDS.pullOllamaModel.id, { baseUrl: payload.baseUrl, model: payload.model });
-    if (r?.kind !== 'pulled' && r?.kind !== 'present') return { ok: false, reason: r?.kind === 'failed' ? r.message : `The pull of ${payload.model} was cancelled.`, code: `pull-${r?.kind ?? 'cancelled'}` };
+    const r = await vscode.commands.executeCommand<PullCommandResult | undefined>(COMMANDS.pullOllamaModel.id, {
+      baseUrl: payload.baseUrl,
+      model: payload.model,
+    });
+    if (r?.kind !== 'pulled' && r?.kind !== 'present')
+      return {
+        ok: false,
+        reason: r?.kind === 'failed' ? r.message : `The pull of ${payload.model} was cancelled.`,
+        code: `pull-${r?.kind ?? 'cancelled'}`,
+      };
     pulled = r.kind === 'pulled';
   }
   qp.busy = true;
@@ -188,7 +232,11 @@ async function acceptRecommendation(ctx: Ctx, qp: vscode.QuickPick<Item>, payloa
   }
   if (!route) {
     qp.hide();
-    return { ok: false, reason: `${payload.model} is not listed at ${payload.baseUrl}${pulled ? ' after the pull' : ''}.`, code: 'model-not-listed' };
+    return {
+      ok: false,
+      reason: `${payload.model} is not listed at ${payload.baseUrl}${pulled ? ' after the pull' : ''}.`,
+      code: 'model-not-listed',
+    };
   }
   const result = await ctx.routes.switchTo(route, answers);
   qp.hide();
@@ -198,17 +246,32 @@ async function acceptRecommendation(ctx: Ctx, qp: vscode.QuickPick<Item>, payloa
 
 /** The current route stays; says why, with the fix when there is one. */
 function refused(ctx: Ctx, route: Route, result: Exclude<SwitchResult, { ok: true }>): PickResult {
-  if ('consent' in result) return { ok: false, reason: `Nothing was sent to ${route.baseUrl}: plain http to another machine was not approved.`, code: 'plain-http-declined' };
+  if ('consent' in result)
+    return {
+      ok: false,
+      reason: `Nothing was sent to ${route.baseUrl}: plain http to another machine was not approved.`,
+      code: 'plain-http-declined',
+    };
   const d = result.diagnosis;
   // Nothing answers where a server we can start would listen: starting it is the fix.
   if (d.code === 'server-unreachable' && PROVIDERS[route.provider].launchable && vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage(`Kept the current route: ${d.message}`, 'Start Server').then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id, route.provider); });
+    void vscode.window.showErrorMessage(`Kept the current route: ${d.message}`, 'Start Server').then(c => {
+      if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id, route.provider);
+    });
     return { ok: false, reason: d.message, code: d.code };
   }
   const fix = d.fix;
-  void vscode.window.showErrorMessage(`Kept the current route: ${route.model} did not answer. ${d.message}`, ...(fix ? [fix.label] : []), 'Show Log').then(choice => {
-    if (fix && choice === fix.label) void vscode.commands.executeCommand(COMMANDS.applyFix.id, fix, { provider: route.provider, baseUrl: route.baseUrl, model: route.model, serverKind: route.serverKind });
-    else if (choice === 'Show Log') ctx.log.show();
-  });
+  void vscode.window
+    .showErrorMessage(`Kept the current route: ${route.model} did not answer. ${d.message}`, ...(fix ? [fix.label] : []), 'Show Log')
+    .then(choice => {
+      if (fix && choice === fix.label)
+        void vscode.commands.executeCommand(COMMANDS.applyFix.id, fix, {
+          provider: route.provider,
+          baseUrl: route.baseUrl,
+          model: route.model,
+          serverKind: route.serverKind,
+        });
+      else if (choice === 'Show Log') ctx.log.show();
+    });
   return { ok: false, reason: d.message, code: d.code };
 }

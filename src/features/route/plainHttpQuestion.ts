@@ -24,6 +24,10 @@ export async function askPlainHttp(q: PlainHttpQuestion): Promise<PlainHttpAnswe
 
 export function openTunnelInstead(q: PlainHttpQuestion): void {
   const u = new URL(q.baseUrl);
-  const suggest: ConnectArgs['suggest'] = { host: q.host, remotePort: Number(u.port || 80), ...(q.provider ? { provider: q.provider } : {}) };
+  const suggest: ConnectArgs['suggest'] = {
+    host: q.host,
+    remotePort: Number(u.port || 80),
+    ...(q.provider ? { provider: q.provider } : {}),
+  };
   void vscode.commands.executeCommand(COMMANDS.connectSshTunnel.id, { suggest } satisfies ConnectArgs);
 }

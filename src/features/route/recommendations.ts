@@ -9,18 +9,23 @@ import { endpointReach } from '../../core/endpointReach';
 import { chooseDefaultModel, type DefaultModelChoice, type InstalledModel } from '../../core/defaultModel';
 import { fetchOllamaTags } from '../../core/ollamaTags';
 
-export async function recommendationsFor(ctx: Pick<Ctx, 'settings'>, probes: readonly EndpointProbe[]): Promise<Map<string, DefaultModelChoice>> {
+export async function recommendationsFor(
+  ctx: Pick<Ctx, 'settings'>,
+  probes: readonly EndpointProbe[],
+): Promise<Map<string, DefaultModelChoice>> {
   const out = new Map<string, DefaultModelChoice>();
   // The setting Start Server pulls and serves: the person's own choice, so it is what is proposed.
   const explicit = ctx.settings().values['ollama.model'];
-  await Promise.all(probes.map(async p => {
-    const r = p.result;
-    if (r.kind !== 'up' || r.server.kind !== 'ollama') return;
-    // /api/tags carries no key and no prompt: asking it needs no plain-http consent.
-    const tags = await fetchOllamaTags(serverRoot(p.baseUrl), { timeoutMs: 3_000 });
-    const installed: InstalledModel[] = tags.kind === 'ok' ? tags.models : r.models.map(m => ({ name: m.id, sizeBytes: 0 }));
-    const memory = endpointReach(p).kind === 'local' ? { totalBytes: totalmem(), freeBytes: freemem() } : undefined;
-    out.set(p.baseUrl, chooseDefaultModel({ explicit, installed, ...(memory ? { memory } : {}) }));
-  }));
+  await Promise.all(
+    probes.map(async p => {
+      const r = p.result;
+      if (r.kind !== 'up' || r.server.kind !== 'ollama') return;
+      // /api/tags carries no key and no prompt: asking it needs no plain-http consent.
+      const tags = await fetchOllamaTags(serverRoot(p.baseUrl), { timeoutMs: 3_000 });
+      const installed: InstalledModel[] = tags.kind === 'ok' ? tags.models : r.models.map(m => ({ name: m.id, sizeBytes: 0 }));
+      const memory = endpointReach(p).kind === 'local' ? { totalBytes: totalmem(), freeBytes: freemem() } : undefined;
+      out.set(p.baseUrl, chooseDefaultModel({ explicit, installed, ...(memory ? { memory } : {}) }));
+    }),
+  );
   return out;
 }

@@ -27,12 +27,34 @@ export function register(ctx: Ctx): StatusBarHandle {
       route,
       health: ctx.routes.health,
       verifications: ctx.routes.verificationsOf(route),
-      launched: launched ? { state: launched.state, ...(launched.exitCode !== undefined ? { exitCode: launched.exitCode } : {}) } : undefined,
+      launched: launched
+        ? { state: launched.state, ...(launched.exitCode !== undefined ? { exitCode: launched.exitCode } : {}) }
+        : undefined,
       terminalsRouted: route !== undefined && ctx.settings().values['terminal.routeTargets'].length > 0,
-      discovery: { ran: ctx.discovery.ran, busy: ctx.discovery.busy, endpointsUp: up.length, models: up.reduce((n, p) => n + (p.result.kind === 'up' ? p.result.models.length : 0), 0) },
+      discovery: {
+        ran: ctx.discovery.ran,
+        busy: ctx.discovery.busy,
+        endpointsUp: up.length,
+        models: up.reduce((n, p) => n + (p.result.kind === 'up' ? p.result.models.length : 0), 0),
+      },
       trusted: vscode.workspace.isTrusted,
-      ...(route ? { reach: endpointReach({ baseUrl: route.baseUrl, ...(route.via ? { via: route.via } : tunnel ? { via: { kind: 'ssh', host: tunnel.destination, remotePort: tunnel.remotePort } } : {}) }) } : {}),
-      ...(tunnel ? { tunnel: { state: tunnel.state.kind, ...(tunnel.state.kind === 'failed' ? { message: tunnel.state.message } : {}) } } : route?.via ? { tunnel: { state: 'closed' } } : {}),
+      ...(route
+        ? {
+            reach: endpointReach({
+              baseUrl: route.baseUrl,
+              ...(route.via
+                ? { via: route.via }
+                : tunnel
+                  ? { via: { kind: 'ssh', host: tunnel.destination, remotePort: tunnel.remotePort } }
+                  : {}),
+            }),
+          }
+        : {}),
+      ...(tunnel
+        ? { tunnel: { state: tunnel.state.kind, ...(tunnel.state.kind === 'failed' ? { message: tunnel.state.message } : {}) } }
+        : route?.via
+          ? { tunnel: { state: 'closed' } }
+          : {}),
       ...(vscode.env.remoteName ? { remoteWindow: { name: vscode.env.remoteName, host: hostname() } } : {}),
     });
     item.text = view.text;

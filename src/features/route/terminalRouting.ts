@@ -27,14 +27,18 @@ export function register(ctx: Ctx): TerminalRouting {
       const key = await ctx.keys.resolve(route.provider, route.baseUrl);
       const include = settings['terminal.includeApiKey'] && vscode.workspace.isTrusted;
       env = routeTerminalEnv(route, settings['terminal.routeTargets'], {
-        ...(include && key.apiKey ? { apiKey: key.apiKey } : {}), needsKey: !!key.apiKey,
-        keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }), disableThinking: settings['claude.disableThinking'],
+        ...(include && key.apiKey ? { apiKey: key.apiKey } : {}),
+        needsKey: !!key.apiKey,
+        keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
+        disableThinking: settings['claude.disableThinking'],
       });
     }
     if (gen !== generation) return;
     // Health changes come through here too: leave the collection alone unless the variables change
     // (every change marks open terminals stale).
-    const description = route ? `${route.endpointLabel ?? PROVIDERS[route.provider].displayName} · \`${route.model}\` at \`${route.baseUrl}\`` : '';
+    const description = route
+      ? `${route.endpointLabel ?? PROVIDERS[route.provider].displayName} · \`${route.model}\` at \`${route.baseUrl}\``
+      : '';
     const fingerprint = JSON.stringify([env, description]);
     if (fingerprint === lastFingerprint) return;
     lastFingerprint = fingerprint;
@@ -50,7 +54,10 @@ export function register(ctx: Ctx): TerminalRouting {
   };
   ctx.extension.subscriptions.push(
     ctx.routes.onDidChange(() => void apply()),
-    ctx.onDidChangeSettings(e => { if (e === 'trust' || e.affectsConfiguration('localModelRouter.terminal') || e.affectsConfiguration('localModelRouter.claude')) void apply(); }),
+    ctx.onDidChangeSettings(e => {
+      if (e === 'trust' || e.affectsConfiguration('localModelRouter.terminal') || e.affectsConfiguration('localModelRouter.claude'))
+        void apply();
+    }),
   );
   void apply();
   return { applied: () => ({ ...applied }), onDidApply: applyEmitter.event };

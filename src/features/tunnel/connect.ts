@@ -8,8 +8,17 @@ import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../core/providers';
 import {
-  buildTunnelCommand, checkHost, checkPort, checkTunnelRequest, checkUser, chooseLocalPort, providerDefaultPort,
-  type TunnelFailure, type TunnelProblem, type TunnelRequest, type TunnelState,
+  buildTunnelCommand,
+  checkHost,
+  checkPort,
+  checkTunnelRequest,
+  checkUser,
+  chooseLocalPort,
+  providerDefaultPort,
+  type TunnelFailure,
+  type TunnelProblem,
+  type TunnelRequest,
+  type TunnelState,
 } from '../../core/tunnel';
 import { tunnelLabel } from '../../core/targets';
 import type { ConnectArgs } from '../../core/commandContracts';
@@ -30,13 +39,23 @@ export type ConnectResult =
 export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectResult> {
   // Hidden in Restricted Mode, and checked again: a command can be run by id.
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('SSH tunnels are not opened from an untrusted workspace.', 'Manage Workspace Trust').then(c => { if (c) void vscode.commands.executeCommand('workbench.trust.manage'); });
+    void vscode.window.showWarningMessage('SSH tunnels are not opened from an untrusted workspace.', 'Manage Workspace Trust').then(c => {
+      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
     return { kind: 'refused', reason: 'untrusted' };
   }
   const args = (raw && typeof raw === 'object' ? raw : {}) as ConnectArgs;
-  const request: TunnelRequest | undefined = args.host !== undefined
-    ? { host: String(args.host), user: text(args.user), provider: text(args.provider), remotePort: args.remotePort, localPort: args.localPort, sshPort: args.sshPort }
-    : await askRequest(args.suggest ?? {});
+  const request: TunnelRequest | undefined =
+    args.host !== undefined
+      ? {
+          host: String(args.host),
+          user: text(args.user),
+          provider: text(args.provider),
+          remotePort: args.remotePort,
+          localPort: args.localPort,
+          sshPort: args.sshPort,
+        }
+      : await askRequest(args.suggest ?? {});
   if (!request) return { kind: 'cancelled' };
   const checked = checkTunnelRequest(request);
   if (!checked.ok) {
@@ -44,10 +63,19 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
     return { kind: 'invalid', problems: checked.problems };
   }
   const destination = checked.spec.user ? `${checked.spec.user}@${checked.spec.host}` : checked.spec.host;
-  const open = ctx.tunnels.all().find(t => t.destination === destination && t.remotePort === checked.spec.remotePort && t.state.kind !== 'failed');
+  const open = ctx.tunnels
+    .all()
+    .find(t => t.destination === destination && t.remotePort === checked.spec.remotePort && t.state.kind !== 'failed');
   if (open) {
     open.showTerminal();
-    return { kind: 'already-open', baseUrl: open.localBaseUrl, label: tunnelLabel(destination), destination, state: open.state.kind, ...(open.pid ? { pid: open.pid } : {}) };
+    return {
+      kind: 'already-open',
+      baseUrl: open.localBaseUrl,
+      label: tunnelLabel(destination),
+      destination,
+      state: open.state.kind,
+      ...(open.pid ? { pid: open.pid } : {}),
+    };
   }
   const port = await chooseLocalPort(checked.spec);
   if (port.kind === 'taken') {
@@ -57,7 +85,9 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   }
   const cmd = buildTunnelCommand(port.spec, { interactive: false, configFile: userSshConfigFile() });
   const label = tunnelLabel(cmd.destination);
-  ctx.log.info(`tunnel: ${cmd.command.command} ${cmd.command.args.join(' ')}${port.kind === 'moved' ? ` (port ${port.taken} is taken here)` : ''}`);
+  ctx.log.info(
+    `tunnel: ${cmd.command.command} ${cmd.command.args.join(' ')}${port.kind === 'moved' ? ` (port ${port.taken} is taken here)` : ''}`,
+  );
   const tunnel = new SshTunnel(cmd, {
     baseEnv: process.env,
     ...(args.timeoutMs ? { readyTimeoutMs: args.timeoutMs } : {}),
@@ -67,18 +97,22 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   ctx.tunnels.add(tunnel);
   tunnel.showTerminal(true);
 
-  const first = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${cmd.destination} over SSH`, cancellable: true }, async (progress, token) => {
-    const sub = tunnel.onDidChange(() => {
-      const s = tunnel.state;
-      if (s.kind === 'starting') progress.report({ message: s.phase === 'connecting' ? 'connecting…' : 'connected; waiting for the server behind the tunnel…' });
-    });
-    const cancelled = new Promise<undefined>(r => token.onCancellationRequested(() => r(undefined)));
-    try {
-      return await Promise.race([tunnel.firstSettled, cancelled]);
-    } finally {
-      sub.dispose();
-    }
-  });
+  const first = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Connecting to ${cmd.destination} over SSH`, cancellable: true },
+    async (progress, token) => {
+      const sub = tunnel.onDidChange(() => {
+        const s = tunnel.state;
+        if (s.kind === 'starting')
+          progress.report({ message: s.phase === 'connecting' ? 'connecting…' : 'connected; waiting for the server behind the tunnel…' });
+      });
+      const cancelled = new Promise<undefined>(r => token.onCancellationRequested(() => r(undefined)));
+      try {
+        return await Promise.race([tunnel.firstSettled, cancelled]);
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
   if (first?.kind !== 'failed' && first?.kind !== 'up') {
     await close(ctx, tunnel);
     return { kind: 'cancelled' };
@@ -88,15 +122,29 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
     await tunnel.stop();
     ctx.tunnels.remove(tunnel);
     const said = first.lastLines.slice(-3).join(' ⏎ ');
-    void vscode.window.showErrorMessage(`SSH tunnel to ${cmd.destination} failed: ${first.message}${said ? ` ssh said: ${said}` : ''}`, 'Show Terminal').then(c => { if (c) tunnel.showTerminal(); });
+    void vscode.window
+      .showErrorMessage(`SSH tunnel to ${cmd.destination} failed: ${first.message}${said ? ` ssh said: ${said}` : ''}`, 'Show Terminal')
+      .then(c => {
+        if (c) tunnel.showTerminal();
+      });
     return { kind: 'failed', reason: first.reason, message: first.message, lastLines: first.lastLines };
   }
   watch(ctx, tunnel);
   await ctx.discovery.refresh('tunnel-up');
   if (args.host === undefined) {
-    void vscode.window.showInformationMessage(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => { if (c) void vscode.commands.executeCommand(COMMANDS.pickRoute.id); });
+    void vscode.window.showInformationMessage(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => {
+      if (c) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
+    });
   }
-  return { kind: 'up', baseUrl: cmd.localBaseUrl, label, destination: cmd.destination, pid: first.pid, localPort: cmd.spec.localPort, ...(port.kind === 'moved' ? { portTaken: port.taken } : {}) };
+  return {
+    kind: 'up',
+    baseUrl: cmd.localBaseUrl,
+    label,
+    destination: cmd.destination,
+    pid: first.pid,
+    localPort: cmd.spec.localPort,
+    ...(port.kind === 'moved' ? { portTaken: port.taken } : {}),
+  };
 }
 
 /** Arguments come from any caller (a command can be run by id with anything): checked as text. */
@@ -116,14 +164,23 @@ function watch(ctx: Ctx, tunnel: SshTunnel): void {
   void tunnel.ended.then(s => {
     sub.dispose();
     if (s.kind !== 'failed') return;
-    void vscode.window.showErrorMessage(`The SSH tunnel to ${tunnel.destination} is down: ${s.message}`, 'Show Terminal', 'Reconnect').then(c => {
-      if (c === 'Show Terminal') tunnel.showTerminal();
-      else if (c === 'Reconnect') {
-        void close(ctx, tunnel).then(() => vscode.commands.executeCommand(COMMANDS.connectSshTunnel.id, {
-          host: tunnel.command.spec.host, user: tunnel.command.spec.user, provider: tunnel.provider, remotePort: tunnel.remotePort, localPort: tunnel.command.spec.localPort, sshPort: tunnel.command.spec.sshPort,
-        } satisfies ConnectArgs));
-      }
-    });
+    void vscode.window
+      .showErrorMessage(`The SSH tunnel to ${tunnel.destination} is down: ${s.message}`, 'Show Terminal', 'Reconnect')
+      .then(c => {
+        if (c === 'Show Terminal') tunnel.showTerminal();
+        else if (c === 'Reconnect') {
+          void close(ctx, tunnel).then(() =>
+            vscode.commands.executeCommand(COMMANDS.connectSshTunnel.id, {
+              host: tunnel.command.spec.host,
+              user: tunnel.command.spec.user,
+              provider: tunnel.provider,
+              remotePort: tunnel.remotePort,
+              localPort: tunnel.command.spec.localPort,
+              sshPort: tunnel.command.spec.sshPort,
+            } satisfies ConnectArgs),
+          );
+        }
+      });
   });
 }
 
@@ -147,16 +204,28 @@ async function askHost(suggested?: string): Promise<string | undefined> {
   }));
   const qp = vscode.window.createQuickPick<HostItem>();
   qp.title = 'Connect to a remote server over SSH (1/3): host';
-  qp.placeholder = hosts.length ? 'A Host from ~/.ssh/config, or type a host name or IP address' : 'Type a host name, an IP address or an ~/.ssh/config alias';
+  qp.placeholder = hosts.length
+    ? 'A Host from ~/.ssh/config, or type a host name or IP address'
+    : 'Type a host name, an IP address or an ~/.ssh/config alias';
   qp.ignoreFocusOut = true;
   if (problems.length) qp.placeholder += ` (${problems.length} line(s) of ~/.ssh/config could not be read)`;
   const typed = (value: string): HostItem[] => {
     const v = value.trim();
     if (!v || hosts.some(h => h.alias === v)) return [];
     const c = checkHost(v);
-    return [{ label: v, description: c.ok ? 'connect to this host' : 'cannot be used', detail: c.ok ? 'ssh reads ~/.ssh/config for it as usual' : c.message, host: c.ok ? c.host : '', alwaysShow: true }];
+    return [
+      {
+        label: v,
+        description: c.ok ? 'connect to this host' : 'cannot be used',
+        detail: c.ok ? 'ssh reads ~/.ssh/config for it as usual' : c.message,
+        host: c.ok ? c.host : '',
+        alwaysShow: true,
+      },
+    ];
   };
-  const render = () => { qp.items = [...typed(qp.value), ...fromConfig]; };
+  const render = () => {
+    qp.items = [...typed(qp.value), ...fromConfig];
+  };
   if (suggested) qp.value = suggested;
   render();
   try {
@@ -184,7 +253,7 @@ async function askRequest(suggest: NonNullable<ConnectArgs['suggest']>): Promise
   if (!fromConfig?.user) {
     user = await vscode.window.showInputBox({
       title: `Connect to ${host} over SSH (2/3): user`,
-      prompt: 'The user to log in as; leave empty for ssh\'s default (User in ~/.ssh/config, else your user name)',
+      prompt: "The user to log in as; leave empty for ssh's default (User in ~/.ssh/config, else your user name)",
       ignoreFocusOut: true,
       validateInput: v => (v.trim() ? (c => (c.ok ? undefined : c.message))(checkUser(v.trim())) : undefined),
     });
@@ -195,11 +264,14 @@ async function askRequest(suggest: NonNullable<ConnectArgs['suggest']>): Promise
     const port = providerDefaultPort(p);
     return { label: PROVIDERS[p].displayName, description: port ? `port ${port}` : 'give the port', provider: p };
   });
-  const picked = await vscode.window.showQuickPick(items.sort((a, b) => Number(b.provider === suggest.provider) - Number(a.provider === suggest.provider)), {
-    title: `Connect to ${host} over SSH (3/3): what runs there`,
-    placeHolder: 'The server on the remote machine (its port can be changed next)',
-    ignoreFocusOut: true,
-  });
+  const picked = await vscode.window.showQuickPick(
+    items.sort((a, b) => Number(b.provider === suggest.provider) - Number(a.provider === suggest.provider)),
+    {
+      title: `Connect to ${host} over SSH (3/3): what runs there`,
+      placeHolder: 'The server on the remote machine (its port can be changed next)',
+      ignoreFocusOut: true,
+    },
+  );
   if (!picked) return undefined;
   const portText = await vscode.window.showInputBox({
     title: `${picked.label} on ${host}: port`,

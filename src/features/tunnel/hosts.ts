@@ -3,7 +3,13 @@
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readSshConfigHosts, trustedSshConfigFile, tunnelHostChoices, type SshHostEntry, type TrustedSshConfigFile } from '../../core/tunnel';
+import {
+  readSshConfigHosts,
+  trustedSshConfigFile,
+  tunnelHostChoices,
+  type SshHostEntry,
+  type TrustedSshConfigFile,
+} from '../../core/tunnel';
 
 export function userSshConfigPath(home = homedir()): string {
   return join(home, '.ssh', 'config');

@@ -54,11 +54,18 @@ class TunnelTerminal implements vscode.Pseudoterminal {
 
 export function describeTunnelState(s: TunnelState, destination: string): string {
   switch (s.kind) {
-    case 'starting': return s.phase === 'connecting' ? `${s.attempt > 1 ? `attempt ${s.attempt}: ` : ''}connecting to ${destination}…` : 'connected; waiting for the server behind the tunnel…';
-    case 'up': return `up: ${s.localBaseUrl} → ${destination} (ssh pid ${s.pid}, ${s.ms} ms)`;
-    case 'restarting': return `ssh ended (${s.exit.signal ?? `code ${s.exit.code}`}); restarting in ${s.delayMs} ms`;
-    case 'failed': return `failed: ${s.message}`;
-    case 'stopped': return 'tunnel stopped';
+    case 'starting':
+      return s.phase === 'connecting'
+        ? `${s.attempt > 1 ? `attempt ${s.attempt}: ` : ''}connecting to ${destination}…`
+        : 'connected; waiting for the server behind the tunnel…';
+    case 'up':
+      return `up: ${s.localBaseUrl} → ${destination} (ssh pid ${s.pid}, ${s.ms} ms)`;
+    case 'restarting':
+      return `ssh ended (${s.exit.signal ?? `code ${s.exit.code}`}); restarting in ${s.delayMs} ms`;
+    case 'failed':
+      return `failed: ${s.message}`;
+    case 'stopped':
+      return 'tunnel stopped';
   }
 }
 
@@ -83,17 +90,27 @@ export class SshTunnel implements OpenTunnel {
   private readonly pty: TunnelTerminal;
   private readonly terminal: vscode.Terminal;
 
-  constructor(readonly command: TunnelCommand, o: SshTunnelOptions) {
+  constructor(
+    readonly command: TunnelCommand,
+    o: SshTunnelOptions,
+  ) {
     this.provider = command.spec.provider;
     this.destination = command.destination;
     this.remotePort = command.spec.remotePort;
     this.localBaseUrl = command.localBaseUrl;
     this.terminalName = `ssh ${command.destination} :${command.spec.localPort}`;
     this.pty = new TunnelTerminal(() => o.onUserClose(this));
-    this.terminal = vscode.window.createTerminal({ name: this.terminalName, pty: this.pty, iconPath: new vscode.ThemeIcon('remote'), isTransient: true });
+    this.terminal = vscode.window.createTerminal({
+      name: this.terminalName,
+      pty: this.pty,
+      iconPath: new vscode.ThemeIcon('remote'),
+      isTransient: true,
+    });
     const c = command.command;
     this.pty.note(`> ${[c.command, ...c.args].map(w => (/^[\w@%+=:,./-]+$/.test(w) ? w : shQuote(w))).join(' ')}`);
-    this.pty.note(`forwards ${command.localBaseUrl.replace(/\/v1$/, '')} here to port ${command.spec.remotePort} on ${command.destination}`);
+    this.pty.note(
+      `forwards ${command.localBaseUrl.replace(/\/v1$/, '')} here to port ${command.spec.remotePort} on ${command.destination}`,
+    );
     this.supervisor = superviseTunnel(command, {
       baseEnv: o.baseEnv,
       ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
@@ -109,12 +126,20 @@ export class SshTunnel implements OpenTunnel {
     });
   }
 
-  get state(): TunnelState { return this.supervisor.state; }
-  get pid(): number | undefined { return this.supervisor.pid; }
+  get state(): TunnelState {
+    return this.supervisor.state;
+  }
+  get pid(): number | undefined {
+    return this.supervisor.pid;
+  }
   /** The first `up`, `failed` or `stopped`. */
-  get firstSettled(): Promise<TunnelState> { return this.supervisor.firstSettled; }
+  get firstSettled(): Promise<TunnelState> {
+    return this.supervisor.firstSettled;
+  }
   /** `failed` (gave up) or `stopped`. */
-  get ended(): Promise<TunnelState> { return this.supervisor.ended; }
+  get ended(): Promise<TunnelState> {
+    return this.supervisor.ended;
+  }
 
   showTerminal(preserveFocus = false): void {
     this.terminal.show(preserveFocus);

@@ -32,13 +32,14 @@ export function managedProvider(ctx: Ctx, baseUrl: string): LaunchProvider | und
 /** How a server change is made for this target (pure decision in core/serverChanges.ts). */
 export function resolverFor(ctx: Ctx, t: FixTarget, relaxedTemplateFile?: string): (c: ServerChange) => ChangePlan {
   const managed = managedProvider(ctx, t.baseUrl);
-  return change => planServerChange(change, {
-    kind: t.serverKind ?? kindOfProvider(t.provider),
-    ...(managed ? { managedProvider: managed } : {}),
-    settings: ctx.settings().values,
-    model: t.model,
-    ...(relaxedTemplateFile ? { relaxedTemplateFile } : {}),
-  });
+  return change =>
+    planServerChange(change, {
+      kind: t.serverKind ?? kindOfProvider(t.provider),
+      ...(managed ? { managedProvider: managed } : {}),
+      settings: ctx.settings().values,
+      model: t.model,
+      ...(relaxedTemplateFile ? { relaxedTemplateFile } : {}),
+    });
 }
 
 async function applyPlan(ctx: Ctx, plan: ChangePlan, managed: LaunchProvider | undefined): Promise<FixOutcome> {
@@ -60,7 +61,12 @@ async function applyPlan(ctx: Ctx, plan: ChangePlan, managed: LaunchProvider | u
 }
 
 /** `profileArgs` go to Write Codex Profile when a fix writes it (a name and answers, as that command takes them). */
-export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, o: { relaxedTemplateFile?: string; profileArgs?: unknown } = {}): Promise<FixOutcome> {
+export async function applyFix(
+  ctx: Ctx,
+  fix: Fix,
+  t: FixTarget,
+  o: { relaxedTemplateFile?: string; profileArgs?: unknown } = {},
+): Promise<FixOutcome> {
   const relaxedTemplateFile = o.relaxedTemplateFile;
   switch (fix.kind) {
     case 'changeServer':
@@ -70,33 +76,53 @@ export async function applyFix(ctx: Ctx, fix: Fix, t: FixTarget, o: { relaxedTem
       await vscode.workspace.getConfiguration(SECTION).update('codex.disableNonFunctionTools', 'auto', vscode.ConfigurationTarget.Global);
       ctx.log.info('fix: codex.disableNonFunctionTools = auto');
       const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id, o.profileArgs);
-      return r?.kind === 'written' ? { applied: true, detail: 'The Codex profile was written with web search, agent and MCP tools off for this route.' } : { applied: true, detail: 'Non-function tools are off where the server refuses them; run "Write Codex Profile" to update this route\'s profile.' };
+      return r?.kind === 'written'
+        ? { applied: true, detail: 'The Codex profile was written with web search, agent and MCP tools off for this route.' }
+        : {
+            applied: true,
+            detail: 'Non-function tools are off where the server refuses them; run "Write Codex Profile" to update this route\'s profile.',
+          };
     }
     case 'pullModel': {
-      const r = await vscode.commands.executeCommand<{ kind: string; message?: string } | undefined>(COMMANDS.pullOllamaModel.id, { baseUrl: t.baseUrl, model: fix.model });
-      return r?.kind === 'pulled' || r?.kind === 'present' ? { applied: true, detail: `${fix.model} is there.` } : { applied: false, detail: r?.message ?? 'Not pulled.' };
+      const r = await vscode.commands.executeCommand<{ kind: string; message?: string } | undefined>(COMMANDS.pullOllamaModel.id, {
+        baseUrl: t.baseUrl,
+        model: fix.model,
+      });
+      return r?.kind === 'pulled' || r?.kind === 'present'
+        ? { applied: true, detail: `${fix.model} is there.` }
+        : { applied: false, detail: r?.message ?? 'Not pulled.' };
     }
     case 'openServerTerminal':
       if (managedProvider(ctx, t.baseUrl)) {
         await vscode.commands.executeCommand(COMMANDS.showServerTerminal.id, managedProvider(ctx, t.baseUrl));
         return { applied: true, detail: 'Showing the server terminal.' };
       }
-      return { applied: false, detail: "This server was not started here: read its own console or log." };
+      return { applied: false, detail: 'This server was not started here: read its own console or log.' };
     case 'setApiKey':
       await vscode.commands.executeCommand(COMMANDS.setApiKey.id, t.baseUrl);
       return { applied: true, detail: 'API key updated.' };
     case 'claudeDisableThinking':
       // Claude Code's settings carry it (CLAUDE_CODE_DISABLE_THINKING=1): the Claude feature rewrites them.
-      return (await vscode.commands.executeCommand<FixOutcome>(COMMANDS.writeClaudeSettings.id, { disableThinking: true, reason: 'fix' })) ?? { applied: false, detail: 'Not written.' };
+      return (
+        (await vscode.commands.executeCommand<FixOutcome>(COMMANDS.writeClaudeSettings.id, { disableThinking: true, reason: 'fix' })) ?? {
+          applied: false,
+          detail: 'Not written.',
+        }
+      );
     case 'writeCodexProfile': {
       // The profile writer reads this route's last Codex verification (idle timeout, tool types).
       const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id, o.profileArgs);
-      return r?.kind === 'written' ? { applied: true, detail: 'The Codex profile was written again.' } : { applied: false, detail: 'Run "Write Codex Profile" to write it.' };
+      return r?.kind === 'written'
+        ? { applied: true, detail: 'The Codex profile was written again.' }
+        : { applied: false, detail: 'Run "Write Codex Profile" to write it.' };
     }
     case 'upgrade': {
       const k = SERVER_KIND_INFO[fix.serverKind];
       const since = fix.api === 'responses' ? k.responsesSince : k.messagesSince;
-      const choice = await vscode.window.showInformationMessage(`Upgrade ${k.displayName} to ${since}.`, ...(k.downloadUrl ? ['Open Download Page'] : []));
+      const choice = await vscode.window.showInformationMessage(
+        `Upgrade ${k.displayName} to ${since}.`,
+        ...(k.downloadUrl ? ['Open Download Page'] : []),
+      );
       if (choice && k.downloadUrl) await vscode.env.openExternal(vscode.Uri.parse(k.downloadUrl));
       return { applied: false, detail: `Upgrade ${k.displayName} to ${since}.` };
     }

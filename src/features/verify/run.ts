@@ -44,12 +44,14 @@ async function codexKeyNote(ctx: Ctx, route: Route): Promise<string | undefined>
   if (!key.apiKey) return undefined;
   const v = codexKeyVar({ provider: route.provider, keyVar: key.keyVar });
   const source = key.keySource === 'secret' ? 'the key stored with Set API Key' : `$${key.keyVar}`;
-  if (!route.codexProfile) return `Codex needs this server's key: "Write Codex Profile" makes the profile read it from $${v}, and "Open Codex" fills $${v} from ${source}.`;
+  if (!route.codexProfile)
+    return `Codex needs this server's key: "Write Codex Profile" makes the profile read it from $${v}, and "Open Codex" fills $${v} from ${source}.`;
   const file = join(codexHome(ctx), `${route.codexProfile}.config.toml`);
   const parsed = existsSync(file) ? parseTomlText(readFileSync(file, 'utf8')) : undefined;
   const providers = parsed?.ok ? Object.values((parsed.value.model_providers ?? {}) as Record<string, { env_key?: unknown }>) : [];
   const named = providers.map(p => p.env_key).find((k): k is string => typeof k === 'string');
-  if (!named) return `Codex will get 401 from this server: profile "${route.codexProfile}" names no key variable. Run "Write Codex Profile" again.`;
+  if (!named)
+    return `Codex will get 401 from this server: profile "${route.codexProfile}" names no key variable. Run "Write Codex Profile" again.`;
   return `Codex will send the key: profile "${route.codexProfile}" reads it from $${named}, which "Open Codex" fills from ${source}. In a terminal of your own, set $${named} first.`;
 }
 
@@ -69,16 +71,26 @@ export interface VerifyOptions {
  * route store, and shows one report per agent. Returns the first agent's report (Codex by default);
  * `others` holds the rest.
  */
-export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOptions): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
+export async function verifyCommand(
+  ctx: Ctx,
+  arg?: unknown,
+  options?: VerifyOptions,
+): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
   const args: VerifyArgs = isRoute(arg) ? { route: arg } : ((arg && typeof arg === 'object' ? arg : {}) as VerifyArgs);
   const route = args.route ?? ctx.routes.active;
   if (!route) {
-    const choice = await vscode.window.showInformationMessage('Pick a local model first: there is no route to verify.', COMMANDS.pickRoute.title);
+    const choice = await vscode.window.showInformationMessage(
+      'Pick a local model first: there is no route to verify.',
+      COMMANDS.pickRoute.title,
+    );
     if (choice) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return undefined;
   }
   // The verifier sends prompts (and the key): plain http to another host needs a yes first.
-  const consent = await ctx.plainHttp.confirm(route.baseUrl, { provider: route.provider, ...(options?.answers?.plainHttp ? { answer: options.answers.plainHttp } : {}) });
+  const consent = await ctx.plainHttp.confirm(route.baseUrl, {
+    provider: route.provider,
+    ...(options?.answers?.plainHttp ? { answer: options.answers.plainHttp } : {}),
+  });
   if (consent.kind === 'declined' || consent.kind === 'tunnel') {
     ctx.log.info(`verify: not run; plain http to ${route.baseUrl} was not approved`);
     return undefined;
@@ -87,44 +99,68 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOpt
   ui.running?.abort();
   const ac = (ui.running = new AbortController());
   const settings = ctx.settings().values;
-  const agents: AgentId[] = args.agent ? [args.agent] : (settings['verify.agents'] as AgentId[]).length ? (settings['verify.agents'] as AgentId[]) : ['codex'];
+  const agents: AgentId[] = args.agent
+    ? [args.agent]
+    : (settings['verify.agents'] as AgentId[]).length
+      ? (settings['verify.agents'] as AgentId[])
+      : ['codex'];
   const skip = settings['verify.skipStages'] as StageId[];
   const runId = ctx.routes.verificationStarted(route);
-  ctx.log.info(`verify: ${route.model} at ${route.baseUrl} for ${agents.join(', ')} (timeout ${settings['verify.timeoutMs']} ms, skip ${skip.join(', ') || 'none'})`);
+  ctx.log.info(
+    `verify: ${route.model} at ${route.baseUrl} for ${agents.join(', ')} (timeout ${settings['verify.timeoutMs']} ms, skip ${skip.join(', ') || 'none'})`,
+  );
   const { apiKey } = await ctx.keys.resolve(route.provider, route.baseUrl);
   const steps = agents.reduce((n, a) => n + STAGE_IDS_BY_AGENT[a].filter(s => !skip.includes(s)).length, 0) || 1;
 
-  const reports = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true }, async (progress, token) => {
-    const sub = token.onCancellationRequested(() => ac.abort());
-    const done: VerifyReport[] = [];
-    try {
-      for (const agent of agents) {
-        const report = await verifyForAgent(agent, {
-          baseUrl: route.baseUrl, model: route.model, apiKey, timeoutMs: settings['verify.timeoutMs'], skip,
-          skipNote: 'listed in localModelRouter.verify.skipStages', serverKind: route.serverKind, contextWindow: route.contextWindow, signal: ac.signal,
-          // What the settings this extension writes will make each agent send.
-          codex: { nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']), catalog: true, mcpServers: mcpServers(ctx) },
-          claude: { thinking: !settings['claude.disableThinking'] },
-          onProgress: p => {
-            if (p.kind === 'stage-start') progress.report({ message: `${AGENTS[agent].displayName}: ${p.title}` });
-            else {
-              const r = p.result;
-              progress.report({ message: `${AGENTS[agent].displayName}: ${r.title}: ${r.status}`, increment: 100 / steps });
-              const line = `verify ${agent} ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
-              if (r.status === 'fail') ctx.log.warn(line); else ctx.log.info(line);
-              if (r.diagnosis && r.status !== 'pass') ctx.log.info(`  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`);
-              for (const e of r.evidence) ctx.log.debug(`  ${e}`);
-            }
-          },
-        });
-        done.push(report);
-        if (report.cancelled) break;
+  const reports = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true },
+    async (progress, token) => {
+      const sub = token.onCancellationRequested(() => ac.abort());
+      const done: VerifyReport[] = [];
+      try {
+        for (const agent of agents) {
+          const report = await verifyForAgent(agent, {
+            baseUrl: route.baseUrl,
+            model: route.model,
+            apiKey,
+            timeoutMs: settings['verify.timeoutMs'],
+            skip,
+            skipNote: 'listed in localModelRouter.verify.skipStages',
+            serverKind: route.serverKind,
+            contextWindow: route.contextWindow,
+            signal: ac.signal,
+            // What the settings this extension writes will make each agent send.
+            codex: {
+              nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']),
+              catalog: true,
+              mcpServers: mcpServers(ctx),
+            },
+            claude: { thinking: !settings['claude.disableThinking'] },
+            onProgress: p => {
+              if (p.kind === 'stage-start') progress.report({ message: `${AGENTS[agent].displayName}: ${p.title}` });
+              else {
+                const r = p.result;
+                progress.report({ message: `${AGENTS[agent].displayName}: ${r.title}: ${r.status}`, increment: 100 / steps });
+                const line = `verify ${agent} ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
+                if (r.status === 'fail') ctx.log.warn(line);
+                else ctx.log.info(line);
+                if (r.diagnosis && r.status !== 'pass')
+                  ctx.log.info(
+                    `  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`,
+                  );
+                for (const e of r.evidence) ctx.log.debug(`  ${e}`);
+              }
+            },
+          });
+          done.push(report);
+          if (report.cancelled) break;
+        }
+        return done;
+      } finally {
+        sub.dispose();
       }
-      return done;
-    } finally {
-      sub.dispose();
-    }
-  });
+    },
+  );
   if (ui.running === ac) ui.running = undefined;
   if (reports.some(r => r.cancelled)) {
     ctx.log.info('verify: cancelled or superseded by a newer run');
@@ -132,7 +168,10 @@ export async function verifyCommand(ctx: Ctx, arg?: unknown, options?: VerifyOpt
     return Object.assign(reports[0], reports.length > 1 ? { others: reports.slice(1) } : {});
   }
   const summaries = reports.map(r => summarize(r));
-  for (const [i, r] of reports.entries()) ctx.log.info(`verify ${agents[i]}: ${r.ok ? 'passed' : `failed at ${summaries[i].failedStage} (${summaries[i].diagnosis})`} in ${formatMs(r.ms)}`);
+  for (const [i, r] of reports.entries())
+    ctx.log.info(
+      `verify ${agents[i]}: ${r.ok ? 'passed' : `failed at ${summaries[i].failedStage} (${summaries[i].diagnosis})`} in ${formatMs(r.ms)}`,
+    );
   ctx.routes.verificationFinished(runId, route, summaries);
   for (const r of reports) await showReport(ctx, route, r);
   return Object.assign(reports[0], reports.length > 1 ? { others: reports.slice(1) } : {});
@@ -153,11 +192,20 @@ function mcpServers(ctx: Ctx): string[] {
 }
 
 async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise<void> {
-  const target: FixTarget = { provider: route.provider, baseUrl: route.baseUrl, model: route.model, serverKind: report.serverKind ?? route.serverKind, chatTemplate: report.facts?.chatTemplate };
+  const target: FixTarget = {
+    provider: route.provider,
+    baseUrl: route.baseUrl,
+    model: route.model,
+    serverKind: report.serverKind ?? route.serverKind,
+    chatTemplate: report.facts?.chatTemplate,
+  };
   const server = ctx.servers.findByBaseUrl(route.baseUrl);
   // A llama-server started elsewhere with a template problem: a relaxed copy of its own template to point it at.
   const templateTrouble = report.stages.some(s => s.diagnosis?.fix?.kind === 'changeServer' && s.diagnosis.fix.change.what === 'template');
-  const relaxed = templateTrouble && !managedProvider(ctx, route.baseUrl) && report.facts?.chatTemplate ? await writeRelaxedCopy(ctx, report.facts.chatTemplate) : undefined;
+  const relaxed =
+    templateTrouble && !managedProvider(ctx, route.baseUrl) && report.facts?.chatTemplate
+      ? await writeRelaxedCopy(ctx, report.facts.chatTemplate)
+      : undefined;
   const resolve = resolverFor(ctx, target, relaxed);
   const serverOutput: Partial<Record<string, string[]>> = {};
   if (server) for (const s of report.stages) if (s.status === 'fail') serverOutput[s.id] = server.recentOutput(40);
@@ -167,34 +215,58 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
   const ui = uiOf(ctx);
   let slot = ui.panels[agent];
   if (!slot) {
-    const created = vscode.window.createWebviewPanel('localModelRouter.verifyReport', 'Route Verification', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+    const created = vscode.window.createWebviewPanel(
+      'localModelRouter.verifyReport',
+      'Route Verification',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: true },
+      { enableScripts: true, localResourceRoots: [] },
+    );
     const s: { panel: vscode.WebviewPanel; listener?: vscode.Disposable } = { panel: created };
-    created.onDidDispose(() => { if (ui.panels[agent] === s) delete ui.panels[agent]; });
+    created.onDidDispose(() => {
+      if (ui.panels[agent] === s) delete ui.panels[agent];
+    });
     ui.panels[agent] = slot = s;
   }
   const p = slot.panel;
   p.title = agent === 'codex' ? `Verify: ${route.model}` : `Verify: ${route.model} (${AGENTS[agent].displayName})`;
   const nonce = randomBytes(16).toString('base64');
   p.webview.html = renderHtml(report, {
-    cspSource: p.webview.cspSource, nonce, serverOutput, resolve,
+    cspSource: p.webview.cspSource,
+    nonce,
+    serverOutput,
+    resolve,
     startedLabel: new Date(report.startedAt).toLocaleString(),
     notes: keyNote ? [keyNote] : [],
-    next: agent === 'codex'
-      ? [{ label: COMMANDS.writeCodexProfile.title, action: 'writeProfile' }, { label: COMMANDS.openCodex.title, action: 'openCodex' }]
-      : [{ label: COMMANDS.writeClaudeSettings.title, action: 'writeClaudeSettings' }, { label: COMMANDS.openClaudeCode.title, action: 'openClaudeCode' }],
+    next:
+      agent === 'codex'
+        ? [
+            { label: COMMANDS.writeCodexProfile.title, action: 'writeProfile' },
+            { label: COMMANDS.openCodex.title, action: 'openCodex' },
+          ]
+        : [
+            { label: COMMANDS.writeClaudeSettings.title, action: 'writeClaudeSettings' },
+            { label: COMMANDS.openClaudeCode.title, action: 'openClaudeCode' },
+          ],
   });
   // One listener per report: the previous one goes with the previous report.
   slot.listener?.dispose();
   slot.listener = p.webview.onDidReceiveMessage(async (msg: { type?: string; stage?: string }) => {
     if (msg.type === 'rerun') return void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, { route, agent });
     if (msg.type === 'log') return ctx.log.show();
-    const next: Record<string, string> = { writeProfile: COMMANDS.writeCodexProfile.id, openCodex: COMMANDS.openCodex.id, writeClaudeSettings: COMMANDS.writeClaudeSettings.id, openClaudeCode: COMMANDS.openClaudeCode.id };
+    const next: Record<string, string> = {
+      writeProfile: COMMANDS.writeCodexProfile.id,
+      openCodex: COMMANDS.openCodex.id,
+      writeClaudeSettings: COMMANDS.writeClaudeSettings.id,
+      openClaudeCode: COMMANDS.openClaudeCode.id,
+    };
     if (msg.type && next[msg.type]) return void vscode.commands.executeCommand(next[msg.type]);
     const fix = report.stages.find(s => s.id === msg.stage)?.diagnosis?.fix;
     if (msg.type !== 'fix' || !fix) return;
     const out = await applyFix(ctx, fix, target, { relaxedTemplateFile: relaxed });
     const again = 'Verify Again';
-    const choice = await (out.applied ? vscode.window.showInformationMessage(out.detail, again) : vscode.window.showWarningMessage(out.detail, again));
+    const choice = await (out.applied
+      ? vscode.window.showInformationMessage(out.detail, again)
+      : vscode.window.showWarningMessage(out.detail, again));
     if (choice === again) void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, { route, agent });
   });
   p.reveal(undefined, true);

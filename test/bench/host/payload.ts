@@ -19,7 +19,12 @@ import * as vm from 'node:vm';
 import * as vscode from 'vscode';
 import { TRACE_KEY, type Compiled, type ProfileEntry, type TraceState } from './tracer';
 
-interface MemSample { heapUsedMB: number; rssMB: number; pssMB?: number; externalMB: number }
+interface MemSample {
+  heapUsedMB: number;
+  rssMB: number;
+  pssMB?: number;
+  externalMB: number;
+}
 export interface PayloadResult {
   mode: string;
   extensionId: string;
@@ -89,7 +94,15 @@ export async function run(): Promise<void> {
   const extensionId = process.env.LMR_BENCH_EXT_ID ?? '';
   const refreshes = Number(process.env.LMR_BENCH_REFRESHES ?? '100');
   const windowMs = Number(process.env.LMR_BENCH_WINDOW_MS ?? '8000');
-  const result: PayloadResult = { mode, extensionId, node: process.version, vscode: vscode.version, pid: process.pid, loadedBeforePayload: false, activatedBeforePayload: false };
+  const result: PayloadResult = {
+    mode,
+    extensionId,
+    node: process.version,
+    vscode: vscode.version,
+    pid: process.pid,
+    loadedBeforePayload: false,
+    activatedBeforePayload: false,
+  };
   try {
     await measure(result, extensionId, mode, refreshes, windowMs);
   } catch (e) {
@@ -108,7 +121,7 @@ async function measure(result: PayloadResult, extensionId: string, mode: string,
   const trace = (globalThis as Record<string, unknown>)[TRACE_KEY] as TraceState | undefined;
   if (!trace) throw new Error('the bench probe extension did not start tracing (no globalThis trace)');
   result.loadedBeforePayload = trace.loadedBeforeTrace;
-  if (!await waitFor(() => ext.isActive, 90_000)) throw new Error(`${extensionId} did not activate within 90 s`);
+  if (!(await waitFor(() => ext.isActive, 90_000))) throw new Error(`${extensionId} did not activate within 90 s`);
   result.atActivate = trace.atActivate;
   result.activateReturnedMs = trace.activateMs;
   result.mainLoadMs = trace.mainLoadMs;
@@ -120,7 +133,7 @@ async function measure(result: PayloadResult, extensionId: string, mode: string,
   // The first discovery runs from setTimeout(0) after activate(); its result shows up in the API.
   const api = ext.exports as { probes?: readonly unknown[] } | undefined;
   if (mode === 'real') {
-    if (!await waitFor(() => (api?.probes?.length ?? 0) > 0, 30_000)) throw new Error('the first discovery did not finish within 30 s');
+    if (!(await waitFor(() => (api?.probes?.length ?? 0) > 0, 30_000))) throw new Error('the first discovery did not finish within 30 s');
     result.discoveryProbes = api?.probes?.length;
   }
   await sleep(500);
@@ -144,5 +157,7 @@ async function measure(result: PayloadResult, extensionId: string, mode: string,
   result.memAfterRefreshes = await settledMemory(gc);
   result.refreshMs2 = await batch();
   result.memAfter2Refreshes = await settledMemory(gc);
-  result.requireCache = Object.keys(M._cache).filter(k => k.startsWith(root)).map(k => ({ file: path.relative(ext.extensionPath, k), bytes: fs.statSync(k).size }));
+  result.requireCache = Object.keys(M._cache)
+    .filter(k => k.startsWith(root))
+    .map(k => ({ file: path.relative(ext.extensionPath, k), bytes: fs.statSync(k).size }));
 }

@@ -11,7 +11,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Session } from 'node:inspector';
 
-export interface Compiled { file: string; bytes: number; atMs: number }
+export interface Compiled {
+  file: string;
+  bytes: number;
+  atMs: number;
+}
 
 export interface TraceState {
   extensionId: string;
@@ -31,7 +35,11 @@ export interface TraceState {
   profileTotalMs?: number;
 }
 
-export interface ProfileEntry { fn: string; where: string; selfMs: number }
+export interface ProfileEntry {
+  fn: string;
+  where: string;
+  selfMs: number;
+}
 
 type CpuProfile = {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
@@ -48,7 +56,10 @@ function attribute(p: CpuProfile, root: string): { entries: ProfileEntry[]; tota
   const byId = new Map(p.nodes.map(n => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const ours = (id: number) => decodeURIComponent(byId.get(id)?.callFrame.url ?? '').replace(/^file:\/\//, '').startsWith(root);
+  const ours = (id: number) =>
+    decodeURIComponent(byId.get(id)?.callFrame.url ?? '')
+      .replace(/^file:\/\//, '')
+      .startsWith(root);
   const acc = new Map<string, ProfileEntry>();
   let total = 0;
   p.samples.forEach((leaf, i) => {
@@ -60,7 +71,7 @@ function attribute(p: CpuProfile, root: string): { entries: ProfileEntry[]; tota
     let where: string;
     if (ours(leaf)) {
       key = 'own code';
-      where = 'dist/ (the extension\'s bundle)';
+      where = "dist/ (the extension's bundle)";
     } else {
       // Walk up to the extension's frame; the frame just below it is what its code called.
       let below = leaf;
@@ -71,7 +82,12 @@ function attribute(p: CpuProfile, root: string): { entries: ProfileEntry[]; tota
       }
       const f = byId.get(up === undefined ? leaf : below)!.callFrame;
       key = up === undefined ? `outside the extension: ${f.functionName || '(anonymous)'}` : `called: ${f.functionName || '(anonymous)'}`;
-      where = f.url ? f.url.replace(/^.*\/out\//, '').replace(/^file:\/\//, '').replace(/^node:/, 'node:') : '(native/VM)';
+      where = f.url
+        ? f.url
+            .replace(/^.*\/out\//, '')
+            .replace(/^file:\/\//, '')
+            .replace(/^node:/, 'node:')
+        : '(native/VM)';
     }
     const e = acc.get(key) ?? { fn: key, where, selfMs: 0 };
     e.selfMs += dt;
@@ -96,14 +112,20 @@ export function activate(): void {
   const main = path.resolve(ext.extensionPath, (ext.packageJSON as { main: string }).main);
   const M = Module as unknown as ModuleStatics;
   const t0 = performance.now();
-  const state: TraceState = { extensionId, loadedBeforeTrace: Object.keys(M._cache).some(k => k.startsWith(root)), tracing: true, compiled: [] };
+  const state: TraceState = {
+    extensionId,
+    loadedBeforeTrace: Object.keys(M._cache).some(k => k.startsWith(root)),
+    tracing: true,
+    compiled: [],
+  };
   (globalThis as Record<string, unknown>)[TRACE_KEY] = state;
 
   const profiler = process.env.LMR_BENCH_PROFILE === '1' ? createProfiler(root) : undefined;
   const compile = M.prototype._compile;
   M.prototype._compile = function (this: unknown, content: string, filename: string) {
     // Only a push here (no path work), so the probe adds next to nothing to what it measures.
-    if (state.tracing && filename.startsWith(root)) state.compiled.push({ file: filename.slice(root.length), bytes: Buffer.byteLength(content), atMs: performance.now() - t0 });
+    if (state.tracing && filename.startsWith(root))
+      state.compiled.push({ file: filename.slice(root.length), bytes: Buffer.byteLength(content), atMs: performance.now() - t0 });
     return compile.call(this, content, filename);
   };
   const load = M._load;
@@ -130,7 +152,9 @@ export function activate(): void {
       }
     };
     // esbuild's CommonJS exports are getters: hand back a view whose `activate` is the wrapper.
-    return new Proxy(exports as object, { get: (target, key, receiver) => (key === 'activate' ? wrapped : Reflect.get(target, key, receiver)) });
+    return new Proxy(exports as object, {
+      get: (target, key, receiver) => (key === 'activate' ? wrapped : Reflect.get(target, key, receiver)),
+    });
   };
 }
 

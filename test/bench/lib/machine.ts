@@ -19,7 +19,10 @@ export function firstLine(cmd: string, args: string[]): string | undefined {
   const home = mkdtempSync(join(tmpdir(), 'lmr-bench-version-'));
   try {
     const env = { ...process.env, HOME: home, CODEX_HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home };
-    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 15_000, env, stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').find(l => l.trim())?.trim();
+    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 15_000, env, stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .find(l => l.trim())
+      ?.trim();
   } catch {
     return undefined;
   } finally {
@@ -44,13 +47,17 @@ export interface Machine {
 }
 
 export function describeMachine(paths: { node24?: string; codeServerBin?: string; chromium?: string; codex?: string }): Machine {
-  const osRelease = existsSync('/etc/os-release') ? /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] : undefined;
+  const osRelease = existsSync('/etc/os-release')
+    ? /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]
+    : undefined;
   const m: Machine = {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,
     ramGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: `${osRelease ?? process.platform}, Linux ${release()}`,
-    loadAvg: loadavg().map(l => l.toFixed(2)).join(' '),
+    loadAvg: loadavg()
+      .map(l => l.toFixed(2))
+      .join(' '),
     node: process.version,
   };
   if (paths.node24 && existsSync(paths.node24)) m.hostNode = firstLine(paths.node24, ['--version']);
@@ -72,6 +79,7 @@ export function describeMachine(paths: { node24?: string; codeServerBin?: string
   const curl = which('curl');
   if (curl) m.curl = firstLine(curl, ['--version'])?.split(' ').slice(0, 2).join(' ');
   m.commit = firstLine('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
-  if (m.commit && firstLine('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'])) m.commit += ' + uncommitted changes in the working tree';
+  if (m.commit && firstLine('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']))
+    m.commit += ' + uncommitted changes in the working tree';
   return m;
 }

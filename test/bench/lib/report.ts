@@ -39,10 +39,14 @@ export function verdict(r: Row): Verdict {
   if (r.notMeasured || r.value === undefined || !Number.isFinite(r.value)) return 'not measured';
   const ratio = ratioOf(r);
   switch (r.target.kind) {
-    case 'info': return 'info';
-    case 'max': return r.value <= r.target.value ? 'met' : 'MISSED';
-    case 'ratio-max': return ratio !== undefined && ratio <= r.target.value ? 'met' : 'MISSED';
-    case 'faster-by': return ratio !== undefined && ratio >= r.target.value ? 'met' : 'MISSED';
+    case 'info':
+      return 'info';
+    case 'max':
+      return r.value <= r.target.value ? 'met' : 'MISSED';
+    case 'ratio-max':
+      return ratio !== undefined && ratio <= r.target.value ? 'met' : 'MISSED';
+    case 'faster-by':
+      return ratio !== undefined && ratio >= r.target.value ? 'met' : 'MISSED';
   }
 }
 
@@ -61,10 +65,14 @@ export function fmtRatio(r: Row): string {
 
 export function fmtTarget(t: Target): string {
   switch (t.kind) {
-    case 'max': return `≤ ${t.value} ${t.unit}`;
-    case 'ratio-max': return `≤ ${t.value}× baseline`;
-    case 'faster-by': return `≥ ${t.value}× faster`;
-    case 'info': return '(context)';
+    case 'max':
+      return `≤ ${t.value} ${t.unit}`;
+    case 'ratio-max':
+      return `≤ ${t.value}× baseline`;
+    case 'faster-by':
+      return `≥ ${t.value}× faster`;
+    case 'info':
+      return '(context)';
   }
 }
 

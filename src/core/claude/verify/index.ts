@@ -7,7 +7,15 @@ import { modelsStage } from '../../verify/stages';
 import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, sideBySide, verifyLimits } from '../../verify/runner';
 import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from '../../verify/types';
 import { anthropicBaseUrl, CLAUDE_DEFAULT_OUTPUT_TOKENS, outputTokensFor } from '../env';
-import { claudeShapeStage, countTokensStage, messagesStreamStage, messagesTextStage, messagesToolCallStage, thinkingStage, type ClaudeStageEnv } from './stages';
+import {
+  claudeShapeStage,
+  countTokensStage,
+  messagesStreamStage,
+  messagesTextStage,
+  messagesToolCallStage,
+  thinkingStage,
+  type ClaudeStageEnv,
+} from './stages';
 
 export interface VerifyClaudeOptions {
   /** The route's base URL (with or without /v1): Claude Code talks to <root>/v1/messages. */
@@ -37,7 +45,14 @@ export interface VerifyClaudeOptions {
   maxOutputTokens?: number;
 }
 
-const BLOCKING: readonly DiagnosisCode[] = ['server-unreachable', 'unauthorized', 'model-loading', 'model-not-found', 'messages-api-missing', 'timeout'];
+const BLOCKING: readonly DiagnosisCode[] = [
+  'server-unreachable',
+  'unauthorized',
+  'model-loading',
+  'model-not-found',
+  'messages-api-missing',
+  'timeout',
+];
 
 /** count_tokens is optional for Claude Code: its failure stops nothing. */
 function blocks(failed: StageId): boolean {
@@ -108,5 +123,15 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     await Promise.all([tokenFile.remove(), agent.destroy().catch(() => undefined)]);
   }
   const stages = runner.ordered(CLAUDE_STAGE_IDS);
-  return { agent: 'claude', ok: reportOk(stages, runner.cancelled), baseUrl: env.baseUrl, model: options.model, ...(env.serverKind ? { serverKind: env.serverKind } : {}), startedAt, ms: Math.round(performance.now() - t0), cancelled: runner.cancelled, stages };
+  return {
+    agent: 'claude',
+    ok: reportOk(stages, runner.cancelled),
+    baseUrl: env.baseUrl,
+    model: options.model,
+    ...(env.serverKind ? { serverKind: env.serverKind } : {}),
+    startedAt,
+    ms: Math.round(performance.now() - t0),
+    cancelled: runner.cancelled,
+    stages,
+  };
 }

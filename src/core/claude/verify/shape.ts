@@ -8,26 +8,66 @@ import { generatedInstructions } from '../../verify/codex-shape';
 type Json = Record<string, unknown>;
 
 /** The tools Claude Code offers a local model in `-p` mode, by name. */
-export const CLAUDE_TOOL_NAMES = ['Agent', 'Bash', 'Edit', 'Glob', 'Grep', 'Read', 'Write', 'TodoWrite', 'WebFetch', 'NotebookEdit', 'Skill', 'ToolSearch'] as const;
+export const CLAUDE_TOOL_NAMES = [
+  'Agent',
+  'Bash',
+  'Edit',
+  'Glob',
+  'Grep',
+  'Read',
+  'Write',
+  'TodoWrite',
+  'WebFetch',
+  'NotebookEdit',
+  'Skill',
+  'ToolSearch',
+] as const;
 
 /** Read and Bash with the input fields Claude Code's own have, so models call them as they would there. */
 export const READ_TOOL = {
   name: 'Read',
-  description: 'Reads a file from the local filesystem. The file_path parameter must be an absolute path. Returns the content with line numbers.',
-  input_schema: { type: 'object', properties: { file_path: { type: 'string', description: 'The absolute path to the file to read' }, offset: { type: 'number', description: 'The line number to start reading from' }, limit: { type: 'number', description: 'The number of lines to read' } }, required: ['file_path'], additionalProperties: false },
+  description:
+    'Reads a file from the local filesystem. The file_path parameter must be an absolute path. Returns the content with line numbers.',
+  input_schema: {
+    type: 'object',
+    properties: {
+      file_path: { type: 'string', description: 'The absolute path to the file to read' },
+      offset: { type: 'number', description: 'The line number to start reading from' },
+      limit: { type: 'number', description: 'The number of lines to read' },
+    },
+    required: ['file_path'],
+    additionalProperties: false,
+  },
 } as const;
 
 export const BASH_TOOL = {
   name: 'Bash',
   description: 'Executes a given bash command and returns its output.',
-  input_schema: { type: 'object', properties: { command: { type: 'string', description: 'The command to execute' }, description: { type: 'string', description: 'What the command does, in a few words' }, timeout: { type: 'number', description: 'Optional timeout in milliseconds' } }, required: ['command'], additionalProperties: false },
+  input_schema: {
+    type: 'object',
+    properties: {
+      command: { type: 'string', description: 'The command to execute' },
+      description: { type: 'string', description: 'What the command does, in a few words' },
+      timeout: { type: 'number', description: 'Optional timeout in milliseconds' },
+    },
+    required: ['command'],
+    additionalProperties: false,
+  },
 } as const;
 
 function generatedTool(name: string, i: number, chars: number): Json {
   return {
     name,
     description: generatedInstructions(chars, 20 + i),
-    input_schema: { type: 'object', properties: { target: { type: 'string', description: `What ${name} works on.` }, options: { type: 'object', description: 'Further settings.', additionalProperties: true } }, required: ['target'], additionalProperties: false },
+    input_schema: {
+      type: 'object',
+      properties: {
+        target: { type: 'string', description: `What ${name} works on.` },
+        options: { type: 'object', description: 'Further settings.', additionalProperties: true },
+      },
+      required: ['target'],
+      additionalProperties: false,
+    },
   };
 }
 
@@ -56,10 +96,22 @@ export function claudeShapedRequest(o: ClaudeShapeOptions): Json {
     model: o.model,
     max_tokens: o.maxTokens,
     system: [
-      { type: 'text', text: 'You are a coding agent that helps the user with software tasks in their project.', cache_control: { type: 'ephemeral' } },
+      {
+        type: 'text',
+        text: 'You are a coding agent that helps the user with software tasks in their project.',
+        cache_control: { type: 'ephemeral' },
+      },
       { type: 'text', text: generatedInstructions(7_000, 8), cache_control: { type: 'ephemeral' } },
     ],
-    messages: [{ role: 'user', content: [{ type: 'text', text: reminder }, { type: 'text', text: `Do not use any tool. Reply with exactly: ${o.marker}` }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: reminder },
+          { type: 'text', text: `Do not use any tool. Reply with exactly: ${o.marker}` },
+        ],
+      },
+    ],
     tools: claudeTools(),
     ...(o.thinking ? { thinking: { type: 'adaptive' } } : {}),
     output_config: { effort: 'high' },
@@ -70,5 +122,7 @@ export function claudeShapedRequest(o: ClaudeShapeOptions): Json {
 
 /** Characters / 4, over what a server renders into the prompt (system, messages, tools). */
 export function estimateShapeTokens(body: Json): number {
-  return Math.round((JSON.stringify(body.system ?? '').length + JSON.stringify(body.messages ?? []).length + JSON.stringify(body.tools ?? []).length) / 4);
+  return Math.round(
+    (JSON.stringify(body.system ?? '').length + JSON.stringify(body.messages ?? []).length + JSON.stringify(body.tools ?? []).length) / 4,
+  );
 }

@@ -34,8 +34,14 @@ function failed(f: Failed, summary: string): StageOutcome {
 }
 
 function postMessagesStream(env: ClaudeStageEnv, body: Json): Promise<SseResult<MessagesOutcome>> {
-  return postSse(env, '/messages', body, t0 => new MessagesStreamReader(() => performance.now() - t0),
-    ct => `Asked for a stream, the server answered \`${ct || 'no content type'}\` without any events; Claude Code reads server-sent events (it falls back to a slower non-streaming request).`);
+  return postSse(
+    env,
+    '/messages',
+    body,
+    t0 => new MessagesStreamReader(() => performance.now() - t0),
+    ct =>
+      `Asked for a stream, the server answered \`${ct || 'no content type'}\` without any events; Claude Code reads server-sent events (it falls back to a slower non-streaming request).`,
+  );
 }
 
 const userText = (text: string) => [{ role: 'user', content: text }];
@@ -49,20 +55,59 @@ function contentOf(json: unknown): { ok: boolean; text: string; blocks: Json[] }
   const content = (json as { content?: unknown })?.content;
   if (!Array.isArray(content)) return { ok: false, text: '', blocks: [] };
   const blocks = content as Json[];
-  return { ok: true, text: blocks.filter(b => b.type === 'text').map(b => String(b.text ?? '')).join(''), blocks };
+  return {
+    ok: true,
+    text: blocks
+      .filter(b => b.type === 'text')
+      .map(b => String(b.text ?? ''))
+      .join(''),
+    blocks,
+  };
 }
 
-function judgeText(text: string, hasThinking: boolean, marker: string, what: string): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
+function judgeText(
+  text: string,
+  hasThinking: boolean,
+  marker: string,
+  what: string,
+): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
   if (text.includes(marker)) return { status: 'pass', summary: `${what} answered "${excerpt(text, 60)}"` };
-  if (!text.trim() && hasThinking) return { status: 'warn', summary: `${what} only thought within the verifier's output limit`, diagnosis: { code: 'final-answer-mismatch', message: "The model spent this check's small output budget on thinking and wrote no answer. The API works; Claude Code allows far more output.", fix: null } };
-  if (text.trim()) return { status: 'warn', summary: `${what} answered, but not with ${marker}`, diagnosis: { code: 'final-answer-mismatch', message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`, fix: null } };
-  return { status: 'fail', summary: `${what} came back without any text`, diagnosis: { code: 'final-answer-mismatch', message: `The answer holds no text (asked to reply with ${marker}).`, fix: null } };
+  if (!text.trim() && hasThinking)
+    return {
+      status: 'warn',
+      summary: `${what} only thought within the verifier's output limit`,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message:
+          "The model spent this check's small output budget on thinking and wrote no answer. The API works; Claude Code allows far more output.",
+        fix: null,
+      },
+    };
+  if (text.trim())
+    return {
+      status: 'warn',
+      summary: `${what} answered, but not with ${marker}`,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`,
+        fix: null,
+      },
+    };
+  return {
+    status: 'fail',
+    summary: `${what} came back without any text`,
+    diagnosis: { code: 'final-answer-mismatch', message: `The answer holds no text (asked to reply with ${marker}).`, fix: null },
+  };
 }
 
 /** Thinking refused: the fix that turns it off, except on Ollama, which also thinks for `output_config.effort` (anthropic.go). */
 function adjustThinking(d: Diagnosis, env: ClaudeStageEnv): Diagnosis {
   if (d.code !== 'thinking-unsupported' || env.serverKind !== 'ollama') return d;
-  return { ...d, message: `${d.message} Ollama also turns thinking on for Claude Code's effort setting, so turning thinking off in Claude Code does not help: pick a model with thinking support (Ollama lists "thinking" among its capabilities).`, fix: null };
+  return {
+    ...d,
+    message: `${d.message} Ollama also turns thinking on for Claude Code's effort setting, so turning thinking off in Claude Code does not help: pick a model with thinking support (Ollama lists "thinking" among its capabilities).`,
+    fix: null,
+  };
 }
 
 /** A stream's failure; `undefined` when it only broke a rule Claude Code recovers from. */
@@ -71,11 +116,20 @@ function streamDiagnosis(o: MessagesOutcome, env: ClaudeStageEnv): Diagnosis | u
   if (!p) return undefined;
   const known = p.serverMessage ? diagnoseMessage(p.serverMessage, ctxOf(env, '/messages')) : undefined;
   if (known) return adjustThinking({ ...known, message: `${known.message} (The server said so after the stream began.)` }, env);
-  return { code: 'server-error', message: `The server sent an error event: "${excerpt(p.serverMessage ?? p.message)}".`, fix: { kind: 'openServerTerminal', label: 'Show the server terminal' } };
+  return {
+    code: 'server-error',
+    message: `The server sent an error event: "${excerpt(p.serverMessage ?? p.message)}".`,
+    fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+  };
 }
 
 function streamMetrics(o: MessagesOutcome): StageMetrics {
-  return { ttftMs: round(o.firstOutputAt), promptMs: round(o.firstItemAt), inputTokens: o.usage?.input_tokens, outputTokens: o.usage?.output_tokens };
+  return {
+    ttftMs: round(o.firstOutputAt),
+    promptMs: round(o.firstItemAt),
+    inputTokens: o.usage?.input_tokens,
+    outputTokens: o.usage?.output_tokens,
+  };
 }
 
 // ── messages-text ──────────────────────────────────────────────────────────────────────────────
@@ -85,9 +139,31 @@ export async function messagesTextStage(env: ClaudeStageEnv): Promise<StageOutco
   if (!r.ok) return failed({ ...r, diagnosis: adjustThinking(r.diagnosis, env) }, 'POST /v1/messages failed');
   const c = contentOf(r.json);
   const usage = (r.json as { usage?: { input_tokens?: number; output_tokens?: number } })?.usage;
-  const evidence = [`HTTP ${r.status}, stop_reason ${JSON.stringify((r.json as Json)?.stop_reason ?? null)}, blocks: ${c.blocks.map(b => String(b.type)).join(', ') || '(none)'}`, `text: ${JSON.stringify(excerpt(c.text, 200))}`];
-  if (!c.ok) return { status: 'fail', summary: 'The answer has no `content` array', evidence: [...evidence, excerpt(r.text, 400)], diagnosis: { code: 'server-error', message: 'The server answered POST /v1/messages with JSON that is not a Messages object (no `content`).', fix: null } };
-  return { ...judgeText(c.text, c.blocks.some(b => b.type === 'thinking'), TEXT_MARKER, 'The model'), evidence, metrics: { inputTokens: usage?.input_tokens, outputTokens: usage?.output_tokens } };
+  const evidence = [
+    `HTTP ${r.status}, stop_reason ${JSON.stringify((r.json as Json)?.stop_reason ?? null)}, blocks: ${c.blocks.map(b => String(b.type)).join(', ') || '(none)'}`,
+    `text: ${JSON.stringify(excerpt(c.text, 200))}`,
+  ];
+  if (!c.ok)
+    return {
+      status: 'fail',
+      summary: 'The answer has no `content` array',
+      evidence: [...evidence, excerpt(r.text, 400)],
+      diagnosis: {
+        code: 'server-error',
+        message: 'The server answered POST /v1/messages with JSON that is not a Messages object (no `content`).',
+        fix: null,
+      },
+    };
+  return {
+    ...judgeText(
+      c.text,
+      c.blocks.some(b => b.type === 'thinking'),
+      TEXT_MARKER,
+      'The model',
+    ),
+    evidence,
+    metrics: { inputTokens: usage?.input_tokens, outputTokens: usage?.output_tokens },
+  };
 }
 
 // ── messages-stream ────────────────────────────────────────────────────────────────────────────
@@ -97,17 +173,40 @@ export async function messagesTextStage(env: ClaudeStageEnv): Promise<StageOutco
  * outside its block or an error event makes it retry the same request without streaming. So a
  * broken stream is a warning when the non-streamed request works, a failure otherwise.
  */
-async function judgeStreamProblems(env: ClaudeStageEnv, o: MessagesOutcome, body: Json, evidence: string[]): Promise<Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> | undefined> {
+async function judgeStreamProblems(
+  env: ClaudeStageEnv,
+  o: MessagesOutcome,
+  body: Json,
+  evidence: string[],
+): Promise<Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> | undefined> {
   if (!o.problems.length) return undefined;
   const d = streamDiagnosis(o, env);
   if (d && d.code !== 'server-error') return { status: 'fail', summary: 'The stream carried an error', diagnosis: d };
   evidence.push(...o.problems.map(p => p.message));
   const onlyMissingStop = o.problems.every(p => p.kind === 'malformed' && /before `message_stop`/.test(p.message));
-  if (onlyMissingStop) return { status: 'warn', summary: 'The stream ends without message_stop', diagnosis: { code: 'stream-malformed', message: 'The stream ends without `message_stop`. Claude Code 2.1.328 accepts that; stricter clients do not.', fix: null } };
+  if (onlyMissingStop)
+    return {
+      status: 'warn',
+      summary: 'The stream ends without message_stop',
+      diagnosis: {
+        code: 'stream-malformed',
+        message: 'The stream ends without `message_stop`. Claude Code 2.1.328 accepts that; stricter clients do not.',
+        fix: null,
+      },
+    };
   const retry = await postJson(env, '/messages', { ...body, stream: false });
-  if (!retry.ok) return { status: 'fail', summary: 'The stream broke and the non-streamed retry failed too', diagnosis: d ?? retry.diagnosis };
+  if (!retry.ok)
+    return { status: 'fail', summary: 'The stream broke and the non-streamed retry failed too', diagnosis: d ?? retry.diagnosis };
   evidence.push(`non-streamed retry: HTTP ${retry.status}, text ${JSON.stringify(excerpt(contentOf(retry.json).text, 120))}`);
-  return { status: 'warn', summary: 'The stream is broken; Claude Code falls back to a non-streamed request', diagnosis: { code: 'stream-malformed', message: `${o.problems.map(p => p.message).join('; ')}. Claude Code then repeats the request without streaming, which works here but shows nothing until the whole answer is done.`, fix: null } };
+  return {
+    status: 'warn',
+    summary: 'The stream is broken; Claude Code falls back to a non-streamed request',
+    diagnosis: {
+      code: 'stream-malformed',
+      message: `${o.problems.map(p => p.message).join('; ')}. Claude Code then repeats the request without streaming, which works here but shows nothing until the whole answer is done.`,
+      fix: null,
+    },
+  };
 }
 
 export async function messagesStreamStage(env: ClaudeStageEnv): Promise<StageOutcome> {
@@ -121,17 +220,41 @@ export async function messagesStreamStage(env: ClaudeStageEnv): Promise<StageOut
   const bad = await judgeStreamProblems(env, o, body, evidence);
   if (bad) return { ...bad, evidence, metrics };
   if (o.stopReason === 'max_tokens' && !o.text.includes(TEXT_MARKER)) {
-    return { status: 'warn', summary: `Stopped at the verifier's ${env.maxOutputTokens}-token limit`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The model did not finish within ${env.maxOutputTokens} output tokens (thinking models think first). Claude Code allows far more.`, fix: null } };
+    return {
+      status: 'warn',
+      summary: `Stopped at the verifier's ${env.maxOutputTokens}-token limit`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message: `The model did not finish within ${env.maxOutputTokens} output tokens (thinking models think first). Claude Code allows far more.`,
+        fix: null,
+      },
+    };
   }
-  return { ...judgeText(o.text, o.blocks.some(b => b.type === 'thinking'), TEXT_MARKER, 'The stream'), evidence: [...evidence, `text: ${JSON.stringify(excerpt(o.text, 200))}`], metrics };
+  return {
+    ...judgeText(
+      o.text,
+      o.blocks.some(b => b.type === 'thinking'),
+      TEXT_MARKER,
+      'The stream',
+    ),
+    evidence: [...evidence, `text: ${JSON.stringify(excerpt(o.text, 200))}`],
+    metrics,
+  };
 }
 
 // ── thinking ───────────────────────────────────────────────────────────────────────────────────
 
 export async function thinkingStage(env: ClaudeStageEnv): Promise<StageOutcome> {
-  if (!env.thinking) return { status: 'skip', summary: 'Thinking is off for Claude Code on this route (CLAUDE_CODE_DISABLE_THINKING=1)', evidence: [] };
+  if (!env.thinking)
+    return { status: 'skip', summary: 'Thinking is off for Claude Code on this route (CLAUDE_CODE_DISABLE_THINKING=1)', evidence: [] };
   // Exactly what Claude Code 2.1.328 adds to every request (observed).
-  const body = textRequest(env, { max_tokens: Math.max(env.maxOutputTokens, 1_024), thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
+  const body = textRequest(env, {
+    max_tokens: Math.max(env.maxOutputTokens, 1_024),
+    thinking: { type: 'adaptive' },
+    output_config: { effort: 'high' },
+  });
   const r = await postMessagesStream(env, body);
   if (!r.ok) return failed({ ...r, diagnosis: adjustThinking(r.diagnosis, env) }, 'A request with thinking failed');
   const o = r.outcome;
@@ -140,8 +263,19 @@ export async function thinkingStage(env: ClaudeStageEnv): Promise<StageOutcome> 
   if (d) return { status: 'fail', summary: 'The stream with thinking failed', evidence, diagnosis: d };
   const thoughts = o.blocks.filter(b => b.type === 'thinking');
   evidence.push(`blocks: ${o.blocks.map(b => b.type).join(', ') || '(none)'}`);
-  if (thoughts.length) return { status: 'pass', summary: `The model returned ${thoughts.length} thinking block${thoughts.length === 1 ? '' : 's'} before its answer (Claude Code shows them)`, evidence, metrics: streamMetrics(o) };
-  return { status: 'pass', summary: 'The server accepts thinking (the model returned no thinking blocks)', evidence, metrics: streamMetrics(o) };
+  if (thoughts.length)
+    return {
+      status: 'pass',
+      summary: `The model returned ${thoughts.length} thinking block${thoughts.length === 1 ? '' : 's'} before its answer (Claude Code shows them)`,
+      evidence,
+      metrics: streamMetrics(o),
+    };
+  return {
+    status: 'pass',
+    summary: 'The server accepts thinking (the model returned no thinking blocks)',
+    evidence,
+    metrics: streamMetrics(o),
+  };
 }
 
 // ── messages-tool-call ─────────────────────────────────────────────────────────────────────────
@@ -154,7 +288,9 @@ function asProposedCall(b: MessagesBlock): { call: ProposedCall; input: Json } {
   try {
     const v = JSON.parse(b.inputJson || '{}') as unknown;
     if (v && typeof v === 'object' && !Array.isArray(v)) input = v as Json;
-  } catch { /* judged as unparsable below */ }
+  } catch {
+    /* judged as unparsable below */
+  }
   const name = String(b.name ?? '');
   if (name === 'Read') return { input, call: { name: 'read_file', arguments: JSON.stringify({ path: input.file_path }) } };
   if (name === 'Bash') return { input, call: { name: 'bash', arguments: JSON.stringify({ command: input.command }) } };
@@ -169,29 +305,92 @@ function apiBlock(b: MessagesBlock, input: Json | undefined): Json {
 
 export async function messagesToolCallStage(env: ClaudeStageEnv): Promise<StageOutcome> {
   const { path: file, token } = env.tokenFile;
-  const messages: Json[] = [{ role: 'user', content: `Use a tool to read the file ${file}, then answer with its content and nothing else.` }];
+  const messages: Json[] = [
+    { role: 'user', content: `Use a tool to read the file ${file}, then answer with its content and nothing else.` },
+  ];
   const evidence: string[] = [];
   let readOk = false;
   let lastWrong: string | undefined;
   let firstTtft: number | undefined;
   for (let turn = 1; turn <= MAX_ROUNDS + 1; turn++) {
-    const r = await postMessagesStream(env, { model: env.model, max_tokens: Math.max(env.maxOutputTokens, 1_024), messages, tools: [READ_TOOL, BASH_TOOL] });
+    const r = await postMessagesStream(env, {
+      model: env.model,
+      max_tokens: Math.max(env.maxOutputTokens, 1_024),
+      messages,
+      tools: [READ_TOOL, BASH_TOOL],
+    });
     if (!r.ok) return { ...failed(r, `Round ${turn} failed`), evidence: [...evidence, ...r.evidence] };
     const o = r.outcome;
     firstTtft ??= o.firstOutputAt;
     const d = streamDiagnosis(o, env);
-    if (d) return { status: 'fail', summary: `Round ${turn}: the stream failed`, evidence: [...evidence, `events: ${summarizeEvents(o.eventTypes)}`], diagnosis: d };
+    if (d)
+      return {
+        status: 'fail',
+        summary: `Round ${turn}: the stream failed`,
+        evidence: [...evidence, `events: ${summarizeEvents(o.eventTypes)}`],
+        diagnosis: d,
+      };
     const uses = o.blocks.filter(b => b.type === 'tool_use');
     const metrics: StageMetrics = { ttftMs: round(firstTtft), rounds: turn };
     if (!uses.length) {
       evidence.push(`round ${turn} text: ${JSON.stringify(excerpt(o.text, 300))}`);
       if (readOk) {
-        if (o.text.includes(token)) return { status: 'pass', summary: `The model read the file with a tool and answered with its token (${turn} rounds)`, evidence, metrics };
-        return { status: 'fail', summary: 'The final answer does not hold the token', evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `The tool_use worked, but the final answer does not contain the file's content (${token}). The model ignores tool results.`, fix: null } };
+        if (o.text.includes(token))
+          return {
+            status: 'pass',
+            summary: `The model read the file with a tool and answered with its token (${turn} rounds)`,
+            evidence,
+            metrics,
+          };
+        return {
+          status: 'fail',
+          summary: 'The final answer does not hold the token',
+          evidence,
+          metrics,
+          diagnosis: {
+            code: 'final-answer-mismatch',
+            message: `The tool_use worked, but the final answer does not contain the file's content (${token}). The model ignores tool results.`,
+            fix: null,
+          },
+        };
       }
-      if (lastWrong) return { status: 'fail', summary: 'The model used a tool, but never to read the file', evidence, metrics, diagnosis: { code: 'wrong-tool-arguments', message: `The model made a tool_use, but not one that reads ${file}: ${lastWrong}.`, fix: null } };
-      if (looksLikeToolCallText(o.text, file)) return { status: 'fail', summary: 'The model wrote the tool call as text', evidence, metrics, diagnosis: { code: 'tool-call-as-text', message: 'The model wrote a tool call into its answer instead of a tool_use block: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Claude Code would print it and stop.', fix: toolParserFix(env) } };
-      return { status: 'fail', summary: 'The model answered without using a tool', evidence, metrics, diagnosis: { code: 'no-tool-call', message: 'Asked to read a file with a tool, the model answered in prose without a tool_use block. Claude Code needs a model that uses tools.', fix: null } };
+      if (lastWrong)
+        return {
+          status: 'fail',
+          summary: 'The model used a tool, but never to read the file',
+          evidence,
+          metrics,
+          diagnosis: {
+            code: 'wrong-tool-arguments',
+            message: `The model made a tool_use, but not one that reads ${file}: ${lastWrong}.`,
+            fix: null,
+          },
+        };
+      if (looksLikeToolCallText(o.text, file))
+        return {
+          status: 'fail',
+          summary: 'The model wrote the tool call as text',
+          evidence,
+          metrics,
+          diagnosis: {
+            code: 'tool-call-as-text',
+            message:
+              'The model wrote a tool call into its answer instead of a tool_use block: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Claude Code would print it and stop.',
+            fix: toolParserFix(env),
+          },
+        };
+      return {
+        status: 'fail',
+        summary: 'The model answered without using a tool',
+        evidence,
+        metrics,
+        diagnosis: {
+          code: 'no-tool-call',
+          message:
+            'Asked to read a file with a tool, the model answered in prose without a tool_use block. Claude Code needs a model that uses tools.',
+          fix: null,
+        },
+      };
     }
     if (turn > MAX_ROUNDS) break;
     const results: Json[] = [];
@@ -200,52 +399,125 @@ export async function messagesToolCallStage(env: ClaudeStageEnv): Promise<StageO
       const { call, input } = asProposedCall(b);
       inputs.set(b, input);
       const verdict = judgeCall(call, file);
-      evidence.push(`round ${turn} tool_use: ${b.name}(${excerpt(b.inputJson ?? '', 200)}) → ${verdict.kind === 'reads-token-file' ? 'answered with the file content' : `unsupported: ${verdict.reason}`}`);
+      evidence.push(
+        `round ${turn} tool_use: ${b.name}(${excerpt(b.inputJson ?? '', 200)}) → ${verdict.kind === 'reads-token-file' ? 'answered with the file content' : `unsupported: ${verdict.reason}`}`,
+      );
       if (verdict.kind === 'reads-token-file') {
         readOk = true;
         results.push({ type: 'tool_result', tool_use_id: b.id, content: `${token}\n` });
       } else {
         lastWrong = `${b.name}(${excerpt(b.inputJson ?? '', 120)}): ${verdict.reason}`;
-        results.push({ type: 'tool_result', tool_use_id: b.id, content: `unsupported call: this check only answers reads of its token file (${verdict.reason})`, is_error: true });
+        results.push({
+          type: 'tool_result',
+          tool_use_id: b.id,
+          content: `unsupported call: this check only answers reads of its token file (${verdict.reason})`,
+          is_error: true,
+        });
       }
     }
     // Sent back as Claude Code does: the assistant turn as it came, then the results in one user turn.
     messages.push({ role: 'assistant', content: o.blocks.map(b => apiBlock(b, inputs.get(b))) });
     messages.push({ role: 'user', content: results });
   }
-  return { status: 'fail', summary: `No final answer after ${MAX_ROUNDS} rounds of tool use`, evidence, diagnosis: { code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments', message: readOk ? 'The model kept using tools after it had the file content instead of answering.' : `The model kept using tools without reading ${file}.`, fix: null } };
+  return {
+    status: 'fail',
+    summary: `No final answer after ${MAX_ROUNDS} rounds of tool use`,
+    evidence,
+    diagnosis: {
+      code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments',
+      message: readOk
+        ? 'The model kept using tools after it had the file content instead of answering.'
+        : `The model kept using tools without reading ${file}.`,
+      fix: null,
+    },
+  };
 }
 
 // ── claude-shape ───────────────────────────────────────────────────────────────────────────────
 
 export async function claudeShapeStage(env: ClaudeStageEnv): Promise<StageOutcome> {
-  const body = claudeShapedRequest({ model: env.model, marker: CLAUDE_MARKER, cwd: env.cwd, thinking: env.thinking, maxTokens: env.shapeMaxTokens });
+  const body = claudeShapedRequest({
+    model: env.model,
+    marker: CLAUDE_MARKER,
+    cwd: env.cwd,
+    thinking: env.thinking,
+    maxTokens: env.shapeMaxTokens,
+  });
   const est = estimateShapeTokens(body);
-  const evidence = [`sent ≈${est} tokens (generated system prompt and reminder, Claude Code's 12 tools), max_tokens ${env.shapeMaxTokens}${env.thinking ? ', thinking adaptive' : ''}`];
+  const evidence = [
+    `sent ≈${est} tokens (generated system prompt and reminder, Claude Code's 12 tools), max_tokens ${env.shapeMaxTokens}${env.thinking ? ', thinking adaptive' : ''}`,
+  ];
   const r = await postMessagesStream(env, body);
   const window = windowOf(env);
-  if (!r.ok) return { ...failed({ ...r, diagnosis: adjustThinking(r.diagnosis, env) }, 'A Claude-Code-sized turn failed'), evidence: [...evidence, ...r.evidence] };
+  if (!r.ok)
+    return {
+      ...failed({ ...r, diagnosis: adjustThinking(r.diagnosis, env) }, 'A Claude-Code-sized turn failed'),
+      evidence: [...evidence, ...r.evidence],
+    };
   const o = r.outcome;
   evidence.push(`events: ${summarizeEvents(o.eventTypes)}`);
   const metrics: StageMetrics = { ...streamMetrics(o), contextWindow: window };
   const bad = await judgeStreamProblems(env, o, body, evidence);
   if (bad?.status === 'fail') return { ...bad, evidence, metrics };
   evidence.push(`text: ${JSON.stringify(excerpt(o.text, 200))}`);
-  const note = metrics.promptMs !== undefined ? `Claude-Code-sized prompt processed in ${formatMs(metrics.promptMs)}` : 'Answered a Claude-Code-sized prompt';
+  const note =
+    metrics.promptMs !== undefined
+      ? `Claude-Code-sized prompt processed in ${formatMs(metrics.promptMs)}`
+      : 'Answered a Claude-Code-sized prompt';
   const ctxFix = () => diagnoseMessage('context length exceeded', ctxOf(env, '/messages'))?.fix ?? null;
   if (window !== undefined && window < CLAUDE_HARD_MIN_CONTEXT) {
-    return { status: 'fail', summary: `${note}, but the context (${window} tokens) cannot hold a session`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server's context holds ${window} tokens; Claude Code's first request alone is about ${est} and asks for up to ${env.shapeMaxTokens} more. At least ${CLAUDE_HARD_MIN_CONTEXT} is needed, ${CLAUDE_MIN_CONTEXT} is the practical minimum.`, fix: ctxFix() } };
+    return {
+      status: 'fail',
+      summary: `${note}, but the context (${window} tokens) cannot hold a session`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'context-too-small',
+        message: `The server's context holds ${window} tokens; Claude Code's first request alone is about ${est} and asks for up to ${env.shapeMaxTokens} more. At least ${CLAUDE_HARD_MIN_CONTEXT} is needed, ${CLAUDE_MIN_CONTEXT} is the practical minimum.`,
+        fix: ctxFix(),
+      },
+    };
   }
   const used = o.usage?.input_tokens;
   if (used !== undefined && used > 0 && used < est * 0.6) {
-    return { status: 'warn', summary: `${note}, but the server counted only ${used} input tokens`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The server reports ${used} input tokens for a prompt of about ${est}: it probably dropped part of it to fit its context (Ollama does this silently). Claude Code would lose its instructions.`, fix: ctxFix() } };
+    return {
+      status: 'warn',
+      summary: `${note}, but the server counted only ${used} input tokens`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'context-too-small',
+        message: `The server reports ${used} input tokens for a prompt of about ${est}: it probably dropped part of it to fit its context (Ollama does this silently). Claude Code would lose its instructions.`,
+        fix: ctxFix(),
+      },
+    };
   }
   if (bad) return { ...bad, evidence, metrics };
   if (window !== undefined && window < CLAUDE_MIN_CONTEXT) {
-    return { status: 'warn', summary: `${note}; the context (${window} tokens) leaves little room`, evidence, metrics, diagnosis: { code: 'context-too-small', message: `The context holds ${window} tokens; Claude Code's first request alone is about ${est}, so a session overflows after a few turns. ${CLAUDE_MIN_CONTEXT} is the practical minimum.`, fix: ctxFix() } };
+    return {
+      status: 'warn',
+      summary: `${note}; the context (${window} tokens) leaves little room`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'context-too-small',
+        message: `The context holds ${window} tokens; Claude Code's first request alone is about ${est}, so a session overflows after a few turns. ${CLAUDE_MIN_CONTEXT} is the practical minimum.`,
+        fix: ctxFix(),
+      },
+    };
   }
   if (!o.text.includes(CLAUDE_MARKER) && !o.blocks.some(b => b.type === 'tool_use')) {
-    return { status: 'warn', summary: `${note}, but the answer is not ${CLAUDE_MARKER}`, evidence, metrics, diagnosis: { code: 'final-answer-mismatch', message: `With a Claude-Code-sized prompt the model answered "${excerpt(o.text, 120)}" instead of ${CLAUDE_MARKER}: it may lose track of instructions in long prompts.`, fix: null } };
+    return {
+      status: 'warn',
+      summary: `${note}, but the answer is not ${CLAUDE_MARKER}`,
+      evidence,
+      metrics,
+      diagnosis: {
+        code: 'final-answer-mismatch',
+        message: `With a Claude-Code-sized prompt the model answered "${excerpt(o.text, 120)}" instead of ${CLAUDE_MARKER}: it may lose track of instructions in long prompts.`,
+        fix: null,
+      },
+    };
   }
   return { status: 'pass', summary: note, evidence, metrics };
 }
@@ -253,9 +525,24 @@ export async function claudeShapeStage(env: ClaudeStageEnv): Promise<StageOutcom
 // ── count-tokens (informational) ───────────────────────────────────────────────────────────────
 
 export async function countTokensStage(env: ClaudeStageEnv): Promise<StageOutcome> {
-  const r = await postJson(env, '/messages/count_tokens', { model: env.model, messages: userText(`Reply with exactly: ${TEXT_MARKER}`), tools: [READ_TOOL] });
+  const r = await postJson(env, '/messages/count_tokens', {
+    model: env.model,
+    messages: userText(`Reply with exactly: ${TEXT_MARKER}`),
+    tools: [READ_TOOL],
+  });
   if (!r.ok) return failed(r, 'POST /v1/messages/count_tokens failed (Claude Code 2.1.328 did not call it in a turn)');
   const n = (r.json as { input_tokens?: unknown })?.input_tokens;
-  if (typeof n !== 'number' || n <= 0) return { status: 'fail', summary: 'The answer has no input_tokens', evidence: [excerpt(r.text, 300)], diagnosis: { code: 'server-error', message: 'count_tokens answered without a positive `input_tokens`.', fix: null } };
-  return { status: 'pass', summary: `The server counts ${n} input tokens for a small request`, evidence: [`HTTP ${r.status}: ${excerpt(r.text, 200)}`], metrics: { inputTokens: n } };
+  if (typeof n !== 'number' || n <= 0)
+    return {
+      status: 'fail',
+      summary: 'The answer has no input_tokens',
+      evidence: [excerpt(r.text, 300)],
+      diagnosis: { code: 'server-error', message: 'count_tokens answered without a positive `input_tokens`.', fix: null },
+    };
+  return {
+    status: 'pass',
+    summary: `The server counts ${n} input tokens for a small request`,
+    evidence: [`HTTP ${r.status}: ${excerpt(r.text, 200)}`],
+    metrics: { inputTokens: n },
+  };
 }
