@@ -208,6 +208,23 @@ test('tool call written as text: tool-call-as-text', async () => {
   expectCode(report, 'messages-tool-call', 'tool-call-as-text');
 });
 
+test('llama.cpp under --chat-template chatml (/props: no tool support): template-no-tools, not tool-call-as-text, as for Codex', async () => {
+  const { report } = await verify(
+    {
+      kind: 'llamacpp',
+      template: 'chatml',
+      models: [{ id: 'local/model', contextWindow: 65536 }],
+      messages: { brain: MB.messagesToolCallAsTextBrain() },
+    },
+    'local/model',
+  );
+  expectCode(report, 'messages-tool-call', 'template-no-tools');
+  assert.match(
+    report.stages.find(s => s.id === 'messages-tool-call')?.diagnosis?.message ?? '',
+    /Claude Code would run without working tools/,
+  );
+});
+
 describe('broken streams, judged as Claude Code 2.1.328 reacts (observed)', () => {
   test('no message_stop: accepted by Claude Code, a warning', async () => {
     const { report } = await verify(llama({ messages: { brain: MB.messagesStreamFaultBrain('no-message-stop') } }), 'local/model');

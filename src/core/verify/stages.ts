@@ -382,74 +382,9 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
     const metrics: StageMetrics = { ttftMs: Math.round(firstTtft ?? 0) || undefined, rounds: turn };
     if (!calls.length) {
       evidence.push(`round ${turn} text: ${JSON.stringify(excerpt(text, 300))}`);
-      if (readOk) {
-        if (text.includes(token)) {
-          if (recorded) env.history = { ...recorded, answerItems: o.items, recorded: true };
-          return {
-            status: 'pass',
-            summary: `The model read the file through a tool and answered with its token (${turn} rounds)`,
-            evidence,
-            metrics,
-          };
-        }
-        return {
-          status: 'fail',
-          summary: 'The final answer does not hold the token',
-          evidence,
-          metrics,
-          diagnosis: {
-            code: 'final-answer-mismatch',
-            message: `The tool call worked, but the final answer does not contain the file's content (${token}). The model ignores tool output.`,
-            fix: null,
-          },
-        };
-      }
-      if (lastWrong)
-        return {
-          status: 'fail',
-          summary: 'The model called a tool, but never to read the file',
-          evidence,
-          metrics,
-          diagnosis: {
-            code: 'wrong-tool-arguments',
-            message: `The model made a function call, but not one that reads ${file}: ${lastWrong}.`,
-            fix: null,
-          },
-        };
-      if (env.facts.templateTools === false)
-        return {
-          status: 'fail',
-          summary: "The server's chat template has no tool support",
-          evidence,
-          metrics,
-          diagnosis: templateNoTools(text),
-        };
-      if (looksLikeToolCallText(text, file)) {
-        return {
-          status: 'fail',
-          summary: 'The model wrote the tool call as text',
-          evidence,
-          metrics,
-          diagnosis: {
-            code: 'tool-call-as-text',
-            message:
-              'The model wrote a tool call into its answer instead of making a function call: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Codex would print it and stop.',
-            fix: toolParserFix(env),
-          },
-        };
-      }
-      return {
-        status: 'fail',
-        summary: 'The model answered without calling a tool',
-        evidence,
-        metrics,
-        diagnosis: {
-          code: 'no-tool-call',
-          message:
-            'Asked to read a file with a tool, the model answered in prose without a function call. Small models often do; Codex needs one that calls tools.',
-          fix: null,
-        },
-      };
+      const verdict = answeredWithoutCall({ agent: 'codex', text, token, file, readOk, lastWrong, env, evidence, metrics, turn });
+      if (verdict.status === 'pass' && recorded) env.history = { ...recorded, answerItems: o.items, recorded: true };
+      return verdict;
     }
     if (turn > MAX_ROUNDS) break;
     const outputs: Record<string, unknown>[] = [];
@@ -496,6 +431,78 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
       fix: null,
     },
   };
+}
+
+const CALL_WORDS = {
+  codex: {
+    name: 'Codex',
+    call: 'a function call',
+    called: 'called a tool',
+    output: 'tool output',
+    small: 'Small models often do; Codex needs one that calls tools.',
+  },
+  claude: {
+    name: 'Claude Code',
+    call: 'a tool_use block',
+    called: 'used a tool',
+    output: 'tool results',
+    small: 'Claude Code needs a model that uses tools.',
+  },
+} as const;
+
+/**
+ * The verdict of a tool-call round that came back without a call, for either agent: the final
+ * answer after the read, or why no call came (another call, a template without tools, a call written
+ * as text, prose). One judgement, so a cause found for one agent is named for the other too.
+ */
+export function answeredWithoutCall(o: {
+  agent: 'codex' | 'claude';
+  text: string;
+  token: string;
+  file: string;
+  readOk: boolean;
+  lastWrong: string | undefined;
+  env: Pick<StageEnv, 'serverKind' | 'facts'>;
+  evidence: string[];
+  metrics: StageMetrics;
+  turn: number;
+}): StageOutcome {
+  const w = CALL_WORDS[o.agent];
+  const { evidence, metrics } = o;
+  const fail = (summary: string, diagnosis: Diagnosis): StageOutcome => ({ status: 'fail', summary, evidence, metrics, diagnosis });
+  if (o.readOk) {
+    if (o.text.includes(o.token))
+      return {
+        status: 'pass',
+        summary: `The model read the file through a tool and answered with its token (${o.turn} rounds)`,
+        evidence,
+        metrics,
+      };
+    return fail('The final answer does not hold the token', {
+      code: 'final-answer-mismatch',
+      message: `The tool call worked, but the final answer does not contain the file's content (${o.token}). The model ignores ${w.output}.`,
+      fix: null,
+    });
+  }
+  if (o.lastWrong)
+    return fail(`The model ${w.called}, but never to read the file`, {
+      code: 'wrong-tool-arguments',
+      message: `The model made ${w.call}, but not one that reads ${o.file}: ${o.lastWrong}.`,
+      fix: null,
+    });
+  if (o.env.facts.templateTools === false) return fail("The server's chat template has no tool support", templateNoTools(o.text, w.name));
+  if (looksLikeToolCallText(o.text, o.file)) {
+    return fail('The model wrote the tool call as text', {
+      code: 'tool-call-as-text',
+      message: `The model wrote a tool call into its answer instead of ${w.call}: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). ${w.name} would print it and stop.`,
+      fix: toolParserFix(o.env),
+    });
+  }
+  return fail('The model answered without calling a tool', {
+    code: 'no-tool-call',
+    message: `Asked to read a file with a tool, the model answered in prose without ${w.call}. ${w.small}`,
+    fix: null,
+  });
 }
 
 /** The template (not the model) is why no call came back: llama-server leaves tools out of the prompt. */

@@ -4,8 +4,8 @@
 import { ctxOf, postJson, postSse, summarizeEvents, type Failed, type SseResult } from '../../verify/request';
 import { diagnoseMessage, excerpt } from '../../verify/diagnose';
 import { MessagesStreamReader, type MessagesBlock, type MessagesOutcome } from '../../verify/messages-sse';
-import { judgeCall, looksLikeToolCallText, type ProposedCall } from '../../verify/toolcall';
-import { toolParserFix, type StageEnv, type StageOutcome } from '../../verify/stages';
+import { judgeCall, type ProposedCall } from '../../verify/toolcall';
+import { answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stages';
 import { formatMs } from '../../verify/report';
 import type { Diagnosis, StageMetrics } from '../../verify/types';
 import { CLAUDE_MIN_CONTEXT } from '../env';
@@ -334,63 +334,7 @@ export async function messagesToolCallStage(env: ClaudeStageEnv): Promise<StageO
     const metrics: StageMetrics = { ttftMs: round(firstTtft), rounds: turn };
     if (!uses.length) {
       evidence.push(`round ${turn} text: ${JSON.stringify(excerpt(o.text, 300))}`);
-      if (readOk) {
-        if (o.text.includes(token))
-          return {
-            status: 'pass',
-            summary: `The model read the file with a tool and answered with its token (${turn} rounds)`,
-            evidence,
-            metrics,
-          };
-        return {
-          status: 'fail',
-          summary: 'The final answer does not hold the token',
-          evidence,
-          metrics,
-          diagnosis: {
-            code: 'final-answer-mismatch',
-            message: `The tool_use worked, but the final answer does not contain the file's content (${token}). The model ignores tool results.`,
-            fix: null,
-          },
-        };
-      }
-      if (lastWrong)
-        return {
-          status: 'fail',
-          summary: 'The model used a tool, but never to read the file',
-          evidence,
-          metrics,
-          diagnosis: {
-            code: 'wrong-tool-arguments',
-            message: `The model made a tool_use, but not one that reads ${file}: ${lastWrong}.`,
-            fix: null,
-          },
-        };
-      if (looksLikeToolCallText(o.text, file))
-        return {
-          status: 'fail',
-          summary: 'The model wrote the tool call as text',
-          evidence,
-          metrics,
-          diagnosis: {
-            code: 'tool-call-as-text',
-            message:
-              'The model wrote a tool call into its answer instead of a tool_use block: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). Claude Code would print it and stop.',
-            fix: toolParserFix(env),
-          },
-        };
-      return {
-        status: 'fail',
-        summary: 'The model answered without using a tool',
-        evidence,
-        metrics,
-        diagnosis: {
-          code: 'no-tool-call',
-          message:
-            'Asked to read a file with a tool, the model answered in prose without a tool_use block. Claude Code needs a model that uses tools.',
-          fix: null,
-        },
-      };
+      return answeredWithoutCall({ agent: 'claude', text: o.text, token, file, readOk, lastWrong, env, evidence, metrics, turn });
     }
     if (turn > MAX_ROUNDS) break;
     const results: Json[] = [];
