@@ -2,7 +2,6 @@
 // to change when it cannot. Shared by the CLI (`local-model-router verify`) and the extension.
 import { join } from 'node:path';
 import { createAgent } from '../net/http';
-import type { ServerKind } from '../discovery';
 import { randomBytes } from 'node:crypto';
 import {
   chatCompletionsStage,
@@ -17,45 +16,31 @@ import { multiTurnStage } from './multi-turn';
 import { toolTypesStage } from './tool-types';
 import { codexHeadline } from './report';
 import { decideNonFunctionTools } from '../codex/profile';
-import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, sideBySide, verifyLimits } from './runner';
-import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from './types';
+import {
+  createStageRunner,
+  makeTokenFile,
+  reconcileModelListing,
+  reportOk,
+  sideBySide,
+  verifyLimits,
+  type CommonVerifyOptions,
+} from './runner';
+import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyReport } from './types';
 
 export * from './types';
 export { renderMarkdown, renderText, summarize, codexHeadline } from './report';
 
-export interface VerifyOptions {
-  /** Ends with /v1 (or the path the server serves the OpenAI API under). */
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  /** Upper bound for each request (headers, whole body); default 120 s (setting verify.timeoutMs). */
-  timeoutMs?: number;
-  /** Longest silence between two streamed events; default min(timeoutMs, 60 s). */
-  idleMs?: number;
-  connectMs?: number;
-  /** Stages to leave out (reported as skip). Default: chat-completions (setting verify.skipStages). */
-  skip?: readonly StageId[];
+export interface VerifyOptions extends CommonVerifyOptions {
   /**
    * Codex's non-function tools (`namespace`: agents and MCP servers; `web_search`) in the Codex-sized
    * turns: true = sent (a profile that leaves them on), false = not sent (turned off), 'auto' (the
    * default, as codex.disableNonFunctionTools) = what the profile written after this verification
    * will do: off when the tool-types stage finds the server refuses them (core/codex/profile.ts
-   * decideNonFunctionTools).
+   * decideNonFunctionTools). Default skip: chat-completions (setting verify.skipStages).
    */
   nonFunctionTools?: boolean | 'auto';
   /** The route's profile carries a model catalog with short instructions (the profile this extension writes). Default true. */
   catalog?: boolean;
-  /** What the caller already knows (route.serverKind); otherwise learned from headers and bodies. */
-  serverKind?: ServerKind;
-  signal?: AbortSignal;
-  onProgress?: (p: VerifyProgress) => void;
-  /** Run independent stages at the same time (default). `false` gives each stage the server to itself, for clean timings. */
-  concurrent?: boolean;
-  /** Where the tool-call stage writes its token file (default: the OS temp dir). */
-  tempDir?: string;
-  maxOutputTokens?: number;
-  /** How a skipped stage is described ("listed in localModelRouter.verify.skipStages", "skipped with --skip"). */
-  skipNote?: string;
   /** The user's enabled MCP servers (names in Codex's config.toml), named in the tool-types stage's messages. */
   mcpServers?: readonly string[];
 }

@@ -21,6 +21,33 @@ export function sideBySide(asked: boolean | undefined, kind: ServerKind | undefi
   return asked !== false && kind !== 'llamacpp';
 }
 
+/** What every agent's verifier takes (verifyRoute for Codex, verifyClaudeRoute for Claude Code add their own). */
+export interface CommonVerifyOptions {
+  baseUrl: string;
+  model: string;
+  /** Never logged or written; sent as each agent sends it. */
+  apiKey?: string;
+  /** Upper bound for each request (headers, whole body); default 120 s (setting verify.timeoutMs). */
+  timeoutMs?: number;
+  /** Longest silence between two streamed events; default min(timeoutMs, 60 s). */
+  idleMs?: number;
+  connectMs?: number;
+  /** Stages to leave out (reported as skip); each agent has its default. */
+  skip?: readonly StageId[];
+  /** How a skipped stage is described ("listed in localModelRouter.verify.skipStages", "skipped with --skip"). */
+  skipNote?: string;
+  /** What the caller already knows (route.serverKind); otherwise learned from headers and bodies. */
+  serverKind?: ServerKind;
+  signal?: AbortSignal;
+  onProgress?: (p: VerifyProgress) => void;
+  /** Independent stages side by side (default; never to llama.cpp, see sideBySide). `false`: one at a time, for clean timings. */
+  concurrent?: boolean;
+  /** Where the tool-call stage writes its token file (default: the OS temp dir). */
+  tempDir?: string;
+  /** Output budget of the small checks. */
+  maxOutputTokens?: number;
+}
+
 export function verifyLimits(o: { timeoutMs?: number; idleMs?: number; connectMs?: number }): {
   limits: Partial<HttpLimits>;
   connectMs: number;

@@ -2,10 +2,17 @@
 // Messages API, stage by stage, with the same runner, limits, report and diagnoses as Codex's.
 import { join } from 'node:path';
 import { createAgent } from '../../net/http';
-import type { ServerKind } from '../../discovery';
 import { modelsStage } from '../../verify/stages';
-import { createStageRunner, makeTokenFile, reconcileModelListing, reportOk, sideBySide, verifyLimits } from '../../verify/runner';
-import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyProgress, type VerifyReport } from '../../verify/types';
+import {
+  createStageRunner,
+  makeTokenFile,
+  reconcileModelListing,
+  reportOk,
+  sideBySide,
+  verifyLimits,
+  type CommonVerifyOptions,
+} from '../../verify/runner';
+import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyReport } from '../../verify/types';
 import { anthropicBaseUrl, CLAUDE_DEFAULT_OUTPUT_TOKENS, outputTokensFor } from '../env';
 import {
   claudeShapeStage,
@@ -17,32 +24,14 @@ import {
   type ClaudeStageEnv,
 } from './stages';
 
-export interface VerifyClaudeOptions {
-  /** The route's base URL (with or without /v1): Claude Code talks to <root>/v1/messages. */
-  baseUrl: string;
-  model: string;
-  /** Sent as Claude Code sends a helper's key: `Authorization: Bearer` and `X-Api-Key`. */
-  apiKey?: string;
-  timeoutMs?: number;
-  idleMs?: number;
-  connectMs?: number;
-  /** Stages to leave out (reported as skip). Default: none. */
-  skip?: readonly StageId[];
-  /** How a skipped stage is described. */
-  skipNote?: string;
-  serverKind?: ServerKind;
+/** `baseUrl` may be given with or without /v1: Claude Code talks to <root>/v1/messages. The key goes as `Authorization: Bearer` and `X-Api-Key`. Default skip: none. */
+export interface VerifyClaudeOptions extends CommonVerifyOptions {
   /** The server's real context window, when the caller knows it. */
   contextWindow?: number;
   /** Claude Code asks for thinking; false when the route's settings turn it off. Default true. */
   thinking?: boolean;
   /** max_tokens of the Claude-Code-sized turn; default what the settings writer sets for the window, else 32 000. */
   shapeMaxTokens?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: VerifyProgress) => void;
-  concurrent?: boolean;
-  tempDir?: string;
-  /** Output budget of the small checks. */
-  maxOutputTokens?: number;
 }
 
 const BLOCKING: readonly DiagnosisCode[] = [
