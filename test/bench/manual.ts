@@ -122,83 +122,50 @@ export async function benchManual(runs: number, verifyMs: number | undefined, lo
       );
       if (responses.value.code !== 0 || !responses.value.stdout.includes('"OK"'))
         throw new Error(`curl /v1/responses failed: ${responses.value.stderr}${responses.value.stdout}`);
-      const codex = await timed(() =>
-        run(
-          CODEX,
-          [
-            '-a',
-            'never',
-            '-s',
-            'read-only',
-            'exec',
-            '-p',
-            profile.name,
-            '--skip-git-repo-check',
-            '--disable',
-            'unbounded_connection_retries',
-            `Read the file ${file} and reply with exactly its content.`,
-          ],
-          { cwd: work, env, timeoutMs: CODEX_TIMEOUT_MS },
-        ),
-      );
-      const c = codex.value;
-      if (c.timedOut || c.code !== 0 || !c.stdout.includes(token)) {
-        throw new Error(
-          `codex exec tool check failed (exit ${c.code}${c.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(c.stdout.slice(0, 300))}\nstderr tail: ${c.stderr.slice(-600)}`,
+      // One `codex exec` turn, as a person runs it: timed, and it must answer as asked.
+      const turn = async (what: string, sandbox: string, prompt: string[], expect: string, turnEnv: NodeJS.ProcessEnv) => {
+        const t = await timed(() =>
+          run(
+            CODEX,
+            [
+              '-a',
+              'never',
+              '-s',
+              sandbox,
+              'exec',
+              '-p',
+              profile.name,
+              '--skip-git-repo-check',
+              '--disable',
+              'unbounded_connection_retries',
+              ...prompt,
+            ],
+            {
+              cwd: work,
+              env: turnEnv,
+              timeoutMs: CODEX_TIMEOUT_MS,
+            },
+          ),
         );
-      }
+        const c = t.value;
+        if (c.timedOut || c.code !== 0 || !c.stdout.includes(expect)) {
+          throw new Error(
+            `${what} failed (exit ${c.code}${c.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(c.stdout.slice(0, 300))}\nstderr tail: ${c.stderr.slice(-600)}`,
+          );
+        }
+        return t;
+      };
+      const codex = await turn(
+        'codex exec tool check',
+        'read-only',
+        [`Read the file ${file} and reply with exactly its content.`],
+        token,
+        env,
+      );
       // The later turn, as a person checks it: resume the session with other permissions (Codex then
       // adds a developer message after the history, what strict templates refuse).
-      const second = await timed(() =>
-        run(
-          CODEX,
-          [
-            '-a',
-            'never',
-            '-s',
-            'workspace-write',
-            'exec',
-            '-p',
-            profile.name,
-            '--skip-git-repo-check',
-            '--disable',
-            'unbounded_connection_retries',
-            'resume',
-            '--last',
-            'Reply with exactly: SECOND',
-          ],
-          { cwd: work, env, timeoutMs: CODEX_TIMEOUT_MS },
-        ),
-      );
-      if (second.value.timedOut || second.value.code !== 0 || !second.value.stdout.includes('SECOND')) {
-        throw new Error(
-          `codex exec resume failed (exit ${second.value.code}${second.value.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(second.value.stdout.slice(0, 300))}\nstderr tail: ${second.value.stderr.slice(-600)}`,
-        );
-      }
-      const mcp = await timed(() =>
-        run(
-          CODEX,
-          [
-            '-a',
-            'never',
-            '-s',
-            'read-only',
-            'exec',
-            '-p',
-            profile.name,
-            '--skip-git-repo-check',
-            '--disable',
-            'unbounded_connection_retries',
-            'Reply with exactly: MCP-OK',
-          ],
-          { cwd: work, env: mcpEnv, timeoutMs: CODEX_TIMEOUT_MS },
-        ),
-      );
-      if (mcp.value.timedOut || mcp.value.code !== 0 || !mcp.value.stdout.includes('MCP-OK')) {
-        throw new Error(
-          `codex exec with an MCP server failed (exit ${mcp.value.code}${mcp.value.timedOut ? ', timed out' : ''}): stdout ${JSON.stringify(mcp.value.stdout.slice(0, 300))}\nstderr tail: ${mcp.value.stderr.slice(-600)}`,
-        );
-      }
+      const second = await turn('codex exec resume', 'workspace-write', ['resume', '--last', 'Reply with exactly: SECOND'], 'SECOND', env);
+      const mcp = await turn('codex exec with an MCP server', 'read-only', ['Reply with exactly: MCP-OK'], 'MCP-OK', mcpEnv);
       if (i === 0) continue; // warm-up: the first Codex start reads its binary from disk
       parts[0]!.push(models.ms);
       parts[1]!.push(responses.ms);
