@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, intFlag, parseFlags, type CliIo, type Subcommand } from './io';
 import { resolveCodexHome } from '../core/codex/version';
-import { mcpServerNames } from '../core/codex/tomlEdit';
+import { enabledMcpServers } from '../core/codex/tomlEdit';
 import { normalizeBaseUrl } from '../core/endpoints';
 import { AGENT_IDS, STAGE_IDS_BY_AGENT, type AgentId, type StageId, type VerifyReport } from '../core/verify/types';
 
@@ -177,7 +177,7 @@ function nonFunctionToolsFlag(v: string | undefined): boolean | 'auto' {
 function mcpServersOf(codexHomeFlag: string | undefined, io: CliIo): string[] {
   const home = codexHomeFlag ? path.resolve(io.cwd, codexHomeFlag) : resolveCodexHome(io.env, '', io.env.HOME ?? os.homedir()).path;
   try {
-    return mcpServerNames(fs.readFileSync(path.join(home, 'config.toml'), 'utf8'));
+    return Object.keys(enabledMcpServers(fs.readFileSync(path.join(home, 'config.toml'), 'utf8')));
   } catch {
     return [];
   }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { buildProfile } from '../../src/core/codex/profile';
-import { mcpServerTransports } from '../../src/core/codex/tomlEdit';
+import { enabledMcpServers } from '../../src/core/codex/tomlEdit';
 import { main } from '../../src/cli/main';
 
 const S = { 'codex.disableNonFunctionTools': 'auto', 'codex.autoCompactFraction': 0.75, 'llamacpp.autoCompactTokenLimit': 14000 } as const;
@@ -16,10 +16,10 @@ const route = { provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/v1', model
 const CONFIG =
   '[mcp_servers.github]\ncommand = "gh-mcp"\nargs = ["--stdio"]\n\n[mcp_servers.docs]\nurl = "http://127.0.0.1:9/mcp"\n\n[mcp_servers.odd]\nenabled = true\n';
 
-test("config.toml: each server's transport (command or url); none for a server without one, or a config that does not parse", () => {
-  assert.deepEqual(mcpServerTransports(CONFIG), { github: { command: 'gh-mcp' }, docs: { url: 'http://127.0.0.1:9/mcp' } });
-  assert.deepEqual(mcpServerTransports('[mcp_servers\n'), {});
-  assert.deepEqual(mcpServerTransports(''), {});
+test("config.toml: each enabled server's transport (command or url); null for a server without one; none for a config that does not parse", () => {
+  assert.deepEqual(enabledMcpServers(CONFIG), { github: { command: 'gh-mcp' }, docs: { url: 'http://127.0.0.1:9/mcp' }, odd: null });
+  assert.deepEqual(enabledMcpServers('[mcp_servers\n'), {});
+  assert.deepEqual(enabledMcpServers(''), {});
 });
 
 test('a server turned off keeps its transport key beside enabled = false; args and the rest stay in config.toml', () => {
@@ -27,8 +27,7 @@ test('a server turned off keeps its transport key beside enabled = false; args a
     name: 'local-lmstudio',
     codexHome: '/tmp/ch',
     findings: { toolTypes: { namespace: 'rejected' } },
-    mcpServers: ['github', 'docs'],
-    mcpTransports: mcpServerTransports(CONFIG),
+    mcpServers: { github: enabledMcpServers(CONFIG).github ?? null, docs: enabledMcpServers(CONFIG).docs ?? null },
   });
   assert.deepEqual(JSON.parse(JSON.stringify((parseToml(p.fileText ?? '') as Record<string, unknown>).mcp_servers)), {
     github: { command: 'gh-mcp', enabled: false },

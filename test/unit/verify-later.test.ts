@@ -12,7 +12,7 @@ import { verifyRoute, type DiagnosisCode, type StageId, type VerifyOptions, type
 import { summarize } from '../../src/core/verify/report';
 import { buildProfile } from '../../src/core/codex/profile';
 import { idleTimeoutFor } from '../../src/core/codex/idleTimeout';
-import { mcpServerNames } from '../../src/core/codex/tomlEdit';
+import { enabledMcpServers } from '../../src/core/codex/tomlEdit';
 import { SETTINGS } from '../../src/core/settings/catalog';
 
 const LLAMA = { kind: 'llamacpp', models: [{ id: 'local/model', contextWindow: 32768 }] } as const;
@@ -305,12 +305,15 @@ describe('the profile writer uses what the verifier learned', () => {
       name: 'local-lmstudio',
       codexHome: '/tmp/ch',
       findings: { toolTypes: { namespace: 'rejected' } },
-      mcpServers: ['github', 'tickets'],
+      mcpServers: { github: { command: 'gh-mcp' }, tickets: { url: 'http://127.0.0.1:9/mcp' } },
     });
     const toml = parseToml(p.fileText ?? '') as Record<string, unknown>;
     assert.equal(toml.web_search, 'disabled');
     assert.deepEqual({ ...(toml.agents as object) }, { enabled: false });
-    assert.deepEqual(JSON.parse(JSON.stringify(toml.mcp_servers)), { github: { enabled: false }, tickets: { enabled: false } });
+    assert.deepEqual(JSON.parse(JSON.stringify(toml.mcp_servers)), {
+      github: { command: 'gh-mcp', enabled: false },
+      tickets: { url: 'http://127.0.0.1:9/mcp', enabled: false },
+    });
     assert.deepEqual(p.mcpServersOff, ['github', 'tickets']);
     assert.match(p.fileText ?? '', /# Off on this route: Codex sends MCP tools as namespace tools, and the server refuses namespace tools/);
     assert.ok(p.notes.some(n => /MCP servers github, tickets off in this profile/.test(n)));
@@ -320,7 +323,7 @@ describe('the profile writer uses what the verifier learned', () => {
       name: 'local-lmstudio',
       codexHome: '/tmp/ch',
       findings: { toolTypes: { namespace: 'calls-unusable' } },
-      mcpServers: ['github'],
+      mcpServers: { github: { command: 'gh-mcp' } },
     });
     assert.deepEqual(p.mcpServersOff, ['github']);
     assert.ok(p.notes.some(n => /returns namespace tool calls without their namespace/.test(n)));
@@ -330,7 +333,7 @@ describe('the profile writer uses what the verifier learned', () => {
       name: 'local-lmstudio',
       codexHome: '/tmp/ch',
       findings: { toolTypes: { namespace: 'dropped' } },
-      mcpServers: ['github'],
+      mcpServers: { github: { command: 'gh-mcp' } },
     });
     assert.deepEqual(p.mcpServersOff, []);
     assert.equal((parseToml(p.fileText ?? '') as Record<string, unknown>).mcp_servers, undefined);
@@ -341,7 +344,7 @@ describe('the profile writer uses what the verifier learned', () => {
       name: 'local-lmstudio',
       codexHome: '/tmp/ch',
       findings: { toolTypes: { namespace: 'rejected' } },
-      mcpServers: ['github'],
+      mcpServers: { github: { command: 'gh-mcp' } },
     });
     assert.equal(p.nonFunctionToolsOff, false);
     assert.deepEqual(p.mcpServersOff, []);
@@ -349,12 +352,12 @@ describe('the profile writer uses what the verifier learned', () => {
   });
   test('MCP servers are read from config.toml: enabled ones only; a config that does not parse gives none', () => {
     assert.deepEqual(
-      mcpServerNames(
+      enabledMcpServers(
         '[mcp_servers.github]\ncommand = "gh-mcp"\n\n[mcp_servers.old]\ncommand = "x"\nenabled = false\n\n[mcp_servers."my.server"]\nurl = "http://127.0.0.1:9/mcp"\n',
       ),
-      ['github', 'my.server'],
+      { github: { command: 'gh-mcp' }, 'my.server': { url: 'http://127.0.0.1:9/mcp' } },
     );
-    assert.deepEqual(mcpServerNames('[mcp_servers\n'), []);
-    assert.deepEqual(mcpServerNames(''), []);
+    assert.deepEqual(enabledMcpServers('[mcp_servers\n'), {});
+    assert.deepEqual(enabledMcpServers(''), {});
   });
 });

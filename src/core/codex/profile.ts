@@ -47,10 +47,12 @@ export interface BuildProfileOptions {
   modelCatalog?: boolean;
   /** What the route's last Codex verification learned: tool types, prompt rate (see verify/types.ts). */
   findings?: CodexFindings;
-  /** The enabled MCP servers of config.toml (`[mcp_servers.<name>]`), which Codex sends as namespace tools. */
-  mcpServers?: readonly string[];
-  /** Their transports in config.toml, copied into the tables that turn them off (see below). */
-  mcpTransports?: Readonly<Record<string, McpTransport>>;
+  /**
+   * The enabled MCP servers of config.toml with their transports (tomlEdit.ts enabledMcpServers):
+   * Codex sends their tools as namespace tools; a server turned off here repeats its transport, which
+   * Codex 0.169 with --strict-config wants in every layer that names a server.
+   */
+  mcpServers?: Readonly<Record<string, McpTransport | null>>;
 }
 
 export interface CodexProfile {
@@ -219,7 +221,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
       ? `web search and agent tools off (${mode === 'always' ? 'codex.disableNonFunctionTools = always' : learned})`
       : `web search and agent tools left to Codex (${mode === 'never' ? 'codex.disableNonFunctionTools = never' : opts.serverRejectsNonFunctionTools === false || tools.namespace === 'accepted' ? 'the server takes non-function tools' : 'nothing showed the server rejects non-function tools'})`,
   );
-  const mcp = [...(opts.mcpServers ?? [])];
+  const mcp = Object.keys(opts.mcpServers ?? {});
   const mcpServersOff = mode !== 'never' && namespaceBroken && format === 'profile-file' ? mcp : [];
   if (mcpServersOff.length)
     notes.push(`MCP servers ${mcpServersOff.join(', ')} off in this profile: Codex sends their tools as namespace tools, and ${learned}`);
@@ -297,8 +299,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   // refuses one without a transport ("invalid transport"), and a different transport key than
   // config.toml's breaks the merged table ("url is not supported for stdio"): so the table repeats
   // config.toml's own `command` or `url`, which leaves the merged server unchanged but for `enabled`.
-  if (mcpServersOff.length)
-    doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpTransports?.[n], enabled: false }]));
+  if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpServers?.[n], enabled: false }]));
   const fileName = `${opts.name}.config.toml`;
   const header = `Codex profile written by Local Model Router for ${serverLabel}.\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
   const comments: Record<string, string> = {

@@ -48,31 +48,23 @@ export function parseTomlText(text: string): { ok: true; value: ParsedToml } | {
   }
 }
 
-/** The MCP servers config.toml turns on (`[mcp_servers.<name>]` without `enabled = false`); none when it does not parse. */
-export function mcpServerNames(text: string): string[] {
-  const parsed = parseTomlText(text);
-  if (!parsed.ok) return [];
-  const servers = (parsed.value as Record<string, unknown>).mcp_servers;
-  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return [];
-  return Object.entries(servers as Record<string, unknown>)
-    .filter(([, v]) => v && typeof v === 'object' && (v as { enabled?: unknown }).enabled !== false)
-    .map(([k]) => k);
-}
-
 /** An MCP server's transport as config.toml gives it: the one key (`command` or `url`) Codex 0.169
  * needs in every layer that names the server (see profile.ts). */
 export type McpTransport = { command: string } | { url: string };
 
-/** The transport of each MCP server config.toml defines; none when it does not parse. */
-export function mcpServerTransports(text: string): Record<string, McpTransport> {
+/**
+ * The MCP servers config.toml turns on (`[mcp_servers.<name>]` without `enabled = false`), each with
+ * its transport (null when the table has neither key); none when the file does not parse.
+ */
+export function enabledMcpServers(text: string): Record<string, McpTransport | null> {
   const parsed = parseTomlText(text);
   if (!parsed.ok) return {};
   const servers = (parsed.value as Record<string, unknown>).mcp_servers;
   if (!servers || typeof servers !== 'object' || Array.isArray(servers)) return {};
-  const out: Record<string, McpTransport> = {};
-  for (const [name, v] of Object.entries(servers as Record<string, Record<string, unknown>>)) {
-    if (typeof v?.command === 'string') out[name] = { command: v.command };
-    else if (typeof v?.url === 'string') out[name] = { url: v.url };
+  const out: Record<string, McpTransport | null> = {};
+  for (const [name, v] of Object.entries(servers as Record<string, Record<string, unknown> | undefined>)) {
+    if (!v || typeof v !== 'object' || v.enabled === false) continue;
+    out[name] = typeof v.command === 'string' ? { command: v.command } : typeof v.url === 'string' ? { url: v.url } : null;
   }
   return out;
 }

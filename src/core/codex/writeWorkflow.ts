@@ -12,7 +12,7 @@ import { writeFiles, FileRefusal } from './fs';
 import { findLegacyProfiles } from './migrate';
 import { checkBeforeProfileWrite, type ProfileWriteCheck } from './beforeProfileWrite';
 import type { Route } from '../route';
-import { mcpServerNames, mcpServerTransports } from './tomlEdit';
+import { enabledMcpServers } from './tomlEdit';
 
 export interface WriteOptions {
   trustProject?: string;
@@ -86,8 +86,7 @@ export async function planWrite(
   let profile: CodexProfile;
   try {
     profile = buildProfile(req.route as Route, req.settings, {
-      mcpServers: mcpServerNames(cfgText),
-      mcpTransports: mcpServerTransports(cfgText),
+      mcpServers: enabledMcpServers(cfgText),
       ...req.profile,
       format: format.format,
       codexHome: req.codexHome,

@@ -13,7 +13,7 @@ import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '
 import { verifyForAgent } from '../../core/agentVerify';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
-import { mcpServerNames } from '../../core/codex/tomlEdit';
+import { enabledMcpServers } from '../../core/codex/tomlEdit';
 import { renderHtml } from '../../core/verify/html';
 import { codexKeyVar } from '../../core/codex/launch';
 import { resolveCodexHome } from '../../core/codex/version';
@@ -185,7 +185,7 @@ function nonFunctionToolsOption(mode: string): boolean | 'auto' {
 /** The MCP servers Codex's config.toml enables, named in the report when the server cannot carry their tools. */
 function mcpServers(ctx: Ctx): string[] {
   try {
-    return mcpServerNames(readFileSync(join(codexHome(ctx), 'config.toml'), 'utf8'));
+    return Object.keys(enabledMcpServers(readFileSync(join(codexHome(ctx), 'config.toml'), 'utf8')));
   } catch {
     return [];
   }
