@@ -5,6 +5,7 @@
 import { diagnoseStream, postResponsesStream, summarizeEvents, type StreamResult } from './request';
 import { excerpt, historyDiagnosis } from './diagnose';
 import { codexHistoryRequest, syntheticHistory } from './codex-history';
+import type { StreamOutcome } from './sse';
 import type { StageEnv, StageOutcome } from './stages';
 import type { Diagnosis, StageMetrics } from './types';
 
@@ -34,12 +35,15 @@ export function summarizeInput(input: readonly Record<string, unknown>[]): strin
   return input.map(i => (i.type === 'message' ? String(i.role) : String(i.type))).join(', ');
 }
 
-function failure(r: StreamResult, env: StageEnv): { diagnosis: Diagnosis; evidence: string[] } | undefined {
-  if (!r.ok) return { diagnosis: r.diagnosis, evidence: r.evidence };
+type TurnResult = { ok: true; outcome: StreamOutcome } | { ok: false; diagnosis: Diagnosis; evidence: string[] };
+
+/** A streamed turn as one result: answered, or failed (before the stream or inside it) with the reason. */
+function turnResult(r: StreamResult, env: StageEnv): TurnResult {
+  if (!r.ok) return { ok: false, diagnosis: r.diagnosis, evidence: r.evidence };
   const d = diagnoseStream(r.outcome, env);
   return d
-    ? { diagnosis: d, evidence: [`events: ${summarizeEvents(r.outcome.eventTypes)}`, ...r.outcome.problems.map(p => p.message)] }
-    : undefined;
+    ? { ok: false, diagnosis: d, evidence: [`events: ${summarizeEvents(r.outcome.eventTypes)}`, ...r.outcome.problems.map(p => p.message)] }
+    : { ok: true, outcome: r.outcome };
 }
 
 export async function multiTurnStage(env: StageEnv): Promise<StageOutcome> {
@@ -50,16 +54,14 @@ export async function multiTurnStage(env: StageEnv): Promise<StageOutcome> {
       ? "history: the tool-call stage's own conversation, sent back as Codex sends it"
       : 'history: made up by the verifier (the tool-call stage did not finish)',
   ];
-  const r = await postResponsesStream(env, body);
-  const f = failure(r, env);
-  if (f) {
+  const f = turnResult(await postResponsesStream(env, body), env);
+  if (!f.ok) {
     evidence.push(...f.evidence);
     if (f.diagnosis.code === 'template-system-message') {
       // Tell a session that breaks on any later turn from one that breaks only after a permissions change.
-      const plain = await postResponsesStream(env, request(env, false));
-      const g = failure(plain, env);
+      const g = turnResult(await postResponsesStream(env, request(env, false)), env);
       const firstTurnOk = env.findings.firstTurnOk === true;
-      if (!g) {
+      if (g.ok) {
         env.findings.laterTurns = true;
         env.findings.lateDeveloper = false;
         evidence.push('the same history without the late developer message: answered');
@@ -82,10 +84,9 @@ export async function multiTurnStage(env: StageEnv): Promise<StageOutcome> {
       diagnosis: historyDiagnosis(f.diagnosis, f.evidence[0] ?? ''),
     };
   }
-  if (!r.ok) throw new Error('unreachable');
+  const o = f.outcome;
   env.findings.laterTurns = true;
   env.findings.lateDeveloper = true;
-  const o = r.outcome;
   const metrics: StageMetrics = {
     ttftMs: o.firstOutputAt === undefined ? undefined : Math.round(o.firstOutputAt),
     inputTokens: o.usage?.input_tokens,
