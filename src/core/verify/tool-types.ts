@@ -52,7 +52,9 @@ function probe(env: StageEnv, extra: Record<string, unknown>): Record<string, un
     input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: QUESTION }] }],
     tools: [EXEC_COMMAND_TOOL],
     tool_choice: 'auto',
-    max_output_tokens: 64,
+    // Only the prompt matters here (its token count, a refusal): generation on a slow server costs
+    // seconds a token. The namespace probe gets room for a call (its name and namespace are judged).
+    max_output_tokens: 16,
     store: false,
     ...extra,
   };
@@ -138,7 +140,7 @@ function refused(r: JsonResult): string | undefined {
 export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
   const bodies = [
     probe(env, {}),
-    probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] }),
+    probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL], max_output_tokens: 64 }),
     probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] }),
     probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] }),
     imageProbe(env),
