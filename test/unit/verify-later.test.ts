@@ -183,6 +183,18 @@ describe('tool types Codex may send (tool-types stage)', () => {
       // A profile that keeps them on (codex.disableNonFunctionTools = never): Codex's first turn fails where they are refused.
       const never = await run(server, { nonFunctionTools: true });
       assert.equal(stage(never.report, 'codex-shape').status, c.shape);
+      // The headline says what the profile does with them.
+      if (c.outcome === 'rejected') {
+        assert.match(report.headline ?? '', /cannot use MCP tools \(the server refuses them; off in the profile\)/);
+        assert.match(
+          never.report.headline ?? '',
+          /^Codex cannot work on this route: a codex-sized turn failed \(non-function-tool-rejected\)/,
+        );
+      }
+      if (c.outcome === 'calls-unusable') {
+        assert.match(report.headline ?? '', /their calls come back without the namespace; off in the profile/);
+        assert.match(never.report.headline ?? '', /their calls come back without the namespace; Codex answers them "unsupported call"/);
+      }
       if (c.shape === 'fail') {
         assert.equal(stage(never.report, 'codex-shape').diagnosis?.code, 'non-function-tool-rejected');
         assert.equal(stage(never.report, 'tool-types').diagnosis?.fix?.kind, 'codexDisableNonFunctionTools');

@@ -124,7 +124,9 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     await runner.phase(['models'], env);
     await runner.phase(['responses-text', 'tool-types'], env);
     reconcileModelListing(runner.results, 'responses-text');
-    env.codexProfile.nonFunctionTools = !decideNonFunctionTools(env.nonFunctionToolsMode, env.findings).off;
+    const off = decideNonFunctionTools(env.nonFunctionToolsMode, env.findings).off;
+    env.codexProfile.nonFunctionTools = !off;
+    env.findings.nonFunctionToolsOff = off;
     const dir = await tokenFile.dir;
     env.tokenFile.path = join(dir, 'token.txt');
     env.cwd = dir;

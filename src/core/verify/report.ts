@@ -28,11 +28,19 @@ const passed = (s: StageResult | undefined) => s !== undefined && (s.status === 
 const failedWith = (s: StageResult | undefined) => (s?.status === 'fail' ? (s.diagnosis?.code ?? 'failed') : undefined);
 
 /** Why MCP tools will not work, from the tool-types stage's finding. */
-const MCP_WHY: Record<string, string> = {
-  rejected: 'the server refuses them; off in the profile',
-  dropped: 'the server leaves them out of the prompt',
-  'calls-unusable': 'their calls come back without the namespace; off in the profile',
-};
+function mcpWhy(ns: string, off: boolean | undefined): string | undefined {
+  const then = off ? 'off in the profile' : 'every turn with one configured fails';
+  switch (ns) {
+    case 'rejected':
+      return `the server refuses them; ${then}`;
+    case 'calls-unusable':
+      return `their calls come back without the namespace; ${off ? then : 'Codex answers them "unsupported call"'}`;
+    case 'dropped':
+      return 'the server leaves them out of the prompt';
+    default:
+      return undefined;
+  }
+}
 
 /**
  * One line: what a Codex session on this route will and will not be able to do, from the stages
@@ -60,7 +68,7 @@ export function codexHeadline(r: VerifyReport): string {
   } else if (failedWith(later)) cannot.push(`continue past the first turn (${failedWith(later)})`);
   const ns = f.toolTypes?.namespace;
   if (ns === 'accepted') can.push('use MCP tools');
-  else if (ns && MCP_WHY[ns]) cannot.push(`use MCP tools (${MCP_WHY[ns]})`);
+  else if (ns && mcpWhy(ns, f.nonFunctionToolsOff)) cannot.push(`use MCP tools (${mcpWhy(ns, f.nonFunctionToolsOff)})`);
   const parts = [`Codex here can ${can.length ? joinAnd(can) : 'do nothing yet'}`];
   if (cannot.length) parts.push(`cannot ${joinAnd(cannot)}`);
   if (f.firstPromptMs !== undefined && f.promptTps !== undefined)

@@ -168,6 +168,8 @@ export type ToolTypeOutcome = 'accepted' | 'dropped' | 'rejected' | 'calls-unusa
 /** What the verifier learned that shapes the route's Codex profile (kept with the route's verification). */
 export interface CodexFindings {
   toolTypes?: Partial<Record<ToolTypeId, ToolTypeOutcome>>;
+  /** The profile (as the verification assumed it) turns off Codex's non-function tools: agents, MCP servers, web search. */
+  nonFunctionToolsOff?: boolean;
   /** The server refuses a Responses request whose `text` has no `format` (LM Studio 0.4.x). */
   textFormatRequired?: boolean;
   /** Prompt processing on the Codex-sized turn, tokens per second. */
