@@ -658,7 +658,7 @@ export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
 }
 
 /** Tokens per second of prompt processing, from the server's own count and the time to its first output item. */
-export function promptRate(inputTokens: number | undefined, promptMs: number | undefined): { tps: number } | undefined {
+function promptRate(inputTokens: number | undefined, promptMs: number | undefined): { tps: number } | undefined {
   if (!inputTokens || inputTokens < 200 || promptMs === undefined || promptMs <= 0) return undefined;
   const tps = inputTokens / (promptMs / 1000);
   return { tps: tps >= 100 ? Math.round(tps) : Math.round(tps * 10) / 10 };

@@ -22,7 +22,7 @@ import type { StageEnv, StageOutcome } from './stages';
 import type { Diagnosis, ToolTypeId, ToolTypeOutcome } from './types';
 
 /** Shaped like Codex 0.169's freeform apply_patch (recorded), with a shorter grammar. */
-export const CUSTOM_TOOL = {
+const CUSTOM_TOOL = {
   type: 'custom',
   name: 'apply_patch',
   description: 'Use the `apply_patch` tool to edit files. This is a FREEFORM tool, so do not wrap the patch in JSON.',
@@ -33,7 +33,7 @@ export const CUSTOM_TOOL = {
       'start: begin_patch hunk+ end_patch\nbegin_patch: "*** Begin Patch" LF\nend_patch: "*** End Patch" LF?\nhunk: add_hunk | update_hunk\nadd_hunk: "*** Add File: " filename LF add_line+\nupdate_hunk: "*** Update File: " filename LF change_line+\nfilename: /(.+)/\nadd_line: "+" /(.*)/ LF -> line\nchange_line: ("+" | "-" | " ") /(.*)/ LF\n%import common.LF',
   },
 } as const;
-export const WEB_SEARCH_TOOL = { type: 'web_search', external_web_access: false } as const;
+const WEB_SEARCH_TOOL = { type: 'web_search', external_web_access: false } as const;
 const VIEW_IMAGE_TOOL = {
   type: 'function',
   name: 'view_image',
@@ -104,7 +104,7 @@ const NOT_ABOUT_THE_TOOL = new Set([
   'model-not-found',
 ]);
 
-export interface ToolTypeResult {
+interface ToolTypeResult {
   outcome: ToolTypeOutcome;
   /** One line of evidence. */
   line: string;
@@ -113,7 +113,7 @@ export interface ToolTypeResult {
 }
 
 /** Accepted or dropped, from the prompt growth the server counted (a tool's JSON is ≈4 characters a token). */
-export function classifyGrowth(
+function classifyGrowth(
   base: number | undefined,
   withTool: number | undefined,
   toolChars: number,
@@ -124,7 +124,7 @@ export function classifyGrowth(
 }
 
 /** What the model's call says about a namespace tool: Codex routes it only with `namespace` and the bare name. */
-export function namespaceCall(items: readonly OutputItem[]): 'usable' | 'flattened' | 'none' {
+function namespaceCall(items: readonly OutputItem[]): 'usable' | 'flattened' | 'none' {
   const call = items.find(i => i.type === 'function_call' && String(i.name ?? '').includes(LOOKUP_TOOL.name)) as
     (OutputItem & { namespace?: unknown }) | undefined;
   if (!call) return 'none';
