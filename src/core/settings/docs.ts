@@ -38,7 +38,11 @@ export const DOCS: Record<SettingKey, { md: string; enumDescriptions?: string[] 
   'codex.previewChanges': { md: 'Show a diff and ask before writing Codex configuration files.' },
   'codex.disableNonFunctionTools': {
     md: "Turn off Codex's non-function tools in profiles: `web_search = \"disabled\"`, `[agents] enabled = false` and `[mcp_servers.<name>] enabled = false` for each MCP server of your `config.toml` (Codex sends MCP tools as `namespace` tools). Some servers refuse them (\"'type' of tool must be 'function'\", LM Studio's `tools.N.type`), others return their calls without the namespace. Verify Route checks it and judges Codex's turns as the profile will send them.",
-    enumDescriptions: ['Off on a route where the last verification saw the server refuse them, or return their calls without the namespace.', 'Always off (MCP servers stay on: only the route a verification judged gets them turned off).', 'Never: Codex sends them (it fails on a server that refuses them).'],
+    enumDescriptions: [
+      'Off on a route where the last verification saw the server refuse them, or return their calls without the namespace.',
+      'Always off (MCP servers stay on: only the route a verification judged gets them turned off).',
+      'Never: Codex sends them (it fails on a server that refuses them).',
+    ],
   },
   'codex.autoCompactFraction': {
     md: "When the llama.cpp `autoCompactTokenLimit` does not apply, profiles set `model_auto_compact_token_limit` to this fraction of the server's context window.",
