@@ -10,7 +10,7 @@ import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { isRoute, type Route } from '../../core/route';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
-import { verifyForAgent } from '../../core/agentVerify';
+import { verifyAgents } from '../../core/agentVerify';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
 import { enabledMcpServers } from '../../core/codex/tomlEdit';
@@ -116,46 +116,41 @@ export async function verifyCommand(
     { location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true },
     async (progress, token) => {
       const sub = token.onCancellationRequested(() => ac.abort());
-      const done: VerifyReport[] = [];
       try {
-        for (const agent of agents) {
-          const report = await verifyForAgent(agent, {
-            baseUrl: route.baseUrl,
-            model: route.model,
-            apiKey,
-            timeoutMs: settings['verify.timeoutMs'],
-            skip,
-            skipNote: 'listed in localModelRouter.verify.skipStages',
-            serverKind: route.serverKind,
-            contextWindow: route.contextWindow,
-            signal: ac.signal,
-            // What the settings this extension writes will make each agent send.
-            codex: {
-              nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']),
-              catalog: true,
-              mcpServers: mcpServers(ctx),
-            },
-            claude: { thinking: !settings['claude.disableThinking'] },
-            onProgress: p => {
-              if (p.kind === 'stage-start') progress.report({ message: `${AGENTS[agent].displayName}: ${p.title}` });
-              else {
-                const r = p.result;
-                progress.report({ message: `${AGENTS[agent].displayName}: ${r.title}: ${r.status}`, increment: 100 / steps });
-                const line = `verify ${agent} ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
-                if (r.status === 'fail') ctx.log.warn(line);
-                else ctx.log.info(line);
-                if (r.diagnosis && r.status !== 'pass')
-                  ctx.log.info(
-                    `  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`,
-                  );
-                for (const e of r.evidence) ctx.log.debug(`  ${e}`);
-              }
-            },
-          });
-          done.push(report);
-          if (report.cancelled) break;
-        }
-        return done;
+        return await verifyAgents(agents, {
+          baseUrl: route.baseUrl,
+          model: route.model,
+          apiKey,
+          timeoutMs: settings['verify.timeoutMs'],
+          skip,
+          skipNote: 'listed in localModelRouter.verify.skipStages',
+          serverKind: route.serverKind,
+          contextWindow: route.contextWindow,
+          signal: ac.signal,
+          // What the settings this extension writes will make each agent send.
+          codex: {
+            nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']),
+            catalog: true,
+            mcpServers: mcpServers(ctx),
+          },
+          claude: { thinking: !settings['claude.disableThinking'] },
+          promptTps: ctx.routes.verificationsOf(route).codex?.findings?.promptTps,
+          onProgress: (agent, p) => {
+            if (p.kind === 'stage-start') progress.report({ message: `${AGENTS[agent].displayName}: ${p.title}` });
+            else {
+              const r = p.result;
+              progress.report({ message: `${AGENTS[agent].displayName}: ${r.title}: ${r.status}`, increment: 100 / steps });
+              const line = `verify ${agent} ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
+              if (r.status === 'fail') ctx.log.warn(line);
+              else ctx.log.info(line);
+              if (r.diagnosis && r.status !== 'pass')
+                ctx.log.info(
+                  `  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`,
+                );
+              for (const e of r.evidence) ctx.log.debug(`  ${e}`);
+            }
+          },
+        });
       } finally {
         sub.dispose();
       }
