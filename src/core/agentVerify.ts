@@ -35,12 +35,17 @@ export interface AgentVerifyInput {
  */
 export async function verifyAgents(
   agents: readonly AgentId[],
-  o: Omit<AgentVerifyInput, 'onProgress'> & { onProgress?: (agent: AgentId, p: VerifyProgress) => void },
+  o: Omit<AgentVerifyInput, 'onProgress'> & {
+    onProgress?: (agent: AgentId, p: VerifyProgress) => void;
+    /** Each agent's report as soon as it is done, before the next agent starts (awaited). */
+    onReport?: (report: VerifyReport) => void | Promise<void>;
+  },
 ): Promise<VerifyReport[]> {
   const reports: VerifyReport[] = [];
   for (const agent of agents) {
     const report = await verifyForAgent(agent, { ...o, onProgress: p => o.onProgress?.(agent, p) }, reports.at(-1));
     reports.push(report);
+    await o.onReport?.(report);
     if (report.cancelled) break;
   }
   return reports;

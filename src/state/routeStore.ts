@@ -167,6 +167,7 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     },
     verificationsOf,
     outdatedOf,
+    holdingOf: holding,
     onDidChange: emitter.event,
     async switchTo(route, o = {}) {
       const consent = await deps.plainHttp.confirm(route.baseUrl, {

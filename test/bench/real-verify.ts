@@ -96,16 +96,14 @@ interface VerifyRun {
 async function verifyBoth(server: Launched): Promise<VerifyRun> {
   const stages: VerifyRun['stages'] = [];
   const pending: Promise<void>[] = [];
-  const start = await idleCounters(server.root);
-  let last = start;
-  const marks: Partial<Record<AgentId, { at: number; work: ServerWork }>> = {};
-  const t0 = performance.now();
+  let last = await idleCounters(server.root);
+  const marks: { at: number; work: ServerWork }[] = [{ at: performance.now(), work: last }];
   const reports = await verifyAgents(['codex', 'claude'], {
     ...verifyInput(server.baseUrl),
     onProgress: (agent, p) => {
       if (p.kind !== 'stage-done') return;
       const r = p.result;
-      // One request at a time to llama.cpp: the counters between two stage ends are that stage's work.
+      // One request at a time to llama.cpp: the counters between two stage ends are about that stage's work.
       pending.push(
         serverCounters(server.root).then(c => {
           stages.push({
@@ -115,28 +113,26 @@ async function verifyBoth(server: Launched): Promise<VerifyRun> {
             work: { promptTokens: c.promptTokens - last.promptTokens, generated: c.generated - last.generated },
           });
           last = c;
-          marks[agent] = { at: performance.now(), work: c };
         }),
       );
     },
+    // Between the agents nothing is in flight: the counters there split the run exactly.
+    onReport: async () => {
+      await Promise.all(pending);
+      const work = await idleCounters(server.root);
+      last = work;
+      marks.push({ at: performance.now(), work });
+    },
   });
-  await Promise.all(pending);
-  const end = await idleCounters(server.root);
-  const ms = performance.now() - t0;
-  const codexEnd = marks.codex;
-  if (!codexEnd) throw new Error('the Codex stages reported nothing');
-  const codex: Measured = {
-    ms: codexEnd.at - t0,
-    promptTokens: codexEnd.work.promptTokens - start.promptTokens,
-    generated: codexEnd.work.generated - start.generated,
-  };
-  const claude: Measured = {
-    ms: ms - codex.ms,
-    promptTokens: end.promptTokens - codexEnd.work.promptTokens,
-    generated: end.generated - codexEnd.work.generated,
-  };
+  const [a, b, c] = marks as [(typeof marks)[0], (typeof marks)[0], (typeof marks)[0]];
+  const span = (x: typeof a, y: typeof a): Measured => ({
+    ms: y.at - x.at,
+    promptTokens: y.work.promptTokens - x.work.promptTokens,
+    generated: y.work.generated - x.work.generated,
+  });
+  if (!c) throw new Error(`the verification stopped early: ${reports.map(r => `${r.agent} cancelled=${r.cancelled}`).join(', ')}`);
   const byAgent = Object.fromEntries(reports.map(r => [r.agent, r])) as Record<AgentId, VerifyReport>;
-  return { codex, claude, reports: byAgent, stages };
+  return { codex: span(a, b), claude: span(b, c), reports: byAgent, stages };
 }
 
 function ratioLine(what: string, xs: Measured[], base: Measured[]): string {
