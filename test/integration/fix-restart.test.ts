@@ -137,7 +137,7 @@ suite('journey: a fix that restarts the server clears its own finding (real llam
       serverKind: 'llamacpp',
     });
     assert.equal(outcome.applied, true, JSON.stringify(outcome));
-    assert.match(outcome.detail, /restarts the llama\.cpp server/);
+    assert.match(outcome.detail, /restarts the llama\.cpp .*server/);
     // The fix restarts the server in the background: wait until discovery sees the new context.
     await until('the restarted server serving 32,768 tokens', 90_000, async () => {
       const probes = await vscode.commands.executeCommand<EndpointProbe[]>('localModelRouter.refresh');
