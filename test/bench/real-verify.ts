@@ -158,6 +158,7 @@ export async function benchRealVerify(runs: number, log: (s: string) => void): P
   const codexTurns: Measured[] = [];
   const claudeTurns: Measured[] = [];
   const dirs: string[] = [];
+  const failedTurns: string[] = [];
   let profileNote = '';
   for (let i = 0; i < runs; i++) {
     // Verify Route, cold.
@@ -221,14 +222,25 @@ export async function benchRealVerify(runs: number, log: (s: string) => void): P
         cs.work,
       );
       if (w.code !== 0) throw new Error(`claude-settings failed: ${w.out}${w.err}`);
-      let code: number | null = null;
-      const m = await measure(server.root, async () => {
-        const r = await runClaude(['-p', TEXT_PROMPT], baseEnv(cs), cs.work);
-        code = r.code;
-        if (r.code !== 0) throw new Error(`claude -p exited ${r.code}: ${r.stderr.slice(-400)}`);
-      });
-      claudeTurns.push(m);
-      log(`claude -p: ${m.ms.toFixed(0)} ms ${m.promptTokens}/${m.generated} tokens (exit ${code})`);
+      // A turn Claude Code ends with an error is no turn to compare with: on a fresh server again (the
+      // random model now and then makes Claude Code give up), at most twice, and the notes say so.
+      for (let attempt = 1; ; attempt++) {
+        let r: Awaited<ReturnType<typeof runClaude>> | undefined;
+        const m = await measure(server.root, async () => {
+          r = await runClaude(['-p', TEXT_PROMPT], baseEnv(cs), cs.work);
+        });
+        if (r?.code === 0) {
+          claudeTurns.push(m);
+          log(`claude -p: ${m.ms.toFixed(0)} ms ${m.promptTokens}/${m.generated} tokens`);
+          break;
+        }
+        const why = `claude -p exited ${r?.code}${r?.timedOut ? ' (timed out)' : ''}: ${(r?.stderr ?? '').trim().split('\n').slice(-3).join(' ⏎ ').slice(0, 300)}`;
+        failedTurns.push(why);
+        log(why);
+        if (attempt >= 3) throw new Error(why);
+        await server.stop();
+        server = await start();
+      }
     } finally {
       await server.stop();
     }
@@ -266,6 +278,11 @@ export async function benchRealVerify(runs: number, log: (s: string) => void): P
       `Per stage (median wall, prompt/generated tokens): ${stageNotes(agent)}.`,
       ratioLine('Ratios', xs, base),
       ...(agent === 'codex' && profileNote ? [`The profile the turn ran through: ${profileNote}.`] : []),
+      ...(agent === 'claude' && failedTurns.length
+        ? [
+            `Turns that Claude Code ended with an error were run again on a fresh server (${failedTurns.length}): ${failedTurns.join('; ')}.`,
+          ]
+        : []),
     ];
     return rows;
   };

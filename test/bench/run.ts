@@ -30,7 +30,7 @@ import { benchVerifier } from './verifier';
 const quick = process.argv.includes('--quick');
 const RUNS = quick
   ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1, realVerify: 1 }
-  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3, realVerify: 3 };
+  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3, realVerify: 7 };
 const SECTIONS = ['discovery', 'verifier', 'manual', 'readiness', 'rss', 'real-verify', 'host'] as const;
 const onlyArg = process.argv.find(a => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
