@@ -135,6 +135,8 @@ async function verifyBoth(server: Launched): Promise<VerifyRun> {
   return { codex: span(a, b), claude: span(b, c), reports: byAgent, stages };
 }
 
+const fmtCount = (n: number | undefined) => (n === undefined ? '?' : String(Math.round(n)));
+
 function ratioLine(what: string, xs: Measured[], base: Measured[]): string {
   const r = (k: keyof Measured) => (median(xs.map(x => x[k])) / median(base.map(x => x[k]))).toFixed(2);
   return `${what}: wall ${r('ms')}×, prompt tokens ${r('promptTokens')}×, generated ${r('generated')}×`;
@@ -284,6 +286,13 @@ export async function benchRealVerify(runs: number, log: (s: string) => void): P
           ]
         : []),
     ];
+    // Where a target is missed, say where the work went: the tool round trip is the turn's own kind of
+    // work (a call, then an answer), and how much a random model writes there changes run to run.
+    const tool = agent === 'codex' ? 'tool-call' : 'messages-tool-call';
+    const toolGen = median(verifies.flatMap(v => v.stages.filter(x => x.agent === agent && x.id === tool).map(x => x.work.generated)));
+    const gen = rows[2]!;
+    gen.why = `${toolGen} of the ${fmtCount(gen.value)} tokens (medians) are the ${tool} stage's round trip — a call, the verifier's answer to it and the model's reply, the same kind of work as the turn's own call and answer; the tiny model's weights are random, so how much it writes there changes from run to run (the turns: ${base.map(x => x.generated).join(', ')}; the verifications: ${xs.map(x => x.generated).join(', ')}).`;
+    for (const r of rows.slice(0, 2)) r.why = `see the notes of the row "Verify Route, ${name} stages: wall time" for the per-stage split.`;
     return rows;
   };
   return [
