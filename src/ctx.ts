@@ -62,6 +62,10 @@ export interface RouteStore {
   readonly health: RouteHealth;
   /** The last verification of the active route, per agent (kept across switches and restarts). */
   verificationsOf(route: Route | undefined): Partial<Record<AgentId, VerificationSummary>>;
+  /** Per agent, what changed since its kept verdict was reached (empty: it still holds; core/verdictBasis.ts). */
+  outdatedOf(route: Route | undefined): Partial<Record<AgentId, string[]>>;
+  /** The kept verdicts that still hold for the route's server as last discovered and the settings now. */
+  holdingOf(route: Route | undefined): Partial<Record<AgentId, VerificationSummary>>;
   readonly onDidChange: vscode.Event<void>;
   /** Probes the model (one token) first; keeps the current route and says why on failure. */
   switchTo(route: Route, o?: { plainHttp?: PlainHttpAnswer }): Promise<SwitchResult>;

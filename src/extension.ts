@@ -36,7 +36,18 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
       { settings: settings.current, env, keys, launched: () => servers.all(), tunnels: () => tunnels.all(), plainHttp, log },
       subs,
     );
-    const routes = createRouteStore({ state: context.workspaceState, log, settings: settings.current, keys, discovery, plainHttp }, subs);
+    const routes = createRouteStore(
+      {
+        state: context.workspaceState,
+        log,
+        settings: settings.current,
+        onDidChangeSettings: settings.onDidChange,
+        keys,
+        discovery,
+        plainHttp,
+      },
+      subs,
+    );
     const ctx: Ctx = {
       extension: context,
       log,

@@ -24,9 +24,35 @@ export interface AgentVerifyInput {
   codex?: { nonFunctionTools?: boolean | 'auto'; catalog?: boolean; mcpServers?: readonly string[] };
   /** Whether Claude Code asks for thinking (claude.disableThinking off). */
   claude?: { thinking?: boolean };
+  /** Prompt tokens per second measured on this server before (the route's last verification), for progress estimates. */
+  promptTps?: number;
 }
 
-export function verifyForAgent(agent: AgentId, o: AgentVerifyInput): Promise<VerifyReport> {
+/**
+ * Verifies the route for each agent in turn, one agent's stages at a time (llama.cpp takes one request
+ * at a time), each later agent reusing what the earlier ones learned about the server and model.
+ * Stops after a cancelled agent. `onProgress` gets the agent with each event.
+ */
+export async function verifyAgents(
+  agents: readonly AgentId[],
+  o: Omit<AgentVerifyInput, 'onProgress'> & {
+    onProgress?: (agent: AgentId, p: VerifyProgress) => void;
+    /** Each agent's report as soon as it is done, before the next agent starts (awaited). */
+    onReport?: (report: VerifyReport) => void | Promise<void>;
+  },
+): Promise<VerifyReport[]> {
+  const reports: VerifyReport[] = [];
+  for (const agent of agents) {
+    const report = await verifyForAgent(agent, { ...o, onProgress: p => o.onProgress?.(agent, p) }, reports.at(-1));
+    reports.push(report);
+    await o.onReport?.(report);
+    if (report.cancelled) break;
+  }
+  return reports;
+}
+
+/** `earlier`: the report of another agent from the same run on the same server (Claude Code reuses Codex's). */
+export function verifyForAgent(agent: AgentId, o: AgentVerifyInput, earlier?: VerifyReport): Promise<VerifyReport> {
   const skip = o.skip?.filter(s => STAGE_IDS_BY_AGENT[agent].includes(s));
   const common = {
     baseUrl: o.baseUrl,
@@ -38,8 +64,15 @@ export function verifyForAgent(agent: AgentId, o: AgentVerifyInput): Promise<Ver
     serverKind: o.serverKind,
     signal: o.signal,
     onProgress: o.onProgress,
+    promptTps: o.promptTps,
   };
-  if (agent === 'claude') return verifyClaudeRoute({ ...common, contextWindow: o.contextWindow, thinking: o.claude?.thinking ?? true });
+  if (agent === 'claude')
+    return verifyClaudeRoute({
+      ...common,
+      contextWindow: o.contextWindow,
+      thinking: o.claude?.thinking ?? true,
+      ...(earlier ? { earlier } : {}),
+    });
   return verifyRoute({
     ...common,
     nonFunctionTools: o.codex?.nonFunctionTools,

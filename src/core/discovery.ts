@@ -7,6 +7,7 @@ import type { TunnelVia } from './endpointReach';
 import type { Dispatcher } from 'undici';
 
 import { detectServerKind, type ServerKind } from './serverKind';
+import { templateId } from './templateId';
 
 export type { ServerKind } from './serverKind';
 
@@ -29,7 +30,8 @@ export interface ServerInfo {
 }
 
 export type ProbeResult =
-  | { kind: 'up'; models: ModelInfo[]; server: ServerInfo; ms: number }
+  /** `template`: llama.cpp's chat template, as a short hash (core/templateId.ts). */
+  | { kind: 'up'; models: ModelInfo[]; server: ServerInfo; ms: number; template?: string }
   | { kind: 'loading'; message: string; ms: number }
   | { kind: 'down'; message: string; ms: number }
   | { kind: 'timeout'; message: string; ms: number }
@@ -130,6 +132,7 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
   const kind = detectServerKind(target.provider, { headers: res.headers, body });
   const models = parseModels(body, kind);
   const server: ServerInfo = { kind };
+  let template: string | undefined;
   const root = serverRoot(target.baseUrl);
   // Follow-ups are best effort: a failure leaves the field unknown, never the endpoint down.
   const soft = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
@@ -144,6 +147,7 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
     const p = props?.status === 200 ? (parseJson(props.text) as { ok: boolean; value?: LlamaProps }) : undefined;
     if (p?.ok && p.value) {
       if (typeof p.value.build_info === 'string') server.version = p.value.build_info;
+      if (typeof p.value.chat_template === 'string') template = templateId(p.value.chat_template);
       const slotCtx = p.value.default_generation_settings?.n_ctx;
       if (typeof slotCtx === 'number' && slotCtx > 0)
         for (const m of models)
@@ -171,7 +175,7 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
     const v = version?.status === 200 ? parseJson(version.text) : undefined;
     if (v?.ok && typeof (v.value as { version?: unknown }).version === 'string') server.version = (v.value as { version: string }).version;
   }
-  return { kind: 'up', models, server, ms: ms() };
+  return { kind: 'up', models, server, ms: ms(), ...(template !== undefined ? { template } : {}) };
 }
 
 interface ModelsBody {
@@ -181,6 +185,7 @@ interface ModelsBody {
 }
 interface LlamaProps {
   build_info?: unknown;
+  chat_template?: unknown;
   default_generation_settings?: { n_ctx?: number };
   chat_template_caps?: { supports_tools?: unknown };
 }

@@ -2,7 +2,7 @@
 import { PROVIDERS, type ProviderId } from './providers';
 import { AGENTS, AGENT_IDS, type AgentId } from './agents';
 import { describeProbe, type EndpointProbe, type ModelInfo } from './discovery';
-import { routeKey, type Route } from './route';
+import { routeKey, serverFacts, type Route } from './route';
 import type { VerificationSummary } from './routeHealth';
 import { describeReach, endpointReach } from './endpointReach';
 import type { DefaultModelChoice } from './defaultModel';
@@ -42,10 +42,7 @@ export function routeFor(p: EndpointProbe, m: ModelInfo): Route {
     provider: p.provider,
     baseUrl: p.baseUrl,
     model: m.id,
-    ...(server ? { serverKind: server.kind } : {}),
-    ...(server?.version ? { serverVersion: server.version } : {}),
-    ...(m.contextWindow ? { contextWindow: m.contextWindow } : {}),
-    ...(m.tools !== undefined ? { tools: m.tools } : {}),
+    ...serverFacts(server, m),
     ...(p.label ? { endpointLabel: p.label } : {}),
     ...(p.via ? { via: p.via } : {}),
   };

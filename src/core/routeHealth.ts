@@ -2,6 +2,7 @@
 // events (a switch, a verification, a discovery round); the status bar only renders the result.
 import type { AgentId } from './agents';
 import type { CodexFindings } from './verify/types';
+import type { VerdictBasis } from './verdictBasis';
 
 export type VerificationSummary = {
   /** Which agent's verification this was (older stored summaries have none: Codex). */
@@ -15,6 +16,8 @@ export type VerificationSummary = {
   headline?: string;
   /** Codex: what the profile writer uses (tool types, prompt rate, later turns). */
   findings?: CodexFindings;
+  /** What the verdict rests on (the server as discovery saw it, the settings): it holds while they do (core/verdictBasis.ts). */
+  basis?: VerdictBasis;
 };
 
 /** A health that is not in flux. */
@@ -36,12 +39,13 @@ export type DiscoveredState =
 
 export type HealthEvent =
   | { type: 'switch-started'; runId: number }
-  /** The new route answered; `verification` is the last one stored for it (kept across switches). */
+  /** The new route answered; `verification` is the last one stored for it that still holds (kept across switches). */
   | { type: 'switch-succeeded'; runId: number; verification?: VerificationSummary }
   | { type: 'switch-failed'; runId: number }
   | { type: 'verify-started'; runId: number }
   | { type: 'verify-finished'; runId: number; verification: VerificationSummary }
   | { type: 'verify-cancelled'; runId: number }
+  /** `verification`: the route's verdict that holds for the server as discovered now (none when it changed since). */
   | { type: 'discovered'; state: DiscoveredState; verification?: VerificationSummary }
   | { type: 'cleared' };
 
@@ -55,8 +59,10 @@ function fromVerification(v: VerificationSummary): SettledHealth {
 function discovered(h: SettledHealth, d: DiscoveredState, last: VerificationSummary | undefined): SettledHealth {
   switch (d.kind) {
     case 'listed':
-      // A verification's verdict stands while the server keeps serving the model.
-      if (h.kind === 'verified' || (h.kind === 'failing' && h.verification)) return h;
+      // A verification's verdict stands while the server keeps serving the model and the verdict
+      // still holds for it; after a change that makes it out of date (another context, template,
+      // build, setting) the route is only up until it is verified again.
+      if ((h.kind === 'verified' || (h.kind === 'failing' && h.verification)) && h.verification?.at === last?.at) return h;
       return last ? fromVerification(last) : { kind: 'up' };
     case 'not-listed':
       return { kind: 'failing', reason: `${d.model} is no longer listed` };

@@ -12,6 +12,8 @@ export interface StatusState {
   health: RouteHealth;
   /** The last verification of the route per agent (kept across switches). */
   verifications: Partial<Record<AgentId, VerificationSummary>>;
+  /** Per agent, what changed since its verdict was reached: the verdict no longer holds (core/verdictBasis.ts). */
+  outdated?: Partial<Record<AgentId, string[]>>;
   /** A server the extension started for this route, if any. */
   launched?: LaunchedState;
   /** Whether the route's variables are in new terminals (existing ones are stale until reopened). */
@@ -62,7 +64,7 @@ export const NO_ROUTE_TEXT = {
   none: 'No local server',
 } as const;
 
-function healthWord(h: RouteHealth): string {
+function healthWord(h: RouteHealth, now: number): string {
   switch (h.kind) {
     case 'unknown':
       return 'not checked';
@@ -71,9 +73,9 @@ function healthWord(h: RouteHealth): string {
     case 'up':
       return 'up';
     case 'verified':
-      return 'verified';
+      return `verified ${ago(now - h.verification.at)}`;
     case 'failing':
-      return `failing: ${h.reason}`;
+      return `failing: ${h.reason}${h.verification ? ` (verified ${ago(now - h.verification.at)})` : ''}`;
     case 'down':
       return `down: ${h.reason}`;
   }
@@ -111,8 +113,8 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     `| Server | ${r.serverKind ? esc(r.serverKind) : 'unknown'}${r.serverVersion ? ` ${esc(r.serverVersion)}` : ''} |`,
     `| Context window | ${r.contextWindow ? `${r.contextWindow.toLocaleString('en-US')} tokens${tooSmall.length ? ` — too small for ${tooSmall.join(' and ')}` : ''}` : 'unknown'} |`,
     `| Tool support | ${r.tools === undefined ? 'not reported' : r.tools ? 'yes' : 'no (the server says so)'} |`,
-    `| Health | ${esc(healthWord(h))} |`,
-    ...verificationRows(s.verifications, now),
+    `| Health | ${esc(healthWord(h, now))} |`,
+    ...verificationRows(s.verifications, s.outdated ?? {}, now),
   ];
   if (remote) rows.push(`| Remote | ${esc(reachRow(remote, s.tunnel))} |`);
   if (s.remoteWindow)
@@ -127,7 +129,7 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     : '';
   return {
     text: `${icon} ${remote ? '$(remote) ' : ''}${label}`,
-    accessibility: `Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h)}`,
+    accessibility: `Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h, now)}`,
     background,
     tooltip: `${rows.join('\n')}${terminals}\n\n${ROUTE_LINKS.map(link).join(' · ')}`,
   };
@@ -139,7 +141,7 @@ function reachRow(r: EndpointReach, tunnel: StatusState['tunnel']): string {
   return `${where} — tunnel ${tunnel.state}${tunnel.message ? `: ${tunnel.message}` : ''}`;
 }
 
-function verificationRows(v: StatusState['verifications'], now: number): string[] {
+function verificationRows(v: StatusState['verifications'], outdated: NonNullable<StatusState['outdated']>, now: number): string[] {
   const known = AGENT_IDS.filter(a => v[a]);
   if (!known.length) return ['| Verified | not yet |'];
   return known.flatMap(a => {
@@ -147,6 +149,12 @@ function verificationRows(v: StatusState['verifications'], now: number): string[
     const verdict = x.ok
       ? 'passed'
       : `failed${x.failedStage ? ` at ${esc(x.failedStage)}` : ''}${x.diagnosis ? ` (${esc(x.diagnosis)})` : ''}`;
+    const changed = outdated[a];
+    // An out-of-date verdict is said as such, with what changed: it says nothing about the server now.
+    if (changed?.length)
+      return [
+        `| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)}: out of date (${esc(changed.join('; '))}); verify again |`,
+      ];
     // The headline says what a session can and cannot do here (Codex: later turns, MCP tools, first-prompt time).
     return [
       `| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)} |`,

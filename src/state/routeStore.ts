@@ -3,7 +3,9 @@
 // owner of route health: everything else reports events (core/routeHealth.ts decides).
 import * as vscode from 'vscode';
 import type { DiscoveryService, KeyService, PlainHttpConsent, RouteStore } from '../ctx';
-import { isRoute, routeKey, type Route } from '../core/route';
+import { followServer, isRoute, routeKey, type Route } from '../core/route';
+import { basisChanges, serverBasis, settingsBasis, type ServerBasis, type VerdictBasis } from '../core/verdictBasis';
+import type { Settings } from '../core/settings/catalog';
 import {
   combineVerifications,
   reduceHealth,
@@ -27,6 +29,8 @@ export interface RouteStoreDeps {
   state: vscode.Memento;
   log: vscode.LogOutputChannel;
   settings(): ResolvedSettings;
+  /** A setting that changes a verdict (core/verdictBasis.ts) makes it out of date, and changing it back makes it hold again. */
+  onDidChangeSettings?: vscode.Event<unknown>;
   keys: Pick<KeyService, 'resolve'>;
   discovery: Pick<DiscoveryService, 'latest' | 'busy' | 'onDidChange'>;
   /** Asked before the probe's prompt (and key) goes to another host over plain http. */
@@ -65,6 +69,23 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
   let health: RouteHealth = { kind: 'unknown' };
   let nextRun = 1;
   let switching: AbortController | undefined;
+  /** What each running verification rests on, taken when it starts (the server may change while it runs). */
+  const bases = new Map<number, { server?: ServerBasis; settings: Settings }>();
+
+  const probeOf = (route: Route) => deps.discovery.latest.find(p => p.baseUrl === route.baseUrl);
+  /** The basis a verdict of `agent` on `route` would have now: the server as last discovered, the settings now. */
+  const basisNow = (route: Route, agent: AgentId): VerdictBasis => {
+    const server = serverBasis(probeOf(route)?.result, route.model);
+    return { ...(server ? { server } : {}), settings: settingsBasis(agent, deps.settings().values) };
+  };
+  const changesOf = (route: Route, agent: AgentId, v: VerificationSummary) => basisChanges(v.basis, basisNow(route, agent));
+  /** The kept verdicts that still hold for the route's server and the settings now. */
+  const holding = (route: Route | undefined) => {
+    const all = route ? (verifications[routeKey(route)] ?? {}) : {};
+    return Object.fromEntries(Object.entries(all).filter(([a, v]) => route && v && !changesOf(route, a as AgentId, v).length)) as Partial<
+      Record<AgentId, VerificationSummary>
+    >;
+  };
 
   const dispatch = (e: HealthEvent) => {
     const next = reduceHealth(health, e);
@@ -73,6 +94,15 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     emitter.fire();
   };
   const verificationsOf = (route: Route | undefined) => (route ? (verifications[routeKey(route)] ?? {}) : {});
+  const outdatedOf = (route: Route | undefined) => {
+    const out: Partial<Record<AgentId, string[]>> = {};
+    if (!route) return out;
+    for (const [a, v] of Object.entries(verificationsOf(route))) {
+      const c = v ? changesOf(route, a as AgentId, v) : [];
+      if (c.length) out[a as AgentId] = c;
+    }
+    return out;
+  };
   const saveVerifications = async () => {
     const keys = Object.keys(verifications);
     if (keys.length > KEEP_ROUTES) {
@@ -84,32 +114,49 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     await state.update(VERIFY_KEY, verifications);
   };
 
-  // The active route's health follows discovery unless a check is running (the reducer decides).
-  subscriptions.push(
-    deps.discovery.onDidChange(() => {
-      if (!active || deps.discovery.busy) return;
-      const route = active;
-      const probe = deps.discovery.latest.find(p => p.baseUrl === route.baseUrl);
-      // A tunnel's endpoint is probed only while the tunnel is open: once closed (Disconnect, a reload), the route is down.
-      if (!probe && route.via)
-        return dispatch({
-          type: 'discovered',
-          state: { kind: 'down', reason: `the SSH tunnel to ${route.via.host} is closed` },
-          verification: newest(verificationsOf(route)),
-        });
-      if (!probe) return;
-      const r = probe.result;
-      const d: DiscoveredState =
-        r.kind === 'up'
-          ? r.models.some(m => m.id === route.model)
-            ? { kind: 'listed' }
-            : { kind: 'not-listed', model: route.model }
-          : r.kind === 'loading'
-            ? { kind: 'loading' }
-            : { kind: 'down', reason: r.message };
-      dispatch({ type: 'discovered', state: d, verification: newest(verificationsOf(route)) });
-    }),
-  );
+  // The active route follows discovery unless a check is running (the reducer decides its health):
+  // its facts are the server's as it is now, and a kept verdict counts only while it holds for them.
+  const followDiscovery = () => {
+    if (!active || deps.discovery.busy) return;
+    const probe = probeOf(active);
+    // A tunnel's endpoint is probed only while the tunnel is open: once closed (Disconnect, a reload), the route is down.
+    if (!probe && active.via)
+      return dispatch({
+        type: 'discovered',
+        state: { kind: 'down', reason: `the SSH tunnel to ${active.via.host} is closed` },
+        verification: newest(holding(active)),
+      });
+    if (!probe) return;
+    const r = probe.result;
+    const followed = followServer(active, r);
+    if (followed !== active) {
+      log.info(
+        `active route: the server now reports ${followed.contextWindow ?? 'no'} context tokens, tools ${followed.tools ?? 'unknown'}, ${followed.serverVersion ?? 'no version'}`,
+      );
+      active = followed;
+      void state.update(STATE_KEY, active);
+      emitter.fire();
+    }
+    const route = active;
+    const d: DiscoveredState =
+      r.kind === 'up'
+        ? r.models.some(m => m.id === route.model)
+          ? { kind: 'listed' }
+          : { kind: 'not-listed', model: route.model }
+        : r.kind === 'loading'
+          ? { kind: 'loading' }
+          : { kind: 'down', reason: r.message };
+    dispatch({ type: 'discovered', state: d, verification: newest(holding(route)) });
+  };
+  subscriptions.push(deps.discovery.onDidChange(followDiscovery));
+  if (deps.onDidChangeSettings)
+    subscriptions.push(
+      deps.onDidChangeSettings(() => {
+        followDiscovery();
+        // The tooltip says which verdicts a setting made out of date.
+        emitter.fire();
+      }),
+    );
 
   return {
     get active() {
@@ -119,6 +166,8 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       return health;
     },
     verificationsOf,
+    outdatedOf,
+    holdingOf: holding,
     onDidChange: emitter.event,
     async switchTo(route, o = {}) {
       const consent = await deps.plainHttp.confirm(route.baseUrl, {
@@ -152,7 +201,7 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       log.info(
         `active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms${probe.api === 'messages' ? ' on the Messages API only: Claude Code can use it, Codex cannot' : ''})`,
       );
-      dispatch({ type: 'switch-succeeded', runId, verification: newest(verificationsOf(active)) });
+      dispatch({ type: 'switch-succeeded', runId, verification: newest(holding(active)) });
       emitter.fire();
       return { ok: true };
     },
@@ -165,20 +214,30 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
     },
     verificationStarted(route) {
       const runId = nextRun++;
+      const server = serverBasis(probeOf(route)?.result, route.model);
+      bases.set(runId, { ...(server ? { server } : {}), settings: deps.settings().values });
       if (active && routeKey(active) === routeKey(route)) dispatch({ type: 'verify-started', runId });
       return runId;
     },
     verificationFinished(runId, route, summaries) {
+      const basis = bases.get(runId);
+      bases.delete(runId);
       if (!summaries.length) return;
       const key = routeKey(route);
       const per = { ...verifications[key] };
-      for (const v of summaries) per[v.agent ?? 'codex'] = v;
+      for (const s of summaries) {
+        const agent = s.agent ?? 'codex';
+        per[agent] = basis
+          ? { ...s, basis: { ...(basis.server ? { server: basis.server } : {}), settings: settingsBasis(agent, basis.settings) } }
+          : s;
+      }
       verifications = { ...verifications, [key]: per };
       void saveVerifications();
-      dispatch({ type: 'verify-finished', runId, verification: combineVerifications(summaries) });
+      dispatch({ type: 'verify-finished', runId, verification: combineVerifications(summaries.map(x => per[x.agent ?? 'codex'] ?? x)) });
       emitter.fire();
     },
     verificationCancelled(runId) {
+      bases.delete(runId);
       dispatch({ type: 'verify-cancelled', runId });
     },
     async setCodexProfile(name) {

@@ -7,7 +7,11 @@
 //     manual procedure (curl + real `codex exec`), readiness (waitUntilReady on a launched stand-in);
 //   in the real host (code-server + chromium, `npm run setup:host` first): activation time vs an empty
 //     extension, JavaScript loaded by activation, extension-host memory over 100 refreshes.
+//   on the real llama-server (`npm run setup:real-server` first): Verify Route against one real
+//     `codex exec` turn and one real `claude -p` turn, in the server's own /metrics counters.
 // --quick: fewer runs (a smoke check of the bench itself; its BENCHMARKS.md says so).
+// --only=<section>[,<section>]: only those sections (discovery, verifier, manual, readiness, rss,
+//   real-verify, host), printed and not written to BENCHMARKS.md or the README: for iterating on one row.
 // Every process it starts is stopped at the end, on failure and on Ctrl+C (test/host/lib.mjs sweep).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,12 +24,19 @@ import { consoleTable, fmt, markdownTable, ratioOf, verdict, type Row } from './
 import { benchManual } from './manual';
 import { benchRssDiagnostic } from './memory-diag';
 import { benchReadiness } from './readiness';
+import { benchRealVerify } from './real-verify';
 import { benchVerifier } from './verifier';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick
-  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1 }
-  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3 };
+  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1, realVerify: 1 }
+  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3, realVerify: 7 };
+const SECTIONS = ['discovery', 'verifier', 'manual', 'readiness', 'rss', 'real-verify', 'host'] as const;
+const onlyArg = process.argv.find(a => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+for (const s of only ?? [])
+  if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: no section "${s}" (${SECTIONS.join(', ')})`);
+const runs = (s: (typeof SECTIONS)[number]) => !only || only.has(s);
 const REFRESHES = 100;
 const OUT = join(ROOT, 'BENCHMARKS.md');
 
@@ -164,33 +175,51 @@ async function main(): Promise<number> {
   let profile: HostMemoryBench['profile'];
   let profileTotalMs: number | undefined;
 
-  await section('Discovery', rows, () => benchDiscovery(RUNS.discovery, log));
-  await section('Verifier', rows, async () => {
-    const v = await benchVerifier(RUNS.verifier, log);
-    verifyMs = v.verifyMs;
-    return v.rows;
-  });
-  await section('Verifier', rows, async () => [await benchManual(RUNS.manual, verifyMs, log)]);
-  await section('Readiness', rows, () => benchReadiness(RUNS.readiness, log));
-  await section('Memory (in process)', rows, () => benchRssDiagnostic(RUNS.rssDiagnostic, REFRESHES, log));
-  await section('Real host', rows, async () => {
-    host = await prepareHost(tag, log);
-    const mem = await benchLoadAndMemory(host, RUNS.memory, REFRESHES, log);
-    extHostNode = mem.extHostNode;
-    profile = mem.profile;
-    profileTotalMs = mem.profileTotalMs;
-    const act = await benchActivation(host, RUNS.activation, machine.vscode ?? '?', log);
-    return [act, ...mem.rows];
-  });
+  if (runs('discovery')) await section('Discovery', rows, () => benchDiscovery(RUNS.discovery, log));
+  if (runs('verifier') || runs('manual'))
+    await section('Verifier', rows, async () => {
+      const v = await benchVerifier(RUNS.verifier, log);
+      verifyMs = v.verifyMs;
+      return runs('verifier') ? v.rows : [];
+    });
+  if (runs('manual')) await section('Verifier', rows, async () => [await benchManual(RUNS.manual, verifyMs, log)]);
+  if (runs('real-verify')) await section('Verifier (real llama-server)', rows, () => benchRealVerify(RUNS.realVerify, log));
+  if (runs('readiness')) await section('Readiness', rows, () => benchReadiness(RUNS.readiness, log));
+  if (runs('rss')) await section('Memory (in process)', rows, () => benchRssDiagnostic(RUNS.rssDiagnostic, REFRESHES, log));
+  if (runs('host'))
+    await section('Real host', rows, async () => {
+      host = await prepareHost(tag, log);
+      const mem = await benchLoadAndMemory(host, RUNS.memory, REFRESHES, log);
+      extHostNode = mem.extHostNode;
+      profile = mem.profile;
+      profileTotalMs = mem.profileTotalMs;
+      const act = await benchActivation(host, RUNS.activation, machine.vscode ?? '?', log);
+      return [act, ...mem.rows];
+    });
   cleanup();
 
   // Activation rows first, in the order of the issue.
-  const order = ['Activation (real host)', 'Discovery', 'Verifier', 'Readiness', 'Memory (real host)', 'Memory (in process)', 'Real host'];
+  const order = [
+    'Activation (real host)',
+    'Discovery',
+    'Verifier',
+    'Verifier (real llama-server)',
+    'Readiness',
+    'Memory (real host)',
+    'Memory (in process)',
+    'Real host',
+  ];
   rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
   explainActivation(rows, profile, profileTotalMs);
 
   const minutes = `${((Date.now() - t0) / 60_000).toFixed(1)} min`;
   console.log(`\n${consoleTable(rows)}\n`);
+  if (only) {
+    // A partial run would leave BENCHMARKS.md without the other rows: print the notes instead.
+    for (const r of rows) if (r.notes.length) console.log(`${r.section}: ${r.what}\n${r.notes.map(n => `  - ${n}`).join('\n')}\n`);
+    console.log(`bench: --only=${[...only].join(',')}: ${rows.length} rows in ${minutes}; BENCHMARKS.md and README.md left as they were`);
+    return rows.some(r => verdict(r) === 'not measured') ? 1 : 0;
+  }
   writeFileSync(OUT, markdown(rows, machine, extHostNode, minutes));
   updateReadme(rows, minutes);
   const missed = rows.filter(r => verdict(r) === 'MISSED').length;

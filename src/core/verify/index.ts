@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import {
   chatCompletionsStage,
   codexShapeStage,
+  codexShapeTokens,
   modelsStage,
   responsesStreamStage,
   responsesTextStage,
@@ -19,6 +20,7 @@ import { decideNonFunctionTools } from '../codex/profile';
 import {
   createStageRunner,
   makeTokenFile,
+  promptEstimateMs,
   reconcileModelListing,
   reportOk,
   sideBySide,
@@ -26,6 +28,7 @@ import {
   type CommonVerifyOptions,
 } from './runner';
 import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyReport } from './types';
+import { decideStage } from './known';
 
 export * from './types';
 export { renderMarkdown, renderText, summarize, codexHeadline } from './report';
@@ -86,6 +89,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
           : 'always',
     facts: {},
     maxOutputTokens: options.maxOutputTokens ?? 512,
+    smallOutput: 1,
     cwd: '',
     nonce: randomBytes(6).toString('hex'),
     parallel: () => sideBySide(options.concurrent, env.serverKind),
@@ -111,6 +115,13 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     signal: options.signal,
     onProgress: options.onProgress,
     concurrent: () => env.parallel(),
+    known: id => {
+      const d = decideStage('codex', id, { results: runner.results });
+      if (d.kind === 'known' && d.findings) Object.assign(env.findings, d.findings);
+      return d;
+    },
+    estimate: (id, e) =>
+      id === 'codex-shape' ? promptEstimateMs(codexShapeTokens(e), e.findings.promptTps ?? options.promptTps) : undefined,
   });
 
   try {

@@ -2,7 +2,7 @@
 import type { Dispatcher } from 'undici';
 import { httpRequest, httpStream, HttpFailure, parseJson, type HttpLimits } from '../net/http';
 import { diagnoseHttp, diagnoseMessage, diagnoseNetwork, excerpt, type DiagnoseContext } from './diagnose';
-import { ResponsesStreamReader, SseParser, type SseEvent, type StreamOutcome } from './sse';
+import { ResponsesStreamReader, SseParser, type SseEvent, type StreamOutcome, type StreamProblem } from './sse';
 import type { AgentId, Diagnosis } from './types';
 import { kindFromEvidence, type ServerKind } from '../serverKind';
 
@@ -104,12 +104,26 @@ export interface SseReader<O extends { eventTypes: string[]; eventCount: number 
   end(): O;
 }
 
-/** `headersAt`: ms from the request to its response headers (Codex's stream idle timer starts there). */
+/**
+ * `headersAt`: ms from the request to its response headers (Codex's stream idle timer starts there).
+ * `stopped`: the caller's `stopWhen` ended the stream early (the request was aborted, so the server
+ * stops working on it); the outcome then holds what came before.
+ */
 export type SseResult<O> =
-  { ok: true; outcome: O; ms: number; headersAt: number; headers: Record<string, string>; contentType: string } | Failed;
+  { ok: true; outcome: O; ms: number; headersAt: number; headers: Record<string, string>; contentType: string; stopped: boolean } | Failed;
+
+/** When to stop reading a stream and abort the request: its judgement needs nothing after that. */
+export type StopWhen<O> = (outcome: O) => boolean;
+
+/** Stops at the first output item: everything the prompt decides (acceptance, prompt time) is known by then. */
+export const atFirstItem: StopWhen<{ firstItemAt?: number }> = o => o.firstItemAt !== undefined;
 
 /** POSTs a streamed Responses request and reads it as Codex does. */
-export async function postResponsesStream(env: RequestEnv, body: Record<string, unknown>): Promise<StreamResult> {
+export async function postResponsesStream(
+  env: RequestEnv,
+  body: Record<string, unknown>,
+  stopWhen?: StopWhen<StreamOutcome>,
+): Promise<StreamResult> {
   return postSse(
     env,
     '/responses',
@@ -117,6 +131,7 @@ export async function postResponsesStream(env: RequestEnv, body: Record<string, 
     t0 => new ResponsesStreamReader(() => performance.now() - t0),
     contentType =>
       `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`,
+    stopWhen,
   );
 }
 
@@ -127,6 +142,7 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
   body: Record<string, unknown>,
   makeReader: (t0: number) => SseReader<O>,
   notSse: (contentType: string) => string,
+  stopWhen?: StopWhen<O>,
 ): Promise<SseResult<O>> {
   const t0 = performance.now();
   const reader = makeReader(t0);
@@ -158,13 +174,19 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
     return httpFailure(stream.status, text, env, path, performance.now() - t0);
   }
   let raw = '';
+  let stopped = false;
   try {
     for await (const chunk of stream.chunks) {
       if (raw.length < 4_000) raw += chunk;
       for (const ev of parser.push(chunk)) reader.accept(ev);
       if (reader.done) break;
+      // Closing the body aborts the request: the server sees the connection go and cancels the task.
+      if (stopWhen?.(reader.outcome)) {
+        stopped = true;
+        break;
+      }
     }
-    if (!reader.done) for (const ev of parser.end()) reader.accept(ev);
+    if (!reader.done && !stopped) for (const ev of parser.end()) reader.accept(ev);
   } catch (e) {
     stream.close();
     const f = networkFailure(e, env, t0);
@@ -173,7 +195,7 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
   } finally {
     stream.close();
   }
-  const outcome = reader.end();
+  const outcome = stopped ? reader.outcome : reader.end();
   if (!/text\/event-stream/i.test(contentType) && outcome.eventCount === 0) {
     return {
       ok: false,
@@ -182,12 +204,21 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
       ms: performance.now() - t0,
     };
   }
-  return { ok: true, outcome, ms: performance.now() - t0, headersAt, headers: stream.headers, contentType };
+  return { ok: true, outcome, ms: performance.now() - t0, headersAt, headers: stream.headers, contentType, stopped };
 }
 
-/** Turns a stream's failure into a diagnosis (server error texts are classified like HTTP bodies). */
-export function diagnoseStream(outcome: StreamOutcome, env: RequestEnv): Diagnosis | undefined {
-  const p = outcome.problems.find(x => x.kind !== 'malformed') ?? outcome.problems[0];
+/** The verifier's own output budget ended the response (not a failure Codex would see: it sets none). */
+export function budgetReached(p: StreamProblem): boolean {
+  return p.kind === 'incomplete' && (p.reason === 'max_output_tokens' || p.reason === 'length');
+}
+
+/**
+ * Turns a stream's failure into a diagnosis (server error texts are classified like HTTP bodies).
+ * `budget`: the request set a small output budget on purpose, so reaching it is no failure.
+ */
+export function diagnoseStream(outcome: StreamOutcome, env: RequestEnv, o: { budget?: boolean } = {}): Diagnosis | undefined {
+  const problems = o.budget ? outcome.problems.filter(x => !budgetReached(x)) : outcome.problems;
+  const p = problems.find(x => x.kind !== 'malformed') ?? problems[0];
   if (!p) return undefined;
   if (p.serverMessage) {
     const known = diagnoseMessage(p.serverMessage, ctxOf(env, '/responses'));

@@ -10,6 +10,7 @@ import type { HttpLimits } from '../net/http';
 import { Cancelled } from './request';
 import { INFORMATIONAL_STAGES, STAGE_TITLES, type DiagnosisCode, type StageId, type StageResult, type VerifyProgress } from './types';
 import type { StageOutcome } from './stages';
+import type { StageDecision } from './known';
 import type { ServerKind } from '../serverKind';
 
 /**
@@ -46,6 +47,13 @@ export interface CommonVerifyOptions {
   tempDir?: string;
   /** Output budget of the small checks. */
   maxOutputTokens?: number;
+  /** Prompt tokens per second this server processed before (the route's last verification): progress estimates until this run measures its own. */
+  promptTps?: number;
+}
+
+/** How long a prompt of `tokens` takes at `tps` tokens per second, in ms; undefined without a rate. */
+export function promptEstimateMs(tokens: number, tps: number | undefined): number | undefined {
+  return tps && tps > 0 ? Math.round((tokens / tps) * 1000) : undefined;
 }
 
 export function verifyLimits(o: { timeoutMs?: number; idleMs?: number; connectMs?: number }): {
@@ -103,6 +111,10 @@ export interface RunnerOptions<E> {
   onProgress?: (p: VerifyProgress) => void;
   /** Stages of a phase side by side (default); false, or a function answering false, runs them one at a time. */
   concurrent?: boolean | (() => boolean);
+  /** Whether a stage's verdict is settled already (core/verify/known.ts), so it need not ask the server. */
+  known?: (id: StageId) => StageDecision;
+  /** How long a stage's prompt should take at the rate measured so far, for progress (undefined: not known yet). */
+  estimate?: (id: StageId, env: E) => number | undefined;
 }
 
 export interface StageRunner<E> {
@@ -145,7 +157,13 @@ export function createStageRunner<E>(o: RunnerOptions<E>): StageRunner<E> {
     if (blocker) return skipStage(id, `not run: ${blocker.title.toLowerCase()} failed (${blocker.diagnosis?.code})`);
     const fn = o.fns[id];
     if (!fn) return skipStage(id, 'not a stage of this agent');
-    o.onProgress?.({ kind: 'stage-start', id, title: STAGE_TITLES[id] });
+    const decision = o.known?.(id);
+    if (decision?.kind === 'known') {
+      const k = decision.outcome;
+      return finish(id, { ...k, ms: 0, evidence: [`known from ${decision.from}: not asked again`, ...k.evidence] });
+    }
+    const estimateMs = o.estimate?.(id, env);
+    o.onProgress?.({ kind: 'stage-start', id, title: STAGE_TITLES[id], ...(estimateMs !== undefined ? { estimateMs } : {}) });
     const s0 = performance.now();
     try {
       const outcome = await fn(env);

@@ -99,7 +99,11 @@ export interface StreamOutcome {
   firstItemAt?: number;
   /** When the last event before the first output item came (response.created, in_progress): Codex's idle timer restarted there. */
   lastEventBeforeItemAt?: number;
+  /** When the response ended (response.completed, .incomplete or .failed). */
+  endedAt?: number;
 }
+
+const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 const DELTA_EVENTS = new Set([
   'response.output_text.delta',
@@ -154,7 +158,8 @@ export class ResponsesStreamReader {
     const data = parsed.value as Record<string, unknown>;
     const type = typeof data.type === 'string' ? data.type : ev.event;
     o.eventCount++;
-    if (
+    if (type && TERMINAL_EVENTS.has(type)) o.endedAt ??= this.now();
+    else if (
       o.firstItemAt === undefined &&
       type !== 'response.output_item.added' &&
       type !== 'response.output_item.done' &&
@@ -219,6 +224,8 @@ export class ResponsesStreamReader {
       case 'response.incomplete': {
         const resp = (data.response ?? {}) as Record<string, unknown>;
         const reason = (resp.incomplete_details as { reason?: unknown } | undefined)?.reason;
+        // A response cut at its output budget still says how many tokens its prompt had.
+        if (resp.usage && typeof resp.usage === 'object') o.usage = resp.usage as StreamOutcome['usage'];
         o.problems.push({
           kind: 'incomplete',
           message: `the server sent response.incomplete${typeof reason === 'string' ? ` (${reason})` : ''}`,

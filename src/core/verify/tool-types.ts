@@ -18,7 +18,7 @@ import { excerpt } from './diagnose';
 import { EXEC_COMMAND_TOOL } from './toolcall';
 import { LOOKUP_TOOL, MCP_NAMESPACE_TOOL, PROBE_NAMESPACE } from './codex-history';
 import type { OutputItem } from './sse';
-import type { StageEnv, StageOutcome } from './stages';
+import { withSmallOutput, type StageEnv, type StageOutcome } from './stages';
 import type { Diagnosis, ToolTypeId, ToolTypeOutcome } from './types';
 
 /** Shaped like Codex 0.169's freeform apply_patch (recorded), with a shorter grammar. */
@@ -46,6 +46,9 @@ const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcS
 
 const QUESTION = 'If you have a tool named lookup_ticket, call it with id "42". Otherwise reply with exactly: NO-TOOL';
 
+/** Room for the model's call to a namespace tool, asked only where the model sees the tool: its name and namespace are judged. */
+const CALL_BUDGET = 64;
+
 function probe(env: StageEnv, extra: Record<string, unknown>): Record<string, unknown> {
   return {
     model: env.model,
@@ -53,8 +56,8 @@ function probe(env: StageEnv, extra: Record<string, unknown>): Record<string, un
     tools: [EXEC_COMMAND_TOOL],
     tool_choice: 'auto',
     // Only the prompt matters here (its token count, a refusal): generation on a slow server costs
-    // seconds a token. The namespace probe gets room for a call (its name and namespace are judged).
-    max_output_tokens: 16,
+    // seconds a token under a tool grammar, so each probe asks for the smallest budget the server takes.
+    max_output_tokens: env.smallOutput,
     store: false,
     ...extra,
   };
@@ -82,7 +85,7 @@ function imageProbe(env: StageEnv): Record<string, unknown> {
       },
     ],
     tools: [EXEC_COMMAND_TOOL, VIEW_IMAGE_TOOL],
-    max_output_tokens: 16,
+    max_output_tokens: env.smallOutput,
     store: false,
   };
 }
@@ -138,18 +141,22 @@ function refused(r: JsonResult): string | undefined {
 }
 
 export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
+  const post = (b: Record<string, unknown>) => postJson(env, '/responses', b);
+  // The base request first and alone: it tells the output budget the server takes. The text probe
+  // right after it has the same prompt, so llama.cpp's prompt cache serves it whole.
+  const base = await withSmallOutput(env, budget => post({ ...probe(env, {}), max_output_tokens: budget }));
   const bodies = [
-    probe(env, {}),
-    probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL], max_output_tokens: 64 }),
+    probe(env, { text: { verbosity: 'low' } }),
     probe(env, { tools: [EXEC_COMMAND_TOOL, CUSTOM_TOOL] }),
     probe(env, { tools: [EXEC_COMMAND_TOOL, WEB_SEARCH_TOOL] }),
+    probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL] }),
     imageProbe(env),
-    probe(env, { text: { verbosity: 'low' } }),
   ];
   const answers: JsonResult[] = [];
-  if (env.parallel()) answers.push(...(await Promise.all(bodies.map(b => postJson(env, '/responses', b)))));
-  else for (const b of bodies) answers.push(await postJson(env, '/responses', b));
-  const [base, ns, custom, web, image, text] = answers as [JsonResult, JsonResult, JsonResult, JsonResult, JsonResult, JsonResult];
+  if (env.parallel()) answers.push(...(await Promise.all(bodies.map(post))));
+  else for (const b of bodies) answers.push(await post(b));
+  const [text, custom, web, nsSmall, image] = answers as [JsonResult, JsonResult, JsonResult, JsonResult, JsonResult];
+  let ns = nsSmall;
   if (!base.ok)
     return {
       status: 'fail',
@@ -165,6 +172,12 @@ export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
     'image-output': accepted(image, 'image in a tool result', 'taken'),
   };
   if (results.namespace.outcome === 'accepted' || results.namespace.outcome === 'unknown') {
+    // The model sees the tool: how it calls it decides whether Codex can route the call. The same
+    // prompt again (cached) with room for the call, unless the small answer already holds one.
+    if (namespaceCall(outputItems(ns)) === 'none') {
+      const again = await post(probe(env, { tools: [EXEC_COMMAND_TOOL, MCP_NAMESPACE_TOOL], max_output_tokens: CALL_BUDGET }));
+      if (again.ok) ns = again;
+    }
     const call = namespaceCall(outputItems(ns));
     if (call === 'flattened') {
       const c = outputItems(ns).find(i => i.type === 'function_call') as { name?: unknown; namespace?: unknown };

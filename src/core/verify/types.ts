@@ -208,4 +208,6 @@ export interface VerifyReport {
   headline?: string;
 }
 
-export type VerifyProgress = { kind: 'stage-start'; id: StageId; title: string } | { kind: 'stage-done'; result: StageResult };
+export type VerifyProgress =
+  /** `estimateMs`: how long the stage's prompt should take at the prompt rate measured on this server (absent until one is known). */
+  { kind: 'stage-start'; id: StageId; title: string; estimateMs?: number } | { kind: 'stage-done'; result: StageResult };

@@ -115,29 +115,37 @@ export async function stopManaged(ctx: Ctx, server: ManagedServer): Promise<Stop
   return { kind: 'stopped', provider: server.provider, pid, code: end.code, signal: end.signal };
 }
 
+/**
+ * How long a launch-setting change settles before the running server is compared with it. A fix
+ * that writes a setting and restarts the server (and a person editing several settings) is done by
+ * then: the server running then is the one to compare, not the one being replaced.
+ */
+const SETTLE_MS = 1_000;
+
 function watchSettings(ctx: Ctx, server: ManagedServer): void {
   let offering = false;
+  let timer: NodeJS.Timeout | undefined;
+  // Offered only about this server while it runs and is not being stopped, when the settings now
+  // would start it differently from how it was started (its commandKey).
+  const check = () => {
+    timer = undefined;
+    if (offering || !server.active || server.stopping) return;
+    if (launchFingerprint(server.provider, ctx.settings().values, ctx.env) === server.commandKey) return;
+    offering = true;
+    const message = `${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`;
+    ctx.log.info(`${server.name}: ${message}`);
+    void vscode.window.showInformationMessage(message, 'Restart Server').then(c => {
+      offering = false;
+      if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, server.provider);
+    });
+  };
   server.watchers.push(
     ctx.onDidChangeSettings(e => {
-      if (
-        e === 'trust' ||
-        offering ||
-        !server.active ||
-        !launchSettingKeys(server.provider).some(k => e.affectsConfiguration(`localModelRouter.${k}`))
-      )
-        return;
-      if (launchFingerprint(server.provider, ctx.settings().values, ctx.env) === server.commandKey) return;
-      offering = true;
-      void vscode.window
-        .showInformationMessage(
-          `${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`,
-          'Restart Server',
-        )
-        .then(c => {
-          offering = false;
-          if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, server.provider);
-        });
+      if (e === 'trust' || !launchSettingKeys(server.provider).some(k => e.affectsConfiguration(`localModelRouter.${k}`))) return;
+      clearTimeout(timer);
+      timer = setTimeout(check, SETTLE_MS);
     }),
+    { dispose: () => clearTimeout(timer) },
   );
 }
 

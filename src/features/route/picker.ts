@@ -42,7 +42,8 @@ function toItems(ctx: Ctx, probes: readonly EndpointProbe[], recommendations: Re
     active: ctx.routes.active,
     launchable: p => PROVIDERS[p].launchable,
     trusted: vscode.workspace.isTrusted,
-    verifications: r => ctx.routes.verificationsOf(r),
+    // A verdict reached on the server as it was before (another context, template, build) says nothing now.
+    verifications: r => ctx.routes.holdingOf(r),
     ...(recommendations ? { recommendations } : {}),
   });
   return entries.map(e =>

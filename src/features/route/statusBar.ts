@@ -8,6 +8,8 @@ import { endpointReach } from '../../core/endpointReach';
 import { hostname } from 'node:os';
 
 export const STATUS_ITEM_ID = 'localModelRouter.status';
+/** How often the tooltip's "verified 5 min ago" is brought up to date. */
+const AGE_REFRESH_MS = 30_000;
 
 export interface StatusBarHandle {
   current(): StatusView;
@@ -27,6 +29,7 @@ export function register(ctx: Ctx): StatusBarHandle {
       route,
       health: ctx.routes.health,
       verifications: ctx.routes.verificationsOf(route),
+      outdated: ctx.routes.outdatedOf(route),
       launched: launched
         ? { state: launched.state, ...(launched.exitCode !== undefined ? { exitCode: launched.exitCode } : {}) }
         : undefined,
@@ -64,7 +67,10 @@ export function register(ctx: Ctx): StatusBarHandle {
     item.tooltip = md;
     item.backgroundColor = view.background === 'none' ? undefined : new vscode.ThemeColor(`statusBarItem.${view.background}Background`);
   };
+  // The tooltip says how old each verdict is: rendered again while the window is open, so it stays true.
+  const ageTimer = setInterval(update, AGE_REFRESH_MS);
   ctx.extension.subscriptions.push(
+    { dispose: () => clearInterval(ageTimer) },
     item,
     ctx.routes.onDidChange(update),
     ctx.servers.onDidChange(update),

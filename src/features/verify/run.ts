@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
-import { isRoute, type Route } from '../../core/route';
+import { isRoute, routeKey, type Route } from '../../core/route';
+import { runningText, type RunningStage } from '../../core/verify/progress';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
-import { verifyForAgent } from '../../core/agentVerify';
+import { verifyAgents } from '../../core/agentVerify';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
 import { enabledMcpServers } from '../../core/codex/tomlEdit';
@@ -77,8 +78,8 @@ export async function verifyCommand(
   options?: VerifyOptions,
 ): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
   const args: VerifyArgs = isRoute(arg) ? { route: arg } : ((arg && typeof arg === 'object' ? arg : {}) as VerifyArgs);
-  const route = args.route ?? ctx.routes.active;
-  if (!route) {
+  const given = args.route ?? ctx.routes.active;
+  if (!given) {
     const choice = await vscode.window.showInformationMessage(
       'Pick a local model first: there is no route to verify.',
       COMMANDS.pickRoute.title,
@@ -87,17 +88,22 @@ export async function verifyCommand(
     return undefined;
   }
   // The verifier sends prompts (and the key): plain http to another host needs a yes first.
-  const consent = await ctx.plainHttp.confirm(route.baseUrl, {
-    provider: route.provider,
+  const consent = await ctx.plainHttp.confirm(given.baseUrl, {
+    provider: given.provider,
     ...(options?.answers?.plainHttp ? { answer: options.answers.plainHttp } : {}),
   });
   if (consent.kind === 'declined' || consent.kind === 'tunnel') {
-    ctx.log.info(`verify: not run; plain http to ${route.baseUrl} was not approved`);
+    ctx.log.info(`verify: not run; plain http to ${given.baseUrl} was not approved`);
     return undefined;
   }
   const ui = uiOf(ctx);
   ui.running?.abort();
   const ac = (ui.running = new AbortController());
+  // The server as it is now (after a restart with other flags, say): discovery looks again, the route
+  // store brings the route's facts up to date, and the verdict is recorded against that server.
+  await ctx.discovery.refresh('verify');
+  const active = ctx.routes.active;
+  const route = active && routeKey(active) === routeKey(given) ? active : given;
   const settings = ctx.settings().values;
   const agents: AgentId[] = args.agent
     ? [args.agent]
@@ -116,47 +122,56 @@ export async function verifyCommand(
     { location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true },
     async (progress, token) => {
       const sub = token.onCancellationRequested(() => ac.abort());
-      const done: VerifyReport[] = [];
+      // Elapsed time per stage and in all, brought up to date every second while a stage runs.
+      const runStartedAt = Date.now();
+      let running: RunningStage | undefined;
+      const tick = setInterval(() => {
+        if (running) progress.report({ message: runningText(running, runStartedAt, Date.now()) });
+      }, 1_000);
       try {
-        for (const agent of agents) {
-          const report = await verifyForAgent(agent, {
-            baseUrl: route.baseUrl,
-            model: route.model,
-            apiKey,
-            timeoutMs: settings['verify.timeoutMs'],
-            skip,
-            skipNote: 'listed in localModelRouter.verify.skipStages',
-            serverKind: route.serverKind,
-            contextWindow: route.contextWindow,
-            signal: ac.signal,
-            // What the settings this extension writes will make each agent send.
-            codex: {
-              nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']),
-              catalog: true,
-              mcpServers: mcpServers(ctx),
-            },
-            claude: { thinking: !settings['claude.disableThinking'] },
-            onProgress: p => {
-              if (p.kind === 'stage-start') progress.report({ message: `${AGENTS[agent].displayName}: ${p.title}` });
-              else {
-                const r = p.result;
-                progress.report({ message: `${AGENTS[agent].displayName}: ${r.title}: ${r.status}`, increment: 100 / steps });
-                const line = `verify ${agent} ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
-                if (r.status === 'fail') ctx.log.warn(line);
-                else ctx.log.info(line);
-                if (r.diagnosis && r.status !== 'pass')
-                  ctx.log.info(
-                    `  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`,
-                  );
-                for (const e of r.evidence) ctx.log.debug(`  ${e}`);
-              }
-            },
-          });
-          done.push(report);
-          if (report.cancelled) break;
-        }
-        return done;
+        return await verifyAgents(agents, {
+          baseUrl: route.baseUrl,
+          model: route.model,
+          apiKey,
+          timeoutMs: settings['verify.timeoutMs'],
+          skip,
+          skipNote: 'listed in localModelRouter.verify.skipStages',
+          serverKind: route.serverKind,
+          contextWindow: route.contextWindow,
+          signal: ac.signal,
+          // What the settings this extension writes will make each agent send.
+          codex: {
+            nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']),
+            catalog: true,
+            mcpServers: mcpServers(ctx),
+          },
+          claude: { thinking: !settings['claude.disableThinking'] },
+          promptTps: ctx.routes.verificationsOf(route).codex?.findings?.promptTps,
+          onProgress: (agent, p) => {
+            if (p.kind === 'stage-start') {
+              running = {
+                label: `${AGENTS[agent].displayName}: ${p.title}`,
+                startedAt: Date.now(),
+                ...(p.estimateMs !== undefined ? { estimateMs: p.estimateMs } : {}),
+              };
+              progress.report({ message: runningText(running, runStartedAt, Date.now()) });
+            } else {
+              running = undefined;
+              const r = p.result;
+              progress.report({ message: `${AGENTS[agent].displayName}: ${r.title}: ${r.status}`, increment: 100 / steps });
+              const line = `verify ${agent} ${r.id}: ${r.status} in ${formatMs(r.ms)}: ${r.summary}`;
+              if (r.status === 'fail') ctx.log.warn(line);
+              else ctx.log.info(line);
+              if (r.diagnosis && r.status !== 'pass')
+                ctx.log.info(
+                  `  ${r.diagnosis.code}: ${r.diagnosis.message}${r.diagnosis.fix ? ` (fix: ${describeFix(r.diagnosis.fix)})` : ''}`,
+                );
+              for (const e of r.evidence) ctx.log.debug(`  ${e}`);
+            }
+          },
+        });
       } finally {
+        clearInterval(tick);
         sub.dispose();
       }
     },

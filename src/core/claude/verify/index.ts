@@ -6,6 +6,7 @@ import { modelsStage } from '../../verify/stages';
 import {
   createStageRunner,
   makeTokenFile,
+  promptEstimateMs,
   reconcileModelListing,
   reportOk,
   sideBySide,
@@ -13,6 +14,8 @@ import {
   type CommonVerifyOptions,
 } from '../../verify/runner';
 import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyReport } from '../../verify/types';
+import { decideStage, type StageDecision } from '../../verify/known';
+import { claudeShapedRequest, estimateShapeTokens } from './shape';
 import { anthropicBaseUrl, CLAUDE_DEFAULT_OUTPUT_TOKENS, outputTokensFor } from '../env';
 import {
   claudeShapeStage,
@@ -32,6 +35,12 @@ export interface VerifyClaudeOptions extends CommonVerifyOptions {
   thinking?: boolean;
   /** max_tokens of the Claude-Code-sized turn; default what the settings writer sets for the window, else 32 000. */
   shapeMaxTokens?: number;
+  /**
+   * The Codex report of the same Verify Route run on the same server and model: what it learned
+   * (the model listing, the server's kind, context and template, the prompt rate, a template
+   * without tools) is not asked again (core/verify/known.ts).
+   */
+  earlier?: VerifyReport;
 }
 
 const BLOCKING: readonly DiagnosisCode[] = [
@@ -59,6 +68,8 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     headers['x-api-key'] = options.apiKey;
   }
   const tokenFile = makeTokenFile(options.tempDir);
+  const earlier = options.earlier && !options.earlier.cancelled ? options.earlier : undefined;
+  const learnedWindow = earlier?.stages.find(s => s.id === 'models')?.metrics?.contextWindow;
   const env: ClaudeStageEnv = {
     baseUrl: `${anthropicBaseUrl(options.baseUrl)}/v1`,
     model: options.model,
@@ -66,14 +77,16 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     dispatcher: agent,
     signal: options.signal,
     limits,
-    serverKind: options.serverKind,
+    serverKind: options.serverKind ?? earlier?.serverKind,
     agent: 'claude',
     tokenFile: { path: '', token: tokenFile.token },
     // Codex's request shape does not apply; /props facts (llama.cpp) do.
     codexProfile: { catalog: false, nonFunctionTools: false },
     nonFunctionToolsMode: 'always',
-    facts: {},
+    facts: { ...earlier?.facts },
+    ...(learnedWindow !== undefined ? { contextWindow: learnedWindow } : {}),
     maxOutputTokens: options.maxOutputTokens ?? 512,
+    smallOutput: 1,
     cwd: '',
     nonce: '',
     parallel: () => sideBySide(options.concurrent, env.serverKind),
@@ -100,6 +113,14 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     signal: options.signal,
     onProgress: options.onProgress,
     concurrent: () => env.parallel(),
+    known: (id): StageDecision => decideStage('claude', id, { results: runner.results, earlier }),
+    estimate: (id, e) => {
+      if (id !== 'claude-shape') return undefined;
+      const tokens = estimateShapeTokens(
+        claudeShapedRequest({ model: e.model, marker: '', cwd: e.cwd, thinking: e.thinking, maxTokens: e.shapeMaxTokens }),
+      );
+      return promptEstimateMs(tokens, earlier?.findings?.promptTps ?? options.promptTps);
+    },
   });
   try {
     await runner.phase(['models', 'messages-text'], env);
