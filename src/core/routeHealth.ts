@@ -1,7 +1,7 @@
 // The health of the active route as one pure reducer: the route store owns the state and feeds it
 // events (a switch, a verification, a discovery round); the status bar only renders the result.
 import type { AgentId } from './agents';
-import type { CodexFindings } from './verify/types';
+import type { CodexFindings, DiagnosisCode, StageStatus } from './verify/types';
 
 export type VerificationSummary = {
   /** Which agent's verification this was (older stored summaries have none: Codex). */
@@ -15,6 +15,12 @@ export type VerificationSummary = {
   headline?: string;
   /** Codex: what the profile writer uses (tool types, prompt rate, later turns). */
   findings?: CodexFindings;
+  /**
+   * The tool-call round trip as it ran (Codex: `tool-call` on the Responses API; Claude Code:
+   * `messages-tool-call`); absent when the stage did not run. VS Code's chat models take their tool
+   * support from it.
+   */
+  toolCall?: { status: StageStatus; code?: DiagnosisCode; message?: string };
 };
 
 /** A health that is not in flux. */
