@@ -2,9 +2,9 @@
 // the stored verifications and plain-http consent, with a change event only when what VS Code shows
 // changes), which wire API each server turned out to speak, the plain-http routes refused in this
 // window, the one-at-a-time gate for llama.cpp, and a small cache of token counts.
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
-import type { Ctx } from '../../ctx';
+import type { DiscoveryService, PlainHttpConsent, RouteStore } from '../../ctx';
 import { chatModelOffers, type ChatConsent, type ChatModelOffer } from '../../core/chat/offers';
 import { SerialGate } from '../../core/chat/gate';
 import type { ChatWire } from '../../core/chat/wire';
@@ -22,11 +22,16 @@ export class ChatState implements vscode.Disposable {
   readonly gate = new SerialGate();
 
   constructor(
-    private readonly ctx: Pick<Ctx, 'discovery' | 'routes' | 'plainHttp'>,
+    private readonly ctx: {
+      discovery: Pick<DiscoveryService, 'latest' | 'ran' | 'onDidChange' | 'refresh'>;
+      routes: Pick<RouteStore, 'verificationsOf' | 'onDidChange'>;
+      plainHttp: Pick<PlainHttpConsent, 'decide'>;
+    },
     private readonly changed: () => void,
   ) {
     this.subscriptions = [ctx.discovery.onDidChange(() => this.update()), ctx.routes.onDidChange(() => this.update())];
-    this.update();
+    // VS Code asks for the models when it loads this: nothing to announce yet.
+    this.update(false);
   }
 
   /** The models to offer; waits for the first discovery round when none has run yet. */
@@ -67,7 +72,7 @@ export class ChatState implements vscode.Disposable {
   }
 
   /** Recomputes the offers; VS Code hears of it only when what it shows changed. */
-  update(): void {
+  update(announce = true): void {
     const next = chatModelOffers({
       probes: this.ctx.discovery.latest,
       verifications: route => this.ctx.routes.verificationsOf(route),
@@ -79,7 +84,7 @@ export class ChatState implements vscode.Disposable {
     this.offers = next;
     if (signature === this.signature) return;
     this.signature = signature;
-    this.changed();
+    if (announce) this.changed();
   }
 
   private consent(baseUrl: string): ChatConsent {
