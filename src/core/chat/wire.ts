@@ -100,19 +100,8 @@ export function responsesBody(r: ChatRequest): Record<string, unknown> {
     stream: true,
     store: false,
     max_output_tokens: r.maxOutputTokens,
-    ...(r.tools.length
-      ? {
-          tools: r.tools.map(t => ({
-            type: 'function',
-            name: t.name,
-            description: t.description,
-            parameters: t.parameters ?? OPEN_OBJECT,
-          })),
-          tool_choice: r.toolChoice,
-        }
-      : {}),
-    ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
-    ...(r.topP !== undefined ? { top_p: r.topP } : {}),
+    ...toolFields(r, t => ({ type: 'function', name: t.name, description: t.description, parameters: t.parameters ?? OPEN_OBJECT })),
+    ...samplingFields(r),
   };
 }
 
@@ -149,22 +138,25 @@ export function chatCompletionsBody(r: ChatRequest): Record<string, unknown> {
     messages,
     stream: true,
     max_tokens: r.maxOutputTokens,
-    ...(r.tools.length
-      ? {
-          tools: r.tools.map(t => ({
-            type: 'function',
-            function: { name: t.name, description: t.description, parameters: t.parameters ?? OPEN_OBJECT },
-          })),
-          tool_choice: r.toolChoice,
-        }
-      : {}),
-    ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
-    ...(r.topP !== undefined ? { top_p: r.topP } : {}),
+    ...toolFields(r, t => ({
+      type: 'function',
+      function: { name: t.name, description: t.description, parameters: t.parameters ?? OPEN_OBJECT },
+    })),
+    ...samplingFields(r),
   };
 }
 
 /** VS Code lets a tool declare no input schema; servers want an object schema. */
 const OPEN_OBJECT = { type: 'object', properties: {} };
+
+/** No `tools` at all when none are offered (some servers refuse an empty list). */
+function toolFields(r: ChatRequest, shape: (t: ChatTool) => Record<string, unknown>): Record<string, unknown> {
+  return r.tools.length ? { tools: r.tools.map(shape), tool_choice: r.toolChoice } : {};
+}
+
+function samplingFields(r: ChatRequest): Record<string, unknown> {
+  return { ...(r.temperature !== undefined ? { temperature: r.temperature } : {}), ...(r.topP !== undefined ? { top_p: r.topP } : {}) };
+}
 
 /** The text a turn carries, for token counting: what the server will read, tool calls and results included. */
 export function turnText(turn: ChatTurn): string {
