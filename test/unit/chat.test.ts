@@ -84,7 +84,10 @@ describe('which models VS Code is offered, and how they are described', () => {
     assert.equal(o.capabilities.toolCalling, undefined);
     assert.equal(o.capabilities.imageInput, undefined);
     assert.match(o.detail, /tools not verified/);
-    assert.match(o.tooltip, /Tool calling: unknown — not verified yet: the server says it supports tools; run "Verify Route"/);
+    assert.match(
+      o.tooltip,
+      /Tool calling: unknown — not verified yet: the server says it supports tools; pick this model in Local Model Router's status bar and run "Verify Route"/,
+    );
     assert.match(o.tooltip, /Image input: unknown/);
   });
 

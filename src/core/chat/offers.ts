@@ -87,7 +87,11 @@ export function toolCallingVerdict(m: ModelInfo, v: Partial<Record<AgentId, Veri
   if (stage?.status === 'pass' || stage?.status === 'warn')
     return { known: true, value: true, short: 'tools verified', why: `a tool-call round trip passed verification (${when})` };
   const claim = m.tools ? 'the server says it supports tools; ' : '';
-  return { known: false, short: 'tools not verified', why: `not verified yet: ${claim}run "Verify Route" on this model to check it` };
+  return {
+    known: false,
+    short: 'tools not verified',
+    why: `not verified yet: ${claim}pick this model in Local Model Router's status bar and run "Verify Route"`,
+  };
 }
 
 /** Image input: what the verification's image request showed (Ollama's own capability list can only say no). */
