@@ -39,7 +39,11 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js')] },
   {
     ...common,
-    entryPoints: Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/${n}/commands.ts`])),
+    entryPoints: {
+      ...Object.fromEntries(lazy.map(n => [`lazy/${n}`, `src/features/${n}/commands.ts`])),
+      // The chat model provider: loaded when VS Code first asks for this extension's chat models.
+      'lazy/chat': 'src/features/chat/provider.ts',
+    },
     outdir: 'dist',
     plugins: [sharedUndici('./undici.js')],
   },

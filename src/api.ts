@@ -6,6 +6,8 @@ import type { Route } from './core/route';
 import type { RouteHealth } from './core/routeHealth';
 import type { EndpointProbe } from './core/discovery';
 import type { StatusView } from './core/statusView';
+import type { ChatModels } from './features/chat/register';
+import type { ChatModelOffer } from './core/chat/offers';
 
 export interface LocalModelRouterApi {
   readonly activeRoute: Route | undefined;
@@ -14,10 +16,12 @@ export interface LocalModelRouterApi {
   readonly probes: readonly EndpointProbe[];
   /** Variables new terminals receive now. */
   readonly terminalEnv: Record<string, string>;
+  /** The models offered to VS Code's chat now, as the provider describes them (empty without the API). */
+  chatModels(): Promise<readonly ChatModelOffer[]>;
   onDidChange(listener: () => void): { dispose(): void };
 }
 
-export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: TerminalRouting): LocalModelRouterApi {
+export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: TerminalRouting, chat: ChatModels): LocalModelRouterApi {
   return {
     get activeRoute() {
       return ctx.routes.active;
@@ -34,6 +38,7 @@ export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: Terminal
     get terminalEnv() {
       return terminals.applied();
     },
+    chatModels: () => chat.offers(),
     onDidChange: listener => {
       const subs = [
         ctx.routes.onDidChange(listener),

@@ -15,6 +15,7 @@ import * as backgroundRefresh from './features/route/backgroundRefresh';
 import * as contextKeys from './features/route/contextKeys';
 import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuestion';
 import * as endpoints from './features/endpoints/commands';
+import * as chat from './features/chat/register';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 
@@ -71,8 +72,9 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     contextKeys.register(ctx);
     endpoints.register(ctx);
     lazy.register(ctx);
+    const chatModels = chat.register(ctx);
     backgroundRefresh.register(ctx);
-    return createApi(ctx, status, terminals);
+    return createApi(ctx, status, terminals, chatModels);
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.
     log.error('activation failed', e as Error);

@@ -5,17 +5,22 @@ import { join } from 'node:path';
 import type { Ctx, LazyModule } from './ctx';
 import { COMMANDS, LAZY_COMMANDS, type LazyModuleName } from './core/commands';
 
-const loaded = new Map<LazyModuleName, LazyModule>();
+const loaded = new Map<string, unknown>();
 
-export function loadLazy(name: LazyModuleName): LazyModule {
+/** dist/lazy/<name>.js, required once on first use. */
+export function loadBundle<T>(name: LazyModuleName | 'chat'): T {
   let m = loaded.get(name);
   if (!m) {
     // A computed path keeps esbuild from inlining the bundle into extension.js.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    m = require(join(__dirname, 'lazy', `${name}.js`)) as LazyModule;
+    m = require(join(__dirname, 'lazy', `${name}.js`));
     loaded.set(name, m);
   }
-  return m;
+  return m as T;
+}
+
+export function loadLazy(name: LazyModuleName): LazyModule {
+  return loadBundle<LazyModule>(name);
 }
 
 export function register(ctx: Ctx): void {

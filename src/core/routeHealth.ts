@@ -1,7 +1,7 @@
 // The health of the active route as one pure reducer: the route store owns the state and feeds it
 // events (a switch, a verification, a discovery round); the status bar only renders the result.
 import type { AgentId } from './agents';
-import type { CodexFindings } from './verify/types';
+import type { CodexFindings, DiagnosisCode, StageStatus } from './verify/types';
 import type { VerdictBasis } from './verdictBasis';
 
 export type VerificationSummary = {
@@ -18,6 +18,12 @@ export type VerificationSummary = {
   findings?: CodexFindings;
   /** What the verdict rests on (the server as discovery saw it, the settings): it holds while they do (core/verdictBasis.ts). */
   basis?: VerdictBasis;
+  /**
+   * The tool-call round trip as it ran (Codex: `tool-call` on the Responses API; Claude Code:
+   * `messages-tool-call`); absent when the stage did not run. VS Code's chat models take their tool
+   * support from it.
+   */
+  toolCall?: { status: StageStatus; code?: DiagnosisCode; message?: string };
 };
 
 /** A health that is not in flux. */

@@ -12,7 +12,7 @@
 //
 // env: LMR_HOST_TIMEOUT_MS (per launch, default 300000), CODE_SHIM_VERBOSE=1 (all workbench lines).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as lib from './lib.mjs';
@@ -24,6 +24,10 @@ const ROOT = lib.ROOT;
 const OUT = join(ROOT, 'out/integration');
 const ARTIFACTS = join(ROOT, 'test-results/integration');
 const SHIM = join(ROOT, 'test/host/code-shim.cjs');
+// A second extension that uses vscode.lm as any other extension would: the chat-model suite selects
+// and calls this extension's models through it. The workbench takes one development path only (its
+// payload is a map), so the fixture is installed into each launch's fresh extensions folder instead.
+const LM_CONSUMER = join(ROOT, 'test/fixtures/lm-consumer');
 const TIMEOUT_MS = Number(process.env.LMR_HOST_TIMEOUT_MS || 300_000);
 
 const args = process.argv.slice(2);
@@ -96,6 +100,7 @@ async function launch(trust, files) {
   const workspace = join(runDir, 'workspace');
   const resultsFile = join(runDir, 'results.json');
   lib.writeUserSettings(userDataDir, { trust: trust === 'untrusted' ? 'untrusted' : 'disabled' });
+  cpSync(LM_CONSUMER, join(extensionsDir, 'lmr-tests.lm-consumer-0.0.1'), { recursive: true });
   const { exe, env } = await hostExecutable(trust);
 
   console.log(
@@ -110,7 +115,8 @@ async function launch(trust, files) {
         vscodeExecutablePath: exe,
         extensionDevelopmentPath: ROOT,
         extensionTestsPath: join(OUT, 'index.js'),
-        launchArgs: [workspace, `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`, '--disable-extensions'],
+        // The extensions folder is fresh and holds only the fixture; --disable-extensions would disable it too.
+        launchArgs: [workspace, `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`],
         extensionTestsEnv: {
           ...env,
           LMR_TEST_TRUST: trust,

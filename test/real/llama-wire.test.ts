@@ -1,7 +1,8 @@
 // The scripted llama.cpp server (test/support/scripted-server.ts) held against the real llama-server
 // (`npm run setup:real-server`) where the product relies on them: /v1/models, /props, /health, the
-// 401 / 404 / context 400 / strict-template 500 / loading 503 bodies, and the Responses SSE event order
-// for a text reply and a tool call. A test fails when the imitation drifts from the real thing.
+// 401 / 404 / context 400 / strict-template 500 / loading 503 bodies, the Responses SSE event order
+// for a text reply and a tool call, the streamed Chat Completion of a tool call and /tokenize (the
+// chat models' fallback wire and token counts). A test fails when the imitation drifts from the real thing.
 // Each real server runs a tiny random-weights model (test/real-server/make-models.sh) with -t 2 -ngl 0
 // --parallel 1; their texts and call arguments are random, so shapes and orders are compared, not text.
 import { after, before, describe, test } from 'node:test';
@@ -89,6 +90,35 @@ function shapes(ev: Event[]): Record<string, string[]> {
     ];
   }
   return out;
+}
+
+interface Chunk {
+  delta: { role?: string; content?: string | null; tool_calls?: (Json & { id?: string; function?: Json })[] };
+  finish_reason: string | null;
+}
+/** The `data:` frames of a streamed Chat Completion, `[DONE]` as null. */
+function chunks(sse: string): Chunk[] {
+  return sse
+    .split('\n\n')
+    .map(f => /^data: (.*)$/m.exec(f)?.[1])
+    .filter((d): d is string => d !== undefined && d !== '[DONE]')
+    .map(d => ((JSON.parse(d) as { choices: Chunk[] }).choices[0] ?? { delta: {}, finish_reason: null }) as Chunk);
+}
+/** What each chunk carries, a run of the same kind counted once. */
+function chunkKinds(sse: string): string[] {
+  const kinds = chunks(sse).map(c =>
+    c.finish_reason
+      ? `finish:${c.finish_reason}`
+      : c.delta.role
+        ? 'role'
+        : c.delta.tool_calls
+          ? c.delta.tool_calls[0]?.id
+            ? 'call-start'
+            : 'call-args'
+          : 'content',
+  );
+  if (sse.trimEnd().endsWith('data: [DONE]')) kinds.push('[DONE]');
+  return kinds.filter((k, i, a) => a[i - 1] !== k);
 }
 
 const TOOLS = [
@@ -304,6 +334,31 @@ describe('the scripted llama.cpp server matches the real llama-server', { skip, 
       assert.equal(item.call_id, `call_${id}`);
       assert.equal(ev.find(e => e.type === 'response.function_call_arguments.delta')!.data.item_id, item.id);
     }
+  });
+
+  test('/v1/chat/completions stream, tool call: the same chunks in the same order, [DONE] last', async () => {
+    const body = {
+      model: ALIAS,
+      messages: [{ role: 'user', content: 'Read /etc/hostname' }],
+      tools: TOOLS.map(t => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })),
+      stream: true,
+      max_tokens: 64,
+    };
+    const { real: r, scripted: s } = await both(pairs.main, '/v1/chat/completions', { body, headers: AUTH });
+    assert.deepEqual(chunkKinds(r.text), ['role', 'call-start', 'call-args', 'finish:tool_calls', '[DONE]'], r.text);
+    assert.deepEqual(chunkKinds(s.text), chunkKinds(r.text));
+    const firstPiece = (text: string) => chunks(text).find(c => c.delta.tool_calls)!.delta.tool_calls![0]!;
+    assert.deepEqual(keys(firstPiece(s.text)), keys(firstPiece(r.text)));
+    assert.deepEqual(keys(firstPiece(s.text).function), keys(firstPiece(r.text).function));
+  });
+
+  test('POST /tokenize: the same body shape, a list of token ids', async () => {
+    const { real: r, scripted: s } = await both(pairs.main, '/tokenize', { body: { content: 'Hello world, count me.' }, headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(s.status, 200);
+    assert.deepEqual(keys(s.json()), keys(r.json()));
+    for (const j of [r.json(), s.json()])
+      assert.ok(Array.isArray(j.tokens) && j.tokens.length > 0 && j.tokens.every(t => typeof t === 'number'));
   });
 
   test('/v1/responses JSON, tool call: the same body and item fields', async () => {

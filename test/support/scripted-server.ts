@@ -317,6 +317,19 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       }
     }
     if (kind === 'llamacpp' && method === 'GET' && path === '/props') return sendJson(res, 200, llamaProps(models()[0], options), extra);
+    // POST /tokenize: llama-server `{content}` → `{tokens}`, vLLM `{model, prompt}` → `{count, max_model_len, tokens}`.
+    // One token per word or punctuation mark stands in for the model's vocabulary.
+    if ((kind === 'llamacpp' || kind === 'vllm') && method === 'POST' && path === '/tokenize') {
+      const parsed = JSON.parse(body || '{}') as { content?: unknown; prompt?: unknown };
+      const text = String((kind === 'llamacpp' ? parsed.content : parsed.prompt) ?? '');
+      const tokens = (text.match(/\w+|[^\w\s]/g) ?? []).map((_, i) => 1000 + i);
+      return sendJson(
+        res,
+        200,
+        kind === 'llamacpp' ? { tokens } : { count: tokens.length, max_model_len: models()[0]?.contextWindow ?? 32768, tokens },
+        extra,
+      );
+    }
     if (kind === 'ollama') {
       if ((method === 'GET' || method === 'HEAD') && path === '/') return sendText(res, 200, 'Ollama is running');
       if (method === 'GET' && path === '/api/version') return sendJson(res, 200, { version: options.version ?? '0.33.0' });

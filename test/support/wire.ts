@@ -190,6 +190,7 @@ export function writeChatCompletion(res: ServerResponse, kind: ScriptedKind, rep
     res.writeHead(500);
     return void res.end();
   }
+  if (req.stream) return writeChatCompletionSse(res, kind, reply, req);
   const text = reply.items
     .filter(i => i.type === 'message')
     .map(i => (i as { text: string }).text)
@@ -218,6 +219,43 @@ export function writeChatCompletion(res: ServerResponse, kind: ScriptedKind, rep
 
 /** Split into a few deltas like a real model. */
 const pieces = (text: string) => text.match(/.{1,4}/gs) ?? [''];
+
+/**
+ * A streamed Chat Completion as llama-server sends it (recorded from the pinned build): a first chunk
+ * with the role, content deltas, each call's id and name in its first piece and its arguments in
+ * pieces after, a last chunk with `finish_reason` and empty delta, then `data: [DONE]`.
+ */
+function writeChatCompletionSse(
+  res: ServerResponse,
+  kind: ScriptedKind,
+  reply: Extract<BrainReply, { kind: 'output' }>,
+  req: Record<string, unknown>,
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    ...(kind === 'llamacpp' ? { server: 'llama.cpp' } : {}),
+  });
+  const id = `chatcmpl-${rand(16)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    res.write(
+      `data: ${JSON.stringify({ choices: [{ finish_reason: finish, index: 0, delta }], created, id, model: String(req.model ?? ''), object: 'chat.completion.chunk' })}\n\n`,
+    );
+  chunk({ role: 'assistant', content: null });
+  let calls = 0;
+  for (const item of reply.items) {
+    if (item.type === 'message') for (const p of pieces(item.text)) chunk({ content: p });
+    else if (item.type === 'function_call') {
+      const index = calls++;
+      chunk({ tool_calls: [{ index, id: item.callId ?? rand(32), type: 'function', function: { name: item.name, arguments: '' } }] });
+      for (const p of pieces(item.arguments)) chunk({ tool_calls: [{ index, function: { arguments: p } }] });
+    }
+  }
+  chunk({}, calls ? 'tool_calls' : 'stop');
+  res.write('data: [DONE]\n\n');
+  res.end();
+}
 
 /** llama-server's order: items open and stream as tokens arrive; its final chunk closes them all
  * (reasoning, then the message, then each call) and completes, with `timings` beside `response`. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { COMMANDS, CATEGORY } from '../../src/core/commands';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, SECTION, type SettingDef } from '../../src/core/settings/catalog';
 import { DOCS } from '../../src/core/settings/docs';
+import { CHAT_VENDOR, CHAT_VENDOR_DISPLAY_NAME } from '../../src/core/chat/vendor';
 import { applyReadmeBlocks } from './readme-blocks';
 
 const ROOT = join(__dirname, '..', '..');
@@ -121,7 +122,14 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
     },
   ];
   return {
-    contributes: { commands, menus: { commandPalette }, configuration, walkthroughs },
+    contributes: {
+      commands,
+      menus: { commandPalette },
+      configuration,
+      walkthroughs,
+      // VS Code offers the models of this vendor in its chat model picker and to `vscode.lm`.
+      languageModelChatProviders: [{ vendor: CHAT_VENDOR, displayName: CHAT_VENDOR_DISPLAY_NAME }],
+    },
     restricted: RESTRICTED_KEYS.map(k => `${SECTION}.${k}`),
   };
 }

@@ -18,7 +18,14 @@ export function firstFailure(report: VerifyReport): StageResult | undefined {
 export function summarize(report: VerifyReport, at = Date.now()): VerificationSummary {
   const f = firstFailure(report);
   const agent = report.agent ?? 'codex';
-  const extra = { ...(report.headline ? { headline: report.headline } : {}), ...(report.findings ? { findings: report.findings } : {}) };
+  const tool = report.stages.find(s => s.id === 'tool-call' || s.id === 'messages-tool-call');
+  const extra = {
+    ...(report.headline ? { headline: report.headline } : {}),
+    ...(report.findings ? { findings: report.findings } : {}),
+    ...(tool
+      ? { toolCall: { status: tool.status, ...(tool.diagnosis ? { code: tool.diagnosis.code, message: tool.diagnosis.message } : {}) } }
+      : {}),
+  };
   if (report.ok || !f) return { agent, ok: report.ok, at, ...(report.cancelled ? { message: 'cancelled' } : {}), ...extra };
   return { agent, ok: false, at, failedStage: f.id, diagnosis: f.diagnosis?.code, message: f.diagnosis?.message ?? f.summary, ...extra };
 }
