@@ -17,6 +17,7 @@ import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuest
 import * as endpoints from './features/endpoints/commands';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
+import { showError } from './ui/notify';
 
 /** What deactivate() must still do: stop the servers and SSH tunnels this window started (SIGKILL after a grace). */
 let shutdown: (() => Promise<void>) | undefined;
@@ -65,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.
     log.error('activation failed', e as Error);
-    void vscode.window.showErrorMessage(`Local Model Router failed to start: ${(e as Error).message}`, 'Show Log').then(c => {
+    void showError(`Local Model Router failed to start: ${(e as Error).message}`, 'Show Log').then(c => {
       if (c) log.show();
     });
     throw e;

@@ -162,12 +162,14 @@ test('diff: unified hunks with context, CRLF shown as lines', () => {
 
 test('validation argv and Codex error extraction', () => {
   const args = validationArgs('p', 'local-x', 4242);
-  assert.deepEqual(args.slice(0, 7), [
+  assert.deepEqual(args.slice(0, 8), [
     'exec',
     '-p',
     'p',
     '--strict-config',
     '--skip-git-repo-check',
+    // A check run: no session rollout in the user's history.
+    '--ephemeral',
     '--disable',
     'unbounded_connection_retries',
   ]);

@@ -4,7 +4,7 @@
 // supported"). Each profile becomes `$CODEX_HOME/<name>.config.toml`.
 import * as path from 'node:path';
 import { stringify } from 'smol-toml';
-import { applyEdit, parseTomlText } from './tomlEdit';
+import { applyEdit, canonical, parseTomlText, tableSource } from './tomlEdit';
 import { profileNameProblem } from './profile';
 
 export interface LegacyProfiles {
@@ -60,11 +60,21 @@ export function planMigration(configText: string, codexHome: string, existing: (
     const body = profiles[name];
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       return { ok: false, error: `profiles.${name} is not a table; fix config.toml by hand.` };
+    const head = `# Moved from [profiles.${name}] in config.toml by Local Model Router (Codex 0.134 and later read profiles from here).\n# Use it with: codex -p ${name}\n`;
+    // The table's own lines, comments included, when they parse to exactly the table; else a
+    // rewrite of its values (then its comments are only in config.toml's backup, and the note says so).
+    const source = tableSource(configText, ['profiles', name]);
+    const moved = source !== undefined ? parseTomlText(source) : undefined;
+    const keepsSource = moved?.ok === true && canonical(moved.value) === canonical(body);
+    if (!keepsSource && /#/.test(configText))
+      notes.push(
+        `[profiles.${name}] is written in a way that cannot be moved line by line (dotted keys or an inline table); its values were moved, any comments in it stay only in config.toml's backup`,
+      );
     files.push({
       name,
       fileName,
       path: path.join(codexHome, fileName),
-      text: `# Moved from [profiles.${name}] in config.toml by Local Model Router (Codex 0.134 and later read profiles from here).\n# Use it with: codex -p ${name}\n${stringify(body)}\n`,
+      text: keepsSource ? `${head}${source}` : `${head}${stringify(body)}\n`,
     });
     const r = applyEdit(text, { kind: 'remove', path: ['profiles', name] });
     if (!r.ok) return { ok: false, error: r.error };

@@ -504,3 +504,44 @@ export function keyPathAt(text: string, line: number, col: number): (string | nu
   if (best.base === 0 && best.key.keys.length !== best.path.length) return keyNames(best.key).slice(0, segIndex + 1);
   return best.path.slice(0, best.base + segIndex + 1);
 }
+
+/**
+ * The source text of the table at `path` as a document of its own: every `[path…]` section's lines as
+ * they are written (comments, quoting and layout kept), headers made relative to `path` (the table's
+ * own header goes; `[path.sub]` becomes `[sub]`), a trailing comment on a dropped header kept as a
+ * comment line. Undefined when the table is also written elsewhere (dotted keys or an inline table),
+ * so no source text of it alone exists. The caller checks the result parses to the table.
+ */
+export function tableSource(text: string, path: KeyPath): string | undefined {
+  const body = stripBom(text);
+  let ast: AST.TOMLProgram;
+  try {
+    ast = parseTOML(body, { tomlVersion: '1.1' });
+  } catch {
+    return undefined;
+  }
+  const eol = detectEol(body);
+  const own = tables(ast).filter(t => startsWith(t.resolvedKey, path));
+  const outside = allKeyValues(ast).some(
+    k => startsWith(k.path, path) && !(k.container?.type === 'TOMLTable' && startsWith(k.container.resolvedKey, path)),
+  );
+  if (outside || own.length === 0) return undefined;
+  const parts: { first: boolean; text: string }[] = [];
+  for (const t of own) {
+    const rest = t.resolvedKey.slice(path.length);
+    if (!rest.every(x => typeof x === 'string')) return undefined;
+    const headerEnd = lineEndAfter(body, t.key.range[1]);
+    const afterKey = body.slice(t.key.range[1], headerEnd);
+    const trailing = /^\s*\]\]?\s*(#[^\r\n]*)?/.exec(afterKey)?.[1];
+    const lines = body.slice(headerEnd, t.body.length ? lineEndAfter(body, t.range[1]) : headerEnd);
+    const isOwn = rest.length === 0 && t.kind === 'standard';
+    const header = isOwn
+      ? trailing
+        ? `${trailing}${eol}`
+        : ''
+      : `${t.kind === 'array' ? '[[' : '['}${formatKeyPath(rest as string[])}${t.kind === 'array' ? ']]' : ']'}${trailing ? ` ${trailing}` : ''}${eol}`;
+    parts.push({ first: isOwn, text: header + (lines && !lines.endsWith('\n') ? lines + eol : lines) });
+  }
+  // The table's own keys come first: TOML puts them before any sub-table header.
+  return [...parts.filter(p => p.first), ...parts.filter(p => !p.first)].map(p => p.text).join('');
+}

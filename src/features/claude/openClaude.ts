@@ -7,13 +7,14 @@ import { COMMANDS } from '../../core/commands';
 import { routeKeyVar } from '../../core/endpoints';
 import { claudeLaunchFor } from '../../core/claude/launch';
 import { findExecutable } from '../../core/which';
+import { showWarning } from '../../ui/notify';
 
 export type OpenClaudeResult = { ok: true; args: string[]; envNames: string[] } | { ok: false; reason: string };
 
 export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
   const route = ctx.routes.active;
   if (!route) {
-    void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(p => {
+    void showWarning('No local model is chosen yet.', 'Pick a Model').then(p => {
       if (p) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     });
     return { ok: false, reason: 'no route' };
@@ -46,7 +47,7 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
     disableThinking: ctx.settings().values['claude.disableThinking'],
   });
   if (!launch.ok) {
-    void vscode.window.showWarningMessage(launch.reason);
+    void showWarning(launch.reason);
     return { ok: false, reason: launch.reason };
   }
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

@@ -13,6 +13,7 @@ import { codexLaunchFor } from '../../core/codex/launch';
 import { findExecutable } from '../../core/which';
 import { resolveCodexHome } from '../../core/codex/version';
 import { checkCodexConfig } from '../../core/codex/check';
+import { showWarning } from '../../ui/notify';
 
 function codexHome(ctx: Ctx): string {
   // The same precedence Codex itself and the profile writer use: CODEX_HOME → setting → ~/.codex.
@@ -25,7 +26,7 @@ export type OpenCodexResult = { ok: true; args: string[]; envNames: string[] } |
 export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   const route = ctx.routes.active;
   if (!route) {
-    void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(pick => {
+    void showWarning('No local model is chosen yet.', 'Pick a Model').then(pick => {
       if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     });
     return { ok: false, reason: 'no route' };
@@ -51,7 +52,7 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   const { apiKey, keyVar } = await ctx.keys.resolve(route.provider, route.baseUrl);
   const launch = codexLaunchFor({ ...route, ...(keyVar ? { keyVar } : {}) }, { profileExists, apiKey });
   if (!launch.ok) {
-    void vscode.window.showWarningMessage(launch.reason, 'Write Codex Profile').then(choice => {
+    void showWarning(launch.reason, 'Write Codex Profile').then(choice => {
       if (choice) void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
     });
     return { ok: false, reason: launch.reason };

@@ -14,12 +14,13 @@ import { PROVIDERS } from '../../core/providers';
 import { defaultProfileName, profileNameProblem } from '../../core/codex/profile';
 import { resolveCodexHome } from '../../core/codex/version';
 import { configPath } from '../../core/codex/plan';
-import { readSnapshot } from '../../core/codex/fs';
+import { readSnapshot } from '../../core/files';
 import { parseTomlText } from '../../core/codex/tomlEdit';
 import { trustState } from '../../core/codex/trust';
 import { codexKeyVar } from '../../core/codex/launch';
 import { writeCodexProfile, type Decision, type WriteOptions, type WritePlan } from '../../core/codex/writeWorkflow';
 import { showDiffs } from '../../ui/diffPreview';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 /** Pre-answered questions (tests, and callers that already asked). Absent = ask the user. */
 export interface CodexAnswers {
@@ -59,7 +60,7 @@ export function codexHomeOf(ctx: Ctx): string {
 
 export function refusal(ctx: Ctx, error: string): CommandOutcome {
   ctx.log.warn(error);
-  void vscode.window.showErrorMessage(error, 'Show Log').then(c => {
+  void showError(error, 'Show Log').then(c => {
     if (c) ctx.log.show();
   });
   return { kind: 'refused', error };
@@ -158,10 +159,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
   const answers = args.answers ?? {};
   const route = args.route && isRoute(args.route) ? args.route : ctx.routes.active;
   if (!route) {
-    const pick = await vscode.window.showWarningMessage(
-      'Pick a local model first: the profile points Codex at it.',
-      COMMANDS.pickRoute.title,
-    );
+    const pick = await showWarning('Pick a local model first: the profile points Codex at it.', COMMANDS.pickRoute.title);
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', message: 'no route' };
   }
@@ -197,7 +195,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       if (answers.apply !== undefined) return { kind: answers.apply ? 'apply' : 'cancel' };
       const optional = !!folder || !!plan.profile.ossProvider;
       const buttons = ['Apply', ...(optional ? ['Options…'] : [])];
-      const choice = await vscode.window.showInformationMessage(
+      const choice = await showInfo(
         `Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change; a backup is kept.`,
         ...buttons,
       );

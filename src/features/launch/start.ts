@@ -26,6 +26,7 @@ import { ManagedServer } from './managedServer';
 import { isActive, managed, openSettings, pickProvider, showError, terminalName } from './ui';
 import { prepareChatTemplate, describeChoice } from '../../state/chatTemplates';
 import { ensureOllamaModel } from './ollama';
+import { showInfo, showWarning } from '../../ui/notify';
 
 /** Answers to the questions a command would ask, for tests and scripted callers. */
 export interface LaunchAnswers {
@@ -85,7 +86,7 @@ async function confirmExposure(ctx: Ctx, provider: LaunchProvider, s: Settings, 
     provider === 'llamacpp' ? 'llama-server `--api-key`' : provider === 'vllm' ? 'vLLM `--api-key`' : 'an API key or a firewall rule';
   const answer =
     answers?.exposure ??
-    ((await vscode.window.showWarningMessage(
+    ((await showWarning(
       `Start ${name} listening on ${host}:${port}?`,
       {
         modal: true,
@@ -218,9 +219,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
   const apiKey = SERVER_SPECS[provider].serverKeyEnv ? (await ctx.keys.resolve(provider, baseUrl)).apiKey : undefined;
   const already = await checkServing(provider, baseUrl, { apiKey });
   if (already.kind !== 'waiting' && provider !== 'ollama') {
-    void vscode.window.showInformationMessage(
-      `Something already answers at ${baseUrl}; not starting a second ${name} server on the same port.`,
-    );
+    void showInfo(`Something already answers at ${baseUrl}; not starting a second ${name} server on the same port.`);
     void ctx.discovery.refresh('server-started');
     return { kind: 'already-serving', provider, baseUrl };
   }
@@ -369,7 +368,7 @@ export async function stopServer(ctx: Ctx, providerArg?: unknown): Promise<StopR
     : await pickProvider(ctx, 'Stop which server?', p => isActive(managed(ctx, p)));
   const server = provider ? managed(ctx, provider) : undefined;
   if (!isActive(server)) {
-    if (!providerArg) void vscode.window.showInformationMessage('No server started by Local Model Router is running.');
+    if (!providerArg) void showInfo('No server started by Local Model Router is running.');
     return { kind: 'not-running' };
   }
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () =>

@@ -10,6 +10,7 @@ import { buildPickerEntries, routeFor, type PickPayload } from '../../core/picke
 import { sameOllamaModel, type DefaultModelChoice } from '../../core/defaultModel';
 import type { PullCommandResult } from '../../core/commandContracts';
 import { recommendationsFor } from './recommendations';
+import { showError } from '../../ui/notify';
 
 type Item = vscode.QuickPickItem & { payload?: PickPayload };
 
@@ -255,7 +256,7 @@ function refused(ctx: Ctx, route: Route, result: Exclude<SwitchResult, { ok: tru
   const d = result.diagnosis;
   // Nothing answers where a server we can start would listen: starting it is the fix.
   if (d.code === 'server-unreachable' && PROVIDERS[route.provider].launchable && vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage(`Kept the current route: ${d.message}`, 'Start Server').then(c => {
+    void showError(`Kept the current route: ${d.message}`, 'Start Server').then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id, route.provider);
     });
     return { ok: false, reason: d.message, code: d.code };

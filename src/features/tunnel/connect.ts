@@ -24,6 +24,7 @@ import { tunnelLabel } from '../../core/targets';
 import type { ConnectArgs } from '../../core/commandContracts';
 import { SshTunnel } from './sshTunnel';
 import { sshConfigHosts, userSshConfigFile } from './hosts';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 export type { ConnectArgs } from '../../core/commandContracts';
 
@@ -39,7 +40,7 @@ export type ConnectResult =
 export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectResult> {
   // Hidden in Restricted Mode, and checked again: a command can be run by id.
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('SSH tunnels are not opened from an untrusted workspace.', 'Manage Workspace Trust').then(c => {
+    void showWarning('SSH tunnels are not opened from an untrusted workspace.', 'Manage Workspace Trust').then(c => {
       if (c) void vscode.commands.executeCommand('workbench.trust.manage');
     });
     return { kind: 'refused', reason: 'untrusted' };
@@ -59,7 +60,7 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   if (!request) return { kind: 'cancelled' };
   const checked = checkTunnelRequest(request);
   if (!checked.ok) {
-    void vscode.window.showErrorMessage(`Cannot open the SSH tunnel: ${checked.problems.map(p => p.message).join(' ')}`);
+    void showError(`Cannot open the SSH tunnel: ${checked.problems.map(p => p.message).join(' ')}`);
     return { kind: 'invalid', problems: checked.problems };
   }
   const destination = checked.spec.user ? `${checked.spec.user}@${checked.spec.host}` : checked.spec.host;
@@ -80,7 +81,7 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   const port = await chooseLocalPort(checked.spec);
   if (port.kind === 'taken') {
     const message = `Port ${port.port} on 127.0.0.1 is already in use by another program.`;
-    void vscode.window.showErrorMessage(`Cannot open the SSH tunnel: ${message}`);
+    void showError(`Cannot open the SSH tunnel: ${message}`);
     return { kind: 'failed', reason: 'port-taken', message, lastLines: [] };
   }
   const cmd = buildTunnelCommand(port.spec, { interactive: false, configFile: userSshConfigFile() });
@@ -132,7 +133,7 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   watch(ctx, tunnel);
   await ctx.discovery.refresh('tunnel-up');
   if (args.host === undefined) {
-    void vscode.window.showInformationMessage(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => {
+    void showInfo(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     });
   }
