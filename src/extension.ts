@@ -18,12 +18,13 @@ import * as endpoints from './features/endpoints/commands';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 import { showError } from './ui/notify';
+import { sanitizedLog } from './ui/log';
 
 /** What deactivate() must still do: stop the servers and SSH tunnels this window started (SIGKILL after a grace). */
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): LocalModelRouterApi {
-  const log = vscode.window.createOutputChannel('Local Model Router', { log: true });
+  const log = sanitizedLog(vscode.window.createOutputChannel('Local Model Router', { log: true }));
   context.subscriptions.push(log);
   try {
     const subs = context.subscriptions;

@@ -53,3 +53,13 @@ export const displayName = (text: string) => displayText(text, { max: DISPLAY_LI
 
 /** A message from a server or a tool (an error body, Codex's words): bounded, line breaks kept. */
 export const displayMessage = (text: string) => displayText(text, { max: DISPLAY_LIMITS.message });
+
+/**
+ * For a VS Code label that renders `$(name)` as an icon (picker rows, the status bar item): a name
+ * made safe as above, with icon syntax escaped so a server cannot put icons or spinners into it.
+ */
+export function displayLabel(text: string, max: number = DISPLAY_LIMITS.name): string {
+  return displayText(text, { max, singleLine: true }).replace(/(\\)?\$\(([A-Za-z0-9~-]*)\)/g, (m, escaped: string | undefined) =>
+    escaped ? m : `\\${m}`,
+  );
+}

@@ -77,14 +77,12 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
   if (!plan.changes.length) {
     // Nothing known to repair: Codex's own words, and no guess.
     const first = plan.findings[0];
-    void vscode.window
-      .showErrorMessage(
-        `Codex ${detection.version.text} rejects your configuration and there is no safe repair for it. Codex said: ${first.rejection.text}`,
-        'Show Log',
-      )
-      .then(c => {
-        if (c) ctx.log.show();
-      });
+    void showError(
+      `Codex ${detection.version.text} rejects your configuration and there is no safe repair for it. Codex said: ${first.rejection.text}`,
+      'Show Log',
+    ).then(c => {
+      if (c) ctx.log.show();
+    });
     return { kind: 'rejected', findings, applied: false };
   }
   const close = await showDiffs(ctx, plan.changes, 'Repair');
@@ -108,10 +106,8 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
   );
   if (applied.accepted) void showInfo(`Repaired ${files.length} file(s); Codex ${detection.version.text} now accepts your configuration.`);
   else
-    void vscode.window
-      .showWarningMessage(`Repaired ${files.length} file(s), but Codex still rejects something: see the log.`, 'Show Log')
-      .then(c => {
-        if (c) ctx.log.show();
-      });
+    void showWarning(`Repaired ${files.length} file(s), but Codex still rejects something: see the log.`, 'Show Log').then(c => {
+      if (c) ctx.log.show();
+    });
   return { kind: 'repaired', files, accepted: applied.accepted };
 }

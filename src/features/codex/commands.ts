@@ -57,14 +57,12 @@ async function trustFolderInCodex(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
   const args = argsOf<{ folder?: string; answers?: CodexAnswers }>(raw);
   // Trusting a folder lets Codex edit it and run commands there: not from a workspace VS Code does not trust.
   if (!vscode.workspace.isTrusted) {
-    void vscode.window
-      .showWarningMessage(
-        'Trusting a folder in Codex is turned off in Restricted Mode: trust the workspace in VS Code first.',
-        'Manage Workspace Trust',
-      )
-      .then(c => {
-        if (c) void vscode.commands.executeCommand('workbench.trust.manage');
-      });
+    void showWarning(
+      'Trusting a folder in Codex is turned off in Restricted Mode: trust the workspace in VS Code first.',
+      'Manage Workspace Trust',
+    ).then(c => {
+      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
     return { kind: 'refused', error: 'untrusted workspace' };
   }
   const folder = args.folder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

@@ -7,7 +7,7 @@ import type { Ctx } from '../../ctx';
 import { serverWrapperScript, codexLauncherScript } from '../../core/launch';
 import type { LaunchOptions } from './start';
 import { prepareChatTemplate } from '../../state/chatTemplates';
-import { showError, showWarning } from '../../ui/notify';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 export interface ExportResult {
   kind: 'written' | 'cancelled';
@@ -68,13 +68,11 @@ export async function exportWrapperScripts(ctx: Ctx, folderArg?: unknown, option
     return { kind: 'cancelled', files: [] };
   }
   ctx.log.info(`wrote ${paths.join(', ')}`);
-  void vscode.window
-    .showInformationMessage(
-      `Wrote ${scripts.map(sc => sc.fileName).join(' and ')}. Each reads the PRODEX_LOCAL_* variables, with your current settings as defaults.`,
-      'Open Server Wrapper',
-    )
-    .then(c => {
-      if (c) void vscode.window.showTextDocument(vscode.Uri.file(paths[0]));
-    });
+  void showInfo(
+    `Wrote ${scripts.map(sc => sc.fileName).join(' and ')}. Each reads the PRODEX_LOCAL_* variables, with your current settings as defaults.`,
+    'Open Server Wrapper',
+  ).then(c => {
+    if (c) void vscode.window.showTextDocument(vscode.Uri.file(paths[0]));
+  });
   return { kind: 'written', files: paths };
 }

@@ -60,14 +60,12 @@ const EARLY_EXIT_LINES = 12;
 
 function refuseUntrusted(ctx: Ctx, provider?: LaunchProvider): StartResult {
   const s = ctx.settings();
-  void vscode.window
-    .showWarningMessage(
-      'Starting local servers is turned off in Restricted Mode: this workspace is not trusted, so its settings cannot choose a program to run.',
-      'Manage Workspace Trust',
-    )
-    .then(c => {
-      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
+  void showWarning(
+    'Starting local servers is turned off in Restricted Mode: this workspace is not trusted, so its settings cannot choose a program to run.',
+    'Manage Workspace Trust',
+  ).then(c => {
+    if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+  });
   ctx.log.warn(
     `launch refused in Restricted Mode${s.ignoredUntrusted.length ? `; ignoring workspace values of ${s.ignoredUntrusted.join(', ')}` : ''}`,
   );
@@ -129,15 +127,13 @@ function watchSettings(ctx: Ctx, server: ManagedServer): void {
         return;
       if (launchFingerprint(server.provider, ctx.settings().values, ctx.env) === server.commandKey) return;
       offering = true;
-      void vscode.window
-        .showInformationMessage(
-          `${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`,
-          'Restart Server',
-        )
-        .then(c => {
-          offering = false;
-          if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, server.provider);
-        });
+      void showInfo(
+        `${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`,
+        'Restart Server',
+      ).then(c => {
+        offering = false;
+        if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, server.provider);
+      });
     }),
   );
 }
@@ -295,16 +291,14 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
           return { kind: 'cancelled' };
         }
         if (r.kind === 'timeout') {
-          void vscode.window
-            .showWarningMessage(
-              `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`,
-              'Show Terminal',
-              'Stop Server',
-            )
-            .then(c => {
-              if (c === 'Show Terminal') server.showTerminal();
-              else if (c === 'Stop Server') void vscode.commands.executeCommand(COMMANDS.stopServer.id, provider);
-            });
+          void showWarning(
+            `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`,
+            'Show Terminal',
+            'Stop Server',
+          ).then(c => {
+            if (c === 'Show Terminal') server.showTerminal();
+            else if (c === 'Stop Server') void vscode.commands.executeCommand(COMMANDS.stopServer.id, provider);
+          });
           return { kind: 'timeout', provider, baseUrl, seconds: timeoutSeconds, last: r.last };
         }
         if (lmsStep) {
@@ -349,14 +343,12 @@ function watchExit(ctx: Ctx, server: ManagedServer): void {
     const wasReady = server.state === 'ready';
     server.markExited(end.code);
     if (wasReady) {
-      void vscode.window
-        .showWarningMessage(
-          `${server.name} ${end.signal ? `was stopped by ${end.signal}` : `exited with code ${end.code}`}.`,
-          'Show Terminal',
-        )
-        .then(c => {
-          if (c) server.showTerminal();
-        });
+      void showWarning(
+        `${server.name} ${end.signal ? `was stopped by ${end.signal}` : `exited with code ${end.code}`}.`,
+        'Show Terminal',
+      ).then(c => {
+        if (c) server.showTerminal();
+      });
       void ctx.discovery.refresh('server-stopped');
     }
   });
@@ -391,11 +383,9 @@ export function showServerTerminal(ctx: Ctx, providerArg?: unknown): boolean {
   const all = ctx.servers.all().filter((s): s is ManagedServer => s instanceof ManagedServer);
   const server = isLaunchProvider(providerArg) ? managed(ctx, providerArg) : (all.find(s => s.active) ?? all[0]);
   if (!server) {
-    void vscode.window
-      .showInformationMessage('No server terminal: Local Model Router has not started a server in this window.', 'Start Server…')
-      .then(c => {
-        if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id);
-      });
+    void showInfo('No server terminal: Local Model Router has not started a server in this window.', 'Start Server…').then(c => {
+      if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id);
+    });
     return false;
   }
   server.showTerminal();

@@ -11,6 +11,7 @@ import { sameOllamaModel, type DefaultModelChoice } from '../../core/defaultMode
 import type { PullCommandResult } from '../../core/commandContracts';
 import { recommendationsFor } from './recommendations';
 import { showError } from '../../ui/notify';
+import { displayName } from '../../core/text/sanitize';
 
 type Item = vscode.QuickPickItem & { payload?: PickPayload };
 
@@ -190,7 +191,7 @@ async function accept(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: PickPayload
     case 'model': {
       qp.busy = true;
       qp.enabled = false;
-      qp.placeholder = `Checking that ${payload.route.model} answers…`;
+      qp.placeholder = `Checking that ${displayName(payload.route.model)} answers…`;
       const result = await ctx.routes.switchTo(payload.route, answers);
       qp.hide();
       if (result.ok) return { ok: true, route: payload.route };
@@ -262,9 +263,8 @@ function refused(ctx: Ctx, route: Route, result: Exclude<SwitchResult, { ok: tru
     return { ok: false, reason: d.message, code: d.code };
   }
   const fix = d.fix;
-  void vscode.window
-    .showErrorMessage(`Kept the current route: ${route.model} did not answer. ${d.message}`, ...(fix ? [fix.label] : []), 'Show Log')
-    .then(choice => {
+  void showError(`Kept the current route: ${route.model} did not answer. ${d.message}`, ...(fix ? [fix.label] : []), 'Show Log').then(
+    choice => {
       if (fix && choice === fix.label)
         void vscode.commands.executeCommand(COMMANDS.applyFix.id, fix, {
           provider: route.provider,
@@ -273,6 +273,7 @@ function refused(ctx: Ctx, route: Route, result: Exclude<SwitchResult, { ok: tru
           serverKind: route.serverKind,
         });
       else if (choice === 'Show Log') ctx.log.show();
-    });
+    },
+  );
   return { ok: false, reason: d.message, code: d.code };
 }

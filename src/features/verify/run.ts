@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { readTextFile } from '../../core/files/read';
+import { displayName } from '../../core/text/sanitize';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
@@ -117,7 +118,7 @@ export async function verifyCommand(
   const steps = agents.reduce((n, a) => n + STAGE_IDS_BY_AGENT[a].filter(s => !skip.includes(s)).length, 0) || 1;
 
   const reports = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Verifying ${displayName(route.model)}`, cancellable: true },
     async (progress, token) => {
       const sub = token.onCancellationRequested(() => ac.abort());
       const done: VerifyReport[] = [];
@@ -232,7 +233,8 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     ui.panels[agent] = slot = s;
   }
   const p = slot.panel;
-  p.title = agent === 'codex' ? `Verify: ${route.model}` : `Verify: ${route.model} (${AGENTS[agent].displayName})`;
+  p.title =
+    agent === 'codex' ? `Verify: ${displayName(route.model)}` : `Verify: ${displayName(route.model)} (${AGENTS[agent].displayName})`;
   const nonce = randomBytes(16).toString('base64');
   p.webview.html = renderHtml(report, {
     cspSource: p.webview.cspSource,
