@@ -165,7 +165,16 @@ export const checkCodexConfigCommand: Subcommand = {
     fillPlan(report, plan);
     if (!f.json) printPlan(io, plan, what, d.version.text, !!f.apply);
     if (!f.apply) return finish(CHECK_EXIT.rejected);
-    if (!plan.changes.length) return finish(CHECK_EXIT.rejected, 'There is nothing mechanical to write; fix the rejection above by hand.');
+    if (!plan.changes.length) {
+      // The files may have been repaired meanwhile (another run, an editor): ask Codex again before saying so.
+      const again = await checkCodexConfig(input);
+      if (again.kind === 'accepted') {
+        report.check = checkJson(again);
+        if (!f.json) io.out(`\n✓ Codex ${d.version.text} accepts ${what} now (it was changed since the first check); nothing to write.`);
+        return finish(CHECK_EXIT.accepted);
+      }
+      return finish(CHECK_EXIT.rejected, 'There is nothing mechanical to write; fix the rejection above by hand.');
+    }
     if (!f.yes) {
       if (!process.stdin.isTTY) throw new UsageError('--apply needs --yes when stdin is not a terminal (nothing was written)');
       if (!(await confirm(`Write these changes to ${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'}? [y/N] `)))

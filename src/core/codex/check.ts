@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCodexCheck } from './run';
-import { FileRefusal, readTextFile } from '../files';
+import { FileRefusal, readBounded, readTextFile } from '../files';
 import { displayMessage } from '../text/sanitize';
 import { parseCodexLoadOutput, codexMessage, type CodexRejection } from './rejections';
 import { profileNameProblem } from './profile';
@@ -33,7 +33,7 @@ export interface CheckInput extends CodexRunContext {
   profile?: string;
 }
 
-export type CheckFailure = 'not-started' | 'timeout' | 'unsupported' | 'unrecognized' | 'cancelled' | 'bad-profile-name';
+export type CheckFailure = 'not-started' | 'timeout' | 'unsupported' | 'unrecognized' | 'cancelled' | 'bad-profile-name' | 'not-a-file';
 
 export type CodexConfigCheck =
   | { kind: 'accepted'; ms: number }
@@ -70,6 +70,16 @@ export async function checkCodexConfig(input: CheckInput, files: ReadonlyMap<str
       !legacyProfileNames(files.get('config.toml') ?? configText(input.codexHome)).includes(input.profile)
     )
       return { kind: 'profile-missing', profile: input.profile, path: file, ms: 0 };
+  }
+  // What is checked must be a file Codex can read: a FIFO or a device is refused here, not copied.
+  for (const name of ['config.toml', ...(input.profile !== undefined ? [`${input.profile}.config.toml`] : [])]) {
+    if (files.has(name)) continue;
+    try {
+      readBounded(path.join(input.codexHome, name));
+    } catch (e) {
+      if (e instanceof FileRefusal) return { kind: 'failed', reason: 'not-a-file', message: e.message, ms: Date.now() - t0 };
+      throw e;
+    }
   }
   const timeoutMs = input.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const r = await runCodexCheck({

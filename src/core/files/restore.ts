@@ -58,6 +58,7 @@ export function restore(plan: RestorePlan, o: { force?: boolean } = {}): Restore
   let savedIn: string | undefined;
   writeFiles(homeOf(plan.set.dir), plan.files, `before restoring ${plan.set.reason}`, {
     kind: 'restore',
+    strict: true,
     label: `before-restore-${plan.set.reason}`,
     thenUnderLock: saved => {
       savedIn = saved?.files.length ? saved.dir : undefined;

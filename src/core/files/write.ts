@@ -37,8 +37,9 @@ export function writeProblem(snap: FileSnapshot): string | undefined {
       return `${snap.path} is read-only (mode ${(snap.mode & 0o777).toString(8)}). Nothing was written; make it writable (chmod u+w) if you want it changed.`;
     try {
       fs.accessSync(snap.realPath, fs.constants.W_OK);
-    } catch {
-      return `${snap.path} is not writable by this user. Nothing was written.`;
+    } catch (e) {
+      // Gone since it was read: the compare under the lock says so.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `${snap.path} is not writable by this user. Nothing was written.`;
     }
   }
   const dir = path.dirname(snap.realPath);
@@ -80,11 +81,14 @@ function prepareTemp(snap: FileSnapshot, text: string): string {
   }
 }
 
-/** What the file must hold for this plan to apply: the snapshot; or already the new text (then there is nothing to do). */
-function compare(f: PlannedFile): 'replace' | 'already' {
+/**
+ * What the file must hold for this plan to apply: the snapshot; or, unless `strict`, already the new
+ * text (then there is nothing to do: another run made the same change).
+ */
+function compare(f: PlannedFile, strict = false): 'replace' | 'already' {
   const now = currentHash(f.snapshot.realPath);
   if (now === f.snapshot.hash) return 'replace';
-  if (f.after === null ? now === ABSENT : now === sha256(Buffer.from(f.after, 'utf8'))) return 'already';
+  if (!strict && (f.after === null ? now === ABSENT : now === sha256(Buffer.from(f.after, 'utf8')))) return 'already';
   throw new FileRefusal(changedMessage(f.snapshot), 'changed');
 }
 
@@ -94,6 +98,8 @@ export interface WriteOptions {
   kind?: BackupKind;
   /** Runs under the same locks after the files were replaced (a restore marks its set restored). */
   thenUnderLock?: (set: BackupSet | undefined) => void;
+  /** Only the snapshot's bytes may be replaced, even by the same new text (a restore: two restores are two steps back). */
+  strict?: boolean;
 }
 
 const needsWrite = (f: PlannedFile) => (f.after === null ? f.snapshot.exists : f.after !== f.snapshot.text || !f.snapshot.exists);
@@ -129,7 +135,7 @@ export function writeFiles(
     const result = withFileLocks(
       todo.map(f => f.snapshot.realPath),
       () => {
-        const live = todo.map((f, i) => ({ f, tmp: temps[i] })).filter(x => compare(x.f) === 'replace');
+        const live = todo.map((f, i) => ({ f, tmp: temps[i] })).filter(x => compare(x.f, o.strict) === 'replace');
         if (!live.length) {
           o.thenUnderLock?.(undefined);
           return empty;
