@@ -103,9 +103,22 @@ export function applyJsonEdits(text: string, edits: readonly JsonEdit[]): EditRe
   const formattingOptions = formattingOf(body);
   if (!body.trim()) body = `{}${formattingOptions.eol}`;
   for (const e of edits) {
-    const value = e.kind === 'set' ? e.value : undefined;
-    if (e.kind === 'remove' && getPath(parseSettingsText(body), e.path) === undefined) continue;
-    body = applyEdits(body, editFor(body, e.path, value, formattingOptions));
+    const now = parseSettingsText(body);
+    if (e.kind === 'remove') {
+      if (getPath(now, e.path) === undefined) continue;
+    } else {
+      // Setting a.b.c needs a and a.b to be objects (or absent): never replace a value on the way.
+      for (let i = 1; i < e.path.length; i++) {
+        const on = getPath(now, e.path.slice(0, i));
+        if (on !== undefined && (typeof on !== 'object' || on === null || Array.isArray(on)))
+          return { ok: false, error: `"${e.path.slice(0, i).join('.')}" is not an object, so "${e.path.join('.')}" cannot be set in it` };
+      }
+    }
+    try {
+      body = applyEdits(body, editFor(body, e.path, e.kind === 'set' ? e.value : undefined, formattingOptions));
+    } catch (err) {
+      return { ok: false, error: `"${e.path.join('.')}" could not be edited in this file (${(err as Error).message})` };
+    }
   }
   const check = parseSettingsText(body);
   if (!check.ok) return { ok: false, error: `the edit would produce invalid JSON (${check.error})` };
@@ -128,8 +141,14 @@ function editFor(body: string, path: JsonPath, value: unknown, formattingOptions
   const lineStart = body.lastIndexOf('\n', p.offset - 1) + 1;
   const lineEnd = body.indexOf('\n', p.offset + p.length);
   if ((lineEnd < 0 ? body.length : lineEnd) - lineStart > FORMAT_LINE_LIMIT) return plain;
-  const pretty = modify(body, path, value, { formattingOptions });
-  if (pretty.length !== 1) return plain;
+  let pretty: Edit[];
+  try {
+    pretty = modify(body, path, value, { formattingOptions });
+  } catch {
+    // jsonc-parser's formatter fails on some deep layouts: the plain edit is always right.
+    return plain;
+  }
+  if (pretty.length !== 1 || typeof pretty[0].content !== 'string') return plain;
   const [f] = pretty;
   const before = body.slice(f.offset, p.offset);
   const after = body.slice(p.offset + p.length, f.offset + f.length);
