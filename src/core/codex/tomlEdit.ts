@@ -509,10 +509,11 @@ export function keyPathAt(text: string, line: number, col: number): (string | nu
  * The source text of the table at `path` as a document of its own: every `[path…]` section's lines as
  * they are written (comments, quoting and layout kept), headers made relative to `path` (the table's
  * own header goes; `[path.sub]` becomes `[sub]`), a trailing comment on a dropped header kept as a
- * comment line. Undefined when the table is also written elsewhere (dotted keys or an inline table),
- * so no source text of it alone exists. The caller checks the result parses to the table.
+ * comment line; comment lines between two of its sections go with it. `spans` are the lines it came
+ * from (in the text without a BOM). Undefined when the table is also written elsewhere (dotted keys
+ * or an inline table), so no source text of it alone exists. The caller checks the result.
  */
-export function tableSource(text: string, path: KeyPath): string | undefined {
+export function tableSource(text: string, path: KeyPath): { text: string; spans: [number, number][] } | undefined {
   const body = stripBom(text);
   let ast: AST.TOMLProgram;
   try {
@@ -521,19 +522,28 @@ export function tableSource(text: string, path: KeyPath): string | undefined {
     return undefined;
   }
   const eol = detectEol(body);
-  const own = tables(ast).filter(t => startsWith(t.resolvedKey, path));
+  const all = tables(ast);
+  const own = all.filter(t => startsWith(t.resolvedKey, path));
   const outside = allKeyValues(ast).some(
     k => startsWith(k.path, path) && !(k.container?.type === 'TOMLTable' && startsWith(k.container.resolvedKey, path)),
   );
   if (outside || own.length === 0) return undefined;
   const parts: { first: boolean; text: string }[] = [];
+  const spans: [number, number][] = [];
   for (const t of own) {
     const rest = t.resolvedKey.slice(path.length);
     if (!rest.every(x => typeof x === 'string')) return undefined;
+    const start = lineStart(body, t.range[0]);
     const headerEnd = lineEndAfter(body, t.key.range[1]);
-    const afterKey = body.slice(t.key.range[1], headerEnd);
-    const trailing = /^\s*\]\]?\s*(#[^\r\n]*)?/.exec(afterKey)?.[1];
-    const lines = body.slice(headerEnd, t.body.length ? lineEndAfter(body, t.range[1]) : headerEnd);
+    const trailing = /^\s*\]\]?\s*(#[^\r\n]*)?/.exec(body.slice(t.key.range[1], headerEnd))?.[1];
+    let end = t.body.length ? lineEndAfter(body, t.range[1]) : headerEnd;
+    // Comment and blank lines up to the next section stay with this table when that section is its too.
+    const next = all[all.indexOf(t) + 1];
+    if (next && startsWith(next.resolvedKey, path)) {
+      const gap = body.slice(end, lineStart(body, next.range[0]));
+      if (/^(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*$/.test(gap)) end += gap.length;
+    }
+    const lines = body.slice(headerEnd, end);
     const isOwn = rest.length === 0 && t.kind === 'standard';
     const header = isOwn
       ? trailing
@@ -541,7 +551,8 @@ export function tableSource(text: string, path: KeyPath): string | undefined {
         : ''
       : `${t.kind === 'array' ? '[[' : '['}${formatKeyPath(rest as string[])}${t.kind === 'array' ? ']]' : ']'}${trailing ? ` ${trailing}` : ''}${eol}`;
     parts.push({ first: isOwn, text: header + (lines && !lines.endsWith('\n') ? lines + eol : lines) });
+    spans.push([start, end]);
   }
   // The table's own keys come first: TOML puts them before any sub-table header.
-  return [...parts.filter(p => p.first), ...parts.filter(p => !p.first)].map(p => p.text).join('');
+  return { text: [...parts.filter(p => p.first), ...parts.filter(p => !p.first)].map(p => p.text).join(''), spans };
 }
