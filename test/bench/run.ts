@@ -4,7 +4,8 @@
 // BENCHMARKS.md from the results (never edit it by hand). Every number is a median over several
 // runs; the machine it ran on is recorded with it. Not part of `npm test`.
 //   in process: discovery (discover/probeEndpoint), the verifier (verifyRoute) vs raw HTTP and vs the
-//     manual procedure (curl + real `codex exec`), readiness (waitUntilReady on a launched stand-in);
+//     manual procedure (curl + real `codex exec`), readiness (waitUntilReady on a launched stand-in),
+//     settings files (a 228 KB minified settings.json written; alone: test/bench/settings-write.ts);
 //   in the real host (code-server + chromium, `npm run setup:host` first): activation time vs an empty
 //     extension, JavaScript loaded by activation, extension-host memory over 100 refreshes.
 // --quick: fewer runs (a smoke check of the bench itself; its BENCHMARKS.md says so).
@@ -20,12 +21,13 @@ import { consoleTable, fmt, markdownTable, ratioOf, verdict, type Row } from './
 import { benchManual } from './manual';
 import { benchRssDiagnostic } from './memory-diag';
 import { benchReadiness } from './readiness';
+import { benchSettingsWrite } from './settings-write';
 import { benchVerifier } from './verifier';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick
-  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1 }
-  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3 };
+  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, settings: 3, activation: 2, memory: 1, rssDiagnostic: 1 }
+  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, settings: 7, activation: 7, memory: 3, rssDiagnostic: 3 };
 const REFRESHES = 100;
 const OUT = join(ROOT, 'BENCHMARKS.md');
 
@@ -172,6 +174,7 @@ async function main(): Promise<number> {
   });
   await section('Verifier', rows, async () => [await benchManual(RUNS.manual, verifyMs, log)]);
   await section('Readiness', rows, () => benchReadiness(RUNS.readiness, log));
+  await section('Settings files', rows, () => benchSettingsWrite(RUNS.settings, log));
   await section('Memory (in process)', rows, () => benchRssDiagnostic(RUNS.rssDiagnostic, REFRESHES, log));
   await section('Real host', rows, async () => {
     host = await prepareHost(tag, log);
@@ -185,7 +188,16 @@ async function main(): Promise<number> {
   cleanup();
 
   // Activation rows first, in the order of the issue.
-  const order = ['Activation (real host)', 'Discovery', 'Verifier', 'Readiness', 'Memory (real host)', 'Memory (in process)', 'Real host'];
+  const order = [
+    'Activation (real host)',
+    'Discovery',
+    'Verifier',
+    'Readiness',
+    'Settings files',
+    'Memory (real host)',
+    'Memory (in process)',
+    'Real host',
+  ];
   rows.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
   explainActivation(rows, profile, profileTotalMs);
 
