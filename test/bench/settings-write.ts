@@ -22,26 +22,19 @@ export function bigSettings(bytes: number, indent: number): string {
   return JSON.stringify(value, null, indent);
 }
 
-function timeWrite(text: string, runs: number): number[] {
+const DESIRED = desiredClaudeSettings({ baseUrl: 'http://127.0.0.1:8080/v1', model: 'local/model', contextWindow: 65536, needsKey: false });
+
+/** Times `write(file)` `runs` times, each on a fresh copy of `text` in a scratch home. */
+function timed(text: string, runs: number, write: (home: string, file: string) => void): number[] {
   const ms: number[] = [];
-  const desired = desiredClaudeSettings({
-    baseUrl: 'http://127.0.0.1:8080/v1',
-    model: 'local/model',
-    contextWindow: 65536,
-    needsKey: false,
-  });
   for (let i = 0; i < runs; i++) {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-bench-settings-'));
     try {
-      const loc = claudeSettingsLocation('user', { home });
-      if (!loc.ok) throw new Error(loc.error);
-      fs.mkdirSync(path.dirname(loc.location.path), { recursive: true });
-      fs.writeFileSync(loc.location.path, text);
+      const file = path.join(home, '.claude', 'settings.json');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
       const t0 = performance.now();
-      const plan = planClaudeSettingsWrite(loc.location, desired);
-      if (!plan.ok) throw new Error(plan.error);
-      const w = applyClaudeSettingsWrite(plan.change);
-      if (!w.ok) throw new Error(w.error);
+      write(home, file);
       ms.push(performance.now() - t0);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
@@ -50,29 +43,21 @@ function timeWrite(text: string, runs: number): number[] {
   return ms;
 }
 
-function timeNaive(text: string, runs: number): number[] {
-  const ms: number[] = [];
-  const desired = desiredClaudeSettings({
-    baseUrl: 'http://127.0.0.1:8080/v1',
-    model: 'local/model',
-    contextWindow: 65536,
-    needsKey: false,
-  });
-  for (let i = 0; i < runs; i++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-bench-naive-'));
-    try {
-      const file = path.join(dir, 'settings.json');
-      fs.writeFileSync(file, text);
-      const t0 = performance.now();
-      const v = JSON.parse(fs.readFileSync(file, 'utf8')) as { env?: Record<string, string> };
-      v.env = { ...v.env, ...desired.env };
-      fs.writeFileSync(file, JSON.stringify(v));
-      ms.push(performance.now() - t0);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  return ms;
+/** The product: what `local-model-router claude-settings --scope user` does. */
+function productWrite(home: string): void {
+  const loc = claudeSettingsLocation('user', { home });
+  if (!loc.ok) throw new Error(loc.error);
+  const plan = planClaudeSettingsWrite(loc.location, DESIRED);
+  if (!plan.ok) throw new Error(plan.error);
+  const w = applyClaudeSettingsWrite(plan.change);
+  if (!w.ok) throw new Error(w.error);
+}
+
+/** A naive tool: parse, set, stringify; nothing of the file's bytes kept. */
+function naiveWrite(_home: string, file: string): void {
+  const v = JSON.parse(fs.readFileSync(file, 'utf8')) as { env?: Record<string, string> };
+  v.env = { ...v.env, ...DESIRED.env };
+  fs.writeFileSync(file, JSON.stringify(v));
 }
 
 export async function benchSettingsWrite(runs: number, log: (s: string) => void): Promise<Row[]> {
@@ -82,8 +67,8 @@ export async function benchSettingsWrite(runs: number, log: (s: string) => void)
     [2, 'a 228 KB indented settings file written'],
   ] as const) {
     const text = bigSettings(TARGET_BYTES, indent);
-    const ms = timeWrite(text, runs);
-    const naive = timeNaive(text, runs);
+    const ms = timed(text, runs, productWrite);
+    const naive = timed(text, runs, naiveWrite);
     log(`${what}: ${median(ms).toFixed(1)} ms (naive rewrite ${median(naive).toFixed(1)} ms)`);
     rows.push({
       section: 'Settings files',

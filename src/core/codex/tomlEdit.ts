@@ -474,6 +474,14 @@ function planRename(ast: AST.TOMLProgram, path: KeyPath, to: string, parsed: Par
 
 // ── where Codex points ──
 
+function astOf(body: string): AST.TOMLProgram | undefined {
+  try {
+    return parseTOML(body, { tomlVersion: '1.1' });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The key path at a 1-based line and column (as Codex reports them): the innermost key/value or
  * table header there, cut after the key segment the column falls on. Undefined when nothing is there
@@ -481,12 +489,8 @@ function planRename(ast: AST.TOMLProgram, path: KeyPath, to: string, parsed: Par
  */
 export function keyPathAt(text: string, line: number, col: number): (string | number)[] | undefined {
   const body = stripBom(text);
-  let ast: AST.TOMLProgram;
-  try {
-    ast = parseTOML(body, { tomlVersion: '1.1' });
-  } catch {
-    return undefined;
-  }
+  const ast = astOf(body);
+  if (!ast) return undefined;
   const col0 = col - 1;
   const inside = (loc: AST.SourceLocation) =>
     (loc.start.line < line || (loc.start.line === line && loc.start.column <= col0)) &&
@@ -515,12 +519,8 @@ export function keyPathAt(text: string, line: number, col: number): (string | nu
  */
 export function tableSource(text: string, path: KeyPath): { text: string; spans: [number, number][] } | undefined {
   const body = stripBom(text);
-  let ast: AST.TOMLProgram;
-  try {
-    ast = parseTOML(body, { tomlVersion: '1.1' });
-  } catch {
-    return undefined;
-  }
+  const ast = astOf(body);
+  if (!ast) return undefined;
   const eol = detectEol(body);
   const all = tables(ast);
   const own = all.filter(t => startsWith(t.resolvedKey, path));
