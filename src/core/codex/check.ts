@@ -71,14 +71,19 @@ export async function checkCodexConfig(input: CheckInput, files: ReadonlyMap<str
     )
       return { kind: 'profile-missing', profile: input.profile, path: file, ms: 0 };
   }
-  // What is checked must be a file Codex can read: a FIFO or a device is refused here, not copied.
+  // The checked files as Codex would meet them: a folder or an unreadable file is given to it as
+  // such (it says so in its own words); a FIFO, a device or a file past the bound is refused here.
+  const mirror: { folders: string[]; unreadable: string[] } = { folders: [], unreadable: [] };
   for (const name of ['config.toml', ...(input.profile !== undefined ? [`${input.profile}.config.toml`] : [])]) {
     if (files.has(name)) continue;
+    const p = path.join(input.codexHome, name);
     try {
-      readBounded(path.join(input.codexHome, name));
+      readBounded(p);
     } catch (e) {
-      if (e instanceof FileRefusal) return { kind: 'failed', reason: 'not-a-file', message: e.message, ms: Date.now() - t0 };
-      throw e;
+      if (!(e instanceof FileRefusal)) throw e;
+      if (isFolder(p)) mirror.folders.push(name);
+      else if (e.reason === 'unreadable') mirror.unreadable.push(name);
+      else return { kind: 'failed', reason: 'not-a-file', message: e.message, ms: Date.now() - t0 };
     }
   }
   const timeoutMs = input.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
@@ -87,6 +92,7 @@ export async function checkCodexConfig(input: CheckInput, files: ReadonlyMap<str
     args: checkArgs(input.profile),
     codexHome: input.codexHome,
     files,
+    mirror,
     env: input.env,
     cwd: input.cwd,
     timeoutMs,
@@ -138,6 +144,14 @@ export async function checkCodexConfig(input: CheckInput, files: ReadonlyMap<str
 /** A check run of a candidate: `files` in place of the ones in CODEX_HOME. */
 export function checkCandidate(input: CheckInput, files: ReadonlyMap<string, string>): Promise<CodexConfigCheck> {
   return checkCodexConfig(input, files);
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function configText(codexHome: string): string {

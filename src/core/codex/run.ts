@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createServer } from 'node:net';
 import { parseCodexVersion, type CodexVersion } from './version';
-import { withScratchHome } from './scratch';
+import { withScratchHome, type Mirror } from './scratch';
 import { displayMessage, displayText } from '../text/sanitize';
 
 /** What a check run keeps of each output stream; Codex's messages are a few lines. */
@@ -130,6 +130,8 @@ export interface CheckRunOptions {
   codexHome?: string;
   /** Files (name in CODEX_HOME → text) that replace or add to the copies. */
   files?: ReadonlyMap<string, string>;
+  /** Checked files that are folders or unreadable: the same in the scratch home. */
+  mirror?: Mirror;
   /** The caller's environment, reduced by checkRunEnv. */
   env: NodeJS.ProcessEnv;
   extraEnv?: Record<string, string>;
@@ -143,18 +145,23 @@ export interface CheckRunOptions {
  * its output are given back as the user's CODEX_HOME, so messages name the real files.
  */
 export function runCodexCheck(o: CheckRunOptions): Promise<RunResult> {
-  return withScratchHome(o.codexHome, o.files ?? new Map(), async scratch => {
-    const r = await runBounded(o.executable, o.args, {
-      env: checkRunEnv(o.env, scratch, o.extraEnv),
-      cwd: o.cwd,
-      timeoutMs: o.timeoutMs,
-      signal: o.signal,
-    });
-    if (!o.codexHome) return r;
-    const from = [fs.realpathSync(scratch), scratch];
-    const fix = (t: string) => from.reduce((acc, f) => acc.split(f).join(o.codexHome as string), t);
-    return { ...r, stdout: fix(r.stdout), stderr: fix(r.stderr) };
-  });
+  return withScratchHome(
+    o.codexHome,
+    o.files ?? new Map(),
+    async scratch => {
+      const r = await runBounded(o.executable, o.args, {
+        env: checkRunEnv(o.env, scratch, o.extraEnv),
+        cwd: o.cwd,
+        timeoutMs: o.timeoutMs,
+        signal: o.signal,
+      });
+      if (!o.codexHome) return r;
+      const from = [fs.realpathSync(scratch), scratch];
+      const fix = (t: string) => from.reduce((acc, f) => acc.split(f).join(o.codexHome as string), t);
+      return { ...r, stdout: fix(r.stdout), stderr: fix(r.stderr) };
+    },
+    o.mirror,
+  );
 }
 
 /** Why an executable could not be started, in words that say where to look. */

@@ -23,6 +23,14 @@ const NOT_COPIED = [
 /** A CODEX_HOME with more top-level bytes than this is not copied past it (configs are small). */
 const MAX_COPIED_BYTES = 32 * 1024 * 1024;
 
+/** Checked files that cannot be copied, given to Codex as what they are, so it says what it says about them. */
+export interface Mirror {
+  /** Names that are folders in CODEX_HOME: a folder in the scratch too. */
+  folders?: readonly string[];
+  /** Names this user cannot read: an unreadable file in the scratch too. */
+  unreadable?: readonly string[];
+}
+
 /**
  * Runs `fn` with a scratch CODEX_HOME holding copies of `codexHome`'s top-level regular files (none
  * when it is undefined) and `files` (name → text) over them; deletes it afterwards.
@@ -31,6 +39,7 @@ export async function withScratchHome<T>(
   codexHome: string | undefined,
   files: ReadonlyMap<string, string>,
   fn: (scratch: string) => Promise<T>,
+  mirror: Mirror = {},
 ): Promise<T> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-codex-check-'));
   try {
@@ -53,6 +62,8 @@ export async function withScratchHome<T>(
       }
     }
     for (const [name, text] of files) fs.writeFileSync(path.join(scratch, name), text, { mode: 0o600 });
+    for (const name of mirror.folders ?? []) if (!files.has(name)) fs.mkdirSync(path.join(scratch, name), { recursive: true });
+    for (const name of mirror.unreadable ?? []) if (!files.has(name)) fs.writeFileSync(path.join(scratch, name), '', { mode: 0 });
     return await fn(scratch);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
