@@ -37,24 +37,31 @@ export function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Follows a chain of symlinks, also when the final target does not exist yet. */
+/** Follows a chain of symlinks, also when the final target does not exist yet (or is removed meanwhile). */
 export function resolveLinks(p: string): string {
   let cur = path.resolve(p);
+  const missing = () => {
+    // A missing final component: resolve its folder (which may itself be a link).
+    try {
+      return path.join(fs.realpathSync(path.dirname(cur)), path.basename(cur));
+    } catch {
+      return cur;
+    }
+  };
   for (let i = 0; i < 40; i++) {
     let st: fs.Stats;
     try {
       st = fs.lstatSync(cur);
     } catch {
-      // A missing final component: resolve its folder (which may itself be a link).
-      const dir = path.dirname(cur);
-      try {
-        return path.join(fs.realpathSync(dir), path.basename(cur));
-      } catch {
-        return cur;
-      }
+      return missing();
     }
-    if (!st.isSymbolicLink()) return fs.realpathSync(cur);
-    cur = path.resolve(path.dirname(cur), fs.readlinkSync(cur));
+    try {
+      if (!st.isSymbolicLink()) return fs.realpathSync(cur);
+      cur = path.resolve(path.dirname(cur), fs.readlinkSync(cur));
+    } catch (e) {
+      // Removed or replaced between the two calls (another program): look again.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+    }
   }
   throw new FileRefusal(`${p}: too many levels of symbolic links.`, 'links');
 }
