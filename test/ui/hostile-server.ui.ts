@@ -68,7 +68,10 @@ async function assertClean(where: string, root: Locator): Promise<string> {
 
 async function openPicker(h: UiHarness<Data>): Promise<string[]> {
   // Discovery has run (the item says what it found) before the picker is asked for.
-  await h.statusBarItem(/^Local Model Router: /).first().waitFor({ state: 'visible', timeout: 60_000 });
+  await h
+    .statusBarItem(/^Local Model Router: /)
+    .first()
+    .waitFor({ state: 'visible', timeout: 60_000 });
   await h.runCommand('Local Model Router: Pick Local Model…');
   return h.quickPickRows({ atLeast: 4 });
 }
