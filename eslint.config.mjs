@@ -40,6 +40,20 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
+    // Notifications carry servers' and files' text: they go through src/ui/notify.ts (the sanitizer).
+    files: ['src/**/*.ts'],
+    ignores: ['src/ui/notify.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^show(Information|Warning|Error)Message$/]',
+          message: 'Use showInfo / showWarning / showError from src/ui/notify.ts: they sanitize what is shown.',
+        },
+      ],
+    },
+  },
+  {
     // State services own state; views (features) read them, never the other way round.
     files: ['src/state/**/*.ts'],
     rules: {

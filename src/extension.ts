@@ -18,12 +18,14 @@ import * as endpoints from './features/endpoints/commands';
 import * as chat from './features/chat/register';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
+import { showError } from './ui/notify';
+import { sanitizedLog } from './ui/log';
 
 /** What deactivate() must still do: stop the servers and SSH tunnels this window started (SIGKILL after a grace). */
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): LocalModelRouterApi {
-  const log = vscode.window.createOutputChannel('Local Model Router', { log: true });
+  const log = sanitizedLog(vscode.window.createOutputChannel('Local Model Router', { log: true }));
   context.subscriptions.push(log);
   try {
     const subs = context.subscriptions;
@@ -78,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.
     log.error('activation failed', e as Error);
-    void vscode.window.showErrorMessage(`Local Model Router failed to start: ${(e as Error).message}`, 'Show Log').then(c => {
+    void showError(`Local Model Router failed to start: ${(e as Error).message}`, 'Show Log').then(c => {
       if (c) log.show();
     });
     throw e;

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { Ctx, LazyModule } from './ctx';
 import { COMMANDS, LAZY_COMMANDS, type LazyModuleName } from './core/commands';
+import { showError } from './ui/notify';
 
 const loaded = new Map<string, unknown>();
 
@@ -30,14 +31,14 @@ export function register(ctx: Ctx): void {
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         const handler = loadLazy(bundle).commands[key];
         if (!handler) {
-          void vscode.window.showErrorMessage(`${COMMANDS[key].title} is not available in this build.`);
+          void showError(`${COMMANDS[key].title} is not available in this build.`);
           return undefined;
         }
         try {
           return await handler(ctx, ...args);
         } catch (e) {
           ctx.log.error(`${id} failed`, e as Error);
-          void vscode.window.showErrorMessage(`${COMMANDS[key].title} failed: ${(e as Error).message}`, 'Show Log').then(c => {
+          void showError(`${COMMANDS[key].title} failed: ${(e as Error).message}`, 'Show Log').then(c => {
             if (c) ctx.log.show();
           });
           throw e;

@@ -1,7 +1,6 @@
 // `local-model-router check-codex-config`: asks the installed Codex whether it accepts the user's
 // configuration, shows each rejection with the planned repair as one diff, and with --apply writes it
 // (backup, atomic) and lets Codex load the result again.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -13,7 +12,7 @@ import { planCodexRepair } from '../core/codex/repairs';
 import { checkJson, fillPlan, indent, printAdvisories, printPlan } from './codex-check-report';
 import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from '../core/codex/features';
 import { applyCodexRepair, type AppliedRepair } from '../core/codex/applyRepair';
-import { backupDir } from '../core/codex/fs';
+import { backupDir, readTextFile } from '../core/files';
 import { profileNameProblem } from '../core/codex/profile';
 
 /** Exit codes, also in --help and the README. */
@@ -42,7 +41,8 @@ Options:
   --codex-home DIR   default: $CODEX_HOME, else ~/.codex
   --profile NAME     also check $CODEX_HOME/NAME.config.toml, as \`codex -p NAME\` loads it
   --apply            write the planned repair (a backup of every replaced file goes to
-                     $CODEX_HOME/.local-model-router-backups/), then let Codex load the result again
+                     $CODEX_HOME/.local-model-router-backups/), then let Codex load the result again;
+                     \`local-model-router codex-profile --restore\` undoes it
   --yes              apply without asking (needed when stdin is not a terminal)
   --codex EXE        the Codex executable (default: codex)
   --timeout-ms N     limit for each Codex run (default 20000)
@@ -58,7 +58,7 @@ Exit codes: 0 Codex accepts the configuration (as it was, or after --apply);
 
 function readConfigText(codexHome: string): string | undefined {
   try {
-    return fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
+    return readTextFile(path.join(codexHome, 'config.toml'));
   } catch {
     return undefined;
   }
@@ -165,7 +165,16 @@ export const checkCodexConfigCommand: Subcommand = {
     fillPlan(report, plan);
     if (!f.json) printPlan(io, plan, what, d.version.text, !!f.apply);
     if (!f.apply) return finish(CHECK_EXIT.rejected);
-    if (!plan.changes.length) return finish(CHECK_EXIT.rejected, 'There is nothing mechanical to write; fix the rejection above by hand.');
+    if (!plan.changes.length) {
+      // The files may have been repaired meanwhile (another run, an editor): ask Codex again before saying so.
+      const again = await checkCodexConfig(input);
+      if (again.kind === 'accepted') {
+        report.check = checkJson(again);
+        if (!f.json) io.out(`\n✓ Codex ${d.version.text} accepts ${what} now (it was changed since the first check); nothing to write.`);
+        return finish(CHECK_EXIT.accepted);
+      }
+      return finish(CHECK_EXIT.rejected, 'There is nothing mechanical to write; fix the rejection above by hand.');
+    }
     if (!f.yes) {
       if (!process.stdin.isTTY) throw new UsageError('--apply needs --yes when stdin is not a terminal (nothing was written)');
       if (!(await confirm(`Write these changes to ${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'}? [y/N] `)))
@@ -189,7 +198,7 @@ function appliedJson(a: Extract<AppliedRepair, { ok: true }>, codexHome: string)
 
 function printApplied(io: CliIo, a: Extract<AppliedRepair, { ok: true }>, codexHome: string, version: string): void {
   io.out(
-    `\nWritten${a.backup && a.backup.files.length ? `; backups in ${backupDir(codexHome)} (restore with the "Restore Last Codex Config Backup" command)` : ''}.`,
+    `\nWritten${a.backup && a.backup.files.length ? `; backups in ${backupDir(codexHome)} (undo with: ${restoreCommand(codexHome)})` : ''}.`,
   );
   for (const c of a.checks) {
     const what = c.profile ? `config.toml with the profile ${c.profile}` : 'config.toml';
@@ -197,4 +206,13 @@ function printApplied(io: CliIo, a: Extract<AppliedRepair, { ok: true }>, codexH
     else if (c.check.kind === 'rejected') io.out(`✗ Codex ${version} still rejects ${what}:\n${indent(c.check.rejection.text, '  | ')}`);
     else io.out(`? ${what}: ${c.check.kind === 'failed' ? c.check.message : `${c.check.path} is missing`}`);
   }
+}
+
+/** The command that undoes the write (the same backups as codex-profile's). */
+export function restoreCommand(codexHome: string): string {
+  return `local-model-router codex-profile --restore --codex-home ${quoteArg(codexHome)}`;
+}
+
+function quoteArg(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -8,12 +8,12 @@ import { normalizeBaseUrl } from '../core/endpoints';
 import { claudeSettingsLocation, desiredClaudeSettings, type ClaudeScope, type DesiredClaudeSettings } from '../core/claude/settings';
 import { applyClaudeSettingsWrite, planClaudeRestore, planClaudeSettingsWrite, restoreClaudeBackup } from '../core/claude/write';
 import { isEnvVarName } from '../core/claude/env';
-import { FileRefusal } from '../core/codex/fs';
+import { FileRefusal } from '../core/files';
 
 const HELP = `Usage: local-model-router claude-settings --scope project|user [--folder DIR] --base-url URL --model M
          [--context-window N] [--api-key-env VAR] [--no-thinking] [--home DIR] [--dry-run] [--json]
        local-model-router claude-settings --scope project|user [--folder DIR] --remove [--dry-run] [--json]
-       local-model-router claude-settings --scope project|user --restore [--json]
+       local-model-router claude-settings --scope project|user [--folder DIR] --restore [--force] [--json]
 
 Routes Claude Code to a local server by writing the "env" entries of its settings file:
 project scope <folder>/.claude/settings.local.json (personal, not checked in), user scope
@@ -24,7 +24,9 @@ CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1, ANTHROPIC_API_KEY="" (a cloud key in
 to the local server), and for a server without a key a placeholder ANTHROPIC_AUTH_TOKEN. With
 --api-key-env VAR: "apiKeyHelper": "printenv VAR" instead — the key itself is never written.
 Every other byte of the file stays; a file that is not strict JSON (Claude Code refuses comments) is
-refused; the previous file is backed up into Claude Code's folder (.local-model-router-backups).
+refused, and so is a file with a key twice in one object (Claude Code would read the last one, an
+edit would change the first). The previous file is backed up into Claude Code's folder
+(.local-model-router-backups/<time>-claude-user-… or …-claude-project-<folder name>-…).
 
 Options:
   --scope S            project or user
@@ -34,12 +36,16 @@ Options:
   --context-window N   the server's real context window
   --api-key-env VAR    the server wants a key: Claude Code gets it from this variable through apiKeyHelper
   --no-thinking        also write CLAUDE_CODE_DISABLE_THINKING=1 (for servers that refuse thinking)
-  --remove             take out what this command wrote (the keys listed in LOCAL_MODEL_ROUTER_MANAGED)
-  --restore            put back the file as it was before the last write
+  --remove             take out what this command wrote (the keys listed in LOCAL_MODEL_ROUTER_MANAGED);
+                       values of your own it replaced are put back
+  --restore            put back this scope's file (this project's, for project scope) as it was before
+                       the last write; refused when the file changed since that write
+  --force              with --restore: restore even so (the current file is kept in a backup first)
   --home DIR           the home folder (default: $HOME)
   --dry-run            print the diff; write nothing
   --json               {"ok","dryRun","scope","path","realPath","action":"create|update|unchanged","set":[],
-                        "removed":[],"notes":[],"diff","backup"|null} or {"ok":false,"error"}
+                        "removed":[],"putBack":[],"notes":[],"diff","backup"|null}; with --restore
+                       {"ok","scope","path","restored":[],"from","savedIn"|null}; or {"ok":false,"error"}
 
 Exit codes: 0 written (or nothing to change), 1 refused, 2 usage error.`;
 
@@ -53,6 +59,7 @@ const FLAGS = {
   'no-thinking': { type: 'boolean' },
   remove: { type: 'boolean' },
   restore: { type: 'boolean' },
+  force: { type: 'boolean' },
   home: { type: 'string' },
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -77,17 +84,35 @@ export const claudeSettingsCommand: Subcommand = {
       return ok ? 0 : 1;
     };
 
+    if (f.force && !f.restore) throw new UsageError('--force only goes with --restore');
     if (f.restore) {
-      const plan = planClaudeRestore(location.claudeDir);
-      if (!plan) return done(false, `No backup in ${location.claudeDir}.`);
+      let plan;
       try {
-        restoreClaudeBackup(plan);
+        plan = planClaudeRestore(location);
       } catch (e) {
         if (e instanceof FileRefusal) return done(false, e.message);
         throw e;
       }
+      if (!plan)
+        return done(
+          false,
+          `No backup of ${location.path} in ${location.claudeDir} (backups are kept per file: this scope${scope === 'project' ? ' and folder' : ''}).`,
+        );
+      let r;
+      try {
+        r = restoreClaudeBackup(plan, { force: !!f.force });
+      } catch (e) {
+        if (e instanceof FileRefusal)
+          return done(false, e.reason === 'changed' ? `${e.message} Run again with --force to do that.` : e.message);
+        throw e;
+      }
       report.restored = plan.files.map(x => x.snapshot.path);
-      if (!f.json) io.out(`Restored ${plan.files.map(x => x.snapshot.path).join(', ')} from ${plan.manifest.dir}.`);
+      report.from = plan.set.dir;
+      report.savedIn = r.savedIn ?? null;
+      if (!f.json) {
+        io.out(`Restored ${plan.files.map(x => x.snapshot.path).join(', ')} from ${plan.set.dir}.`);
+        if (r.savedIn) io.out(`What the file held before this restore is kept in ${r.savedIn}.`);
+      }
       return done(true);
     }
 
@@ -116,6 +141,7 @@ export const claudeSettingsCommand: Subcommand = {
       action: !plan.changed ? 'unchanged' : c.snapshot.exists ? 'update' : 'create',
       set: c.set,
       removed: c.removed,
+      putBack: c.putBack,
       notes: c.notes,
       diff: c.diff,
       backup: null,
@@ -134,6 +160,7 @@ export const claudeSettingsCommand: Subcommand = {
     const w = applyClaudeSettingsWrite(c, `claude-settings ${scope}${f.remove ? ' --remove' : ''}`);
     if (!w.ok) return done(false, w.error);
     report.backup = w.backup?.files[0]?.backup ?? null;
+    if (!f.json && w.backup?.files[0]?.backup) io.out(`The previous file is kept in ${w.backup.files[0].backup}.`);
     if (!f.json) io.out(`\nWritten.${desired ? ' Run `claude` in that folder (project scope) or anywhere (user scope).' : ''}`);
     return done(true);
   },

@@ -1,6 +1,5 @@
 // `local-model-router codex-profile`: writes a Codex profile for a local server the way the installed
 // Codex expects it, prints what it writes (diffs for changed files), then lets Codex itself load it.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { intFlag, parseFlags, UsageError, type CliIo, type Subcommand } from './io';
@@ -11,6 +10,9 @@ import { resolveCodexHome } from '../core/codex/version';
 import { writeCodexProfile } from '../core/codex/writeWorkflow';
 import type { CodexFindings } from '../core/verify/types';
 import { checkJson, fillPlan, indent, printPlan } from './codex-check-report';
+import { readCodexFindings } from '../core/codex/findings';
+import { FileRefusal, planRestore, readTextFile, restore } from '../core/files';
+import { displayName } from '../core/text/sanitize';
 
 const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID --base-url URL --model M
          [--provider ${PROVIDER_IDS.join('|')}] [--context-window N] [--auto-compact N]
@@ -18,11 +20,16 @@ const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID 
          [--trust-project PATH] [--override-untrusted] [--set-oss-provider]
          [--non-function-tools auto|always|never] [--server-rejects-non-function-tools]
          [--from-verify REPORT.json] [--no-catalog] [--no-validate] [--dry-run] [--json]
+       local-model-router codex-profile --restore [--force] [--codex-home DIR] [--json]
 
 Writes a Codex profile for a local model server. Codex 0.134 and later: $CODEX_HOME/<name>.config.toml
 (plus <name>.models.json, a one-model catalog); older Codex: [profiles.<name>] and
 [model_providers.<id>] in config.toml. config.toml is edited surgically: every other byte stays as it
-was; a backup of every replaced file is kept in $CODEX_HOME/.local-model-router-backups/.
+was; a backup of every replaced file is kept in $CODEX_HOME/.local-model-router-backups/ (one folder
+per write). --restore undoes the last write to CODEX_HOME by this command, check-codex-config --apply or
+the extension (the files come back as they were); it is refused when a file changed since that write,
+unless --force (then the current files are kept in a backup first). Every restore keeps what it
+replaces in a backup too, and the next --restore goes one write further back.
 
 Options:
   --name N                 profile name: codex -p N
@@ -45,6 +52,7 @@ Options:
                            from the measured prompt rate
   --no-catalog             do not write the model catalog
   --no-validate            do not run Codex on the written profile
+  --restore                undo the last write (see above); --force: even over files changed since
   --dry-run                print what would be written; write nothing
   --json                   {"ok","dryRun","codexHome","codex":{"found","version"|"reason"},"format","formatReason",
                             "profile","providerId","files":[{"path","role","action","diff"}],"notes":[],
@@ -73,6 +81,8 @@ const FLAGS = {
   'no-catalog': { type: 'boolean' },
   'no-validate': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  restore: { type: 'boolean' },
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -80,16 +90,23 @@ const FLAGS = {
 function readFindings(file: string): CodexFindings {
   let report: unknown;
   try {
-    report = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const text = readTextFile(file, 'report');
+    if (text === undefined) throw new UsageError(`--from-verify ${file} does not exist`);
+    report = JSON.parse(text);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`--from-verify ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
   const r = report as { agent?: unknown; stages?: unknown; findings?: unknown };
   if (!r || typeof r !== 'object' || !Array.isArray(r.stages))
     throw new UsageError(`--from-verify ${file}: not a report of \`local-model-router verify --json\``);
   if (r.agent !== undefined && r.agent !== 'codex')
-    throw new UsageError(`--from-verify ${file}: a ${String(r.agent)} report; Codex profiles use a Codex one (verify --agent codex)`);
-  return r.findings && typeof r.findings === 'object' ? (r.findings as CodexFindings) : {};
+    throw new UsageError(
+      `--from-verify ${file}: a ${displayName(String(r.agent))} report; Codex profiles use a Codex one (verify --agent codex)`,
+    );
+  const f = readCodexFindings(r.findings);
+  if (!f.ok) throw new UsageError(`--from-verify ${file}: ${f.error}; it is not a report this version of verify wrote`);
+  return f.findings;
 }
 
 function required(v: string | undefined, flag: string): string {
@@ -110,6 +127,8 @@ export const codexProfileCommand: Subcommand = {
   help: HELP,
   async run(args: string[], io: CliIo): Promise<number> {
     const { values: f } = parseFlags(args, FLAGS);
+    if (f.force && !f.restore) throw new UsageError('--force only goes with --restore');
+    if (f.restore) return restoreLast(f['codex-home'], !!f.force, !!f.json, io);
     const name = required(f.name, 'name');
     const providerId = required(f['provider-id'], 'provider-id');
     const baseUrl = required(f['base-url'], 'base-url');
@@ -264,3 +283,38 @@ export const codexProfileCommand: Subcommand = {
     return report.ok ? 0 : 1;
   },
 };
+
+/** `--restore`: the newest write to CODEX_HOME not yet undone. */
+function restoreLast(codexHomeFlag: string | undefined, force: boolean, json: boolean, io: CliIo): number {
+  const codexHome = codexHomeFlag ? path.resolve(io.cwd, codexHomeFlag) : resolveCodexHome(io.env, '', io.env.HOME || os.homedir()).path;
+  const fail = (error: string): number => {
+    if (json) io.out(JSON.stringify({ ok: false, codexHome, error }, null, 2));
+    else io.err(`local-model-router codex-profile: ${error}`);
+    return 1;
+  };
+  let savedIn: string | undefined;
+  let plan;
+  try {
+    plan = planRestore(codexHome);
+    if (!plan)
+      return fail(`No backup to restore in ${codexHome} (nothing written there by Local Model Router, or every write is already undone).`);
+    savedIn = restore(plan, { force }).savedIn;
+  } catch (e) {
+    if (e instanceof FileRefusal) return fail(e.reason === 'changed' ? `${e.message} Run again with --force to do that.` : e.message);
+    throw e;
+  }
+  const files = plan.files.map(f => f.snapshot.path);
+  if (json)
+    io.out(
+      JSON.stringify(
+        { ok: true, codexHome, restored: files, from: plan.set.dir, reason: plan.set.reason, savedIn: savedIn ?? null },
+        null,
+        2,
+      ),
+    );
+  else {
+    io.out(`Restored ${files.join(', ')} as they were before "${plan.set.reason}" (${plan.set.at}), from ${plan.set.dir}.`);
+    if (savedIn) io.out(`What they held before this restore is kept in ${savedIn}.`);
+  }
+  return 0;
+}

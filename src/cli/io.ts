@@ -1,7 +1,7 @@
 // What every subcommand gets: output streams and the environment, so tests can run them in-process.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readTextFile } from '../core/files/read';
 
 export interface CliIo {
   out(text: string): void;
@@ -39,12 +39,14 @@ export function intFlag(name: string, v: string | undefined, min = 0): number | 
 /** A --settings file: a JSON object shaped like VS Code's settings.json ("localModelRouter.llamacpp.port": 8131, …). */
 export function readSettingsFile(path: string, cwd: string): Record<string, unknown> {
   const file = resolve(cwd, path);
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file);
   } catch (e) {
-    throw new UsageError(`cannot read --settings ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read --settings: ${(e as Error).message}`);
   }
+  if (text === undefined) throw new UsageError(`cannot read --settings ${file}: it does not exist`);
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,5 +1,5 @@
 // `local-model-router launch-command`: the exact command the extension would start for a provider.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileOnce } from '../core/files/write';
 import { homedir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseFlags, readSettingsFile, UsageError, type Subcommand } from './io';
@@ -68,10 +68,7 @@ export const launchCommand: Subcommand = {
           ? resolvePath(io.cwd, values['template-dir'])
           : join(io.env.XDG_CACHE_HOME || join(io.env.HOME || homedir(), '.cache'), 'local-model-router', 'chat-templates');
         chatTemplateFile = join(dir, choice.fileName);
-        if (!existsSync(chatTemplateFile)) {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(chatTemplateFile, choice.text);
-        }
+        writeFileOnce(chatTemplateFile, choice.text);
       }
       template = {
         kind: choice.kind,

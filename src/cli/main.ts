@@ -1,6 +1,8 @@
 // local-model-router: the extension's checks on the command line (CI, scripts, people without VS Code).
 import type { CliIo, Subcommand } from './io';
 import { UsageError } from './io';
+import { displayText } from '../core/text/sanitize';
+import { FileRefusal } from '../core/files/read';
 
 const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   discover: async () => (await import('./discover')).discoverCommand,
@@ -23,7 +25,17 @@ async function usage(): Promise<string> {
   return lines.join('\n');
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/**
+ * Everything a subcommand prints passes the one sanitizer: model ids, error bodies, server names, a
+ * config file's lines and Codex's words reach the terminal with their control characters escaped
+ * (JSON output stays valid JSON: the escapes are JSON's own).
+ */
+function sanitized(io: CliIo): CliIo {
+  return { ...io, out: t => io.out(displayText(t)), err: t => io.err(displayText(t)) };
+}
+
+export async function main(argv: string[], rawIo: CliIo): Promise<number> {
+  const io = sanitized(rawIo);
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(await usage());
@@ -49,6 +61,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (e instanceof UsageError) {
       io.err(`local-model-router ${name}: ${e.message}\nRun \`local-model-router ${name} --help\` for usage.`);
       return 2;
+    }
+    if (e instanceof FileRefusal) {
+      io.err(`local-model-router ${name}: ${e.message}`);
+      return 1;
     }
     io.err(`local-model-router ${name}: ${(e as Error).stack ?? e}`);
     return 1;

@@ -2,13 +2,13 @@
 import { resolveSettings } from '../core/settings/resolve';
 import { planServerChange } from '../core/serverChanges';
 import type { ServerChange } from '../core/verify/types';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, intFlag, parseFlags, type CliIo, type Subcommand } from './io';
 import { resolveCodexHome } from '../core/codex/version';
 import { enabledMcpServers } from '../core/codex/tomlEdit';
 import { normalizeBaseUrl } from '../core/endpoints';
+import { readTextFile } from '../core/files/read';
 import { AGENT_IDS, STAGE_IDS_BY_AGENT, type AgentId, type StageId, type VerifyReport } from '../core/verify/types';
 
 const HELP = `Usage: local-model-router verify --base-url URL --model ID [--agent codex|claude] [options]
@@ -177,7 +177,7 @@ function nonFunctionToolsFlag(v: string | undefined): boolean | 'auto' {
 function mcpServersOf(codexHomeFlag: string | undefined, io: CliIo): string[] {
   const home = codexHomeFlag ? path.resolve(io.cwd, codexHomeFlag) : resolveCodexHome(io.env, '', io.env.HOME ?? os.homedir()).path;
   try {
-    return Object.keys(enabledMcpServers(fs.readFileSync(path.join(home, 'config.toml'), 'utf8')));
+    return Object.keys(enabledMcpServers(readTextFile(path.join(home, 'config.toml')) ?? ''));
   } catch {
     return [];
   }

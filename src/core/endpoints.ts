@@ -4,6 +4,7 @@
 // (Ollama) → LOCAL_LLM_BASE_URL → the default listen address; key: <PROVIDER>_API_KEY →
 // LOCAL_LLM_API_KEY → the stored secret → none.
 // OPENAI_BASE_URL is never read: it points at a cloud provider more often than not.
+import { displayName } from './text/sanitize';
 import { PROVIDERS, type ProviderId } from './providers';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -17,28 +18,36 @@ export type NormalizedUrl = { ok: true; url: string } | { ok: false; error: stri
 export function normalizeBaseUrl(raw: string): NormalizedUrl {
   const input = raw.trim();
   if (!input) return { ok: false, error: 'The base URL is empty.' };
+  // The URL parser drops tabs and line breaks silently: a URL with one inside is not what was meant.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(input))
+    return {
+      ok: false,
+      error: `"${displayName(input)}" contains a line break or another control character; a base URL is one line, e.g. http://127.0.0.1:8080/v1.`,
+    };
+  if (/\s/.test(input)) return { ok: false, error: `"${displayName(input)}" contains a space; a base URL has none.` };
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
   // The URL parser calls a port over 65535 "invalid URL" and takes port 0: say what is wrong instead.
   const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i.exec(withScheme)?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
-    return { ok: false, error: `"${raw}" has port ${port}; a port is 1–65535.` };
+    return { ok: false, error: `"${displayName(raw)}" has port ${port}; a port is 1–65535.` };
   let u: URL;
   try {
     u = new URL(withScheme);
   } catch {
-    return { ok: false, error: `"${raw}" is not a URL. Use the form http://127.0.0.1:8080/v1.` };
+    return { ok: false, error: `"${displayName(raw)}" is not a URL. Use the form http://127.0.0.1:8080/v1.` };
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    return { ok: false, error: `"${raw}" uses ${u.protocol.replace(/:$/, '')}; only http and https base URLs are supported.` };
+    return { ok: false, error: `"${displayName(raw)}" uses ${u.protocol.replace(/:$/, '')}; only http and https base URLs are supported.` };
   }
   if (u.username || u.password) {
     return {
       ok: false,
-      error: `"${redactCredentials(raw)}" embeds credentials in the URL. Remove them and give the key separately: an *_API_KEY variable, or Set API Key in VS Code.`,
+      error: `"${displayName(redactCredentials(raw))}" embeds credentials in the URL. Remove them and give the key separately: an *_API_KEY variable, or Set API Key in VS Code.`,
     };
   }
   if (u.search || u.hash) {
-    return { ok: false, error: `"${raw}" has a query or fragment; a base URL is scheme, host, port and path only.` };
+    return { ok: false, error: `"${displayName(raw)}" has a query or fragment; a base URL is scheme, host, port and path only.` };
   }
   let path = u.pathname.replace(/\/+$/, '');
   if (path === '') path = '/v1';

@@ -6,6 +6,7 @@ import { routeKey, serverFacts, type Route } from './route';
 import type { VerificationSummary } from './routeHealth';
 import { describeReach, endpointReach } from './endpointReach';
 import type { DefaultModelChoice } from './defaultModel';
+import { displayLabel, DISPLAY_LIMITS } from './text/sanitize';
 
 export type PickPayload =
   | { kind: 'model'; route: Route }
@@ -50,6 +51,25 @@ export function routeFor(p: EndpointProbe, m: ModelInfo): Route {
 
 /** The row proposing a model for an Ollama endpoint, with why it was chosen and whether it must be pulled. */
 export function recommendationEntry(p: EndpointProbe, choice: DefaultModelChoice): PickerEntry {
+  return shown(recommendationRow(p, choice));
+}
+
+/**
+ * A row as the picker shows it: model ids, server names and messages come from servers, so every
+ * text goes through the one sanitizer (control and bidi characters escaped, icon syntax escaped,
+ * long values cut). The payload keeps the exact values.
+ */
+function shown(e: PickerEntry): PickerEntry {
+  if (e.kind === 'separator') return { ...e, label: displayLabel(e.label) };
+  return {
+    ...e,
+    label: displayLabel(e.label),
+    ...(e.description !== undefined ? { description: displayLabel(e.description, DISPLAY_LIMITS.message) } : {}),
+    ...(e.detail !== undefined ? { detail: displayLabel(e.detail, DISPLAY_LIMITS.message) } : {}),
+  };
+}
+
+function recommendationRow(p: EndpointProbe, choice: DefaultModelChoice): PickerEntry {
   const here = endpointReach(p).kind === 'local';
   const size = choice.sizeBytes && choice.sizeBytes > 1e6 ? ` (about ${(choice.sizeBytes / 1e9).toFixed(1)} GB)` : '';
   const state = choice.mustPull ? `not installed — choose to pull it${size}` : choice.installed ? 'installed' : 'choose to use it';
@@ -95,7 +115,7 @@ export function buildPickerEntries(probes: readonly EndpointProbe[], c: PickerCo
       case 'up': {
         // Only while nothing is chosen: a route already set is never replaced by a proposal.
         const choice = c.active ? undefined : c.recommendations?.get(p.baseUrl);
-        if (choice) out.push(recommendationEntry(p, choice));
+        if (choice) out.push(recommendationRow(p, choice));
         if (!r.models.length) {
           const why =
             p.provider === 'ollama'
@@ -204,5 +224,5 @@ export function buildPickerEntries(probes: readonly EndpointProbe[], c: PickerCo
       payload: { kind: 'connectSsh' },
     });
   out.push({ kind: 'item', label: 'Refresh', icon: 'refresh', payload: { kind: 'refresh' } });
-  return out;
+  return out.map(shown);
 }

@@ -6,6 +6,7 @@ import { shortRouteLabel, type Route } from './route';
 import type { RouteHealth, VerificationSummary } from './routeHealth';
 import type { LaunchedState } from './statusTypes';
 import { describeReach, isRemote, type EndpointReach } from './endpointReach';
+import { displayLabel, displayName, displayText, DISPLAY_LIMITS } from './text/sanitize';
 
 export interface StatusState {
   route: Route | undefined;
@@ -81,13 +82,16 @@ function healthWord(h: RouteHealth, now: number): string {
   }
 }
 
-const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, c => `\\${c}`);
+// Markdown: every value shown in the tooltip is sanitized first (it may come from a server), then its
+// Markdown characters escaped, so it can neither format the tooltip nor add a command link.
+const esc = (s: string) =>
+  displayText(s, { max: DISPLAY_LIMITS.message, singleLine: true }).replace(/[\\`*_{}[\]()#+\-.!|<>$&]/g, c => `\\${c}`);
 
 export function renderStatus(s: StatusState, now = Date.now()): StatusView {
   if (!s.route) return renderNoRoute(s);
   const r = s.route;
   const name = r.endpointLabel ?? PROVIDERS[r.provider].displayName;
-  const label = shortRouteLabel(name, r.model);
+  const label = displayLabel(shortRouteLabel(name, r.model));
   const h = s.health;
   const icon =
     h.kind === 'checking'
@@ -105,10 +109,11 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     a => AGENTS[a].displayName,
   );
   const rows = [
-    `**Local Model Router** — ${esc(name)} · \`${r.model}\``,
+    `**Local Model Router** — ${esc(name)} · ${esc(r.model)}`,
     '',
     `| | |`,
     `|---|---|`,
+    // A normalized URL (normalizeBaseUrl percent-encodes backticks and spaces): safe in a code span.
     `| Base URL | \`${r.baseUrl}\` |`,
     `| Server | ${r.serverKind ? esc(r.serverKind) : 'unknown'}${r.serverVersion ? ` ${esc(r.serverVersion)}` : ''} |`,
     `| Context window | ${r.contextWindow ? `${r.contextWindow.toLocaleString('en-US')} tokens${tooSmall.length ? ` — too small for ${tooSmall.join(' and ')}` : ''}` : 'unknown'} |`,
@@ -123,13 +128,13 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     );
   if (s.launched)
     rows.push(`| Started here | ${s.launched.state}${s.launched.exitCode !== undefined ? ` (exit ${s.launched.exitCode})` : ''} |`);
-  if (r.codexProfile) rows.push(`| Codex profile | \`${r.codexProfile}\` |`);
+  if (r.codexProfile) rows.push(`| Codex profile | \`${displayName(r.codexProfile).replace(/[`|]/g, '')}\` |`);
   const terminals = s.terminalsRouted
     ? "\n\nNew terminals get this route's variables; terminals opened before the last switch keep the old ones (VS Code marks them stale) until reopened."
     : '';
   return {
     text: `${icon} ${remote ? '$(remote) ' : ''}${label}`,
-    accessibility: `Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h, now)}`,
+    accessibility: displayName(`Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h, now)}`),
     background,
     tooltip: `${rows.join('\n')}${terminals}\n\n${ROUTE_LINKS.map(link).join(' · ')}`,
   };

@@ -1,7 +1,7 @@
 // The chat template files a llama.cpp launch uses when no template is set: the model's own with the
 // system-first check relaxed (core/launch/chatTemplate.ts), written once into the extension's
 // global storage (content-addressed, so a restart reuses it).
-import { mkdir, writeFile, stat } from 'node:fs/promises';
+import { writeFileOnce } from '../core/files/write';
 import { join } from 'node:path';
 import type { Ctx } from '../ctx';
 import { chooseChatTemplate, relaxSystemFirst, relaxedFileName, type TemplateChoice } from '../core/launch';
@@ -12,14 +12,7 @@ function templatesDir(ctx: Ctx): string {
 
 async function writeOnce(dir: string, fileName: string, text: string): Promise<string> {
   const file = join(dir, fileName);
-  const exists = await stat(file).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    await mkdir(dir, { recursive: true });
-    await writeFile(file, text, { mode: 0o644 });
-  }
+  writeFileOnce(file, text);
   return file;
 }
 

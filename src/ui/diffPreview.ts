@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Ctx } from '../ctx';
 import type { PlannedChange } from '../core/codex/plan';
+import { showInfo } from './notify';
 
 const SCHEME = 'local-model-router-codex';
 
@@ -72,7 +73,7 @@ export async function previewAndConfirm(
   try {
     if (answer !== undefined) return answer;
     const files = changes.map(c => `${c.snapshot.exists ? 'Change' : 'Create'} ${c.snapshot.path}`).join('\n');
-    const pick = await vscode.window.showInformationMessage(question, { modal: true, detail: `${files}\n\n${detail}`.trim() }, button);
+    const pick = await showInfo(question, { modal: true, detail: `${files}\n\n${detail}`.trim() }, button);
     return pick === button;
   } finally {
     await close();

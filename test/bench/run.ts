@@ -4,14 +4,15 @@
 // BENCHMARKS.md from the results (never edit it by hand). Every number is a median over several
 // runs; the machine it ran on is recorded with it. Not part of `npm test`.
 //   in process: discovery (discover/probeEndpoint), the verifier (verifyRoute) vs raw HTTP and vs the
-//     manual procedure (curl + real `codex exec`), readiness (waitUntilReady on a launched stand-in);
+//     manual procedure (curl + real `codex exec`), readiness (waitUntilReady on a launched stand-in),
+//     settings files (a 228 KB minified settings.json written; alone: test/bench/settings-write.ts);
 //   in the real host (code-server + chromium, `npm run setup:host` first): activation time vs an empty
 //     extension, JavaScript loaded by activation, extension-host memory over 100 refreshes.
 //   on the real llama-server (`npm run setup:real-server` first): Verify Route against one real
 //     `codex exec` turn and one real `claude -p` turn, in the server's own /metrics counters.
 // --quick: fewer runs (a smoke check of the bench itself; its BENCHMARKS.md says so).
-// --only=<section>[,<section>]: only those sections (discovery, verifier, manual, readiness, rss,
-//   real-verify, host), printed and not written to BENCHMARKS.md or the README: for iterating on one row.
+// --only=<section>[,<section>]: only those sections (discovery, verifier, manual, readiness, settings,
+//   rss, real-verify, host), printed and not written to BENCHMARKS.md or the README: for iterating on one row.
 // Every process it starts is stopped at the end, on failure and on Ctrl+C (test/host/lib.mjs sweep).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,13 +26,14 @@ import { benchManual } from './manual';
 import { benchRssDiagnostic } from './memory-diag';
 import { benchReadiness } from './readiness';
 import { benchRealVerify } from './real-verify';
+import { benchSettingsWrite } from './settings-write';
 import { benchVerifier } from './verifier';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick
-  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1, realVerify: 1 }
-  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3, realVerify: 7 };
-const SECTIONS = ['discovery', 'verifier', 'manual', 'readiness', 'rss', 'real-verify', 'host'] as const;
+  ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1, realVerify: 1, settings: 3 }
+  : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3, realVerify: 7, settings: 7 };
+const SECTIONS = ['discovery', 'verifier', 'manual', 'readiness', 'settings', 'rss', 'real-verify', 'host'] as const;
 const onlyArg = process.argv.find(a => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
 for (const s of only ?? [])
@@ -185,6 +187,7 @@ async function main(): Promise<number> {
   if (runs('manual')) await section('Verifier', rows, async () => [await benchManual(RUNS.manual, verifyMs, log)]);
   if (runs('real-verify')) await section('Verifier (real llama-server)', rows, () => benchRealVerify(RUNS.realVerify, log));
   if (runs('readiness')) await section('Readiness', rows, () => benchReadiness(RUNS.readiness, log));
+  if (runs('settings')) await section('Settings files', rows, () => benchSettingsWrite(RUNS.settings, log));
   if (runs('rss')) await section('Memory (in process)', rows, () => benchRssDiagnostic(RUNS.rssDiagnostic, REFRESHES, log));
   if (runs('host'))
     await section('Real host', rows, async () => {
@@ -205,6 +208,7 @@ async function main(): Promise<number> {
     'Verifier',
     'Verifier (real llama-server)',
     'Readiness',
+    'Settings files',
     'Memory (real host)',
     'Memory (in process)',
     'Real host',

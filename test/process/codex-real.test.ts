@@ -15,7 +15,7 @@ import { main } from '../../src/cli/main';
 import { runBounded, validateWithCodex } from '../../src/core/codex/run';
 import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../src/core/providers';
 import { planMigration } from '../../src/core/codex/migrate';
-import { writeFiles, readSnapshot } from '../../src/core/codex/fs';
+import { writeFiles, readSnapshot } from '../../src/core/files';
 import { existsIn, configPath } from '../../src/core/codex/plan';
 
 const CODEX = path.resolve(__dirname, '../../node_modules/.bin/codex');

@@ -135,7 +135,7 @@ test('files: project scope creates .claude/settings.local.json; backup in ~/.cla
     assert.equal(JSON.parse(fs.readFileSync(target, 'utf8')).model, 'opus');
     assert.ok(fs.readFileSync(target, 'utf8').startsWith('{\n  "model": "opus",\n  "env": {\n'));
 
-    const restorePlan = planClaudeRestore(user.location.claudeDir);
+    const restorePlan = planClaudeRestore(user.location);
     assert.ok(restorePlan);
     restoreClaudeBackup(restorePlan);
     assert.equal(fs.readFileSync(target, 'utf8'), '{\n  "model": "opus"\n}\n');

@@ -5,16 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  readSnapshot,
-  writeFiles,
-  writeAtomic,
-  planRestore,
-  restore,
-  FileRefusal,
-  lastBackup,
-  resolveLinks,
-} from '../../src/core/codex/fs';
+import { readSnapshot, writeFiles, writeAtomic, planRestore, restore, FileRefusal, lastWriteOf, resolveLinks } from '../../src/core/files';
 import { planProfileWrite, planTrustWrite, configPath } from '../../src/core/codex/plan';
 import { buildProfile } from '../../src/core/codex/profile';
 
@@ -134,7 +125,7 @@ test('backup and restore: every replaced file comes back byte for byte, created 
   writeFiles(home, plan.changes, 'write p');
   assert.equal(fs.statSync(configPath(home)).mode & 0o777, 0o640, 'permissions kept');
   assert.deepEqual(listFiles(home), ['config.toml', 'p.config.toml', 'p.models.json']);
-  assert.equal(lastBackup(home)?.reason, 'write p');
+  assert.equal(lastWriteOf(home)?.reason, 'write p');
   const r = planRestore(home);
   assert.ok(r);
   assert.equal(r.files.filter(f => f.changedSinceWrite).length, 0);

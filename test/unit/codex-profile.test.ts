@@ -146,11 +146,55 @@ test('migration: tables become profile files, the selector goes, everything else
   assert.deepEqual(findLegacyProfiles(cfg), { tables: ['fast'], selector: 'fast' });
   const plan = planMigration(cfg, '/h', () => false);
   assert.ok(plan.ok);
-  // Blank lines between tables are not part of them: they stay.
-  assert.equal(plan.configAfter, '# top\r\nmodel = "gpt-5"\r\n\r\n\r\n\r\n[mcp_servers.x]\r\ncommand = "y"\r\n');
+  // Blank lines around the table stay; those between two of its own sections go with it.
+  assert.equal(plan.configAfter, '# top\r\nmodel = "gpt-5"\r\n\r\n\r\n[mcp_servers.x]\r\ncommand = "y"\r\n');
   assert.equal(plan.files.length, 1);
   assert.deepEqual(parse(plan.files[0].text), { model: 'o4-mini', q: '[profiles.fake]\r\n', features: { plugins: false } });
   assert.equal(planMigration(cfg, '/h', f => f === 'fast.config.toml').ok, false, 'an existing profile file is never overwritten');
+});
+
+test('migration keeps the comments inside a legacy profile: own-line and trailing, in its sub-tables too', () => {
+  const cfg = [
+    'model = "gpt-5"',
+    '',
+    '[profiles.local] # my local box',
+    '# the model I use at night',
+    'model = "qwen3-coder"  # 30B, fits',
+    'model_provider = "local-vllm"',
+    '# keep this low: the box is small',
+    '[profiles.local.features]',
+    '# off: the server refuses them',
+    'web_search_request = false # see issue 12',
+    '',
+    '[mcp_servers.x]',
+    'command = "y"',
+    '',
+  ].join('\n');
+  const plan = planMigration(cfg, '/h', () => false);
+  assert.ok(plan.ok);
+  const moved = plan.files[0].text;
+  for (const c of [
+    '# my local box',
+    '# the model I use at night',
+    '# 30B, fits',
+    '# keep this low: the box is small',
+    '# off: the server refuses them',
+    '# see issue 12',
+  ])
+    assert.ok(moved.includes(c), `${c} moved with the table:\n${moved}`);
+  assert.deepEqual(parse(moved), { model: 'qwen3-coder', model_provider: 'local-vllm', features: { web_search_request: false } });
+  assert.match(moved, /^\[features\] *$/m, 'the sub-table header is relative to the profile');
+  assert.equal(plan.configAfter, 'model = "gpt-5"\n\n\n[mcp_servers.x]\ncommand = "y"\n', 'every other byte of config.toml stays');
+  assert.ok(!plan.notes.some(n => /comments/.test(n)));
+
+  // Written with dotted keys the table has no text of its own: its values move, and the note says where the comments stay.
+  const dotted = planMigration('# mine\nprofiles.d.model = "m" # a comment\n', '/h', () => false);
+  assert.ok(dotted.ok);
+  assert.deepEqual(parse(dotted.files[0].text), { model: 'm' });
+  assert.ok(
+    dotted.notes.some(n => /comments in it stay only in config\.toml's backup/.test(n)),
+    dotted.notes.join('\n'),
+  );
 });
 
 test('diff: unified hunks with context, CRLF shown as lines', () => {
@@ -162,12 +206,14 @@ test('diff: unified hunks with context, CRLF shown as lines', () => {
 
 test('validation argv and Codex error extraction', () => {
   const args = validationArgs('p', 'local-x', 4242);
-  assert.deepEqual(args.slice(0, 7), [
+  assert.deepEqual(args.slice(0, 8), [
     'exec',
     '-p',
     'p',
     '--strict-config',
     '--skip-git-repo-check',
+    // A check run: no session rollout in the user's history.
+    '--ephemeral',
     '--disable',
     'unbounded_connection_retries',
   ]);

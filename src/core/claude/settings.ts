@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { Env } from '../endpoints';
 import { apiKeyHelperCommand, claudeRoutingEnv, DEFAULT_CLAUDE_KEY_VAR, type ClaudeRouteInput } from './env';
-import { applyJsonEdits, getJsonPath, parseSettingsText, type JsonEdit } from './jsonEdit';
+import { applyJsonEdits, getJsonPath, parseSettingsText, type JsonEdit, type ParsedSettings } from './jsonEdit';
 
 export type ClaudeScope = 'project' | 'user';
 
@@ -56,7 +56,30 @@ export function desiredClaudeSettings(r: ClaudeSettingsInput): DesiredClaudeSett
 }
 
 export type SettingsTextPlan =
-  { ok: true; after: string; set: string[]; removed: string[]; notes: string[] } | { ok: false; error: string };
+  | {
+      ok: true;
+      after: string;
+      set: string[];
+      removed: string[];
+      /** Keys whose earlier value of the user's own was put back instead of removing the key. */
+      putBack: string[];
+      notes: string[];
+      /** The user's own values this edit leaves replaced (key → value), to keep beside the backup for a later --remove. */
+      replaced: Record<string, unknown>;
+    }
+  | { ok: false; error: string };
+
+/** Why a file is refused, in the words the writer's refusal uses. */
+function refusalOf(p: Extract<ParsedSettings, { ok: false }>): string {
+  switch (p.problem) {
+    case 'duplicate-key':
+      return `${p.error}. Nothing was written.`;
+    case 'too-deep':
+      return `${p.error}. Nothing was written.`;
+    default:
+      return `${p.error}. Claude Code cannot load it either; fix it first. Nothing was written.`;
+  }
+}
 
 /** Keys a previous write recorded as its own. */
 export function managedKeys(value: Record<string, unknown>): string[] {
@@ -74,11 +97,18 @@ const pathOf = (key: string) => (key === HELPER ? [HELPER] : ['env', key]);
 
 /**
  * The edit from `text` to a file that routes Claude Code as `desired` says (or, with null, to one
- * without the routing this writer added). Refuses files Claude Code itself would not load.
+ * without the routing this writer added). Refuses files Claude Code itself would not load, or would
+ * read differently from this writer (a duplicate key). `replacedBefore`: the user's own values earlier
+ * writes replaced (from the backup store); a key this edit gives up gets that value back instead of
+ * being removed.
  */
-export function planSettingsText(text: string, desired: DesiredClaudeSettings | null): SettingsTextPlan {
+export function planSettingsText(
+  text: string,
+  desired: DesiredClaudeSettings | null,
+  replacedBefore: Readonly<Record<string, unknown>> = {},
+): SettingsTextPlan {
   const parsed = parseSettingsText(text);
-  if (!parsed.ok) return { ok: false, error: `${parsed.error}. Claude Code cannot load it either; fix it first. Nothing was written.` };
+  if (!parsed.ok) return { ok: false, error: refusalOf(parsed) };
   const current = parsed.value;
   const env = current.env;
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env)))
@@ -91,20 +121,31 @@ export function planSettingsText(text: string, desired: DesiredClaudeSettings | 
   const edits: JsonEdit[] = [];
   const set: string[] = [];
   const removed: string[] = [];
+  const putBack: string[] = [];
   const notes: string[] = [];
+  const replaced: Record<string, unknown> = {};
   for (const key of previous) {
     if (wanted.has(key) || key === MANAGED_MARKER) continue;
+    if (Object.hasOwn(replacedBefore, key)) {
+      edits.push({ kind: 'set', path: pathOf(key), value: replacedBefore[key] });
+      putBack.push(key);
+      notes.push(`puts back your own ${key === HELPER ? 'apiKeyHelper' : `env ${key}`}, which the earlier write replaced`);
+      continue;
+    }
     if (getJsonPath(parsed, pathOf(key)) === undefined) continue;
     edits.push({ kind: 'remove', path: pathOf(key) });
     removed.push(key);
   }
   for (const [key, value] of wanted) {
     const now = getJsonPath(parsed, pathOf(key));
+    if (previous.has(key) && Object.hasOwn(replacedBefore, key)) replaced[key] = replacedBefore[key];
     if (now === value) continue;
-    if (now !== undefined && !previous.has(key))
+    if (now !== undefined && !previous.has(key)) {
+      replaced[key] = now;
       notes.push(
-        `replaces your own ${key === HELPER ? 'apiKeyHelper' : `env ${key}`}${SECRET_LIKE.test(key) || key === HELPER ? '' : ` (was ${JSON.stringify(now)})`}; the backup keeps it`,
+        `replaces your own ${key === HELPER ? 'apiKeyHelper' : `env ${key}`}${SECRET_LIKE.test(key) || key === HELPER ? '' : ` (was ${JSON.stringify(now)})`}; the backup keeps it and --remove puts it back`,
       );
+    }
     edits.push({ kind: 'set', path: pathOf(key), value });
     set.push(key);
   }
@@ -125,5 +166,5 @@ export function planSettingsText(text: string, desired: DesiredClaudeSettings | 
   }
   const r = applyJsonEdits(text, edits);
   if (!r.ok) return { ok: false, error: `${r.error}. Nothing was written.` };
-  return { ok: true, after: r.text, set, removed, notes };
+  return { ok: true, after: r.text, set, removed, putBack, notes, replaced };
 }

@@ -2,7 +2,7 @@
 // on disk since the plan read it, so what the user previewed is exactly what is written), then the
 // installed Codex loads the written configuration again — config.toml (with the profile the check was
 // about) and every profile file the plan created.
-import { writeFiles, FileRefusal, type BackupManifest } from './fs';
+import { writeFiles, FileRefusal, type BackupManifest } from '../files';
 import { checkCodexConfig, type CheckInput, type CodexConfigCheck } from './check';
 import type { RepairPlan } from './repairs';
 

@@ -2,8 +2,7 @@
 // that Codex rejects." A profile file is loaded over config.toml, so Codex must accept config.toml
 // first. The profile write may itself edit config.toml (trust, oss_provider, removing a same-named
 // legacy profile): then it is the edited text that must pass, checked on a scratch copy.
-import { checkCodexConfig, type CodexConfigCheck } from './check';
-import { checkCandidate } from './scratch';
+import { checkCandidate, checkCodexConfig, type CodexConfigCheck } from './check';
 import { planCodexRepair, type RepairInput, type RepairPlan } from './repairs';
 
 export interface ProfileWriteCheckInput extends Omit<RepairInput, 'profile' | 'initial'> {

@@ -4,10 +4,13 @@
 // own message (file:line:col, caret); an accepted configuration gets as far as reading the prompt and
 // stops with "No prompt provided via stdin." So no request is ever sent — whatever `model_provider`
 // selects, the default OpenAI one included (strace showed not one connect() in such a run) — and
-// `--ephemeral` keeps the run out of the user's session history.
+// `--ephemeral` keeps the run out of the user's session history. The run itself is a check run
+// (run.ts runCodexCheck): a scratch CODEX_HOME with copies of the files, no keys in its environment.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runBounded } from './run';
+import { runCodexCheck } from './run';
+import { FileRefusal, readBounded, readTextFile } from '../files';
+import { displayMessage } from '../text/sanitize';
 import { parseCodexLoadOutput, codexMessage, type CodexRejection } from './rejections';
 import { profileNameProblem } from './profile';
 import { findLegacyProfiles } from './migrate';
@@ -15,7 +18,7 @@ import { findLegacyProfiles } from './migrate';
 export interface CodexRunContext {
   /** The Codex executable (path or name on PATH). */
   executable: string;
-  /** Environment for Codex; CODEX_HOME is set by the check. */
+  /** The caller's environment; the run gets only what finds and runs Codex (run.ts checkRunEnv). */
   env: NodeJS.ProcessEnv;
   /** Codex also reads a trusted project's `.codex/config.toml` from here. */
   cwd?: string;
@@ -30,7 +33,7 @@ export interface CheckInput extends CodexRunContext {
   profile?: string;
 }
 
-export type CheckFailure = 'not-started' | 'timeout' | 'unsupported' | 'unrecognized' | 'cancelled' | 'bad-profile-name';
+export type CheckFailure = 'not-started' | 'timeout' | 'unsupported' | 'unrecognized' | 'cancelled' | 'bad-profile-name' | 'not-a-file';
 
 export type CodexConfigCheck =
   | { kind: 'accepted'; ms: number }
@@ -50,20 +53,47 @@ export function profileFile(codexHome: string, profile: string): string {
   return path.join(codexHome, `${profile}.config.toml`);
 }
 
-/** Loads the configuration in `codexHome` with the installed Codex and says what it thought of it. */
-export async function checkCodexConfig(input: CheckInput): Promise<CodexConfigCheck> {
+/**
+ * Loads the configuration in `codexHome` with the installed Codex and says what it thought of it;
+ * `files` (name in CODEX_HOME → text) are checked in place of the ones on disk (a candidate).
+ */
+export async function checkCodexConfig(input: CheckInput, files: ReadonlyMap<string, string> = new Map()): Promise<CodexConfigCheck> {
   const t0 = Date.now();
   if (input.profile !== undefined) {
     const problem = profileNameProblem(input.profile);
     if (problem) return { kind: 'failed', reason: 'bad-profile-name', message: problem, ms: 0 };
     const file = profileFile(input.codexHome, input.profile);
     // A legacy [profiles.<name>] is reason enough to run Codex: it refuses `-p <name>` while that exists.
-    if (!fs.existsSync(file) && !legacyProfileNames(input.codexHome).includes(input.profile))
+    if (
+      !files.has(path.basename(file)) &&
+      !fs.existsSync(file) &&
+      !legacyProfileNames(files.get('config.toml') ?? configText(input.codexHome)).includes(input.profile)
+    )
       return { kind: 'profile-missing', profile: input.profile, path: file, ms: 0 };
   }
+  // The checked files as Codex would meet them: a folder or an unreadable file is given to it as
+  // such (it says so in its own words); a FIFO, a device or a file past the bound is refused here.
+  const mirror: { folders: string[]; unreadable: string[] } = { folders: [], unreadable: [] };
+  for (const name of ['config.toml', ...(input.profile !== undefined ? [`${input.profile}.config.toml`] : [])]) {
+    if (files.has(name)) continue;
+    const p = path.join(input.codexHome, name);
+    try {
+      readBounded(p);
+    } catch (e) {
+      if (!(e instanceof FileRefusal)) throw e;
+      if (isFolder(p)) mirror.folders.push(name);
+      else if (e.reason === 'unreadable') mirror.unreadable.push(name);
+      else return { kind: 'failed', reason: 'not-a-file', message: e.message, ms: Date.now() - t0 };
+    }
+  }
   const timeoutMs = input.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-  const r = await runBounded(input.executable, checkArgs(input.profile), {
-    env: { ...input.env, CODEX_HOME: input.codexHome },
+  const r = await runCodexCheck({
+    executable: input.executable,
+    args: checkArgs(input.profile),
+    codexHome: input.codexHome,
+    files,
+    mirror,
+    env: input.env,
     cwd: input.cwd,
     timeoutMs,
     signal: input.signal,
@@ -90,7 +120,7 @@ export async function checkCodexConfig(input: CheckInput): Promise<CodexConfigCh
     return {
       kind: 'failed',
       reason: 'unsupported',
-      message: `This Codex cannot check a configuration without running it (${codexMessage(all).split('\n')[0]}).`,
+      message: `This Codex cannot check a configuration without running it (${displayMessage(codexMessage(all).split('\n')[0])}).`,
       ms,
     };
   const outcome = parseCodexLoadOutput(all);
@@ -103,19 +133,37 @@ export async function checkCodexConfig(input: CheckInput): Promise<CodexConfigCh
       return {
         kind: 'failed',
         reason: 'unrecognized',
-        message: outcome.text ? `Codex exited with code ${r.code}: ${outcome.text}` : `Codex exited with code ${r.code} without a message.`,
+        message: outcome.text
+          ? `Codex exited with code ${r.code}: ${displayMessage(outcome.text)}`
+          : `Codex exited with code ${r.code} without a message.`,
         ms,
       };
   }
 }
 
-function legacyProfileNames(codexHome: string): string[] {
-  let text: string;
+/** A check run of a candidate: `files` in place of the ones in CODEX_HOME. */
+export function checkCandidate(input: CheckInput, files: ReadonlyMap<string, string>): Promise<CodexConfigCheck> {
+  return checkCodexConfig(input, files);
+}
+
+function isFolder(p: string): boolean {
   try {
-    text = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8');
+    return fs.statSync(p).isDirectory();
   } catch {
-    return [];
+    return false;
   }
+}
+
+function configText(codexHome: string): string {
+  try {
+    return readTextFile(path.join(codexHome, 'config.toml')) ?? '';
+  } catch (e) {
+    if (e instanceof FileRefusal) return '';
+    throw e;
+  }
+}
+
+function legacyProfileNames(text: string): string[] {
   const found = findLegacyProfiles(text);
   return 'error' in found ? [] : [...found.tables, ...(found.selector ? [found.selector] : [])];
 }

@@ -3,7 +3,7 @@
 // no strict validation runs). Keys in the stages "deprecated" and "removed" still load — strict
 // validation accepts them — so they become advisories, never edits: commenting out a deprecated flag
 // can change behaviour (`web_search_request = true` is effective `true`; without it, `false`).
-import { runBounded } from './run';
+import { runCodexCheck } from './run';
 import { parseTomlText } from './tomlEdit';
 import type { CheckInput } from './check';
 
@@ -31,9 +31,14 @@ export function parseFeatureList(stdout: string): CodexFeature[] {
   return out;
 }
 
-export async function listCodexFeatures(input: CheckInput): Promise<CodexFeature[] | undefined> {
-  const r = await runBounded(input.executable, ['features', 'list'], {
-    env: { ...input.env, CODEX_HOME: input.codexHome },
+/** `files` (name in CODEX_HOME → text): a candidate configuration in place of the one on disk. */
+export async function listCodexFeatures(input: CheckInput, files?: ReadonlyMap<string, string>): Promise<CodexFeature[] | undefined> {
+  const r = await runCodexCheck({
+    executable: input.executable,
+    args: ['features', 'list'],
+    codexHome: input.codexHome,
+    files,
+    env: input.env,
     cwd: input.cwd,
     timeoutMs: input.timeoutMs ?? 20_000,
     signal: input.signal,

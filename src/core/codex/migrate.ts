@@ -4,7 +4,7 @@
 // supported"). Each profile becomes `$CODEX_HOME/<name>.config.toml`.
 import * as path from 'node:path';
 import { stringify } from 'smol-toml';
-import { applyEdit, parseTomlText } from './tomlEdit';
+import { applyEdit, canonical, parseTomlText, tableSource } from './tomlEdit';
 import { profileNameProblem } from './profile';
 
 export interface LegacyProfiles {
@@ -60,12 +60,21 @@ export function planMigration(configText: string, codexHome: string, existing: (
     const body = profiles[name];
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       return { ok: false, error: `profiles.${name} is not a table; fix config.toml by hand.` };
-    files.push({
-      name,
-      fileName,
-      path: path.join(codexHome, fileName),
-      text: `# Moved from [profiles.${name}] in config.toml by Local Model Router (Codex 0.134 and later read profiles from here).\n# Use it with: codex -p ${name}\n${stringify(body)}\n`,
-    });
+    const head = `# Moved from [profiles.${name}] in config.toml by Local Model Router (Codex 0.134 and later read profiles from here).\n# Use it with: codex -p ${name}\n`;
+    // The table's own lines, comments included, when they parse to exactly the table and taking them
+    // out of config.toml leaves exactly the rest; else its values are rewritten (then its comments
+    // are only in config.toml's backup, and the note says so).
+    const moved = sourceMove(text, name, body);
+    if (moved) {
+      files.push({ name, fileName, path: path.join(codexHome, fileName), text: `${head}${moved.source}` });
+      text = moved.rest;
+      continue;
+    }
+    if (/#/.test(text))
+      notes.push(
+        `[profiles.${name}] is written in a way that cannot be moved line by line (dotted keys or an inline table); its values were moved, any comments in it stay only in config.toml's backup`,
+      );
+    files.push({ name, fileName, path: path.join(codexHome, fileName), text: `${head}${stringify(body)}\n` });
     const r = applyEdit(text, { kind: 'remove', path: ['profiles', name] });
     if (!r.ok) return { ok: false, error: r.error };
     text = r.text;
@@ -86,4 +95,26 @@ export function planMigration(configText: string, codexHome: string, existing: (
   }
   for (const f of files) notes.push(`Moved [profiles.${f.name}] to ${f.fileName}; run it with: codex -p ${f.name}`);
   return { ok: true, configAfter: text, files, notes };
+}
+
+/** Moves `[profiles.<name>]` by its lines: the new file's text and config.toml without them, each checked. */
+function sourceMove(text: string, name: string, table: unknown): { source: string; rest: string } | undefined {
+  const src = tableSource(text, ['profiles', name]);
+  if (!src) return undefined;
+  const moved = parseTomlText(src.text);
+  if (!moved.ok || canonical(moved.value) !== canonical(table)) return undefined;
+  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
+  let body = text.slice(bom.length);
+  for (const [start, end] of [...src.spans].sort((a, b) => b[0] - a[0])) body = body.slice(0, start) + body.slice(end);
+  const rest = parseTomlText(body);
+  const before = parseTomlText(text);
+  if (!rest.ok || !before.ok) return undefined;
+  const expected = structuredClone(before.value) as Record<string, Record<string, unknown>>;
+  delete expected.profiles[name];
+  // A `[profiles]` left with nothing in it is the same as none.
+  const got = structuredClone(rest.value) as Record<string, unknown>;
+  for (const doc of [expected, got] as Record<string, unknown>[])
+    if (typeof doc.profiles === 'object' && doc.profiles !== null && Object.keys(doc.profiles).length === 0) delete doc.profiles;
+  if (canonical(got) !== canonical(expected)) return undefined;
+  return { source: src.text, rest: bom + body };
 }

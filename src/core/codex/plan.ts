@@ -4,7 +4,7 @@
 // Codex would refuse). The caller previews the plan (diffs), then hands it to writeFiles().
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSnapshot, FileRefusal, type FileSnapshot, type PlannedFile } from './fs';
+import { readSnapshot, FileRefusal, type FileSnapshot, type PlannedFile } from '../files';
 import { applyEdit, parseTomlText, type TomlEdit } from './tomlEdit';
 import { planTrust, projectKey } from './trust';
 import { findLegacyProfiles } from './migrate';

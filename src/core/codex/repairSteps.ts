@@ -2,7 +2,7 @@
 // (a typed action) and a sentence for the user, or null and the reason nothing mechanical exists.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSnapshot, FileRefusal, type FileSnapshot } from './fs';
+import { readSnapshot, FileRefusal, type FileSnapshot } from '../files';
 import { keyPathAt } from './tomlEdit';
 import { formatKeyPath } from './tomlText';
 import { planMigration } from './migrate';

@@ -2,7 +2,7 @@
 // files a migration creates. Every edit goes through tomlEdit, so a refused edit changes nothing.
 import * as path from 'node:path';
 import { applyEdit, parseTomlText, type ParsedToml, type TomlEdit } from './tomlEdit';
-import type { FileSnapshot } from './fs';
+import type { FileSnapshot } from '../files';
 
 export interface WorkFile {
   /** File name inside CODEX_HOME. */

@@ -6,11 +6,10 @@
 // deleted; legacy profiles are moved (migrate.ts), not dropped.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSnapshot, FileRefusal, type FileSnapshot } from './fs';
+import { readSnapshot, FileRefusal, type FileSnapshot } from '../files';
 import { parseTomlText } from './tomlEdit';
 import { plannedChange, type PlannedChange } from './plan';
-import { checkCodexConfig, profileFile, type CheckInput, type CodexConfigCheck } from './check';
-import { checkCandidate, withScratchHome } from './scratch';
+import { checkCandidate, checkCodexConfig, profileFile, type CheckInput, type CodexConfigCheck } from './check';
 import type { CodexRejection } from './rejections';
 import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from './features';
 import { probeResponsesApi, type ResponsesProber } from './responsesProbe';
@@ -136,10 +135,7 @@ export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
     }
   }
   // Codex lists features only for a configuration it can load: the repaired copy.
-  const features =
-    outcome.kind === 'accepted'
-      ? await withScratchHome(input.codexHome, work.texts(), home => listCodexFeatures({ ...input, codexHome: home }))
-      : undefined;
+  const features = outcome.kind === 'accepted' ? await listCodexFeatures(input, work.texts()) : undefined;
   const advisories = features ? featureAdvisories(work.config.text, features) : [];
   const changes = [...work.files.values()].filter(f => f.text !== f.snapshot.text).map(f => plannedChange(f.role, f.snapshot, f.text));
   const notes: string[] = [];

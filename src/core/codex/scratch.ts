@@ -1,71 +1,71 @@
-// Checking a candidate configuration before it is written: Codex reports one error per run, so a
-// repair plan is built by asking again after each fix. The candidate files go into a throw-away
-// CODEX_HOME; every other entry of the real one is linked in, so paths in the configuration that are
-// relative to CODEX_HOME (a model catalog, an instructions file) resolve as they will for real.
-// Codex's own state (SQLite files it creates on every run) is not linked: it stays in the scratch.
+// The throw-away CODEX_HOME every check run of Codex gets (run.ts runCodexCheck). It holds copies of
+// the user's top-level files — config.toml, profiles, model catalogs, instructions — read through the
+// file-safety layer, so paths in the configuration that are relative to CODEX_HOME resolve as they
+// will for real, with the candidate files given by the caller in place of theirs. Nothing is linked:
+// whatever Codex writes while it checks (its SQLite state, skills, shell snapshots, logs, session
+// files) lands in the scratch and is deleted with it. Credentials and history are never copied.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkCodexConfig, type CheckInput, type CodexConfigCheck } from './check';
-import { BACKUP_DIR } from './fs';
-import type { CodexRejection } from './rejections';
+import { BACKUP_DIR, MAX_FILE_BYTES, readBounded } from '../files';
 
-const NOT_LINKED = [
+/** Files of CODEX_HOME a check never needs: credentials, history, Codex's own state, our backups and locks. */
+const NOT_COPIED = [
+  /^auth\.json$/,
+  /^\.credentials/,
+  /^history\.jsonl$/,
+  /^installation_id$/,
   /\.sqlite(-wal|-shm|-journal)?$/,
-  /^sessions$/,
-  /^log$/,
-  /^tmp$/,
-  /^\.tmp$/,
+  /\.lmr-lock$/,
+  /\.tmp$/,
   new RegExp(`^${BACKUP_DIR.replace(/[.]/g, '\\.')}$`),
 ];
+/** A CODEX_HOME with more top-level bytes than this is not copied past it (configs are small). */
+const MAX_COPIED_BYTES = 32 * 1024 * 1024;
 
-/** Runs `fn` with a scratch CODEX_HOME holding `files` (name relative to CODEX_HOME → text) and links to the rest of `codexHome`. */
+/** Checked files that cannot be copied, given to Codex as what they are, so it says what it says about them. */
+export interface Mirror {
+  /** Names that are folders in CODEX_HOME: a folder in the scratch too. */
+  folders?: readonly string[];
+  /** Names this user cannot read: an unreadable file in the scratch too. */
+  unreadable?: readonly string[];
+}
+
+/**
+ * Runs `fn` with a scratch CODEX_HOME holding copies of `codexHome`'s top-level regular files (none
+ * when it is undefined) and `files` (name → text) over them; deletes it afterwards.
+ */
 export async function withScratchHome<T>(
-  codexHome: string,
+  codexHome: string | undefined,
   files: ReadonlyMap<string, string>,
   fn: (scratch: string) => Promise<T>,
+  mirror: Mirror = {},
 ): Promise<T> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-codex-check-'));
   try {
     let entries: string[] = [];
     try {
-      entries = fs.readdirSync(codexHome);
+      entries = codexHome ? fs.readdirSync(codexHome) : [];
     } catch {
-      /* a CODEX_HOME that does not exist yet has nothing to link */
+      /* a CODEX_HOME that does not exist yet has nothing to copy */
     }
-    for (const name of entries) {
-      if (files.has(name) || NOT_LINKED.some(re => re.test(name))) continue;
-      const target = path.join(codexHome, name);
+    let copied = 0;
+    for (const name of entries.sort()) {
+      if (files.has(name) || NOT_COPIED.some(re => re.test(name))) continue;
       try {
-        // Windows without developer mode refuses file symlinks; junctions still work for folders.
-        fs.symlinkSync(target, path.join(scratch, name), fs.statSync(target).isDirectory() ? 'junction' : 'file');
+        const r = readBounded(path.join(codexHome as string, name), MAX_FILE_BYTES.config);
+        if (!r.exists || copied + r.bytes.length > MAX_COPIED_BYTES) continue;
+        fs.writeFileSync(path.join(scratch, name), r.bytes, { mode: 0o600 });
+        copied += r.bytes.length;
       } catch {
-        /* best effort: only paths relative to CODEX_HOME depend on it */
+        /* a folder, a pipe, an unreadable file: not something a configuration points at */
       }
     }
-    for (const [name, text] of files) fs.writeFileSync(path.join(scratch, name), text);
+    for (const [name, text] of files) fs.writeFileSync(path.join(scratch, name), text, { mode: 0o600 });
+    for (const name of mirror.folders ?? []) if (!files.has(name)) fs.mkdirSync(path.join(scratch, name), { recursive: true });
+    for (const name of mirror.unreadable ?? []) if (!files.has(name)) fs.writeFileSync(path.join(scratch, name), '', { mode: 0 });
     return await fn(scratch);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** Runs the check on `files` as if they were in `input.codexHome`; paths in Codex's words are the real ones. */
-export function checkCandidate(input: CheckInput, files: ReadonlyMap<string, string>): Promise<CodexConfigCheck> {
-  return withScratchHome(input.codexHome, files, async scratch => {
-    const r = await checkCodexConfig({ ...input, codexHome: scratch });
-    return mapPaths(r, [fs.realpathSync(scratch), scratch], input.codexHome);
-  });
-}
-
-function mapPaths(r: CodexConfigCheck, from: string[], to: string): CodexConfigCheck {
-  const fix = (s: string) => from.reduce((acc, f) => acc.split(f).join(to), s);
-  if (r.kind === 'profile-missing') return { ...r, path: fix(r.path) };
-  if (r.kind === 'failed') return { ...r, message: fix(r.message) };
-  if (r.kind !== 'rejected') return r;
-  const rej = JSON.parse(JSON.stringify(r.rejection)) as CodexRejection;
-  rej.text = fix(rej.text);
-  if ('at' in rej && rej.at) rej.at.file = fix(rej.at.file);
-  if (rej.kind === 'not-a-file') rej.path = fix(rej.path);
-  return { ...r, rejection: rej };
 }

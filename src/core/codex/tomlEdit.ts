@@ -474,6 +474,14 @@ function planRename(ast: AST.TOMLProgram, path: KeyPath, to: string, parsed: Par
 
 // ── where Codex points ──
 
+function astOf(body: string): AST.TOMLProgram | undefined {
+  try {
+    return parseTOML(body, { tomlVersion: '1.1' });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The key path at a 1-based line and column (as Codex reports them): the innermost key/value or
  * table header there, cut after the key segment the column falls on. Undefined when nothing is there
@@ -481,12 +489,8 @@ function planRename(ast: AST.TOMLProgram, path: KeyPath, to: string, parsed: Par
  */
 export function keyPathAt(text: string, line: number, col: number): (string | number)[] | undefined {
   const body = stripBom(text);
-  let ast: AST.TOMLProgram;
-  try {
-    ast = parseTOML(body, { tomlVersion: '1.1' });
-  } catch {
-    return undefined;
-  }
+  const ast = astOf(body);
+  if (!ast) return undefined;
   const col0 = col - 1;
   const inside = (loc: AST.SourceLocation) =>
     (loc.start.line < line || (loc.start.line === line && loc.start.column <= col0)) &&
@@ -503,4 +507,52 @@ export function keyPathAt(text: string, line: number, col: number): (string | nu
   // A table header's resolved key may hold array indices the written key does not; count written segments.
   if (best.base === 0 && best.key.keys.length !== best.path.length) return keyNames(best.key).slice(0, segIndex + 1);
   return best.path.slice(0, best.base + segIndex + 1);
+}
+
+/**
+ * The source text of the table at `path` as a document of its own: every `[path…]` section's lines as
+ * they are written (comments, quoting and layout kept), headers made relative to `path` (the table's
+ * own header goes; `[path.sub]` becomes `[sub]`), a trailing comment on a dropped header kept as a
+ * comment line; comment lines between two of its sections go with it. `spans` are the lines it came
+ * from (in the text without a BOM). Undefined when the table is also written elsewhere (dotted keys
+ * or an inline table), so no source text of it alone exists. The caller checks the result.
+ */
+export function tableSource(text: string, path: KeyPath): { text: string; spans: [number, number][] } | undefined {
+  const body = stripBom(text);
+  const ast = astOf(body);
+  if (!ast) return undefined;
+  const eol = detectEol(body);
+  const all = tables(ast);
+  const own = all.filter(t => startsWith(t.resolvedKey, path));
+  const outside = allKeyValues(ast).some(
+    k => startsWith(k.path, path) && !(k.container?.type === 'TOMLTable' && startsWith(k.container.resolvedKey, path)),
+  );
+  if (outside || own.length === 0) return undefined;
+  const parts: { first: boolean; text: string }[] = [];
+  const spans: [number, number][] = [];
+  for (const t of own) {
+    const rest = t.resolvedKey.slice(path.length);
+    if (!rest.every(x => typeof x === 'string')) return undefined;
+    const start = lineStart(body, t.range[0]);
+    const headerEnd = lineEndAfter(body, t.key.range[1]);
+    const trailing = /^\s*\]\]?\s*(#[^\r\n]*)?/.exec(body.slice(t.key.range[1], headerEnd))?.[1];
+    let end = t.body.length ? lineEndAfter(body, t.range[1]) : headerEnd;
+    // Comment and blank lines up to the next section stay with this table when that section is its too.
+    const next = all[all.indexOf(t) + 1];
+    if (next && startsWith(next.resolvedKey, path)) {
+      const gap = body.slice(end, lineStart(body, next.range[0]));
+      if (/^(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*$/.test(gap)) end += gap.length;
+    }
+    const lines = body.slice(headerEnd, end);
+    const isOwn = rest.length === 0 && t.kind === 'standard';
+    const header = isOwn
+      ? trailing
+        ? `${trailing}${eol}`
+        : ''
+      : `${t.kind === 'array' ? '[[' : '['}${formatKeyPath(rest as string[])}${t.kind === 'array' ? ']]' : ']'}${trailing ? ` ${trailing}` : ''}${eol}`;
+    parts.push({ first: isOwn, text: header + (lines && !lines.endsWith('\n') ? lines + eol : lines) });
+    spans.push([start, end]);
+  }
+  // The table's own keys come first: TOML puts them before any sub-table header.
+  return { text: [...parts.filter(p => p.first), ...parts.filter(p => !p.first)].map(p => p.text).join(''), spans };
 }

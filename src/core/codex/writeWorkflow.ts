@@ -8,7 +8,7 @@ import { buildProfile, CodexProfileError, type BuildProfileOptions, type CodexPr
 import { chooseFormat, parseCodexVersion, type CodexVersion, type FormatChoice } from './version';
 import { detectCodex, validateWithCodex, type CodexDetection, type ValidationResult } from './run';
 import { planProfileWrite, type PlannedChange } from './plan';
-import { writeFiles, FileRefusal } from './fs';
+import { writeFiles, FileRefusal, readTextFile } from '../files';
 import { findLegacyProfiles } from './migrate';
 import { checkBeforeProfileWrite, type ProfileWriteCheck } from './beforeProfileWrite';
 import type { Route } from '../route';
@@ -81,8 +81,13 @@ export async function planWrite(
   codex: WritePlan['codex'],
 ): Promise<WritePlan | { kind: 'refused'; error: string; usage?: boolean }> {
   const format = chooseFormat(versionOf(codex));
-  const cfg = path.join(req.codexHome, 'config.toml');
-  const cfgText = fs.existsSync(cfg) && fs.statSync(cfg).isFile() ? fs.readFileSync(cfg, 'utf8') : '';
+  let cfgText: string;
+  try {
+    cfgText = readTextFile(path.join(req.codexHome, 'config.toml')) ?? '';
+  } catch (e) {
+    if (e instanceof FileRefusal) return { kind: 'refused', error: e.message };
+    throw e;
+  }
   let profile: CodexProfile;
   try {
     profile = buildProfile(req.route as Route, req.settings, {
@@ -169,17 +174,14 @@ export async function writeCodexProfile(
   }
   let validation: ValidationResult | undefined;
   if (req.validate && plan.codex.kind === 'found') {
-    const env = { ...('env' in req.codex ? req.codex.env : process.env) };
-    // The validation run sends nothing (its provider points at a closed port), but Codex refuses to
-    // start without the variable env_key names: give it a placeholder, never the key.
     const keyVar = plan.profile.provider.env_key;
-    if (typeof keyVar === 'string' && !env[keyVar]) env[keyVar] = 'placeholder-for-validation';
     validation = await validateWithCodex({
       executable: plan.codex.executable,
       codexHome: req.codexHome,
       profile: plan.profile.name,
       providerId: plan.profile.providerId,
-      env,
+      env: 'env' in req.codex ? req.codex.env : {},
+      keyVar: typeof keyVar === 'string' ? keyVar : undefined,
       cwd: req.cwd,
       signal: req.signal,
     });

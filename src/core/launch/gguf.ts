@@ -1,7 +1,8 @@
 // Reads one string from a GGUF file's metadata (e.g. `tokenizer.chat_template`) without loading the
 // model: the header, then key/value pairs, skipping the values it does not need (the token list of a
 // 150k-token vocabulary is a few MB of strings). Format: github.com/ggml-org/ggml docs/gguf.md.
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { MAX_FILE_BYTES, openRegularHandle } from '../files/read';
 
 const MAGIC = 0x46554747; // "GGUF" little-endian
 /** Value type ids and the byte size of the fixed-size ones. */
@@ -57,8 +58,9 @@ class Reader {
       await this.need(Math.min(n, 1 << 20));
     }
   }
-  async string(): Promise<string> {
+  async string(max = Number.MAX_SAFE_INTEGER): Promise<string> {
     const len = await this.u64();
+    if (len > max) throw new Error(`a metadata string of ${len} bytes is longer than any chat template (${max} at most)`);
     await this.need(len);
     const s = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += len;
@@ -83,7 +85,8 @@ async function skipValue(r: Reader, type: number): Promise<void> {
 export async function readGgufString(path: string, key: string, limitBytes = 256 * 1024 * 1024): Promise<GgufRead> {
   let fh: FileHandle | undefined;
   try {
-    fh = await open(path, 'r');
+    // A model path may name a FIFO or a device: opened without blocking, regular files only.
+    fh = await openRegularHandle(path);
     const r = new Reader(fh, limitBytes);
     if ((await r.u32()) !== MAGIC) return { ok: false, error: `${path} is not a GGUF file` };
     const version = await r.u32();
@@ -91,14 +94,18 @@ export async function readGgufString(path: string, key: string, limitBytes = 256
     await r.u64(); // tensor count
     const kvCount = await r.u64();
     for (let i = 0; i < kvCount; i++) {
-      const k = await r.string();
+      const k = await r.string(64 * 1024);
       const type = await r.u32();
-      if (k === key && type === STRING) return { ok: true, value: await r.string() };
+      if (k === key && type === STRING) return { ok: true, value: await r.string(MAX_FILE_BYTES.template) };
       await skipValue(r, type);
     }
     return { ok: true, value: undefined };
   } catch (e) {
-    return { ok: false, error: `${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    const code = (e as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      error: code ? `${path}: ${code}` : (e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`,
+    };
   } finally {
     await fh?.close();
   }

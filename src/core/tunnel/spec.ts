@@ -3,6 +3,7 @@
 // `-oProxyCommand=touch /tmp/x` is an option to ssh, and ssh runs ProxyCommand through the shell,
 // so such values are refused, never quoted or passed on. Only code-supplied values (TrustedSshOptions)
 // bypass the checks, and they are typed so that a user string cannot be handed in by accident.
+import { displayText } from '../text/sanitize';
 import { normalizeBaseUrl } from '../endpoints';
 import { PROVIDERS, isProviderId, type ProviderId } from '../providers';
 import type { LaunchCommand } from '../launch/argv';
@@ -61,15 +62,21 @@ function describeBadText(value: string, what: string): string | undefined {
   return undefined;
 }
 
-// Control and invisible characters, shown as \uXXXX so a refusal message cannot hide what it refuses.
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it matches
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
-
+// A refused value as the message shows it: control and invisible characters escaped, so a refusal
+// cannot hide what it refuses, and cut short.
 function printable(v: string): string {
-  return v.replace(INVISIBLE, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return displayText(v, { max: 80, singleLine: true });
 }
 
+/** DNS names are at most 253 characters (RFC 1035); ssh aliases are no longer in practice. */
+export const MAX_HOST_LENGTH = 253;
+
 export function checkHost(raw: string): { ok: true; host: string } | { ok: false; message: string } {
+  if (raw.length > MAX_HOST_LENGTH)
+    return {
+      ok: false,
+      message: `the host is ${raw.length} characters long; a host name or an ~/.ssh/config alias is at most ${MAX_HOST_LENGTH}.`,
+    };
   const bad = describeBadText(raw, 'host');
   if (bad) return { ok: false, message: `${bad}.` };
   const v6 = IPV6.exec(raw);
@@ -87,6 +94,7 @@ export function checkHost(raw: string): { ok: true; host: string } | { ok: false
 }
 
 export function checkUser(raw: string): { ok: true; user: string } | { ok: false; message: string } {
+  if (raw.length > 64) return { ok: false, message: `the user name is ${raw.length} characters long; a user name is at most 64.` };
   const bad = describeBadText(raw, 'user');
   if (bad) return { ok: false, message: `${bad}.` };
   if (USER.test(raw)) return { ok: true, user: raw };

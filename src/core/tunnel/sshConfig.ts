@@ -3,7 +3,8 @@
 // escapes and `#` comments), so a name offered here is the name ssh itself will look up.
 // Wildcard and negated patterns (`Host *.lan`, `Host !bastion`) are not destinations; `Match` blocks
 // name no host; `Include` is followed (globs, `~`, relative to ~/.ssh) up to ssh's own depth limit.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readTextFile } from '../files/read';
 import { posix } from 'node:path';
 import { checkHost } from './spec';
 
@@ -35,9 +36,10 @@ export interface SshConfigFs {
 }
 
 export const nodeSshConfigFs: SshConfigFs = {
+  // Through the file-safety layer: an Include may name a FIFO or a device.
   readFile: p => {
     try {
-      return readFileSync(p, 'utf8');
+      return readTextFile(p);
     } catch {
       return undefined;
     }

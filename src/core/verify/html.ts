@@ -3,6 +3,7 @@
 // stage. Pure: the extension supplies the CSP source and nonce, and posts back `{type, stage}`.
 import { SHAPE_STAGES, type StageResult, type VerifyReport } from './types';
 import { AGENT_NAMES, describeFix, formatMs, type ChangeResolver } from './report';
+import { displayText, DISPLAY_LIMITS } from '../text/sanitize';
 
 export interface HtmlOptions {
   cspSource: string;
@@ -19,8 +20,12 @@ export interface HtmlOptions {
   notes?: string[];
 }
 
+/** Text for the page: sanitized (a server's control and bidi characters shown escaped, long text cut), then HTML-escaped. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return displayText(s, { max: DISPLAY_LIMITS.block }).replace(
+    /[&<>"']/g,
+    c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const BADGE: Record<StageResult['status'], string> = { pass: '✔ pass', warn: '⚠ warn', fail: '✖ fail', skip: '– skip' };
@@ -43,11 +48,11 @@ function stageHtml(s: StageResult, o: HtmlOptions): string {
   const plan = fix?.kind === 'changeServer' ? o.resolve?.(fix.change) : undefined;
   const label = plan ? plan.label : (fix?.label ?? '');
   const out = o.serverOutput?.[s.id];
-  return `<section class="stage ${s.status}" id="stage-${s.id}">
+  return `<section class="stage ${escapeHtml(s.status)}" id="stage-${escapeHtml(s.id)}">
   <h2><span class="badge ${s.status}">${BADGE[s.status]}</span> ${escapeHtml(s.title)} <span class="ms">${formatMs(s.ms)}</span></h2>
   <p>${escapeHtml(s.summary)}${m ? `<br><span class="metrics">${escapeHtml(m)}</span>` : ''}</p>
-  ${d && s.status !== 'pass' ? `<p class="diagnosis"><code>${d.code}</code> ${escapeHtml(d.message)}</p>` : ''}
-  ${fix && s.status !== 'pass' ? `<p><button data-stage="${s.id}" title="${escapeHtml(describeFix(fix, o.resolve))}">${escapeHtml(label)}</button> <span class="hint">${escapeHtml(describeFix(fix, o.resolve))}</span>${plan?.how === 'manual' && plan.copy ? `<br><code>${escapeHtml(plan.copy)}</code>` : ''}</p>` : ''}
+  ${d && s.status !== 'pass' ? `<p class="diagnosis"><code>${escapeHtml(d.code)}</code> ${escapeHtml(d.message)}</p>` : ''}
+  ${fix && s.status !== 'pass' ? `<p><button data-stage="${escapeHtml(s.id)}" title="${escapeHtml(describeFix(fix, o.resolve))}">${escapeHtml(label)}</button> <span class="hint">${escapeHtml(describeFix(fix, o.resolve))}</span>${plan?.how === 'manual' && plan.copy ? `<br><code>${escapeHtml(plan.copy)}</code>` : ''}</p>` : ''}
   ${s.evidence.length && s.status !== 'pass' && s.status !== 'skip' ? `<details open><summary>Evidence</summary><pre>${escapeHtml(s.evidence.join('\n'))}</pre></details>` : s.evidence.length ? `<details><summary>Evidence</summary><pre>${escapeHtml(s.evidence.join('\n'))}</pre></details>` : ''}
   ${out?.length ? `<details open><summary>The server's last output</summary><pre>${escapeHtml(out.join('\n'))}</pre></details>` : ''}
 </section>`;

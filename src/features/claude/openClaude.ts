@@ -7,13 +7,15 @@ import { COMMANDS } from '../../core/commands';
 import { routeKeyVar } from '../../core/endpoints';
 import { claudeLaunchFor } from '../../core/claude/launch';
 import { findExecutable } from '../../core/which';
+import { showError, showWarning } from '../../ui/notify';
+import { displayName } from '../../core/text/sanitize';
 
 export type OpenClaudeResult = { ok: true; args: string[]; envNames: string[] } | { ok: false; reason: string };
 
 export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
   const route = ctx.routes.active;
   if (!route) {
-    void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(p => {
+    void showWarning('No local model is chosen yet.', 'Pick a Model').then(p => {
       if (p) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     });
     return { ok: false, reason: 'no route' };
@@ -21,17 +23,14 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
   const exe = ctx.settings().values['claude.executable'];
   const resolved = findExecutable(exe, ctx.env);
   if (!resolved) {
-    void vscode.window
-      .showErrorMessage(
-        `Claude Code is not installed (no "${exe}" on PATH). Install it with: npm i -g @anthropic-ai/claude-code`,
-        'Copy Install Command',
-        'Open Settings',
-      )
-      .then(c => {
-        if (c === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @anthropic-ai/claude-code');
-        if (c === 'Open Settings')
-          void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.claude.executable');
-      });
+    void showError(
+      `Claude Code is not installed (no "${exe}" on PATH). Install it with: npm i -g @anthropic-ai/claude-code`,
+      'Copy Install Command',
+      'Open Settings',
+    ).then(c => {
+      if (c === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @anthropic-ai/claude-code');
+      if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.claude.executable');
+    });
     return { ok: false, reason: 'claude not found' };
   }
   const key = await ctx.keys.resolve(route.provider, route.baseUrl);
@@ -46,12 +45,12 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
     disableThinking: ctx.settings().values['claude.disableThinking'],
   });
   if (!launch.ok) {
-    void vscode.window.showWarningMessage(launch.reason);
+    void showWarning(launch.reason);
     return { ok: false, reason: launch.reason };
   }
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const terminal = vscode.window.createTerminal({
-    name: `Claude Code · ${route.model}`,
+    name: `Claude Code · ${displayName(route.model)}`,
     shellPath: launch.command,
     shellArgs: launch.args,
     env: launch.env,

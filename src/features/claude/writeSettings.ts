@@ -12,6 +12,7 @@ import { claudeSettingsLocation, desiredClaudeSettings, type ClaudeScope } from 
 import { applyClaudeSettingsWrite, planClaudeSettingsWrite } from '../../core/claude/write';
 import { SECTION } from '../../core/settings/catalog';
 import { showDiffs } from '../../ui/diffPreview';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 export interface WriteClaudeArgs {
   scope?: ClaudeScope;
@@ -57,10 +58,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   const args = (raw && typeof raw === 'object' ? raw : {}) as WriteClaudeArgs;
   const route = ctx.routes.active;
   if (!route && !args.remove) {
-    const pick = await vscode.window.showWarningMessage(
-      'Pick a local model first: the settings point Claude Code at it.',
-      COMMANDS.pickRoute.title,
-    );
+    const pick = await showWarning('Pick a local model first: the settings point Claude Code at it.', COMMANDS.pickRoute.title);
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', applied: false, detail: 'No route.' };
   }
@@ -90,7 +88,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   if (!plan.ok) return refuse(ctx, plan.error);
   for (const n of plan.change.notes) ctx.log.info(`claude settings: ${n}`);
   if (!plan.changed) {
-    void vscode.window.showInformationMessage(`${loc.location.path} already routes Claude Code to ${route?.model ?? 'nothing'}.`);
+    void showInfo(`${loc.location.path} already routes Claude Code to ${route?.model ?? 'nothing'}.`);
     return { kind: 'unchanged', applied: true, detail: 'Already up to date.', path: loc.location.path };
   }
   const change = { role: 'config' as const, snapshot: plan.change.snapshot, after: plan.change.after, diff: plan.change.diff };
@@ -100,7 +98,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     try {
       apply =
         args.answers?.apply ??
-        (await vscode.window.showInformationMessage(
+        (await showInfo(
           `Write Claude Code settings to ${loc.location.path}? The diff shows every change; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
           'Apply',
         )) === 'Apply';
@@ -116,7 +114,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     ? `Took the routing out of ${loc.location.path}.`
     : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}`;
   if (!args.disableThinking)
-    void vscode.window.showInformationMessage(detail, COMMANDS.openClaudeCode.title).then(c => {
+    void showInfo(detail, COMMANDS.openClaudeCode.title).then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.openClaudeCode.id);
     });
   return { kind: 'written', applied: true, detail, path: loc.location.path };
@@ -124,7 +122,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
 
 function refuse(ctx: Ctx, error: string): WriteClaudeOutcome {
   ctx.log.warn(error);
-  void vscode.window.showErrorMessage(error, 'Show Log').then(c => {
+  void showError(error, 'Show Log').then(c => {
     if (c) ctx.log.show();
   });
   return { kind: 'refused', applied: false, detail: error };

@@ -11,6 +11,7 @@ import { applyCodexRepair } from '../../core/codex/applyRepair';
 import { describeRejection } from '../../core/codex/rejections';
 import { showDiffs } from '../../ui/diffPreview';
 import { argsOf, codexHomeOf } from './writeProfile';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 export interface CheckConfigArgs {
   /** Also load this profile over config.toml, as `codex -p <profile>` does. */
@@ -36,7 +37,7 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
   const detection = await detectCodex(s['codex.executable'], ctx.env as NodeJS.ProcessEnv);
   if (detection.kind !== 'found') {
     const reason = detection.kind === 'not-found' ? detection.reason : `"${detection.executable} --version" printed no version`;
-    void vscode.window.showWarningMessage(`Codex Config can only be checked by Codex itself: ${reason}.`);
+    void showWarning(`Codex Config can only be checked by Codex itself: ${reason}.`);
     return { kind: 'unavailable', reason };
   }
   const codexHome = codexHomeOf(ctx);
@@ -61,7 +62,7 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
   );
   if (!plan.ok) {
     ctx.log.warn(`check codex config: ${plan.refusal}: ${plan.error}`);
-    void vscode.window.showErrorMessage(plan.error, 'Show Log').then(c => {
+    void showError(plan.error, 'Show Log').then(c => {
       if (c) ctx.log.show();
     });
     return { kind: 'refused', error: plan.error };
@@ -69,23 +70,19 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
   for (const f of plan.findings) ctx.log.info(`codex config: ${describeRejection(f.rejection)}\n${f.rejection.text}\n→ ${f.explanation}`);
   for (const n of plan.notes) ctx.log.info(`codex config: ${n}`);
   if (!plan.findings.length) {
-    void vscode.window.showInformationMessage(
-      `Codex ${detection.version.text} accepts your configuration${args.profile ? ` with profile "${args.profile}"` : ''}.`,
-    );
+    void showInfo(`Codex ${detection.version.text} accepts your configuration${args.profile ? ` with profile "${args.profile}"` : ''}.`);
     return { kind: 'accepted', version: detection.version.text };
   }
   const findings = findingsOf(plan);
   if (!plan.changes.length) {
     // Nothing known to repair: Codex's own words, and no guess.
     const first = plan.findings[0];
-    void vscode.window
-      .showErrorMessage(
-        `Codex ${detection.version.text} rejects your configuration and there is no safe repair for it. Codex said: ${first.rejection.text}`,
-        'Show Log',
-      )
-      .then(c => {
-        if (c) ctx.log.show();
-      });
+    void showError(
+      `Codex ${detection.version.text} rejects your configuration and there is no safe repair for it. Codex said: ${first.rejection.text}`,
+      'Show Log',
+    ).then(c => {
+      if (c) ctx.log.show();
+    });
     return { kind: 'rejected', findings, applied: false };
   }
   const close = await showDiffs(ctx, plan.changes, 'Repair');
@@ -93,29 +90,24 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
   try {
     const unrepaired = plan.findings.filter(f => !f.repair).length;
     const question = `Codex ${detection.version.text} rejects your configuration: ${findings.map(f => f.summary).join('; ')}. The diff shows the repair${plan.findings.length > 1 ? 's' : ''}${unrepaired ? ` (${unrepaired} left as Codex reported ${unrepaired > 1 ? 'them' : 'it'}: see the log)` : ''}; a backup is kept.`;
-    apply = args.answers?.apply ?? (await vscode.window.showWarningMessage(question, 'Apply Repairs')) === 'Apply Repairs';
+    apply = args.answers?.apply ?? (await showWarning(question, 'Apply Repairs')) === 'Apply Repairs';
   } finally {
     await close();
   }
   if (!apply) return { kind: 'cancelled' };
   const applied = await applyCodexRepair(plan, input);
   if (!applied.ok) {
-    void vscode.window.showErrorMessage(applied.error);
+    void showError(applied.error);
     return { kind: 'refused', error: applied.error };
   }
   const files = plan.changes.map(c => c.snapshot.path);
   ctx.log.info(
     `codex config repaired: ${files.join(', ')} (backup ${applied.backup ?? 'none'}); Codex ${applied.accepted ? 'accepts' : 'still rejects'} the result`,
   );
-  if (applied.accepted)
-    void vscode.window.showInformationMessage(
-      `Repaired ${files.length} file(s); Codex ${detection.version.text} now accepts your configuration.`,
-    );
+  if (applied.accepted) void showInfo(`Repaired ${files.length} file(s); Codex ${detection.version.text} now accepts your configuration.`);
   else
-    void vscode.window
-      .showWarningMessage(`Repaired ${files.length} file(s), but Codex still rejects something: see the log.`, 'Show Log')
-      .then(c => {
-        if (c) ctx.log.show();
-      });
+    void showWarning(`Repaired ${files.length} file(s), but Codex still rejects something: see the log.`, 'Show Log').then(c => {
+      if (c) ctx.log.show();
+    });
   return { kind: 'repaired', files, accepted: applied.accepted };
 }

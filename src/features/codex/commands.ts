@@ -8,13 +8,14 @@ import type { Ctx, LazyModule } from '../../ctx';
 import { detectCodex, type CodexDetection } from '../../core/codex/run';
 import { compareVersions, PROFILE_FILES_SINCE } from '../../core/codex/version';
 import { configPath, existsIn, planTrustWrite, plannedChange, type PlannedChange } from '../../core/codex/plan';
-import { planRestore, readSnapshot, restore, writeFiles, FileRefusal } from '../../core/codex/fs';
+import { planRestore, readSnapshot, restore, writeFiles, FileRefusal } from '../../core/files';
 import { findLegacyProfiles, hasLegacyProfiles, planMigration } from '../../core/codex/migrate';
 import { TRUST_EXPLANATION } from '../../core/codex/trust';
 import { showDiffs, previewAndConfirm } from '../../ui/diffPreview';
 import { writeProfileCommand, argsOf, codexHomeOf, refusal, type CodexAnswers, type CommandOutcome } from './writeProfile';
 import { checkCodexConfigCommand } from './checkConfig';
 import { openCodex } from './openCodex';
+import { showInfo, showWarning } from '../../ui/notify';
 
 async function detect(ctx: Ctx): Promise<CodexDetection> {
   const d = await detectCodex(ctx.settings().values['codex.executable'], ctx.env as NodeJS.ProcessEnv);
@@ -39,7 +40,7 @@ function writePlanned(ctx: Ctx, codexHome: string, changes: PlannedChange[], rea
 
 async function askTrust(folder: string, untrusted: boolean): Promise<boolean> {
   const q = untrusted ? `Codex has ${folder} marked "untrusted". Trust it instead?` : `Trust ${folder} in Codex?`;
-  const pick = await vscode.window.showWarningMessage(
+  const pick = await showWarning(
     q,
     {
       modal: true,
@@ -56,26 +57,24 @@ async function trustFolderInCodex(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
   const args = argsOf<{ folder?: string; answers?: CodexAnswers }>(raw);
   // Trusting a folder lets Codex edit it and run commands there: not from a workspace VS Code does not trust.
   if (!vscode.workspace.isTrusted) {
-    void vscode.window
-      .showWarningMessage(
-        'Trusting a folder in Codex is turned off in Restricted Mode: trust the workspace in VS Code first.',
-        'Manage Workspace Trust',
-      )
-      .then(c => {
-        if (c) void vscode.commands.executeCommand('workbench.trust.manage');
-      });
+    void showWarning(
+      'Trusting a folder in Codex is turned off in Restricted Mode: trust the workspace in VS Code first.',
+      'Manage Workspace Trust',
+    ).then(c => {
+      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
     return { kind: 'refused', error: 'untrusted workspace' };
   }
   const folder = args.folder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!folder) {
-    void vscode.window.showWarningMessage('Open a folder first: Codex trusts folders.');
+    void showWarning('Open a folder first: Codex trusts folders.');
     return { kind: 'nothing', message: 'no folder' };
   }
   const codexHome = codexHomeOf(ctx);
   const first = planTrustWrite(codexHome, folder, false);
   if (!first.ok) return refusal(ctx, first.error);
   if (first.state === 'already') {
-    void vscode.window.showInformationMessage(first.message);
+    void showInfo(first.message);
     return { kind: 'unchanged', message: first.message };
   }
   // The change as it would be made with a yes (an "untrusted" entry only changes with that yes).
@@ -94,7 +93,7 @@ async function trustFolderInCodex(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
   if (!yes) return { kind: 'cancelled' };
   const failed = writePlanned(ctx, codexHome, [plan.change], `Trust ${folder}`);
   if (failed) return failed;
-  void vscode.window.showInformationMessage(plan.message);
+  void showInfo(plan.message);
   return { kind: 'written', files: [plan.change.snapshot.path], notes: [plan.message] };
 }
 
@@ -111,32 +110,41 @@ async function restoreCodexBackup(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
     throw e;
   }
   if (!plan) {
-    void vscode.window.showInformationMessage(`There is no Local Model Router backup in ${codexHome}.`);
+    void showInfo(`There is no Local Model Router backup in ${codexHome}.`);
     return { kind: 'nothing', message: 'no backup' };
   }
   const changes = plan.files.map(f => plannedChange('config', f.snapshot, f.after ?? ''));
   const edited = plan.files.filter(f => f.changedSinceWrite).map(f => f.snapshot.path);
   const deleted = plan.files.filter(f => f.after === null).map(f => f.snapshot.path);
   const detail = [
-    `Backup from ${new Date(plan.manifest.at).toLocaleString()} (${plan.manifest.reason}).`,
+    `Backup from ${new Date(plan.set.at).toLocaleString()} (${plan.set.reason}).`,
     deleted.length ? `Deletes files that did not exist before: ${deleted.join(', ')}.` : '',
-    edited.length ? `Changed since Local Model Router wrote them (those changes are lost): ${edited.join(', ')}.` : '',
+    edited.length
+      ? `Changed since Local Model Router wrote them: ${edited.join(', ')}. Those changes are not lost: the current files are kept in a backup first.`
+      : 'The current files are kept in a backup first.',
   ]
     .filter(Boolean)
     .join('\n');
-  const ok = await previewAndConfirm(ctx, changes, 'Restore the last Codex config backup?', detail, 'Restore', args.answers?.restore);
+  const ok = await previewAndConfirm(
+    ctx,
+    changes,
+    'Restore the last Codex config backup?',
+    detail,
+    edited.length ? 'Restore Anyway' : 'Restore',
+    args.answers?.restore,
+  );
   if (!ok) return { kind: 'cancelled' };
+  let savedIn: string | undefined;
   try {
-    restore(plan);
+    savedIn = restore(plan, { force: true }).savedIn;
   } catch (e) {
     if (e instanceof FileRefusal) return refusal(ctx, e.message);
     throw e;
   }
-  ctx.log.info(`restored Codex backup ${plan.manifest.dir}`);
-  void vscode.window.showInformationMessage(
-    `Restored ${plan.files.length} file(s) from the backup of ${new Date(plan.manifest.at).toLocaleString()}.`,
-  );
-  return { kind: 'written', files: plan.files.map(f => f.snapshot.path), notes: [] };
+  const saved = savedIn ? ` What the files held before is kept in ${savedIn}.` : '';
+  ctx.log.info(`restored Codex backup ${plan.set.dir}.${saved}`);
+  void showInfo(`Restored ${plan.files.length} file(s) from the backup of ${new Date(plan.set.at).toLocaleString()}.${saved}`);
+  return { kind: 'written', files: plan.files.map(f => f.snapshot.path), notes: saved ? [saved.trim()] : [] };
 }
 
 // ── Move Legacy Codex Profiles into Profile Files ──
@@ -144,26 +152,38 @@ async function restoreCodexBackup(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
 async function migrateLegacyProfiles(ctx: Ctx, ...raw: unknown[]): Promise<CommandOutcome> {
   const args = argsOf<{ answers?: CodexAnswers }>(raw);
   const codexHome = codexHomeOf(ctx);
-  const cfg = readSnapshot(configPath(codexHome));
+  let cfg;
+  try {
+    cfg = readSnapshot(configPath(codexHome));
+  } catch (e) {
+    if (e instanceof FileRefusal) return refusal(ctx, e.message);
+    throw e;
+  }
   const found = findLegacyProfiles(cfg.text);
   if ('error' in found) return refusal(ctx, `${cfg.path} is not valid TOML (${found.error}); nothing was changed.`);
   if (!hasLegacyProfiles(found)) {
-    void vscode.window.showInformationMessage(`${cfg.path} has no legacy [profiles.*] tables or profile = "…" selector.`);
+    void showInfo(`${cfg.path} has no legacy [profiles.*] tables or profile = "…" selector.`);
     return { kind: 'nothing', message: 'no legacy profiles' };
   }
   const detection = await detect(ctx);
   if (detection.kind === 'found' && compareVersions(detection.version, PROFILE_FILES_SINCE) < 0) {
-    void vscode.window.showWarningMessage(
+    void showWarning(
       `Codex ${detection.version.text} still reads [profiles.*] from config.toml; moving them would break it. Update Codex to ${PROFILE_FILES_SINCE.text} or later first.`,
     );
     return { kind: 'nothing', message: 'codex too old' };
   }
   const plan = planMigration(cfg.text, codexHome, existsIn(codexHome));
   if (!plan.ok) return refusal(ctx, plan.error);
-  const changes = [
-    plannedChange('config', cfg, plan.configAfter),
-    ...plan.files.map(f => plannedChange('profile', readSnapshot(f.path), f.text)),
-  ];
+  let changes;
+  try {
+    changes = [
+      plannedChange('config', cfg, plan.configAfter),
+      ...plan.files.map(f => plannedChange('profile', readSnapshot(f.path), f.text)),
+    ];
+  } catch (e) {
+    if (e instanceof FileRefusal) return refusal(ctx, e.message);
+    throw e;
+  }
   const ok = await previewAndConfirm(
     ctx,
     changes,
@@ -175,7 +195,7 @@ async function migrateLegacyProfiles(ctx: Ctx, ...raw: unknown[]): Promise<Comma
   if (!ok) return { kind: 'cancelled' };
   const failed = writePlanned(ctx, codexHome, changes, 'Move legacy Codex profiles');
   if (failed) return failed;
-  void vscode.window.showInformationMessage(plan.notes.join(' '));
+  void showInfo(plan.notes.join(' '));
   return { kind: 'written', files: changes.map(c => c.snapshot.path), notes: plan.notes };
 }
 

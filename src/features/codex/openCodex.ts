@@ -13,6 +13,8 @@ import { codexLaunchFor } from '../../core/codex/launch';
 import { findExecutable } from '../../core/which';
 import { resolveCodexHome } from '../../core/codex/version';
 import { checkCodexConfig } from '../../core/codex/check';
+import { showError, showWarning } from '../../ui/notify';
+import { displayName } from '../../core/text/sanitize';
 
 function codexHome(ctx: Ctx): string {
   // The same precedence Codex itself and the profile writer use: CODEX_HOME → setting → ~/.codex.
@@ -25,7 +27,7 @@ export type OpenCodexResult = { ok: true; args: string[]; envNames: string[] } |
 export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   const route = ctx.routes.active;
   if (!route) {
-    void vscode.window.showWarningMessage('No local model is chosen yet.', 'Pick a Model').then(pick => {
+    void showWarning('No local model is chosen yet.', 'Pick a Model').then(pick => {
       if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     });
     return { ok: false, reason: 'no route' };
@@ -34,24 +36,22 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   const resolved = findExecutable(exe, ctx.env);
   if (!resolved) {
     // Messages are not awaited: the command returns its outcome at once (tests, other commands).
-    void vscode.window
-      .showErrorMessage(
-        `Codex is not installed (no "${exe}" on PATH). Install it with: npm i -g @openai/codex`,
-        'Copy Install Command',
-        'Open Settings',
-      )
-      .then(choice => {
-        if (choice === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @openai/codex');
-        if (choice === 'Open Settings')
-          void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
-      });
+    void showError(
+      `Codex is not installed (no "${exe}" on PATH). Install it with: npm i -g @openai/codex`,
+      'Copy Install Command',
+      'Open Settings',
+    ).then(choice => {
+      if (choice === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @openai/codex');
+      if (choice === 'Open Settings')
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
+    });
     return { ok: false, reason: 'codex not found' };
   }
   const profileExists = !!route.codexProfile && existsSync(join(codexHome(ctx), `${route.codexProfile}.config.toml`));
   const { apiKey, keyVar } = await ctx.keys.resolve(route.provider, route.baseUrl);
   const launch = codexLaunchFor({ ...route, ...(keyVar ? { keyVar } : {}) }, { profileExists, apiKey });
   if (!launch.ok) {
-    void vscode.window.showWarningMessage(launch.reason, 'Write Codex Profile').then(choice => {
+    void showWarning(launch.reason, 'Write Codex Profile').then(choice => {
       if (choice) void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
     });
     return { ok: false, reason: launch.reason };
@@ -66,22 +66,20 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
   });
   if (check.kind === 'rejected') {
     ctx.log.warn(`Open Codex: Codex rejects the configuration\n${check.rejection.text}`);
-    void vscode.window
-      .showErrorMessage(
-        `Codex would stop at once: it rejects your configuration. Codex said: ${check.rejection.text.split('\n')[0]}`,
-        COMMANDS.checkCodexConfig.title,
-      )
-      .then(c => {
-        if (c)
-          void vscode.commands.executeCommand(
-            COMMANDS.checkCodexConfig.id,
-            launch.args[0] === '--profile' ? { profile: launch.args[1] } : {},
-          );
-      });
+    void showError(
+      `Codex would stop at once: it rejects your configuration. Codex said: ${check.rejection.text.split('\n')[0]}`,
+      COMMANDS.checkCodexConfig.title,
+    ).then(c => {
+      if (c)
+        void vscode.commands.executeCommand(
+          COMMANDS.checkCodexConfig.id,
+          launch.args[0] === '--profile' ? { profile: launch.args[1] } : {},
+        );
+    });
     return { ok: false, reason: 'config-rejected' };
   }
   const terminal = vscode.window.createTerminal({
-    name: `Codex · ${route.model}`,
+    name: `Codex · ${displayName(route.model)}`,
     shellPath: resolved,
     shellArgs: launch.args,
     env: launch.env,

@@ -14,12 +14,13 @@ import { PROVIDERS } from '../../core/providers';
 import { defaultProfileName, profileNameProblem } from '../../core/codex/profile';
 import { resolveCodexHome } from '../../core/codex/version';
 import { configPath } from '../../core/codex/plan';
-import { readSnapshot } from '../../core/codex/fs';
+import { readSnapshot } from '../../core/files';
 import { parseTomlText } from '../../core/codex/tomlEdit';
 import { trustState } from '../../core/codex/trust';
 import { codexKeyVar } from '../../core/codex/launch';
 import { writeCodexProfile, type Decision, type WriteOptions, type WritePlan } from '../../core/codex/writeWorkflow';
 import { showDiffs } from '../../ui/diffPreview';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 /** Pre-answered questions (tests, and callers that already asked). Absent = ask the user. */
 export interface CodexAnswers {
@@ -59,7 +60,7 @@ export function codexHomeOf(ctx: Ctx): string {
 
 export function refusal(ctx: Ctx, error: string): CommandOutcome {
   ctx.log.warn(error);
-  void vscode.window.showErrorMessage(error, 'Show Log').then(c => {
+  void showError(error, 'Show Log').then(c => {
     if (c) ctx.log.show();
   });
   return { kind: 'refused', error };
@@ -158,10 +159,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
   const answers = args.answers ?? {};
   const route = args.route && isRoute(args.route) ? args.route : ctx.routes.active;
   if (!route) {
-    const pick = await vscode.window.showWarningMessage(
-      'Pick a local model first: the profile points Codex at it.',
-      COMMANDS.pickRoute.title,
-    );
+    const pick = await showWarning('Pick a local model first: the profile points Codex at it.', COMMANDS.pickRoute.title);
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', message: 'no route' };
   }
@@ -197,7 +195,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       if (answers.apply !== undefined) return { kind: answers.apply ? 'apply' : 'cancel' };
       const optional = !!folder || !!plan.profile.ossProvider;
       const buttons = ['Apply', ...(optional ? ['Options…'] : [])];
-      const choice = await vscode.window.showInformationMessage(
+      const choice = await showInfo(
         `Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change; a backup is kept.`,
         ...buttons,
       );
@@ -243,29 +241,25 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       return { kind: 'nothing', message: 'planned' };
     case 'unchanged':
       if (isActive) await ctx.routes.setCodexProfile(outcome.plan.profile.name);
-      void vscode.window
-        .showInformationMessage(
-          `Codex profile "${outcome.plan.profile.name}" is already up to date (codex -p ${outcome.plan.profile.name}).`,
-          COMMANDS.openCodex.title,
-        )
-        .then(c => {
-          if (c) void vscode.commands.executeCommand(COMMANDS.openCodex.id);
-        });
+      void showInfo(
+        `Codex profile "${outcome.plan.profile.name}" is already up to date (codex -p ${outcome.plan.profile.name}).`,
+        COMMANDS.openCodex.title,
+      ).then(c => {
+        if (c) void vscode.commands.executeCommand(COMMANDS.openCodex.id);
+      });
       return { kind: 'unchanged', message: 'up to date' };
     case 'config-rejected': {
       // The profile could never load over this config.toml: nothing was written; the repair is offered.
       const r = outcome.configCheck.check.rejection;
       ctx.log.warn(`codex profile ${outcome.plan.profile.name} not written: Codex rejects config.toml\n${r.text}`);
-      void vscode.window
-        .showErrorMessage(
-          `Codex rejects your config.toml, which every profile is loaded over, so profile "${outcome.plan.profile.name}" could never load. Nothing was written. Codex said: ${r.text.split('\n')[0]}`,
-          COMMANDS.checkCodexConfig.title,
-          'Show Log',
-        )
-        .then(c => {
-          if (c === COMMANDS.checkCodexConfig.title) void vscode.commands.executeCommand(COMMANDS.checkCodexConfig.id);
-          else if (c) ctx.log.show();
-        });
+      void showError(
+        `Codex rejects your config.toml, which every profile is loaded over, so profile "${outcome.plan.profile.name}" could never load. Nothing was written. Codex said: ${r.text.split('\n')[0]}`,
+        COMMANDS.checkCodexConfig.title,
+        'Show Log',
+      ).then(c => {
+        if (c === COMMANDS.checkCodexConfig.title) void vscode.commands.executeCommand(COMMANDS.checkCodexConfig.id);
+        else if (c) ctx.log.show();
+      });
       return { kind: 'refused', error: `config.toml rejected by Codex (${r.kind})` };
     }
     case 'written':
@@ -281,16 +275,14 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       `codex validation of ${plan.profile.name}: ${validation.kind}${validation.kind === 'accepted' ? '' : `\n${validation.message}`}`,
     );
   if (validation && validation.kind !== 'accepted') {
-    void vscode.window
-      .showErrorMessage(
-        `The profile was written, but Codex ${version} does not accept it:\n${validation.message}`,
-        'Show Log',
-        COMMANDS.restoreCodexBackup.title,
-      )
-      .then(c => {
-        if (c === 'Show Log') ctx.log.show();
-        else if (c) void vscode.commands.executeCommand(COMMANDS.restoreCodexBackup.id);
-      });
+    void showError(
+      `The profile was written, but Codex ${version} does not accept it:\n${validation.message}`,
+      'Show Log',
+      COMMANDS.restoreCodexBackup.title,
+    ).then(c => {
+      if (c === 'Show Log') ctx.log.show();
+      else if (c) void vscode.commands.executeCommand(COMMANDS.restoreCodexBackup.id);
+    });
   } else {
     const checked = validation
       ? ` Codex ${version} loaded it with --strict-config.`
@@ -301,15 +293,12 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       ? ` config.toml still has legacy [profiles.*] tables (${plan.legacyLeft.join(', ')}), which this Codex refuses when selected.`
       : '';
     const buttons = plan.legacyLeft.length ? [COMMANDS.openCodex.title, COMMANDS.migrateLegacyProfiles.title] : [COMMANDS.openCodex.title];
-    void vscode.window
-      .showInformationMessage(
-        `Codex profile "${plan.profile.name}" written. Run: codex -p ${plan.profile.name}.${checked}${legacy}`,
-        ...buttons,
-      )
-      .then(c => {
+    void showInfo(`Codex profile "${plan.profile.name}" written. Run: codex -p ${plan.profile.name}.${checked}${legacy}`, ...buttons).then(
+      c => {
         if (c === COMMANDS.openCodex.title) void vscode.commands.executeCommand(COMMANDS.openCodex.id);
         else if (c) void vscode.commands.executeCommand(COMMANDS.migrateLegacyProfiles.id);
-      });
+      },
+    );
   }
   return {
     kind: 'written',

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { normalizeBaseUrl } from '../../core/endpoints';
+import { showError } from '../../ui/notify';
 
 export function register(ctx: Ctx): void {
   const reg = (id: string, f: (...args: never[]) => unknown) => ctx.extension.subscriptions.push(vscode.commands.registerCommand(id, f));
@@ -36,7 +37,7 @@ async function addEndpoint(
   if (raw === undefined) return undefined;
   const n = normalizeBaseUrl(raw);
   if (!n.ok) {
-    void vscode.window.showErrorMessage(n.error);
+    void showError(n.error);
     return undefined;
   }
   const label = input

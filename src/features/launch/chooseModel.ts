@@ -6,14 +6,13 @@ import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { readGgufString } from '../../core/launch';
 import { isActive, managed } from './ui';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 export type ChooseResult = { kind: 'set'; path: string } | { kind: 'cancelled' } | { kind: 'refused'; message: string };
 
 export async function chooseLlamaModel(ctx: Ctx, raw?: unknown): Promise<ChooseResult> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage(
-      'Choosing the model a server runs is turned off in Restricted Mode (this workspace is not trusted).',
-    );
+    void showWarning('Choosing the model a server runs is turned off in Restricted Mode (this workspace is not trusted).');
     return { kind: 'refused', message: 'untrusted' };
   }
   const given = typeof raw === 'string' ? raw : (raw as { path?: string } | undefined)?.path;
@@ -40,14 +39,14 @@ export async function chooseLlamaModel(ctx: Ctx, raw?: unknown): Promise<ChooseR
     ? await readGgufString(file, 'general.name', 8 * 1024 * 1024)
     : { ok: false as const, error: `${file} is not a file` };
   if (!header.ok && /not a GGUF file|is not a file|ENOENT/.test(header.error)) {
-    void vscode.window.showErrorMessage(`Not a model llama-server can load: ${header.error}.`);
+    void showError(`Not a model llama-server can load: ${header.error}.`);
     return { kind: 'refused', message: header.error };
   }
   await vscode.workspace.getConfiguration('localModelRouter').update('llamacpp.modelPath', file, vscode.ConfigurationTarget.Global);
   ctx.log.info(`llamacpp.modelPath = ${file}`);
   const running = managed(ctx, 'llamacpp');
   if (isActive(running)) {
-    void vscode.window.showInformationMessage(`llama-server will serve ${file} after a restart.`, 'Restart Server').then(c => {
+    void showInfo(`llama-server will serve ${file} after a restart.`, 'Restart Server').then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, 'llamacpp');
     });
   }

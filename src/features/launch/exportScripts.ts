@@ -1,11 +1,13 @@
 // "Export Server Wrapper Scripts…": the llama-server wrapper and the Codex launcher, as POSIX sh.
 import * as vscode from 'vscode';
-import { chmod, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { FileRefusal, readSnapshot, writeFiles } from '../../core/files';
 import { join } from 'node:path';
 import type { Ctx } from '../../ctx';
 import { serverWrapperScript, codexLauncherScript } from '../../core/launch';
 import type { LaunchOptions } from './start';
 import { prepareChatTemplate } from '../../state/chatTemplates';
+import { showError, showInfo, showWarning } from '../../ui/notify';
 
 export interface ExportResult {
   kind: 'written' | 'cancelled';
@@ -46,25 +48,31 @@ export async function exportWrapperScripts(ctx: Ctx, folderArg?: unknown, option
   if (existing.length) {
     const ok =
       options?.answers?.overwrite ??
-      (await vscode.window.showWarningMessage(
+      (await showWarning(
         `Replace ${existing.map(p => p.split(/[\\/]/).pop()).join(' and ')}?`,
         { modal: true, detail: `In ${folder}` },
         'Replace',
       )) === 'Replace';
     if (!ok) return { kind: 'cancelled', files: [] };
   }
-  for (const [i, sc] of scripts.entries()) {
-    await writeFile(paths[i], sc.text, { mode: 0o755 });
-    await chmod(paths[i], 0o755);
+  // Replaced like every user file: compare-and-swap, the old scripts kept in the extension's storage.
+  try {
+    const planned = scripts.map((sc, i) => {
+      const snapshot = readSnapshot(paths[i], 'template');
+      return { snapshot: { ...snapshot, mode: (snapshot.mode ?? 0o755) | 0o755 }, after: sc.text };
+    });
+    writeFiles(ctx.extension.globalStorageUri.fsPath, planned, `export wrapper scripts to ${folder}`, { label: 'wrapper-scripts' });
+  } catch (e) {
+    if (!(e instanceof FileRefusal)) throw e;
+    void showError(e.message);
+    return { kind: 'cancelled', files: [] };
   }
   ctx.log.info(`wrote ${paths.join(', ')}`);
-  void vscode.window
-    .showInformationMessage(
-      `Wrote ${scripts.map(sc => sc.fileName).join(' and ')}. Each reads the PRODEX_LOCAL_* variables, with your current settings as defaults.`,
-      'Open Server Wrapper',
-    )
-    .then(c => {
-      if (c) void vscode.window.showTextDocument(vscode.Uri.file(paths[0]));
-    });
+  void showInfo(
+    `Wrote ${scripts.map(sc => sc.fileName).join(' and ')}. Each reads the PRODEX_LOCAL_* variables, with your current settings as defaults.`,
+    'Open Server Wrapper',
+  ).then(c => {
+    if (c) void vscode.window.showTextDocument(vscode.Uri.file(paths[0]));
+  });
   return { kind: 'written', files: paths };
 }

@@ -8,6 +8,7 @@ import { ollamaHasModel, pullOllamaModel, describePull, type PullResult } from '
 import type { ManagedServer } from './managedServer';
 import type { PullCommandResult } from '../../core/commandContracts';
 import type { LaunchProvider } from '../../core/servers';
+import { showError, showInfo } from '../../ui/notify';
 
 /** How a start fails while making sure Ollama has the model (part of start.ts's StartResult). */
 export type EnsureModelFailure = { kind: 'failed'; provider: LaunchProvider; step: string; message: string } | { kind: 'cancelled' };
@@ -48,7 +49,7 @@ export async function ensureOllamaModel(
   }
   if (r.kind === 'error') {
     server.note(`Pull failed: ${r.message}`);
-    void vscode.window.showErrorMessage(`Ollama could not pull ${model}: ${r.message}`, 'Show Terminal').then(c => {
+    void showError(`Ollama could not pull ${model}: ${r.message}`, 'Show Terminal').then(c => {
       if (c) server.showTerminal();
     });
     return { kind: 'failed', provider: 'ollama', step: 'pull', message: r.message };
@@ -94,11 +95,11 @@ export async function pullOllamaModelCommand(ctx: Ctx, raw?: unknown): Promise<P
   );
   ctx.log.info(`pull ${model} at ${root}: ${r.kind}${r.kind === 'error' ? `: ${r.message}` : ''}`);
   if (r.kind === 'error') {
-    void vscode.window.showErrorMessage(`Ollama could not pull ${model}: ${r.message}`);
+    void showError(`Ollama could not pull ${model}: ${r.message}`);
     return { kind: 'failed', message: r.message };
   }
   if (r.kind === 'cancelled') return { kind: 'cancelled' };
   void ctx.discovery.refresh('model-pulled');
-  if (r.kind === 'done') void vscode.window.showInformationMessage(`Pulled ${model}.`);
+  if (r.kind === 'done') void showInfo(`Pulled ${model}.`);
   return { kind: r.kind === 'done' ? 'pulled' : 'present', model };
 }

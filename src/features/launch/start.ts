@@ -26,6 +26,7 @@ import { ManagedServer } from './managedServer';
 import { isActive, managed, openSettings, pickProvider, showError, terminalName } from './ui';
 import { prepareChatTemplate, describeChoice } from '../../state/chatTemplates';
 import { ensureOllamaModel } from './ollama';
+import { showInfo, showWarning } from '../../ui/notify';
 
 /** Answers to the questions a command would ask, for tests and scripted callers. */
 export interface LaunchAnswers {
@@ -59,14 +60,12 @@ const EARLY_EXIT_LINES = 12;
 
 function refuseUntrusted(ctx: Ctx, provider?: LaunchProvider): StartResult {
   const s = ctx.settings();
-  void vscode.window
-    .showWarningMessage(
-      'Starting local servers is turned off in Restricted Mode: this workspace is not trusted, so its settings cannot choose a program to run.',
-      'Manage Workspace Trust',
-    )
-    .then(c => {
-      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
+  void showWarning(
+    'Starting local servers is turned off in Restricted Mode: this workspace is not trusted, so its settings cannot choose a program to run.',
+    'Manage Workspace Trust',
+  ).then(c => {
+    if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+  });
   ctx.log.warn(
     `launch refused in Restricted Mode${s.ignoredUntrusted.length ? `; ignoring workspace values of ${s.ignoredUntrusted.join(', ')}` : ''}`,
   );
@@ -85,7 +84,7 @@ async function confirmExposure(ctx: Ctx, provider: LaunchProvider, s: Settings, 
     provider === 'llamacpp' ? 'llama-server `--api-key`' : provider === 'vllm' ? 'vLLM `--api-key`' : 'an API key or a firewall rule';
   const answer =
     answers?.exposure ??
-    ((await vscode.window.showWarningMessage(
+    ((await showWarning(
       `Start ${name} listening on ${host}:${port}?`,
       {
         modal: true,
@@ -134,7 +133,7 @@ function watchSettings(ctx: Ctx, server: ManagedServer): void {
     offering = true;
     const message = `${PROVIDERS[server.provider].displayName} launch settings changed; the running server still uses the old ones.`;
     ctx.log.info(`${server.name}: ${message}`);
-    void vscode.window.showInformationMessage(message, 'Restart Server').then(c => {
+    void showInfo(message, 'Restart Server').then(c => {
       offering = false;
       if (c) void vscode.commands.executeCommand(COMMANDS.restartServer.id, server.provider);
     });
@@ -226,9 +225,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
   const apiKey = SERVER_SPECS[provider].serverKeyEnv ? (await ctx.keys.resolve(provider, baseUrl)).apiKey : undefined;
   const already = await checkServing(provider, baseUrl, { apiKey });
   if (already.kind !== 'waiting' && provider !== 'ollama') {
-    void vscode.window.showInformationMessage(
-      `Something already answers at ${baseUrl}; not starting a second ${name} server on the same port.`,
-    );
+    void showInfo(`Something already answers at ${baseUrl}; not starting a second ${name} server on the same port.`);
     void ctx.discovery.refresh('server-started');
     return { kind: 'already-serving', provider, baseUrl };
   }
@@ -304,16 +301,14 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
           return { kind: 'cancelled' };
         }
         if (r.kind === 'timeout') {
-          void vscode.window
-            .showWarningMessage(
-              `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`,
-              'Show Terminal',
-              'Stop Server',
-            )
-            .then(c => {
-              if (c === 'Show Terminal') server.showTerminal();
-              else if (c === 'Stop Server') void vscode.commands.executeCommand(COMMANDS.stopServer.id, provider);
-            });
+          void showWarning(
+            `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`,
+            'Show Terminal',
+            'Stop Server',
+          ).then(c => {
+            if (c === 'Show Terminal') server.showTerminal();
+            else if (c === 'Stop Server') void vscode.commands.executeCommand(COMMANDS.stopServer.id, provider);
+          });
           return { kind: 'timeout', provider, baseUrl, seconds: timeoutSeconds, last: r.last };
         }
         if (lmsStep) {
@@ -358,14 +353,12 @@ function watchExit(ctx: Ctx, server: ManagedServer): void {
     const wasReady = server.state === 'ready';
     server.markExited(end.code);
     if (wasReady) {
-      void vscode.window
-        .showWarningMessage(
-          `${server.name} ${end.signal ? `was stopped by ${end.signal}` : `exited with code ${end.code}`}.`,
-          'Show Terminal',
-        )
-        .then(c => {
-          if (c) server.showTerminal();
-        });
+      void showWarning(
+        `${server.name} ${end.signal ? `was stopped by ${end.signal}` : `exited with code ${end.code}`}.`,
+        'Show Terminal',
+      ).then(c => {
+        if (c) server.showTerminal();
+      });
       void ctx.discovery.refresh('server-stopped');
     }
   });
@@ -377,7 +370,7 @@ export async function stopServer(ctx: Ctx, providerArg?: unknown): Promise<StopR
     : await pickProvider(ctx, 'Stop which server?', p => isActive(managed(ctx, p)));
   const server = provider ? managed(ctx, provider) : undefined;
   if (!isActive(server)) {
-    if (!providerArg) void vscode.window.showInformationMessage('No server started by Local Model Router is running.');
+    if (!providerArg) void showInfo('No server started by Local Model Router is running.');
     return { kind: 'not-running' };
   }
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () =>
@@ -400,11 +393,9 @@ export function showServerTerminal(ctx: Ctx, providerArg?: unknown): boolean {
   const all = ctx.servers.all().filter((s): s is ManagedServer => s instanceof ManagedServer);
   const server = isLaunchProvider(providerArg) ? managed(ctx, providerArg) : (all.find(s => s.active) ?? all[0]);
   if (!server) {
-    void vscode.window
-      .showInformationMessage('No server terminal: Local Model Router has not started a server in this window.', 'Start Server…')
-      .then(c => {
-        if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id);
-      });
+    void showInfo('No server terminal: Local Model Router has not started a server in this window.', 'Start Server…').then(c => {
+      if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id);
+    });
     return false;
   }
   server.showTerminal();

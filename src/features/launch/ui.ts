@@ -5,6 +5,7 @@ import { PROVIDERS } from '../../core/providers';
 import { LAUNCH_PROVIDERS, listenAddress, type LaunchProvider } from '../../core/servers';
 import type { Settings } from '../../core/settings/catalog';
 import { ManagedServer } from './managedServer';
+import { showError as notifyError } from '../../ui/notify';
 
 export function managed(ctx: Ctx, provider: LaunchProvider): ManagedServer | undefined {
   const s = ctx.servers.get(provider);
@@ -46,5 +47,5 @@ export function openSettings(query: string): void {
 
 /** An error with buttons; resolves with the button chosen (not awaited by commands that return at once). */
 export function showError(message: string, ...buttons: string[]): Thenable<string | undefined> {
-  return vscode.window.showErrorMessage(message, ...buttons);
+  return notifyError(message, ...buttons);
 }

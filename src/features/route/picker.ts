@@ -10,6 +10,8 @@ import { buildPickerEntries, routeFor, type PickPayload } from '../../core/picke
 import { sameOllamaModel, type DefaultModelChoice } from '../../core/defaultModel';
 import type { PullCommandResult } from '../../core/commandContracts';
 import { recommendationsFor } from './recommendations';
+import { showError } from '../../ui/notify';
+import { displayName } from '../../core/text/sanitize';
 
 type Item = vscode.QuickPickItem & { payload?: PickPayload };
 
@@ -190,7 +192,7 @@ async function accept(ctx: Ctx, qp: vscode.QuickPick<Item>, payload: PickPayload
     case 'model': {
       qp.busy = true;
       qp.enabled = false;
-      qp.placeholder = `Checking that ${payload.route.model} answers…`;
+      qp.placeholder = `Checking that ${displayName(payload.route.model)} answers…`;
       const result = await ctx.routes.switchTo(payload.route, answers);
       qp.hide();
       if (result.ok) return { ok: true, route: payload.route };
@@ -256,15 +258,14 @@ function refused(ctx: Ctx, route: Route, result: Exclude<SwitchResult, { ok: tru
   const d = result.diagnosis;
   // Nothing answers where a server we can start would listen: starting it is the fix.
   if (d.code === 'server-unreachable' && PROVIDERS[route.provider].launchable && vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage(`Kept the current route: ${d.message}`, 'Start Server').then(c => {
+    void showError(`Kept the current route: ${d.message}`, 'Start Server').then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.startServer.id, route.provider);
     });
     return { ok: false, reason: d.message, code: d.code };
   }
   const fix = d.fix;
-  void vscode.window
-    .showErrorMessage(`Kept the current route: ${route.model} did not answer. ${d.message}`, ...(fix ? [fix.label] : []), 'Show Log')
-    .then(choice => {
+  void showError(`Kept the current route: ${route.model} did not answer. ${d.message}`, ...(fix ? [fix.label] : []), 'Show Log').then(
+    choice => {
       if (fix && choice === fix.label)
         void vscode.commands.executeCommand(COMMANDS.applyFix.id, fix, {
           provider: route.provider,
@@ -273,6 +274,7 @@ function refused(ctx: Ctx, route: Route, result: Exclude<SwitchResult, { ok: tru
           serverKind: route.serverKind,
         });
       else if (choice === 'Show Log') ctx.log.show();
-    });
+    },
+  );
   return { ok: false, reason: d.message, code: d.code };
 }

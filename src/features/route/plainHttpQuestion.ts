@@ -5,12 +5,13 @@ import { COMMANDS } from '../../core/commands';
 import type { PlainHttpAnswer } from '../../ctx';
 import type { PlainHttpQuestion } from '../../state/plainHttpConsent';
 import type { ConnectArgs } from '../../core/commandContracts';
+import { showWarning } from '../../ui/notify';
 
 const SEND = 'Send over Plain HTTP';
 const TUNNEL = 'Use an SSH Tunnel Instead…';
 
 export async function askPlainHttp(q: PlainHttpQuestion): Promise<PlainHttpAnswer> {
-  const choice = await vscode.window.showWarningMessage(
+  const choice = await showWarning(
     `Send prompts and keys to ${q.host} over plain http?`,
     {
       modal: true,

@@ -24,6 +24,8 @@ import { tunnelLabel } from '../../core/targets';
 import type { ConnectArgs } from '../../core/commandContracts';
 import { SshTunnel } from './sshTunnel';
 import { sshConfigHosts, userSshConfigFile } from './hosts';
+import { showError, showInfo, showWarning } from '../../ui/notify';
+import { displayLabel } from '../../core/text/sanitize';
 
 export type { ConnectArgs } from '../../core/commandContracts';
 
@@ -39,7 +41,7 @@ export type ConnectResult =
 export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectResult> {
   // Hidden in Restricted Mode, and checked again: a command can be run by id.
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('SSH tunnels are not opened from an untrusted workspace.', 'Manage Workspace Trust').then(c => {
+    void showWarning('SSH tunnels are not opened from an untrusted workspace.', 'Manage Workspace Trust').then(c => {
       if (c) void vscode.commands.executeCommand('workbench.trust.manage');
     });
     return { kind: 'refused', reason: 'untrusted' };
@@ -59,7 +61,7 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   if (!request) return { kind: 'cancelled' };
   const checked = checkTunnelRequest(request);
   if (!checked.ok) {
-    void vscode.window.showErrorMessage(`Cannot open the SSH tunnel: ${checked.problems.map(p => p.message).join(' ')}`);
+    void showError(`Cannot open the SSH tunnel: ${checked.problems.map(p => p.message).join(' ')}`);
     return { kind: 'invalid', problems: checked.problems };
   }
   const destination = checked.spec.user ? `${checked.spec.user}@${checked.spec.host}` : checked.spec.host;
@@ -80,7 +82,7 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
   const port = await chooseLocalPort(checked.spec);
   if (port.kind === 'taken') {
     const message = `Port ${port.port} on 127.0.0.1 is already in use by another program.`;
-    void vscode.window.showErrorMessage(`Cannot open the SSH tunnel: ${message}`);
+    void showError(`Cannot open the SSH tunnel: ${message}`);
     return { kind: 'failed', reason: 'port-taken', message, lastLines: [] };
   }
   const cmd = buildTunnelCommand(port.spec, { interactive: false, configFile: userSshConfigFile() });
@@ -122,17 +124,17 @@ export async function connectCommand(ctx: Ctx, raw?: unknown): Promise<ConnectRe
     await tunnel.stop();
     ctx.tunnels.remove(tunnel);
     const said = first.lastLines.slice(-3).join(' ⏎ ');
-    void vscode.window
-      .showErrorMessage(`SSH tunnel to ${cmd.destination} failed: ${first.message}${said ? ` ssh said: ${said}` : ''}`, 'Show Terminal')
-      .then(c => {
+    void showError(`SSH tunnel to ${cmd.destination} failed: ${first.message}${said ? ` ssh said: ${said}` : ''}`, 'Show Terminal').then(
+      c => {
         if (c) tunnel.showTerminal();
-      });
+      },
+    );
     return { kind: 'failed', reason: first.reason, message: first.message, lastLines: first.lastLines };
   }
   watch(ctx, tunnel);
   await ctx.discovery.refresh('tunnel-up');
   if (args.host === undefined) {
-    void vscode.window.showInformationMessage(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => {
+    void showInfo(`SSH tunnel to ${cmd.destination} is up: ${cmd.localBaseUrl}`, 'Pick a Model').then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     });
   }
@@ -164,23 +166,21 @@ function watch(ctx: Ctx, tunnel: SshTunnel): void {
   void tunnel.ended.then(s => {
     sub.dispose();
     if (s.kind !== 'failed') return;
-    void vscode.window
-      .showErrorMessage(`The SSH tunnel to ${tunnel.destination} is down: ${s.message}`, 'Show Terminal', 'Reconnect')
-      .then(c => {
-        if (c === 'Show Terminal') tunnel.showTerminal();
-        else if (c === 'Reconnect') {
-          void close(ctx, tunnel).then(() =>
-            vscode.commands.executeCommand(COMMANDS.connectSshTunnel.id, {
-              host: tunnel.command.spec.host,
-              user: tunnel.command.spec.user,
-              provider: tunnel.provider,
-              remotePort: tunnel.remotePort,
-              localPort: tunnel.command.spec.localPort,
-              sshPort: tunnel.command.spec.sshPort,
-            } satisfies ConnectArgs),
-          );
-        }
-      });
+    void showError(`The SSH tunnel to ${tunnel.destination} is down: ${s.message}`, 'Show Terminal', 'Reconnect').then(c => {
+      if (c === 'Show Terminal') tunnel.showTerminal();
+      else if (c === 'Reconnect') {
+        void close(ctx, tunnel).then(() =>
+          vscode.commands.executeCommand(COMMANDS.connectSshTunnel.id, {
+            host: tunnel.command.spec.host,
+            user: tunnel.command.spec.user,
+            provider: tunnel.provider,
+            remotePort: tunnel.remotePort,
+            localPort: tunnel.command.spec.localPort,
+            sshPort: tunnel.command.spec.sshPort,
+          } satisfies ConnectArgs),
+        );
+      }
+    });
   });
 }
 
@@ -196,10 +196,11 @@ type HostItem = vscode.QuickPickItem & { host: string };
 
 async function askHost(suggested?: string): Promise<string | undefined> {
   const { hosts, problems } = sshConfigHosts();
+  // Text from ~/.ssh/config: shown through the sanitizer; the item keeps the exact alias.
   const fromConfig: HostItem[] = hosts.map(h => ({
-    label: h.alias,
-    description: [h.user && `${h.user}@`, h.hostName ?? '', h.port && `:${h.port}`].filter(Boolean).join('') || undefined,
-    detail: `${h.file}:${h.line}`,
+    label: displayLabel(h.alias),
+    description: displayLabel([h.user && `${h.user}@`, h.hostName ?? '', h.port && `:${h.port}`].filter(Boolean).join('')) || undefined,
+    detail: displayLabel(`${h.file}:${h.line}`),
     host: h.alias,
   }));
   const qp = vscode.window.createQuickPick<HostItem>();
@@ -215,7 +216,7 @@ async function askHost(suggested?: string): Promise<string | undefined> {
     const c = checkHost(v);
     return [
       {
-        label: v,
+        label: displayLabel(v),
         description: c.ok ? 'connect to this host' : 'cannot be used',
         detail: c.ok ? 'ssh reads ~/.ssh/config for it as usual' : c.message,
         host: c.ok ? c.host : '',

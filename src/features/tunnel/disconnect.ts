@@ -4,6 +4,7 @@ import type { Ctx } from '../../ctx';
 import { tunnelLabel } from '../../core/targets';
 import { SshTunnel, describeTunnelState } from './sshTunnel';
 import { close } from './connect';
+import { showInfo } from '../../ui/notify';
 
 export interface DisconnectArgs {
   /** The tunnel's local base URL, or its destination (`user@host` or `host`); else asked. */
@@ -24,7 +25,7 @@ export async function disconnectCommand(ctx: Ctx, raw?: unknown): Promise<Discon
       (args.destination === undefined || t.destination === args.destination),
   );
   if (!matching.length) {
-    if (!named) void vscode.window.showInformationMessage('No SSH tunnel is open in this window.');
+    if (!named) void showInfo('No SSH tunnel is open in this window.');
     return { kind: 'none' };
   }
   let tunnel: SshTunnel | undefined = matching[0];

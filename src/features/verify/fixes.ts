@@ -10,6 +10,7 @@ import { isLaunchProvider, type LaunchProvider } from '../../core/servers';
 import { planServerChange, type ChangePlan } from '../../core/serverChanges';
 import type { ProviderId } from '../../core/providers';
 import type { Fix, ServerChange } from '../../core/verify/types';
+import { showInfo } from '../../ui/notify';
 
 /** The server a fix applies to. */
 export interface FixTarget {
@@ -119,10 +120,7 @@ export async function applyFix(
     case 'upgrade': {
       const k = SERVER_KIND_INFO[fix.serverKind];
       const since = fix.api === 'responses' ? k.responsesSince : k.messagesSince;
-      const choice = await vscode.window.showInformationMessage(
-        `Upgrade ${k.displayName} to ${since}.`,
-        ...(k.downloadUrl ? ['Open Download Page'] : []),
-      );
+      const choice = await showInfo(`Upgrade ${k.displayName} to ${since}.`, ...(k.downloadUrl ? ['Open Download Page'] : []));
       if (choice && k.downloadUrl) await vscode.env.openExternal(vscode.Uri.parse(k.downloadUrl));
       return { applied: false, detail: `Upgrade ${k.displayName} to ${since}.` };
     }

@@ -3,7 +3,8 @@
 // report in a webview with a button per fix, and logs every stage.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readTextFile } from '../../core/files/read';
+import { displayName } from '../../core/text/sanitize';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
@@ -21,6 +22,7 @@ import { resolveCodexHome } from '../../core/codex/version';
 import { parseTomlText } from '../../core/codex/tomlEdit';
 import { applyFix, managedProvider, resolverFor, type FixTarget } from './fixes';
 import { writeRelaxedCopy } from '../../state/chatTemplates';
+import { showInfo, showWarning } from '../../ui/notify';
 
 /** The feature's UI state, one per activation: the run in flight (a new one supersedes it) and the report panel. */
 interface VerifyUi {
@@ -48,7 +50,13 @@ async function codexKeyNote(ctx: Ctx, route: Route): Promise<string | undefined>
   if (!route.codexProfile)
     return `Codex needs this server's key: "Write Codex Profile" makes the profile read it from $${v}, and "Open Codex" fills $${v} from ${source}.`;
   const file = join(codexHome(ctx), `${route.codexProfile}.config.toml`);
-  const parsed = existsSync(file) ? parseTomlText(readFileSync(file, 'utf8')) : undefined;
+  let text: string | undefined;
+  try {
+    text = readTextFile(file);
+  } catch {
+    text = undefined;
+  }
+  const parsed = text !== undefined ? parseTomlText(text) : undefined;
   const providers = parsed?.ok ? Object.values((parsed.value.model_providers ?? {}) as Record<string, { env_key?: unknown }>) : [];
   const named = providers.map(p => p.env_key).find((k): k is string => typeof k === 'string');
   if (!named)
@@ -80,10 +88,7 @@ export async function verifyCommand(
   const args: VerifyArgs = isRoute(arg) ? { route: arg } : ((arg && typeof arg === 'object' ? arg : {}) as VerifyArgs);
   const given = args.route ?? ctx.routes.active;
   if (!given) {
-    const choice = await vscode.window.showInformationMessage(
-      'Pick a local model first: there is no route to verify.',
-      COMMANDS.pickRoute.title,
-    );
+    const choice = await showInfo('Pick a local model first: there is no route to verify.', COMMANDS.pickRoute.title);
     if (choice) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return undefined;
   }
@@ -119,7 +124,7 @@ export async function verifyCommand(
   const steps = agents.reduce((n, a) => n + STAGE_IDS_BY_AGENT[a].filter(s => !skip.includes(s)).length, 0) || 1;
 
   const reports = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Verifying ${displayName(route.model)}`, cancellable: true },
     async (progress, token) => {
       const sub = token.onCancellationRequested(() => ac.abort());
       // Elapsed time per stage and in all, brought up to date every second while a stage runs.
@@ -200,7 +205,7 @@ function nonFunctionToolsOption(mode: string): boolean | 'auto' {
 /** The MCP servers Codex's config.toml enables, named in the report when the server cannot carry their tools. */
 function mcpServers(ctx: Ctx): string[] {
   try {
-    return Object.keys(enabledMcpServers(readFileSync(join(codexHome(ctx), 'config.toml'), 'utf8')));
+    return Object.keys(enabledMcpServers(readTextFile(join(codexHome(ctx), 'config.toml')) ?? ''));
   } catch {
     return [];
   }
@@ -243,7 +248,8 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     ui.panels[agent] = slot = s;
   }
   const p = slot.panel;
-  p.title = agent === 'codex' ? `Verify: ${route.model}` : `Verify: ${route.model} (${AGENTS[agent].displayName})`;
+  p.title =
+    agent === 'codex' ? `Verify: ${displayName(route.model)}` : `Verify: ${displayName(route.model)} (${AGENTS[agent].displayName})`;
   const nonce = randomBytes(16).toString('base64');
   p.webview.html = renderHtml(report, {
     cspSource: p.webview.cspSource,
@@ -279,9 +285,7 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     if (msg.type !== 'fix' || !fix) return;
     const out = await applyFix(ctx, fix, target, { relaxedTemplateFile: relaxed });
     const again = 'Verify Again';
-    const choice = await (out.applied
-      ? vscode.window.showInformationMessage(out.detail, again)
-      : vscode.window.showWarningMessage(out.detail, again));
+    const choice = await (out.applied ? showInfo(out.detail, again) : showWarning(out.detail, again));
     if (choice === again) void vscode.commands.executeCommand(COMMANDS.verifyRoute.id, { route, agent });
   });
   p.reveal(undefined, true);
