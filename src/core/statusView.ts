@@ -134,7 +134,9 @@ export function renderStatus(s: StatusState, now = Date.now()): StatusView {
     : '';
   return {
     text: `${icon} ${remote ? '$(remote) ' : ''}${label}`,
-    accessibility: displayName(`Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h, now)}`),
+    accessibility: displayName(
+      `Local Model Router: ${name} ${r.model}${remote ? ` (${describeReach(remote)})` : ''}, ${healthWord(h, now)}`,
+    ),
     background,
     tooltip: `${rows.join('\n')}${terminals}\n\n${ROUTE_LINKS.map(link).join(' · ')}`,
   };
