@@ -6,6 +6,8 @@ import type { Route } from './core/route';
 import type { RouteHealth } from './core/routeHealth';
 import type { EndpointProbe } from './core/discovery';
 import type { StatusView } from './core/statusView';
+import type { SettingKey, SettingValue } from './core/settings/catalog';
+import type { SettingOrigin } from './core/settings/resolve';
 
 export interface LocalModelRouterApi {
   readonly activeRoute: Route | undefined;
@@ -14,6 +16,8 @@ export interface LocalModelRouterApi {
   readonly probes: readonly EndpointProbe[];
   /** Variables new terminals receive now. */
   readonly terminalEnv: Record<string, string>;
+  /** A setting's value in effect in this window and the settings layer it came from. */
+  setting<K extends SettingKey>(key: K): { value: SettingValue<K>; origin: SettingOrigin };
   onDidChange(listener: () => void): { dispose(): void };
 }
 
@@ -33,6 +37,10 @@ export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: Terminal
     },
     get terminalEnv() {
       return terminals.applied();
+    },
+    setting: key => {
+      const s = ctx.settings();
+      return { value: s.values[key], origin: s.origin[key] };
     },
     onDidChange: listener => {
       const subs = [

@@ -2,6 +2,7 @@
 // src/state/ are built from the few things they use, not from this object.
 import type * as vscode from 'vscode';
 import type { ResolvedSettings } from './core/settings/resolve';
+import type { SettingGroup, SettingKey, SettingValue } from './core/settings/catalog';
 import type { Env, ResolvedKey } from './core/endpoints';
 import type { Route } from './core/route';
 import type { RouteHealth, VerificationSummary } from './core/routeHealth';
@@ -21,13 +22,54 @@ export interface Ctx {
   /** Typed settings honouring trust and the PRODEX_LOCAL_* mirror (cached; cheap). */
   settings(): ResolvedSettings;
   /** Fires after the settings cache is renewed, so a listener always reads the new values. */
-  readonly onDidChangeSettings: vscode.Event<vscode.ConfigurationChangeEvent | 'trust'>;
+  readonly onDidChangeSettings: vscode.Event<SettingsChange>;
+  /** Writes and the Settings editor, by the layers VS Code applies in this window. */
+  readonly settingsStore: SettingsStore;
   readonly routes: RouteStore;
   readonly discovery: DiscoveryService;
   readonly servers: ServerRegistry;
   readonly tunnels: TunnelRegistry;
   readonly keys: KeyService;
   readonly plainHttp: PlainHttpConsent;
+  readonly remembered: RememberedAnswers;
+}
+
+/** Answers given once and not asked again (state/rememberedAnswers.ts). Paths are absolute. */
+export interface RememberedAnswers {
+  /** "No" to trusting this folder in Codex (this workspace). */
+  codexTrustDeclined(folder: string): boolean;
+  declineCodexTrust(folder: string): Thenable<void>;
+  /** "No" to setting oss_provider in this Codex home (every workspace). */
+  codexOssDeclined(codexHome: string): boolean;
+  declineCodexOss(codexHome: string): Thenable<void>;
+  /** The walkthrough opened by itself once for this user. */
+  walkthroughOpened(): boolean;
+  markWalkthroughOpened(): Thenable<void>;
+}
+
+/** What changed, by the catalog's own keys. */
+export interface SettingsChange {
+  /** Workspace trust was granted: workspace values of restricted settings now apply. */
+  readonly trust: boolean;
+  /** Whether one of these settings, or a setting of one of these groups ('llamacpp'), changed. */
+  affects(...keys: readonly (SettingKey | SettingGroup)[]): boolean;
+}
+
+/** The one write path for settings (state/settings.ts); core/settings/layers.ts decides where. */
+export interface SettingsStore {
+  /**
+   * Writes a setting where it takes effect in this window: the workspace layer its value in effect
+   * comes from, else the user level (VS Code puts a machine-scoped value in the remote machine's
+   * settings in a remote window). `level: 'user'` writes the user level whatever the workspace
+   * says. `undefined` removes the value there.
+   */
+  update<K extends SettingKey>(key: K, value: SettingValue<K> | undefined, o?: { level?: 'user' }): Promise<void>;
+  /** The user-level value VS Code applies in this window (this machine's or the remote machine's). */
+  userValue<K extends SettingKey>(key: K): SettingValue<K> | undefined;
+  /** Opens the Settings editor on the tab where the setting is applied and can be changed, showing it. */
+  open(key: SettingKey): Promise<void>;
+  /** Opens the Settings editor on every setting of the extension (one group's when given). */
+  openSection(group?: SettingGroup): Promise<void>;
 }
 
 export type SwitchResult =

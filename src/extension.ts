@@ -8,6 +8,7 @@ import { createTunnelRegistry } from './state/tunnelRegistry';
 import { createPlainHttpConsent } from './state/plainHttpConsent';
 import { createDiscoveryService } from './state/discoveryService';
 import { createRouteStore } from './state/routeStore';
+import { createRememberedAnswers } from './state/rememberedAnswers';
 import * as statusBar from './features/route/statusBar';
 import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
@@ -27,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
   try {
     const subs = context.subscriptions;
     const env = process.env;
-    const settings = createSettingsService(env, subs);
+    const settings = createSettingsService(env, context.extension.id, subs);
     const keys = createKeyService(context.secrets, env);
     const servers = createServerRegistry(subs);
     const tunnels = createTunnelRegistry(subs);
@@ -43,12 +44,14 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
       env,
       settings: settings.current,
       onDidChangeSettings: settings.onDidChange,
+      settingsStore: settings,
       keys,
       servers,
       tunnels,
       discovery,
       routes,
       plainHttp,
+      remembered: createRememberedAnswers({ workspace: context.workspaceState, global: context.globalState }),
     };
     shutdown = () => stopLaunched(ctx);
     // Off the activation path: it reads every setting.

@@ -17,6 +17,7 @@ export function newTag(prefix: string): string;
 export function makeRunDir(prefix: string): string;
 export function isolatedEnv(runDir: string, tag: string, extra?: Record<string, string>): Record<string, string | undefined>;
 export function writeUserSettings(userDataDir: string, opts?: { trust?: TrustMode; settings?: Record<string, unknown> }): string;
+export function scopeOf(key: string): string;
 export function freePort(): Promise<number>;
 
 export interface CodeServer {

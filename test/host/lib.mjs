@@ -108,14 +108,27 @@ export function writeUserSettings(userDataDir, { trust = 'disabled', settings = 
     'security.workspace.trust.startupPrompt': 'never',
     'security.workspace.trust.banner': 'never',
   };
-  writeFileSync(file, JSON.stringify({ ...base, ...settings }, null, 2));
-  // code-server's extension host is a remote one: settings with `machine` or `machine-overridable`
-  // scope are read from the remote machine's settings, not from the user's. Tests set them in both,
-  // as a person using Remote-SSH or code-server would.
+  // code-server's window is a remote one: VS Code applies `machine` and `machine-overridable`
+  // settings only from the remote machine's settings (the Settings editor's Remote tab), and the
+  // rest from the user's. Each test value goes where a person's Settings editor would put it.
+  const remote = Object.fromEntries(Object.entries(settings).filter(([k]) => MACHINE_SCOPES.has(scopeOf(k))));
+  const user = Object.fromEntries(Object.entries(settings).filter(([k]) => !(k in remote)));
+  writeFileSync(file, JSON.stringify({ ...base, ...user }, null, 2));
   const machine = join(userDataDir, 'Machine/settings.json');
   mkdirSync(dirname(machine), { recursive: true });
-  writeFileSync(machine, JSON.stringify(settings, null, 2));
+  writeFileSync(machine, JSON.stringify(remote, null, 2));
   return file;
+}
+
+const MACHINE_SCOPES = new Set(['machine', 'machine-overridable']);
+let scopes;
+/** The scope package.json declares for one of the extension's settings; VS Code's own default ('window') for any other. */
+export function scopeOf(key) {
+  if (!scopes) {
+    const { contributes } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    scopes = new Map(contributes.configuration.flatMap(g => Object.entries(g.properties).map(([k, p]) => [k, p.scope ?? 'window'])));
+  }
+  return scopes.get(key) ?? 'window';
 }
 
 export function freePort() {

@@ -70,7 +70,7 @@ async function serveLikeTheReadme(run: { runDir: string; home: string; tag: stri
   try {
     const url = await printedUrl(child, () => output, 180_000);
     await untilHealthy(url, 30_000);
-    return { url, workspace: clone, log: () => output, stop };
+    return { url, workspace: clone, userDataDir: join(clone, '.vscode-test/try/user-data'), log: () => output, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -10,7 +10,6 @@ import { COMMANDS } from '../../core/commands';
 import { routeKeyVar } from '../../core/endpoints';
 import { claudeSettingsLocation, desiredClaudeSettings, type ClaudeScope } from '../../core/claude/settings';
 import { applyClaudeSettingsWrite, planClaudeSettingsWrite } from '../../core/claude/write';
-import { SECTION } from '../../core/settings/catalog';
 import { showDiffs } from '../../ui/diffPreview';
 
 export interface WriteClaudeArgs {
@@ -72,8 +71,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     env: ctx.env,
   });
   if (!loc.ok) return refuse(ctx, loc.error);
-  if (args.disableThinking)
-    await vscode.workspace.getConfiguration(SECTION).update('claude.disableThinking', true, vscode.ConfigurationTarget.Global);
+  if (args.disableThinking) await ctx.settingsStore.update('claude.disableThinking', true);
   let desired = null;
   if (route && !args.remove) {
     const key = await ctx.keys.resolve(route.provider, route.baseUrl);

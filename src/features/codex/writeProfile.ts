@@ -50,9 +50,6 @@ export type CommandOutcome =
   | { kind: 'refused'; error: string }
   | { kind: 'nothing'; message: string };
 
-const TRUST_DECLINED_KEY = 'localModelRouter.codexTrustDeclined';
-const OSS_DECLINED_KEY = 'localModelRouter.codexOssDeclined';
-
 export function codexHomeOf(ctx: Ctx): string {
   return resolveCodexHome(ctx.env, ctx.settings().values['codex.home'], os.homedir()).path;
 }
@@ -91,7 +88,7 @@ function defaultOptions(
   const o: WriteOptions = {};
   if (folder && text !== undefined) {
     const state = trustState(text, folder);
-    const declined = ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []).includes(path.resolve(folder));
+    const declined = ctx.remembered.codexTrustDeclined(path.resolve(folder));
     // An existing "untrusted" is only changed with an explicit yes.
     const want = answers.trust ?? (state.kind === 'absent' && !declined);
     if (want && state.kind !== 'trusted' && state.kind !== 'invalid')
@@ -100,7 +97,7 @@ function defaultOptions(
   if (ossProvider && text !== undefined) {
     const parsed = parseTomlText(text);
     const current = parsed.ok ? parsed.value.oss_provider : undefined;
-    const declined = ctx.extension.globalState.get<string[]>(OSS_DECLINED_KEY, []).includes(codexHome);
+    const declined = ctx.remembered.codexOssDeclined(codexHome);
     if (answers.ossProvider ?? (current === undefined && !declined)) o.setOssProvider = current !== ossProvider;
   }
   return o;
@@ -133,14 +130,8 @@ async function chooseOptions(ctx: Ctx, plan: WritePlan, folder: string | undefin
   if (!picked) return undefined;
   const trust = picked.some(p => p.id === 'trust');
   const oss = picked.some(p => p.id === 'oss');
-  if (folder && !trust)
-    await ctx.extension.workspaceState.update(TRUST_DECLINED_KEY, [
-      ...new Set([...ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []), path.resolve(folder)]),
-    ]);
-  if (plan.profile.ossProvider && !oss)
-    await ctx.extension.globalState.update(OSS_DECLINED_KEY, [
-      ...new Set([...ctx.extension.globalState.get<string[]>(OSS_DECLINED_KEY, []), codexHome]),
-    ]);
+  if (folder && !trust) await ctx.remembered.declineCodexTrust(path.resolve(folder));
+  if (plan.profile.ossProvider && !oss) await ctx.remembered.declineCodexOss(codexHome);
   const text = configText(codexHome);
   const untrusted = !!folder && text !== undefined && trustState(text, folder).kind === 'untrusted';
   return { ...(trust && folder ? { trustProject: folder, overrideUntrusted: untrusted } : {}), ...(oss ? { setOssProvider: true } : {}) };

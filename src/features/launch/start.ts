@@ -8,7 +8,7 @@ import { PROVIDERS } from '../../core/providers';
 import { SERVER_SPECS, isLaunchProvider, listenAddress, launchSettingKeys, type LaunchProvider } from '../../core/servers';
 import { SERVER_KIND_INFO } from '../../core/serverKind';
 import { findExecutable } from '../../core/which';
-import type { Settings } from '../../core/settings/catalog';
+import { fullKey, type Settings } from '../../core/settings/catalog';
 import {
   buildServerCommand,
   buildLmsCommands,
@@ -23,7 +23,7 @@ import {
   type ReadyResult,
 } from '../../core/launch';
 import { ManagedServer } from './managedServer';
-import { isActive, managed, openSettings, pickProvider, showError, terminalName } from './ui';
+import { isActive, managed, pickProvider, showError, terminalName } from './ui';
 import { prepareChatTemplate, describeChoice } from '../../state/chatTemplates';
 import { ensureOllamaModel } from './ollama';
 
@@ -119,13 +119,7 @@ function watchSettings(ctx: Ctx, server: ManagedServer): void {
   let offering = false;
   server.watchers.push(
     ctx.onDidChangeSettings(e => {
-      if (
-        e === 'trust' ||
-        offering ||
-        !server.active ||
-        !launchSettingKeys(server.provider).some(k => e.affectsConfiguration(`localModelRouter.${k}`))
-      )
-        return;
+      if (e.trust || offering || !server.active || !e.affects(...launchSettingKeys(server.provider))) return;
       if (launchFingerprint(server.provider, ctx.settings().values, ctx.env) === server.commandKey) return;
       offering = true;
       void vscode.window
@@ -141,7 +135,7 @@ function watchSettings(ctx: Ctx, server: ManagedServer): void {
   );
 }
 
-function reportEarlyExit(server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): string[] {
+function reportEarlyExit(ctx: Ctx, server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): string[] {
   const lines = server.recentOutput(EARLY_EXIT_LINES);
   const how = r.signal ? `was stopped by ${r.signal}` : `exited with code ${r.code}`;
   const last = lines
@@ -151,7 +145,7 @@ function reportEarlyExit(server: ManagedServer, r: Extract<ReadyResult, { kind: 
   void showError(`${server.name} ${how} before it served.${last ? ` Last output: ${last}` : ''}`, 'Show Terminal', 'Open Settings').then(
     c => {
       if (c === 'Show Terminal') server.showTerminal();
-      else if (c === 'Open Settings') openSettings(`localModelRouter.${server.provider}`);
+      else if (c === 'Open Settings') void ctx.settingsStore.openSection(server.provider);
     },
   );
   return lines;
@@ -168,7 +162,10 @@ function refuseInvalid(ctx: Ctx, provider: LaunchProvider, issues: LaunchProblem
     if (c === 'Choose a .gguf File…') {
       const chosen = await vscode.commands.executeCommand<{ kind: string } | undefined>(COMMANDS.chooseLlamaModel.id);
       if (chosen?.kind === 'set') void vscode.commands.executeCommand(COMMANDS.startServer.id, provider);
-    } else if (c) openSettings(`localModelRouter.${issues[0]?.setting ?? provider}`);
+    } else if (c) {
+      const first = issues[0]?.setting;
+      void (first ? ctx.settingsStore.open(first) : ctx.settingsStore.openSection(provider));
+    }
   });
   return { kind: 'refused', reason: 'invalid-settings', problems: issues.map(i => i.message), issues };
 }
@@ -180,11 +177,11 @@ function refuseNotInstalled(ctx: Ctx, provider: LaunchProvider, cmd: LaunchComma
     provider === 'llamacpp' && ctx.settings().values['llamacpp.wrapperScript']
       ? 'llamacpp.wrapperScript'
       : SERVER_SPECS[provider].executableSetting;
-  const message = `Cannot start ${PROVIDERS[provider].displayName}: "${cmd.command}" is not installed or not on PATH.${info.downloadUrl ? ` Get ${info.program} from ${info.downloadUrl}, or` : ''} set localModelRouter.${setting} to its full path.`;
+  const message = `Cannot start ${PROVIDERS[provider].displayName}: "${cmd.command}" is not installed or not on PATH.${info.downloadUrl ? ` Get ${info.program} from ${info.downloadUrl}, or` : ''} set ${fullKey(setting)} to its full path.`;
   ctx.log.warn(message);
   void showError(message, ...(info.downloadUrl ? ['Open Download Page'] : []), 'Open Settings').then(c => {
     if (c === 'Open Download Page' && info.downloadUrl) void vscode.env.openExternal(vscode.Uri.parse(info.downloadUrl));
-    else if (c) openSettings(`localModelRouter.${setting}`);
+    else if (c) void ctx.settingsStore.open(setting);
   });
   return { kind: 'refused', reason: 'not-installed', program: cmd.command, problems: [message] };
 }
@@ -273,7 +270,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
             new Promise<'cancel'>(r => ac.signal.addEventListener('abort', () => r('cancel'), { once: true })),
           ]);
           if (end === 'cancel') return { kind: 'cancelled' };
-          if (end.code !== 0) return exited(server, { kind: 'exited', ms: 0, code: end.code, signal: end.signal });
+          if (end.code !== 0) return exited(ctx, server, { kind: 'exited', ms: 0, code: end.code, signal: end.signal });
         } else {
           watchExit(ctx, server);
         }
@@ -289,7 +286,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
               message: st.kind === 'loading' ? `loading the model (${st.message})…` : `waiting for ${baseUrl} (${st.detail})…`,
             }),
         });
-        if (r.kind === 'exited') return server.stopping ? { kind: 'stopped', provider } : exited(server, r);
+        if (r.kind === 'exited') return server.stopping ? { kind: 'stopped', provider } : exited(ctx, server, r);
         if (r.kind === 'cancelled') {
           server.note('Start cancelled.');
           await stopManaged(ctx, server);
@@ -298,7 +295,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
         if (r.kind === 'timeout') {
           void vscode.window
             .showWarningMessage(
-              `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`,
+              `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (${fullKey('launch.readyTimeoutSeconds')}).`,
               'Show Terminal',
               'Stop Server',
             )
@@ -313,7 +310,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
           if (load) {
             progress.report({ message: `loading ${s['lmstudio.modelKey']}…` });
             const end = await (await server.run(load)).exited;
-            if (end.code !== 0) return exited(server, { kind: 'exited', ms: r.ms, code: end.code, signal: end.signal });
+            if (end.code !== 0) return exited(ctx, server, { kind: 'exited', ms: r.ms, code: end.code, signal: end.signal });
           }
         }
         server.markReady();
@@ -336,9 +333,9 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
   return outcome;
 }
 
-function exited(server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): StartResult {
+function exited(ctx: Ctx, server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): StartResult {
   server.markExited(r.code);
-  const lines = reportEarlyExit(server, r);
+  const lines = reportEarlyExit(ctx, server, r);
   return { kind: 'exited', provider: server.provider, code: r.code, signal: r.signal, lines };
 }
 

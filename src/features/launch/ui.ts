@@ -40,10 +40,6 @@ export async function pickProvider(ctx: Ctx, title: string, only?: (p: LaunchPro
   return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Which server?' }))?.provider;
 }
 
-export function openSettings(query: string): void {
-  void vscode.commands.executeCommand('workbench.action.openSettings', query);
-}
-
 /** An error with buttons; resolves with the button chosen (not awaited by commands that return at once). */
 export function showError(message: string, ...buttons: string[]): Thenable<string | undefined> {
   return vscode.window.showErrorMessage(message, ...buttons);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
+import { fullKey } from '../../core/settings/catalog';
 import { isRoute, type Route } from '../../core/route';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
 import { verifyForAgent } from '../../core/agentVerify';
@@ -125,7 +126,7 @@ export async function verifyCommand(
             apiKey,
             timeoutMs: settings['verify.timeoutMs'],
             skip,
-            skipNote: 'listed in localModelRouter.verify.skipStages',
+            skipNote: `listed in ${fullKey('verify.skipStages')}`,
             serverKind: route.serverKind,
             contextWindow: route.contextWindow,
             signal: ac.signal,
