@@ -137,3 +137,10 @@ test('setting keys are spelled through the catalog (fullKey, SettingKey), never 
     .flatMap(([f, text]) => [...text.matchAll(typed)].map(m => `${f}: ${m[0]}`));
   assert.deepEqual(bad, []);
 });
+
+test('settings are read and written only by their owner, state/settings.ts', () => {
+  const users = sources('')
+    .filter(([, text]) => /\b(getConfiguration|ConfigurationTarget)\b/.test(text))
+    .map(([f]) => f);
+  assert.deepEqual(users, ['state/settings.ts']);
+});
