@@ -12,6 +12,8 @@ import type { LaunchProvider } from './core/servers';
 import type { AgentId } from './core/agents';
 import type { Diagnosis } from './core/verify/types';
 import type { TunnelState } from './core/tunnel/supervisor';
+import type { RecordVerdict, ServerRecord } from './core/launch/serverRecords';
+import type { ProcessIdentity } from './core/launch/processIdentity';
 import type { PlainHttpDecision } from './core/endpoints';
 
 export interface Ctx {
@@ -32,6 +34,25 @@ export interface Ctx {
   readonly keys: KeyService;
   readonly plainHttp: PlainHttpConsent;
   readonly remembered: RememberedAnswers;
+  readonly serverRecords: ServerRecords;
+}
+
+/** Records of the servers this extension started, seen by every window on this machine (state/serverRecords.ts). */
+export interface ServerRecords {
+  /** This extension host, as records name their owner (undefined where its start time cannot be read). */
+  readonly self: (ProcessIdentity & { workspace?: string }) | undefined;
+  /** A fresh file for a server's output. */
+  newLogFile(provider: LaunchProvider): string;
+  save(record: ServerRecord): void;
+  /** Forgets a server that ended, and its log. */
+  remove(record: ServerRecord): void;
+  /** Deletes the log of a server that had no record. */
+  discardLog(file: string): void;
+  all(): ServerRecord[];
+  /** What this window does with a record (core/launch/serverRecords.ts judgeRecord). */
+  judge(record: ServerRecord): RecordVerdict;
+  /** Whether this window still owns the server (no other window took it over since). */
+  ownedHere(record: ServerRecord): boolean;
 }
 
 /** Answers given once and not asked again (state/rememberedAnswers.ts). Paths are absolute. */

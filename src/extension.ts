@@ -9,6 +9,7 @@ import { createPlainHttpConsent } from './state/plainHttpConsent';
 import { createDiscoveryService } from './state/discoveryService';
 import { createRouteStore } from './state/routeStore';
 import { createRememberedAnswers } from './state/rememberedAnswers';
+import { createServerRecords } from './state/serverRecords';
 import * as statusBar from './features/route/statusBar';
 import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
@@ -16,6 +17,7 @@ import * as backgroundRefresh from './features/route/backgroundRefresh';
 import * as contextKeys from './features/route/contextKeys';
 import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuestion';
 import * as endpoints from './features/endpoints/commands';
+import * as earlierServers from './features/launch/earlierServers';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 
@@ -52,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
       routes,
       plainHttp,
       remembered: createRememberedAnswers({ workspace: context.workspaceState, global: context.globalState }),
+      serverRecords: createServerRecords(context.globalStorageUri.fsPath, log),
     };
     shutdown = () => stopLaunched(ctx);
     // Off the activation path: it reads every setting.
@@ -64,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     endpoints.register(ctx);
     lazy.register(ctx);
     backgroundRefresh.register(ctx);
+    earlierServers.register(ctx);
     return createApi(ctx, status, terminals);
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.

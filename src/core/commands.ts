@@ -42,6 +42,13 @@ export const COMMANDS = {
   showLog: { id: 'localModelRouter.showLog', title: 'Show Log', icon: '$(output)' },
   // Run from buttons (reports, notifications), with arguments; hidden from the Command Palette.
   applyFix: { id: 'localModelRouter.applyFix', title: 'Apply a Suggested Fix', icon: '$(wrench)', hidden: true },
+  // Run once after start-up when servers of earlier windows are recorded.
+  adoptServers: {
+    id: 'localModelRouter.adoptServers',
+    title: 'Take Over Servers of Earlier Windows',
+    icon: '$(server-process)',
+    hidden: true,
+  },
 } as const satisfies Record<string, { id: string; title: string; icon: string; trusted?: boolean; hidden?: boolean }>;
 
 export type CommandKey = keyof typeof COMMANDS;
@@ -58,6 +65,7 @@ export const LAZY_COMMANDS = {
   exportWrapperScripts: 'launch',
   chooseLlamaModel: 'launch',
   pullOllamaModel: 'launch',
+  adoptServers: 'launch',
   applyFix: 'verify',
   writeCodexProfile: 'codex',
   openCodex: 'codex',

@@ -61,6 +61,10 @@ export interface UiHarness<T = unknown> {
   readonly home: string;
   /** code-server's user data: `User/settings.json` (this machine's), `Machine/settings.json` (the Remote tab's). */
   readonly userDataDir: string;
+  /** Every process of this host carries it (lib.findTagged). */
+  readonly tag: string;
+  /** Clicks a button of the notification whose text matches (a toast, else in the notification center). */
+  clickNotificationButton(text: RegExp, button: string): Promise<void>;
   /** Runs a command from the F1 palette by its full title, e.g. 'Local Model Router: Refresh Servers'. */
   runCommand(title: string): Promise<void>;
   /** A status-bar item by its accessible name (aria-label), which starts with the item's name. */
@@ -136,6 +140,7 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
       workspace: served.workspace,
       home,
       userDataDir: served.userDataDir,
+      tag,
       shotsDir,
       file,
     });
@@ -176,7 +181,7 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
 
 function createHarness<T>(
   page: Page,
-  o: { data: T; workspace: string; home: string; userDataDir: string; shotsDir: string; file: string },
+  o: { data: T; workspace: string; home: string; userDataDir: string; tag: string; shotsDir: string; file: string },
 ): UiHarness<T> {
   // Only the widget on screen: a closed QuickPick keeps its (hidden) rows in the DOM.
   const quickInput = () => page.locator('.quick-input-widget:visible');
@@ -188,19 +193,22 @@ function createHarness<T>(
     workspace: o.workspace,
     home: o.home,
     userDataDir: o.userDataDir,
+    tag: o.tag,
 
     async runCommand(title) {
       await page.keyboard.press('F1');
       await h.dismiss();
       const input = page.locator('.quick-input-widget:visible .quick-input-box input');
-      // A hover left by an earlier click (e.g. the status-bar tooltip) takes the keyboard: move the
-      // mouse off it and close it, then F1; retry in case the workbench had no focus yet.
+      // A hover left by an earlier click (e.g. the status-bar tooltip) takes the keyboard, and a palette
+      // still closing is inert: move the mouse off, close what is open, then F1; retry in case the
+      // workbench had no focus yet.
       for (let attempt = 1; ; attempt++) {
         await page.mouse.move(700, 300);
         await page.keyboard.press('Escape');
         await page.keyboard.press('F1');
         try {
           await input.waitFor({ state: 'visible', timeout: 3000 });
+          await input.fill('>' + title, { timeout: 3000 });
           break;
         } catch (e) {
           if (attempt === 3) throw e;
@@ -210,7 +218,6 @@ function createHarness<T>(
             .catch(() => undefined);
         }
       }
-      await input.fill('>' + title);
       // Click the row whose label is the title: Enter would run whatever fuzzy match ranks first.
       const row = rows()
         .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
@@ -276,6 +283,19 @@ function createHarness<T>(
       const found = all.find(t => text.test(t));
       if (!found) throw new Error(`no notification matches ${text}; notifications: ${JSON.stringify(all)}`);
       return found;
+    },
+
+    async clickNotificationButton(text, button) {
+      await h.waitForNotification(text);
+      const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: text }).first();
+      if (await toast.isVisible()) return toast.getByRole('button', { name: button }).click();
+      await h.runCommand('Notifications: Show Notifications');
+      await page
+        .locator('.notifications-center .notification-list-item')
+        .filter({ hasText: text })
+        .first()
+        .getByRole('button', { name: button })
+        .click();
     },
 
     async terminalText() {

@@ -21,8 +21,13 @@ import {
   type LaunchCommand,
   type LaunchProblem,
   type ReadyResult,
+  type ServerProcess,
+  attachServer,
 } from '../../core/launch';
+import { identify } from '../../core/launch/processIdentity';
+import type { RecordVerdict, ServerRecord } from '../../core/launch/serverRecords';
 import { ManagedServer } from './managedServer';
+import { adoptServers, type AdoptResult } from './adopt';
 import { isActive, managed, pickProvider, showError, terminalName } from './ui';
 import { prepareChatTemplate, describeChoice } from '../../state/chatTemplates';
 import { ensureOllamaModel } from './ollama';
@@ -239,10 +244,8 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
     name: terminalName(ctx, provider, s),
     commandKey: launchFingerprint(provider, s, ctx.env),
     cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
-    // Closing the terminal stops the server it shows (LM Studio's server belongs to the app: left alone).
-    onUserClose: sv => {
-      if (sv.running && sv.provider !== 'lmstudio') void stopManaged(ctx, sv);
-    },
+    onUserClose: sv => onUserClose(ctx, sv),
+    ownedHere: sv => !sv.record || ctx.serverRecords.ownedHere(sv.record),
   });
   ctx.servers.add(server);
   watchSettings(ctx, server);
@@ -261,8 +264,11 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
         server.markReady();
       } else {
         progress.report({ message: 'starting…' });
-        const proc = await server.run(main);
         const lmsStep = provider === 'lmstudio';
+        // `lms server start` returns at once (the LM Studio app owns its server): nothing to record.
+        const logFile = lmsStep ? undefined : ctx.serverRecords.newLogFile(provider);
+        const proc = await server.run(main, logFile);
+        if (logFile) keepRecord(ctx, server, proc, logFile);
         if (lmsStep) {
           // `lms server start` asks the LM Studio app to start its server and returns.
           const end = await Promise.race([
@@ -333,6 +339,36 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
   return outcome;
 }
 
+/** Closing the terminal stops the server it shows (LM Studio's server belongs to the app: left alone). */
+function onUserClose(ctx: Ctx, sv: ManagedServer): void {
+  if (sv.running && sv.provider !== 'lmstudio') void stopManaged(ctx, sv);
+}
+
+/** Records the server where every window on this machine finds it (an earlier window's stays stoppable). */
+function keepRecord(ctx: Ctx, server: ManagedServer, proc: ServerProcess, logFile: string): void {
+  const self = ctx.serverRecords.self;
+  const id = identify(proc.pid);
+  const record: ServerRecord | undefined =
+    self && id
+      ? {
+          version: 1,
+          provider: server.provider,
+          baseUrl: server.baseUrl,
+          name: server.name,
+          commandKey: server.commandKey,
+          server: id,
+          logFile,
+          startedAt: new Date().toISOString(),
+          owner: self,
+        }
+      : undefined;
+  if (record) {
+    ctx.serverRecords.save(record);
+    server.record = record;
+  } else ctx.log.warn(`${server.name}: its start time cannot be read here, so other windows will not find it`);
+  void proc.exited.then(() => (record ? ctx.serverRecords.remove(record) : ctx.serverRecords.discardLog(logFile)));
+}
+
 function exited(ctx: Ctx, server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): StartResult {
   server.markExited(r.code);
   const lines = reportEarlyExit(ctx, server, r);
@@ -360,18 +396,47 @@ function watchExit(ctx: Ctx, server: ManagedServer): void {
   });
 }
 
+/** A running server another window started (still open, or gone before this one took it over). */
+function startedElsewhere(ctx: Ctx, provider: LaunchProvider): ServerRecord | undefined {
+  return ctx.serverRecords.all().find(r => r.provider === provider && ELSEWHERE.has(ctx.serverRecords.judge(r)));
+}
+const ELSEWHERE = new Set<RecordVerdict>(['other-window', 'orphan', 'previous-window']);
+
+/** Stops a recorded server through its process group, once its pid is seen to name the same process. */
+async function stopRecorded(ctx: Ctx, r: ServerRecord): Promise<StopResult> {
+  const end = await attachServer(r.server, r.logFile).stop(GRACE_MS);
+  ctx.serverRecords.remove(r);
+  ctx.log.info(`${r.name}: pid ${r.server.pid} (started by another window) stopped`);
+  void ctx.discovery.refresh('server-stopped');
+  return { kind: 'stopped', provider: r.provider, pid: r.server.pid, code: end.code, signal: end.signal };
+}
+
 export async function stopServer(ctx: Ctx, providerArg?: unknown): Promise<StopResult> {
   const provider = isLaunchProvider(providerArg)
     ? providerArg
-    : await pickProvider(ctx, 'Stop which server?', p => isActive(managed(ctx, p)));
+    : await pickProvider(
+        ctx,
+        'Stop which server?',
+        p => isActive(managed(ctx, p)) || !!startedElsewhere(ctx, p),
+        p => (isActive(managed(ctx, p)) ? undefined : 'started by another window'),
+      );
   const server = provider ? managed(ctx, provider) : undefined;
-  if (!isActive(server)) {
-    if (!providerArg) void vscode.window.showInformationMessage('No server started by Local Model Router is running.');
-    return { kind: 'not-running' };
-  }
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () =>
-    stopManaged(ctx, server),
-  );
+  if (isActive(server))
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () =>
+      stopManaged(ctx, server),
+    );
+  const other = provider ? startedElsewhere(ctx, provider) : undefined;
+  if (other)
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${other.name}` }, () =>
+      stopRecorded(ctx, other),
+    );
+  if (!providerArg) void vscode.window.showInformationMessage('No server started by Local Model Router is running.');
+  return { kind: 'not-running' };
+}
+
+/** After start-up: take over the servers of windows that are gone and of this workspace's previous window. */
+export function adoptServersCommand(ctx: Ctx): Promise<AdoptResult> {
+  return adoptServers(ctx, sv => onUserClose(ctx, sv));
 }
 
 export async function restartServer(ctx: Ctx, providerArg?: unknown, options?: LaunchOptions): Promise<StartResult> {

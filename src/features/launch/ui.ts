@@ -30,10 +30,16 @@ export function terminalName(ctx: Ctx, provider: LaunchProvider, s: Settings): s
   }
 }
 
-export async function pickProvider(ctx: Ctx, title: string, only?: (p: LaunchProvider) => boolean): Promise<LaunchProvider | undefined> {
+export async function pickProvider(
+  ctx: Ctx,
+  title: string,
+  only?: (p: LaunchProvider) => boolean,
+  describe?: (p: LaunchProvider) => string | undefined,
+): Promise<LaunchProvider | undefined> {
   const items = LAUNCH_PROVIDERS.filter(p => !only || only(p)).map(p => {
     const s = managed(ctx, p);
-    return { label: PROVIDERS[p].displayName, description: s ? s.state : terminalName(ctx, p, ctx.settings().values), provider: p };
+    const description = describe?.(p) ?? (s ? s.state : terminalName(ctx, p, ctx.settings().values));
+    return { label: PROVIDERS[p].displayName, description, provider: p };
   });
   if (items.length === 0) return undefined;
   if (only && items.length === 1) return items[0].provider;
