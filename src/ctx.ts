@@ -91,6 +91,8 @@ export interface SettingsStore {
   open(key: SettingKey): Promise<void>;
   /** Opens the Settings editor on every setting of the extension (one group's when given). */
   openSection(group?: SettingGroup): Promise<void>;
+  /** A VS Code setting that is not the extension's, as it applies in this window (read only). */
+  vscodeSetting(key: string): unknown;
 }
 
 export type SwitchResult =
@@ -159,6 +161,9 @@ export interface LaunchedServer {
   readonly onDidChange: vscode.Event<void>;
   /** The last lines the server printed (for error reports). */
   recentOutput(lines?: number): string[];
+  /** A position in its output; `outputSince` returns the last lines printed after it. */
+  outputMark(): number;
+  outputSince(mark: number, lines?: number): string[];
   showTerminal(): void;
   /** Stops it now (SIGTERM, SIGKILL after a grace): the window is closing. */
   terminateNow(): Promise<void>;

@@ -18,6 +18,7 @@ import * as contextKeys from './features/route/contextKeys';
 import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuestion';
 import * as endpoints from './features/endpoints/commands';
 import * as earlierServers from './features/launch/earlierServers';
+import * as walkthrough from './features/welcome/walkthrough';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 
@@ -68,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     lazy.register(ctx);
     backgroundRefresh.register(ctx);
     earlierServers.register(ctx);
+    walkthrough.register(ctx);
     return createApi(ctx, status, terminals);
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.

@@ -54,6 +54,8 @@ export const COMMANDS = {
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey]['id'];
 export const CATEGORY = 'Local Model Router';
+/** The walkthrough's id in package.json (contributes.walkthroughs). */
+export const WALKTHROUGH_ID = 'gettingStarted';
 
 /** Which lazily loaded bundle (dist/lazy/<name>.js) implements a command; absent = the always-loaded shell. */
 export const LAZY_COMMANDS = {

@@ -113,6 +113,9 @@ export function createSettingsService(env: Env, extensionId: string, subscriptio
       const def = SETTINGS[key] as SettingDef;
       await openTab(settingsTabFor(def.scope, windowKind(), current().origin[key]), `@id:${fullKey(key)}`);
     },
+    vscodeSetting(key) {
+      return vscode.workspace.getConfiguration().get(key);
+    },
     async openSection(group) {
       await openTab(sectionTabFor(windowKind()), `@ext:${extensionId}${group ? ` ${SECTION}.${group}` : ''}`);
     },

@@ -253,24 +253,29 @@ export async function launchChromium({ profileDir, env, viewport = { width: 1400
   return { context, page };
 }
 
-/** Installs a .vsix into an extensions dir with the code-server CLI (offline, < 1 s); a rebuilt .vsix of the same version replaces the installed one. */
+/** The code-server CLI call that installs a .vsix into an extensions dir (offline); a rebuilt .vsix of the same version replaces the installed one. */
+export function installVsixArgs(vsix, { configDir, userDataDir, extensionsDir }) {
+  return [
+    '--config',
+    join(configDir, 'config.yaml'),
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--install-extension',
+    vsix,
+    '--force',
+  ];
+}
+
+/** Installs a .vsix into an extensions dir with the code-server CLI (offline, a few seconds). */
 export function installVsix(vsix, { runDir, tag, userDataDir, extensionsDir }) {
   const env = isolatedEnv(runDir, tag, { PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}` });
-  return execFileSync(
-    CODE_SERVER_BIN,
-    [
-      '--config',
-      join(runDir, 'config.yaml'),
-      '--user-data-dir',
-      userDataDir,
-      '--extensions-dir',
-      extensionsDir,
-      '--install-extension',
-      vsix,
-      '--force',
-    ],
-    { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return execFileSync(CODE_SERVER_BIN, installVsixArgs(vsix, { configDir: runDir, userDataDir, extensionsDir }), {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /**

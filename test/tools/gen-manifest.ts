@@ -3,7 +3,7 @@
 // usage: node --import tsx test/tools/gen-manifest.ts [--write]   (without --write: exit 1 when stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS, CATEGORY } from '../../src/core/commands';
+import { COMMANDS, CATEGORY, WALKTHROUGH_ID } from '../../src/core/commands';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, SECTION, type SettingDef } from '../../src/core/settings/catalog';
 import { DOCS } from '../../src/core/settings/docs';
 import { applyReadmeBlocks } from './readme-blocks';
@@ -73,7 +73,7 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
   });
   const walkthroughs = [
     {
-      id: 'gettingStarted',
+      id: WALKTHROUGH_ID,
       title: 'Point Codex or Claude Code at a local model',
       description:
         'Find or start a server, pick a model, verify it can call tools, write the Codex profile or the Claude Code settings, open the agent.',

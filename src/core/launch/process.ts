@@ -15,7 +15,22 @@ import { isSameProcess, type ProcessIdentity } from './processIdentity';
 export class LineRing {
   private readonly lines: string[] = [];
   private partial = '';
+  /** Complete lines ever pushed: a position in the output that stays valid as old lines drop out. */
+  private pushed = 0;
   constructor(private readonly capacity = 200) {}
+
+  /** Where the output is now; `since` returns what came after it. */
+  mark(): number {
+    return this.pushed;
+  }
+
+  /** The last `n` lines printed after `mark` (the line being written included). */
+  since(mark: number, n = this.capacity): string[] {
+    const fresh = Math.min(this.pushed - mark, this.lines.length);
+    const all = fresh > 0 ? this.lines.slice(-fresh) : [];
+    if (this.partial) all.push(this.partial);
+    return all.slice(-n);
+  }
 
   push(text: string): void {
     const parts = (this.partial + text).split(/\r?\n/);
@@ -24,6 +39,7 @@ export class LineRing {
       // Progress bars redraw with \r: keep what the line finally showed.
       const line = raw.slice(raw.lastIndexOf('\r') + 1);
       this.lines.push(line);
+      this.pushed++;
       if (this.lines.length > this.capacity) this.lines.shift();
     }
   }
@@ -40,6 +56,8 @@ export interface ServerProcess {
   readonly exited: Promise<ProcessEnd & { error?: string }>;
   readonly output: LineRing;
   onOutput(listener: (text: string) => void): void;
+  /** Takes in what the server has written so far (output followed from a log file arrives in ticks). */
+  catchUp(): void;
   write(data: string): void;
   /** Ctrl+C as a terminal would: SIGINT to the group. */
   interrupt(): void;
@@ -192,6 +210,7 @@ export function spawnServer(cmd: LaunchCommand, o: SpawnOptions = {}): ServerPro
       return running;
     },
     onOutput: l => void listeners.push(l),
+    catchUp: () => tail?.read(),
     write: d => {
       if (running) child?.stdin?.write(d);
     },
@@ -261,6 +280,7 @@ export function attachServer(server: ProcessIdentity, logFile: string | undefine
       return running;
     },
     onOutput: l => void listeners.push(l),
+    catchUp: () => tail?.read(),
     // Its stdin belongs to the extension host that started it.
     write: () => undefined,
     interrupt: () => group('SIGINT'),

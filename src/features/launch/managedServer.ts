@@ -234,7 +234,18 @@ export class ManagedServer implements LaunchedServer {
   }
 
   recentOutput(lines = 20): string[] {
+    this.pty.current?.catchUp();
     return this.pty.output.recent(lines);
+  }
+
+  outputMark(): number {
+    this.pty.current?.catchUp();
+    return this.pty.output.mark();
+  }
+
+  outputSince(mark: number, lines = 20): string[] {
+    this.pty.current?.catchUp();
+    return this.pty.output.since(mark, lines);
   }
 
   showTerminal(preserveFocus = false): void {

@@ -72,11 +72,17 @@ export interface VerifyOptions {
  * route store, and shows one report per agent. Returns the first agent's report (Codex by default);
  * `others` holds the rest.
  */
+/** A report as the command returns it: with what the server printed while its agent was checked. */
+export type ReportWithOutput = VerifyReport & {
+  /** The server's lines printed during this agent's requests (a server this window started), else absent. */
+  serverOutput?: string[];
+};
+
 export async function verifyCommand(
   ctx: Ctx,
   arg?: unknown,
   options?: VerifyOptions,
-): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
+): Promise<(ReportWithOutput & { others?: ReportWithOutput[] }) | undefined> {
   const args: VerifyArgs = isRoute(arg) ? { route: arg } : ((arg && typeof arg === 'object' ? arg : {}) as VerifyArgs);
   const route = args.route ?? ctx.routes.active;
   if (!route) {
@@ -117,10 +123,13 @@ export async function verifyCommand(
     { location: vscode.ProgressLocation.Notification, title: `Verifying ${route.model}`, cancellable: true },
     async (progress, token) => {
       const sub = token.onCancellationRequested(() => ac.abort());
-      const done: VerifyReport[] = [];
+      const done: ReportWithOutput[] = [];
       try {
         for (const agent of agents) {
-          const report = await verifyForAgent(agent, {
+          // Each report shows only what the server printed for its own agent's requests.
+          const server = ctx.servers.findByBaseUrl(route.baseUrl);
+          const mark = server?.outputMark();
+          const report: ReportWithOutput = await verifyForAgent(agent, {
             baseUrl: route.baseUrl,
             model: route.model,
             apiKey,
@@ -153,6 +162,7 @@ export async function verifyCommand(
               }
             },
           });
+          if (server && mark !== undefined) report.serverOutput = server.outputSince(mark, SERVER_OUTPUT_LINES);
           done.push(report);
           if (report.cancelled) break;
         }
@@ -192,7 +202,10 @@ function mcpServers(ctx: Ctx): string[] {
   }
 }
 
-async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise<void> {
+/** How much of the server's output a report shows under a failed stage. */
+const SERVER_OUTPUT_LINES = 40;
+
+async function showReport(ctx: Ctx, route: Route, report: ReportWithOutput): Promise<void> {
   const target: FixTarget = {
     provider: route.provider,
     baseUrl: route.baseUrl,
@@ -200,7 +213,6 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     serverKind: report.serverKind ?? route.serverKind,
     chatTemplate: report.facts?.chatTemplate,
   };
-  const server = ctx.servers.findByBaseUrl(route.baseUrl);
   // A llama-server started elsewhere with a template problem: a relaxed copy of its own template to point it at.
   const templateTrouble = report.stages.some(s => s.diagnosis?.fix?.kind === 'changeServer' && s.diagnosis.fix.change.what === 'template');
   const relaxed =
@@ -209,7 +221,7 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
       : undefined;
   const resolve = resolverFor(ctx, target, relaxed);
   const serverOutput: Partial<Record<string, string[]>> = {};
-  if (server) for (const s of report.stages) if (s.status === 'fail') serverOutput[s.id] = server.recentOutput(40);
+  if (report.serverOutput?.length) for (const s of report.stages) if (s.status === 'fail') serverOutput[s.id] = report.serverOutput;
   const agent = report.agent;
   const keyNote = agent === 'codex' ? await codexKeyNote(ctx, route) : undefined;
   if (keyNote) ctx.log.info(`verify: ${keyNote}`);
