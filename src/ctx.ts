@@ -35,6 +35,17 @@ export interface Ctx {
   readonly plainHttp: PlainHttpConsent;
   readonly remembered: RememberedAnswers;
   readonly serverRecords: ServerRecords;
+  readonly reviews: Reviews;
+}
+
+export type ReviewChoice = 'apply' | 'cancel';
+
+/** Diffs waiting for Apply or Cancel (state/reviews.ts): the title-bar actions answer them. */
+export interface Reviews {
+  /** A review starts; `decided` settles when its Apply or Cancel action is used, or with 'cancel' at `end()`. */
+  begin(): { id: string; decided: Promise<ReviewChoice>; end(): void };
+  /** Answers the review of the diff at `uri` (the latest when absent); false when none is open. */
+  answer(choice: ReviewChoice, uri?: vscode.Uri): boolean;
 }
 
 /** Records of the servers this extension started, seen by every window on this machine (state/serverRecords.ts). */

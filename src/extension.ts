@@ -10,6 +10,7 @@ import { createDiscoveryService } from './state/discoveryService';
 import { createRouteStore } from './state/routeStore';
 import { createRememberedAnswers } from './state/rememberedAnswers';
 import { createServerRecords } from './state/serverRecords';
+import { createReviews } from './state/reviews';
 import * as statusBar from './features/route/statusBar';
 import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
       plainHttp,
       remembered: createRememberedAnswers({ workspace: context.workspaceState, global: context.globalState }),
       serverRecords: createServerRecords(context.globalStorageUri.fsPath, log),
+      reviews: createReviews(),
     };
     shutdown = () => stopLaunched(ctx);
     // Off the activation path: it reads every setting.

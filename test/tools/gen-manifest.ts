@@ -3,7 +3,7 @@
 // usage: node --import tsx test/tools/gen-manifest.ts [--write]   (without --write: exit 1 when stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS, CATEGORY, WALKTHROUGH_ID } from '../../src/core/commands';
+import { COMMANDS, CATEGORY, PREVIEW_SCHEME, WALKTHROUGH_ID } from '../../src/core/commands';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, SECTION, type SettingDef } from '../../src/core/settings/catalog';
 import { DOCS } from '../../src/core/settings/docs';
 import { applyReadmeBlocks } from './readme-blocks';
@@ -57,13 +57,19 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
   if (grouped.length !== SETTING_KEYS.length)
     throw new Error(`settings without a group: ${SETTING_KEYS.filter(k => !grouped.includes(`${SECTION}.${k}`)).join(', ')}`);
   const commands = Object.values(COMMANDS).map(c => ({ command: c.id, title: c.title, category: CATEGORY, icon: c.icon }));
+  const onPreview = `resourceScheme == ${PREVIEW_SCHEME}`;
   const commandPalette = Object.values(COMMANDS).flatMap((c): { command: string; when: string }[] =>
     'hidden' in c && c.hidden
       ? [{ command: c.id, when: 'false' }]
       : 'trusted' in c && c.trusted
         ? [{ command: c.id, when: 'isWorkspaceTrusted' }]
-        : [],
+        : 'previewTitle' in c && c.previewTitle
+          ? [{ command: c.id, when: onPreview }]
+          : [],
   );
+  const editorTitle = Object.values(COMMANDS)
+    .filter(c => 'previewTitle' in c && c.previewTitle)
+    .map((c, i) => ({ command: c.id, when: onPreview, group: `navigation@${i}` }));
   const step = (id: string, title: string, description: string, completion: string[]) => ({
     id,
     title,
@@ -121,7 +127,7 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
     },
   ];
   return {
-    contributes: { commands, menus: { commandPalette }, configuration, walkthroughs },
+    contributes: { commands, menus: { commandPalette, 'editor/title': editorTitle }, configuration, walkthroughs },
     restricted: RESTRICTED_KEYS.map(k => `${SECTION}.${k}`),
   };
 }

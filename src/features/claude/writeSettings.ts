@@ -10,7 +10,10 @@ import { COMMANDS } from '../../core/commands';
 import { routeKeyVar } from '../../core/endpoints';
 import { claudeSettingsLocation, desiredClaudeSettings, type ClaudeScope } from '../../core/claude/settings';
 import { applyClaudeSettingsWrite, planClaudeSettingsWrite } from '../../core/claude/write';
-import { showDiffs } from '../../ui/diffPreview';
+import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview';
+import { confirmWriteDespite } from '../../ui/confirmWrite';
+import { writeConcerns } from '../../core/writeConcerns';
+import { CLAUDE_SMALL_CONTEXT_EFFECT } from '../../core/claude/env';
 
 export interface WriteClaudeArgs {
   scope?: ClaudeScope;
@@ -18,7 +21,8 @@ export interface WriteClaudeArgs {
   disableThinking?: boolean;
   /** Take the routing out again instead. */
   remove?: boolean;
-  answers?: { apply?: boolean };
+  /** `despiteConcerns`: write although the last Claude Code verification failed or the context is too small for it. */
+  answers?: { apply?: boolean; despiteConcerns?: boolean };
 }
 
 /** Also the shape the verifier's fix expects back. */
@@ -63,6 +67,17 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', applied: false, detail: 'No route.' };
   }
+  if (route && !args.remove) {
+    // A server that refuses thinking is what the settings turn it off for: no reason to ask then.
+    const thinkingOff = args.disableThinking || ctx.settings().values['claude.disableThinking'];
+    const concerns = writeConcerns('claude', route, ctx.routes.verificationsOf(route).claude, thinkingOff ? ['thinking-unsupported'] : []);
+    const small = concerns.some(c => c.kind === 'context-too-small');
+    const go = await confirmWriteDespite('Write Claude Code settings for this route', 'claude', concerns, {
+      answer: args.answers?.despiteConcerns,
+      ...(small ? { detail: CLAUDE_SMALL_CONTEXT_EFFECT } : {}),
+    });
+    if (!go) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
+  }
   const scope = await chooseScope(ctx, args.scope);
   if (!scope) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
   const loc = claudeSettingsLocation(scope, {
@@ -94,16 +109,20 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   const change = { role: 'config' as const, snapshot: plan.change.snapshot, after: plan.change.after, diff: plan.change.diff };
   let apply = true;
   if (ctx.settings().values['codex.previewChanges']) {
-    const close = await showDiffs(ctx, [change], 'Apply');
+    const preview = await showDiffs(ctx, [change], 'Apply');
     try {
       apply =
         args.answers?.apply ??
-        (await vscode.window.showInformationMessage(
-          `Write Claude Code settings to ${loc.location.path}? The diff shows every change; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
+        (await askBesideDiffs(
+          preview,
+          vscode.window.showInformationMessage(
+            `Write Claude Code settings to ${loc.location.path}? The diff shows every change ${TITLE_BAR_HINT}; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
+            'Apply',
+          ),
           'Apply',
         )) === 'Apply';
     } finally {
-      await close();
+      await preview.close();
     }
   } else if (args.answers?.apply === false) apply = false;
   if (!apply) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };

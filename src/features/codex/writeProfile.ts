@@ -19,7 +19,9 @@ import { parseTomlText } from '../../core/codex/tomlEdit';
 import { trustState } from '../../core/codex/trust';
 import { codexKeyVar } from '../../core/codex/launch';
 import { writeCodexProfile, type Decision, type WriteOptions, type WritePlan } from '../../core/codex/writeWorkflow';
-import { showDiffs } from '../../ui/diffPreview';
+import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview';
+import { confirmWriteDespite } from '../../ui/confirmWrite';
+import { writeConcerns } from '../../core/writeConcerns';
 
 /** Pre-answered questions (tests, and callers that already asked). Absent = ask the user. */
 export interface CodexAnswers {
@@ -31,6 +33,8 @@ export interface CodexAnswers {
   ossProvider?: boolean;
   restore?: boolean;
   migrate?: boolean;
+  /** Write although the route's last Codex verification failed or its context is too small for Codex. */
+  despiteConcerns?: boolean;
 }
 
 export interface WriteProfileArgs {
@@ -156,6 +160,11 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', message: 'no route' };
   }
+  const lastCodex = ctx.routes.verificationsOf(route).codex;
+  // A refusal of non-function tools is what the profile itself turns off: no reason to ask.
+  const concerns = writeConcerns('codex', route, lastCodex, ['non-function-tool-rejected']);
+  if (!(await confirmWriteDespite('Write a Codex profile for this route', 'codex', concerns, { answer: answers.despiteConcerns })))
+    return { kind: 'cancelled' };
   const s = ctx.settings().values;
   let name = args.name ?? (s['codex.profileName'] || undefined);
   if (!name) {
@@ -177,20 +186,23 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
   // The key reaches Codex through a variable the profile names (env_key); Open Codex fills it.
   const key = await ctx.keys.resolve(route.provider, route.baseUrl);
   const apiKeyEnv = key.apiKey ? codexKeyVar({ provider: route.provider, keyVar: key.keyVar }) : undefined;
-  const lastCodex = ctx.routes.verificationsOf(route).codex;
   const ossProvider = PROVIDERS[route.provider].codexOssProvider;
 
   const decide = async (plan: WritePlan): Promise<Decision> => {
     for (const n of plan.notes) ctx.log.info(`codex profile ${plan.profile.name}: ${n}`);
     if (!s['codex.previewChanges']) return { kind: answers.apply === false ? 'cancel' : 'apply' };
-    const close = await showDiffs(ctx, plan.changes, 'Apply');
+    const preview = await showDiffs(ctx, plan.changes, 'Apply');
     try {
       if (answers.apply !== undefined) return { kind: answers.apply ? 'apply' : 'cancel' };
       const optional = !!folder || !!plan.profile.ossProvider;
       const buttons = ['Apply', ...(optional ? ['Options…'] : [])];
-      const choice = await vscode.window.showInformationMessage(
-        `Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change; a backup is kept.`,
-        ...buttons,
+      const choice = await askBesideDiffs(
+        preview,
+        vscode.window.showInformationMessage(
+          `Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change ${TITLE_BAR_HINT}; a backup is kept.`,
+          ...buttons,
+        ),
+        'Apply',
       );
       if (choice === 'Apply') return { kind: 'apply' };
       if (choice === 'Options…') {
@@ -199,7 +211,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       }
       return { kind: 'cancel' };
     } finally {
-      await close();
+      await preview.close();
     }
   };
 

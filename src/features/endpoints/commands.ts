@@ -11,6 +11,9 @@ export function register(ctx: Ctx): void {
   reg(COMMANDS.clearRoute.id, () => ctx.routes.clear());
   reg(COMMANDS.showLog.id, () => ctx.log.show());
   reg(COMMANDS.openSettings.id, () => ctx.settingsStore.openSection());
+  // The title bar of the diffs shown before a write (the feature that showed them waits for the answer).
+  reg(COMMANDS.applyPreviewed.id, (uri?: vscode.Uri) => ctx.reviews.answer('apply', uri));
+  reg(COMMANDS.cancelPreviewed.id, (uri?: vscode.Uri) => ctx.reviews.answer('cancel', uri));
   reg(COMMANDS.addEndpoint.id, (input?: { baseUrl: string; label?: string; apiKey?: string }) => addEndpoint(ctx, input));
   reg(COMMANDS.setApiKey.id, (baseUrl?: string, key?: string) => setApiKey(ctx, baseUrl, key));
 }
