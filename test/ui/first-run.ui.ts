@@ -198,12 +198,12 @@ export async function theWalkthroughOpensByItself(h: UiHarness<Data>): Promise<v
 
 // The README's screenshot is not asserted: VS Code's details page loads README images only from
 // https URLs (its sanitizer drops relative and data: sources), so a sideloaded .vsix never shows it.
-export async function theDetailsPageShowsTheReadme(h: UiHarness<Data>): Promise<void> {
+export async function theDetailsPageShowsTheReadmeOpeningWithWhatAUserDoes(h: UiHarness<Data>): Promise<void> {
   await h.runCommand('Extensions: Show Installed Extensions');
   await h.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'Local Model Router' }).first().click();
   const end = Date.now() + 30_000;
-  let found = false;
-  while (!found && Date.now() < end) {
+  let readme: string | undefined;
+  while (readme === undefined && Date.now() < end) {
     // The README is rendered in a webview: an iframe inside an iframe.
     for (const frame of h.page.frames().filter(f => f !== h.page.mainFrame())) {
       if (
@@ -212,12 +212,16 @@ export async function theDetailsPageShowsTheReadme(h: UiHarness<Data>): Promise<
           .count()
           .catch(() => 0)
       )
-        found = true;
+        readme = await frame.locator('body').innerText();
     }
-    if (!found) await sleep(250);
+    if (readme === undefined) await sleep(250);
   }
   await h.screenshot('details-page');
-  assert.ok(found, 'the details page does not show the README');
+  assert.ok(readme !== undefined, 'the details page does not show the README');
+  // Before "A first session" only what the extension does: the repository's npm commands are not for its users.
+  const opening = readme.slice(0, readme.indexOf('A first session'));
+  assert.ok(opening.length > 0 && readme.includes('A first session'), readme.slice(0, 500));
+  assert.doesNotMatch(opening, /npm (ci|run|test)/);
 }
 
 export async function theExtensionSeesTheUsersHome(h: UiHarness<Data>): Promise<void> {

@@ -7,12 +7,10 @@
 // and stops it on request.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { freePort } from '../support/ports';
 import type { UiFileSetup, UiHarness } from './harness';
 import * as lib from '../host/lib.mjs';
-
-const STAND_IN = join(lib.ROOT, 'test/support/bin/stand-in-llama-server');
+import { STAND_IN, standInSettings } from './standIn';
 
 interface Data {
   port: number;
@@ -21,13 +19,7 @@ interface Data {
 export async function setup(): Promise<UiFileSetup<Data>> {
   const port = await freePort();
   return {
-    settings: {
-      'localModelRouter.llamacpp.executable': STAND_IN,
-      'localModelRouter.llamacpp.port': port,
-      'localModelRouter.llamacpp.modelPath': '/models/stand-in.gguf',
-      'localModelRouter.discovery.refreshIntervalSeconds': 0,
-      'localModelRouter.discovery.probeLlamaServerDefaultPort': false,
-    },
+    settings: standInSettings(port, { executable: STAND_IN }),
     data: { port },
   };
 }

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { freePort } from '../support/ports';
 import type { UiFileSetup, UiHarness } from './harness';
-import * as lib from '../host/lib.mjs';
+import { STAND_IN, standInSettings } from './standIn';
 
-const STAND_IN = join(lib.ROOT, 'test/support/bin/stand-in-llama-server');
 const KEY = 'localModelRouter.llamacpp.executable';
 
 interface Data {
@@ -23,12 +22,7 @@ interface Data {
 export async function setup(): Promise<UiFileSetup<Data>> {
   const port = await freePort();
   return {
-    settings: {
-      'localModelRouter.llamacpp.port': port,
-      'localModelRouter.llamacpp.modelPath': '/models/stand-in.gguf',
-      'localModelRouter.discovery.refreshIntervalSeconds': 0,
-      'localModelRouter.discovery.probeLlamaServerDefaultPort': false,
-    },
+    settings: standInSettings(port),
     // Where a person who has not met remote windows puts it: VS Code says it does not apply here.
     userFileSettings: { [KEY]: STAND_IN },
     data: { port },

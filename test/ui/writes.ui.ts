@@ -47,7 +47,7 @@ export async function writingACodexProfileAfterAFailedVerificationAsksFirst(h: U
   const text = (await dialog(h).innerText()).replace(/\s+/g, ' ');
   assert.match(text, /The last verification of this route for Codex failed at tool-call \(template-no-tools\)/);
   assert.match(text, /Write Anyway/);
-  await h.screenshot('write-after-failed-verification', { readme: true });
+  await h.screenshot('write-after-failed-verification');
   await dialog(h).getByRole('button', { name: 'Cancel' }).click();
   await dialog(h).waitFor({ state: 'hidden' });
   const codexHome = join(h.home, '.codex');
@@ -78,6 +78,9 @@ export async function claudeSettingsForATooSmallContextAskFirstAndApplyStaysInTh
   }
   const env = (JSON.parse(readFileSync(file, 'utf8')) as { env: Record<string, string> }).env;
   assert.equal(env.ANTHROPIC_DEFAULT_SONNET_MODEL, 'local/model');
+  // A project's backup is kept with Claude Code's own files, and the message says where.
+  const done = await h.waitForNotification(/Claude Code in this project now uses local\/model/);
+  assert.ok(done.includes(join(h.home, '.claude/.local-model-router-backups')), done);
   // The diff closes once decided.
   await h.page.locator('.tab', { hasText: 'settings.local.json' }).first().waitFor({ state: 'hidden' });
 }

@@ -117,13 +117,22 @@ export function followFile(file: string, onText: (t: string) => void, o: { fromE
   };
 }
 
-export function spawnServer(cmd: LaunchCommand, o: SpawnOptions = {}): ServerProcess {
+/** Where a process's output goes: the ring of recent lines and whoever listens. */
+function outputSink(): { output: LineRing; emit(t: string): void; onOutput(l: (t: string) => void): void } {
   const output = new LineRing();
   const listeners: ((t: string) => void)[] = [];
-  const emit = (t: string) => {
-    output.push(t);
-    for (const l of listeners) l(t);
+  return {
+    output,
+    emit: t => {
+      output.push(t);
+      for (const l of listeners) l(t);
+    },
+    onOutput: l => void listeners.push(l),
   };
+}
+
+export function spawnServer(cmd: LaunchCommand, o: SpawnOptions = {}): ServerProcess {
+  const { output, emit, onOutput } = outputSink();
   let child: ChildProcess | undefined;
   let running = false;
   let resolveExit!: (e: ProcessEnd & { error?: string }) => void;
@@ -209,7 +218,7 @@ export function spawnServer(cmd: LaunchCommand, o: SpawnOptions = {}): ServerPro
     get running() {
       return running;
     },
-    onOutput: l => void listeners.push(l),
+    onOutput,
     catchUp: () => tail?.read(),
     write: d => {
       if (running) child?.stdin?.write(d);
@@ -239,12 +248,7 @@ const RECENT_LOG_BYTES = 16 * 1024;
  * end is seen by polling (it is not a child of this process, so there is no exit code).
  */
 export function attachServer(server: ProcessIdentity, logFile: string | undefined): ServerProcess {
-  const output = new LineRing();
-  const listeners: ((t: string) => void)[] = [];
-  const emit = (t: string) => {
-    output.push(t);
-    for (const l of listeners) l(t);
-  };
+  const { output, emit, onOutput } = outputSink();
   const tail = logFile ? followFile(logFile, emit, { fromEndBytes: RECENT_LOG_BYTES }) : undefined;
   let running = isSameProcess(server);
   let resolveExit!: (e: ProcessEnd) => void;
@@ -274,15 +278,15 @@ export function attachServer(server: ProcessIdentity, logFile: string | undefine
   };
   return {
     pid: server.pid,
-    exited,
     output,
-    get running() {
-      return running;
-    },
-    onOutput: l => void listeners.push(l),
+    onOutput,
     catchUp: () => tail?.read(),
     // Its stdin belongs to the extension host that started it.
     write: () => undefined,
+    exited,
+    get running() {
+      return running;
+    },
     interrupt: () => group('SIGINT'),
     stop: async (graceMs = 5_000) => {
       if (!running) return exited;

@@ -9,7 +9,7 @@ import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { routeKeyVar } from '../../core/endpoints';
 import { claudeSettingsLocation, desiredClaudeSettings, type ClaudeScope } from '../../core/claude/settings';
-import { applyClaudeSettingsWrite, planClaudeSettingsWrite } from '../../core/claude/write';
+import { applyClaudeSettingsWrite, claudeBackupDir, planClaudeSettingsWrite } from '../../core/claude/write';
 import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview';
 import { confirmWriteDespite } from '../../ui/confirmWrite';
 import { writeConcerns } from '../../core/writeConcerns';
@@ -116,7 +116,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
         (await askBesideDiffs(
           preview,
           vscode.window.showInformationMessage(
-            `Write Claude Code settings to ${loc.location.path}? The diff shows every change ${TITLE_BAR_HINT}; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
+            `Write Claude Code settings to ${loc.location.path}? The diff shows every change ${TITLE_BAR_HINT}; a backup is kept in ${claudeBackupDir(loc.location)}${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
             'Apply',
           ),
           'Apply',
@@ -129,9 +129,13 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   const w = applyClaudeSettingsWrite(plan.change, args.remove ? 'claude-settings remove' : 'claude-settings');
   if (!w.ok) return refuse(ctx, w.error);
   ctx.log.info(`wrote ${loc.location.path}\n${plan.change.diff}`);
+  const previous = w.backup?.files.find(f => f.backup)?.backup;
+  const backup = previous
+    ? ` The previous file is kept at ${previous}.`
+    : ` ${COMMANDS.restoreClaudeBackup.title} takes it out again (backups: ${claudeBackupDir(loc.location)}).`;
   const detail = args.remove
-    ? `Took the routing out of ${loc.location.path}.`
-    : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}`;
+    ? `Took the routing out of ${loc.location.path}.${backup}`
+    : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}${backup}`;
   if (!args.disableThinking)
     void vscode.window.showInformationMessage(detail, COMMANDS.openClaudeCode.title).then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.openClaudeCode.id);
