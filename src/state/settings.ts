@@ -78,7 +78,7 @@ export function createSettingsService(env: Env, extensionId: string, subscriptio
     vscode.workspace.onDidChangeConfiguration(e => {
       if (!e.affectsConfiguration(SECTION)) return;
       cached = undefined;
-      emitter.fire({ trust: false, affects: (...keys) => keys.some(k => e.affectsConfiguration(`${SECTION}.${k}`)) });
+      emitter.fire({ trust: false, affects: (...keys) => keys.some(k => e.affectsConfiguration(fullKey(k))) });
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       cached = undefined;
@@ -117,7 +117,8 @@ export function createSettingsService(env: Env, extensionId: string, subscriptio
       return vscode.workspace.getConfiguration().get(key);
     },
     async openSection(group) {
-      await openTab(sectionTabFor(windowKind()), `@ext:${extensionId}${group ? ` ${SECTION}.${group}` : ''}`);
+      // A group by its key prefix (the Settings editor matches setting ids), every setting by the extension.
+      await openTab(sectionTabFor(windowKind()), group ? fullKey(group) : `@ext:${extensionId}`);
     },
   };
 }
