@@ -8,6 +8,8 @@ import type { EndpointProbe } from './core/discovery';
 import type { StatusView } from './core/statusView';
 import type { ChatModels } from './features/chat/register';
 import type { ChatModelOffer } from './core/chat/offers';
+import type { SettingKey, SettingValue } from './core/settings/catalog';
+import type { SettingOrigin } from './core/settings/resolve';
 
 export interface LocalModelRouterApi {
   readonly activeRoute: Route | undefined;
@@ -18,6 +20,8 @@ export interface LocalModelRouterApi {
   readonly terminalEnv: Record<string, string>;
   /** The models offered to VS Code's chat now, as the provider describes them (empty without the API). */
   chatModels(): Promise<readonly ChatModelOffer[]>;
+  /** A setting's value in effect in this window and the settings layer it came from. */
+  setting<K extends SettingKey>(key: K): { value: SettingValue<K>; origin: SettingOrigin };
   onDidChange(listener: () => void): { dispose(): void };
 }
 
@@ -39,6 +43,10 @@ export function createApi(ctx: Ctx, status: StatusBarHandle, terminals: Terminal
       return terminals.applied();
     },
     chatModels: () => chat.offers(),
+    setting: key => {
+      const s = ctx.settings();
+      return { value: s.values[key], origin: s.origin[key] };
+    },
     onDidChange: listener => {
       const subs = [
         ctx.routes.onDidChange(listener),

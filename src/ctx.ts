@@ -2,6 +2,7 @@
 // src/state/ are built from the few things they use, not from this object.
 import type * as vscode from 'vscode';
 import type { ResolvedSettings } from './core/settings/resolve';
+import type { SettingGroup, SettingKey, SettingValue } from './core/settings/catalog';
 import type { Env, ResolvedKey } from './core/endpoints';
 import type { Route } from './core/route';
 import type { RouteHealth, VerificationSummary } from './core/routeHealth';
@@ -11,6 +12,8 @@ import type { LaunchProvider } from './core/servers';
 import type { AgentId } from './core/agents';
 import type { Diagnosis } from './core/verify/types';
 import type { TunnelState } from './core/tunnel/supervisor';
+import type { RecordVerdict, ServerRecord } from './core/launch/serverRecords';
+import type { ProcessIdentity } from './core/launch/processIdentity';
 import type { PlainHttpDecision } from './core/endpoints';
 
 export interface Ctx {
@@ -21,13 +24,86 @@ export interface Ctx {
   /** Typed settings honouring trust and the PRODEX_LOCAL_* mirror (cached; cheap). */
   settings(): ResolvedSettings;
   /** Fires after the settings cache is renewed, so a listener always reads the new values. */
-  readonly onDidChangeSettings: vscode.Event<vscode.ConfigurationChangeEvent | 'trust'>;
+  readonly onDidChangeSettings: vscode.Event<SettingsChange>;
+  /** Writes and the Settings editor, by the layers VS Code applies in this window. */
+  readonly settingsStore: SettingsStore;
   readonly routes: RouteStore;
   readonly discovery: DiscoveryService;
   readonly servers: ServerRegistry;
   readonly tunnels: TunnelRegistry;
   readonly keys: KeyService;
   readonly plainHttp: PlainHttpConsent;
+  readonly remembered: RememberedAnswers;
+  readonly serverRecords: ServerRecords;
+  readonly reviews: Reviews;
+}
+
+export type ReviewChoice = 'apply' | 'cancel';
+
+/** Diffs waiting for Apply or Cancel (state/reviews.ts): the title-bar actions answer them. */
+export interface Reviews {
+  /** A review starts; `decided` settles when its Apply or Cancel action is used, or with 'cancel' at `end()`. */
+  begin(): { id: string; decided: Promise<ReviewChoice>; end(): void };
+  /** Answers the review of the diff at `uri` (the latest when absent); false when none is open. */
+  answer(choice: ReviewChoice, uri?: vscode.Uri): boolean;
+}
+
+/** Records of the servers this extension started, seen by every window on this machine (state/serverRecords.ts). */
+export interface ServerRecords {
+  /** This extension host, as records name their owner (undefined where its start time cannot be read). */
+  readonly self: (ProcessIdentity & { workspace?: string }) | undefined;
+  /** A fresh file for a server's output. */
+  newLogFile(provider: LaunchProvider): string;
+  save(record: ServerRecord): void;
+  /** Forgets a server that ended, and its log. */
+  remove(record: ServerRecord): void;
+  /** Deletes the log of a server that had no record. */
+  discardLog(file: string): void;
+  all(): ServerRecord[];
+  /** What this window does with a record (core/launch/serverRecords.ts judgeRecord). */
+  judge(record: ServerRecord): RecordVerdict;
+  /** Whether this window still owns the server (no other window took it over since). */
+  ownedHere(record: ServerRecord): boolean;
+}
+
+/** Answers given once and not asked again (state/rememberedAnswers.ts). Paths are absolute. */
+export interface RememberedAnswers {
+  /** "No" to trusting this folder in Codex (this workspace). */
+  codexTrustDeclined(folder: string): boolean;
+  declineCodexTrust(folder: string): Thenable<void>;
+  /** "No" to setting oss_provider in this Codex home (every workspace). */
+  codexOssDeclined(codexHome: string): boolean;
+  declineCodexOss(codexHome: string): Thenable<void>;
+  /** The walkthrough opened by itself once for this user. */
+  walkthroughOpened(): boolean;
+  markWalkthroughOpened(): Thenable<void>;
+}
+
+/** What changed, by the catalog's own keys. */
+export interface SettingsChange {
+  /** Workspace trust was granted: workspace values of restricted settings now apply. */
+  readonly trust: boolean;
+  /** Whether one of these settings, or a setting of one of these groups ('llamacpp'), changed. */
+  affects(...keys: readonly (SettingKey | SettingGroup)[]): boolean;
+}
+
+/** The one write path for settings (state/settings.ts); core/settings/layers.ts decides where. */
+export interface SettingsStore {
+  /**
+   * Writes a setting where it takes effect in this window: the workspace layer its value in effect
+   * comes from, else the user level (VS Code puts a machine-scoped value in the remote machine's
+   * settings in a remote window). `level: 'user'` writes the user level whatever the workspace
+   * says. `undefined` removes the value there.
+   */
+  update<K extends SettingKey>(key: K, value: SettingValue<K> | undefined, o?: { level?: 'user' }): Promise<void>;
+  /** The user-level value VS Code applies in this window (this machine's or the remote machine's). */
+  userValue<K extends SettingKey>(key: K): SettingValue<K> | undefined;
+  /** Opens the Settings editor on the tab where the setting is applied and can be changed, showing it. */
+  open(key: SettingKey): Promise<void>;
+  /** Opens the Settings editor on every setting of the extension (one group's when given). */
+  openSection(group?: SettingGroup): Promise<void>;
+  /** A VS Code setting that is not the extension's, as it applies in this window (read only). */
+  vscodeSetting(key: string): unknown;
 }
 
 export type SwitchResult =
@@ -100,6 +176,9 @@ export interface LaunchedServer {
   readonly onDidChange: vscode.Event<void>;
   /** The last lines the server printed (for error reports). */
   recentOutput(lines?: number): string[];
+  /** A position in its output; `outputSince` returns the last lines printed after it. */
+  outputMark(): number;
+  outputSince(mark: number, lines?: number): string[];
   showTerminal(): void;
   /** Stops it now (SIGTERM, SIGKILL after a grace): the window is closing. */
   terminateNow(): Promise<void>;

@@ -8,6 +8,9 @@ import { createTunnelRegistry } from './state/tunnelRegistry';
 import { createPlainHttpConsent } from './state/plainHttpConsent';
 import { createDiscoveryService } from './state/discoveryService';
 import { createRouteStore } from './state/routeStore';
+import { createRememberedAnswers } from './state/rememberedAnswers';
+import { createServerRecords } from './state/serverRecords';
+import { createReviews } from './state/reviews';
 import * as statusBar from './features/route/statusBar';
 import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
@@ -16,6 +19,8 @@ import * as contextKeys from './features/route/contextKeys';
 import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuestion';
 import * as endpoints from './features/endpoints/commands';
 import * as chat from './features/chat/register';
+import * as earlierServers from './features/launch/earlierServers';
+import * as walkthrough from './features/welcome/walkthrough';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 import { showError } from './ui/notify';
@@ -30,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
   try {
     const subs = context.subscriptions;
     const env = process.env;
-    const settings = createSettingsService(env, subs);
+    const settings = createSettingsService(env, context.extension.id, subs);
     const keys = createKeyService(context.secrets, env);
     const servers = createServerRegistry(subs);
     const tunnels = createTunnelRegistry(subs);
@@ -57,12 +62,16 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
       env,
       settings: settings.current,
       onDidChangeSettings: settings.onDidChange,
+      settingsStore: settings,
       keys,
       servers,
       tunnels,
       discovery,
       routes,
       plainHttp,
+      remembered: createRememberedAnswers({ workspace: context.workspaceState, global: context.globalState }),
+      serverRecords: createServerRecords(context.globalStorageUri.fsPath, log),
+      reviews: createReviews(),
     };
     shutdown = () => stopLaunched(ctx);
     // Off the activation path: it reads every setting.
@@ -76,6 +85,8 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     lazy.register(ctx);
     const chatModels = chat.register(ctx);
     backgroundRefresh.register(ctx);
+    earlierServers.register(ctx);
+    walkthrough.register(ctx);
     return createApi(ctx, status, terminals, chatModels);
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.

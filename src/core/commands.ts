@@ -42,11 +42,28 @@ export const COMMANDS = {
   showLog: { id: 'localModelRouter.showLog', title: 'Show Log', icon: '$(output)' },
   // Run from buttons (reports, notifications), with arguments; hidden from the Command Palette.
   applyFix: { id: 'localModelRouter.applyFix', title: 'Apply a Suggested Fix', icon: '$(wrench)', hidden: true },
-} as const satisfies Record<string, { id: string; title: string; icon: string; trusted?: boolean; hidden?: boolean }>;
+  // The title bar of the diffs shown before a write (and the palette while one is open).
+  applyPreviewed: { id: 'localModelRouter.applyPreviewed', title: 'Apply These Changes', icon: '$(check)', previewTitle: true },
+  cancelPreviewed: { id: 'localModelRouter.cancelPreviewed', title: 'Cancel These Changes', icon: '$(close)', previewTitle: true },
+  // Run once after start-up when servers of earlier windows are recorded.
+  adoptServers: {
+    id: 'localModelRouter.adoptServers',
+    title: 'Take Over Servers of Earlier Windows',
+    icon: '$(server-process)',
+    hidden: true,
+  },
+} as const satisfies Record<
+  string,
+  { id: string; title: string; icon: string; trusted?: boolean; hidden?: boolean; previewTitle?: boolean }
+>;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey]['id'];
 export const CATEGORY = 'Local Model Router';
+/** The URI scheme of the documents the diffs before a write show (ui/diffPreview.ts); the title-bar actions appear on them. */
+export const PREVIEW_SCHEME = 'local-model-router-codex';
+/** The walkthrough's id in package.json (contributes.walkthroughs). */
+export const WALKTHROUGH_ID = 'gettingStarted';
 
 /** Which lazily loaded bundle (dist/lazy/<name>.js) implements a command; absent = the always-loaded shell. */
 export const LAZY_COMMANDS = {
@@ -58,6 +75,7 @@ export const LAZY_COMMANDS = {
   exportWrapperScripts: 'launch',
   chooseLlamaModel: 'launch',
   pullOllamaModel: 'launch',
+  adoptServers: 'launch',
   applyFix: 'verify',
   writeCodexProfile: 'codex',
   openCodex: 'codex',

@@ -17,6 +17,7 @@ export function newTag(prefix: string): string;
 export function makeRunDir(prefix: string): string;
 export function isolatedEnv(runDir: string, tag: string, extra?: Record<string, string>): Record<string, string | undefined>;
 export function writeUserSettings(userDataDir: string, opts?: { trust?: TrustMode; settings?: Record<string, unknown> }): string;
+export function scopeOf(key: string): string;
 export function freePort(): Promise<number>;
 
 export interface CodeServer {
@@ -42,6 +43,7 @@ export function startCodeServer(opts: {
 export function killGroup(pgid: number, signal: NodeJS.Signals): void;
 export function launchChromium(opts: { profileDir: string; env: Record<string, string | undefined>; viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page }>;
 export function installVsix(vsix: string, opts: { runDir: string; tag: string; userDataDir: string; extensionsDir: string }): string;
+export function installVsixArgs(vsix: string, opts: { configDir: string; userDataDir: string; extensionsDir: string }): string[];
 
 export interface TaggedProcess { pid: number; cmd: string }
 export function findTagged(tag: string): TaggedProcess[];

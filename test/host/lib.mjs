@@ -108,14 +108,27 @@ export function writeUserSettings(userDataDir, { trust = 'disabled', settings = 
     'security.workspace.trust.startupPrompt': 'never',
     'security.workspace.trust.banner': 'never',
   };
-  writeFileSync(file, JSON.stringify({ ...base, ...settings }, null, 2));
-  // code-server's extension host is a remote one: settings with `machine` or `machine-overridable`
-  // scope are read from the remote machine's settings, not from the user's. Tests set them in both,
-  // as a person using Remote-SSH or code-server would.
+  // code-server's window is a remote one: VS Code applies `machine` and `machine-overridable`
+  // settings only from the remote machine's settings (the Settings editor's Remote tab), and the
+  // rest from the user's. Each test value goes where a person's Settings editor would put it.
+  const remote = Object.fromEntries(Object.entries(settings).filter(([k]) => MACHINE_SCOPES.has(scopeOf(k))));
+  const user = Object.fromEntries(Object.entries(settings).filter(([k]) => !(k in remote)));
+  writeFileSync(file, JSON.stringify({ ...base, ...user }, null, 2));
   const machine = join(userDataDir, 'Machine/settings.json');
   mkdirSync(dirname(machine), { recursive: true });
-  writeFileSync(machine, JSON.stringify(settings, null, 2));
+  writeFileSync(machine, JSON.stringify(remote, null, 2));
   return file;
+}
+
+const MACHINE_SCOPES = new Set(['machine', 'machine-overridable']);
+let scopes;
+/** The scope package.json declares for one of the extension's settings; VS Code's own default ('window') for any other. */
+export function scopeOf(key) {
+  if (!scopes) {
+    const { contributes } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    scopes = new Map(contributes.configuration.flatMap(g => Object.entries(g.properties).map(([k, p]) => [k, p.scope ?? 'window'])));
+  }
+  return scopes.get(key) ?? 'window';
 }
 
 export function freePort() {
@@ -240,24 +253,29 @@ export async function launchChromium({ profileDir, env, viewport = { width: 1400
   return { context, page };
 }
 
-/** Installs a .vsix into an extensions dir with the code-server CLI (offline, < 1 s); a rebuilt .vsix of the same version replaces the installed one. */
+/** The code-server CLI call that installs a .vsix into an extensions dir (offline); a rebuilt .vsix of the same version replaces the installed one. */
+export function installVsixArgs(vsix, { configDir, userDataDir, extensionsDir }) {
+  return [
+    '--config',
+    join(configDir, 'config.yaml'),
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--install-extension',
+    vsix,
+    '--force',
+  ];
+}
+
+/** Installs a .vsix into an extensions dir with the code-server CLI (offline, a few seconds). */
 export function installVsix(vsix, { runDir, tag, userDataDir, extensionsDir }) {
   const env = isolatedEnv(runDir, tag, { PATH: `${join(NODE24_DIR, 'bin')}:${process.env.PATH}` });
-  return execFileSync(
-    CODE_SERVER_BIN,
-    [
-      '--config',
-      join(runDir, 'config.yaml'),
-      '--user-data-dir',
-      userDataDir,
-      '--extensions-dir',
-      extensionsDir,
-      '--install-extension',
-      vsix,
-      '--force',
-    ],
-    { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return execFileSync(CODE_SERVER_BIN, installVsixArgs(vsix, { configDir: runDir, userDataDir, extensionsDir }), {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /**

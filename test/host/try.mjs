@@ -12,8 +12,11 @@
 // only a note written here), so Start Server is not hidden behind Restricted Mode. LMR_TRY_FOLDER
 // opens your folder instead, with workspace trust on as in VS Code.
 //
+// Every step prints what it does, and a line at least every HEARTBEAT_S seconds while it is silent
+// (installing code-server takes minutes with no output of its own).
+//
 // env: CODE_CLI (default `code`), LMR_TRY_PORT (default 8130), LMR_TRY_FOLDER, LMR_TRY_DIR
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative, resolve, isAbsolute } from 'node:path';
 import * as lib from './lib.mjs';
@@ -21,10 +24,36 @@ import * as lib from './lib.mjs';
 const ROOT = lib.ROOT;
 const VSIX = join(ROOT, 'local-model-router.vsix');
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...opts });
-  if (r.status !== 0) {
-    console.error(`\n${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+const HEARTBEAT_S = 10;
+const T0 = Date.now();
+const elapsed = () => `${Math.round((Date.now() - T0) / 1000)} s`;
+
+/**
+ * Runs one step with its output passed through; when it has been silent for HEARTBEAT_S seconds, a
+ * line says it is still at work. Exits with a message when the step fails.
+ */
+async function step(what, cmd, args, opts = {}) {
+  console.log(`\n[${elapsed()}] ${what}…`);
+  const t = Date.now();
+  let last = Date.now();
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  child.stdout.on('data', d => {
+    last = Date.now();
+    process.stdout.write(d);
+  });
+  child.stderr.on('data', d => {
+    last = Date.now();
+    process.stderr.write(d);
+  });
+  const beat = setInterval(() => {
+    if (Date.now() - last < HEARTBEAT_S * 1000) return;
+    last = Date.now();
+    console.log(`[${elapsed()}] still ${what.charAt(0).toLowerCase()}${what.slice(1)} (${Math.round((Date.now() - t) / 1000)} s so far)`);
+  }, 1000);
+  const [code, signal] = await new Promise(res => child.on('exit', (c, s) => res([c, s])));
+  clearInterval(beat);
+  if (code !== 0) {
+    console.error(`\n${cmd} ${args.join(' ')} failed (exit ${code ?? signal})`);
     process.exit(1);
   }
 }
@@ -40,18 +69,19 @@ const isInside = (child, parent) => {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 };
 
-run('npm', ['run', '--silent', 'package']);
+await step('Building the extension (npm run package)', 'npm', ['run', '--silent', 'package']);
 console.log(`built ${VSIX}`);
 
 const code = onPath(process.env.CODE_CLI || 'code');
 if (code) {
-  run(code, ['--install-extension', VSIX, '--force']);
+  await step('Installing it into VS Code', code, ['--install-extension', VSIX, '--force']);
   console.log('\nInstalled into VS Code. Reload its windows; the status bar shows "Local Model Router".');
   process.exit(0);
 }
 
 console.log("\nNo `code` command on PATH: installing into the project's code-server instead (real VS Code server in your browser).");
-if (!existsSync(lib.CODE_SERVER_BIN) || !existsSync(join(lib.NODE24_DIR, 'bin/node'))) run('bash', ['test/host/setup.sh']);
+if (!existsSync(lib.CODE_SERVER_BIN) || !existsSync(join(lib.NODE24_DIR, 'bin/node')))
+  await step('Installing code-server, Node 24 and chromium once (npm run setup:host; minutes)', 'bash', ['test/host/setup.sh']);
 
 const dir = resolve(process.env.LMR_TRY_DIR || join(lib.CACHE, 'try'));
 const userDataDir = join(dir, 'user-data');
@@ -77,8 +107,8 @@ if (!existsSync(note)) {
       '# Local Model Router try-out',
       '',
       'A scratch folder of `npm run install-extension` (code-server in your browser). The status-bar item',
-      '"Local Model Router" opens the picker; the walkthrough "Point Codex or Claude Code at a local model" is on the',
-      'Welcome page (Help > Welcome).',
+      '"Local Model Router" opens the picker; the walkthrough "Point Codex or Claude Code at a local model" opens by',
+      'itself the first time, and is on the Welcome page (Help > Welcome) afterwards.',
       '',
       'To try it on your own project: `LMR_TRY_FOLDER=/path/to/project npm run install-extension`.',
       '',
@@ -109,7 +139,6 @@ if (!existsSync(settingsFile)) {
 // Every process of the try-out carries the tag, so that stopping it also stops the extension host
 // and the shells of its terminals (node-pty puts them in sessions of their own).
 const tag = process.env[lib.TAG_VAR] ? `${process.env[lib.TAG_VAR]}.try` : lib.newTag('try');
-lib.installVsix(VSIX, { runDir: dir, tag, userDataDir, extensionsDir });
 const port = process.env.LMR_TRY_PORT || '8130';
 const env = {
   ...process.env,
@@ -118,6 +147,12 @@ const env = {
   EXTENSIONS_GALLERY: '{}',
   [lib.TAG_VAR]: tag,
 };
+await step(
+  'Installing the extension into code-server',
+  lib.CODE_SERVER_BIN,
+  lib.installVsixArgs(VSIX, { configDir: dir, userDataDir, extensionsDir }),
+  { env },
+);
 const args = [
   '--config',
   join(dir, 'config.yaml'),
@@ -152,13 +187,18 @@ child.on('exit', c => {
 });
 
 const url = `http://127.0.0.1:${port}/`;
-for (const t0 = Date.now(); !stopping && child.exitCode === null;) {
+console.log(`\n[${elapsed()}] Starting code-server on ${url}…`);
+for (let t0 = Date.now(), beat = Date.now(); !stopping && child.exitCode === null;) {
+  if (Date.now() - beat >= HEARTBEAT_S * 1000) {
+    beat = Date.now();
+    console.log(`[${elapsed()}] still waiting for code-server to answer (${Math.round((Date.now() - t0) / 1000)} s so far)`);
+  }
   const up = await fetch(`${url}healthz`).then(
     r => r.ok,
     () => false,
   );
   if (up) {
-    console.log(`\nOpen ${url} in a browser (folder: ${folder}). Ctrl+C stops code-server.`);
+    console.log(`\nOpen ${url} in a browser (folder: ${folder}). Ctrl+C stops code-server. (Ready after ${elapsed()}.)`);
     break;
   }
   if (Date.now() - t0 > 60_000) {

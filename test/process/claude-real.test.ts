@@ -11,6 +11,8 @@ import { startMessagesServer, toolResultsOf, toolResultText } from '../support/s
 import type { ScriptedServer } from '../support/scripted-server';
 import { baseEnv, CLAUDE, claudeSandbox, claudeUnavailable, runClaude, RUN_TIMEOUT_MS, type ClaudeSandbox } from '../support/claude-cli';
 import { claudeLaunchFor } from '../../src/core/claude/launch';
+import { claudeRoutingEnv } from '../../src/core/claude/env';
+import { AGENTS } from '../../src/core/agents';
 import { main } from '../../src/cli/main';
 
 const SKIP = claudeUnavailable();
@@ -102,6 +104,41 @@ test(
     assert.doesNotMatch(r.text.stderr, /assumes a context window/, 'CLAUDE_CODE_MAX_CONTEXT_TOKENS names the real window');
     assert.equal(r.textPosts[0].headers.authorization, 'Bearer local-model-router', 'the placeholder token for a keyless server');
     assert.ok(!fs.existsSync(path.join(sb.work, '.claude')), 'nothing written into the project');
+  },
+);
+
+test(
+  'the context limits written for Claude Code: under the minimum the writers warn at, a tool call fails; a context limit alone sends nothing',
+  { skip: SKIP, timeout: 4 * RUN_TIMEOUT_MS },
+  async () => {
+    const s = await server();
+    const small = AGENTS.claude.minContextTokens / 2;
+    const written = claudeRoutingEnv({ baseUrl: s.baseUrl, model: 'local/model', contextWindow: small, needsKey: false });
+    assert.deepEqual([written.CLAUDE_CODE_MAX_CONTEXT_TOKENS, written.CLAUDE_CODE_MAX_OUTPUT_TOKENS], [String(small), '4096']);
+    // Both limits as written: Claude Code accepts them and answers a prompt…
+    let sb = sandbox();
+    const text = await runClaude(['-p', 'Reply with exactly: SMALL-OK'], { ...baseEnv(sb), ...written }, sb.work);
+    assert.equal(text.code, 0, text.stdout + text.stderr);
+    assert.equal(text.stdout.trim(), 'SMALL-OK');
+    // …but a tool call fills the context again at once, which is why the writers ask under the minimum.
+    fs.writeFileSync(path.join(sb.work, 'note.txt'), 'TOOL-ROUND-TRIP-7Q\n');
+    const tool = await runClaude(
+      ['-p', `Show me the content of ${path.join(sb.work, 'note.txt')}`],
+      { ...baseEnv(sb), ...written },
+      sb.work,
+    );
+    assert.notEqual(tool.code, 0);
+    assert.match(tool.stdout + tool.stderr, /Autocompact is thrashing/);
+    // The context limit without the output limit: Claude Code keeps its default 32,000 output tokens free and sends nothing.
+    sb = sandbox();
+    const before = posts(s).length;
+    const alone = await runClaude(
+      ['-p', 'Reply with exactly: X'],
+      { ...baseEnv(sb), ...written, CLAUDE_CODE_MAX_OUTPUT_TOKENS: undefined },
+      sb.work,
+    );
+    assert.equal(alone.stdout.trim(), 'Prompt is too long');
+    assert.equal(posts(s).length, before, 'no request was sent');
   },
 );
 

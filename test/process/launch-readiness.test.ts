@@ -185,6 +185,20 @@ test('LineRing keeps the last lines, joins partial writes, folds \\r redraws', (
   assert.deepEqual(r.recent(2), ['progress 90%', 'last']);
 });
 
+test('LineRing: what was printed after a mark, also once older lines dropped out', () => {
+  const r = new LineRing(4);
+  r.push('codex 1\ncodex 2\n');
+  const claude = r.mark();
+  assert.deepEqual(r.since(claude), []);
+  r.push('claude 1\nclaude 2\nclaude 3\nclaude 4\nclaude 5\npart');
+  assert.deepEqual(r.since(claude), ['claude 3', 'claude 4', 'claude 5', 'part']);
+  assert.deepEqual(r.since(claude, 2), ['claude 5', 'part']);
+  assert.deepEqual(
+    r.since(0, 10).filter(l => l.startsWith('codex')),
+    [],
+  );
+});
+
 test('Ollama: show says present/missing; pull streams NDJSON progress until success', async () => {
   const lines = [
     { status: 'pulling manifest' },

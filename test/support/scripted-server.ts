@@ -58,6 +58,8 @@ export interface ScriptedServerOptions {
   /** llama.cpp with `apiKey`: /models and /v1/models answer without the key, as builds before 0.4.0
    * did (e.g. b10438); the pinned build asks for the key there too. */
   modelsPublic?: boolean;
+  /** Called with every request as it arrives (a stand-in server logs them as the real one does). */
+  onRequest?: (r: RecordedRequest) => void;
 }
 
 export interface ScriptedServer {
@@ -255,6 +257,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       const path = (req.url ?? '/').split('?')[0];
       // Sub-millisecond (epoch ms with a fraction): the bench orders requests by it.
       requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, at: performance.timeOrigin + performance.now() });
+      options.onRequest?.(requests[requests.length - 1]!);
       const go = () =>
         handle(req, res, path, body).catch(e => {
           if (!res.headersSent) sendJson(res, 500, { error: { message: String(e) } });

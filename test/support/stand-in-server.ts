@@ -6,6 +6,7 @@
 //   --stand-in-error TEXT       the error line printed before exiting
 //   --stand-in-argv-file PATH   write the argv (without node and script) as JSON to PATH
 //   --stand-in-print-argv       print the argv as JSON on stdout
+// Like llama-server it logs each request (but /health) and `--chat-template chatml` turns tools off.
 // Run it through test/support/bin/stand-in-llama-server (works from any working directory).
 import { writeFileSync } from 'node:fs';
 import { startScriptedServer } from './scripted-server';
@@ -95,6 +96,12 @@ void (async () => {
     loadingMs,
     apiKey: process.env.LLAMA_API_KEY || undefined,
     models: [{ id: alias, contextWindow: Number(get('-c', '--ctx-size') ?? 16384) || 16384 }],
+    // As llama-server: `--chat-template chatml` has no tool support.
+    ...(get('--chat-template') === 'chatml' ? { template: 'chatml' as const } : {}),
+    // llama-server logs every request it answers (log_server_r); health checks are left out here.
+    onRequest: r => {
+      if (r.path !== '/health') log(`srv  log_server_r: request: ${r.method} ${r.path} 127.0.0.1`);
+    },
   });
   log(`main: HTTP server is listening, hostname: ${host}, port: ${server.port}, http threads: 1`);
   log('main: loading model');

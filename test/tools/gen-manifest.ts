@@ -3,7 +3,7 @@
 // usage: node --import tsx test/tools/gen-manifest.ts [--write]   (without --write: exit 1 when stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS, CATEGORY } from '../../src/core/commands';
+import { COMMANDS, CATEGORY, PREVIEW_SCHEME, WALKTHROUGH_ID } from '../../src/core/commands';
 import { SETTINGS, SETTING_KEYS, RESTRICTED_KEYS, SECTION, type SettingDef } from '../../src/core/settings/catalog';
 import { DOCS } from '../../src/core/settings/docs';
 import { CHAT_VENDOR, CHAT_VENDOR_DISPLAY_NAME } from '../../src/core/chat/vendor';
@@ -58,13 +58,19 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
   if (grouped.length !== SETTING_KEYS.length)
     throw new Error(`settings without a group: ${SETTING_KEYS.filter(k => !grouped.includes(`${SECTION}.${k}`)).join(', ')}`);
   const commands = Object.values(COMMANDS).map(c => ({ command: c.id, title: c.title, category: CATEGORY, icon: c.icon }));
+  const onPreview = `resourceScheme == ${PREVIEW_SCHEME}`;
   const commandPalette = Object.values(COMMANDS).flatMap((c): { command: string; when: string }[] =>
     'hidden' in c && c.hidden
       ? [{ command: c.id, when: 'false' }]
       : 'trusted' in c && c.trusted
         ? [{ command: c.id, when: 'isWorkspaceTrusted' }]
-        : [],
+        : 'previewTitle' in c && c.previewTitle
+          ? [{ command: c.id, when: onPreview }]
+          : [],
   );
+  const editorTitle = Object.values(COMMANDS)
+    .filter(c => 'previewTitle' in c && c.previewTitle)
+    .map((c, i) => ({ command: c.id, when: onPreview, group: `navigation@${i}` }));
   const step = (id: string, title: string, description: string, completion: string[]) => ({
     id,
     title,
@@ -74,7 +80,7 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
   });
   const walkthroughs = [
     {
-      id: 'gettingStarted',
+      id: WALKTHROUGH_ID,
       title: 'Point Codex or Claude Code at a local model',
       description:
         'Find or start a server, pick a model, verify it can call tools, write the Codex profile or the Claude Code settings, open the agent.',
@@ -124,7 +130,7 @@ export function generateContributes(): { contributes: Record<string, unknown>; r
   return {
     contributes: {
       commands,
-      menus: { commandPalette },
+      menus: { commandPalette, 'editor/title': editorTitle },
       configuration,
       walkthroughs,
       // VS Code offers the models of this vendor in its chat model picker and to `vscode.lm`.

@@ -2,7 +2,7 @@
 // dialogs behave as for a person) with the packaged .vsix installed in a fresh extensions dir,
 // driven through headless chromium with playwright-core. Test files (test/ui/*.ui.ts) get a
 // UiHarness; test/ui/run.ts starts one host per file.
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import * as lib from '../host/lib.mjs';
@@ -12,8 +12,13 @@ export const README_SHOTS_DIR = join(lib.ROOT, 'media/screenshots');
 
 /** What a test file may export as `setup()`: runs before its host starts (e.g. start scripted servers). */
 export interface UiFileSetup<T = unknown> {
-  /** User settings (settings.json), e.g. `{ 'localModelRouter.ollama.baseUrl': server.baseUrl }`. */
+  /** Settings, e.g. `{ 'localModelRouter.ollama.baseUrl': server.baseUrl }`: each in the file a person's Settings editor puts it in (machine-scoped ones in the remote machine's settings, the rest in the user's). */
   settings?: Record<string, unknown>;
+  /**
+   * Written into the local User settings.json whatever their scope: a value a person put there by
+   * hand (VS Code marks machine-scoped ones "cannot be applied in this window" in code-server).
+   */
+  userFileSettings?: Record<string, unknown>;
   /** Environment of code-server, hence of the extension host and of terminals. */
   env?: Record<string, string>;
   /** Files written into the workspace folder before it opens (relative path → content). */
@@ -40,6 +45,8 @@ export interface ServedWorkbench {
   url: string;
   /** The folder the workbench opens. */
   workspace: string;
+  /** code-server's --user-data-dir. */
+  userDataDir: string;
   log(): string;
   /** Stops everything it started, pass or fail. */
   stop(): Promise<void>;
@@ -52,6 +59,12 @@ export interface UiHarness<T = unknown> {
   readonly workspace: string;
   /** HOME of code-server and its children (CODEX_HOME is `<home>/.codex`). */
   readonly home: string;
+  /** code-server's user data: `User/settings.json` (this machine's), `Machine/settings.json` (the Remote tab's). */
+  readonly userDataDir: string;
+  /** Every process of this host carries it (lib.findTagged). */
+  readonly tag: string;
+  /** Clicks a button of the notification whose text matches (a toast, else in the notification center). */
+  clickNotificationButton(text: RegExp, button: string): Promise<void>;
   /** Runs a command from the F1 palette by its full title, e.g. 'Local Model Router: Refresh Servers'. */
   runCommand(title: string): Promise<void>;
   /** A status-bar item by its accessible name (aria-label), which starts with the item's name. */
@@ -122,7 +135,15 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
     page.on('pageerror', e => consoleLines.push(`[pageerror] ${e.message}`));
     await page.goto(served.url, { waitUntil: 'domcontentloaded' });
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
-    const harness = createHarness<T>(page, { data: setup.data as T, workspace: served.workspace, home, shotsDir, file });
+    const harness = createHarness<T>(page, {
+      data: setup.data as T,
+      workspace: served.workspace,
+      home,
+      userDataDir: served.userDataDir,
+      tag,
+      shotsDir,
+      file,
+    });
     const server = served;
     return { harness, consoleLines, codeServerLog: () => server.log(), stop };
   } catch (e) {
@@ -132,7 +153,9 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
 
   async function serveWithHarness(): Promise<ServedWorkbench> {
     lib.installVsix(vsix, { runDir, tag, userDataDir, extensionsDir });
-    lib.writeUserSettings(userDataDir, { trust: setup.trust ?? 'disabled', settings: setup.settings ?? {} });
+    const userFile = lib.writeUserSettings(userDataDir, { trust: setup.trust ?? 'disabled', settings: setup.settings ?? {} });
+    if (setup.userFileSettings)
+      writeFileSync(userFile, JSON.stringify({ ...JSON.parse(readFileSync(userFile, 'utf8')), ...setup.userFileSettings }, null, 2));
     for (const [rel, content] of Object.entries(setup.workspaceFiles ?? {})) {
       mkdirSync(dirname(join(workspace, rel)), { recursive: true });
       writeFileSync(join(workspace, rel), content);
@@ -146,11 +169,20 @@ export async function startUiHost<T>(opts: { vsix: string; file: string; tag: st
       trust: setup.trust ?? 'disabled',
       env: setup.env ?? {},
     });
-    return { url: `${cs.url}/?folder=${encodeURIComponent(workspace)}`, workspace, log: () => cs.log(), stop: () => cs.stop() };
+    return {
+      url: `${cs.url}/?folder=${encodeURIComponent(workspace)}`,
+      workspace,
+      userDataDir,
+      log: () => cs.log(),
+      stop: () => cs.stop(),
+    };
   }
 }
 
-function createHarness<T>(page: Page, o: { data: T; workspace: string; home: string; shotsDir: string; file: string }): UiHarness<T> {
+function createHarness<T>(
+  page: Page,
+  o: { data: T; workspace: string; home: string; userDataDir: string; tag: string; shotsDir: string; file: string },
+): UiHarness<T> {
   // Only the widget on screen: a closed QuickPick keeps its (hidden) rows in the DOM.
   const quickInput = () => page.locator('.quick-input-widget:visible');
   const rows = () => page.locator('.quick-input-widget:visible .monaco-list-row');
@@ -160,19 +192,23 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
     data: o.data,
     workspace: o.workspace,
     home: o.home,
+    userDataDir: o.userDataDir,
+    tag: o.tag,
 
     async runCommand(title) {
       await page.keyboard.press('F1');
       await h.dismiss();
       const input = page.locator('.quick-input-widget:visible .quick-input-box input');
-      // A hover left by an earlier click (e.g. the status-bar tooltip) takes the keyboard: move the
-      // mouse off it and close it, then F1; retry in case the workbench had no focus yet.
+      // A hover left by an earlier click (e.g. the status-bar tooltip) takes the keyboard, and a palette
+      // still closing is inert: move the mouse off, close what is open, then F1; retry in case the
+      // workbench had no focus yet.
       for (let attempt = 1; ; attempt++) {
         await page.mouse.move(700, 300);
         await page.keyboard.press('Escape');
         await page.keyboard.press('F1');
         try {
           await input.waitFor({ state: 'visible', timeout: 3000 });
+          await input.fill('>' + title, { timeout: 3000 });
           break;
         } catch (e) {
           if (attempt === 3) throw e;
@@ -182,7 +218,6 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
             .catch(() => undefined);
         }
       }
-      await input.fill('>' + title);
       // Click the row whose label is the title: Enter would run whatever fuzzy match ranks first.
       const row = rows()
         .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
@@ -248,6 +283,19 @@ function createHarness<T>(page: Page, o: { data: T; workspace: string; home: str
       const found = all.find(t => text.test(t));
       if (!found) throw new Error(`no notification matches ${text}; notifications: ${JSON.stringify(all)}`);
       return found;
+    },
+
+    async clickNotificationButton(text, button) {
+      await h.waitForNotification(text);
+      const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: text }).first();
+      if (await toast.isVisible()) return toast.getByRole('button', { name: button }).click();
+      await h.runCommand('Notifications: Show Notifications');
+      await page
+        .locator('.notifications-center .notification-list-item')
+        .filter({ hasText: text })
+        .first()
+        .getByRole('button', { name: button })
+        .click();
     },
 
     async terminalText() {

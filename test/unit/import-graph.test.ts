@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { SETTINGS } from '../../src/core/settings/catalog';
 
 const SRC = resolve(__dirname, '../../src');
 
@@ -108,4 +109,38 @@ test('a feature does not import another feature; the CLI does not import the ext
     if (rel(f).startsWith('cli/') && g.external.get(f)!.includes('vscode')) bad.push(`${rel(f)} → vscode`);
   }
   assert.deepEqual(bad, []);
+});
+
+/** Files of src/ under these folders, with their text. */
+function sources(...folders: string[]): [string, string][] {
+  return files(SRC)
+    .filter(f => folders.some(d => rel(f).startsWith(d)))
+    .map(f => [rel(f), readFileSync(f, 'utf8')]);
+}
+
+test('features keep no state of their own in ExtensionContext storage: src/state/ owns it', () => {
+  const STORAGE = /\b(workspaceState|globalState|secrets|globalStorageUri|storageUri|globalStoragePath|storagePath|logUri)\b/g;
+  const checked = sources('features/', 'ui/');
+  assert.ok(checked.length > 20, `${checked.length} files`);
+  const bad = checked.flatMap(([f, text]) => [...text.matchAll(STORAGE)].map(m => `${f}: ${m[0]}`));
+  assert.deepEqual(bad, []);
+  // The rule can fail: the owners do use it.
+  assert.ok(sources('state/').some(([, text]) => new RegExp(STORAGE.source).test(text)));
+});
+
+test('setting keys are spelled through the catalog (fullKey, SettingKey), never typed in full by hand', () => {
+  const groups = [...new Set(Object.keys(SETTINGS).map(k => k.slice(0, k.indexOf('.'))))];
+  assert.ok(groups.includes('llamacpp') && groups.length > 5, groups.join(', '));
+  const typed = new RegExp(`localModelRouter\\.(${groups.join('|')})\\b|localModelRouter\\.\\$\\{`, 'g');
+  const bad = sources('features/', 'state/', 'ui/', 'extension.ts')
+    .filter(([f]) => f !== 'features/route/contextKeys.ts') // context keys, not settings
+    .flatMap(([f, text]) => [...text.matchAll(typed)].map(m => `${f}: ${m[0]}`));
+  assert.deepEqual(bad, []);
+});
+
+test('settings are read and written only by their owner, state/settings.ts', () => {
+  const users = sources('')
+    .filter(([, text]) => /\b(getConfiguration|ConfigurationTarget)\b/.test(text))
+    .map(([f]) => f);
+  assert.deepEqual(users, ['state/settings.ts']);
 });

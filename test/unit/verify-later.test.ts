@@ -124,7 +124,7 @@ describe('a later turn (multi-turn stage)', () => {
     // As Codex does: the reasoning item goes back without its status.
     const reasoning = bodies.flatMap(b => inputItems(b)).filter(i => i.type === 'reasoning');
     assert.ok(reasoning.length > 0 && reasoning.every(i => i.status === undefined));
-    assert.match(report.headline ?? '', /cannot run tools \(history-rejected\) and continue past the first turn \(history-rejected\)/);
+    assert.match(report.headline ?? '', /cannot run tools \(history-rejected\) or continue past the first turn \(history-rejected\)/);
   });
 
   test('a session without a finished tool-call stage still gets a later turn (history made up, and said so)', async () => {
@@ -304,6 +304,13 @@ describe('prompt processing rate and the idle timeout', () => {
       idleTimeoutFor({ tps: 100, promptMs: 2_000, idleMs: 50 }, 32_768).raised,
       false,
       'silence under a tenth: the server holds its headers',
+    );
+  });
+
+  test("the profile's comment says how long Codex's idle timer waits with nothing arriving", () => {
+    assert.equal(
+      idleTimeoutFor({ tps: 950, promptMs: 2_000, idleMs: 1_360 }, 32_768).why,
+      "A cold prompt that fills the 32768-token context takes about 34 s at 950 tokens/s; the server sends its headers first, so Codex's idle timer waits through 23 s of it (68%) with nothing arriving: Codex's default idle timeout (300 s) covers it ×1.5.",
     );
   });
 });

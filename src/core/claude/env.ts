@@ -7,7 +7,11 @@
 // - apiKeyHelper's stdout is sent as both `X-Api-Key` and `Authorization: Bearer`; a failing helper
 //   only logs "apiKeyHelper failed" and sends empty credentials.
 // - An unknown model id is assumed to have a 1M-token window unless CLAUDE_CODE_MAX_CONTEXT_TOKENS says
-//   otherwise; it asks for 32 000 output tokens unless CLAUDE_CODE_MAX_OUTPUT_TOKENS is set.
+//   otherwise; it asks for 32 000 output tokens unless CLAUDE_CODE_MAX_OUTPUT_TOKENS is set, and keeps
+//   that many free: CLAUDE_CODE_MAX_CONTEXT_TOKENS=16384 alone sends nothing ("Prompt is too long").
+//   With both set as claudeRoutingEnv sets them, a context under ~12k tokens still sends nothing, and
+//   one under ~24k answers a prompt but not a tool call ("Autocompact is thrashing"): see
+//   claude-real.test.ts, and AGENTS.claude.minContextTokens for what the writer warns under.
 // - It sends `thinking: {type: "adaptive"}` to every model; CLAUDE_CODE_DISABLE_THINKING=1 leaves it out.
 // - CLAUDE_CODE_ATTRIBUTION_HEADER=0 drops the per-request billing line from the system prompt (it
 //   changes every request and defeats the server's prompt cache), also when set in the environment.
@@ -22,6 +26,10 @@ export const PLACEHOLDER_TOKEN = 'local-model-router';
 export const CLAUDE_FIRST_REQUEST_TOKENS = 12_500;
 /** Below this a Claude Code session overflows after a few turns (LM Studio's Claude Code page asks for more than ~25k): agents.ts. */
 export const CLAUDE_MIN_CONTEXT = AGENTS.claude.minContextTokens;
+/** What Claude Code does on a route whose context is under AGENTS.claude.minContextTokens (claude-real.test.ts). */
+export const CLAUDE_SMALL_CONTEXT_EFFECT =
+  'Claude Code 2.1.328 then answers a prompt but fails at its first tool call ("Autocompact is thrashing"), and under about 12,000 tokens sends nothing ("Prompt is too long"). Start the server with a larger context (llama.cpp: --ctx-size), then write the settings.';
+
 /** Claude Code's default max_tokens. */
 export const CLAUDE_DEFAULT_OUTPUT_TOKENS = 32_000;
 

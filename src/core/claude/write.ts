@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  backupDir,
   FileRefusal,
   lastWriteOf,
   planRestore,
@@ -18,6 +19,15 @@ import {
 } from '../files';
 import { unifiedDiff } from '../codex/diff';
 import { planSettingsText, type ClaudeSettingsLocation, type DesiredClaudeSettings } from './settings';
+
+/**
+ * Where the backups of both scopes go: Claude Code's own folder. A project's backups stay out of the
+ * project (a copy of settings.local.json in it could be committed), and one place serves "Restore
+ * Last Claude Code Settings Backup"; every message about a write names this folder.
+ */
+export function claudeBackupDir(location: ClaudeSettingsLocation): string {
+  return backupDir(location.claudeDir);
+}
 
 export interface ClaudeSettingsChange {
   location: ClaudeSettingsLocation;

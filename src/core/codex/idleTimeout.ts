@@ -61,7 +61,12 @@ export function idleTimeoutFor(t: PromptTiming, contextWindow: number | undefine
   }
   const wanted = Math.ceil((coldMs * visible * IDLE_TIMEOUT_MARGIN) / 10_000) * 10_000;
   const ms = Math.min(MAX_STREAM_IDLE_TIMEOUT_MS, Math.max(DEFAULT_STREAM_IDLE_TIMEOUT_MS, wanted));
-  const silent = visible < 0.95 ? `, ${Math.round(visible * 100)}% of it in silence after the headers` : ', in silence after the headers';
+  // Codex's idle timer starts at the response headers: what it waits through is the part of the
+  // prompt time after them, while the server sends nothing.
+  const silent =
+    visible < 0.95
+      ? `; the server sends its headers first, so Codex's idle timer waits through ${seconds(coldMs * visible)} of it (${Math.round(visible * 100)}%) with nothing arriving`
+      : "; the server sends its headers first, so Codex's idle timer waits through all of it with nothing arriving";
   if (ms === DEFAULT_STREAM_IDLE_TIMEOUT_MS)
     return { ms, raised: false, why: `${what}${silent}: Codex's default idle timeout (${seconds(ms)}) covers it ×${IDLE_TIMEOUT_MARGIN}.` };
   return {

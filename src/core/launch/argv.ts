@@ -11,7 +11,7 @@
 //   as `--model=-x` instead of the positional.
 // - lms: string options use `--flag=value` too; a model key starting with `-` is refused (it could
 //   only be read as an option).
-import { SETTINGS, type SettingDef, type SettingKey, type Settings } from '../settings/catalog';
+import { SETTINGS, fullKey, type SettingDef, type SettingKey, type Settings } from '../settings/catalog';
 import { isLoopbackHost, type Env } from '../endpoints';
 import { SERVER_SPECS, listenAddress, ollamaHostValue, type LaunchProvider } from '../servers';
 
@@ -235,7 +235,7 @@ export function launchIssues(provider: LaunchProvider, s: Settings, env: Env = {
   if (all.some(v => v.includes('\0')))
     p.push({ kind: 'invalid', message: 'A launch setting contains a NUL character, which no program can receive; remove it.' });
   const exe = provider === 'llamacpp' && s['llamacpp.wrapperScript'] ? 'llamacpp.wrapperScript' : spec.executableSetting;
-  if (!cmd.command.trim()) p.push({ kind: 'no-executable', setting: exe, message: `Set localModelRouter.${exe} to the program to run.` });
+  if (!cmd.command.trim()) p.push({ kind: 'no-executable', setting: exe, message: `Set ${fullKey(exe)} to the program to run.` });
   if (
     provider === 'llamacpp' &&
     !s['llamacpp.wrapperScript'] &&
@@ -246,15 +246,14 @@ export function launchIssues(provider: LaunchProvider, s: Settings, env: Env = {
     p.push({
       kind: 'no-model',
       setting: 'llamacpp.modelPath',
-      message:
-        "No model to serve: set localModelRouter.llamacpp.modelPath to a .gguf file (or PRODEX_LOCAL_MODEL_PATH). For llama-server's router mode on purpose, put --models-dir <folder> in localModelRouter.llamacpp.extraArgs.",
+      message: `No model to serve: set ${fullKey('llamacpp.modelPath')} to a .gguf file (or PRODEX_LOCAL_MODEL_PATH). For llama-server's router mode on purpose, put --models-dir <folder> in ${fullKey('llamacpp.extraArgs')}.`,
     });
   }
   if (provider === 'vllm' && !s['vllm.model'].trim())
     p.push({
       kind: 'no-model',
       setting: 'vllm.model',
-      message: 'No model to serve: set localModelRouter.vllm.model to a Hugging Face id or a local path.',
+      message: `No model to serve: set ${fullKey('vllm.model')} to a Hugging Face id or a local path.`,
     });
   if (provider === 'lmstudio' && s['lmstudio.modelKey'].startsWith('-'))
     p.push({

@@ -8,6 +8,18 @@ export type SettingScope = 'application' | 'machine' | 'machine-overridable' | '
 
 interface Base<T> {
   default: T;
+  /**
+   * Which settings files VS Code takes the value from (layers.ts has the rules):
+   * - `window`: how the extension behaves; User settings (in a remote window also the remote
+   *   machine's) and workspace settings.
+   * - `machine-overridable`: names a program, a model file, a port or a URL on the machine the
+   *   extension runs on (extensionKind workspace: in a remote window, the remote machine). There only
+   *   the remote machine's settings apply: a path on the laptop means nothing on the server. A trusted
+   *   workspace may set its own (one project, one model); `restricted` keeps an untrusted one out.
+   * - `machine`: the same, and never from a workspace, for what a project must not decide: whether
+   *   keys go into terminals, which Codex home is edited, and the safety switches of those edits.
+   * None is `application` (the local machine's settings only): nothing here is about the local UI.
+   */
   scope: SettingScope;
   /** Names an executable, arguments, environment, a model path, a script, or where keys are sent:
    * listed in restrictedConfigurations, and its workspace value is ignored in untrusted workspaces. */
@@ -186,8 +198,11 @@ export const SETTINGS = {
 } as const satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;
+/** The part before the first dot: one group per section of the Settings editor ('llamacpp'). */
+export type SettingGroup = SettingKey extends `${infer G}.${string}` ? G : never;
 export const SECTION = 'localModelRouter';
-export const fullKey = (k: SettingKey) => `${SECTION}.${k}` as const;
+/** The key as it appears in settings.json and in messages: `localModelRouter.llamacpp.port`. */
+export const fullKey = (k: SettingKey | SettingGroup) => `${SECTION}.${k}` as const;
 
 type Widen<T> = T extends string
   ? string

@@ -2,19 +2,17 @@
 // precedence, type guards and what Restricted Mode ignores. Used by the extension (values from
 // WorkspaceConfiguration.inspect) and the CLI (values from a settings.json-shaped file).
 //
-// Precedence, first wins: folder value → workspace value → user value → the mirrored PRODEX_LOCAL_*
+// Precedence, first wins: folder value → workspace value → user value (this machine's or, in a remote
+// window, the remote machine's: layers.ts says which applies) → the mirrored PRODEX_LOCAL_*
 // variable (only when the user left the setting at its default) → the default.
 // In an untrusted workspace, folder and workspace values of restricted settings are ignored.
 import { SETTINGS, SETTING_KEYS, type SettingDef, type SettingKey, type Settings } from './catalog';
 import type { Env } from '../endpoints';
+import type { AppliedLayers, SettingOrigin } from './layers';
 
-export interface Layered {
-  globalValue?: unknown;
-  workspaceValue?: unknown;
-  workspaceFolderValue?: unknown;
-}
-
-export type SettingOrigin = 'default' | 'user' | 'workspace' | 'folder' | 'env';
+/** The layers VS Code applies for one setting (layers.ts appliedLayers), or a settings.json's values. */
+export type Layered = AppliedLayers;
+export type { SettingOrigin };
 
 export interface ResolvedSettings {
   values: Settings;
@@ -43,7 +41,7 @@ export function resolveSettings(lookup: (key: SettingKey) => Layered | undefined
     } else {
       layers.push(...workspaceLayers);
     }
-    layers.push(['user', l.globalValue]);
+    layers.push([l.globalLayer === 'remote' ? 'remote' : 'user', l.globalValue]);
     let chosen: [SettingOrigin, unknown] | undefined;
     for (const [o, v] of layers) {
       if (v === undefined) continue;

@@ -77,15 +77,17 @@ export function codexHeadline(r: VerifyReport): string {
   if (ns === 'accepted') can.push('use MCP tools');
   else if (ns && mcpWhy(ns, f.nonFunctionToolsOff)) cannot.push(`use MCP tools (${mcpWhy(ns, f.nonFunctionToolsOff)})`);
   const parts = [`Codex here can ${can.length ? joinAnd(can) : 'do nothing yet'}`];
-  if (cannot.length) parts.push(`cannot ${joinAnd(cannot)}`);
+  // "cannot run tools or use MCP tools": each is impossible on its own, not only the two together.
+  if (cannot.length) parts.push(`cannot ${joinWith(cannot, 'or')}`);
   if (f.firstPromptMs !== undefined && f.promptTps !== undefined)
     parts.push(`first prompt ≈${formatMs(f.firstPromptMs)} at ${f.promptTps} tokens/s`);
   return `${parts.join('; ')}.`;
 }
 
-function joinAnd(xs: string[]): string {
-  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+function joinWith(xs: string[], word: 'and' | 'or'): string {
+  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} ${word} ${xs[xs.length - 1]}`;
 }
+const joinAnd = (xs: string[]) => joinWith(xs, 'and');
 
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '';

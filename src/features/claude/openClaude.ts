@@ -29,7 +29,7 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
       'Open Settings',
     ).then(c => {
       if (c === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @anthropic-ai/claude-code');
-      if (c === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.claude.executable');
+      if (c === 'Open Settings') void ctx.settingsStore.open('claude.executable');
     });
     return { ok: false, reason: 'claude not found' };
   }

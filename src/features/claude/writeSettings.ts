@@ -9,10 +9,12 @@ import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { routeKeyVar } from '../../core/endpoints';
 import { claudeSettingsLocation, desiredClaudeSettings, type ClaudeScope } from '../../core/claude/settings';
-import { applyClaudeSettingsWrite, planClaudeSettingsWrite } from '../../core/claude/write';
-import { SECTION } from '../../core/settings/catalog';
-import { showDiffs } from '../../ui/diffPreview';
 import { showError, showInfo, showWarning } from '../../ui/notify';
+import { applyClaudeSettingsWrite, claudeBackupDir, planClaudeSettingsWrite } from '../../core/claude/write';
+import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview';
+import { confirmWriteDespite } from '../../ui/confirmWrite';
+import { writeConcerns } from '../../core/writeConcerns';
+import { CLAUDE_SMALL_CONTEXT_EFFECT } from '../../core/claude/env';
 
 export interface WriteClaudeArgs {
   scope?: ClaudeScope;
@@ -20,7 +22,8 @@ export interface WriteClaudeArgs {
   disableThinking?: boolean;
   /** Take the routing out again instead. */
   remove?: boolean;
-  answers?: { apply?: boolean };
+  /** `despiteConcerns`: write although the last Claude Code verification failed or the context is too small for it. */
+  answers?: { apply?: boolean; despiteConcerns?: boolean };
 }
 
 /** Also the shape the verifier's fix expects back. */
@@ -62,6 +65,17 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', applied: false, detail: 'No route.' };
   }
+  if (route && !args.remove) {
+    // A server that refuses thinking is what the settings turn it off for: no reason to ask then.
+    const thinkingOff = args.disableThinking || ctx.settings().values['claude.disableThinking'];
+    const concerns = writeConcerns('claude', route, ctx.routes.verificationsOf(route).claude, thinkingOff ? ['thinking-unsupported'] : []);
+    const small = concerns.some(c => c.kind === 'context-too-small');
+    const go = await confirmWriteDespite('Write Claude Code settings for this route', 'claude', concerns, {
+      answer: args.answers?.despiteConcerns,
+      ...(small ? { detail: CLAUDE_SMALL_CONTEXT_EFFECT } : {}),
+    });
+    if (!go) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
+  }
   const scope = await chooseScope(ctx, args.scope);
   if (!scope) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
   const loc = claudeSettingsLocation(scope, {
@@ -70,8 +84,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     env: ctx.env,
   });
   if (!loc.ok) return refuse(ctx, loc.error);
-  if (args.disableThinking)
-    await vscode.workspace.getConfiguration(SECTION).update('claude.disableThinking', true, vscode.ConfigurationTarget.Global);
+  if (args.disableThinking) await ctx.settingsStore.update('claude.disableThinking', true);
   let desired = null;
   if (route && !args.remove) {
     const key = await ctx.keys.resolve(route.provider, route.baseUrl);
@@ -94,25 +107,33 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   const change = { role: 'config' as const, snapshot: plan.change.snapshot, after: plan.change.after, diff: plan.change.diff };
   let apply = true;
   if (ctx.settings().values['codex.previewChanges']) {
-    const close = await showDiffs(ctx, [change], 'Apply');
+    const preview = await showDiffs(ctx, [change], 'Apply');
     try {
       apply =
         args.answers?.apply ??
-        (await showInfo(
-          `Write Claude Code settings to ${loc.location.path}? The diff shows every change; a backup is kept${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
+        (await askBesideDiffs(
+          preview,
+          showInfo(
+            `Write Claude Code settings to ${loc.location.path}? The diff shows every change ${TITLE_BAR_HINT}; a backup is kept in ${claudeBackupDir(loc.location)}${desired?.apiKeyHelper ? '; the key stays out of the file (apiKeyHelper)' : ''}.`,
+            'Apply',
+          ),
           'Apply',
         )) === 'Apply';
     } finally {
-      await close();
+      await preview.close();
     }
   } else if (args.answers?.apply === false) apply = false;
   if (!apply) return { kind: 'cancelled', applied: false, detail: 'Cancelled.' };
   const w = applyClaudeSettingsWrite(plan.change, args.remove ? 'claude-settings remove' : 'claude-settings');
   if (!w.ok) return refuse(ctx, w.error);
   ctx.log.info(`wrote ${loc.location.path}\n${plan.change.diff}`);
+  const previous = w.backup?.files.find(f => f.backup)?.backup;
+  const backup = previous
+    ? ` The previous file is kept at ${previous}.`
+    : ` ${COMMANDS.restoreClaudeBackup.title} takes it out again (backups: ${claudeBackupDir(loc.location)}).`;
   const detail = args.remove
-    ? `Took the routing out of ${loc.location.path}.`
-    : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}`;
+    ? `Took the routing out of ${loc.location.path}.${backup}`
+    : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}${backup}`;
   if (!args.disableThinking)
     void showInfo(detail, COMMANDS.openClaudeCode.title).then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.openClaudeCode.id);

@@ -9,7 +9,7 @@ import { detectCodex } from '../../core/codex/run';
 import { planCodexRepair, type RepairPlan } from '../../core/codex/repairs';
 import { applyCodexRepair } from '../../core/codex/applyRepair';
 import { describeRejection } from '../../core/codex/rejections';
-import { showDiffs } from '../../ui/diffPreview';
+import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview';
 import { argsOf, codexHomeOf } from './writeProfile';
 import { showError, showInfo, showWarning } from '../../ui/notify';
 
@@ -85,14 +85,16 @@ export async function checkCodexConfigCommand(ctx: Ctx, ...raw: unknown[]): Prom
     });
     return { kind: 'rejected', findings, applied: false };
   }
-  const close = await showDiffs(ctx, plan.changes, 'Repair');
+  const preview = await showDiffs(ctx, plan.changes, 'Repair');
   let apply: boolean;
   try {
     const unrepaired = plan.findings.filter(f => !f.repair).length;
     const question = `Codex ${detection.version.text} rejects your configuration: ${findings.map(f => f.summary).join('; ')}. The diff shows the repair${plan.findings.length > 1 ? 's' : ''}${unrepaired ? ` (${unrepaired} left as Codex reported ${unrepaired > 1 ? 'them' : 'it'}: see the log)` : ''}; a backup is kept.`;
-    apply = args.answers?.apply ?? (await showWarning(question, 'Apply Repairs')) === 'Apply Repairs';
+    apply =
+      args.answers?.apply ??
+      (await askBesideDiffs(preview, showWarning(`${question} ${TITLE_BAR_HINT}`, 'Apply Repairs'), 'Apply Repairs')) === 'Apply Repairs';
   } finally {
-    await close();
+    await preview.close();
   }
   if (!apply) return { kind: 'cancelled' };
   const applied = await applyCodexRepair(plan, input);

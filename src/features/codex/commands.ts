@@ -83,7 +83,7 @@ async function trustFolderInCodex(ctx: Ctx, ...raw: unknown[]): Promise<CommandO
   if (!plan.change) return { kind: 'unchanged', message: plan.message };
   // The trust modal is the Apply/Cancel question; the diff is shown beside it.
   let close: (() => Promise<void>) | undefined;
-  if (ctx.settings().values['codex.previewChanges']) close = await showDiffs(ctx, [plan.change], 'Trust');
+  if (ctx.settings().values['codex.previewChanges']) close = (await showDiffs(ctx, [plan.change], 'Trust')).close;
   let yes: boolean;
   try {
     yes = args.answers?.trust ?? (await askTrust(path.resolve(folder), first.state === 'needs-confirmation'));

@@ -42,8 +42,7 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
       'Open Settings',
     ).then(choice => {
       if (choice === 'Copy Install Command') void vscode.env.clipboard.writeText('npm i -g @openai/codex');
-      if (choice === 'Open Settings')
-        void vscode.commands.executeCommand('workbench.action.openSettings', 'localModelRouter.codex.executable');
+      if (choice === 'Open Settings') void ctx.settingsStore.open('codex.executable');
     });
     return { ok: false, reason: 'codex not found' };
   }

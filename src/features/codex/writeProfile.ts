@@ -19,8 +19,10 @@ import { parseTomlText } from '../../core/codex/tomlEdit';
 import { trustState } from '../../core/codex/trust';
 import { codexKeyVar } from '../../core/codex/launch';
 import { writeCodexProfile, type Decision, type WriteOptions, type WritePlan } from '../../core/codex/writeWorkflow';
-import { showDiffs } from '../../ui/diffPreview';
 import { showError, showInfo, showWarning } from '../../ui/notify';
+import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview';
+import { confirmWriteDespite } from '../../ui/confirmWrite';
+import { writeConcerns } from '../../core/writeConcerns';
 
 /** Pre-answered questions (tests, and callers that already asked). Absent = ask the user. */
 export interface CodexAnswers {
@@ -32,6 +34,8 @@ export interface CodexAnswers {
   ossProvider?: boolean;
   restore?: boolean;
   migrate?: boolean;
+  /** Write although the route's last Codex verification failed or its context is too small for Codex. */
+  despiteConcerns?: boolean;
 }
 
 export interface WriteProfileArgs {
@@ -50,9 +54,6 @@ export type CommandOutcome =
   | { kind: 'cancelled' }
   | { kind: 'refused'; error: string }
   | { kind: 'nothing'; message: string };
-
-const TRUST_DECLINED_KEY = 'localModelRouter.codexTrustDeclined';
-const OSS_DECLINED_KEY = 'localModelRouter.codexOssDeclined';
 
 export function codexHomeOf(ctx: Ctx): string {
   return resolveCodexHome(ctx.env, ctx.settings().values['codex.home'], os.homedir()).path;
@@ -92,7 +93,7 @@ function defaultOptions(
   const o: WriteOptions = {};
   if (folder && text !== undefined) {
     const state = trustState(text, folder);
-    const declined = ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []).includes(path.resolve(folder));
+    const declined = ctx.remembered.codexTrustDeclined(path.resolve(folder));
     // An existing "untrusted" is only changed with an explicit yes.
     const want = answers.trust ?? (state.kind === 'absent' && !declined);
     if (want && state.kind !== 'trusted' && state.kind !== 'invalid')
@@ -101,7 +102,7 @@ function defaultOptions(
   if (ossProvider && text !== undefined) {
     const parsed = parseTomlText(text);
     const current = parsed.ok ? parsed.value.oss_provider : undefined;
-    const declined = ctx.extension.globalState.get<string[]>(OSS_DECLINED_KEY, []).includes(codexHome);
+    const declined = ctx.remembered.codexOssDeclined(codexHome);
     if (answers.ossProvider ?? (current === undefined && !declined)) o.setOssProvider = current !== ossProvider;
   }
   return o;
@@ -134,14 +135,8 @@ async function chooseOptions(ctx: Ctx, plan: WritePlan, folder: string | undefin
   if (!picked) return undefined;
   const trust = picked.some(p => p.id === 'trust');
   const oss = picked.some(p => p.id === 'oss');
-  if (folder && !trust)
-    await ctx.extension.workspaceState.update(TRUST_DECLINED_KEY, [
-      ...new Set([...ctx.extension.workspaceState.get<string[]>(TRUST_DECLINED_KEY, []), path.resolve(folder)]),
-    ]);
-  if (plan.profile.ossProvider && !oss)
-    await ctx.extension.globalState.update(OSS_DECLINED_KEY, [
-      ...new Set([...ctx.extension.globalState.get<string[]>(OSS_DECLINED_KEY, []), codexHome]),
-    ]);
+  if (folder && !trust) await ctx.remembered.declineCodexTrust(path.resolve(folder));
+  if (plan.profile.ossProvider && !oss) await ctx.remembered.declineCodexOss(codexHome);
   const text = configText(codexHome);
   const untrusted = !!folder && text !== undefined && trustState(text, folder).kind === 'untrusted';
   return { ...(trust && folder ? { trustProject: folder, overrideUntrusted: untrusted } : {}), ...(oss ? { setOssProvider: true } : {}) };
@@ -163,6 +158,11 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', message: 'no route' };
   }
+  const lastCodex = ctx.routes.verificationsOf(route).codex;
+  // A refusal of non-function tools is what the profile itself turns off: no reason to ask.
+  const concerns = writeConcerns('codex', route, lastCodex, ['non-function-tool-rejected']);
+  if (!(await confirmWriteDespite('Write a Codex profile for this route', 'codex', concerns, { answer: answers.despiteConcerns })))
+    return { kind: 'cancelled' };
   const s = ctx.settings().values;
   let name = args.name ?? (s['codex.profileName'] || undefined);
   if (!name) {
@@ -184,20 +184,23 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
   // The key reaches Codex through a variable the profile names (env_key); Open Codex fills it.
   const key = await ctx.keys.resolve(route.provider, route.baseUrl);
   const apiKeyEnv = key.apiKey ? codexKeyVar({ provider: route.provider, keyVar: key.keyVar }) : undefined;
-  const lastCodex = ctx.routes.verificationsOf(route).codex;
   const ossProvider = PROVIDERS[route.provider].codexOssProvider;
 
   const decide = async (plan: WritePlan): Promise<Decision> => {
     for (const n of plan.notes) ctx.log.info(`codex profile ${plan.profile.name}: ${n}`);
     if (!s['codex.previewChanges']) return { kind: answers.apply === false ? 'cancel' : 'apply' };
-    const close = await showDiffs(ctx, plan.changes, 'Apply');
+    const preview = await showDiffs(ctx, plan.changes, 'Apply');
     try {
       if (answers.apply !== undefined) return { kind: answers.apply ? 'apply' : 'cancel' };
       const optional = !!folder || !!plan.profile.ossProvider;
       const buttons = ['Apply', ...(optional ? ['Options…'] : [])];
-      const choice = await showInfo(
-        `Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change; a backup is kept.`,
-        ...buttons,
+      const choice = await askBesideDiffs(
+        preview,
+        showInfo(
+          `Write Codex profile "${plan.profile.name}"? It ${describePlan(plan)} — the diff shows every change ${TITLE_BAR_HINT}; a backup is kept.`,
+          ...buttons,
+        ),
+        'Apply',
       );
       if (choice === 'Apply') return { kind: 'apply' };
       if (choice === 'Options…') {
@@ -206,7 +209,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
       }
       return { kind: 'cancel' };
     } finally {
-      await close();
+      await preview.close();
     }
   };
 

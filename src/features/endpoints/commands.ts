@@ -11,9 +11,10 @@ export function register(ctx: Ctx): void {
   reg(COMMANDS.refresh.id, () => ctx.discovery.refresh('command'));
   reg(COMMANDS.clearRoute.id, () => ctx.routes.clear());
   reg(COMMANDS.showLog.id, () => ctx.log.show());
-  reg(COMMANDS.openSettings.id, () =>
-    vscode.commands.executeCommand('workbench.action.openSettings', '@ext:local-model-router.local-model-router'),
-  );
+  reg(COMMANDS.openSettings.id, () => ctx.settingsStore.openSection());
+  // The title bar of the diffs shown before a write (the feature that showed them waits for the answer).
+  reg(COMMANDS.applyPreviewed.id, (uri?: vscode.Uri) => ctx.reviews.answer('apply', uri));
+  reg(COMMANDS.cancelPreviewed.id, (uri?: vscode.Uri) => ctx.reviews.answer('cancel', uri));
   reg(COMMANDS.addEndpoint.id, (input?: { baseUrl: string; label?: string; apiKey?: string }) => addEndpoint(ctx, input));
   reg(COMMANDS.setApiKey.id, (baseUrl?: string, key?: string) => setApiKey(ctx, baseUrl, key));
 }
@@ -49,15 +50,13 @@ async function addEndpoint(
         ignoreFocusOut: true,
       });
   if (label === undefined && !input) return undefined;
-  const config = vscode.workspace.getConfiguration('localModelRouter');
-  const current = (config.inspect<unknown[]>('openaiCompatible.endpoints')?.globalValue ?? []).filter(
+  // The user's own list (a workspace's list stays the workspace's): where VS Code applies it in this window.
+  const current = (ctx.settingsStore.userValue('openaiCompatible.endpoints') ?? []).filter(
     e => (e as { baseUrl?: string }).baseUrl !== n.url,
   );
-  await config.update(
-    'openaiCompatible.endpoints',
-    [...current, { baseUrl: n.url, ...(label ? { label } : {}) }],
-    vscode.ConfigurationTarget.Global,
-  );
+  await ctx.settingsStore.update('openaiCompatible.endpoints', [...current, { baseUrl: n.url, ...(label ? { label } : {}) }], {
+    level: 'user',
+  });
   if (input?.apiKey) await ctx.keys.store(n.url, input.apiKey);
   await ctx.discovery.refresh('endpoint-added');
   return { baseUrl: n.url };

@@ -42,7 +42,7 @@ export async function chooseLlamaModel(ctx: Ctx, raw?: unknown): Promise<ChooseR
     void showError(`Not a model llama-server can load: ${header.error}.`);
     return { kind: 'refused', message: header.error };
   }
-  await vscode.workspace.getConfiguration('localModelRouter').update('llamacpp.modelPath', file, vscode.ConfigurationTarget.Global);
+  await ctx.settingsStore.update('llamacpp.modelPath', file);
   ctx.log.info(`llamacpp.modelPath = ${file}`);
   const running = managed(ctx, 'llamacpp');
   if (isActive(running)) {

@@ -1,6 +1,6 @@
 // The launch feature's commands (bundled as dist/lazy/launch.js, loaded on first use).
 import type { LazyModule } from '../../ctx';
-import { startServer, stopServer, restartServer, showServerTerminal, type LaunchOptions } from './start';
+import { startServer, stopServer, restartServer, showServerTerminal, adoptServersCommand, type LaunchOptions } from './start';
 import { exportWrapperScripts } from './exportScripts';
 import { chooseLlamaModel } from './chooseModel';
 import { pullOllamaModelCommand } from './ollama';
@@ -13,4 +13,5 @@ export const commands: LazyModule['commands'] = {
   exportWrapperScripts: (ctx, folder, options) => exportWrapperScripts(ctx, folder, options as LaunchOptions | undefined),
   chooseLlamaModel: (ctx, path) => chooseLlamaModel(ctx, path),
   pullOllamaModel: (ctx, args) => pullOllamaModelCommand(ctx, args),
+  adoptServers: ctx => adoptServersCommand(ctx),
 };

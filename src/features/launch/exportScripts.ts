@@ -1,4 +1,5 @@
 // "Export Server Wrapper Scripts…": the llama-server wrapper and the Codex launcher, as POSIX sh.
+import { backupsHome } from '../../state/storage';
 import * as vscode from 'vscode';
 import { stat } from 'node:fs/promises';
 import { FileRefusal, readSnapshot, writeFiles } from '../../core/files';
@@ -61,7 +62,7 @@ export async function exportWrapperScripts(ctx: Ctx, folderArg?: unknown, option
       const snapshot = readSnapshot(paths[i], 'template');
       return { snapshot: { ...snapshot, mode: (snapshot.mode ?? 0o755) | 0o755 }, after: sc.text };
     });
-    writeFiles(ctx.extension.globalStorageUri.fsPath, planned, `export wrapper scripts to ${folder}`, { label: 'wrapper-scripts' });
+    writeFiles(backupsHome(ctx), planned, `export wrapper scripts to ${folder}`, { label: 'wrapper-scripts' });
   } catch (e) {
     if (!(e instanceof FileRefusal)) throw e;
     void showError(e.message);

@@ -12,6 +12,7 @@ import {
   type ProcessEnd,
   type ServerProcess,
 } from '../../core/launch';
+import type { ServerRecord } from '../../core/launch/serverRecords';
 
 /** How long to wait for VS Code to open the terminal before starting anyway (output is buffered). */
 const OPEN_FALLBACK_MS = 3_000;
@@ -56,17 +57,29 @@ class ProcessTerminal implements vscode.Pseudoterminal {
     else this.pending = (this.pending + t).slice(-MAX_PENDING_CHARS);
   }
 
-  async run(cmd: LaunchCommand, cwd: string | undefined): Promise<ServerProcess> {
+  async run(cmd: LaunchCommand, cwd: string | undefined, logFile?: string): Promise<ServerProcess> {
     await this.opened;
     this.note(`> ${display(cmd)}${Object.keys(cmd.env).length ? `   (with ${Object.keys(cmd.env).join(', ')} set)` : ''}`);
-    const p = spawnServer(cmd, { cwd });
+    return this.follow(spawnServer(cmd, { cwd, ...(logFile ? { logFile } : {}) }));
+  }
+
+  /** Shows a process started elsewhere (by an earlier window). */
+  async attach(p: ServerProcess, note: string): Promise<ServerProcess> {
+    await this.opened;
+    this.note(note);
+    for (const line of p.output.recent()) this.output.push(`${line}\n`);
+    this.print(p.output.recent().join('\n') + (p.output.recent().length ? '\n' : ''));
+    return this.follow(p);
+  }
+
+  private follow(p: ServerProcess): ServerProcess {
     this.current = p;
     p.onOutput(t => {
       this.output.push(t);
       this.print(t);
     });
     void p.exited.then(e => {
-      this.note(`[${e.signal ? `stopped by ${e.signal}` : `exited with code ${e.code}`}]`);
+      this.note(`[${e.signal ? `stopped by ${e.signal}` : e.code === null ? 'ended' : `exited with code ${e.code}`}]`);
     });
     return p;
   }
@@ -110,6 +123,8 @@ export interface ManagedServerOptions {
   cwd: string | undefined;
   /** The user closed the terminal. */
   onUserClose(server: ManagedServer): void;
+  /** False once another window took the server over: closing this one must not stop it then. */
+  ownedHere?(server: ManagedServer): boolean;
 }
 
 /**
@@ -133,14 +148,21 @@ export class ManagedServer implements LaunchedServer {
   private readonly pty: ProcessTerminal;
   private readonly terminal: vscode.Terminal;
   private readonly cwd: string | undefined;
+  private readonly ownedHere: (s: ManagedServer) => boolean;
+  /** Where every window finds it (state/serverRecords.ts), once it runs. */
+  record: ServerRecord | undefined;
 
   constructor(o: ManagedServerOptions) {
+    this.ownedHere = o.ownedHere ?? (() => true);
     this.provider = o.provider;
     this.baseUrl = o.baseUrl;
     this.name = o.name;
     this.commandKey = o.commandKey;
     this.cwd = o.cwd;
-    this.pty = new ProcessTerminal(() => o.onUserClose(this));
+    // A terminal closed in a window that no longer owns the server (another window took it over) leaves it alone.
+    this.pty = new ProcessTerminal(() => {
+      if (this.ownedHere(this)) o.onUserClose(this);
+    });
     this.terminal = vscode.window.createTerminal({
       name: o.name,
       pty: this.pty,
@@ -197,9 +219,14 @@ export class ManagedServer implements LaunchedServer {
     return this.terminal;
   }
 
-  /** Starts one process in the terminal (the server, or one step such as `lms load`). */
-  run(cmd: LaunchCommand): Promise<ServerProcess> {
-    return this.pty.run(cmd, this.cwd);
+  /** Starts one process in the terminal (the server, writing to `logFile`, or one step such as `lms load`). */
+  run(cmd: LaunchCommand, logFile?: string): Promise<ServerProcess> {
+    return this.pty.run(cmd, this.cwd, logFile);
+  }
+
+  /** Follows a server an earlier window started; `note` says so in the terminal. */
+  attach(p: ServerProcess, note: string): Promise<ServerProcess> {
+    return this.pty.attach(p, note);
   }
 
   note(text: string): void {
@@ -207,7 +234,18 @@ export class ManagedServer implements LaunchedServer {
   }
 
   recentOutput(lines = 20): string[] {
+    this.pty.current?.catchUp();
     return this.pty.output.recent(lines);
+  }
+
+  outputMark(): number {
+    this.pty.current?.catchUp();
+    return this.pty.output.mark();
+  }
+
+  outputSince(mark: number, lines = 20): string[] {
+    this.pty.current?.catchUp();
+    return this.pty.output.since(mark, lines);
   }
 
   showTerminal(preserveFocus = false): void {
@@ -224,7 +262,7 @@ export class ManagedServer implements LaunchedServer {
    */
   terminateNow(graceMs = 2_000): Promise<void> {
     const p = this.pty.current;
-    if (!p?.running) return Promise.resolve();
+    if (!p?.running || !this.ownedHere(this)) return Promise.resolve();
     this._stopping = true;
     return p.stop(graceMs).then(
       () => undefined,

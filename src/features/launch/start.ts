@@ -8,7 +8,7 @@ import { PROVIDERS } from '../../core/providers';
 import { SERVER_SPECS, isLaunchProvider, listenAddress, launchSettingKeys, type LaunchProvider } from '../../core/servers';
 import { SERVER_KIND_INFO } from '../../core/serverKind';
 import { findExecutable } from '../../core/which';
-import type { Settings } from '../../core/settings/catalog';
+import { fullKey, type Settings } from '../../core/settings/catalog';
 import {
   buildServerCommand,
   buildLmsCommands,
@@ -21,9 +21,14 @@ import {
   type LaunchCommand,
   type LaunchProblem,
   type ReadyResult,
+  type ServerProcess,
+  attachServer,
 } from '../../core/launch';
+import { identify } from '../../core/launch/processIdentity';
+import type { RecordVerdict, ServerRecord } from '../../core/launch/serverRecords';
 import { ManagedServer } from './managedServer';
-import { isActive, managed, openSettings, pickProvider, showError, terminalName } from './ui';
+import { adoptServers, type AdoptResult } from './adopt';
+import { isActive, managed, pickProvider, showError, terminalName } from './ui';
 import { prepareChatTemplate, describeChoice } from '../../state/chatTemplates';
 import { ensureOllamaModel } from './ollama';
 import { showInfo, showWarning } from '../../ui/notify';
@@ -140,7 +145,7 @@ function watchSettings(ctx: Ctx, server: ManagedServer): void {
   };
   server.watchers.push(
     ctx.onDidChangeSettings(e => {
-      if (e === 'trust' || !launchSettingKeys(server.provider).some(k => e.affectsConfiguration(`localModelRouter.${k}`))) return;
+      if (e.trust || !e.affects(...launchSettingKeys(server.provider))) return;
       clearTimeout(timer);
       timer = setTimeout(check, SETTLE_MS);
     }),
@@ -148,7 +153,7 @@ function watchSettings(ctx: Ctx, server: ManagedServer): void {
   );
 }
 
-function reportEarlyExit(server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): string[] {
+function reportEarlyExit(ctx: Ctx, server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): string[] {
   const lines = server.recentOutput(EARLY_EXIT_LINES);
   const how = r.signal ? `was stopped by ${r.signal}` : `exited with code ${r.code}`;
   const last = lines
@@ -158,7 +163,7 @@ function reportEarlyExit(server: ManagedServer, r: Extract<ReadyResult, { kind: 
   void showError(`${server.name} ${how} before it served.${last ? ` Last output: ${last}` : ''}`, 'Show Terminal', 'Open Settings').then(
     c => {
       if (c === 'Show Terminal') server.showTerminal();
-      else if (c === 'Open Settings') openSettings(`localModelRouter.${server.provider}`);
+      else if (c === 'Open Settings') void ctx.settingsStore.openSection(server.provider);
     },
   );
   return lines;
@@ -175,7 +180,10 @@ function refuseInvalid(ctx: Ctx, provider: LaunchProvider, issues: LaunchProblem
     if (c === 'Choose a .gguf File…') {
       const chosen = await vscode.commands.executeCommand<{ kind: string } | undefined>(COMMANDS.chooseLlamaModel.id);
       if (chosen?.kind === 'set') void vscode.commands.executeCommand(COMMANDS.startServer.id, provider);
-    } else if (c) openSettings(`localModelRouter.${issues[0]?.setting ?? provider}`);
+    } else if (c) {
+      const first = issues[0]?.setting;
+      void (first ? ctx.settingsStore.open(first) : ctx.settingsStore.openSection(provider));
+    }
   });
   return { kind: 'refused', reason: 'invalid-settings', problems: issues.map(i => i.message), issues };
 }
@@ -187,11 +195,11 @@ function refuseNotInstalled(ctx: Ctx, provider: LaunchProvider, cmd: LaunchComma
     provider === 'llamacpp' && ctx.settings().values['llamacpp.wrapperScript']
       ? 'llamacpp.wrapperScript'
       : SERVER_SPECS[provider].executableSetting;
-  const message = `Cannot start ${PROVIDERS[provider].displayName}: "${cmd.command}" is not installed or not on PATH.${info.downloadUrl ? ` Get ${info.program} from ${info.downloadUrl}, or` : ''} set localModelRouter.${setting} to its full path.`;
+  const message = `Cannot start ${PROVIDERS[provider].displayName}: "${cmd.command}" is not installed or not on PATH.${info.downloadUrl ? ` Get ${info.program} from ${info.downloadUrl}, or` : ''} set ${fullKey(setting)} to its full path.`;
   ctx.log.warn(message);
   void showError(message, ...(info.downloadUrl ? ['Open Download Page'] : []), 'Open Settings').then(c => {
     if (c === 'Open Download Page' && info.downloadUrl) void vscode.env.openExternal(vscode.Uri.parse(info.downloadUrl));
-    else if (c) openSettings(`localModelRouter.${setting}`);
+    else if (c) void ctx.settingsStore.open(setting);
   });
   return { kind: 'refused', reason: 'not-installed', program: cmd.command, problems: [message] };
 }
@@ -247,10 +255,8 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
     name: terminalName(ctx, provider, s),
     commandKey: launchFingerprint(provider, s, ctx.env),
     cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
-    // Closing the terminal stops the server it shows (LM Studio's server belongs to the app: left alone).
-    onUserClose: sv => {
-      if (sv.running && sv.provider !== 'lmstudio') void stopManaged(ctx, sv);
-    },
+    onUserClose: sv => onUserClose(ctx, sv),
+    ownedHere: sv => !sv.record || ctx.serverRecords.ownedHere(sv.record),
   });
   ctx.servers.add(server);
   watchSettings(ctx, server);
@@ -269,8 +275,11 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
         server.markReady();
       } else {
         progress.report({ message: 'starting…' });
-        const proc = await server.run(main);
         const lmsStep = provider === 'lmstudio';
+        // `lms server start` returns at once (the LM Studio app owns its server): nothing to record.
+        const logFile = lmsStep ? undefined : ctx.serverRecords.newLogFile(provider);
+        const proc = await server.run(main, logFile);
+        if (logFile) keepRecord(ctx, server, proc, logFile);
         if (lmsStep) {
           // `lms server start` asks the LM Studio app to start its server and returns.
           const end = await Promise.race([
@@ -278,7 +287,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
             new Promise<'cancel'>(r => ac.signal.addEventListener('abort', () => r('cancel'), { once: true })),
           ]);
           if (end === 'cancel') return { kind: 'cancelled' };
-          if (end.code !== 0) return exited(server, { kind: 'exited', ms: 0, code: end.code, signal: end.signal });
+          if (end.code !== 0) return exited(ctx, server, { kind: 'exited', ms: 0, code: end.code, signal: end.signal });
         } else {
           watchExit(ctx, server);
         }
@@ -294,7 +303,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
               message: st.kind === 'loading' ? `loading the model (${st.message})…` : `waiting for ${baseUrl} (${st.detail})…`,
             }),
         });
-        if (r.kind === 'exited') return server.stopping ? { kind: 'stopped', provider } : exited(server, r);
+        if (r.kind === 'exited') return server.stopping ? { kind: 'stopped', provider } : exited(ctx, server, r);
         if (r.kind === 'cancelled') {
           server.note('Start cancelled.');
           await stopManaged(ctx, server);
@@ -302,7 +311,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
         }
         if (r.kind === 'timeout') {
           void showWarning(
-            `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (localModelRouter.launch.readyTimeoutSeconds).`,
+            `${server.name} is not serving after ${timeoutSeconds} s (${r.last}). It is still running; large models can take longer (${fullKey('launch.readyTimeoutSeconds')}).`,
             'Show Terminal',
             'Stop Server',
           ).then(c => {
@@ -316,7 +325,7 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
           if (load) {
             progress.report({ message: `loading ${s['lmstudio.modelKey']}…` });
             const end = await (await server.run(load)).exited;
-            if (end.code !== 0) return exited(server, { kind: 'exited', ms: r.ms, code: end.code, signal: end.signal });
+            if (end.code !== 0) return exited(ctx, server, { kind: 'exited', ms: r.ms, code: end.code, signal: end.signal });
           }
         }
         server.markReady();
@@ -339,9 +348,39 @@ export async function startServer(ctx: Ctx, providerArg?: unknown, options?: Lau
   return outcome;
 }
 
-function exited(server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): StartResult {
+/** Closing the terminal stops the server it shows (LM Studio's server belongs to the app: left alone). */
+function onUserClose(ctx: Ctx, sv: ManagedServer): void {
+  if (sv.running && sv.provider !== 'lmstudio') void stopManaged(ctx, sv);
+}
+
+/** Records the server where every window on this machine finds it (an earlier window's stays stoppable). */
+function keepRecord(ctx: Ctx, server: ManagedServer, proc: ServerProcess, logFile: string): void {
+  const self = ctx.serverRecords.self;
+  const id = identify(proc.pid);
+  const record: ServerRecord | undefined =
+    self && id
+      ? {
+          version: 1,
+          provider: server.provider,
+          baseUrl: server.baseUrl,
+          name: server.name,
+          commandKey: server.commandKey,
+          server: id,
+          logFile,
+          startedAt: new Date().toISOString(),
+          owner: self,
+        }
+      : undefined;
+  if (record) {
+    ctx.serverRecords.save(record);
+    server.record = record;
+  } else ctx.log.warn(`${server.name}: its start time cannot be read here, so other windows will not find it`);
+  void proc.exited.then(() => (record ? ctx.serverRecords.remove(record) : ctx.serverRecords.discardLog(logFile)));
+}
+
+function exited(ctx: Ctx, server: ManagedServer, r: Extract<ReadyResult, { kind: 'exited' }>): StartResult {
   server.markExited(r.code);
-  const lines = reportEarlyExit(server, r);
+  const lines = reportEarlyExit(ctx, server, r);
   return { kind: 'exited', provider: server.provider, code: r.code, signal: r.signal, lines };
 }
 
@@ -364,18 +403,47 @@ function watchExit(ctx: Ctx, server: ManagedServer): void {
   });
 }
 
+/** A running server another window started (still open, or gone before this one took it over). */
+function startedElsewhere(ctx: Ctx, provider: LaunchProvider): ServerRecord | undefined {
+  return ctx.serverRecords.all().find(r => r.provider === provider && ELSEWHERE.has(ctx.serverRecords.judge(r)));
+}
+const ELSEWHERE = new Set<RecordVerdict>(['other-window', 'orphan', 'previous-window']);
+
+/** Stops a recorded server through its process group, once its pid is seen to name the same process. */
+async function stopRecorded(ctx: Ctx, r: ServerRecord): Promise<StopResult> {
+  const end = await attachServer(r.server, r.logFile).stop(GRACE_MS);
+  ctx.serverRecords.remove(r);
+  ctx.log.info(`${r.name}: pid ${r.server.pid} (started by another window) stopped`);
+  void ctx.discovery.refresh('server-stopped');
+  return { kind: 'stopped', provider: r.provider, pid: r.server.pid, code: end.code, signal: end.signal };
+}
+
 export async function stopServer(ctx: Ctx, providerArg?: unknown): Promise<StopResult> {
   const provider = isLaunchProvider(providerArg)
     ? providerArg
-    : await pickProvider(ctx, 'Stop which server?', p => isActive(managed(ctx, p)));
+    : await pickProvider(
+        ctx,
+        'Stop which server?',
+        p => isActive(managed(ctx, p)) || !!startedElsewhere(ctx, p),
+        p => (isActive(managed(ctx, p)) ? undefined : 'started by another window'),
+      );
   const server = provider ? managed(ctx, provider) : undefined;
-  if (!isActive(server)) {
-    if (!providerArg) void showInfo('No server started by Local Model Router is running.');
-    return { kind: 'not-running' };
-  }
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () =>
-    stopManaged(ctx, server),
-  );
+  if (isActive(server))
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${server.name}` }, () =>
+      stopManaged(ctx, server),
+    );
+  const other = provider ? startedElsewhere(ctx, provider) : undefined;
+  if (other)
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${other.name}` }, () =>
+      stopRecorded(ctx, other),
+    );
+  if (!providerArg) void showInfo('No server started by Local Model Router is running.');
+  return { kind: 'not-running' };
+}
+
+/** After start-up: take over the servers of windows that are gone and of this workspace's previous window. */
+export function adoptServersCommand(ctx: Ctx): Promise<AdoptResult> {
+  return adoptServers(ctx, sv => onUserClose(ctx, sv));
 }
 
 export async function restartServer(ctx: Ctx, providerArg?: unknown, options?: LaunchOptions): Promise<StartResult> {

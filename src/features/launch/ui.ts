@@ -31,18 +31,20 @@ export function terminalName(ctx: Ctx, provider: LaunchProvider, s: Settings): s
   }
 }
 
-export async function pickProvider(ctx: Ctx, title: string, only?: (p: LaunchProvider) => boolean): Promise<LaunchProvider | undefined> {
+export async function pickProvider(
+  ctx: Ctx,
+  title: string,
+  only?: (p: LaunchProvider) => boolean,
+  describe?: (p: LaunchProvider) => string | undefined,
+): Promise<LaunchProvider | undefined> {
   const items = LAUNCH_PROVIDERS.filter(p => !only || only(p)).map(p => {
     const s = managed(ctx, p);
-    return { label: PROVIDERS[p].displayName, description: s ? s.state : terminalName(ctx, p, ctx.settings().values), provider: p };
+    const description = describe?.(p) ?? (s ? s.state : terminalName(ctx, p, ctx.settings().values));
+    return { label: PROVIDERS[p].displayName, description, provider: p };
   });
   if (items.length === 0) return undefined;
   if (only && items.length === 1) return items[0].provider;
   return (await vscode.window.showQuickPick(items, { title, placeHolder: 'Which server?' }))?.provider;
-}
-
-export function openSettings(query: string): void {
-  void vscode.commands.executeCommand('workbench.action.openSettings', query);
 }
 
 /** An error with buttons; resolves with the button chosen (not awaited by commands that return at once). */

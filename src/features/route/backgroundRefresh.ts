@@ -22,10 +22,10 @@ export function register(ctx: Ctx): void {
     }),
     // Fired after the settings cache is renewed, so the refresh reads the new values.
     ctx.onDidChangeSettings(e => {
-      if (e === 'trust') return void ctx.discovery.refresh('trust-granted');
-      if (e.affectsConfiguration('localModelRouter.discovery.refreshIntervalSeconds')) sync();
+      if (e.trust) return void ctx.discovery.refresh('trust-granted');
+      if (e.affects('discovery.refreshIntervalSeconds')) sync();
       // Base URLs, ports and endpoints all live under our section; a changed one means new targets.
-      else if (!e.affectsConfiguration('localModelRouter.terminal')) void ctx.discovery.refresh('settings-changed');
+      else if (!e.affects('terminal')) void ctx.discovery.refresh('settings-changed');
     }),
     { dispose: stop },
   );

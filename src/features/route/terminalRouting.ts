@@ -55,8 +55,7 @@ export function register(ctx: Ctx): TerminalRouting {
   ctx.extension.subscriptions.push(
     ctx.routes.onDidChange(() => void apply()),
     ctx.onDidChangeSettings(e => {
-      if (e === 'trust' || e.affectsConfiguration('localModelRouter.terminal') || e.affectsConfiguration('localModelRouter.claude'))
-        void apply();
+      if (e.trust || e.affects('terminal', 'claude')) void apply();
     }),
   );
   void apply();

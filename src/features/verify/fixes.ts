@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
-import { SECTION } from '../../core/settings/catalog';
+import { fullKey, type SettingKey, type SettingValue } from '../../core/settings/catalog';
 import { SERVER_KIND_INFO, kindOfProvider, type ServerKind } from '../../core/serverKind';
 import { isLaunchProvider, type LaunchProvider } from '../../core/servers';
 import { planServerChange, type ChangePlan } from '../../core/serverChanges';
@@ -52,10 +52,9 @@ async function applyPlan(ctx: Ctx, plan: ChangePlan, managed: LaunchProvider | u
     }
     return { applied: false, detail: plan.detail };
   }
-  const config = vscode.workspace.getConfiguration(SECTION);
-  for (const [key, value] of Object.entries(plan.set)) {
-    await config.update(key, value, vscode.ConfigurationTarget.Global);
-    ctx.log.info(`fix: ${SECTION}.${key} = ${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(plan.set) as [SettingKey, SettingValue<SettingKey>][]) {
+    await ctx.settingsStore.update(key, value);
+    ctx.log.info(`fix: ${fullKey(key)} = ${JSON.stringify(value)}`);
   }
   if (managed) void vscode.commands.executeCommand(COMMANDS.restartServer.id, managed);
   return { applied: true, detail: `${plan.detail}` };
@@ -74,7 +73,7 @@ export async function applyFix(
       return applyPlan(ctx, resolverFor(ctx, t, relaxedTemplateFile)(fix.change), managedProvider(ctx, t.baseUrl));
     case 'codexDisableNonFunctionTools': {
       // "never" kept them on everywhere; "auto" turns them off only where a verification saw them refused (this route).
-      await vscode.workspace.getConfiguration(SECTION).update('codex.disableNonFunctionTools', 'auto', vscode.ConfigurationTarget.Global);
+      await ctx.settingsStore.update('codex.disableNonFunctionTools', 'auto');
       ctx.log.info('fix: codex.disableNonFunctionTools = auto');
       const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id, o.profileArgs);
       return r?.kind === 'written'

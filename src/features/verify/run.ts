@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
+import { fullKey } from '../../core/settings/catalog';
 import { isRoute, routeKey, type Route } from '../../core/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
@@ -80,11 +81,17 @@ export interface VerifyOptions {
  * route store, and shows one report per agent. Returns the first agent's report (Codex by default);
  * `others` holds the rest.
  */
+/** A report as the command returns it: with what the server printed while its agent was checked. */
+export type ReportWithOutput = VerifyReport & {
+  /** The server's lines printed during this agent's requests (a server this window started), else absent. */
+  serverOutput?: string[];
+};
+
 export async function verifyCommand(
   ctx: Ctx,
   arg?: unknown,
   options?: VerifyOptions,
-): Promise<(VerifyReport & { others?: VerifyReport[] }) | undefined> {
+): Promise<(ReportWithOutput & { others?: ReportWithOutput[] }) | undefined> {
   const args: VerifyArgs = isRoute(arg) ? { route: arg } : ((arg && typeof arg === 'object' ? arg : {}) as VerifyArgs);
   const given = args.route ?? ctx.routes.active;
   if (!given) {
@@ -133,6 +140,9 @@ export async function verifyCommand(
       const tick = setInterval(() => {
         if (running) progress.report({ message: runningText(running, runStartedAt, Date.now()) });
       }, 1_000);
+      // Each report shows only what the server printed for its own agent's requests.
+      const server = ctx.servers.findByBaseUrl(route.baseUrl);
+      let mark = server?.outputMark();
       try {
         return await verifyAgents(agents, {
           baseUrl: route.baseUrl,
@@ -140,7 +150,7 @@ export async function verifyCommand(
           apiKey,
           timeoutMs: settings['verify.timeoutMs'],
           skip,
-          skipNote: 'listed in localModelRouter.verify.skipStages',
+          skipNote: `listed in ${fullKey('verify.skipStages')}`,
           serverKind: route.serverKind,
           contextWindow: route.contextWindow,
           signal: ac.signal,
@@ -173,6 +183,10 @@ export async function verifyCommand(
                 );
               for (const e of r.evidence) ctx.log.debug(`  ${e}`);
             }
+          },
+          onReport: (report: ReportWithOutput) => {
+            if (server && mark !== undefined) report.serverOutput = server.outputSince(mark, SERVER_OUTPUT_LINES);
+            mark = server?.outputMark();
           },
         });
       } finally {
@@ -211,7 +225,10 @@ function mcpServers(ctx: Ctx): string[] {
   }
 }
 
-async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise<void> {
+/** How much of the server's output a report shows under a failed stage. */
+const SERVER_OUTPUT_LINES = 40;
+
+async function showReport(ctx: Ctx, route: Route, report: ReportWithOutput): Promise<void> {
   const target: FixTarget = {
     provider: route.provider,
     baseUrl: route.baseUrl,
@@ -219,7 +236,6 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
     serverKind: report.serverKind ?? route.serverKind,
     chatTemplate: report.facts?.chatTemplate,
   };
-  const server = ctx.servers.findByBaseUrl(route.baseUrl);
   // A llama-server started elsewhere with a template problem: a relaxed copy of its own template to point it at.
   const templateTrouble = report.stages.some(s => s.diagnosis?.fix?.kind === 'changeServer' && s.diagnosis.fix.change.what === 'template');
   const relaxed =
@@ -228,7 +244,7 @@ async function showReport(ctx: Ctx, route: Route, report: VerifyReport): Promise
       : undefined;
   const resolve = resolverFor(ctx, target, relaxed);
   const serverOutput: Partial<Record<string, string[]>> = {};
-  if (server) for (const s of report.stages) if (s.status === 'fail') serverOutput[s.id] = server.recentOutput(40);
+  if (report.serverOutput?.length) for (const s of report.stages) if (s.status === 'fail') serverOutput[s.id] = report.serverOutput;
   const agent = report.agent;
   const keyNote = agent === 'codex' ? await codexKeyNote(ctx, route) : undefined;
   if (keyNote) ctx.log.info(`verify: ${keyNote}`);
