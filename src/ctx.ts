@@ -12,6 +12,7 @@ import type { AgentId } from './core/agents';
 import type { Diagnosis } from './core/verify/types';
 import type { TunnelState } from './core/tunnel/supervisor';
 import type { PlainHttpDecision } from './core/endpoints';
+import type { probeModelAnswers } from './core/probeModel';
 
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
@@ -144,4 +145,9 @@ export interface KeyService {
 /** The shape every lazily loaded bundle (dist/lazy/*.js) exports. */
 export interface LazyModule {
   commands: Record<string, (ctx: Ctx, ...args: unknown[]) => unknown>;
+}
+
+/** dist/lazy/route.js also holds the probe a route switch makes (the route store asks for it then). */
+export interface RouteLazyModule extends LazyModule {
+  probeModelAnswers: typeof probeModelAnswers;
 }

@@ -1,4 +1,8 @@
-// Local Model Router — table of contents. Each feature registers itself; heavy ones load on first use.
+// Local Model Router — table of contents. Each feature registers itself. Activation builds the state
+// and what the window shows at once (the status bar, terminal variables, context keys) and registers
+// every command; the code behind most commands loads on first use (src/lazy.ts, LAZY_COMMANDS in
+// src/core/commands.ts: the picker, endpoints, verify, launch, codex, claude, tunnel). What a new
+// feature may add to this path: CONTRIBUTING.md, "Add a feature (activation)".
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { createSettingsService } from './state/settings';
@@ -9,12 +13,11 @@ import { createPlainHttpConsent } from './state/plainHttpConsent';
 import { createDiscoveryService } from './state/discoveryService';
 import { createRouteStore } from './state/routeStore';
 import * as statusBar from './features/route/statusBar';
-import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
 import * as backgroundRefresh from './features/route/backgroundRefresh';
 import * as contextKeys from './features/route/contextKeys';
 import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuestion';
-import * as endpoints from './features/endpoints/commands';
+import * as shell from './features/shell/shellCommands';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 
@@ -36,7 +39,18 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
       { settings: settings.current, env, keys, launched: () => servers.all(), tunnels: () => tunnels.all(), plainHttp, log },
       subs,
     );
-    const routes = createRouteStore({ state: context.workspaceState, log, settings: settings.current, keys, discovery, plainHttp }, subs);
+    const routes = createRouteStore(
+      {
+        state: context.workspaceState,
+        log,
+        settings: settings.current,
+        keys,
+        discovery,
+        plainHttp,
+        probe: (...args) => lazy.loadLazy('route').probeModelAnswers(...args),
+      },
+      subs,
+    );
     const ctx: Ctx = {
       extension: context,
       log,
@@ -55,12 +69,11 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     setTimeout(() => logStartup(ctx), 0);
 
     const status = statusBar.register(ctx);
-    picker.register(ctx);
     const terminals = terminalRouting.register(ctx);
     contextKeys.register(ctx);
-    endpoints.register(ctx);
-    lazy.register(ctx);
-    backgroundRefresh.register(ctx);
+    shell.register(ctx); // refresh, clear the route, log, settings
+    lazy.register(ctx); // every other command: its feature's bundle loads on first use
+    backgroundRefresh.register(ctx); // the first refresh and its timer start after activation
     return createApi(ctx, status, terminals);
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate: say it ourselves.

@@ -2,12 +2,14 @@
 // lazy feature's commands.ts is its own esbuild entry point), keeping activation small.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import type { Ctx, LazyModule } from './ctx';
+import type { Ctx, LazyModule, RouteLazyModule } from './ctx';
 import { COMMANDS, LAZY_COMMANDS, type LazyModuleName } from './core/commands';
+
+type Bundles = { route: RouteLazyModule } & Record<Exclude<LazyModuleName, 'route'>, LazyModule>;
 
 const loaded = new Map<LazyModuleName, LazyModule>();
 
-export function loadLazy(name: LazyModuleName): LazyModule {
+export function loadLazy<N extends LazyModuleName>(name: N): Bundles[N] {
   let m = loaded.get(name);
   if (!m) {
     // A computed path keeps esbuild from inlining the bundle into extension.js.
@@ -15,7 +17,7 @@ export function loadLazy(name: LazyModuleName): LazyModule {
     m = require(join(__dirname, 'lazy', `${name}.js`)) as LazyModule;
     loaded.set(name, m);
   }
-  return m;
+  return m as Bundles[N];
 }
 
 export function register(ctx: Ctx): void {

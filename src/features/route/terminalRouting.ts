@@ -21,10 +21,10 @@ export function register(ctx: Ctx): TerminalRouting {
   const apply = async () => {
     const gen = ++generation;
     const route = ctx.routes.active;
-    const settings = ctx.settings().values;
     let env: Record<string, string> = {};
     if (route) {
       const key = await ctx.keys.resolve(route.provider, route.baseUrl);
+      const settings = ctx.settings().values;
       const include = settings['terminal.includeApiKey'] && vscode.workspace.isTrusted;
       env = routeTerminalEnv(route, settings['terminal.routeTargets'], {
         ...(include && key.apiKey ? { apiKey: key.apiKey } : {}),
