@@ -32,11 +32,25 @@ const sharedUndici = relPath => ({
   },
 });
 
+// `import * as vscode from 'vscode'` in each of some thirty modules would otherwise copy the whole
+// API object once per module when the bundle loads (esbuild's CommonJS interop, __toESM): routed
+// through one ES module that re-exports it, the copy is made once per bundle (activation time, see
+// BENCHMARKS.md).
+const vscodeOnce = {
+  name: 'vscode-once',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, args =>
+      args.namespace === 'vscode-once' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-once' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'vscode-once' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
+  },
+};
+
 // Features whose commands load on first use: src/features/<name>/commands.ts → dist/lazy/<name>.js
 // (src/core/commands.ts LAZY_COMMANDS says which command lives where).
-const lazy = ['verify', 'codex', 'claude', 'launch', 'tunnel'];
+const lazy = ['route', 'endpoints', 'verify', 'codex', 'claude', 'launch', 'tunnel'];
 const builds = [
-  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js')] },
+  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js'), vscodeOnce] },
   {
     ...common,
     entryPoints: {
@@ -45,7 +59,7 @@ const builds = [
       'lazy/chat': 'src/features/chat/provider.ts',
     },
     outdir: 'dist',
-    plugins: [sharedUndici('./undici.js')],
+    plugins: [sharedUndici('./undici.js'), vscodeOnce],
   },
   { ...common, entryPoints: { 'lazy/undici': 'node_modules/undici/index.js' }, outdir: 'dist' },
   // The CLI is one self-contained file with a shebang (package.json "bin").

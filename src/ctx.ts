@@ -15,6 +15,7 @@ import type { TunnelState } from './core/tunnel/supervisor';
 import type { RecordVerdict, ServerRecord } from './core/launch/serverRecords';
 import type { ProcessIdentity } from './core/launch/processIdentity';
 import type { PlainHttpDecision } from './core/endpoints';
+import type { probeModelAnswers } from './core/probeModel';
 
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
@@ -227,4 +228,9 @@ export interface KeyService {
 /** The shape every lazily loaded bundle (dist/lazy/*.js) exports. */
 export interface LazyModule {
   commands: Record<string, (ctx: Ctx, ...args: unknown[]) => unknown>;
+}
+
+/** dist/lazy/route.js also holds the probe a route switch makes (the route store asks for it then). */
+export interface RouteLazyModule extends LazyModule {
+  probeModelAnswers: typeof probeModelAnswers;
 }

@@ -1,4 +1,8 @@
-// Local Model Router — table of contents. Each feature registers itself; heavy ones load on first use.
+// Local Model Router — table of contents. Each feature registers itself. Activation builds the state
+// and what the window shows at once (the status bar, terminal variables, context keys) and registers
+// every command; the code behind most commands loads on first use (src/lazy.ts, LAZY_COMMANDS in
+// src/core/commands.ts: the picker, endpoints, verify, launch, codex, claude, tunnel). What a new
+// feature may add to this path: CONTRIBUTING.md, "Add a feature (activation)".
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { createSettingsService } from './state/settings';
@@ -12,15 +16,14 @@ import { createRememberedAnswers } from './state/rememberedAnswers';
 import { createServerRecords } from './state/serverRecords';
 import { createReviews } from './state/reviews';
 import * as statusBar from './features/route/statusBar';
-import * as picker from './features/route/picker';
 import * as terminalRouting from './features/route/terminalRouting';
 import * as backgroundRefresh from './features/route/backgroundRefresh';
 import * as contextKeys from './features/route/contextKeys';
 import { askPlainHttp, openTunnelInstead } from './features/route/plainHttpQuestion';
-import * as endpoints from './features/endpoints/commands';
 import * as chat from './features/chat/register';
 import * as earlierServers from './features/launch/earlierServers';
 import * as walkthrough from './features/welcome/walkthrough';
+import * as shell from './features/shell/shellCommands';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 import { showError } from './ui/notify';
@@ -53,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
         keys,
         discovery,
         plainHttp,
+        probe: (...args) => lazy.loadLazy('route').probeModelAnswers(...args),
       },
       subs,
     );
@@ -78,14 +82,13 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     setTimeout(() => logStartup(ctx), 0);
 
     const status = statusBar.register(ctx);
-    picker.register(ctx);
     const terminals = terminalRouting.register(ctx);
     contextKeys.register(ctx);
-    endpoints.register(ctx);
-    lazy.register(ctx);
-    const chatModels = chat.register(ctx);
-    backgroundRefresh.register(ctx);
-    earlierServers.register(ctx);
+    shell.register(ctx); // refresh, clear the route, log, settings, Apply/Cancel of the diffs
+    lazy.register(ctx); // every other command: its feature's bundle loads on first use
+    const chatModels = chat.register(ctx); // the chat models' provider; its code loads when VS Code asks
+    backgroundRefresh.register(ctx); // the first refresh and its timer start after activation
+    earlierServers.register(ctx); // servers of earlier windows: taken over or reported
     walkthrough.register(ctx);
     return createApi(ctx, status, terminals, chatModels);
   } catch (e) {

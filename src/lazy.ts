@@ -2,9 +2,11 @@
 // lazy feature's commands.ts is its own esbuild entry point), keeping activation small.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import type { Ctx, LazyModule } from './ctx';
+import type { Ctx, LazyModule, RouteLazyModule } from './ctx';
 import { COMMANDS, LAZY_COMMANDS, type LazyModuleName } from './core/commands';
 import { showError } from './ui/notify';
+
+type Bundles = { route: RouteLazyModule } & Record<Exclude<LazyModuleName, 'route'>, LazyModule>;
 
 const loaded = new Map<string, unknown>();
 
@@ -20,8 +22,8 @@ export function loadBundle<T>(name: LazyModuleName | 'chat'): T {
   return m as T;
 }
 
-export function loadLazy(name: LazyModuleName): LazyModule {
-  return loadBundle<LazyModule>(name);
+export function loadLazy<N extends LazyModuleName>(name: N): Bundles[N] {
+  return loadBundle<Bundles[N]>(name);
 }
 
 export function register(ctx: Ctx): void {

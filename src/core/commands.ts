@@ -67,6 +67,9 @@ export const WALKTHROUGH_ID = 'gettingStarted';
 
 /** Which lazily loaded bundle (dist/lazy/<name>.js) implements a command; absent = the always-loaded shell. */
 export const LAZY_COMMANDS = {
+  pickRoute: 'route',
+  addEndpoint: 'endpoints',
+  setApiKey: 'endpoints',
   verifyRoute: 'verify',
   startServer: 'launch',
   stopServer: 'launch',
@@ -88,5 +91,5 @@ export const LAZY_COMMANDS = {
   migrateLegacyProfiles: 'codex',
   connectSshTunnel: 'tunnel',
   disconnectSshTunnel: 'tunnel',
-} as const satisfies Partial<Record<CommandKey, 'verify' | 'launch' | 'codex' | 'claude' | 'tunnel'>>;
+} as const satisfies Partial<Record<CommandKey, 'route' | 'endpoints' | 'verify' | 'launch' | 'codex' | 'claude' | 'tunnel'>>;
 export type LazyModuleName = (typeof LAZY_COMMANDS)[keyof typeof LAZY_COMMANDS];

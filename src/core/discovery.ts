@@ -1,5 +1,5 @@
 // Probes every known and configured endpoint in parallel and says what each one is doing.
-import { createAgent, httpRequest, HttpFailure, parseJson, type HttpLimits } from './net/http';
+import { createAgent, Deadline, httpRequest, HttpFailure, parseJson, type HttpLimits } from './net/http';
 import { errorMessageFromBody } from './net/errors';
 import { serverRoot, type BaseUrlSource } from './endpoints';
 import type { ProviderId } from './providers';
@@ -84,10 +84,19 @@ function sharedAgent(): Dispatcher {
 }
 
 export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptions = {}): Promise<ProbeResult> {
-  const t0 = performance.now();
   const budget = opts.timeoutMs ?? 1_500;
-  const deadline = AbortSignal.timeout(budget);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  // The whole probe (follow-ups included) within the budget; the caller's signal cancels it.
+  const deadline = new Deadline(budget, opts.signal);
+  try {
+    return await probe(target, opts, budget, deadline);
+  } finally {
+    deadline.end();
+  }
+}
+
+async function probe(target: DiscoveryTarget, opts: DiscoverOptions, budget: number, deadline: Deadline): Promise<ProbeResult> {
+  const signal = deadline.signal;
+  const t0 = performance.now();
   const limits: Partial<HttpLimits> = {
     connectMs: Math.min(1_000, budget),
     headersMs: budget,
@@ -106,7 +115,7 @@ export async function probeEndpoint(target: DiscoveryTarget, opts: DiscoverOptio
     res = await get(`${target.baseUrl}/models`);
   } catch (e) {
     const f = e instanceof HttpFailure ? e : new HttpFailure('network', String(e));
-    if (deadline.aborted || f.kind === 'timeout') return { kind: 'timeout', message: `no answer within ${budget} ms`, ms: ms() };
+    if (deadline.timedOut || f.kind === 'timeout') return { kind: 'timeout', message: `no answer within ${budget} ms`, ms: ms() };
     if (f.kind === 'refused') return { kind: 'down', message: f.message, ms: ms() };
     if (f.kind === 'aborted') return { kind: 'error', message: 'cancelled', ms: ms() };
     return { kind: 'error', message: f.message, ms: ms() };

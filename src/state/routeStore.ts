@@ -14,7 +14,7 @@ import {
   type RouteHealth,
   type VerificationSummary,
 } from '../core/routeHealth';
-import { probeModelAnswers } from '../core/probeModel';
+import type { probeModelAnswers } from '../core/probeModel';
 import { isAgentId, type AgentId } from '../core/agents';
 import type { ResolvedSettings } from '../core/settings/resolve';
 
@@ -35,6 +35,8 @@ export interface RouteStoreDeps {
   discovery: Pick<DiscoveryService, 'latest' | 'busy' | 'onDidChange'>;
   /** Asked before the probe's prompt (and key) goes to another host over plain http. */
   plainHttp: Pick<PlainHttpConsent, 'confirm'>;
+  /** The one-token probe a switch makes (core/probeModel.ts; its code loads on the first switch). */
+  probe: typeof probeModelAnswers;
 }
 
 function readVerifications(state: vscode.Memento): Verifications {
@@ -181,7 +183,7 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       const runId = nextRun++;
       dispatch({ type: 'switch-started', runId });
       const { apiKey, keyVar } = await deps.keys.resolve(route.provider, route.baseUrl);
-      const probe = await probeModelAnswers(route.baseUrl, route.model, {
+      const probe = await deps.probe(route.baseUrl, route.model, {
         apiKey,
         signal: abort.signal,
         timeoutMs: deps.settings().values['verify.timeoutMs'],

@@ -27,6 +27,7 @@ import type { Page } from 'playwright-core';
 import * as lib from '../host/lib.mjs';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import type { PayloadResult } from './host/payload';
+import { regionGrowth, regionGrowthText } from './lib/smaps';
 import { bounded, median, sleep, spread } from './lib/stats';
 import type { Row } from './lib/report';
 
@@ -400,6 +401,14 @@ export async function benchLoadAndMemory(s: HostSetup, runs: number, refreshes: 
         const r = await payloadRun(s, `memory-${mode}-${i}`, mode, refreshes, windowMs, settings);
         const seen = servers.reduce((n, sv) => n + sv.requests.filter(q => q.path === '/v1/models').length, 0) - before;
         run[mode] = r;
+        const growth = (k: 'regions' | 'regionsPooled') =>
+          regionGrowth(r.memAfterActivation![k], r.memAfterRefreshes![k])
+            .filter(g => Math.abs(g.mb) >= 0.1)
+            .map(g => `${g.region} ${g.mb.toFixed(1)}`)
+            .join(', ') || 'none';
+        log(
+          `payload ${mode} ${i + 1}/${runs}: PSS growth by region (MB): ${growth('regions')}; before the memory-reducing GC: ${r.memAfterActivation!.pssPooledMB?.toFixed(1)} → ${r.memAfterRefreshes!.pssPooledMB?.toFixed(1)} MB (${growth('regionsPooled')})`,
+        );
         log(
           `payload ${mode} ${i + 1}/${runs}: load ${r.mainLoadMs?.toFixed(1)} ms + activate() ${r.activateCallMs?.toFixed(1)} ms; heap ${r.memAfterActivation!.heapUsedMB.toFixed(2)} → ${r.memAfterRefreshes!.heapUsedMB.toFixed(2)} MB, PSS ${r.memAfterActivation!.pssMB?.toFixed(1)} → ${r.memAfterRefreshes!.pssMB?.toFixed(1)} MB` +
             (mode === 'real'
@@ -414,7 +423,14 @@ export async function benchLoadAndMemory(s: HostSetup, runs: number, refreshes: 
       results.push(run);
     }
     // One more host, with the CPU profiler on around loading + activate() (kept out of the timings above).
-    const profiled = await payloadRun(s, 'profile-real', 'real', 0, 0, settings, { LMR_BENCH_PROFILE: '1' });
+    const profiled = await payloadRun(s, 'profile-real', 'real', 0, 0, settings, {
+      LMR_BENCH_PROFILE: '1',
+      LMR_BENCH_ALLOC_REFRESHES: String(refreshes),
+    });
+    if (profiled.allocation)
+      log(
+        `allocated per refresh: ${profiled.allocation.perRefreshKB.toFixed(0)} KB; ${profiled.allocation.by.map(e => `${e.where} ${e.kb.toFixed(1)}`).join(', ')}; functions: ${profiled.allocation.byFunction.map(e => `${e.where} ${e.kb.toFixed(1)}`).join(', ')}`,
+      );
     log(
       `profiled activation: ${profiled.profileTotalMs} ms sampled; ${(profiled.profile ?? [])
         .slice(0, 4)
@@ -533,7 +549,15 @@ function loadAndMemoryRows(
   const pssReal2 = reals.map(r => d(r, 'pssMB', 'memAfterRefreshes', 'memAfter2Refreshes'));
   const pssEmpty2 = empties.map(r => d(r, 'pssMB', 'memAfterRefreshes', 'memAfter2Refreshes'));
   const refreshMs = median(reals.map(r => r.refreshMs! / refreshes));
-  const memHow = `Each run: a fresh code-server with only that extension installed (.vsix), the probe and the payload (test/bench/host/payload.ts). Sampled after activation + first discovery, after ${refreshes} and after ${2 * refreshes} × \`localModelRouter.refresh\` (awaited one after another, against ${serverCount} scripted servers: llama.cpp, Ollama, vLLM, LM Studio, generic, 2 models each); each batch of ${refreshes} gets a ${(windowMs / 1000).toFixed(0)} s window, and the empty extension's host waits the same windows. Each sample 2 s after the last request (past the 1.5 s discovery timeout, so no pending timer holds anything); heap = process.memoryUsage().heapUsed after 4 forced full GCs; PSS from /proc/self/smaps_rollup of the extension-host process. One refresh took ${refreshMs.toFixed(1)} ms (median).`;
+  const memHow = `Each run: a fresh code-server with only that extension installed (.vsix), the probe and the payload (test/bench/host/payload.ts). Sampled after activation + first discovery, after ${refreshes} and after ${2 * refreshes} × \`localModelRouter.refresh\` (awaited one after another, against ${serverCount} scripted servers: llama.cpp, Ollama, vLLM, LM Studio, generic, 2 models each); each batch of ${refreshes} gets a ${(windowMs / 1000).toFixed(0)} s window, and the empty extension's host waits the same windows. Each sample 2 s after the last request (past the 1.5 s discovery timeout, so no pending timer holds anything), after 4 forced full GCs and then V8's memory-reducing collection (\`gc({ type: 'major', flavor: 'last-resort' })\`, the collection V8 runs under memory pressure: it also gives back the young-generation pages V8 keeps pooled after a burst of allocation, which its memory reducer otherwise releases at a moment of its own choosing, see the PSS row); heap = process.memoryUsage().heapUsed; PSS from /proc/self/smaps_rollup of the extension-host process, by region from /proc/self/smaps (test/bench/lib/smaps.ts: glibc's malloc heap and thread arenas, V8's heap pages and generated code, mapped files). One refresh took ${refreshMs.toFixed(1)} ms (median).`;
+  const where = (rs: PayloadResult[], k: 'regions' | 'regionsPooled') =>
+    regionGrowthText(rs.map(r => [r.memAfterActivation![k], r.memAfterRefreshes![k]] as const));
+  const pooledReal = reals.map(r => (r.memAfterRefreshes!.pssPooledMB ?? NaN) - (r.memAfterActivation!.pssPooledMB ?? NaN));
+  const pooledEmpty = empties.map(r => (r.memAfterRefreshes!.pssPooledMB ?? NaN) - (r.memAfterActivation!.pssPooledMB ?? NaN));
+  const alloc = profiled.allocation;
+  const allocNote = alloc
+    ? `What one refresh allocates (one more host, V8's sampling heap profiler over ${refreshes} refreshes after 20 to warm up, objects collected later included): ${alloc.perRefreshKB.toFixed(0)} KB, so ${((alloc.perRefreshKB * refreshes) / 1024).toFixed(0)} MB for a batch. By the file that allocated (KB per refresh): ${alloc.by.map(e => `${e.where} ${e.kb.toFixed(1)}`).join(', ')}.`
+    : 'The allocation profile was not taken.';
   rows.push({
     section: 'Memory (real host)',
     what: `Extension-host heap growth over ${refreshes} refreshes (after GC)`,
@@ -544,7 +568,7 @@ function loadAndMemoryRows(
     target: { kind: 'max', value: 5, unit: 'MB' },
     notes: [
       memHow,
-      `Heap growth, ours: ${list(heapReal, 2)} MB; empty: ${list(heapEmpty, 2)} MB; ours over the next ${refreshes} refreshes: ${list(heapReal2, 2)} MB.`,
+      `Heap growth, ours: ${list(heapReal, 2)} MB; empty: ${list(heapEmpty, 2)} MB; ours over the next ${refreshes} refreshes: ${list(heapReal2, 2)} MB. A growth below zero: the host held less than at the first sample (the empty extension's host too).`,
     ],
   });
   rows.push({
@@ -556,10 +580,11 @@ function loadAndMemoryRows(
     baseline: { what: 'empty extension, same windows', value: median(pssEmpty) },
     target: { kind: 'max', value: 5, unit: 'MB' },
     notes: [
-      `PSS growth, ours: ${list(pssReal, 1)} MB; empty: ${list(pssEmpty, 1)} MB. Over the next ${refreshes} refreshes: ours ${list(pssReal2, 1)} MB, empty ${list(pssEmpty2, 1)} MB.` +
-        '',
+      `PSS growth, ours: ${list(pssReal, 1)} MB; empty: ${list(pssEmpty, 1)} MB. Over the next ${refreshes} refreshes: ours ${list(pssReal2, 1)} MB, empty ${list(pssEmpty2, 1)} MB. Where it lies (median per region, MB): ours ${where(reals, 'regions')}; empty ${where(empties, 'regions')}.${where(reals, 'regions').startsWith('malloc: thread arenas') ? " Most of it is in glibc's thread arenas, where the growth in plain Node lies too, and there it goes away with V8's `--no-opt --no-maglev` (the in-process rows): the optimizing compilers' memory, spent once while the refresh path gets compiled." : ''}`,
+      `Read before the memory-reducing collection (after the 4 full GCs only), the growth is ours ${list(pooledReal, 1)} MB, empty ${list(pooledEmpty, 1)} MB (where: ours ${where(reals, 'regionsPooled')}; empty ${where(empties, 'regionsPooled')}): V8's heap pages. ${refreshes} refreshes back to back allocate ${alloc ? `about ${((alloc.perRefreshKB * refreshes) / 1024).toFixed(0)} MB` : 'several MB'} within a second; the young generation runs through pages it had reserved but not yet touched, and after the burst V8 keeps them, pooled for reuse, until its memory reducer runs. That is V8's cache, not memory the extension holds, and when it is given back is V8's choice: on the same reading the empty host, where nothing runs, moved by ${list(pooledEmpty, 1)} MB.`,
+      allocNote,
     ],
-    why: `the JavaScript heap grows by ${median(heapReal).toFixed(2)} MB of it; the rest is native memory outside the heap, and the row "RSS growth over ${refreshes} discoveries in plain Node" reproduces it without VS Code. ${median(pssReal2) < median(pssReal) / 2 ? `The next ${refreshes} refreshes add much less (${median(pssReal2).toFixed(1)} MB), so most of it is a one-time high-water mark.` : `The next ${refreshes} refreshes add ${median(pssReal2).toFixed(1)} MB: it keeps growing.`}`,
+    why: `the JavaScript heap grows by ${median(heapReal).toFixed(2)} MB of it; by region (median, MB): ${where(reals, 'regions')}. ${median(pssReal2) < median(pssReal) / 2 ? `The next ${refreshes} refreshes add much less (${median(pssReal2).toFixed(1)} MB), so most of it is a one-time high-water mark.` : `The next ${refreshes} refreshes add ${median(pssReal2).toFixed(1)} MB: it keeps growing.`}`,
   });
   rows.push({
     section: 'Memory (real host)',

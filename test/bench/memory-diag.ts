@@ -1,82 +1,35 @@
-// Why the extension host's PSS grows over refreshes while its heap does not: the same discovery,
-// in a plain Node process (the host's Node 24 when installed), 2 × N rounds, RSS after forced GCs.
-//  - as shipped: `discover()` (bounded HTTP: timeouts, abort signals, body caps, JSON parsing);
-//  - baseline: the very requests one discover() round sends (read from the servers' request logs),
-//    sent with bare undici `request` over one Agent, bodies read and dropped.
-// The scripted servers run in the bench process, so the child's RSS is the client's alone.
+// What the extension host's memory growth over refreshes is made of, without VS Code: the same
+// discovery in a plain Node process (the host's Node 24 when installed), 2 × N rounds, RSS after
+// forced GCs, and where it lies (lib/smaps.ts regions). Variants, each in its own process:
+//  - product: `discover()` as shipped (bounded HTTP: deadlines, body caps, JSON parsing);
+//  - bare: the very requests one discover() round sends (read from the servers' request logs), sent
+//    with bare undici `request` over one Agent, bodies read and dropped (the baseline);
+//  - bare + signals: the same, each request also given an `AbortSignal.any([AbortSignal.timeout(…),
+//    a controller's signal])`, the per-request signals that the bounded HTTP layer does not create;
+//  - product without optimizing compilers: discover() with V8's `--no-opt --no-maglev`, to show how
+//    much of the growth is the compilers' memory.
+// The child is bundled to plain JavaScript first (esbuild), so no TypeScript compiler runs in the
+// measured process; the scripted servers run in the bench process, so the child's RSS is the client's.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
-import { Agent, request } from 'undici';
+import * as esbuild from 'esbuild';
 import { discover, type DiscoveryTarget } from '../../src/core/discovery';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import * as lib from '../host/lib.mjs';
 import { median, bounded } from './lib/stats';
+import { regionGrowthText } from './lib/smaps';
 import type { Row } from './lib/report';
+import { BUDGET_MS, type ChildResult, type Mode, type RawRequest } from './memory-diag-child';
 
-interface ChildResult {
-  mode: string;
-  node: string;
-  rssMB: number[];
-  heapMB: number[];
-}
-interface RawRequest {
-  url: string;
-  method: string;
-  body: string;
-}
+const FLAGS: Record<Mode, string[]> = { product: [], bare: [], signals: [], 'product-nojit': ['--no-opt', '--no-maglev'] };
 
-async function child(): Promise<void> {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  const targets = JSON.parse(process.env.LMR_DIAG_TARGETS!) as DiscoveryTarget[];
-  const rounds = Number(process.env.LMR_DIAG_ROUNDS);
-  const mode = process.env.LMR_DIAG_MODE!;
-  const raw = JSON.parse(process.env.LMR_DIAG_REQUESTS!) as RawRequest[];
-  const shared = new Agent();
-  const once = () =>
-    mode === 'product'
-      ? discover(targets)
-      : Promise.all(
-          raw.map(async r => {
-            const res = await request(r.url, {
-              method: r.method as 'GET' | 'POST',
-              body: r.body || undefined,
-              headers: r.body ? { 'content-type': 'application/json' } : {},
-              dispatcher: shared,
-            });
-            await res.body.text();
-          }),
-        );
-  const sample = async (r: ChildResult) => {
-    // Past every request's 1.5 s timeout budget, as in the extension-host payload.
-    await new Promise(res => setTimeout(res, 2_000));
-    for (let i = 0; i < 4; i++) {
-      gc();
-      await new Promise(res => setTimeout(res, 100));
-    }
-    const m = process.memoryUsage();
-    r.rssMB.push(m.rss / 2 ** 20);
-    r.heapMB.push(m.heapUsed / 2 ** 20);
-  };
-  const r: ChildResult = { mode, node: process.version, rssMB: [], heapMB: [] };
-  for (let i = 0; i < 3; i++) await once();
-  await sample(r);
-  for (let batch = 0; batch < 2; batch++) {
-    for (let i = 0; i < rounds; i++) await once();
-    await sample(r);
-  }
-  await shared.close();
-  process.stdout.write(`${JSON.stringify(r)}\n`);
-}
-
-function runChild(mode: string, targets: DiscoveryTarget[], raw: RawRequest[], rounds: number): Promise<ChildResult> {
+function runChild(script: string, mode: Mode, targets: DiscoveryTarget[], raw: RawRequest[], rounds: number): Promise<ChildResult> {
   const node24 = join(lib.NODE24_DIR, 'bin/node');
   const node = existsSync(node24) ? node24 : process.execPath;
   return new Promise((resolve, reject) => {
-    const c = spawn(node, ['--import', join(lib.ROOT, 'node_modules/tsx/dist/loader.mjs'), __filename, 'child'], {
+    const c = spawn(node, [...FLAGS[mode], script], {
       env: {
         ...process.env,
         LMR_DIAG_TARGETS: JSON.stringify(targets),
@@ -106,6 +59,9 @@ function runChild(mode: string, targets: DiscoveryTarget[], raw: RawRequest[], r
   });
 }
 
+const regionsText = (results: ChildResult[], from: number, to: number) =>
+  regionGrowthText(results.map(r => [r.regions[from], r.regions[to]] as const));
+
 export async function benchRssDiagnostic(runs: number, rounds: number, log: (s: string) => void): Promise<Row[]> {
   const kinds = [
     ['llamacpp', 'llamacpp'],
@@ -115,7 +71,18 @@ export async function benchRssDiagnostic(runs: number, rounds: number, log: (s: 
     ['openaiCompatible', 'generic'],
   ] as const;
   const servers: ScriptedServer[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'lmr-memory-diag-'));
   try {
+    const script = join(dir, 'memory-diag.js');
+    await esbuild.build({
+      entryPoints: [join(__dirname, 'memory-diag-child.ts')],
+      outfile: script,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+    });
     for (const [, kind] of kinds)
       servers.push(
         await startScriptedServer({
@@ -131,43 +98,50 @@ export async function benchRssDiagnostic(runs: number, rounds: number, log: (s: 
     for (const sv of servers) sv.requests.length = 0;
     await discover(targets);
     const raw: RawRequest[] = servers.flatMap(sv => sv.requests.map(q => ({ url: `${sv.root}${q.path}`, method: q.method, body: q.body })));
-    const product: ChildResult[] = [];
-    const bare: ChildResult[] = [];
-    for (let i = 0; i < runs; i++) {
-      product.push(await bounded(runChild('product', targets, raw, rounds), 130_000, 'memory diagnostic'));
-      bare.push(await bounded(runChild('raw', targets, raw, rounds), 130_000, 'memory diagnostic'));
-    }
+    const modes: Mode[] = ['product', 'bare', 'signals', 'product-nojit'];
+    const results = new Map<Mode, ChildResult[]>(modes.map(m => [m, []]));
+    // Interleaved, so drift of the machine does not favour one variant.
+    for (let i = 0; i < runs; i++)
+      for (const mode of modes)
+        results.get(mode)!.push(await bounded(runChild(script, mode, targets, raw, rounds), 130_000, 'memory diagnostic'));
     const g = (r: ChildResult, a: number, b: number) => r.rssMB[b]! - r.rssMB[a]!;
     const list = (xs: number[]) => xs.map(x => x.toFixed(1)).join(', ');
-    const p1 = product.map(r => g(r, 0, 1));
-    const p2 = product.map(r => g(r, 1, 2));
-    const b1 = bare.map(r => g(r, 0, 1));
-    const b2 = bare.map(r => g(r, 1, 2));
-    log(`RSS growth per ${rounds} discoveries: discover() ${list(p1)} then ${list(p2)} MB; bare requests ${list(b1)} then ${list(b2)} MB`);
-    const goesOn = median(p2) > 2;
+    const first = (m: Mode) => results.get(m)!.map(r => g(r, 0, 1));
+    const second = (m: Mode) => results.get(m)!.map(r => g(r, 1, 2));
+    const heap = (m: Mode) => list(results.get(m)!.map(r => r.heapMB[2]! - r.heapMB[0]!));
+    for (const m of modes) log(`RSS growth per ${rounds} discoveries, ${m}: ${list(first(m))} then ${list(second(m))} MB`);
+    const product = results.get('product')!;
+    const requests = [...new Set(raw.map(r => `${r.method} ${new URL(r.url).pathname}`))].join(', ');
     return [
       {
         section: 'Memory (in process)',
         what: `RSS growth over ${rounds} discoveries in plain Node: discover() as shipped`,
         runs,
-        value: median(p1),
+        value: median(first('product')),
         unit: 'MB',
-        baseline: { what: 'the same requests, bare undici', value: median(b1) },
+        baseline: { what: 'the same requests, bare undici', value: median(first('bare')) },
         target: { kind: 'info' },
         notes: [
-          `A plain Node ${product[0]?.node ?? '?'} process runs discovery against the same five scripted servers as the memory rows, ${rounds} rounds then ${rounds} more, RSS 2 s after the last request, after 4 forced GCs. discover(): ${list(p1)} MB, then ${list(p2)} MB over the next ${rounds}. The ${raw.length} requests one round sends (${[...new Set(raw.map(r => `${r.method} ${new URL(r.url).pathname}`))].join(', ')}), sent with bare undici \`request\` over one Agent: ${list(b1)} MB, then ${list(b2)} MB. Heap after GC over all ${2 * rounds} rounds: ${list(product.map(r => r.heapMB[2]! - r.heapMB[0]!))} MB (discover) vs ${list(bare.map(r => r.heapMB[2]! - r.heapMB[0]!))} MB (bare).`,
-          `So the growth the extension-host PSS row shows ${median(p1) > 5 ? 'happens in a plain Node process too, outside the JavaScript heap' : 'does not show in a plain Node process; it comes from the extension host around discovery'}. ${goesOn ? `It goes on in the second batch (${median(p2).toFixed(1)} MB vs ${median(b2).toFixed(1)} MB bare), so it is not only warm-up. The difference to bare requests is what the bounded HTTP layer adds per request (timers, abort signals, limits); where the native memory goes is not established by this bench.` : `It stops in the second batch (${median(p2).toFixed(1)} MB), so it is a one-time high-water mark, not a leak.`}`,
+          `A plain Node ${product[0]?.node ?? '?'} process (the child bundled to JavaScript first, so no TypeScript compiler runs in it) runs discovery against the same five scripted servers as the memory rows, ${rounds} rounds then ${rounds} more, RSS 2 s after the last request, after 4 forced GCs; each variant in its own process, the variants interleaved. discover(): ${list(first('product'))} MB, then ${list(second('product'))} MB over the next ${rounds}. The ${raw.length} requests one round sends (${requests}), sent with bare undici \`request\` over one Agent: ${list(first('bare'))} MB, then ${list(second('bare'))} MB. Heap after GC over all ${2 * rounds} rounds: ${heap('product')} MB (discover) vs ${heap('bare')} MB (bare).`,
+          `Where the growth over the first ${rounds} lies (median per region, MB, from /proc/self/smaps): discover() ${regionsText(product, 0, 1)}; bare ${regionsText(results.get('bare')!, 0, 1)}.`,
+        ],
+      },
+      {
+        section: 'Memory (in process)',
+        what: `RSS growth over ${rounds} discoveries in plain Node: bare undici + AbortSignal.timeout and AbortSignal.any per request`,
+        runs,
+        value: median(first('signals')),
+        unit: 'MB',
+        baseline: { what: 'the same requests, bare undici', value: median(first('bare')) },
+        target: { kind: 'info' },
+        notes: [
+          `The bare requests again, each given \`AbortSignal.any([AbortSignal.timeout(${BUDGET_MS}), new AbortController().signal])\`: ${list(first('signals'))} MB, then ${list(second('signals'))} MB over the next ${rounds} (where: ${regionsText(results.get('signals')!, 0, 1)}). Such signals outlive their request: AbortSignal.timeout's timer cannot be cleared and stays, with a weak reference and a finalization-registry entry for the signal, until the full ${BUDGET_MS} ms have passed; AbortSignal.any holds every timeout signal it is given strongly until then (Node's gcPersistentSignals) and weak references to its sources. Each round leaves ${raw.length} such sets to the garbage collector. discover() and the bounded HTTP layer (src/core/net/http.ts, Deadline) create none: one AbortController per request and per probe, a timer cleared when it ends, a listener on the caller's signal removed then.`,
+          `discover() with V8's optimizing compilers off (\`--no-opt --no-maglev\`) grows ${list(first('product-nojit'))} MB (where: ${regionsText(results.get('product-nojit')!, 0, 1)}).${median(first('product-nojit')) < median(first('product')) / 3 ? ` So most of what remains, in every variant, is the optimizing compilers' memory: Maglev and TurboFan compile the hot request path on V8's background threads, and glibc keeps what they freed in those threads' malloc arenas as a high-water mark; it stops once the path is compiled (the second ${rounds}: discover() ${list(second('product'))} MB, bare ${list(second('bare'))} MB).` : ''}`,
         ],
       },
     ];
   } finally {
     await Promise.all(servers.map(s => s.close()));
+    rmSync(dir, { recursive: true, force: true });
   }
-}
-
-if (process.argv[2] === 'child') {
-  child().catch(e => {
-    process.stderr.write(String(e instanceof Error ? e.stack : e));
-    process.exit(1);
-  });
 }

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { COMMANDS } from '../../src/core/commands';
+import { COMMANDS, LAZY_COMMANDS } from '../../src/core/commands';
 import { RESTRICTED_KEYS, fullKey } from '../../src/core/settings/catalog';
 import type { LocalModelRouterApi } from '../../src/api';
 
@@ -65,6 +65,30 @@ suite('smoke: activation and manifest', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter(id => !registered.has(id));
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+  });
+
+  test('every lazily registered command has a handler in its bundle, and every handler there is a lazily registered command', () => {
+    const lazyDir = path.join(extension().extensionPath, 'dist', 'lazy');
+    const bundles = [...new Set(Object.values(LAZY_COMMANDS))].sort();
+    // dist/lazy holds the bundles LAZY_COMMANDS names and undici, which they share.
+    const files = fs
+      .readdirSync(lazyDir)
+      .filter(f => f.endsWith('.js') && f !== 'undici.js')
+      .map(f => f.replace(/\.js$/, ''))
+      .sort();
+    assert.deepEqual(files, bundles);
+    for (const bundle of bundles) {
+      // The very file src/lazy.ts loads (same path, so the same module instance).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { commands } = require(path.join(lazyDir, `${bundle}.js`)) as { commands?: Record<string, unknown> };
+      const handlers = Object.keys(commands ?? {}).sort();
+      const named = Object.entries(LAZY_COMMANDS)
+        .filter(([, b]) => b === bundle)
+        .map(([key]) => key)
+        .sort();
+      assert.deepEqual(handlers, named, `dist/lazy/${bundle}.js`);
+      for (const key of handlers) assert.equal(typeof commands![key], 'function', `${bundle}: ${key}`);
+    }
   });
 
   test('package.json contributes exactly the commands of src/commands.ts', () => {

@@ -62,7 +62,7 @@ test('the graph is read at all (a parser that finds nothing would pass everythin
   const g = graph();
   assert.ok(g.edges.size > 100, `${g.edges.size} files`);
   const ext = g.edges.get(join(SRC, 'extension.ts'))!.map(rel);
-  assert.ok(ext.includes('features/route/picker.ts') && ext.includes('state/routeStore.ts'), ext.join(', '));
+  assert.ok(ext.includes('features/route/statusBar.ts') && ext.includes('state/routeStore.ts'), ext.join(', '));
   assert.ok(g.external.get(join(SRC, 'extension.ts'))!.includes('vscode'));
 });
 

@@ -70,12 +70,12 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
   return out;
 }
 
-export function classifyNetworkError(e: unknown, signal?: AbortSignal, timeoutSignal?: AbortSignal): HttpFailure {
+export function classifyNetworkError(e: unknown, signal?: AbortSignal, timedOut = false): HttpFailure {
   if (e instanceof HttpFailure) return e;
   const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = err?.code ?? err?.cause?.code;
   if (signal?.aborted) return new HttpFailure('aborted', 'cancelled');
-  if (timeoutSignal?.aborted) return new HttpFailure('timeout', 'no complete answer within the time limit', 'total');
+  if (timedOut) return new HttpFailure('timeout', 'no complete answer within the time limit', 'total');
   switch (code) {
     case 'ECONNREFUSED':
       return new HttpFailure('refused', 'connection refused (nothing listens there)', 'connect');
@@ -99,41 +99,93 @@ export function classifyNetworkError(e: unknown, signal?: AbortSignal, timeoutSi
   }
 }
 
-function prepare(req: HttpRequest) {
-  const limits = { ...DEFAULT_LIMITS, ...req.limits };
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), limits.totalMs);
-  const signals = [timeout.signal, ...(req.signal ? [req.signal] : [])];
-  const headers: Record<string, string> = { ...req.headers };
-  let body: string | undefined;
-  if (req.body !== undefined) {
-    body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    headers['content-type'] ??= 'application/json';
+/**
+ * An AbortSignal that the caller's signal and a timer both abort. A listener on the caller's signal
+ * (not AbortSignal.any, not AbortSignal.timeout), so that once `end()` ran nothing is left behind:
+ * no composite signal, no weak references, no timer. Discovery sends thousands of requests in a
+ * long session (BENCHMARKS.md, memory rows).
+ */
+export class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private expired = false;
+  private readonly onCallerAbort = () => this.controller.abort();
+
+  constructor(
+    ms: number,
+    private readonly caller?: AbortSignal,
+  ) {
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort();
+    }, ms);
+    if (caller?.aborted) this.controller.abort();
+    else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
-  return { limits, timeout, timer, signal: AbortSignal.any(signals), headers, body };
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** True when the time ran out (rather than the caller cancelling). */
+  get timedOut(): boolean {
+    return this.expired;
+  }
+
+  /** Stops the timer and lets go of the caller's signal; safe to call twice. */
+  end(): void {
+    clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.onCallerAbort);
+  }
+}
+
+/** One request in flight: its limits, its serialized body, and its deadline (limits.totalMs). */
+class InFlight extends Deadline {
+  readonly limits: HttpLimits;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+
+  constructor(private readonly req: HttpRequest) {
+    const limits = { ...DEFAULT_LIMITS, ...req.limits };
+    super(limits.totalMs, req.signal);
+    this.limits = limits;
+    this.headers = { ...req.headers };
+    if (req.body !== undefined) {
+      this.body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+      this.headers['content-type'] ??= 'application/json';
+    }
+  }
+
+  failure(e: unknown): HttpFailure {
+    return classifyNetworkError(e, this.req.signal, this.timedOut);
+  }
+}
+
+async function open(req: HttpRequest): Promise<{ f: InFlight; res: Dispatcher.ResponseData }> {
+  const f = new InFlight(req);
+  try {
+    const res = await undici().request(req.url, {
+      method: req.method ?? (f.body === undefined ? 'GET' : 'POST'),
+      headers: f.headers,
+      body: f.body,
+      signal: f.signal,
+      headersTimeout: f.limits.headersMs,
+      bodyTimeout: f.limits.idleMs,
+      dispatcher: req.dispatcher,
+      // undici's request() never follows redirects unless a redirect interceptor is installed.
+    });
+    return { f, res };
+  } catch (e) {
+    f.end();
+    throw f.failure(e);
+  }
 }
 
 /** Opens a request and returns once headers arrive; the caller reads `chunks`. */
 export async function httpStream(req: HttpRequest): Promise<HttpStream> {
-  const p = prepare(req);
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await undici().request(req.url, {
-      method: req.method ?? (p.body === undefined ? 'GET' : 'POST'),
-      headers: p.headers,
-      body: p.body,
-      signal: p.signal,
-      headersTimeout: p.limits.headersMs,
-      bodyTimeout: p.limits.idleMs,
-      dispatcher: req.dispatcher,
-      // undici's request() never follows redirects unless a redirect interceptor is installed.
-    });
-  } catch (e) {
-    clearTimeout(p.timer);
-    throw classifyNetworkError(e, req.signal, p.timeout.signal);
-  }
+  const { f, res } = await open(req);
   const close = () => {
-    clearTimeout(p.timer);
+    f.end();
     // A body read to its end needs no destroy (which would build an AbortError for nothing).
     if (!res.body.destroyed && !res.body.readableEnded) res.body.destroy();
   };
@@ -143,13 +195,13 @@ export async function httpStream(req: HttpRequest): Promise<HttpStream> {
     try {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         bytes += chunk.length;
-        if (bytes > p.limits.maxBytes) throw new HttpFailure('too-large', `the answer exceeded ${p.limits.maxBytes} bytes`, 'body');
+        if (bytes > f.limits.maxBytes) throw new HttpFailure('too-large', `the answer exceeded ${f.limits.maxBytes} bytes`, 'body');
         yield decoder.decode(chunk, { stream: true });
       }
       const tail = decoder.decode();
       if (tail) yield tail;
     } catch (e) {
-      throw classifyNetworkError(e, req.signal, p.timeout.signal);
+      throw f.failure(e);
     } finally {
       close();
     }
@@ -160,10 +212,38 @@ export async function httpStream(req: HttpRequest): Promise<HttpStream> {
 /** A whole request: status, headers and the (capped) body as text. Throws HttpFailure. */
 export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const t0 = performance.now();
-  const s = await httpStream(req);
-  let text = '';
-  for await (const c of s.chunks) text += c;
-  return { status: s.status, headers: s.headers, text, ms: performance.now() - t0 };
+  const { f, res } = await open(req);
+  try {
+    const text = await readText(res.body, f.limits.maxBytes);
+    return { status: res.statusCode, headers: flatHeaders(res.headers), text, ms: performance.now() - t0 };
+  } catch (e) {
+    if (!res.body.destroyed) res.body.destroy();
+    throw f.failure(e);
+  } finally {
+    f.end();
+  }
+}
+
+/**
+ * The whole body as UTF-8 text (a leading byte-order mark dropped, malformed bytes as U+FFFD, as
+ * TextDecoder does), read with 'data' events into one buffer and decoded once: a whole-body read
+ * needs no async iterator and no streaming decoder.
+ */
+function readText(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return void body.destroy(new HttpFailure('too-large', `the answer exceeded ${maxBytes} bytes`, 'body'));
+      parts.push(chunk);
+    });
+    body.on('error', reject);
+    body.on('end', () => {
+      const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes)).toString('utf8');
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    });
+  });
 }
 
 /** JSON.parse that never throws. */

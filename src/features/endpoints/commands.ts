@@ -1,23 +1,14 @@
-// Endpoints and keys: add an OpenAI-compatible endpoint, set the key of one; plus the small commands
-// of the always-loaded shell (refresh, clear the route, log, settings).
+// Endpoints and keys (bundled as dist/lazy/endpoints.js, loaded on first use): add an
+// OpenAI-compatible endpoint, set the key of one.
 import * as vscode from 'vscode';
-import type { Ctx } from '../../ctx';
-import { COMMANDS } from '../../core/commands';
+import type { Ctx, LazyModule } from '../../ctx';
 import { normalizeBaseUrl } from '../../core/endpoints';
 import { showError } from '../../ui/notify';
 
-export function register(ctx: Ctx): void {
-  const reg = (id: string, f: (...args: never[]) => unknown) => ctx.extension.subscriptions.push(vscode.commands.registerCommand(id, f));
-  reg(COMMANDS.refresh.id, () => ctx.discovery.refresh('command'));
-  reg(COMMANDS.clearRoute.id, () => ctx.routes.clear());
-  reg(COMMANDS.showLog.id, () => ctx.log.show());
-  reg(COMMANDS.openSettings.id, () => ctx.settingsStore.openSection());
-  // The title bar of the diffs shown before a write (the feature that showed them waits for the answer).
-  reg(COMMANDS.applyPreviewed.id, (uri?: vscode.Uri) => ctx.reviews.answer('apply', uri));
-  reg(COMMANDS.cancelPreviewed.id, (uri?: vscode.Uri) => ctx.reviews.answer('cancel', uri));
-  reg(COMMANDS.addEndpoint.id, (input?: { baseUrl: string; label?: string; apiKey?: string }) => addEndpoint(ctx, input));
-  reg(COMMANDS.setApiKey.id, (baseUrl?: string, key?: string) => setApiKey(ctx, baseUrl, key));
-}
+export const commands: LazyModule['commands'] = {
+  addEndpoint: (ctx, input) => addEndpoint(ctx, input as { baseUrl: string; label?: string; apiKey?: string } | undefined),
+  setApiKey: (ctx, baseUrl, key) => setApiKey(ctx, baseUrl as string | undefined, key as string | undefined),
+};
 
 async function addEndpoint(
   ctx: Ctx,

@@ -29,7 +29,10 @@ export function register(ctx: Ctx): void {
     }),
     { dispose: stop },
   );
-  sync();
-  // One probe after start-up, off the activation path, so a restored route shows its real health.
-  setTimeout(() => void ctx.discovery.refresh('startup'), 0);
+  // One probe after start-up, so a restored route shows its real health; it and the timer (which
+  // reads the settings) start after activation, not during it.
+  setTimeout(() => {
+    sync();
+    void ctx.discovery.refresh('startup');
+  }, 0);
 }

@@ -6,7 +6,9 @@ import type { Ctx } from '../../ctx';
 export function register(ctx: Ctx): void {
   const last = new Map<string, boolean>();
   const set = (key: string, value: boolean) => {
-    if (last.get(key) === value) return;
+    // A key never set reads as false in `when` clauses (and no key outlives the window): only a change
+    // from false is sent, so activation sends nothing unless a key is true already.
+    if ((last.get(key) ?? false) === value) return;
     last.set(key, value);
     void vscode.commands.executeCommand('setContext', `localModelRouter.${key}`, value);
   };

@@ -35,10 +35,6 @@ export type PickResult =
 
 type Answers = NonNullable<PickRequest['answers']>;
 
-export function register(ctx: Ctx): void {
-  ctx.extension.subscriptions.push(vscode.commands.registerCommand(COMMANDS.pickRoute.id, (req?: PickRequest) => showPicker(ctx, req)));
-}
-
 function toItems(ctx: Ctx, probes: readonly EndpointProbe[], recommendations: ReadonlyMap<string, DefaultModelChoice> | undefined): Item[] {
   const entries = buildPickerEntries(probes, {
     active: ctx.routes.active,
@@ -62,7 +58,7 @@ function toItems(ctx: Ctx, probes: readonly EndpointProbe[], recommendations: Re
   );
 }
 
-async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
+export async function showPicker(ctx: Ctx, req?: PickRequest): Promise<PickResult> {
   const qp = vscode.window.createQuickPick<Item>();
   qp.title = 'Local Model Router: pick the model your agent will use';
   qp.placeholder = 'Looking for local servers…';

@@ -19,13 +19,12 @@ export function register(ctx: Ctx): StatusBarHandle {
   const item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Left, 100);
   item.name = 'Local Model Router';
   item.command = COMMANDS.pickRoute.id;
-  let view: StatusView;
-  const update = () => {
+  const render = (): StatusView => {
     const route = ctx.routes.active;
     const launched = route ? ctx.servers.findByBaseUrl(route.baseUrl) : undefined;
     const tunnel = route ? ctx.tunnels.findByBaseUrl(route.baseUrl) : undefined;
     const up = ctx.discovery.latest.filter(p => p.result.kind === 'up');
-    view = renderStatus({
+    return renderStatus({
       route,
       health: ctx.routes.health,
       verifications: ctx.routes.verificationsOf(route),
@@ -60,12 +59,23 @@ export function register(ctx: Ctx): StatusBarHandle {
           : {}),
       ...(vscode.env.remoteName ? { remoteWindow: { name: vscode.env.remoteName, host: hostname() } } : {}),
     });
+  };
+  const apply = (view: StatusView) => {
     item.text = view.text;
     item.accessibilityInformation = { label: view.accessibility, role: 'button' };
     const md = new vscode.MarkdownString(view.tooltip, true);
     md.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
     item.tooltip = md;
     item.backgroundColor = view.background === 'none' ? undefined : new vscode.ThemeColor(`statusBarItem.${view.background}Background`);
+  };
+  let view = render();
+  apply(view);
+  const update = () => {
+    const next = render();
+    // Every refresh ends here: an unchanged view is not sent to the window again.
+    if ((Object.keys(next) as Array<keyof StatusView>).every(k => next[k] === view[k])) return;
+    view = next;
+    apply(view);
   };
   // The tooltip says how old each verdict is: rendered again while the window is open, so it stays true.
   const ageTimer = setInterval(update, AGE_REFRESH_MS);
@@ -78,7 +88,6 @@ export function register(ctx: Ctx): StatusBarHandle {
     ctx.discovery.onDidChange(update),
     ctx.onDidChangeSettings(update),
   );
-  update();
   item.show();
   return { current: () => view };
 }

@@ -17,14 +17,16 @@ export function register(ctx: Ctx): TerminalRouting {
   const collection = ctx.extension.environmentVariableCollection;
   let applied: Record<string, string> = {};
   let generation = 0;
-  let lastFingerprint: string | undefined;
+  // The collection is never persisted (below), so a window starts with it empty: with no route there
+  // is nothing to clear at activation.
+  let lastFingerprint = fingerprintOf({}, '');
   const apply = async () => {
     const gen = ++generation;
     const route = ctx.routes.active;
-    const settings = ctx.settings().values;
     let env: Record<string, string> = {};
     if (route) {
       const key = await ctx.keys.resolve(route.provider, route.baseUrl);
+      const settings = ctx.settings().values;
       const include = settings['terminal.includeApiKey'] && vscode.workspace.isTrusted;
       env = routeTerminalEnv(route, settings['terminal.routeTargets'], {
         ...(include && key.apiKey ? { apiKey: key.apiKey } : {}),
@@ -39,7 +41,7 @@ export function register(ctx: Ctx): TerminalRouting {
     const description = route
       ? `${route.endpointLabel ?? PROVIDERS[route.provider].displayName} · \`${route.model}\` at \`${route.baseUrl}\``
       : '';
-    const fingerprint = JSON.stringify([env, description]);
+    const fingerprint = fingerprintOf(env, description);
     if (fingerprint === lastFingerprint) return;
     lastFingerprint = fingerprint;
     collection.clear();
@@ -61,3 +63,5 @@ export function register(ctx: Ctx): TerminalRouting {
   void apply();
   return { applied: () => ({ ...applied }), onDidApply: applyEmitter.event };
 }
+
+const fingerprintOf = (env: Record<string, string>, description: string) => JSON.stringify([env, description]);
