@@ -14,7 +14,10 @@ const out = process.argv[2] ?? join(ROOT, 'out', 'README.package.md');
 const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const packaged = text
   .replace(/^<!-- repository-only:start[^>]*-->\n[\s\S]*?^<!-- repository-only:end -->\n/gm, '')
-  .replace(/^!\[([^\]]*)\]\((?!https:)([^)]+)\)[ \t]*$/gm, (_, alt, src) => `*Screenshot in the repository: ${alt} (\`${src}\`).*`);
+  .replace(
+    /^([ \t]*)!\[([^\]]*)\]\((?!https:)([^)]+)\)[ \t]*$/gm,
+    (_, indent, alt, src) => `${indent}*Screenshot in the repository: ${alt} (\`${src}\`).*`,
+  );
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, packaged);
 console.log(`packaged README: ${out}`);

@@ -109,8 +109,7 @@ export async function theOpenSettingsCommandShowsEverySection(h: UiHarness<Data>
   assert.match(await selectedTab(h), /^Remote/);
   const toc = settingsEditor(h).locator('.settings-toc-container .monaco-list-row');
   await toc.first().waitFor({ state: 'visible' });
-  const sections = (await toc.allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim());
-  for (const s of [
+  const wanted = [
     'llama.cpp',
     'Ollama',
     'LM Studio',
@@ -121,7 +120,14 @@ export async function theOpenSettingsCommandShowsEverySection(h: UiHarness<Data>
     'Verification',
     'Terminals',
     'Starting servers',
-  ])
+  ];
+  // The table of contents fills in row by row while the editor lays out: read it until it settles.
+  let sections: string[] = [];
+  for (const end = Date.now() + 10_000; Date.now() < end; await h.page.waitForTimeout(200)) {
+    sections = (await toc.allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim());
+    if (wanted.every(s => sections.some(t => t.startsWith(s)))) break;
+  }
+  for (const s of wanted)
     assert.ok(
       sections.some(t => t.startsWith(s)),
       `no ${s} section: ${JSON.stringify(sections)}`,
