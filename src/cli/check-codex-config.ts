@@ -14,6 +14,7 @@ import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from '../c
 import { applyCodexRepair, type AppliedRepair } from '../core/codex/applyRepair';
 import { backupDir, readTextFile } from '../core/files';
 import { profileNameProblem } from '../core/codex/profile';
+import { configPath } from '../core/codex/files';
 
 /** Exit codes, also in --help and the README. */
 export const CHECK_EXIT = { accepted: 0, rejected: 1, usage: 2, couldNotCheck: 3 } as const;
@@ -58,7 +59,7 @@ Exit codes: 0 Codex accepts the configuration (as it was, or after --apply);
 
 function readConfigText(codexHome: string): string | undefined {
   try {
-    return readTextFile(path.join(codexHome, 'config.toml'));
+    return readTextFile(configPath(codexHome));
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@ import { enabledMcpServers } from '../core/codex/tomlEdit';
 import { normalizeBaseUrl } from '../core/endpoints';
 import { readTextFile } from '../core/files/read';
 import { AGENT_IDS, STAGE_IDS_BY_AGENT, type AgentId, type StageId, type VerifyReport } from '../core/verify/types';
+import { configPath } from '../core/codex/files';
 
 const HELP = `Usage: local-model-router verify --base-url URL --model ID [--agent codex|claude] [options]
 
@@ -177,7 +178,7 @@ function nonFunctionToolsFlag(v: string | undefined): boolean | 'auto' {
 function mcpServersOf(codexHomeFlag: string | undefined, io: CliIo): string[] {
   const home = codexHomeFlag ? path.resolve(io.cwd, codexHomeFlag) : resolveCodexHome(io.env, '', io.env.HOME ?? os.homedir()).path;
   try {
-    return Object.keys(enabledMcpServers(readTextFile(path.join(home, 'config.toml')) ?? ''));
+    return Object.keys(enabledMcpServers(readTextFile(configPath(home)) ?? ''));
   } catch {
     return [];
   }

@@ -84,3 +84,15 @@ export function isReservedCodexProviderId(id: string): boolean {
 export function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
+
+/** The provider's own base-URL variable (`OLLAMA_BASE_URL`, …); undefined for generic endpoints. */
+export function providerBaseUrlVar(provider: ProviderId): string | undefined {
+  const prefix = PROVIDERS[provider].envPrefix;
+  return prefix ? `${prefix}_BASE_URL` : undefined;
+}
+
+/** The provider's own key variable (`LLAMACPP_API_KEY`, …); undefined for generic endpoints. */
+export function providerKeyVar(provider: ProviderId): string | undefined {
+  const prefix = PROVIDERS[provider].envPrefix;
+  return prefix ? `${prefix}_API_KEY` : undefined;
+}

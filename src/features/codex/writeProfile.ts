@@ -13,7 +13,7 @@ import { isRoute, routeKey, type Route } from '../../core/route';
 import { PROVIDERS } from '../../core/providers';
 import { defaultProfileName, profileNameProblem } from '../../core/codex/profile';
 import { resolveCodexHome } from '../../core/codex/version';
-import { configPath } from '../../core/codex/plan';
+import { configPath } from '../../core/codex/files';
 import { readSnapshot } from '../../core/files';
 import { parseTomlText } from '../../core/codex/tomlEdit';
 import { trustState } from '../../core/codex/trust';

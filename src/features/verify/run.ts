@@ -5,11 +5,11 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { readTextFile } from '../../core/files/read';
 import { displayName } from '../../core/text/sanitize';
-import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { fullKey } from '../../core/settings/catalog';
+import { configPath, profilePath } from '../../core/codex/files';
 import { isRoute, routeKey, type Route } from '../../core/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
@@ -50,7 +50,7 @@ async function codexKeyNote(ctx: Ctx, route: Route): Promise<string | undefined>
   const source = key.keySource === 'secret' ? 'the key stored with Set API Key' : `$${key.keyVar}`;
   if (!route.codexProfile)
     return `Codex needs this server's key: "Write Codex Profile" makes the profile read it from $${v}, and "Open Codex" fills $${v} from ${source}.`;
-  const file = join(codexHome(ctx), `${route.codexProfile}.config.toml`);
+  const file = profilePath(codexHome(ctx), route.codexProfile);
   let text: string | undefined;
   try {
     text = readTextFile(file);
@@ -219,7 +219,7 @@ function nonFunctionToolsOption(mode: string): boolean | 'auto' {
 /** The MCP servers Codex's config.toml enables, named in the report when the server cannot carry their tools. */
 function mcpServers(ctx: Ctx): string[] {
   try {
-    return Object.keys(enabledMcpServers(readTextFile(join(codexHome(ctx), 'config.toml')) ?? ''));
+    return Object.keys(enabledMcpServers(readTextFile(configPath(codexHome(ctx))) ?? ''));
   } catch {
     return [];
   }
