@@ -14,6 +14,7 @@ import type { Diagnosis } from './core/verify/types';
 import type { TunnelState } from './core/tunnel/supervisor';
 import type { RecordVerdict, ServerRecord } from './core/launch/serverRecords';
 import type { ProcessIdentity } from './core/launch/processIdentity';
+import type { LaunchedState } from './core/launch/process';
 import type { PlainHttpDecision } from './core/endpoints';
 import type { probeModelAnswers } from './core/probeModel';
 
@@ -165,8 +166,6 @@ export interface DiscoveryService {
   /** Probes every endpoint; concurrent callers share one run. */
   refresh(reason: string): Promise<readonly EndpointProbe[]>;
 }
-
-export type LaunchedState = 'starting' | 'ready' | 'exited' | 'stopped';
 
 /** A server the extension started; the launcher owns it, the verifier and status bar read it. */
 export interface LaunchedServer {

@@ -4,7 +4,7 @@ import { AGENTS, AGENT_IDS, type AgentId } from './agents';
 import { COMMANDS } from './commands';
 import { shortRouteLabel, type Route } from './route';
 import type { RouteHealth, VerificationSummary } from './routeHealth';
-import type { LaunchedState } from './statusTypes';
+import type { LaunchedView } from './statusTypes';
 import { describeReach, isRemote, type EndpointReach } from './endpointReach';
 import { displayLabel, displayName, displayText, DISPLAY_LIMITS } from './text/sanitize';
 
@@ -16,7 +16,7 @@ export interface StatusState {
   /** Per agent, what changed since its verdict was reached: the verdict no longer holds (core/verdictBasis.ts). */
   outdated?: Partial<Record<AgentId, string[]>>;
   /** A server the extension started for this route, if any. */
-  launched?: LaunchedState;
+  launched?: LaunchedView;
   /** Whether the route's variables are in new terminals (existing ones are stale until reopened). */
   terminalsRouted: boolean;
   /** What discovery knows, for the no-route text: whether it ran, and what it found. */
