@@ -5,7 +5,7 @@
 // LOCAL_LLM_API_KEY → the stored secret → none.
 // OPENAI_BASE_URL is never read: it points at a cloud provider more often than not.
 import { displayName } from './text/sanitize';
-import { PROVIDERS, providerBaseUrlVar, providerKeyVar, type ProviderId } from './providers';
+import { OWN_DEFAULT_PORTS, PROVIDERS, providerBaseUrlVar, providerKeyVar, type ProviderId } from './providers';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -65,7 +65,7 @@ export function ollamaHostToBaseUrl(value: string): NormalizedUrl {
   const scheme = /^[a-z]+:\/\//i.exec(v)?.[0] ?? 'http://';
   v = v.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
   let host = v;
-  let port = '11434';
+  let port = String(OWN_DEFAULT_PORTS.ollama);
   const m = /^(\[[^\]]+\]|[^:]*)(?::(\d+))?$/.exec(v);
   if (m) {
     host = m[1] || '127.0.0.1';
