@@ -1,6 +1,6 @@
 // Probes every known and configured endpoint in parallel and says what each one is doing.
 import { createAgent, Deadline, httpRequest, HttpFailure, parseJson, type HttpLimits } from './net/http';
-import { errorMessageFromBody } from './net/errors';
+import { errorMessageFromBody, saysModelLoading } from './net/errors';
 import { serverRoot, type BaseUrlSource } from './endpoints';
 import type { ProviderId } from './providers';
 import type { TunnelVia } from './endpointReach';
@@ -121,7 +121,7 @@ async function probe(target: DiscoveryTarget, opts: DiscoverOptions, budget: num
     return { kind: 'error', message: f.message, ms: ms() };
   }
   const message = errorMessageFromBody(res.text);
-  if (res.status === 503 && /loading model/i.test(message)) return { kind: 'loading', message, ms: ms() };
+  if (saysModelLoading(res.status, message)) return { kind: 'loading', message, ms: ms() };
   if (res.status === 401 || res.status === 403)
     return { kind: 'unauthorized', status: res.status, message: message || 'unauthorized', ms: ms() };
   if (res.status >= 300 && res.status < 400)
