@@ -4,6 +4,7 @@
 
 import { CLAUDE_STAGE_IDS, CODEX_STAGE_IDS } from '../verify/types';
 import { OWN_DEFAULT_PORTS } from '../providers';
+import { NON_FUNCTION_TOOLS_MODES } from '../codex/nonFunctionTools';
 
 export type SettingScope = 'application' | 'machine' | 'machine-overridable' | 'window' | 'resource';
 
@@ -125,7 +126,7 @@ export const SETTINGS = {
   'codex.home': { type: 'string', default: '', scope: 'machine', restricted: true },
   'codex.profileName': { type: 'string', default: '', scope: 'window' },
   'codex.previewChanges': { type: 'boolean', default: true, scope: 'machine' },
-  'codex.disableNonFunctionTools': { type: 'string', enum: ['auto', 'always', 'never'], default: 'auto', scope: 'window' },
+  'codex.disableNonFunctionTools': { type: 'string', enum: NON_FUNCTION_TOOLS_MODES, default: 'auto', scope: 'window' },
   'codex.autoCompactFraction': { type: 'number', default: 0.75, minimum: 0.1, maximum: 0.95, scope: 'window' },
   'codex.validateAfterWrite': { type: 'boolean', default: true, scope: 'machine' },
 

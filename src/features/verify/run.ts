@@ -9,14 +9,15 @@ import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { fullKey } from '../../core/settings/catalog';
-import { configPath, profilePath } from '../../core/codex/files';
+import { profilePath } from '../../core/codex/files';
+import { enabledMcpServerNames } from '../../core/codex/verifyInput';
+import { nonFunctionToolsOption, type NonFunctionToolsMode } from '../../core/codex/nonFunctionTools';
 import { isRoute, routeKey, type Route } from '../../core/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
 import { verifyAgents } from '../../core/agentVerify';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
-import { enabledMcpServers } from '../../core/codex/tomlEdit';
 import { renderHtml } from '../../core/verify/html';
 import { codexKeyVar } from '../../core/codex/launch';
 import { resolveCodexHome } from '../../core/codex/version';
@@ -156,9 +157,9 @@ export async function verifyCommand(
           signal: ac.signal,
           // What the settings this extension writes will make each agent send.
           codex: {
-            nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']),
+            nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools'] as NonFunctionToolsMode),
             catalog: true,
-            mcpServers: mcpServers(ctx),
+            mcpServers: enabledMcpServerNames(codexHome(ctx)),
           },
           claude: { thinking: !settings['claude.disableThinking'] },
           promptTps: ctx.routes.verificationsOf(route).codex?.findings?.promptTps,
@@ -209,20 +210,6 @@ export async function verifyCommand(
   ctx.routes.verificationFinished(runId, route, summaries);
   for (const r of reports) await showReport(ctx, route, r);
   return Object.assign(reports[0], reports.length > 1 ? { others: reports.slice(1) } : {});
-}
-
-/** codex.disableNonFunctionTools as the verifier takes it (what the profile written for the route will do). */
-function nonFunctionToolsOption(mode: string): boolean | 'auto' {
-  return mode === 'always' ? false : mode === 'never' ? true : 'auto';
-}
-
-/** The MCP servers Codex's config.toml enables, named in the report when the server cannot carry their tools. */
-function mcpServers(ctx: Ctx): string[] {
-  try {
-    return Object.keys(enabledMcpServers(readTextFile(configPath(codexHome(ctx))) ?? ''));
-  } catch {
-    return [];
-  }
 }
 
 /** How much of the server's output a report shows under a failed stage. */
