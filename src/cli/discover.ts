@@ -1,11 +1,11 @@
 // local-model-router discover: which local servers run, which models they serve.
-import { discover, describeProbe, type EndpointProbe } from '../core/discovery';
+import { discover, describeProbe, type EndpointProbe } from '../core/route/discovery';
 import { createAgent } from '../core/net/http';
-import { discoveryTargets } from '../core/targets';
+import { discoveryTargets } from '../core/route/targets';
 import { resolveSettings, lookupFromSettingsJson } from '../core/settings/resolve';
 import { PROVIDERS } from '../core/providers';
 import { fullKey } from '../core/settings/catalog';
-import { modelDetail } from '../core/pickerModel';
+import { modelDetail } from '../core/route/pickerModel';
 import { intFlag, parseFlags, readSettingsFile, UsageError, type Subcommand } from './io';
 
 export const discoverCommand: Subcommand = {

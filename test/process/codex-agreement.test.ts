@@ -15,7 +15,7 @@ import { startScriptedServer, type ScriptedServerOptions } from '../support/scri
 import * as B from '../support/behaviours';
 import { buildProfile, type ProfileSettings } from '../../src/core/codex/profile';
 import { verifyRoute, type VerifyReport } from '../../src/core/verify/index';
-import type { Route } from '../../src/core/route';
+import type { Route } from '../../src/core/route/route';
 import type { ProviderId } from '../../src/core/providers';
 
 const CODEX = resolve(__dirname, '../../node_modules/.bin/codex');

@@ -19,7 +19,7 @@ import {
   type TunnelState,
   type TunnelSupervisor,
 } from '../../src/core/tunnel';
-import { discover } from '../../src/core/discovery';
+import { discover } from '../../src/core/route/discovery';
 import { verifyRoute } from '../../src/core/verify/index';
 
 const skip = !HAVE_SSHD && 'needs /usr/sbin/sshd, ssh and ssh-keygen (Debian: apt-get install openssh-server)';

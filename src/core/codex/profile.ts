@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { PROVIDERS, isReservedCodexProviderId } from '../providers';
 import { normalizeBaseUrl } from '../endpoints';
-import type { Route } from '../route';
+import type { Route } from '../route/route';
 import type { Settings } from '../settings/catalog';
 import { formatDocument, type TomlTable } from './tomlText';
 import { modelCatalogJson } from './modelCatalog';

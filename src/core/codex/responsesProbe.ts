@@ -7,7 +7,7 @@
 import { httpStream, HttpFailure, type HttpLimits } from '../net/http';
 import { errorMessageFromBody } from '../net/errors';
 import { diagnoseHttp, excerpt, RESPONSES_MIN_VERSIONS } from '../verify/diagnose';
-import { probeEndpoint, type ServerInfo } from '../discovery';
+import { probeEndpoint, type ServerInfo } from '../route/discovery';
 import { providerOfOwnDefaultPort, type ProviderId } from '../providers';
 import { kindOfProvider } from '../serverKind';
 

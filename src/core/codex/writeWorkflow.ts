@@ -11,7 +11,7 @@ import { writeFiles, FileRefusal, readTextFile } from '../files';
 import { findLegacyProfiles } from './migrate';
 import { configPath } from './files';
 import { checkBeforeProfileWrite, type ProfileWriteCheck } from './beforeProfileWrite';
-import type { Route } from '../route';
+import type { Route } from '../route/route';
 import { enabledMcpServers } from './tomlEdit';
 
 export interface WriteOptions {

@@ -1,6 +1,6 @@
 // Renders a VerifyReport for people: plain text for the terminal, Markdown for documents, and the
 // one-line summary the route store keeps.
-import type { VerificationSummary } from '../routeHealth';
+import type { VerificationSummary } from '../route/routeHealth';
 import { SHAPE_STAGES, type Fix, type ServerChange, type StageResult, type VerifyReport } from './types';
 import { SERVER_KIND_INFO } from '../serverKind';
 import { AGENTS, AGENT_IDS, type AgentId } from '../agents';

@@ -20,7 +20,7 @@ import { AGENTS } from '../agents';
 import { formatMs } from './report';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor, type PromptTiming } from '../codex/idleTimeout';
 import type { CodexFindings, Diagnosis, StageMetrics, StageStatus } from './types';
-import type { ServerKind } from '../discovery';
+import type { ServerKind } from '../route/discovery';
 import { replayItem, type TurnHistory } from './codex-history';
 import type { NonFunctionToolsMode } from '../codex/profile';
 

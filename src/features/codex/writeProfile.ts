@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
-import { isRoute, routeKey, type Route } from '../../core/route';
+import { isRoute, routeKey, type Route } from '../../core/route/route';
 import { PROVIDERS } from '../../core/providers';
 import { defaultProfileName, profileNameProblem } from '../../core/codex/profile';
 import { resolveCodexHome } from '../../core/codex/version';

@@ -12,7 +12,7 @@ import { fullKey } from '../../core/settings/catalog';
 import { profilePath } from '../../core/codex/files';
 import { enabledMcpServerNames } from '../../core/codex/verifyInput';
 import { nonFunctionToolsOption, type NonFunctionToolsMode } from '../../core/codex/nonFunctionTools';
-import { isRoute, routeKey, type Route } from '../../core/route';
+import { isRoute, routeKey, type Route } from '../../core/route/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
 import { verifyAgents } from '../../core/agentVerify';

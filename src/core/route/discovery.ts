@@ -1,15 +1,15 @@
 // Probes every known and configured endpoint in parallel and says what each one is doing.
-import { createAgent, Deadline, httpRequest, HttpFailure, parseJson, type HttpLimits } from './net/http';
-import { errorMessageFromBody, saysModelLoading } from './net/errors';
-import { serverRoot, type BaseUrlSource } from './endpoints';
-import type { ProviderId } from './providers';
+import { createAgent, Deadline, httpRequest, HttpFailure, parseJson, type HttpLimits } from '../net/http';
+import { errorMessageFromBody, saysModelLoading } from '../net/errors';
+import { serverRoot, type BaseUrlSource } from '../endpoints';
+import type { ProviderId } from '../providers';
 import type { TunnelVia } from './endpointReach';
 import type { Dispatcher } from 'undici';
 
-import { detectServerKind, type ServerKind } from './serverKind';
-import { templateId } from './templateId';
+import { detectServerKind, type ServerKind } from '../serverKind';
+import { templateId } from '../templateId';
 
-export type { ServerKind } from './serverKind';
+export type { ServerKind } from '../serverKind';
 
 export interface ModelInfo {
   id: string;

@@ -1,4 +1,4 @@
-import type { LaunchedState } from './launch/process';
+import type { LaunchedState } from '../launch/process';
 
 /** What the status bar shows of a server this window started. */
 export interface LaunchedView {

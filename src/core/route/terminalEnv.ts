@@ -1,7 +1,7 @@
 // Variables that new integrated terminals receive for the active route, per target the user chose.
-import { PROVIDERS, providerBaseUrlVar, providerKeyVar } from './providers';
-import { codexOssBaseUrl } from './codex/launch';
-import { claudeTerminalEnv } from './claude/launch';
+import { PROVIDERS, providerBaseUrlVar, providerKeyVar } from '../providers';
+import { codexOssBaseUrl } from '../codex/launch';
+import { claudeTerminalEnv } from '../claude/launch';
 import type { Route } from './route';
 
 export type RouteTarget = 'localLlm' | 'provider' | 'codexOss' | 'claudeCode';
