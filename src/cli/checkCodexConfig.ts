@@ -9,7 +9,7 @@ import { resolveCodexHome } from '../core/codex/version';
 import { detectCodex } from '../core/codex/run';
 import { checkArgs, checkCodexConfig } from '../core/codex/check';
 import { planCodexRepair } from '../core/codex/repairs';
-import { checkJson, fillPlan, indent, printAdvisories, printPlan } from './codex-check-report';
+import { checkJson, fillPlan, indent, printAdvisories, printPlan } from './codexCheckReport';
 import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from '../core/codex/features';
 import { applyCodexRepair, type AppliedRepair } from '../core/codex/applyRepair';
 import { backupDir, readTextFile } from '../core/files';

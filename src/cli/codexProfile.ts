@@ -9,7 +9,7 @@ import type { ProfileSettings } from '../core/codex/profile';
 import { resolveCodexHome } from '../core/codex/version';
 import { writeCodexProfile } from '../core/codex/writeWorkflow';
 import type { CodexFindings } from '../core/verify/types';
-import { checkJson, fillPlan, indent, printPlan } from './codex-check-report';
+import { checkJson, fillPlan, indent, printPlan } from './codexCheckReport';
 import { readCodexFindings } from '../core/codex/findings';
 import { FileRefusal, planRestore, readTextFile, restore } from '../core/files';
 import { displayName } from '../core/text/sanitize';
