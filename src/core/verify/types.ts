@@ -78,7 +78,7 @@ export const DIAGNOSIS_CODES = [
   'server-error',
   'messages-api-missing',
   'thinking-unsupported',
-  // Later turns and optional tool types (issue 14):
+  // Later turns and optional tool types:
   'history-rejected',
   'mcp-tools-dropped',
   'mcp-calls-unusable',
