@@ -91,7 +91,7 @@ export const verifyCommand: Subcommand = {
     const contextWindow = intFlag('context-window', values['context-window'], 1);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 100);
     const idleMs = intFlag('idle-ms', values['idle-ms'], 10);
-    const { verifyRoute, renderText } = await import('../core/verify/index');
+    const { verifyRoute, renderText } = await import('../core/codex/verify/index');
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);

@@ -20,7 +20,7 @@ import {
   type TunnelSupervisor,
 } from '../../src/core/tunnel';
 import { discover } from '../../src/core/route/discovery';
-import { verifyRoute } from '../../src/core/verify/index';
+import { verifyRoute } from '../../src/core/codex/verify/index';
 
 const skip = !HAVE_SSHD && 'needs /usr/sbin/sshd, ssh and ssh-keygen (Debian: apt-get install openssh-server)';
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');

@@ -20,7 +20,7 @@ import { SerialGate } from '../../src/core/chat/gate';
 import { presentServerText } from '../../src/core/chat/serverText';
 import { summarize } from '../../src/core/verify/report';
 import type { VerifyReport } from '../../src/core/verify/types';
-import { SseParser } from '../../src/core/verify/sse';
+import { SseParser } from '../../src/core/net/sse';
 import { startScriptedServer, sendJson, type ScriptedServer } from '../support/scripted-server';
 import { freePort } from '../support/ports';
 import type { Brain } from '../support/brain';

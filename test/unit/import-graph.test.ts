@@ -111,6 +111,21 @@ test('a feature does not import another feature; the CLI does not import the ext
   assert.deepEqual(bad, []);
 });
 
+test('the agents are peers: core/codex and core/claude never import each other, and the machinery both use (core/verify, files, net, text) imports neither', () => {
+  const g = graph();
+  const bad: string[] = [];
+  const agent = (f: string) => /^core\/(codex|claude)\//.exec(rel(f))?.[1];
+  const shared = (f: string) => /^core\/(verify|files|net|text)\//.test(rel(f));
+  for (const [f, ts] of g.edges)
+    for (const t of ts) {
+      const a = agent(f);
+      const b = agent(t);
+      if (a && b && a !== b) bad.push(`${rel(f)} → ${rel(t)}`);
+      if (shared(f) && b) bad.push(`${rel(f)} → ${rel(t)}`);
+    }
+  assert.deepEqual(bad, []);
+});
+
 /** Files of src/ under these folders, with their text. */
 function sources(...folders: string[]): [string, string][] {
   return files(SRC)

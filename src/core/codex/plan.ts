@@ -10,7 +10,7 @@ import { planTrust, projectKey } from './trust';
 import { findLegacyProfiles } from './migrate';
 import { isTable, type TomlScalar, type TomlTable } from './tomlText';
 import type { CodexProfile } from './profile';
-import { unifiedDiff } from './diff';
+import { unifiedDiff } from '../files/diff';
 import { configPath } from './files';
 
 export type FileRole = 'profile' | 'catalog' | 'config';

@@ -14,7 +14,7 @@ import { enabledMcpServerNames } from '../../core/codex/verifyInput';
 import { nonFunctionToolsOption, type NonFunctionToolsMode } from '../../core/codex/nonFunctionTools';
 import { isRoute, routeKey, type Route } from '../../core/route/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
-import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
+import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/codex/verify/index';
 import { verifyAgents } from '../../core/agentVerify';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';

@@ -3,9 +3,9 @@
 // model's read of the token file itself and never runs what the model proposes.
 import { atFirstItem, ctxOf, postJson, postSse, summarizeEvents, type Failed, type SseResult, type StopWhen } from '../../verify/request';
 import { diagnoseMessage, excerpt } from '../../verify/diagnose';
-import { MessagesStreamReader, type MessagesBlock, type MessagesOutcome } from '../../verify/messages-sse';
+import { MessagesStreamReader, type MessagesBlock, type MessagesOutcome } from './messagesStream';
 import { judgeCall, type ProposedCall } from '../../verify/toolcall';
-import { answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stages';
+import { TEXT_MARKER, judgeText, answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stage';
 import { formatMs } from '../../verify/report';
 import type { Diagnosis, StageMetrics } from '../../verify/types';
 import { CLAUDE_MIN_CONTEXT } from '../env';
@@ -20,7 +20,6 @@ export interface ClaudeStageEnv extends StageEnv {
   shapeMaxTokens: number;
 }
 
-export const TEXT_MARKER = 'LOCAL-OK';
 export const CLAUDE_MARKER = 'CLAUDE-OK';
 /** Below this Claude Code's first request (≈12k tokens) and a reply do not fit. */
 export const CLAUDE_HARD_MIN_CONTEXT = 16_384;
@@ -64,41 +63,6 @@ function contentOf(json: unknown): { ok: boolean; text: string; blocks: Json[] }
       .map(b => String(b.text ?? ''))
       .join(''),
     blocks,
-  };
-}
-
-function judgeText(
-  text: string,
-  hasThinking: boolean,
-  marker: string,
-  what: string,
-): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
-  if (text.includes(marker)) return { status: 'pass', summary: `${what} answered "${excerpt(text, 60)}"` };
-  if (!text.trim() && hasThinking)
-    return {
-      status: 'warn',
-      summary: `${what} only thought within the verifier's output limit`,
-      diagnosis: {
-        code: 'final-answer-mismatch',
-        message:
-          "The model spent this check's small output budget on thinking and wrote no answer. The API works; Claude Code allows far more output.",
-        fix: null,
-      },
-    };
-  if (text.trim())
-    return {
-      status: 'warn',
-      summary: `${what} answered, but not with ${marker}`,
-      diagnosis: {
-        code: 'final-answer-mismatch',
-        message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`,
-        fix: null,
-      },
-    };
-  return {
-    status: 'fail',
-    summary: `${what} came back without any text`,
-    diagnosis: { code: 'final-answer-mismatch', message: `The answer holds no text (asked to reply with ${marker}).`, fix: null },
   };
 }
 
@@ -158,10 +122,11 @@ export async function messagesTextStage(env: ClaudeStageEnv): Promise<StageOutco
     };
   return {
     ...judgeText(
+      'claude',
       c.text,
-      c.blocks.some(b => b.type === 'thinking'),
       TEXT_MARKER,
       'The model',
+      c.blocks.some(b => b.type === 'thinking'),
     ),
     evidence,
     metrics: { inputTokens: usage?.input_tokens, outputTokens: usage?.output_tokens },
@@ -236,10 +201,11 @@ export async function messagesStreamStage(env: ClaudeStageEnv): Promise<StageOut
   }
   return {
     ...judgeText(
+      'claude',
       o.text,
-      o.blocks.some(b => b.type === 'thinking'),
       TEXT_MARKER,
       'The stream',
+      o.blocks.some(b => b.type === 'thinking'),
     ),
     evidence: [...evidence, `text: ${JSON.stringify(excerpt(o.text, 200))}`],
     metrics,
