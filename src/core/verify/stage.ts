@@ -8,7 +8,8 @@ import { httpRequest, parseJson } from '../net/http';
 import { serverRoot } from '../endpoints';
 import { kindFromEvidence } from '../serverKind';
 import type { Diagnosis, DiagnosisCode, StageMetrics, StageStatus } from './types';
-import type { ServerKind } from '../route/discovery';
+import type { ServerKind } from '../serverKind';
+import { listedContext, llamaPropsFacts, type ModelsEntry } from '../serverFacts';
 
 export interface StageOutcome {
   status: StageStatus;
@@ -75,7 +76,7 @@ export const round = (n: number | undefined) => (n === undefined ? undefined : M
 
 interface ModelsBody {
   object?: unknown;
-  data?: { id?: unknown; owned_by?: unknown; max_model_len?: unknown; aliases?: unknown; meta?: { n_ctx?: unknown } }[] | null;
+  data?: ModelsEntry[] | null;
   models?: { name?: unknown; model?: unknown }[];
 }
 
@@ -95,18 +96,9 @@ async function readLlamaProps(env: StageEnv): Promise<void> {
     });
     const p = r.status === 200 ? parseJson(r.text) : undefined;
     if (!p?.ok) return;
-    const v = p.value as {
-      chat_template_caps?: { supports_tools?: unknown };
-      chat_template?: unknown;
-      build_info?: unknown;
-      default_generation_settings?: { n_ctx?: unknown };
-    };
-    // What one request can hold is a slot's context (the whole context split by --parallel), as discovery reads it.
-    const slot = v.default_generation_settings?.n_ctx;
-    if (typeof slot === 'number' && slot > 0) env.contextWindow = slot;
-    if (typeof v.chat_template_caps?.supports_tools === 'boolean') env.facts.templateTools = v.chat_template_caps.supports_tools;
-    if (typeof v.chat_template === 'string') env.facts.chatTemplate = v.chat_template;
-    if (typeof v.build_info === 'string') env.facts.build = v.build_info;
+    const { slotContext, ...facts } = llamaPropsFacts(p.value);
+    if (slotContext) env.contextWindow = slotContext;
+    Object.assign(env.facts, facts);
   } catch {
     // unknown stays unknown
   }
@@ -157,8 +149,7 @@ export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
       },
     };
   }
-  const nCtx =
-    typeof entry.meta?.n_ctx === 'number' ? entry.meta.n_ctx : typeof entry.max_model_len === 'number' ? entry.max_model_len : undefined;
+  const nCtx = listedContext(entry, env.serverKind)?.contextWindow;
   if (nCtx) env.contextWindow = nCtx;
   if (env.serverKind === 'llamacpp') await readLlamaProps(env);
   const noTools = env.facts.templateTools === false ? '; its chat template has no tool support' : '';
