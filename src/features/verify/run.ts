@@ -3,14 +3,12 @@
 // report in a webview with a button per fix, and logs every stage.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { readTextFile } from '../../core/files/read';
 import { displayName } from '../../core/text/sanitize';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { fullKey } from '../../core/settings/catalog';
-import { profilePath } from '../../core/codex/files';
-import { enabledMcpServerNames } from '../../core/codex/verifyInput';
+import { enabledMcpServerNames, profileKeyVar } from '../../core/codex/verifyInput';
 import { nonFunctionToolsOption, type NonFunctionToolsMode } from '../../core/codex/nonFunctionTools';
 import { isRoute, routeKey, type Route } from '../../core/route/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
@@ -21,7 +19,6 @@ import { describeFix, formatMs } from '../../core/verify/report';
 import { renderHtml } from '../../core/verify/html';
 import { codexKeyVar } from '../../core/codex/launch';
 import { resolveCodexHome } from '../../core/codex/version';
-import { parseTomlText } from '../../core/codex/tomlEdit';
 import { applyFix, managedProvider, resolverFor, type FixTarget } from './fixes';
 import { writeRelaxedCopy } from '../../state/chatTemplates';
 import { showInfo, showWarning } from '../../ui/notify';
@@ -51,16 +48,7 @@ async function codexKeyNote(ctx: Ctx, route: Route): Promise<string | undefined>
   const source = key.keySource === 'secret' ? 'the key stored with Set API Key' : `$${key.keyVar}`;
   if (!route.codexProfile)
     return `Codex needs this server's key: "Write Codex Profile" makes the profile read it from $${v}, and "Open Codex" fills $${v} from ${source}.`;
-  const file = profilePath(codexHome(ctx), route.codexProfile);
-  let text: string | undefined;
-  try {
-    text = readTextFile(file);
-  } catch {
-    text = undefined;
-  }
-  const parsed = text !== undefined ? parseTomlText(text) : undefined;
-  const providers = parsed?.ok ? Object.values((parsed.value.model_providers ?? {}) as Record<string, { env_key?: unknown }>) : [];
-  const named = providers.map(p => p.env_key).find((k): k is string => typeof k === 'string');
+  const named = profileKeyVar(codexHome(ctx), route.codexProfile);
   if (!named)
     return `Codex will get 401 from this server: profile "${route.codexProfile}" names no key variable. Run "Write Codex Profile" again.`;
   return `Codex will send the key: profile "${route.codexProfile}" reads it from $${named}, which "Open Codex" fills from ${source}. In a terminal of your own, set $${named} first.`;
