@@ -342,3 +342,23 @@ export function judgeText(
 export function blockingCodes(apiMissing: DiagnosisCode): readonly DiagnosisCode[] {
   return ['server-unreachable', 'unauthorized', 'model-loading', 'model-not-found', apiMissing, 'timeout'];
 }
+
+/** A 200 answer whose JSON is not the agent's response object (no `field` array): a failed stage. */
+export function notTheApisObject(
+  evidence: readonly string[],
+  bodyText: string,
+  request: string,
+  field: string,
+  what: string,
+): StageOutcome {
+  return {
+    status: 'fail',
+    summary: `The answer has no \`${field}\` array`,
+    evidence: [...evidence, excerpt(bodyText, 400)],
+    diagnosis: {
+      code: 'server-error',
+      message: `The server answered ${request} with JSON that is not a ${what} object (no \`${field}\`).`,
+      fix: null,
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { atFirstItem, ctxOf, postJson, postSse, summarizeEvents, type Failed, ty
 import { diagnoseMessage, excerpt } from '../../verify/diagnose';
 import { MessagesStreamReader, type MessagesBlock, type MessagesOutcome } from './messagesStream';
 import { judgeCall, type ProposedCall } from '../../verify/toolcall';
-import { TEXT_MARKER, judgeText, answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stage';
+import { TEXT_MARKER, judgeText, notTheApisObject, answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stage';
 import { formatMs } from '../../verify/report';
 import type { Diagnosis, StageMetrics } from '../../verify/types';
 import { CLAUDE_MIN_CONTEXT } from '../env';
@@ -109,17 +109,7 @@ export async function messagesTextStage(env: ClaudeStageEnv): Promise<StageOutco
     `HTTP ${r.status}, stop_reason ${JSON.stringify((r.json as Json)?.stop_reason ?? null)}, blocks: ${c.blocks.map(b => String(b.type)).join(', ') || '(none)'}`,
     `text: ${JSON.stringify(excerpt(c.text, 200))}`,
   ];
-  if (!c.ok)
-    return {
-      status: 'fail',
-      summary: 'The answer has no `content` array',
-      evidence: [...evidence, excerpt(r.text, 400)],
-      diagnosis: {
-        code: 'server-error',
-        message: 'The server answered POST /v1/messages with JSON that is not a Messages object (no `content`).',
-        fix: null,
-      },
-    };
+  if (!c.ok) return notTheApisObject(evidence, r.text, 'POST /v1/messages', 'content', 'Messages');
   return {
     ...judgeText(
       'claude',

@@ -3,6 +3,7 @@
 import { postJson, summarizeEvents } from '../../verify/request';
 import {
   judgeText,
+  notTheApisObject,
   type StageOutcome,
   type StageEnv,
   withSmallOutput,
@@ -76,18 +77,7 @@ export async function responsesTextStage(env: CodexStageEnv): Promise<StageOutco
     `HTTP ${r.status}, status ${JSON.stringify(body.status ?? null)}, output items: ${items.map(i => i.type).join(', ') || '(none)'}`,
     `text: ${JSON.stringify(excerpt(text, 200))}`,
   ];
-  if (!Array.isArray(body.output)) {
-    return {
-      status: 'fail',
-      summary: 'The answer has no `output` array',
-      evidence: [...evidence, excerpt(r.text, 400)],
-      diagnosis: {
-        code: 'server-error',
-        message: 'The server answered POST /responses with JSON that is not a Responses object (no `output`).',
-        fix: null,
-      },
-    };
-  }
+  if (!Array.isArray(body.output)) return notTheApisObject(evidence, r.text, 'POST /responses', 'output', 'Responses');
   return {
     ...judgeText(
       'codex',
