@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { SETTINGS } from '../../src/core/settings/catalog';
+import { LAZY_COMMANDS } from '../../src/core/commands';
 
 const SRC = resolve(__dirname, '../../src');
 
@@ -124,6 +125,12 @@ test('the agents are peers: core/codex and core/claude never import each other, 
       if (shared(f) && b) bad.push(`${rel(f)} → ${rel(t)}`);
     }
   assert.deepEqual(bad, []);
+});
+
+test('extension.ts names every feature whose commands load lazily (nothing registers behind its back)', () => {
+  const ext = readFileSync(join(SRC, 'extension.ts'), 'utf8');
+  const named = [...ext.matchAll(/lazy\.registerFeature\(ctx, '([a-z]+)'\)/g)].map(m => m[1]).sort();
+  assert.deepEqual(named, [...new Set(Object.values(LAZY_COMMANDS))].sort());
 });
 
 /** Files of src/ under these folders, with their text. */
