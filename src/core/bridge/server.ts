@@ -97,6 +97,9 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   const log = o.log ?? (() => undefined);
   const upstream = o.upstream.replace(/\/+$/, '');
   const byPath = new Map(o.adapters.map(a => [a.path, a]));
+  const localByPath = new Map(
+    o.adapters.flatMap(adapter => Object.entries(adapter.local ?? {}).map(([path, answer]) => [path, { adapter, answer }])),
+  );
   // One connection pool to the upstream, kept alive between requests: a new connection per request
   // would add its set-up to every first byte.
   const agent: Agent = createAgent(limits.connectMs);
@@ -120,15 +123,16 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       log(`${req.method} ${req.url} ${res.statusCode} ${ms} ms${notes.length ? ` [${notes.join(', ')}]` : ''}${aborted}`);
     });
     const pathname = (req.url ?? '/').split('?')[0]!;
-    const adapter = byPath.get(pathname);
-    const sendJson = (status: number, body: unknown) => {
+    const local = localByPath.get(pathname);
+    const adapter = byPath.get(pathname) ?? local?.adapter;
+    const sendJson = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       if (res.headersSent) return void res.end();
       const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
     const errorJson = (status: number, message: string) =>
-      sendJson(status, adapter ? adapter.errorBody(status, message) : GENERIC_ERROR(message));
+      sendJson(status, adapter ? adapter.errorBody(status, message) : GENERIC_ERROR(message), adapter?.errorHeaders?.(status));
 
     const refused = refusal(req.headers);
     if (refused) {
@@ -139,7 +143,10 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       if (req.method === 'GET' && pathname === '/v1/models') return passThrough(res, `${upstream}/models`, controller.signal);
       if (!adapter) {
         req.resume();
-        return errorJson(404, `The bridge serves ${[...byPath.keys(), 'GET /v1/models'].join(', ')}; not ${req.method} ${pathname}.`);
+        return errorJson(
+          404,
+          `The bridge serves ${[...byPath.keys(), ...localByPath.keys(), 'GET /v1/models'].join(', ')}; not ${req.method} ${pathname}.`,
+        );
       }
       if (req.method !== 'POST') {
         req.resume();
@@ -150,6 +157,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       const parsed = parseJson(body.text);
       if (!parsed.ok) return errorJson(400, `The request body is not JSON: ${parsed.error}`);
       if (o.debugLog) log(`request ${pathname}: ${body.text}`);
+      if (local) return sendJson(200, local.answer(parsed.value));
       const planned = adapter.plan(parsed.value, repairs);
       if (!planned.ok) return errorJson(planned.status, planned.message);
       const plan = planned.plan;
@@ -201,7 +209,11 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
         res.end(adapter.stream(plan).fail(status, message));
       } else {
         const text = JSON.stringify(adapter.errorBody(status, message));
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.writeHead(status, {
+          ...adapter.errorHeaders?.(status),
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        });
         res.end(text);
       }
     };

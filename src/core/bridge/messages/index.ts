@@ -3,7 +3,7 @@
 // count.ts answers count_tokens without the upstream.
 import { randomBytes } from 'node:crypto';
 import type { AgentAdapter } from '../adapter';
-import { estimateMessagesTokens } from './count';
+import { COUNT_TOKENS_PATH, countTokens, estimateMessagesTokens } from './count';
 import { planMessagesRequest } from './request';
 import { anthropicError, completeMessage, MessagesTranslator, type IdSource } from './stream';
 
@@ -17,6 +17,16 @@ export function messagesIds(): IdSource {
   return prefix => `${prefix}_${base}${(n++).toString(36).padStart(6, '0')}`;
 }
 
+/**
+ * Claude Code retries a 5xx (and 408, 409, 429) about ten times with back-off, minutes in all, unless
+ * the answer says `x-should-retry: false` (its retry decision checks that header first). Only a
+ * server still loading its model (503) or asking to slow down (429) is worth a retry; an upstream
+ * that is down or refuses the request is told to the user at once.
+ */
+export function messagesErrorHeaders(status: number): Record<string, string> {
+  return status === 503 || status === 429 ? {} : { 'x-should-retry': 'false' };
+}
+
 export function messagesAdapter(ids: IdSource = messagesIds()): AgentAdapter {
   return {
     agent: 'claude',
@@ -25,5 +35,7 @@ export function messagesAdapter(ids: IdSource = messagesIds()): AgentAdapter {
     stream: plan => new MessagesTranslator(plan, ids),
     complete: (plan, completion) => completeMessage(plan, completion, ids),
     errorBody: anthropicError,
+    local: { [COUNT_TOKENS_PATH]: countTokens },
+    errorHeaders: messagesErrorHeaders,
   };
 }
