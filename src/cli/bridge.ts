@@ -1,10 +1,11 @@
-// `local-model-router bridge`: the route bridge on 127.0.0.1, Codex's Responses API over a server
-// that has only chat completions, until Ctrl+C.
+// `local-model-router bridge`: the route bridge on 127.0.0.1, Codex's Responses API and Claude Code's
+// Messages API over a server that has only chat completions, until Ctrl+C.
 import { intFlag, parseFlags, UsageError, type Subcommand } from './io';
 import { normalizeBaseUrl } from '../core/endpoints';
 import { DEFAULT_REPAIRS, type RepairSwitches } from '../core/bridge/adapter';
 import { startBridge } from '../core/bridge/server';
 import { responsesAdapter } from '../core/bridge/responses';
+import { messagesAdapter } from '../core/bridge/messages';
 
 /** The repairs by the names --no-repair takes. */
 const REPAIR_NAMES: Record<string, (r: RepairSwitches) => RepairSwitches> = {
@@ -18,10 +19,12 @@ const REPAIR_NAMES: Record<string, (r: RepairSwitches) => RepairSwitches> = {
 const HELP = `Usage: local-model-router bridge --upstream <base url> [--port N] [--api-key-env NAME]
          [--no-repair <name>]... [--debug-log]
 
-Serves Codex's Responses API (POST /v1/responses) on 127.0.0.1 over a server that has only
-chat completions (mlx_lm.server, llama-cpp-python, TGI, older vLLM, LM Studio and Ollama), and
-repairs what local servers get wrong for Codex. Prints its base URL when it listens; point Codex's
-provider base_url at it. GET /v1/models is passed through. Runs until Ctrl+C.
+Serves Codex's Responses API (POST /v1/responses) and Claude Code's Messages API (POST /v1/messages,
+/v1/messages/count_tokens: an estimate) on 127.0.0.1 over a server that has only chat completions
+(mlx_lm.server, llama-cpp-python, TGI, older vLLM, LM Studio and Ollama), and repairs what local
+servers get wrong for Codex. Prints its base URL when it listens; point Codex's provider base_url
+at it, or Claude Code's ANTHROPIC_BASE_URL (without /v1). GET /v1/models is passed through. Runs
+until Ctrl+C.
 
 Options:
   --upstream URL       the server's base URL, e.g. http://127.0.0.1:8080/v1 (chat completions at
@@ -43,7 +46,7 @@ const FLAGS = {
 } as const;
 
 export const bridgeCommand: Subcommand = {
-  summary: "Serve Codex's Responses API over a server that has only chat completions",
+  summary: "Serve Codex's Responses API and Claude Code's Messages API over a server that has only chat completions",
   help: HELP,
   async run(args, io) {
     const { values: f } = parseFlags(args, FLAGS);
@@ -68,7 +71,7 @@ export const bridgeCommand: Subcommand = {
     try {
       bridge = await startBridge({
         upstream: upstream.url,
-        adapters: [responsesAdapter()],
+        adapters: [responsesAdapter(), messagesAdapter()],
         port,
         apiKey,
         repairs,
@@ -80,7 +83,7 @@ export const bridgeCommand: Subcommand = {
       return 1;
     }
     io.out(bridge.url);
-    io.err(`bridge: ${bridge.url}/responses → ${upstream.url}/chat/completions (Ctrl+C stops it)`);
+    io.err(`bridge: ${bridge.url}/responses and ${bridge.url}/messages → ${upstream.url}/chat/completions (Ctrl+C stops it)`);
     await new Promise<void>(resolve => {
       const stop = () => {
         process.off('SIGINT', stop);
