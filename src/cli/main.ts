@@ -12,6 +12,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   'check-codex-config': async () => (await import('./checkCodexConfig')).checkCodexConfigCommand,
   'claude-settings': async () => (await import('./claudeSettings')).claudeSettingsCommand,
   tunnel: async () => (await import('./tunnel')).tunnelCommand,
+  bridge: async () => (await import('./bridge')).bridgeCommand,
 };
 
 async function usage(): Promise<string> {

@@ -18,6 +18,9 @@ PY=${PYTHON:-python3}
 # The tools models never pick these (Codex's other function tools, the verifier's read_file): their
 # call is exec_command, which Codex runs.
 NOT_EXEC=write_stdin,request_user_input,view_image,read_file
+# The MCP model picks none of Codex's own function tools (its MCP resource tools included): where an
+# MCP server's tool is offered it calls that.
+NOT_CODEX=exec_command,list_mcp_resources,list_mcp_resource_templates,read_mcp_resource,$NOT_EXEC
 # name            make-model.py arguments (what the model is for)
 MODELS=(
   "tiny-chat          --behavior chat  --template qwen25"                                  # short text replies, Qwen2.5 template (tools capable)
@@ -25,6 +28,7 @@ MODELS=(
   "tiny-strict        --behavior chat  --template strict"                                  # Qwen3.5 template: 500 "System message must be at the beginning."
   "tiny-strict-tools  --behavior tools --template strict --xml-close --avoid-tools $NOT_EXEC --one-argument" # the same template, biased to call tools (XML arguments that end)
   "tiny-endless       --behavior chat  --template qwen25 --eos-bias -100"                  # never ends a reply: a generation that is still running
+  "tiny-mcp           --behavior tools --template qwen25 --avoid-tools $NOT_CODEX --one-argument" # calls the MCP server's tool when the model sees it (through the bridge)
   "tiny-merge         --behavior chat  --template templates/qwen3.5-merged-system.jinja"   # Qwen3.5 joining its leading system messages: a later one still raises
 )
 

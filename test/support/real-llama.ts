@@ -11,7 +11,15 @@ const PIN = JSON.parse(readFileSync(join(ROOT, 'test', 'real-server', 'pin.json'
 const SETUP = 'npm run setup:real-server';
 
 /** The models make-models.sh writes (see its table for what each is for). */
-export const REAL_MODELS = ['tiny-chat', 'tiny-tools', 'tiny-strict', 'tiny-strict-tools', 'tiny-endless', 'tiny-merge'] as const;
+export const REAL_MODELS = [
+  'tiny-chat',
+  'tiny-tools',
+  'tiny-strict',
+  'tiny-strict-tools',
+  'tiny-endless',
+  'tiny-merge',
+  'tiny-mcp',
+] as const;
 export type RealModel = (typeof REAL_MODELS)[number];
 
 export type RealLlama =

@@ -253,6 +253,15 @@ function writeChatCompletionSse(
     }
   }
   chunk({}, calls ? 'tool_calls' : 'stop');
+  // Asked for (stream_options.include_usage), the usage comes in a last chunk without choices, as
+  // llama-server and OpenAI send it.
+  const streamOptions = req.stream_options as { include_usage?: unknown } | undefined;
+  if (streamOptions?.include_usage === true) {
+    const usage = { completion_tokens: 5, prompt_tokens: reply.inputTokens ?? 10, total_tokens: (reply.inputTokens ?? 10) + 5 };
+    res.write(
+      `data: ${JSON.stringify({ choices: [], created, id, model: String(req.model ?? ''), object: 'chat.completion.chunk', usage })}\n\n`,
+    );
+  }
   res.write('data: [DONE]\n\n');
   res.end();
 }

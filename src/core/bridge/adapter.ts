@@ -73,4 +73,14 @@ export interface AgentAdapter {
   complete(plan: ChatRequestPlan, completion: unknown): unknown;
   /** An error in the agent's own HTTP error shape, for failures before any stream started. */
   errorBody(status: number, message: string): unknown;
+  /**
+   * Paths the adapter answers itself, without the upstream (Claude Code's `/v1/messages/count_tokens`:
+   * chat completions have no count): path → the answer body for the parsed request.
+   */
+  readonly local?: Readonly<Record<string, (request: unknown) => unknown>>;
+  /**
+   * Headers that go with an error answer of this status (Claude Code retries a 5xx for minutes
+   * unless the answer says `x-should-retry: false`).
+   */
+  errorHeaders?(status: number): Record<string, string>;
 }

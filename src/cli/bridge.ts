@@ -1,0 +1,99 @@
+// `local-model-router bridge`: the route bridge on 127.0.0.1, Codex's Responses API and Claude Code's
+// Messages API over a server that has only chat completions, until Ctrl+C.
+import { intFlag, parseFlags, UsageError, type Subcommand } from './io';
+import { normalizeBaseUrl } from '../core/endpoints';
+import { DEFAULT_REPAIRS, type RepairSwitches } from '../core/bridge/adapter';
+import { startBridge } from '../core/bridge/server';
+import { responsesAdapter } from '../core/bridge/responses';
+import { messagesAdapter } from '../core/bridge/messages';
+
+/** The repairs by the names --no-repair takes. */
+const REPAIR_NAMES: Record<string, (r: RepairSwitches) => RepairSwitches> = {
+  'namespace-tools': r => ({ ...r, namespaceTools: false }),
+  'custom-tools': r => ({ ...r, customTools: false }),
+  'hosted-tools': r => ({ ...r, dropHostedTools: false }),
+  'image-in-tool-result': r => ({ ...r, imageInToolResult: 'keep' }),
+  'late-system': r => ({ ...r, lateSystem: false }),
+};
+
+const HELP = `Usage: local-model-router bridge --upstream <base url> [--port N] [--api-key-env NAME]
+         [--no-repair <name>]... [--debug-log]
+
+Serves Codex's Responses API (POST /v1/responses) and Claude Code's Messages API (POST /v1/messages,
+/v1/messages/count_tokens: an estimate) on 127.0.0.1 over a server that has only chat completions
+(mlx_lm.server, llama-cpp-python, TGI, older vLLM, LM Studio and Ollama), and repairs what local
+servers get wrong for Codex. Prints its base URL when it listens; point Codex's provider base_url
+at it, or Claude Code's ANTHROPIC_BASE_URL (without /v1). GET /v1/models is passed through. Runs
+until Ctrl+C.
+
+Options:
+  --upstream URL       the server's base URL, e.g. http://127.0.0.1:8080/v1 (chat completions at
+                       <URL>/chat/completions)
+  --port N             port on 127.0.0.1 (default: any free port)
+  --api-key-env NAME   send the key in this environment variable to the upstream (only there)
+  --no-repair NAME     turn one repair off (repeatable): ${Object.keys(REPAIR_NAMES).join(', ')}
+  --debug-log          log request bodies and the upstream's stream to stderr (prompts included)
+
+Requests are logged one line each on stderr (method, path, status, time, repairs applied).
+Exit codes: 0 stopped with Ctrl+C (or SIGTERM), 1 could not listen, 2 usage error.`;
+
+const FLAGS = {
+  upstream: { type: 'string' },
+  port: { type: 'string' },
+  'api-key-env': { type: 'string' },
+  'no-repair': { type: 'string', multiple: true },
+  'debug-log': { type: 'boolean' },
+} as const;
+
+export const bridgeCommand: Subcommand = {
+  summary: "Serve Codex's Responses API and Claude Code's Messages API over a server that has only chat completions",
+  help: HELP,
+  async run(args, io) {
+    const { values: f } = parseFlags(args, FLAGS);
+    if (f.upstream === undefined) throw new UsageError('--upstream is required');
+    const upstream = normalizeBaseUrl(f.upstream);
+    if (!upstream.ok) throw new UsageError(upstream.error);
+    const port = intFlag('port', f.port, 0);
+    if (port !== undefined && port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
+    let repairs = DEFAULT_REPAIRS;
+    for (const name of f['no-repair'] ?? []) {
+      const off = REPAIR_NAMES[name];
+      if (!off) throw new UsageError(`--no-repair takes ${Object.keys(REPAIR_NAMES).join(', ')}; not "${name}"`);
+      repairs = off(repairs);
+    }
+    let apiKey: string | undefined;
+    const keyVar = f['api-key-env'];
+    if (keyVar !== undefined) {
+      apiKey = io.env[keyVar];
+      if (!apiKey) throw new UsageError(`--api-key-env ${keyVar}: that variable is not set`);
+    }
+    let bridge;
+    try {
+      bridge = await startBridge({
+        upstream: upstream.url,
+        adapters: [responsesAdapter(), messagesAdapter()],
+        port,
+        apiKey,
+        repairs,
+        debugLog: f['debug-log'] === true,
+        log: line => io.err(line),
+      });
+    } catch (e) {
+      io.err(`local-model-router bridge: cannot listen on 127.0.0.1:${port ?? 0}: ${(e as Error).message}`);
+      return 1;
+    }
+    io.out(bridge.url);
+    io.err(`bridge: ${bridge.url}/responses and ${bridge.url}/messages → ${upstream.url}/chat/completions (Ctrl+C stops it)`);
+    await new Promise<void>(resolve => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await bridge.close();
+    return 0;
+  },
+};

@@ -1,0 +1,43 @@
+// A pass-through in front of a real server that records the method and path of every request it
+// forwards. The pinned llama-server logs no request paths (its request logger is commented out in
+// tools/server/server-http.cpp), so this is how a test sees which endpoints the server was asked for.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordingProxy {
+  /** The proxy's base URL with the target's path (e.g. `/v1`). */
+  readonly baseUrl: string;
+  /** `METHOD /path` of each request, in arrival order (query strings kept). */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingProxy(targetBaseUrl: string): Promise<RecordingProxy> {
+  const target = new URL(targetBaseUrl);
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const up = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      upRes => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    // The client going away ends the upstream request too, as it would without the proxy.
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}${target.pathname.replace(/\/$/, '')}`,
+    requests,
+    close: () =>
+      new Promise<void>(resolve => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
