@@ -48,7 +48,7 @@ const vscodeOnce = {
 
 // Features whose commands load on first use: src/features/<name>/commands.ts → dist/lazy/<name>.js
 // (src/core/commands.ts LAZY_COMMANDS says which command lives where).
-const lazy = ['route', 'endpoints', 'verify', 'codex', 'claude', 'launch', 'tunnel'];
+const lazy = ['route', 'endpoints', 'verify', 'codex', 'claude', 'launch', 'tunnel', 'bridge'];
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [sharedUndici('./lazy/undici.js'), vscodeOnce] },
   {

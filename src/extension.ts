@@ -93,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     lazy.registerFeature(ctx, 'codex'); // Codex profiles, trust, Open Codex
     lazy.registerFeature(ctx, 'claude'); // Claude Code settings, Open Claude Code
     lazy.registerFeature(ctx, 'tunnel'); // SSH tunnels
+    lazy.registerFeature(ctx, 'bridge'); // the route bridge for servers that fail an agent
     const chatModels = chat.register(ctx); // the chat models' provider; its code loads when VS Code asks
     backgroundRefresh.register(ctx); // the first refresh and its timer start after activation
     earlierServers.register(ctx); // servers of earlier windows: taken over or reported

@@ -10,6 +10,8 @@ export const COMMANDS = {
   verifyRoute: { id: 'localModelRouter.verifyRoute', title: 'Verify Route', icon: '$(check-all)' },
   startServer: { id: 'localModelRouter.startServer', title: 'Start Server…', icon: '$(play)', trusted: true },
   stopServer: { id: 'localModelRouter.stopServer', title: 'Stop Server', icon: '$(debug-stop)' },
+  startBridge: { id: 'localModelRouter.startBridge', title: 'Start Route Bridge', icon: '$(arrow-swap)', trusted: true },
+  stopBridge: { id: 'localModelRouter.stopBridge', title: 'Stop Route Bridge', icon: '$(debug-stop)' },
   restartServer: { id: 'localModelRouter.restartServer', title: 'Restart Server', icon: '$(debug-restart)', trusted: true },
   showServerTerminal: { id: 'localModelRouter.showServerTerminal', title: 'Show Server Terminal', icon: '$(terminal-view-icon)' },
   chooseLlamaModel: { id: 'localModelRouter.chooseLlamaModel', title: 'Choose the llama.cpp Model File…', icon: '$(file)', trusted: true },
@@ -91,5 +93,7 @@ export const LAZY_COMMANDS = {
   migrateLegacyProfiles: 'codex',
   connectSshTunnel: 'tunnel',
   disconnectSshTunnel: 'tunnel',
-} as const satisfies Partial<Record<CommandKey, 'route' | 'endpoints' | 'verify' | 'launch' | 'codex' | 'claude' | 'tunnel'>>;
+  startBridge: 'bridge',
+  stopBridge: 'bridge',
+} as const satisfies Partial<Record<CommandKey, 'route' | 'endpoints' | 'verify' | 'launch' | 'codex' | 'claude' | 'tunnel' | 'bridge'>>;
 export type LazyModuleName = (typeof LAZY_COMMANDS)[keyof typeof LAZY_COMMANDS];

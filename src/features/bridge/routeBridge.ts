@@ -1,0 +1,115 @@
+// The route bridge inside this window: Codex's Responses API and Claude Code's Messages API on
+// 127.0.0.1 over the active route's server (core/bridge/server.ts), for servers the verifier found
+// failing an agent (no /v1/responses or /v1/messages, MCP tools dropped, strict templates). It runs in
+// the extension host, so it ends with the window; one bridge per window, owned here. Its terminal
+// shows its URL and one line per request (no prompt or body), sanitized; closing it stops the bridge.
+import * as vscode from 'vscode';
+import type { Ctx } from '../../ctx';
+import type { Route } from '../../core/route/route';
+import { startBridge, type RunningBridge } from '../../core/bridge/server';
+import { responsesAdapter } from '../../core/bridge/responses';
+import { messagesAdapter } from '../../core/bridge/messages';
+import { displayText, displayName } from '../../core/text/sanitize';
+
+const MAX_PENDING_CHARS = 64 * 1024;
+
+class BridgeTerminal implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+  private isOpen = false;
+  private pending = '';
+
+  constructor(private readonly onUserClose: () => void) {}
+
+  open(): void {
+    this.isOpen = true;
+    if (this.pending) this.writeEmitter.fire(this.pending);
+    this.pending = '';
+  }
+
+  /** One line of the bridge's log: text from a server may be in it, so it is escaped first. */
+  line(text: string): void {
+    const t = `${displayText(text, { max: 2_000 }).replace(/\r?\n/g, '\r\n')}\r\n`;
+    if (this.isOpen) this.writeEmitter.fire(t);
+    else this.pending = (this.pending + t).slice(-MAX_PENDING_CHARS);
+  }
+
+  // Read-only: nothing to type into.
+  handleInput(): void {}
+
+  close(): void {
+    this.onUserClose();
+  }
+
+  dispose(): void {
+    this.writeEmitter.dispose();
+    this.closeEmitter.dispose();
+  }
+}
+
+export interface ActiveBridge {
+  readonly url: string;
+  readonly route: Route;
+  readonly terminal: vscode.Terminal;
+}
+
+let current: { bridge: RunningBridge; route: Route; terminal: vscode.Terminal; pty: BridgeTerminal } | undefined;
+let registered = false;
+
+/** The bridge this window runs, if any. */
+export function activeBridge(): ActiveBridge | undefined {
+  return current && { url: current.bridge.url, route: current.route, terminal: current.terminal };
+}
+
+/** Starts the bridge for `route` (stopping one for another route first); the same route's bridge is reused. */
+export async function startRouteBridge(ctx: Ctx, route: Route): Promise<ActiveBridge> {
+  if (current && current.route.baseUrl === route.baseUrl && current.route.model === route.model) {
+    current.terminal.show(true);
+    return activeBridge()!;
+  }
+  await stopRouteBridge();
+  if (!registered) {
+    registered = true;
+    // Deactivation (window closed or reloaded) disposes this: the bridge never outlives its window.
+    ctx.extension.subscriptions.push(
+      { dispose: () => void stopRouteBridge() },
+      // However its terminal goes (closed by the user, disposed, its panel killed), the bridge goes with it.
+      vscode.window.onDidCloseTerminal(t => {
+        if (current?.terminal === t) void stopRouteBridge();
+      }),
+    );
+  }
+  const { apiKey } = await ctx.keys.resolve(route.provider, route.baseUrl);
+  const pty = new BridgeTerminal(() => void stopRouteBridge());
+  const bridge = await startBridge({
+    upstream: route.baseUrl,
+    adapters: [responsesAdapter(), messagesAdapter()],
+    ...(apiKey ? { apiKey } : {}),
+    log: line => pty.line(line),
+  });
+  const terminal = vscode.window.createTerminal({
+    name: `Route Bridge · ${displayName(route.model)}`,
+    pty,
+    iconPath: new vscode.ThemeIcon('arrow-swap'),
+  });
+  pty.line(`Route bridge on ${bridge.url} → ${route.baseUrl} (model ${route.model}).`);
+  pty.line('Codex: Responses API (POST /v1/responses); Claude Code: Messages API (POST /v1/messages). Close this terminal to stop it.');
+  current = { bridge, route, terminal, pty };
+  ctx.log.info(`route bridge on ${bridge.url} for ${route.model} at ${route.baseUrl}`);
+  terminal.show(true);
+  return activeBridge()!;
+}
+
+/** Stops the bridge (its requests in flight are aborted upstream) and closes its terminal. */
+export async function stopRouteBridge(): Promise<boolean> {
+  const c = current;
+  if (!c) return false;
+  current = undefined;
+  await c.bridge.close();
+  // Disposing closes it whether or not its view was ever opened (a closed terminal's pty then calls
+  // back into stopRouteBridge, which has nothing left to stop).
+  c.terminal.dispose();
+  return true;
+}
