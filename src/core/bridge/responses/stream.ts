@@ -156,15 +156,9 @@ export class ResponsesTranslator implements StreamTranslator {
     }
     const item = this.current!;
     item.text += delta;
-    return (
-      out +
-      sse(kind === 'message' ? 'response.output_text.delta' : 'response.reasoning_text.delta', {
-        item_id: item.id,
-        output_index: item.index,
-        content_index: 0,
-        delta,
-      })
-    );
+    // The hot path of a long answer: one event per token, written from a template (ids are plain ASCII).
+    const type = kind === 'message' ? 'response.output_text.delta' : 'response.reasoning_text.delta';
+    return `${out}event: ${type}\ndata: {"type":"${type}","item_id":"${item.id}","output_index":${item.index},"content_index":0,"delta":${JSON.stringify(delta)}}\n\n`;
   }
 
   /** Calls opened but not yet done: they hold output indexes. */
