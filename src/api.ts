@@ -2,10 +2,10 @@
 import type { Ctx } from './ctx';
 import type { StatusBarHandle } from './features/route/statusBar';
 import type { TerminalRouting } from './features/route/terminalRouting';
-import type { Route } from './core/route';
-import type { RouteHealth } from './core/routeHealth';
-import type { EndpointProbe } from './core/discovery';
-import type { StatusView } from './core/statusView';
+import type { Route } from './core/route/route';
+import type { RouteHealth } from './core/route/routeHealth';
+import type { EndpointProbe } from './core/route/discovery';
+import type { StatusView } from './core/route/statusView';
 import type { ChatModels } from './features/chat/register';
 import type { ChatModelOffer } from './core/chat/offers';
 import type { SettingKey, SettingValue } from './core/settings/catalog';

@@ -4,9 +4,9 @@ import type * as vscode from 'vscode';
 import type { ResolvedSettings } from './core/settings/resolve';
 import type { SettingGroup, SettingKey, SettingValue } from './core/settings/catalog';
 import type { Env, ResolvedKey } from './core/endpoints';
-import type { Route } from './core/route';
-import type { RouteHealth, VerificationSummary } from './core/routeHealth';
-import type { EndpointProbe } from './core/discovery';
+import type { Route } from './core/route/route';
+import type { RouteHealth, VerificationSummary } from './core/route/routeHealth';
+import type { EndpointProbe } from './core/route/discovery';
 import type { ProviderId } from './core/providers';
 import type { LaunchProvider } from './core/servers';
 import type { AgentId } from './core/agents';
@@ -14,8 +14,9 @@ import type { Diagnosis } from './core/verify/types';
 import type { TunnelState } from './core/tunnel/supervisor';
 import type { RecordVerdict, ServerRecord } from './core/launch/serverRecords';
 import type { ProcessIdentity } from './core/launch/processIdentity';
+import type { LaunchedState } from './core/launch/process';
 import type { PlainHttpDecision } from './core/endpoints';
-import type { probeModelAnswers } from './core/probeModel';
+import type { probeModelAnswers } from './core/route/probeModel';
 
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
@@ -139,7 +140,7 @@ export interface RouteStore {
   readonly health: RouteHealth;
   /** The last verification of the active route, per agent (kept across switches and restarts). */
   verificationsOf(route: Route | undefined): Partial<Record<AgentId, VerificationSummary>>;
-  /** Per agent, what changed since its kept verdict was reached (empty: it still holds; core/verdictBasis.ts). */
+  /** Per agent, what changed since its kept verdict was reached (empty: it still holds; core/route/verdictBasis.ts). */
   outdatedOf(route: Route | undefined): Partial<Record<AgentId, string[]>>;
   /** The kept verdicts that still hold for the route's server as last discovered and the settings now. */
   holdingOf(route: Route | undefined): Partial<Record<AgentId, VerificationSummary>>;
@@ -165,8 +166,6 @@ export interface DiscoveryService {
   /** Probes every endpoint; concurrent callers share one run. */
   refresh(reason: string): Promise<readonly EndpointProbe[]>;
 }
-
-export type LaunchedState = 'starting' | 'ready' | 'exited' | 'stopped';
 
 /** A server the extension started; the launcher owns it, the verifier and status bar read it. */
 export interface LaunchedServer {

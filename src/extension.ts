@@ -85,7 +85,14 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     const terminals = terminalRouting.register(ctx);
     contextKeys.register(ctx);
     shell.register(ctx); // refresh, clear the route, log, settings, Apply/Cancel of the diffs
-    lazy.register(ctx); // every other command: its feature's bundle loads on first use
+    // Every other command, by feature; each feature's code (dist/lazy/<feature>.js) loads on first use.
+    lazy.registerFeature(ctx, 'route'); // the picker, switching routes
+    lazy.registerFeature(ctx, 'endpoints'); // add an endpoint, API keys
+    lazy.registerFeature(ctx, 'launch'); // start, stop, restart servers
+    lazy.registerFeature(ctx, 'verify'); // Verify Route and its fixes
+    lazy.registerFeature(ctx, 'codex'); // Codex profiles, trust, Open Codex
+    lazy.registerFeature(ctx, 'claude'); // Claude Code settings, Open Claude Code
+    lazy.registerFeature(ctx, 'tunnel'); // SSH tunnels
     const chatModels = chat.register(ctx); // the chat models' provider; its code loads when VS Code asks
     backgroundRefresh.register(ctx); // the first refresh and its timer start after activation
     earlierServers.register(ctx); // servers of earlier windows: taken over or reported

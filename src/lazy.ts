@@ -26,8 +26,10 @@ export function loadLazy<N extends LazyModuleName>(name: N): Bundles[N] {
   return loadBundle<Bundles[N]>(name);
 }
 
-export function register(ctx: Ctx): void {
+/** Registers `feature`'s commands (LAZY_COMMANDS says which); its bundle loads when one runs. */
+export function registerFeature(ctx: Ctx, feature: LazyModuleName): void {
   for (const [key, bundle] of Object.entries(LAZY_COMMANDS) as [keyof typeof LAZY_COMMANDS, LazyModuleName][]) {
+    if (bundle !== feature) continue;
     const { id } = COMMANDS[key];
     ctx.extension.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {

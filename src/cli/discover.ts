@@ -1,10 +1,11 @@
 // local-model-router discover: which local servers run, which models they serve.
-import { discover, describeProbe, type EndpointProbe } from '../core/discovery';
+import { discover, describeProbe, type EndpointProbe } from '../core/route/discovery';
 import { createAgent } from '../core/net/http';
-import { discoveryTargets } from '../core/targets';
+import { discoveryTargets } from '../core/route/targets';
 import { resolveSettings, lookupFromSettingsJson } from '../core/settings/resolve';
 import { PROVIDERS } from '../core/providers';
-import { modelDetail } from '../core/pickerModel';
+import { fullKey } from '../core/settings/catalog';
+import { modelDetail } from '../core/route/pickerModel';
 import { intFlag, parseFlags, readSettingsFile, UsageError, type Subcommand } from './io';
 
 export const discoverCommand: Subcommand = {
@@ -34,10 +35,7 @@ Exit status: 0 when at least one endpoint is up, 1 when none is, 2 on usage erro
     const json = values.settings ? readSettingsFile(values.settings, io.cwd) : {};
     const extra = (values['base-url'] ?? []).map(baseUrl => ({ baseUrl }));
     if (extra.length)
-      json['localModelRouter.openaiCompatible.endpoints'] = [
-        ...((json['localModelRouter.openaiCompatible.endpoints'] as unknown[]) ?? []),
-        ...extra,
-      ];
+      json[fullKey('openaiCompatible.endpoints')] = [...((json[fullKey('openaiCompatible.endpoints')] as unknown[]) ?? []), ...extra];
     const settings = resolveSettings(lookupFromSettingsJson(json), io.env, true);
     for (const p of settings.problems) io.err(`warning: ${p}`);
     const { targets, problems } = discoveryTargets(settings, io.env);

@@ -7,10 +7,10 @@ import { FileRefusal } from '../core/files/read';
 const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   discover: async () => (await import('./discover')).discoverCommand,
   verify: async () => (await import('./verify')).verifyCommand,
-  'launch-command': async () => (await import('./launch-command')).launchCommand,
-  'codex-profile': async () => (await import('./codex-profile')).codexProfileCommand,
-  'check-codex-config': async () => (await import('./check-codex-config')).checkCodexConfigCommand,
-  'claude-settings': async () => (await import('./claude-settings')).claudeSettingsCommand,
+  'launch-command': async () => (await import('./launchCommand')).launchCommand,
+  'codex-profile': async () => (await import('./codexProfile')).codexProfileCommand,
+  'check-codex-config': async () => (await import('./checkCodexConfig')).checkCodexConfigCommand,
+  'claude-settings': async () => (await import('./claudeSettings')).claudeSettingsCommand,
   tunnel: async () => (await import('./tunnel')).tunnelCommand,
   bridge: async () => (await import('./bridge')).bridgeCommand,
 };

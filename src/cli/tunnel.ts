@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import { resolve as resolvePath } from 'node:path';
 import { intFlag, UsageError, type Subcommand } from './io';
 import { toJson, toText } from './discover';
-import { discover } from '../core/discovery';
-import { tunnelLabel } from '../core/targets';
+import { discover } from '../core/route/discovery';
+import { tunnelLabel } from '../core/route/targets';
 import { createAgent } from '../core/net/http';
-import { PROVIDER_IDS, PROVIDERS } from '../core/providers';
+import { PROVIDER_IDS, providerBaseUrlVar } from '../core/providers';
 import { shQuote } from '../core/launch/wrapper';
 import {
   buildTunnelCommand,
@@ -181,8 +181,7 @@ function flagOf(field: string): string {
 }
 
 function envHint(provider: (typeof PROVIDER_IDS)[number]): string {
-  const prefix = PROVIDERS[provider].envPrefix;
-  return prefix ? `${prefix}_BASE_URL` : 'LOCAL_LLM_BASE_URL';
+  return providerBaseUrlVar(provider) ?? 'LOCAL_LLM_BASE_URL';
 }
 
 function describeState(s: TunnelState, destination: string): string | undefined {

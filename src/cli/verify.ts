@@ -6,10 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, intFlag, parseFlags, type CliIo, type Subcommand } from './io';
 import { resolveCodexHome } from '../core/codex/version';
-import { enabledMcpServers } from '../core/codex/tomlEdit';
 import { normalizeBaseUrl } from '../core/endpoints';
-import { readTextFile } from '../core/files/read';
 import { AGENT_IDS, STAGE_IDS_BY_AGENT, type AgentId, type StageId, type VerifyReport } from '../core/verify/types';
+import { enabledMcpServerNames } from '../core/codex/verifyInput';
+import { NON_FUNCTION_TOOLS_MODES, nonFunctionToolsOption, type NonFunctionToolsMode } from '../core/codex/nonFunctionTools';
 
 const HELP = `Usage: local-model-router verify --base-url URL --model ID [--agent codex|claude] [options]
 
@@ -91,7 +91,7 @@ export const verifyCommand: Subcommand = {
     const contextWindow = intFlag('context-window', values['context-window'], 1);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 100);
     const idleMs = intFlag('idle-ms', values['idle-ms'], 10);
-    const { verifyRoute, renderText } = await import('../core/verify/index');
+    const { verifyRoute, renderText } = await import('../core/codex/verify/index');
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
@@ -128,7 +128,7 @@ export const verifyCommand: Subcommand = {
           skip,
           skipNote: 'skipped with --skip',
           nonFunctionTools: nonFunctionToolsFlag(values['no-non-function-tools'] ? 'always' : values['non-function-tools']),
-          mcpServers: mcpServersOf(values['codex-home'], io),
+          mcpServers: enabledMcpServerNames(codexHomeOf(values['codex-home'], io)),
           concurrent: !values.serial,
           signal: ac.signal,
           onProgress,
@@ -161,24 +161,12 @@ function parseSkip(raw: string[] | undefined, agent: AgentId): StageId[] | undef
 
 /** --non-function-tools auto|always|never, as the setting codex.disableNonFunctionTools. */
 function nonFunctionToolsFlag(v: string | undefined): boolean | 'auto' {
-  switch (v ?? 'auto') {
-    case 'auto':
-      return 'auto';
-    case 'always':
-      return false;
-    case 'never':
-      return true;
-    default:
-      throw new UsageError(`--non-function-tools takes auto, always or never, not "${v}"`);
-  }
+  const mode = v ?? 'auto';
+  if (!(NON_FUNCTION_TOOLS_MODES as readonly string[]).includes(mode))
+    throw new UsageError(`--non-function-tools takes ${NON_FUNCTION_TOOLS_MODES.join(', ')}, not "${v}"`);
+  return nonFunctionToolsOption(mode as NonFunctionToolsMode);
 }
 
-/** The MCP servers config.toml enables (for the tool-types stage's messages); none when there is no readable file. */
-function mcpServersOf(codexHomeFlag: string | undefined, io: CliIo): string[] {
-  const home = codexHomeFlag ? path.resolve(io.cwd, codexHomeFlag) : resolveCodexHome(io.env, '', io.env.HOME ?? os.homedir()).path;
-  try {
-    return Object.keys(enabledMcpServers(readTextFile(path.join(home, 'config.toml')) ?? ''));
-  } catch {
-    return [];
-  }
+function codexHomeOf(codexHomeFlag: string | undefined, io: CliIo): string {
+  return codexHomeFlag ? path.resolve(io.cwd, codexHomeFlag) : resolveCodexHome(io.env, '', io.env.HOME ?? os.homedir()).path;
 }

@@ -3,7 +3,7 @@
 import type { AgentId } from './agents';
 import type { ServerKind } from './serverKind';
 import type { StageId, VerifyProgress, VerifyReport } from './verify/types';
-import { verifyRoute } from './verify/index';
+import { verifyRoute } from './codex/verify/index';
 import { verifyClaudeRoute } from './claude/verify/index';
 import { STAGE_IDS_BY_AGENT } from './verify/types';
 

@@ -5,7 +5,7 @@
 // LOCAL_LLM_API_KEY → the stored secret → none.
 // OPENAI_BASE_URL is never read: it points at a cloud provider more often than not.
 import { displayName } from './text/sanitize';
-import { PROVIDERS, type ProviderId } from './providers';
+import { OWN_DEFAULT_PORTS, PROVIDERS, providerBaseUrlVar, providerKeyVar, type ProviderId } from './providers';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -65,7 +65,7 @@ export function ollamaHostToBaseUrl(value: string): NormalizedUrl {
   const scheme = /^[a-z]+:\/\//i.exec(v)?.[0] ?? 'http://';
   v = v.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
   let host = v;
-  let port = '11434';
+  let port = String(OWN_DEFAULT_PORTS.ollama);
   const m = /^(\[[^\]]+\]|[^:]*)(?::(\d+))?$/.exec(v);
   if (m) {
     host = m[1] || '127.0.0.1';
@@ -105,11 +105,11 @@ export interface ResolveInput {
 export function resolveEndpoint(
   input: ResolveInput,
 ): { ok: true; endpoint: ResolvedEndpoint } | { ok: false; error: string; source: BaseUrlSource } {
-  const info = PROVIDERS[input.provider];
+  const providerVar = providerBaseUrlVar(input.provider);
   const candidates: [BaseUrlSource, string | undefined][] = [
     ['setting', input.settingBaseUrl],
     ['listen-setting', input.listenBaseUrl],
-    ['provider-env', info.envPrefix ? input.env[`${info.envPrefix}_BASE_URL`] : undefined],
+    ['provider-env', providerVar ? input.env[providerVar] : undefined],
     ['local-llm-env', input.env.LOCAL_LLM_BASE_URL],
   ];
   if (input.provider === 'ollama' && input.env.OLLAMA_HOST) candidates.splice(3, 0, ['ollama-host', input.env.OLLAMA_HOST]);
@@ -118,14 +118,15 @@ export function resolveEndpoint(
   for (const [src, value] of candidates) {
     if (value && value.trim()) {
       const n = src === 'ollama-host' ? ollamaHostToBaseUrl(value) : normalizeBaseUrl(value);
-      if (!n.ok) return { ok: false, error: `${describeSource(src, info.envPrefix)}: ${n.error}`, source: src };
+      if (!n.ok) return { ok: false, error: `${describeSource(src, providerVar)}: ${n.error}`, source: src };
       baseUrl = n.url;
       source = src;
       break;
     }
   }
   if (!baseUrl) {
-    if (!input.defaultBaseUrl) return { ok: false, error: `${info.displayName} has no base URL configured.`, source: 'default' };
+    if (!input.defaultBaseUrl)
+      return { ok: false, error: `${PROVIDERS[input.provider].displayName} has no base URL configured.`, source: 'default' };
     baseUrl = input.defaultBaseUrl;
   }
   return {
@@ -143,9 +144,8 @@ export interface ResolvedKey {
 
 /** Key precedence, first wins: <PROVIDER>_API_KEY → LOCAL_LLM_API_KEY → the stored secret → none. */
 export function resolveApiKey(provider: ProviderId, env: Env, secretKey?: string): ResolvedKey {
-  const prefix = PROVIDERS[provider].envPrefix;
-  const providerKeyVar = prefix ? `${prefix}_API_KEY` : undefined;
-  if (providerKeyVar && env[providerKeyVar]) return { apiKey: env[providerKeyVar], keyVar: providerKeyVar, keySource: 'provider-env' };
+  const keyVar = providerKeyVar(provider);
+  if (keyVar && env[keyVar]) return { apiKey: env[keyVar], keyVar, keySource: 'provider-env' };
   if (env.LOCAL_LLM_API_KEY) return { apiKey: env.LOCAL_LLM_API_KEY, keyVar: 'LOCAL_LLM_API_KEY', keySource: 'local-llm-env' };
   if (secretKey) return { apiKey: secretKey, keySource: 'secret' };
   return { keySource: 'none' };
@@ -159,18 +159,17 @@ export function resolveApiKey(provider: ProviderId, env: Env, secretKey?: string
  */
 export function routeKeyVar(route: { provider: ProviderId; keyVar?: string }): string {
   if (route.keyVar) return route.keyVar;
-  const prefix = PROVIDERS[route.provider].envPrefix;
-  return prefix ? `${prefix}_API_KEY` : 'LOCAL_LLM_API_KEY';
+  return providerKeyVar(route.provider) ?? 'LOCAL_LLM_API_KEY';
 }
 
-function describeSource(src: BaseUrlSource, envPrefix?: string): string {
+function describeSource(src: BaseUrlSource, providerVar?: string): string {
   switch (src) {
     case 'setting':
       return 'The baseUrl setting';
     case 'listen-setting':
       return 'The host/port settings';
     case 'provider-env':
-      return `${envPrefix}_BASE_URL`;
+      return providerVar ?? 'LOCAL_LLM_BASE_URL';
     case 'ollama-host':
       return 'OLLAMA_HOST';
     case 'local-llm-env':

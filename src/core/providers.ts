@@ -7,6 +7,9 @@ export type ProviderId = (typeof PROVIDER_IDS)[number];
 /** Codex refuses to redefine these ids (model_providers contains reserved built-in provider IDs). */
 export const RESERVED_CODEX_PROVIDER_IDS = ['openai', 'ollama', 'lmstudio', 'ollama-chat'] as const;
 
+/** The port each server software listens on when nobody says otherwise. */
+export const OWN_DEFAULT_PORTS = { ollama: 11434, lmstudio: 1234, vllm: 8000, llamacpp: 8080 } as const;
+
 export interface ProviderInfo {
   id: ProviderId;
   displayName: string;
@@ -28,7 +31,7 @@ export const PROVIDERS: Record<ProviderId, ProviderInfo> = {
   ollama: {
     id: 'ollama',
     displayName: 'Ollama',
-    ownDefaultPort: 11434,
+    ownDefaultPort: OWN_DEFAULT_PORTS.ollama,
     envPrefix: 'OLLAMA',
     modelIdPrefix: 'ollama/',
     codexProviderId: 'local-ollama',
@@ -38,7 +41,7 @@ export const PROVIDERS: Record<ProviderId, ProviderInfo> = {
   lmstudio: {
     id: 'lmstudio',
     displayName: 'LM Studio',
-    ownDefaultPort: 1234,
+    ownDefaultPort: OWN_DEFAULT_PORTS.lmstudio,
     envPrefix: 'LMSTUDIO',
     modelIdPrefix: 'lm_studio/',
     codexProviderId: 'local-lmstudio',
@@ -48,7 +51,7 @@ export const PROVIDERS: Record<ProviderId, ProviderInfo> = {
   vllm: {
     id: 'vllm',
     displayName: 'vLLM',
-    ownDefaultPort: 8000,
+    ownDefaultPort: OWN_DEFAULT_PORTS.vllm,
     envPrefix: 'VLLM',
     modelIdPrefix: 'vllm/',
     codexProviderId: 'local-vllm',
@@ -57,7 +60,7 @@ export const PROVIDERS: Record<ProviderId, ProviderInfo> = {
   llamacpp: {
     id: 'llamacpp',
     displayName: 'llama.cpp',
-    ownDefaultPort: 8080,
+    ownDefaultPort: OWN_DEFAULT_PORTS.llamacpp,
     envPrefix: 'LLAMACPP',
     modelIdPrefix: 'llamacpp/',
     codexProviderId: 'local-llamacpp',
@@ -83,4 +86,21 @@ export function isReservedCodexProviderId(id: string): boolean {
 /** Brackets IPv6 literals for use in a URL authority. */
 export function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** The provider's own base-URL variable (`OLLAMA_BASE_URL`, …); undefined for generic endpoints. */
+export function providerBaseUrlVar(provider: ProviderId): string | undefined {
+  const prefix = PROVIDERS[provider].envPrefix;
+  return prefix ? `${prefix}_BASE_URL` : undefined;
+}
+
+/** The provider's own key variable (`LLAMACPP_API_KEY`, …); undefined for generic endpoints. */
+export function providerKeyVar(provider: ProviderId): string | undefined {
+  const prefix = PROVIDERS[provider].envPrefix;
+  return prefix ? `${prefix}_API_KEY` : undefined;
+}
+
+/** The provider whose server software listens on `port` by default (11434 → Ollama, …), if any. */
+export function providerOfOwnDefaultPort(port: number): ProviderId | undefined {
+  return PROVIDER_IDS.find(id => PROVIDERS[id].ownDefaultPort === port);
 }

@@ -1,7 +1,7 @@
 // How a fix changes the server that failed. For a server this window started, the change is a
 // setting of that server's provider plus a restart; for any other, the exact flag or command for
 // that kind of server, to copy — no setting is written, because no setting of ours starts it.
-import type { SettingKey, Settings } from './settings/catalog';
+import { fullKey, type SettingKey, type Settings } from './settings/catalog';
 import { SERVER_SPECS, type LaunchProvider } from './servers';
 import { SERVER_KIND_INFO, type ServerKind } from './serverKind';
 import type { ServerChange } from './verify/types';
@@ -82,11 +82,11 @@ export function planServerChange(change: ServerChange, t: ChangeTarget): ChangeP
               how: 'setting',
               set: { 'llamacpp.chatTemplate': '' },
               label: "Use the model's own template and restart",
-              detail: `Clears localModelRouter.llamacpp.chatTemplate ("${t.settings['llamacpp.chatTemplate']}"), so the server uses the model's own template — relaxed where it refuses a later system message — and restarts it.`,
+              detail: `Clears ${fullKey('llamacpp.chatTemplate')} ("${t.settings['llamacpp.chatTemplate']}"), so the server uses the model's own template — relaxed where it refuses a later system message — and restarts it.`,
             };
           return manual(
             'How to change it',
-            `The model's own template is already in use and could not be relaxed automatically. Give llama-server ${why} with --chat-template-file (localModelRouter.llamacpp.extraArgs).`,
+            `The model's own template is already in use and could not be relaxed automatically. Give llama-server ${why} with --chat-template-file (${fullKey('llamacpp.extraArgs')}).`,
           );
         }
         if (t.relaxedTemplateFile)
@@ -116,7 +116,7 @@ export function planServerChange(change: ServerChange, t: ChangeTarget): ChangeP
           how: 'setting',
           set: { 'llamacpp.jinja': true },
           label: 'Turn on --jinja and restart the server',
-          detail: 'Sets localModelRouter.llamacpp.jinja and restarts the llama-server this window started.',
+          detail: `Sets ${fullKey('llamacpp.jinja')} and restarts the llama-server this window started.`,
         };
       return manual('Copy the flag', 'Restart llama-server with --jinja (tool calls need the Jinja template engine).', '--jinja');
     case 'tool-parser':
@@ -125,7 +125,7 @@ export function planServerChange(change: ServerChange, t: ChangeTarget): ChangeP
           how: 'setting',
           set: { 'vllm.enableAutoToolChoice': true },
           label: 'Turn on tool calls and restart the server',
-          detail: `Sets localModelRouter.vllm.enableAutoToolChoice (parser ${t.settings['vllm.toolCallParser']}) and restarts the vLLM server this window started.`,
+          detail: `Sets ${fullKey('vllm.enableAutoToolChoice')} (parser ${t.settings['vllm.toolCallParser']}) and restarts the vLLM server this window started.`,
         };
       return manual(
         'Copy the flags',

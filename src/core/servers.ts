@@ -1,7 +1,7 @@
 // How each local server the extension can start listens and is configured: one description per
 // provider. Discovery (where to look), the launcher (where it will listen), readiness, the verifier's
-// fixes (which setting changes it), the status bar and the CLI all read it, so they cannot disagree
-// on a port again.
+// fixes (which setting changes it), the status bar and the CLI all read it (listen-agreement.test.ts
+// states that they agree).
 import { SETTINGS, type SettingKey, type Settings } from './settings/catalog';
 import { PROVIDERS, hostForUrl, type ProviderId } from './providers';
 import type { ServerKind } from './serverKind';

@@ -1,5 +1,5 @@
 // A chat template's name for comparisons: servers report the template's whole text (tens of
-// kilobytes); what a kept verdict needs to know is only whether it is the same one (core/verdictBasis.ts).
+// kilobytes); what a kept verdict needs to know is only whether it is the same one (core/route/verdictBasis.ts).
 import { createHash } from 'node:crypto';
 
 /** A short, stable name for a chat template's text. */

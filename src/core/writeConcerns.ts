@@ -3,7 +3,7 @@
 // (agents.ts minContextTokens, the same limit the picker's "too small for …" uses). The writers ask
 // first; they never refuse (the person may know better, or fix the server afterwards).
 import { AGENTS, type AgentId } from './agents';
-import type { VerificationSummary } from './routeHealth';
+import type { VerificationSummary } from './route/routeHealth';
 
 export type WriteConcern =
   | { kind: 'verification-failed'; agent: AgentId; stage?: string; diagnosis?: string; message?: string }

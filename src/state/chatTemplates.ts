@@ -4,27 +4,15 @@
 import { writeFileOnce } from '../core/files/write';
 import { join } from 'node:path';
 import type { Ctx } from '../ctx';
-import { chooseChatTemplate, relaxSystemFirst, relaxedFileName, type TemplateChoice } from '../core/launch';
+import { prepareChatTemplate as prepareTemplateIn, relaxSystemFirst, relaxedFileName, type TemplateChoice } from '../core/launch';
 
 function templatesDir(ctx: Ctx): string {
   return join(ctx.extension.globalStorageUri.fsPath, 'chat-templates');
 }
 
-async function writeOnce(dir: string, fileName: string, text: string): Promise<string> {
-  const file = join(dir, fileName);
-  writeFileOnce(file, text);
-  return file;
-}
-
 /** Decides the template for a launch and writes the relaxed file when one is needed. */
-export async function prepareChatTemplate(
-  ctx: Ctx,
-  chatTemplate: string,
-  modelPath: string,
-): Promise<{ choice: TemplateChoice; file?: string }> {
-  const choice = await chooseChatTemplate(chatTemplate, modelPath);
-  if (choice.kind !== 'relaxed') return { choice };
-  return { choice, file: await writeOnce(templatesDir(ctx), choice.fileName, choice.text) };
+export function prepareChatTemplate(ctx: Ctx, chatTemplate: string, modelPath: string): Promise<{ choice: TemplateChoice; file?: string }> {
+  return prepareTemplateIn(chatTemplate, modelPath, templatesDir(ctx));
 }
 
 /** For a llama-server started elsewhere: a relaxed copy of the template it reported (/props), or undefined. */
@@ -32,7 +20,9 @@ export async function writeRelaxedCopy(ctx: Ctx, template: string): Promise<stri
   const r = relaxSystemFirst(template);
   if (!r.ok) return undefined;
   try {
-    return await writeOnce(templatesDir(ctx), relaxedFileName(r.text), r.text);
+    const file = join(templatesDir(ctx), relaxedFileName(r.text));
+    writeFileOnce(file, r.text);
+    return file;
   } catch (e) {
     ctx.log.warn(`could not write a relaxed chat template: ${(e as Error).message}`);
     return undefined;

@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 import type { DiscoveryService, KeyService, LaunchedServer, OpenTunnel, PlainHttpConsent } from '../ctx';
 import type { ResolvedSettings } from '../core/settings/resolve';
 import type { Env } from '../core/endpoints';
-import { discover, type DiscoveryTarget, type EndpointProbe } from '../core/discovery';
-import { discoveryTargets, withTunnelTargets } from '../core/targets';
+import { discover, type DiscoveryTarget, type EndpointProbe } from '../core/route/discovery';
+import { discoveryTargets, withTunnelTargets } from '../core/route/targets';
 
 export interface DiscoveryDeps {
   settings(): ResolvedSettings;

@@ -1,10 +1,10 @@
 // The active route and its health, persisted in workspaceState: each project can use its own model,
 // and the choice survives restarts without being written into the repository's settings. The one
-// owner of route health: everything else reports events (core/routeHealth.ts decides).
+// owner of route health: everything else reports events (core/route/routeHealth.ts decides).
 import * as vscode from 'vscode';
 import type { DiscoveryService, KeyService, PlainHttpConsent, RouteStore } from '../ctx';
-import { followServer, isRoute, routeKey, type Route } from '../core/route';
-import { basisChanges, serverBasis, settingsBasis, type ServerBasis, type VerdictBasis } from '../core/verdictBasis';
+import { followServer, isRoute, routeKey, type Route } from '../core/route/route';
+import { basisChanges, serverBasis, settingsBasis, type ServerBasis, type VerdictBasis } from '../core/route/verdictBasis';
 import type { Settings } from '../core/settings/catalog';
 import {
   combineVerifications,
@@ -13,8 +13,8 @@ import {
   type HealthEvent,
   type RouteHealth,
   type VerificationSummary,
-} from '../core/routeHealth';
-import type { probeModelAnswers } from '../core/probeModel';
+} from '../core/route/routeHealth';
+import type { probeModelAnswers } from '../core/route/probeModel';
 import { isAgentId, type AgentId } from '../core/agents';
 import type { ResolvedSettings } from '../core/settings/resolve';
 
@@ -29,13 +29,13 @@ export interface RouteStoreDeps {
   state: vscode.Memento;
   log: vscode.LogOutputChannel;
   settings(): ResolvedSettings;
-  /** A setting that changes a verdict (core/verdictBasis.ts) makes it out of date, and changing it back makes it hold again. */
+  /** A setting that changes a verdict (core/route/verdictBasis.ts) makes it out of date, and changing it back makes it hold again. */
   onDidChangeSettings?: vscode.Event<unknown>;
   keys: Pick<KeyService, 'resolve'>;
   discovery: Pick<DiscoveryService, 'latest' | 'busy' | 'onDidChange'>;
   /** Asked before the probe's prompt (and key) goes to another host over plain http. */
   plainHttp: Pick<PlainHttpConsent, 'confirm'>;
-  /** The one-token probe a switch makes (core/probeModel.ts; its code loads on the first switch). */
+  /** The one-token probe a switch makes (core/route/probeModel.ts; its code loads on the first switch). */
   probe: typeof probeModelAnswers;
 }
 

@@ -2,7 +2,7 @@
 //  - all five providers down: five closed loopback ports (connection refused), absolute time;
 //  - all five up behind scripted servers answering every request after a fixed 20 ms, vs the
 //    slowest single probe (each provider probed alone) and vs the same five probes one after another.
-import { discover, type DiscoveryTarget } from '../../src/core/discovery';
+import { discover, type DiscoveryTarget } from '../../src/core/route/discovery';
 import type { ProviderId } from '../../src/core/providers';
 import { startScriptedServer, type ScriptedKind, type ScriptedServer } from '../support/scripted-server';
 import { median, spread, timed } from './lib/stats';

@@ -3,7 +3,7 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Agent, request } from 'undici';
-import { discover, type DiscoveryTarget } from '../../src/core/discovery';
+import { discover, type DiscoveryTarget } from '../../src/core/route/discovery';
 import { pssByRegion, type RegionMB } from './lib/smaps';
 
 export type Mode = 'product' | 'bare' | 'signals' | 'product-nojit';

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { discover, type DiscoveryTarget } from '../../src/core/discovery';
+import { discover, type DiscoveryTarget } from '../../src/core/route/discovery';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import * as lib from '../host/lib.mjs';
 import { median, bounded } from './lib/stats';

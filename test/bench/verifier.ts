@@ -7,7 +7,7 @@
 //  - vs the manual procedure it replaces (bench/manual.ts).
 import { Agent, request } from 'undici';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifyRoute, type VerifyReport } from '../../src/core/verify/index';
+import { verifyRoute, type VerifyReport } from '../../src/core/codex/verify/index';
 import { startScriptedServer, type RecordedRequest, type ScriptedServer } from '../support/scripted-server';
 import { median, spread, timed } from './lib/stats';
 import type { Row } from './lib/report';

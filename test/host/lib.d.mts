@@ -41,12 +41,22 @@ export function startCodeServer(opts: {
   logFile?: string;
 }): Promise<CodeServer>;
 export function killGroup(pgid: number, signal: NodeJS.Signals): void;
-export function launchChromium(opts: { profileDir: string; env: Record<string, string | undefined>; viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page }>;
+export function launchChromium(opts: {
+  profileDir: string;
+  env: Record<string, string | undefined>;
+  viewport?: { width: number; height: number };
+}): Promise<{ context: BrowserContext; page: Page }>;
 export function installVsix(vsix: string, opts: { runDir: string; tag: string; userDataDir: string; extensionsDir: string }): string;
 export function installVsixArgs(vsix: string, opts: { configDir: string; userDataDir: string; extensionsDir: string }): string[];
 
-export interface TaggedProcess { pid: number; cmd: string }
+export interface TaggedProcess {
+  pid: number;
+  cmd: string;
+}
 export function findTagged(tag: string): TaggedProcess[];
-export function sweep(tag: string, opts?: { graceMs?: number }): { stopped: TaggedProcess[]; killed: TaggedProcess[]; alive: TaggedProcess[] };
+export function sweep(
+  tag: string,
+  opts?: { graceMs?: number },
+): { stopped: TaggedProcess[]; killed: TaggedProcess[]; alive: TaggedProcess[] };
 export function leftovers(tag: string): TaggedProcess[];
 export function removeDir(dir: string): void;

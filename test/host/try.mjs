@@ -1,4 +1,4 @@
-// npm run install-extension: build the .vsix and install it into your VS Code (`code` on PATH), or,
+// npm run install-extension: install the npm packages (a fresh clone), build the .vsix and install it into your VS Code (`code` on PATH), or,
 // without VS Code, into the project's own code-server, which then serves it on http://127.0.0.1:PORT.
 //
 // The code-server try-out keeps everything it writes in LMR_TRY_DIR (default .vscode-test/try/): user
@@ -69,6 +69,10 @@ const isInside = (child, parent) => {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 };
 
+// A fresh clone has no node_modules: npm ci prints nothing until it is done (20–30 s), so it runs as a
+// step with the heartbeat rather than before this script.
+if (!existsSync(join(ROOT, 'node_modules', '.package-lock.json')))
+  await step("Installing the project's npm packages (npm ci)", 'npm', ['ci', '--no-audit', '--no-fund']);
 await step('Building the extension (npm run package)', 'npm', ['run', '--silent', 'package']);
 console.log(`built ${VSIX}`);
 

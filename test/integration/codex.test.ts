@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
-import type { Route } from '../../src/core/route';
+import type { Route } from '../../src/core/route/route';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 const SCHEME = 'local-model-router-codex';

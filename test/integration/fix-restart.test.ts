@@ -11,8 +11,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LocalModelRouterApi } from '../../src/api';
-import type { EndpointProbe } from '../../src/core/discovery';
-import type { Route } from '../../src/core/route';
+import type { EndpointProbe } from '../../src/core/route/discovery';
+import type { Route } from '../../src/core/route/route';
 import type { VerifyReport } from '../../src/core/verify/types';
 import type { FixOutcome } from '../../src/features/verify/fixes';
 import type { StartResult } from '../../src/features/launch/start';

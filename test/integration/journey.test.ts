@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import { freePort } from '../support/ports';
 import type { LocalModelRouterApi } from '../../src/api';
-import type { EndpointProbe } from '../../src/core/discovery';
+import type { EndpointProbe } from '../../src/core/route/discovery';
 import type { VerifyReport } from '../../src/core/verify/types';
 import type { StartResult } from '../../src/features/launch/start';
 import { main } from '../../src/cli/main';

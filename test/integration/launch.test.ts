@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LocalModelRouterApi } from '../../src/api';
-import type { EndpointProbe } from '../../src/core/discovery';
+import type { EndpointProbe } from '../../src/core/route/discovery';
 import type { StartResult, StopResult } from '../../src/features/launch/start';
 import type { ExportResult } from '../../src/features/launch/exportScripts';
 import { buildLlamaServerArgv } from '../../src/core/launch';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import type { LocalModelRouterApi } from '../../src/api';
-import type { EndpointProbe } from '../../src/core/discovery';
+import type { EndpointProbe } from '../../src/core/route/discovery';
 import type { PickResult } from '../../src/features/route/picker';
 import type { VerifyReport } from '../../src/core/verify/types';
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EndpointProbe } from '../../src/core/discovery';
+import type { EndpointProbe } from '../../src/core/route/discovery';
 import type { StartResult, StopResult } from '../../src/features/launch/start';
 import type { ExportResult } from '../../src/features/launch/exportScripts';
 import { spawnServer, waitUntilReady } from '../../src/core/launch';

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import type { LocalModelRouterApi } from '../../src/api';
 import type { PickResult } from '../../src/features/route/picker';
-import { memoryTier } from '../../src/core/defaultModel';
+import { memoryTier } from '../../src/core/route/defaultModel';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 const INSTALLED = 'llama3.2:1b';

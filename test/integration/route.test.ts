@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startScriptedServer, sendJson, type ScriptedServer } from '../support/scripted-server';
 import type { LocalModelRouterApi } from '../../src/api';
-import type { EndpointProbe } from '../../src/core/discovery';
+import type { EndpointProbe } from '../../src/core/route/discovery';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 type PickResult = { ok: true } | { ok: false; reason: string } | undefined;

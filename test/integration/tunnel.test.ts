@@ -12,7 +12,7 @@ import { startScriptedServer, type ScriptedServer } from '../support/scripted-se
 import { startSshd, HAVE_SSHD, type TestSshd } from '../support/sshd';
 import { alive, freePort, portOpen } from '../support/ports';
 import type { LocalModelRouterApi } from '../../src/api';
-import type { EndpointProbe } from '../../src/core/discovery';
+import type { EndpointProbe } from '../../src/core/route/discovery';
 import type { ConnectResult } from '../../src/features/tunnel/connect';
 import type { DisconnectResult } from '../../src/features/tunnel/disconnect';
 

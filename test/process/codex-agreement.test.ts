@@ -14,8 +14,8 @@ import { join, resolve } from 'node:path';
 import { startScriptedServer, type ScriptedServerOptions } from '../support/scripted-server';
 import * as B from '../support/behaviours';
 import { buildProfile, type ProfileSettings } from '../../src/core/codex/profile';
-import { verifyRoute, type VerifyReport } from '../../src/core/verify/index';
-import type { Route } from '../../src/core/route';
+import { verifyRoute, type VerifyReport } from '../../src/core/codex/verify/index';
+import type { Route } from '../../src/core/route/route';
 import type { ProviderId } from '../../src/core/providers';
 
 const CODEX = resolve(__dirname, '../../node_modules/.bin/codex');

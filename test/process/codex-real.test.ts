@@ -16,7 +16,8 @@ import { runBounded, validateWithCodex } from '../../src/core/codex/run';
 import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../src/core/providers';
 import { planMigration } from '../../src/core/codex/migrate';
 import { writeFiles, readSnapshot } from '../../src/core/files';
-import { existsIn, configPath } from '../../src/core/codex/plan';
+import { existsIn } from '../../src/core/codex/plan';
+import { configPath } from '../../src/core/codex/files';
 
 const CODEX = path.resolve(__dirname, '../../node_modules/.bin/codex');
 const HAVE_CODEX = fs.existsSync(CODEX);

@@ -1,6 +1,6 @@
 // The verifier's Codex-shaped requests held against what the real Codex CLI 0.169 sends, so the
-// imitation cannot drift from the real thing unnoticed (src/core/verify/codex-shape.ts and
-// codex-history.ts say what they imitate):
+// imitation cannot drift from the real thing unnoticed (src/core/codex/verify/shape.ts and
+// history.ts say what they imitate):
 // - the first request, through the profile the product writes and without its model catalog: the
 //   item sequence, the fields, the tool types, and the sizes CODEX_REQUEST_SIZES records;
 // - the verifier's Codex-sized turn is about as large as Codex's through the profile;
@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import { healthyBrain } from '../support/brain';
 import { codexExec, codexSandbox, describeRun, HAVE_CODEX, responsesBodies, writeProfile } from '../support/codex-session';
-import { codexShapedRequest, CODEX_REQUEST_FIELDS, CODEX_REQUEST_SIZES } from '../../src/core/verify/codex-shape';
-import { codexHistoryRequest, syntheticHistory } from '../../src/core/verify/codex-history';
+import { codexShapedRequest, CODEX_REQUEST_FIELDS, CODEX_REQUEST_SIZES } from '../../src/core/codex/verify/shape';
+import { codexHistoryRequest, syntheticHistory } from '../../src/core/codex/verify/history';
 
 const root = mkdtempSync(join(tmpdir(), 'lmr-shape-real-'));
 const servers: ScriptedServer[] = [];

@@ -19,8 +19,8 @@ import {
   type TunnelState,
   type TunnelSupervisor,
 } from '../../src/core/tunnel';
-import { discover } from '../../src/core/discovery';
-import { verifyRoute } from '../../src/core/verify/index';
+import { discover } from '../../src/core/route/discovery';
+import { verifyRoute } from '../../src/core/codex/verify/index';
 
 const skip = !HAVE_SSHD && 'needs /usr/sbin/sshd, ssh and ssh-keygen (Debian: apt-get install openssh-server)';
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');

@@ -8,7 +8,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { verifyRoute } from '../../src/core/verify/index';
+import { verifyRoute } from '../../src/core/codex/verify/index';
 import type { StageId } from '../../src/core/verify/types';
 import { ALIAS, launch, skipReal, type Launched } from '../support/real-route';
 

@@ -1,6 +1,6 @@
 // Measures the README's install command as a new user meets it: a fresh copy of the repository (no
 // node_modules, no .vscode-test, no build output), an empty npm cache, no `code` on PATH, then
-// `npm ci` and `npm run install-extension` until it prints the URL to open. Prints when each output
+// `npm run install-extension` (which runs npm ci itself) until it prints the URL to open. Prints when each output
 // line came, the time of each command and the longest silence; stops the try-out afterwards.
 // Debian's packages (chromium, libkrb5-dev, …) are taken as installed: apt is not timed.
 //
@@ -76,11 +76,10 @@ function run(cmd, args, until) {
 
 let tryout;
 try {
-  const ci = await run('npm', ['ci', '--no-audit', '--no-fund']);
   const install = await run('npm', ['run', 'install-extension'], /^Open http/m);
   tryout = install.child;
   console.log(
-    `\nfresh clone: npm ci ${secs(ci.ms)}, npm run install-extension ${secs(install.ms)} (until the URL), ${secs(Date.now() - t0)} in all; longest silence ${secs(longest.ms)} after "${longest.after}"`,
+    `\nfresh clone: npm run install-extension ${secs(install.ms)} until the URL; longest silence ${secs(longest.ms)} after "${longest.after}"`,
   );
 } finally {
   if (tryout) lib.killGroup(tryout.pid, 'SIGINT');

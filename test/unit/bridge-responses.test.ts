@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_REPAIRS, type ChatRequestPlan } from '../../src/core/bridge/adapter';
 import { responsesAdapter } from '../../src/core/bridge/responses';
-import { ResponsesStreamReader, SseParser } from '../../src/core/verify/sse';
-import { MCP_NAMESPACE_TOOL, PROBE_NAMESPACE } from '../../src/core/verify/codex-history';
+import { SseParser } from '../../src/core/net/sse';
+import { ResponsesStreamReader } from '../../src/core/codex/verify/responsesStream';
+import { MCP_NAMESPACE_TOOL, PROBE_NAMESPACE } from '../../src/core/codex/verify/history';
 
 const ids = () => {
   let n = 0;

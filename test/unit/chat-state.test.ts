@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatState } from '../../src/features/chat/state';
-import type { EndpointProbe } from '../../src/core/discovery';
-import type { VerificationSummary } from '../../src/core/routeHealth';
+import type { EndpointProbe } from '../../src/core/route/discovery';
+import type { VerificationSummary } from '../../src/core/route/routeHealth';
 import type { AgentId } from '../../src/core/agents';
 import type { PlainHttpDecision } from '../../src/core/endpoints';
 

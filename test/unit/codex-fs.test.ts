@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readSnapshot, writeFiles, writeAtomic, planRestore, restore, FileRefusal, lastWriteOf, resolveLinks } from '../../src/core/files';
-import { planProfileWrite, planTrustWrite, configPath } from '../../src/core/codex/plan';
+import { planProfileWrite, planTrustWrite } from '../../src/core/codex/plan';
+import { configPath } from '../../src/core/codex/files';
 import { buildProfile } from '../../src/core/codex/profile';
 
 const temps: string[] = [];

@@ -11,10 +11,10 @@ import { buildModelCatalog } from '../../src/core/codex/modelCatalog';
 import { chooseFormat, parseCodexVersion, resolveCodexHome } from '../../src/core/codex/version';
 import { planTrust, trustState } from '../../src/core/codex/trust';
 import { planMigration, findLegacyProfiles } from '../../src/core/codex/migrate';
-import { unifiedDiff } from '../../src/core/codex/diff';
+import { unifiedDiff } from '../../src/core/files/diff';
 import { codexErrorText, validationArgs } from '../../src/core/codex/run';
 import { main } from '../../src/cli/main';
-import type { Route } from '../../src/core/route';
+import type { Route } from '../../src/core/route/route';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed TOML is probed freely in assertions
 type Doc = Record<string, any>;

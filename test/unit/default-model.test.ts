@@ -9,8 +9,8 @@ import {
   type DefaultModelChoice,
   type DefaultModelInput,
   type InstalledModel,
-} from '../../src/core/defaultModel';
-import { fetchOllamaTags, parseOllamaTags } from '../../src/core/ollamaTags';
+} from '../../src/core/route/defaultModel';
+import { fetchOllamaTags, parseOllamaTags } from '../../src/core/route/ollamaTags';
 import { startScriptedServer, sendJson } from '../support/scripted-server';
 import { freePort } from '../support/ports';
 

@@ -1,6 +1,6 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { discover, probeEndpoint } from '../../src/core/discovery';
+import { discover, probeEndpoint } from '../../src/core/route/discovery';
 import { startScriptedServer, sendJson, type ScriptedServer } from '../support/scripted-server';
 import { freePort as closedPort } from '../support/ports';
 

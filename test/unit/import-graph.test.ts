@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { SETTINGS } from '../../src/core/settings/catalog';
+import { LAZY_COMMANDS } from '../../src/core/commands';
 
 const SRC = resolve(__dirname, '../../src');
 
@@ -109,6 +110,27 @@ test('a feature does not import another feature; the CLI does not import the ext
     if (rel(f).startsWith('cli/') && g.external.get(f)!.includes('vscode')) bad.push(`${rel(f)} → vscode`);
   }
   assert.deepEqual(bad, []);
+});
+
+test('the agents are peers: core/codex and core/claude never import each other, and the machinery both use (core/verify, files, net, text) imports neither', () => {
+  const g = graph();
+  const bad: string[] = [];
+  const agent = (f: string) => /^core\/(codex|claude)\//.exec(rel(f))?.[1];
+  const shared = (f: string) => /^core\/(verify|files|net|text)\//.test(rel(f));
+  for (const [f, ts] of g.edges)
+    for (const t of ts) {
+      const a = agent(f);
+      const b = agent(t);
+      if (a && b && a !== b) bad.push(`${rel(f)} → ${rel(t)}`);
+      if (shared(f) && b) bad.push(`${rel(f)} → ${rel(t)}`);
+    }
+  assert.deepEqual(bad, []);
+});
+
+test('extension.ts names every feature whose commands load lazily (nothing registers behind its back)', () => {
+  const ext = readFileSync(join(SRC, 'extension.ts'), 'utf8');
+  const named = [...ext.matchAll(/lazy\.registerFeature\(ctx, '([a-z]+)'\)/g)].map(m => m[1]).sort();
+  assert.deepEqual(named, [...new Set(Object.values(LAZY_COMMANDS))].sort());
 });
 
 /** Files of src/ under these folders, with their text. */

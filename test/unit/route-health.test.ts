@@ -1,8 +1,8 @@
-// Route health as one pure reducer (core/routeHealth.ts), over every transition: checking (a switch
+// Route health as one pure reducer (core/route/routeHealth.ts), over every transition: checking (a switch
 // or a verification), up, verified, failing, down, and a superseded run that must say nothing.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reduceHealth, type HealthEvent, type RouteHealth, type VerificationSummary } from '../../src/core/routeHealth';
+import { reduceHealth, type HealthEvent, type RouteHealth, type VerificationSummary } from '../../src/core/route/routeHealth';
 
 const ok: VerificationSummary = { agent: 'codex', ok: true, at: 1 };
 const bad: VerificationSummary = {

@@ -1,11 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPickerEntries } from '../../src/core/pickerModel';
-import { renderStatus } from '../../src/core/statusView';
-import { routeTerminalEnv } from '../../src/core/terminalEnv';
+import { buildPickerEntries } from '../../src/core/route/pickerModel';
+import { renderStatus } from '../../src/core/route/statusView';
+import { routeTerminalEnv } from '../../src/core/route/terminalEnv';
 import { codexLaunchFor, codexKeyVar } from '../../src/core/codex/launch';
-import type { EndpointProbe } from '../../src/core/discovery';
-import type { Route } from '../../src/core/route';
+import type { EndpointProbe } from '../../src/core/route/discovery';
+import type { Route } from '../../src/core/route/route';
 import { PROVIDERS, type ProviderId } from '../../src/core/providers';
 
 const launchable = {

@@ -1,16 +1,16 @@
-// What a kept verdict rests on (core/verdictBasis.ts) and how a route follows its server
-// (core/route.ts followServer): a restart of an unchanged server, the picker, switching back change
+// What a kept verdict rests on (core/route/verdictBasis.ts) and how a route follows its server
+// (core/route/route.ts followServer): a restart of an unchanged server, the picker, switching back change
 // nothing; another context, build, template, tool support or a setting that changes what the
 // verifier sends makes the verdict out of date, and says what changed. Also the health reducer's side
 // of it: a verdict that no longer holds leaves the route only up.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startScriptedServer } from '../support/scripted-server';
-import { probeEndpoint, type ProbeResult } from '../../src/core/discovery';
-import { basisChanges, serverBasis, settingsBasis, templateId, type VerdictBasis } from '../../src/core/verdictBasis';
-import { followServer, type Route } from '../../src/core/route';
-import { routeFor } from '../../src/core/pickerModel';
-import { reduceHealth, type RouteHealth, type VerificationSummary } from '../../src/core/routeHealth';
+import { probeEndpoint, type ProbeResult } from '../../src/core/route/discovery';
+import { basisChanges, serverBasis, settingsBasis, templateId, type VerdictBasis } from '../../src/core/route/verdictBasis';
+import { followServer, type Route } from '../../src/core/route/route';
+import { routeFor } from '../../src/core/route/pickerModel';
+import { reduceHealth, type RouteHealth, type VerificationSummary } from '../../src/core/route/routeHealth';
 import { resolveSettings } from '../../src/core/settings/resolve';
 import type { Settings } from '../../src/core/settings/catalog';
 

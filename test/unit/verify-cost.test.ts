@@ -19,7 +19,7 @@ import { startMessagesServer } from '../support/scripted-messages';
 import { healthyBrain, type Brain } from '../support/brain';
 import * as B from '../support/behaviours';
 import { namespaceToolsBrain } from '../support/codex-behaviours';
-import { verifyRoute, type VerifyOptions } from '../../src/core/verify/index';
+import { verifyRoute, type VerifyOptions } from '../../src/core/codex/verify/index';
 import { verifyAgents } from '../../src/core/agentVerify';
 import { decideStage } from '../../src/core/verify/known';
 import { runningText } from '../../src/core/verify/progress';

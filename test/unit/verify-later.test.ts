@@ -8,7 +8,7 @@ import { startScriptedServer, type ScriptedServerOptions } from '../support/scri
 import { inputItems } from '../support/brain';
 import * as B from '../support/behaviours';
 import * as C from '../support/codex-behaviours';
-import { verifyRoute, type DiagnosisCode, type StageId, type VerifyOptions, type VerifyReport } from '../../src/core/verify/index';
+import { verifyRoute, type DiagnosisCode, type StageId, type VerifyOptions, type VerifyReport } from '../../src/core/codex/verify/index';
 import { summarize } from '../../src/core/verify/report';
 import { buildProfile } from '../../src/core/codex/profile';
 import { idleTimeoutFor } from '../../src/core/codex/idleTimeout';

@@ -2,12 +2,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SseParser, ResponsesStreamReader, type SseEvent } from '../../src/core/verify/sse';
+import { SseParser, type SseEvent } from '../../src/core/net/sse';
+import { ResponsesStreamReader } from '../../src/core/codex/verify/responsesStream';
 import { diagnoseHttp, diagnoseMessage } from '../../src/core/verify/diagnose';
 import { judgeCall, judgeCommand, looksLikeToolCallText, execOutput } from '../../src/core/verify/toolcall';
-import { generatedInstructions, codexShapedRequest, CODEX_REQUEST_SIZES } from '../../src/core/verify/codex-shape';
+import { codexShapedRequest, CODEX_REQUEST_SIZES } from '../../src/core/codex/verify/shape';
+import { generatedInstructions } from '../../src/core/verify/filler';
 import { LOCAL_BASE_INSTRUCTIONS } from '../../src/core/codex/modelCatalog';
-import { closeMatches } from '../../src/core/verify/stages';
+import { closeMatches } from '../../src/core/verify/stage';
 import { TEXTS, healthyStreamFrames } from '../support/behaviours';
 
 function parseAll(chunks: string[]): SseEvent[] {
@@ -407,7 +409,7 @@ describe('report rendering', () => {
     assert.match(managed, />Set the context to 32768 tokens and restart the server</);
   });
   test('text and Markdown name the code and the fix', async () => {
-    const { renderText, renderMarkdown, summarize } = await import('../../src/core/verify/index');
+    const { renderText, renderMarkdown, summarize } = await import('../../src/core/codex/verify/index');
     assert.match(renderText(report), /context-too-small: too small\n\s+fix: make the context 32768 tokens/);
     assert.match(renderMarkdown(report), /\*\*context-too-small\*\*/);
     assert.deepEqual(summarize(report, 1), {

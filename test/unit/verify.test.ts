@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { startScriptedServer, type ScriptedServerOptions } from '../support/scripted-server';
 import { healthyBrain, inputItems } from '../support/brain';
 import * as B from '../support/behaviours';
-import { verifyRoute, type DiagnosisCode, type StageId, type VerifyOptions, type VerifyReport } from '../../src/core/verify/index';
+import { verifyRoute, type DiagnosisCode, type StageId, type VerifyOptions, type VerifyReport } from '../../src/core/codex/verify/index';
 
 const ALL: StageId[] = [];
 

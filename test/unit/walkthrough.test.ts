@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NO_ROUTE_TEXT, renderStatus } from '../../src/core/statusView';
+import { NO_ROUTE_TEXT, renderStatus } from '../../src/core/route/statusView';
 
 const md = (step: string) => readFileSync(join(__dirname, '../../media/walkthrough', `${step}.md`), 'utf8');
 

@@ -20,7 +20,7 @@ import { DEFAULT_REPAIRS } from './adapter';
 import { createAgent, httpRequest, httpStream, HttpFailure, parseJson, type HttpStream } from '../net/http';
 import { errorMessageFromBody } from '../net/errors';
 import { isLoopbackHost } from '../endpoints';
-import { SseParser } from '../verify/sse';
+import { SseParser } from '../net/sse';
 import { displayMessage } from '../text/sanitize';
 
 export interface BridgeOptions {

@@ -2,13 +2,13 @@
 // servers discovery finds up, with the context window the server reports, and tool and image support
 // as the verification measured them. Nothing is claimed that was not measured: a capability nobody
 // checked is left out and the tooltip says so.
-import type { EndpointProbe, ModelInfo } from '../discovery';
-import type { VerificationSummary } from '../routeHealth';
+import type { EndpointProbe, ModelInfo } from '../route/discovery';
+import type { VerificationSummary } from '../route/routeHealth';
 import type { AgentId } from '../agents';
-import { routeKey, type Route } from '../route';
-import { routeFor } from '../pickerModel';
+import { routeKey, type Route } from '../route/route';
+import { routeFor } from '../route/pickerModel';
 import { PROVIDERS } from '../providers';
-import { describeReach, endpointReach } from '../endpointReach';
+import { describeReach, endpointReach } from '../route/endpointReach';
 
 /** Assumed when the server does not report its context window (LM Studio, generic servers): the tooltip says so. */
 export const ASSUMED_CONTEXT = 8_192;

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { httpStream, HttpFailure, type HttpLimits, type HttpStream } from '../net/http';
 import { errorMessageFromBody } from '../net/errors';
 import { diagnoseHttp } from '../verify/diagnose';
-import { SseParser } from '../verify/sse';
+import { SseParser } from '../net/sse';
 import type { ServerKind } from '../serverKind';
 import { readerFor, type ChatEvent } from './stream';
 import { WIRE_PATHS, type ChatWire } from './wire';

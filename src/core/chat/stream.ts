@@ -1,7 +1,7 @@
 // A streamed answer turned into what VS Code's chat takes: text as it arrives, each tool call once it
 // is complete, the end, or the server's own error. One reader per wire API.
 import { parseJson } from '../net/http';
-import type { SseEvent } from '../verify/sse';
+import type { SseEvent } from '../net/sse';
 import type { ChatWire } from './wire';
 
 export type ChatEvent =

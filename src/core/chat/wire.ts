@@ -4,7 +4,7 @@
 //
 // Seam for routes that need a bridge (src/core/bridge): a bridge is one more ChatWire with its own
 // path, body and stream reader (stream.ts readerFor), chosen by chooseWire.
-import type { VerificationSummary } from '../routeHealth';
+import type { VerificationSummary } from '../route/routeHealth';
 
 export type ChatWire = 'responses' | 'chat-completions';
 

@@ -17,7 +17,7 @@ import {
   type RestorePlan,
   type RestoreResult,
 } from '../files';
-import { unifiedDiff } from '../codex/diff';
+import { unifiedDiff } from '../files/diff';
 import { planSettingsText, type ClaudeSettingsLocation, type DesiredClaudeSettings } from './settings';
 
 /**

@@ -14,6 +14,7 @@ import { displayMessage } from '../text/sanitize';
 import { parseCodexLoadOutput, codexMessage, type CodexRejection } from './rejections';
 import { profileNameProblem } from './profile';
 import { findLegacyProfiles } from './migrate';
+import { CONFIG_FILE, configPath, profileFileName, profilePath } from './files';
 
 export interface CodexRunContext {
   /** The Codex executable (path or name on PATH). */
@@ -49,10 +50,6 @@ export function checkArgs(profile?: string): string[] {
   return ['exec', '--strict-config', '--skip-git-repo-check', '--ephemeral', ...(profile ? ['-p', profile] : [])];
 }
 
-export function profileFile(codexHome: string, profile: string): string {
-  return path.join(codexHome, `${profile}.config.toml`);
-}
-
 /**
  * Loads the configuration in `codexHome` with the installed Codex and says what it thought of it;
  * `files` (name in CODEX_HOME → text) are checked in place of the ones on disk (a candidate).
@@ -62,19 +59,19 @@ export async function checkCodexConfig(input: CheckInput, files: ReadonlyMap<str
   if (input.profile !== undefined) {
     const problem = profileNameProblem(input.profile);
     if (problem) return { kind: 'failed', reason: 'bad-profile-name', message: problem, ms: 0 };
-    const file = profileFile(input.codexHome, input.profile);
+    const file = profilePath(input.codexHome, input.profile);
     // A legacy [profiles.<name>] is reason enough to run Codex: it refuses `-p <name>` while that exists.
     if (
       !files.has(path.basename(file)) &&
       !fs.existsSync(file) &&
-      !legacyProfileNames(files.get('config.toml') ?? configText(input.codexHome)).includes(input.profile)
+      !legacyProfileNames(files.get(CONFIG_FILE) ?? configText(input.codexHome)).includes(input.profile)
     )
       return { kind: 'profile-missing', profile: input.profile, path: file, ms: 0 };
   }
   // The checked files as Codex would meet them: a folder or an unreadable file is given to it as
   // such (it says so in its own words); a FIFO, a device or a file past the bound is refused here.
   const mirror: { folders: string[]; unreadable: string[] } = { folders: [], unreadable: [] };
-  for (const name of ['config.toml', ...(input.profile !== undefined ? [`${input.profile}.config.toml`] : [])]) {
+  for (const name of [CONFIG_FILE, ...(input.profile !== undefined ? [profileFileName(input.profile)] : [])]) {
     if (files.has(name)) continue;
     const p = path.join(input.codexHome, name);
     try {
@@ -156,7 +153,7 @@ function isFolder(p: string): boolean {
 
 function configText(codexHome: string): string {
   try {
-    return readTextFile(path.join(codexHome, 'config.toml')) ?? '';
+    return readTextFile(configPath(codexHome)) ?? '';
   } catch (e) {
     if (e instanceof FileRefusal) return '';
     throw e;

@@ -2,7 +2,7 @@
 // variables its --oss mode reads, and the variable that carries the route's key.
 import { PROVIDERS } from '../providers';
 import { routeKeyVar } from '../endpoints';
-import type { Route } from '../route';
+import type { Route } from '../route/route';
 
 /** CODEX_OSS_BASE_URL must end in /v1 (codex-cli.md); the one place that builds it. */
 export function codexOssBaseUrl(baseUrl: string): string {

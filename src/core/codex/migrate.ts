@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { stringify } from 'smol-toml';
 import { applyEdit, canonical, parseTomlText, tableSource } from './tomlEdit';
 import { profileNameProblem } from './profile';
+import { profileFileName } from './files';
 
 export interface LegacyProfiles {
   /** Names of `[profiles.<name>]` tables. */
@@ -51,7 +52,7 @@ export function planMigration(configText: string, codexHome: string, existing: (
   for (const name of found.tables) {
     const problem = profileNameProblem(name);
     if (problem) return { ok: false, error: `[profiles.${name}] cannot become a profile file: ${problem}` };
-    const fileName = `${name}.config.toml`;
+    const fileName = profileFileName(name);
     if (existing(fileName))
       return {
         ok: false,

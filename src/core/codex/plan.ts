@@ -10,7 +10,8 @@ import { planTrust, projectKey } from './trust';
 import { findLegacyProfiles } from './migrate';
 import { isTable, type TomlScalar, type TomlTable } from './tomlText';
 import type { CodexProfile } from './profile';
-import { unifiedDiff } from './diff';
+import { unifiedDiff } from '../files/diff';
+import { configPath } from './files';
 
 export type FileRole = 'profile' | 'catalog' | 'config';
 
@@ -35,8 +36,6 @@ export interface ProfileWriteInput {
 export type ProfileWritePlan =
   | { ok: true; changes: PlannedChange[]; unchanged: string[]; notes: string[]; trust?: 'added' | 'already' | 'needs-confirmation' }
   | { ok: false; error: string };
-
-export const configPath = (codexHome: string) => path.join(codexHome, 'config.toml');
 
 function change(role: FileRole, snapshot: FileSnapshot, after: string): PlannedChange {
   const label = snapshot.path;

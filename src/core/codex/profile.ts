@@ -11,10 +11,11 @@
 import { join } from 'node:path';
 import { PROVIDERS, isReservedCodexProviderId } from '../providers';
 import { normalizeBaseUrl } from '../endpoints';
-import type { Route } from '../route';
+import type { Route } from '../route/route';
 import type { Settings } from '../settings/catalog';
 import { formatDocument, type TomlTable } from './tomlText';
 import { modelCatalogJson } from './modelCatalog';
+import { profileFileName } from './files';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from './idleTimeout';
 import type { CodexFindings } from '../verify/types';
 import type { McpTransport } from './tomlEdit';
@@ -300,7 +301,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   // config.toml's breaks the merged table ("url is not supported for stdio"): so the table repeats
   // config.toml's own `command` or `url`, which leaves the merged server unchanged but for `enabled`.
   if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpServers?.[n], enabled: false }]));
-  const fileName = `${opts.name}.config.toml`;
+  const fileName = profileFileName(opts.name);
   const header = `Codex profile written by Local Model Router for ${serverLabel}.\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
   const comments: Record<string, string> = {
     '': header,

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { applyEdit, parseTomlText, type ParsedToml, type TomlEdit } from './tomlEdit';
 import type { FileSnapshot } from '../files';
+import { CONFIG_FILE } from './files';
 
 export interface WorkFile {
   /** File name inside CODEX_HOME. */
@@ -25,7 +26,7 @@ export class Work {
     return [...this.files.values()].find(f => path.join(this.codexHome, f.name) === abs || f.snapshot.realPath === abs);
   }
   get config(): WorkFile {
-    return this.files.get('config.toml') as WorkFile;
+    return this.files.get(CONFIG_FILE) as WorkFile;
   }
   /** What `restore` puts back: a step that cannot finish must leave no half of itself behind. */
   save(): Map<string, WorkFile> {

@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { readSnapshot, FileRefusal, type FileSnapshot } from '../files';
 import { parseTomlText } from './tomlEdit';
 import { plannedChange, type PlannedChange } from './plan';
-import { checkCandidate, checkCodexConfig, profileFile, type CheckInput, type CodexConfigCheck } from './check';
+import { checkCandidate, checkCodexConfig, type CheckInput, type CodexConfigCheck } from './check';
 import type { CodexRejection } from './rejections';
+import { CONFIG_FILE, profileFileName, profilePath } from './files';
 import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from './features';
 import { probeResponsesApi, type ResponsesProber } from './responsesProbe';
 import { Work, type WorkFile } from './repairWork';
@@ -89,11 +90,11 @@ function loadFile(codexHome: string, name: string, role: WorkFile['role']): Work
 
 export async function planCodexRepair(input: RepairInput): Promise<RepairPlan> {
   const work = new Work(input.codexHome);
-  const cfg = loadFile(input.codexHome, 'config.toml', 'config');
+  const cfg = loadFile(input.codexHome, CONFIG_FILE, 'config');
   if ('refusal' in cfg) return { ok: false, ...cfg };
   work.add(cfg);
-  if (input.profile !== undefined && fs.existsSync(profileFile(input.codexHome, input.profile))) {
-    const prof = loadFile(input.codexHome, `${input.profile}.config.toml`, 'profile');
+  if (input.profile !== undefined && fs.existsSync(profilePath(input.codexHome, input.profile))) {
+    const prof = loadFile(input.codexHome, profileFileName(input.profile), 'profile');
     if ('refusal' in prof) return { ok: false, ...prof };
     work.add(prof);
   }

@@ -7,8 +7,9 @@
 import { httpStream, HttpFailure, type HttpLimits } from '../net/http';
 import { errorMessageFromBody } from '../net/errors';
 import { diagnoseHttp, excerpt, RESPONSES_MIN_VERSIONS } from '../verify/diagnose';
-import { probeEndpoint, type ServerInfo } from '../discovery';
-import type { ProviderId } from '../providers';
+import { probeEndpoint, type ServerInfo } from '../route/discovery';
+import { providerOfOwnDefaultPort, type ProviderId } from '../providers';
+import { kindOfProvider } from '../serverKind';
 
 export interface ResponsesProbeTarget {
   /** The `[model_providers.<id>]` id (used to guess the server kind for the explanation). */
@@ -45,18 +46,7 @@ export function guessProvider(t: Pick<ResponsesProbeTarget, 'providerId' | 'name
   } catch {
     /* not a URL: no guess from the port */
   }
-  switch (port) {
-    case '11434':
-      return 'ollama';
-    case '1234':
-      return 'lmstudio';
-    case '8000':
-      return 'vllm';
-    case '8080':
-      return 'llamacpp';
-    default:
-      return 'openaiCompatible';
-  }
+  return (port && providerOfOwnDefaultPort(Number(port))) || 'openaiCompatible';
 }
 
 export const probeResponsesApi: ResponsesProber = async (t, opts) => {
@@ -116,12 +106,8 @@ export const probeResponsesApi: ResponsesProber = async (t, opts) => {
 
 /** Which release of that server adds /v1/responses (the one table, in verify/diagnose.ts). */
 export function responsesUpgradeHint(p: ResponsesProbe, target: Pick<ResponsesProbeTarget, 'providerId' | 'name' | 'baseUrl'>): string {
-  const kind = ('server' in p && p.server?.kind) || toServerKind(guessProvider(target));
+  const kind = ('server' in p && p.server?.kind) || kindOfProvider(guessProvider(target));
   const v = RESPONSES_MIN_VERSIONS[kind];
   const version = 'server' in p && p.server?.version ? ` (it reports version ${p.server.version})` : '';
   return `${v.what}${version} serves the Responses API from ${v.minVersion} on`;
-}
-
-function toServerKind(p: ProviderId) {
-  return p === 'openaiCompatible' ? ('openai-compatible' as const) : p;
 }

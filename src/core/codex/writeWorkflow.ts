@@ -3,15 +3,15 @@
 // caller show and confirm it (the caller's UI: flags, or a diff and buttons), write atomically with
 // a backup, then let Codex itself load the result. Decisions are typed values, never message text.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { buildProfile, CodexProfileError, type BuildProfileOptions, type CodexProfile, type ProfileSettings } from './profile';
 import { chooseFormat, parseCodexVersion, type CodexVersion, type FormatChoice } from './version';
 import { detectCodex, validateWithCodex, type CodexDetection, type ValidationResult } from './run';
 import { planProfileWrite, type PlannedChange } from './plan';
 import { writeFiles, FileRefusal, readTextFile } from '../files';
 import { findLegacyProfiles } from './migrate';
+import { configPath } from './files';
 import { checkBeforeProfileWrite, type ProfileWriteCheck } from './beforeProfileWrite';
-import type { Route } from '../route';
+import type { Route } from '../route/route';
 import { enabledMcpServers } from './tomlEdit';
 
 export interface WriteOptions {
@@ -83,7 +83,7 @@ export async function planWrite(
   const format = chooseFormat(versionOf(codex));
   let cfgText: string;
   try {
-    cfgText = readTextFile(path.join(req.codexHome, 'config.toml')) ?? '';
+    cfgText = readTextFile(configPath(req.codexHome)) ?? '';
   } catch (e) {
     if (e instanceof FileRefusal) return { kind: 'refused', error: e.message };
     throw e;

@@ -5,6 +5,8 @@
 // that keeps tools: the model's own template with the system-first check relaxed, written to a file
 // for --chat-template-file. A template the user chose (setting or PRODEX_LOCAL_CHAT_TEMPLATE) wins.
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFileOnce } from '../files/write';
 import { readGgufString } from './gguf';
 
 /** The check strict templates make, in the quoting styles templates use. */
@@ -60,4 +62,21 @@ export async function chooseChatTemplate(chatTemplateSetting: string, modelPath:
     fileName: relaxedFileName(relaxed.text),
     why: 'the model\'s own template, with its "System message must be at the beginning" check relaxed so Codex\'s developer messages pass and tools stay on',
   };
+}
+
+/**
+ * The template for a llama.cpp launch (chooseChatTemplate), with the relaxed copy written into `dir`
+ * when one is needed (content-addressed: a restart reuses the file). Start Server writes into the
+ * extension's storage, the CLI into its --template-dir.
+ */
+export async function prepareChatTemplate(
+  chatTemplateSetting: string,
+  modelPath: string,
+  dir: string,
+): Promise<{ choice: TemplateChoice; file?: string }> {
+  const choice = await chooseChatTemplate(chatTemplateSetting, modelPath);
+  if (choice.kind !== 'relaxed') return { choice };
+  const file = join(dir, choice.fileName);
+  writeFileOnce(file, choice.text);
+  return { choice, file };
 }

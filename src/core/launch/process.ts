@@ -11,6 +11,9 @@ import type { LaunchCommand } from './argv';
 import type { ProcessEnd } from './readiness';
 import { isSameProcess, type ProcessIdentity } from './processIdentity';
 
+/** Where a server the extension started is in its life: the launcher owns it, the status bar shows it. */
+export type LaunchedState = 'starting' | 'ready' | 'exited' | 'stopped';
+
 /** The last `capacity` complete lines (plus the line being written). */
 export class LineRing {
   private readonly lines: string[] = [];

@@ -2,7 +2,7 @@
 // answers every path with 503 "Loading model" until the model is in memory (minutes for big
 // models); vLLM refuses connections until its engine is up; Ollama and LM Studio are quick.
 import { createAgent, httpRequest, HttpFailure } from '../net/http';
-import { errorMessageFromBody } from '../net/errors';
+import { errorMessageFromBody, saysModelLoading } from '../net/errors';
 import { serverRoot } from '../endpoints';
 import { SERVER_SPECS, type LaunchProvider } from '../servers';
 
@@ -120,7 +120,7 @@ async function probeOnce(o: WaitOptions, signal: AbortSignal, budget: number, ag
         limits: { connectMs: Math.min(1_000, budget), headersMs: budget, idleMs: budget, totalMs: budget, maxBytes: 1024 * 1024 },
       });
       const message = errorMessageFromBody(res.text, 300);
-      if (res.status === 503 && /loading model/i.test(message)) return { kind: 'loading', message };
+      if (saysModelLoading(res.status, message)) return { kind: 'loading', message };
       if (res.status >= 200 && res.status < 300) return { kind: 'ready', url };
       // Serving, but wants a key the probe does not have: the server itself is up.
       if (res.status === 401 || res.status === 403) return { kind: 'ready', url };

@@ -2,6 +2,14 @@
 // llama.cpp / Ollama /v1 / vLLM: {"error":{"message":…}}; Ollama native: {"error":"…"};
 // old vLLM: flat {"object":"error","message":…}; FastAPI: {"detail":…}; LM Studio: a string that
 // itself holds a JSON body from llama.cpp. Plain text bodies are returned trimmed.
+/**
+ * Whether a server's answer says it is still loading the model: llama.cpp answers every path with
+ * 503 "Loading model" until the weights are in memory. `status` undefined: an error inside a stream.
+ */
+export function saysModelLoading(status: number | undefined, message: string): boolean {
+  return (status === 503 || status === undefined) && /\bLoading model\b/i.test(message);
+}
+
 export function errorMessageFromBody(text: string, maxLength = 2_000): string {
   const msg = extract(text, 0) ?? text.trim();
   return msg.length > maxLength ? `${msg.slice(0, maxLength)}…` : msg;

@@ -3,6 +3,8 @@
 // The CLI reads defaults from here; the extension reads the same values through VS Code.
 
 import { CLAUDE_STAGE_IDS, CODEX_STAGE_IDS } from '../verify/types';
+import { OWN_DEFAULT_PORTS } from '../providers';
+import { NON_FUNCTION_TOOLS_MODES } from '../codex/nonFunctionTools';
 
 export type SettingScope = 'application' | 'machine' | 'machine-overridable' | 'window' | 'resource';
 
@@ -124,7 +126,7 @@ export const SETTINGS = {
   'codex.home': { type: 'string', default: '', scope: 'machine', restricted: true },
   'codex.profileName': { type: 'string', default: '', scope: 'window' },
   'codex.previewChanges': { type: 'boolean', default: true, scope: 'machine' },
-  'codex.disableNonFunctionTools': { type: 'string', enum: ['auto', 'always', 'never'], default: 'auto', scope: 'window' },
+  'codex.disableNonFunctionTools': { type: 'string', enum: NON_FUNCTION_TOOLS_MODES, default: 'auto', scope: 'window' },
   'codex.autoCompactFraction': { type: 'number', default: 0.75, minimum: 0.1, maximum: 0.95, scope: 'window' },
   'codex.validateAfterWrite': { type: 'boolean', default: true, scope: 'machine' },
 
@@ -175,7 +177,7 @@ export const SETTINGS = {
   'vllm.model': { type: 'string', default: '', ...launch },
   'vllm.servedModelName': { type: 'string', default: '', ...launch },
   'vllm.host': { type: 'string', default: '127.0.0.1', ...launch },
-  'vllm.port': { type: 'integer', default: 8000, minimum: 1, maximum: 65535, ...launch },
+  'vllm.port': { type: 'integer', default: OWN_DEFAULT_PORTS.vllm, minimum: 1, maximum: 65535, ...launch },
   'vllm.maxModelLen': { type: 'integer', default: 32768, minimum: 0, ...launch },
   'vllm.enableAutoToolChoice': { type: 'boolean', default: true, ...launch },
   'vllm.toolCallParser': { type: 'string', enum: VLLM_TOOL_PARSERS, default: 'hermes', ...launch },
@@ -191,7 +193,7 @@ export const SETTINGS = {
 
   // ── LM Studio ──
   'lmstudio.lmsPath': { type: 'string', default: 'lms', ...launch },
-  'lmstudio.port': { type: 'integer', default: 1234, minimum: 1, maximum: 65535, ...launch },
+  'lmstudio.port': { type: 'integer', default: OWN_DEFAULT_PORTS.lmstudio, minimum: 1, maximum: 65535, ...launch },
   'lmstudio.modelKey': { type: 'string', default: '', ...launch },
   'lmstudio.contextLength': { type: 'integer', default: 32768, minimum: 0, ...launch },
   'lmstudio.identifier': { type: 'string', default: '', ...launch },

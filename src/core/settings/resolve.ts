@@ -6,7 +6,7 @@
 // window, the remote machine's: layers.ts says which applies) → the mirrored PRODEX_LOCAL_*
 // variable (only when the user left the setting at its default) → the default.
 // In an untrusted workspace, folder and workspace values of restricted settings are ignored.
-import { SETTINGS, SETTING_KEYS, type SettingDef, type SettingKey, type Settings } from './catalog';
+import { SETTINGS, SETTING_KEYS, fullKey, type SettingDef, type SettingKey, type Settings } from './catalog';
 import type { Env } from '../endpoints';
 import type { AppliedLayers, SettingOrigin } from './layers';
 
@@ -49,7 +49,7 @@ export function resolveSettings(lookup: (key: SettingKey) => Layered | undefined
         chosen = [o, v];
         break;
       }
-      problems.push(`localModelRouter.${key} (${o}) should be ${describeType(def)}; got ${JSON.stringify(v)}. It was ignored.`);
+      problems.push(`${fullKey(key)} (${o}) should be ${describeType(def)}; got ${JSON.stringify(v)}. It was ignored.`);
     }
     if (!chosen && def.env && env[def.env] !== undefined && env[def.env] !== '') {
       const parsed = parseEnvValue(def, env[def.env] as string);
@@ -123,7 +123,7 @@ export function parseEnvValue(def: SettingDef, raw: string): { ok: true; value: 
 /** Settings from a settings.json-shaped object (the CLI's --settings file): every value is a user value. */
 export function lookupFromSettingsJson(json: Record<string, unknown>): (key: SettingKey) => Layered | undefined {
   return key => {
-    const full = `localModelRouter.${key}`;
+    const full = fullKey(key);
     return full in json ? { globalValue: json[full] } : undefined;
   };
 }

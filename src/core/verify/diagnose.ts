@@ -1,7 +1,7 @@
 // Turns what a server said (status, body, a stream's error text, a network failure) into a stable
 // diagnosis with a fix. Texts are the real servers' (llama.cpp, Ollama, vLLM, LM Studio), matched
 // also when LM Studio nests a llama.cpp body inside a string or old vLLM sends a flat body.
-import { errorMessageFromBody } from '../net/errors';
+import { errorMessageFromBody, saysModelLoading } from '../net/errors';
 import type { HttpFailure } from '../net/http';
 import { SERVER_KINDS, SERVER_KIND_INFO, type ServerKind } from '../serverKind';
 import { contextSizeFor } from '../serverChanges';
@@ -124,7 +124,7 @@ export function diagnoseMessage(message: string, ctx: DiagnoseContext, status?: 
       fix: null,
     };
   }
-  if (/^Loading model$|"Loading model"|\bLoading model\b/.test(m) && (status === 503 || status === undefined)) {
+  if (saysModelLoading(status, m)) {
     return {
       code: 'model-loading',
       message: 'The server is still loading the model. Wait until it is ready, then verify again.',

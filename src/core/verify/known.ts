@@ -2,7 +2,7 @@
 // earlier stage of the same run, or by the other agent's stages on the same server (Verify Route
 // checks Codex first, then Claude Code). Every request to a local model costs its server real work,
 // so a verdict that is already known is reported as known, with where it came from. Pure.
-import { templateNoTools, type StageOutcome } from './stages';
+import { templateNoTools, type StageOutcome } from './stage';
 import type { AgentId, CodexFindings, StageId, StageResult, VerifyReport } from './types';
 
 export interface KnownContext {

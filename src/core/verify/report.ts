@@ -1,10 +1,11 @@
 // Renders a VerifyReport for people: plain text for the terminal, Markdown for documents, and the
 // one-line summary the route store keeps.
-import type { VerificationSummary } from '../routeHealth';
+import type { VerificationSummary } from '../route/routeHealth';
 import { SHAPE_STAGES, type Fix, type ServerChange, type StageResult, type VerifyReport } from './types';
 import { SERVER_KIND_INFO } from '../serverKind';
 import { AGENTS, AGENT_IDS, type AgentId } from '../agents';
 import type { ChangePlan } from '../serverChanges';
+import { fullKey } from '../settings/catalog';
 
 /** The agents' names, from agents.ts. */
 export const AGENT_NAMES = Object.fromEntries(AGENT_IDS.map(a => [a, AGENTS[a].displayName])) as Record<AgentId, string>;
@@ -116,7 +117,7 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
       return plan.how === 'setting' ? plan.detail : `${plan.detail}${plan.copy ? ` (${plan.copy})` : ''}`;
     }
     case 'codexDisableNonFunctionTools':
-      return 'set localModelRouter.codex.disableNonFunctionTools to "auto" and write the Codex profile again (web search, agent and MCP tools off where the server refuses them)';
+      return `set ${fullKey('codex.disableNonFunctionTools')} to "auto" and write the Codex profile again (web search, agent and MCP tools off where the server refuses them)`;
     case 'pullModel':
       return `pull the model (ollama pull ${fix.model})`;
     case 'openServerTerminal':

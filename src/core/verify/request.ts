@@ -1,8 +1,8 @@
 // One bounded request for a stage: JSON or SSE, with every failure turned into a diagnosis.
 import type { Dispatcher } from 'undici';
 import { httpRequest, httpStream, HttpFailure, parseJson, type HttpLimits } from '../net/http';
-import { diagnoseHttp, diagnoseMessage, diagnoseNetwork, excerpt, type DiagnoseContext } from './diagnose';
-import { ResponsesStreamReader, SseParser, type SseEvent, type StreamOutcome, type StreamProblem } from './sse';
+import { diagnoseHttp, diagnoseNetwork, excerpt, type DiagnoseContext } from './diagnose';
+import { SseParser, type SseEvent } from '../net/sse';
 import type { AgentId, Diagnosis } from './types';
 import { kindFromEvidence, type ServerKind } from '../serverKind';
 
@@ -28,7 +28,6 @@ export interface RequestEnv {
 export type Failed = { ok: false; diagnosis: Diagnosis; evidence: string[]; ms: number; status?: number };
 
 export type JsonResult = { ok: true; status: number; json: unknown; text: string; ms: number; headers: Record<string, string> } | Failed;
-export type StreamResult = SseResult<StreamOutcome>;
 
 export function ctxOf(env: RequestEnv, path: string): DiagnoseContext {
   return { model: env.model, serverKind: env.serverKind, path, agent: env.agent };
@@ -118,23 +117,6 @@ export type StopWhen<O> = (outcome: O) => boolean;
 /** Stops at the first output item: everything the prompt decides (acceptance, prompt time) is known by then. */
 export const atFirstItem: StopWhen<{ firstItemAt?: number }> = o => o.firstItemAt !== undefined;
 
-/** POSTs a streamed Responses request and reads it as Codex does. */
-export async function postResponsesStream(
-  env: RequestEnv,
-  body: Record<string, unknown>,
-  stopWhen?: StopWhen<StreamOutcome>,
-): Promise<StreamResult> {
-  return postSse(
-    env,
-    '/responses',
-    body,
-    t0 => new ResponsesStreamReader(() => performance.now() - t0),
-    contentType =>
-      `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`,
-    stopWhen,
-  );
-}
-
 /** POSTs `{...body, stream: true}` and feeds the server-sent events to a reader; every failure becomes a diagnosis. */
 export async function postSse<O extends { eventTypes: string[]; eventCount: number }>(
   env: RequestEnv,
@@ -205,43 +187,6 @@ export async function postSse<O extends { eventTypes: string[]; eventCount: numb
     };
   }
   return { ok: true, outcome, ms: performance.now() - t0, headersAt, headers: stream.headers, contentType, stopped };
-}
-
-/** The verifier's own output budget ended the response (not a failure Codex would see: it sets none). */
-export function budgetReached(p: StreamProblem): boolean {
-  return p.kind === 'incomplete' && (p.reason === 'max_output_tokens' || p.reason === 'length');
-}
-
-/**
- * Turns a stream's failure into a diagnosis (server error texts are classified like HTTP bodies).
- * `budget`: the request set a small output budget on purpose, so reaching it is no failure.
- */
-export function diagnoseStream(outcome: StreamOutcome, env: RequestEnv, o: { budget?: boolean } = {}): Diagnosis | undefined {
-  const problems = o.budget ? outcome.problems.filter(x => !budgetReached(x)) : outcome.problems;
-  const p = problems.find(x => x.kind !== 'malformed') ?? problems[0];
-  if (!p) return undefined;
-  if (p.serverMessage) {
-    const known = diagnoseMessage(p.serverMessage, ctxOf(env, '/responses'));
-    if (known) return { ...known, message: `${known.message} (The server said so after the stream began: ${p.message}.)` };
-    return {
-      code: 'server-error',
-      message: `${capital(p.message)}: "${excerpt(p.serverMessage)}". Codex ends the turn with an error.`,
-      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
-    };
-  }
-  if (p.kind === 'incomplete')
-    return { code: 'server-error', message: `${capital(p.message)}; Codex treats an incomplete response as an error.`, fix: null };
-  if (p.kind === 'failed')
-    return {
-      code: 'server-error',
-      message: `${capital(p.message)}.`,
-      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
-    };
-  return { code: 'stream-malformed', message: `${capital(p.message)}.`, fix: null };
-}
-
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** "response.created, response.output_text.delta ×12, response.completed" */

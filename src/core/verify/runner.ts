@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { HttpLimits } from '../net/http';
 import { Cancelled } from './request';
 import { INFORMATIONAL_STAGES, STAGE_TITLES, type DiagnosisCode, type StageId, type StageResult, type VerifyProgress } from './types';
-import type { StageOutcome } from './stages';
+import type { StageOutcome } from './stage';
 import type { StageDecision } from './known';
 import type { ServerKind } from '../serverKind';
 

@@ -78,7 +78,7 @@ export const DIAGNOSIS_CODES = [
   'server-error',
   'messages-api-missing',
   'thinking-unsupported',
-  // Later turns and optional tool types (issue 14):
+  // Later turns and optional tool types:
   'history-rejected',
   'mcp-tools-dropped',
   'mcp-calls-unusable',
@@ -211,3 +211,14 @@ export interface VerifyReport {
 export type VerifyProgress =
   /** `estimateMs`: how long the stage's prompt should take at the prompt rate measured on this server (absent until one is known). */
   { kind: 'stage-start'; id: StageId; title: string; estimateMs?: number } | { kind: 'stage-done'; result: StageResult };
+
+/** A failure inside a stream, as a stream reader (Responses or Messages) found it. */
+export interface StreamProblem {
+  /** stream-malformed: the stream breaks Codex's rules; failed/incomplete/error: the server reported a failure. */
+  kind: 'malformed' | 'failed' | 'incomplete' | 'error';
+  message: string;
+  /** The server's error text, when it sent one (classified by the caller). */
+  serverMessage?: string;
+  /** Why a response was incomplete (e.g. max_output_tokens). */
+  reason?: string;
+}

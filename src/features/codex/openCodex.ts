@@ -5,7 +5,6 @@
 // rejects is reported with the repair instead of a terminal where Codex would exit at once.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
@@ -13,6 +12,7 @@ import { codexLaunchFor } from '../../core/codex/launch';
 import { findExecutable } from '../../core/which';
 import { resolveCodexHome } from '../../core/codex/version';
 import { checkCodexConfig } from '../../core/codex/check';
+import { profilePath } from '../../core/codex/files';
 import { showError, showWarning } from '../../ui/notify';
 import { displayName } from '../../core/text/sanitize';
 
@@ -46,7 +46,7 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
     });
     return { ok: false, reason: 'codex not found' };
   }
-  const profileExists = !!route.codexProfile && existsSync(join(codexHome(ctx), `${route.codexProfile}.config.toml`));
+  const profileExists = !!route.codexProfile && existsSync(profilePath(codexHome(ctx), route.codexProfile));
   const { apiKey, keyVar } = await ctx.keys.resolve(route.provider, route.baseUrl);
   const launch = codexLaunchFor({ ...route, ...(keyVar ? { keyVar } : {}) }, { profileExists, apiKey });
   if (!launch.ok) {

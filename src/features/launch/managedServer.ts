@@ -2,7 +2,8 @@
 // from an argv array (core/launch/process.ts), so no setting is ever typed into a shell. The
 // terminal shows their output, forwards typed input and Ctrl+C, and closing it stops the server.
 import * as vscode from 'vscode';
-import type { LaunchedServer, LaunchedState } from '../../ctx';
+import type { LaunchedServer } from '../../ctx';
+import type { LaunchedState } from '../../core/launch/process';
 import {
   LineRing,
   spawnServer,

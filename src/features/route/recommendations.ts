@@ -1,13 +1,13 @@
-// The model to propose for each Ollama endpoint while no route is chosen (core/defaultModel.ts
+// The model to propose for each Ollama endpoint while no route is chosen (core/route/defaultModel.ts
 // decides): installed models with their sizes from /api/tags, and this machine's memory only when
 // the server runs on it — behind a tunnel or at a remote URL the far host's memory is unknown.
 import { freemem, totalmem } from 'node:os';
 import type { Ctx } from '../../ctx';
-import type { EndpointProbe } from '../../core/discovery';
+import type { EndpointProbe } from '../../core/route/discovery';
 import { serverRoot } from '../../core/endpoints';
-import { endpointReach } from '../../core/endpointReach';
-import { chooseDefaultModel, type DefaultModelChoice, type InstalledModel } from '../../core/defaultModel';
-import { fetchOllamaTags } from '../../core/ollamaTags';
+import { endpointReach } from '../../core/route/endpointReach';
+import { chooseDefaultModel, type DefaultModelChoice, type InstalledModel } from '../../core/route/defaultModel';
+import { fetchOllamaTags } from '../../core/route/ollamaTags';
 
 export async function recommendationsFor(
   ctx: Pick<Ctx, 'settings'>,

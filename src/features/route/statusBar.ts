@@ -1,10 +1,10 @@
-// The status-bar item: one render from one state (core/statusView.ts). It only renders: route
+// The status-bar item: one render from one state (core/route/statusView.ts). It only renders: route
 // health belongs to the route store, server state to the servers themselves.
 import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
-import { renderStatus, TOOLTIP_COMMANDS, type StatusView } from '../../core/statusView';
-import { endpointReach } from '../../core/endpointReach';
+import { renderStatus, TOOLTIP_COMMANDS, type StatusView } from '../../core/route/statusView';
+import { endpointReach } from '../../core/route/endpointReach';
 import { hostname } from 'node:os';
 
 export const STATUS_ITEM_ID = 'localModelRouter.status';

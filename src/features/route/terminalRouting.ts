@@ -1,7 +1,7 @@
 // New integrated terminals get the active route's variables (environmentVariableCollection).
 import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
-import { routeTerminalEnv } from '../../core/terminalEnv';
+import { routeTerminalEnv } from '../../core/route/terminalEnv';
 import { PROVIDERS } from '../../core/providers';
 import { routeKeyVar } from '../../core/endpoints';
 

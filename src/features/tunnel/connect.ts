@@ -20,7 +20,7 @@ import {
   type TunnelRequest,
   type TunnelState,
 } from '../../core/tunnel';
-import { tunnelLabel } from '../../core/targets';
+import { tunnelLabel } from '../../core/route/targets';
 import type { ConnectArgs } from '../../core/commandContracts';
 import { SshTunnel } from './sshTunnel';
 import { sshConfigHosts, userSshConfigFile } from './hosts';

@@ -1,7 +1,7 @@
 // "Disconnect SSH Tunnel": stops one of the tunnels this window opened (picked when there are several).
 import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
-import { tunnelLabel } from '../../core/targets';
+import { tunnelLabel } from '../../core/route/targets';
 import { SshTunnel, describeTunnelState } from './sshTunnel';
 import { close } from './connect';
 import { showInfo } from '../../ui/notify';

@@ -3,24 +3,22 @@
 // report in a webview with a button per fix, and logs every stage.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { readTextFile } from '../../core/files/read';
 import { displayName } from '../../core/text/sanitize';
-import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Ctx, PlainHttpAnswer } from '../../ctx';
 import { COMMANDS } from '../../core/commands';
 import { fullKey } from '../../core/settings/catalog';
-import { isRoute, routeKey, type Route } from '../../core/route';
+import { enabledMcpServerNames, profileKeyVar } from '../../core/codex/verifyInput';
+import { nonFunctionToolsOption, type NonFunctionToolsMode } from '../../core/codex/nonFunctionTools';
+import { isRoute, routeKey, type Route } from '../../core/route/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
-import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/verify/index';
+import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/codex/verify/index';
 import { verifyAgents } from '../../core/agentVerify';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
-import { enabledMcpServers } from '../../core/codex/tomlEdit';
 import { renderHtml } from '../../core/verify/html';
 import { codexKeyVar } from '../../core/codex/launch';
 import { resolveCodexHome } from '../../core/codex/version';
-import { parseTomlText } from '../../core/codex/tomlEdit';
 import { applyFix, managedProvider, resolverFor, type FixTarget } from './fixes';
 import { writeRelaxedCopy } from '../../state/chatTemplates';
 import { showInfo, showWarning } from '../../ui/notify';
@@ -50,16 +48,7 @@ async function codexKeyNote(ctx: Ctx, route: Route): Promise<string | undefined>
   const source = key.keySource === 'secret' ? 'the key stored with Set API Key' : `$${key.keyVar}`;
   if (!route.codexProfile)
     return `Codex needs this server's key: "Write Codex Profile" makes the profile read it from $${v}, and "Open Codex" fills $${v} from ${source}.`;
-  const file = join(codexHome(ctx), `${route.codexProfile}.config.toml`);
-  let text: string | undefined;
-  try {
-    text = readTextFile(file);
-  } catch {
-    text = undefined;
-  }
-  const parsed = text !== undefined ? parseTomlText(text) : undefined;
-  const providers = parsed?.ok ? Object.values((parsed.value.model_providers ?? {}) as Record<string, { env_key?: unknown }>) : [];
-  const named = providers.map(p => p.env_key).find((k): k is string => typeof k === 'string');
+  const named = profileKeyVar(codexHome(ctx), route.codexProfile);
   if (!named)
     return `Codex will get 401 from this server: profile "${route.codexProfile}" names no key variable. Run "Write Codex Profile" again.`;
   return `Codex will send the key: profile "${route.codexProfile}" reads it from $${named}, which "Open Codex" fills from ${source}. In a terminal of your own, set $${named} first.`;
@@ -156,9 +145,9 @@ export async function verifyCommand(
           signal: ac.signal,
           // What the settings this extension writes will make each agent send.
           codex: {
-            nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools']),
+            nonFunctionTools: nonFunctionToolsOption(settings['codex.disableNonFunctionTools'] as NonFunctionToolsMode),
             catalog: true,
-            mcpServers: mcpServers(ctx),
+            mcpServers: enabledMcpServerNames(codexHome(ctx)),
           },
           claude: { thinking: !settings['claude.disableThinking'] },
           promptTps: ctx.routes.verificationsOf(route).codex?.findings?.promptTps,
@@ -209,20 +198,6 @@ export async function verifyCommand(
   ctx.routes.verificationFinished(runId, route, summaries);
   for (const r of reports) await showReport(ctx, route, r);
   return Object.assign(reports[0], reports.length > 1 ? { others: reports.slice(1) } : {});
-}
-
-/** codex.disableNonFunctionTools as the verifier takes it (what the profile written for the route will do). */
-function nonFunctionToolsOption(mode: string): boolean | 'auto' {
-  return mode === 'always' ? false : mode === 'never' ? true : 'auto';
-}
-
-/** The MCP servers Codex's config.toml enables, named in the report when the server cannot carry their tools. */
-function mcpServers(ctx: Ctx): string[] {
-  try {
-    return Object.keys(enabledMcpServers(readTextFile(join(codexHome(ctx), 'config.toml')) ?? ''));
-  } catch {
-    return [];
-  }
 }
 
 /** How much of the server's output a report shows under a failed stage. */

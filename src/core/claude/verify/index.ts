@@ -2,7 +2,7 @@
 // Messages API, stage by stage, with the same runner, limits, report and diagnoses as Codex's.
 import { join } from 'node:path';
 import { createAgent } from '../../net/http';
-import { modelsStage } from '../../verify/stages';
+import { blockingCodes, modelsStage } from '../../verify/stage';
 import {
   createStageRunner,
   makeTokenFile,
@@ -13,7 +13,7 @@ import {
   verifyLimits,
   type CommonVerifyOptions,
 } from '../../verify/runner';
-import { CLAUDE_STAGE_IDS, type DiagnosisCode, type StageId, type VerifyReport } from '../../verify/types';
+import { CLAUDE_STAGE_IDS, type StageId, type VerifyReport } from '../../verify/types';
 import { decideStage, type StageDecision } from '../../verify/known';
 import { claudeShapedRequest, estimateShapeTokens } from './shape';
 import { anthropicBaseUrl, CLAUDE_DEFAULT_OUTPUT_TOKENS, outputTokensFor } from '../env';
@@ -43,14 +43,7 @@ export interface VerifyClaudeOptions extends CommonVerifyOptions {
   earlier?: VerifyReport;
 }
 
-const BLOCKING: readonly DiagnosisCode[] = [
-  'server-unreachable',
-  'unauthorized',
-  'model-loading',
-  'model-not-found',
-  'messages-api-missing',
-  'timeout',
-];
+const BLOCKING = blockingCodes('messages-api-missing');
 
 /** count_tokens is optional for Claude Code: its failure stops nothing. */
 function blocks(failed: StageId): boolean {
@@ -80,9 +73,6 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     serverKind: options.serverKind ?? earlier?.serverKind,
     agent: 'claude',
     tokenFile: { path: '', token: tokenFile.token },
-    // Codex's request shape does not apply; /props facts (llama.cpp) do.
-    codexProfile: { catalog: false, nonFunctionTools: false },
-    nonFunctionToolsMode: 'always',
     facts: { ...earlier?.facts },
     ...(learnedWindow !== undefined ? { contextWindow: learnedWindow } : {}),
     maxOutputTokens: options.maxOutputTokens ?? 512,
@@ -90,8 +80,6 @@ export async function verifyClaudeRoute(options: VerifyClaudeOptions): Promise<V
     cwd: '',
     nonce: '',
     parallel: () => sideBySide(options.concurrent, env.serverKind),
-    findings: {},
-    mcpServers: [],
     knownWindow: options.contextWindow,
     thinking: options.thinking ?? true,
     shapeMaxTokens: options.shapeMaxTokens ?? outputTokensFor(options.contextWindow) ?? CLAUDE_DEFAULT_OUTPUT_TOKENS,

@@ -3,7 +3,7 @@
 // Code's names and JSON-schema inputs, `thinking: {type: "adaptive"}` (unless turned off),
 // `output_config: {effort: "high"}`, and max_tokens 32 000 unless lowered. About 48 KB in all, ≈ 12k
 // tokens. The text is generated, never copied from Claude Code.
-import { generatedInstructions } from '../../verify/codex-shape';
+import { generatedInstructions } from '../../verify/filler';
 
 type Json = Record<string, unknown>;
 

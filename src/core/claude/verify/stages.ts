@@ -3,9 +3,9 @@
 // model's read of the token file itself and never runs what the model proposes.
 import { atFirstItem, ctxOf, postJson, postSse, summarizeEvents, type Failed, type SseResult, type StopWhen } from '../../verify/request';
 import { diagnoseMessage, excerpt } from '../../verify/diagnose';
-import { MessagesStreamReader, type MessagesBlock, type MessagesOutcome } from '../../verify/messages-sse';
+import { MessagesStreamReader, type MessagesBlock, type MessagesOutcome } from './messagesStream';
 import { judgeCall, type ProposedCall } from '../../verify/toolcall';
-import { answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stages';
+import { TEXT_MARKER, judgeText, notTheApisObject, answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stage';
 import { formatMs } from '../../verify/report';
 import type { Diagnosis, StageMetrics } from '../../verify/types';
 import { CLAUDE_MIN_CONTEXT } from '../env';
@@ -20,7 +20,6 @@ export interface ClaudeStageEnv extends StageEnv {
   shapeMaxTokens: number;
 }
 
-export const TEXT_MARKER = 'LOCAL-OK';
 export const CLAUDE_MARKER = 'CLAUDE-OK';
 /** Below this Claude Code's first request (≈12k tokens) and a reply do not fit. */
 export const CLAUDE_HARD_MIN_CONTEXT = 16_384;
@@ -67,41 +66,6 @@ function contentOf(json: unknown): { ok: boolean; text: string; blocks: Json[] }
   };
 }
 
-function judgeText(
-  text: string,
-  hasThinking: boolean,
-  marker: string,
-  what: string,
-): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
-  if (text.includes(marker)) return { status: 'pass', summary: `${what} answered "${excerpt(text, 60)}"` };
-  if (!text.trim() && hasThinking)
-    return {
-      status: 'warn',
-      summary: `${what} only thought within the verifier's output limit`,
-      diagnosis: {
-        code: 'final-answer-mismatch',
-        message:
-          "The model spent this check's small output budget on thinking and wrote no answer. The API works; Claude Code allows far more output.",
-        fix: null,
-      },
-    };
-  if (text.trim())
-    return {
-      status: 'warn',
-      summary: `${what} answered, but not with ${marker}`,
-      diagnosis: {
-        code: 'final-answer-mismatch',
-        message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`,
-        fix: null,
-      },
-    };
-  return {
-    status: 'fail',
-    summary: `${what} came back without any text`,
-    diagnosis: { code: 'final-answer-mismatch', message: `The answer holds no text (asked to reply with ${marker}).`, fix: null },
-  };
-}
-
 /** Thinking refused: the fix that turns it off, except on Ollama, which also thinks for `output_config.effort` (anthropic.go). */
 function adjustThinking(d: Diagnosis, env: ClaudeStageEnv): Diagnosis {
   if (d.code !== 'thinking-unsupported' || env.serverKind !== 'ollama') return d;
@@ -145,23 +109,14 @@ export async function messagesTextStage(env: ClaudeStageEnv): Promise<StageOutco
     `HTTP ${r.status}, stop_reason ${JSON.stringify((r.json as Json)?.stop_reason ?? null)}, blocks: ${c.blocks.map(b => String(b.type)).join(', ') || '(none)'}`,
     `text: ${JSON.stringify(excerpt(c.text, 200))}`,
   ];
-  if (!c.ok)
-    return {
-      status: 'fail',
-      summary: 'The answer has no `content` array',
-      evidence: [...evidence, excerpt(r.text, 400)],
-      diagnosis: {
-        code: 'server-error',
-        message: 'The server answered POST /v1/messages with JSON that is not a Messages object (no `content`).',
-        fix: null,
-      },
-    };
+  if (!c.ok) return notTheApisObject(evidence, r.text, 'POST /v1/messages', 'content', 'Messages');
   return {
     ...judgeText(
+      'claude',
       c.text,
-      c.blocks.some(b => b.type === 'thinking'),
       TEXT_MARKER,
       'The model',
+      c.blocks.some(b => b.type === 'thinking'),
     ),
     evidence,
     metrics: { inputTokens: usage?.input_tokens, outputTokens: usage?.output_tokens },
@@ -236,10 +191,11 @@ export async function messagesStreamStage(env: ClaudeStageEnv): Promise<StageOut
   }
   return {
     ...judgeText(
+      'claude',
       o.text,
-      o.blocks.some(b => b.type === 'thinking'),
       TEXT_MARKER,
       'The stream',
+      o.blocks.some(b => b.type === 'thinking'),
     ),
     evidence: [...evidence, `text: ${JSON.stringify(excerpt(o.text, 200))}`],
     metrics,

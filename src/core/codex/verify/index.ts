@@ -1,22 +1,15 @@
 // verifyRoute: checks that a server + model can carry a Codex session, stage by stage, and says what
 // to change when it cannot. Shared by the CLI (`local-model-router verify`) and the extension.
 import { join } from 'node:path';
-import { createAgent } from '../net/http';
+import { createAgent } from '../../net/http';
 import { randomBytes } from 'node:crypto';
-import {
-  chatCompletionsStage,
-  codexShapeStage,
-  codexShapeTokens,
-  modelsStage,
-  responsesStreamStage,
-  responsesTextStage,
-  toolCallStage,
-  type StageEnv,
-} from './stages';
-import { multiTurnStage } from './multi-turn';
-import { toolTypesStage } from './tool-types';
-import { codexHeadline } from './report';
-import { decideNonFunctionTools } from '../codex/profile';
+import { chatCompletionsStage, codexShapeStage, codexShapeTokens, responsesStreamStage, responsesTextStage, toolCallStage } from './stages';
+import { blockingCodes, modelsStage } from '../../verify/stage';
+import type { CodexStageEnv } from './stages';
+import { multiTurnStage } from './multiTurn';
+import { toolTypesStage } from './toolTypes';
+import { codexHeadline } from '../../verify/report';
+import { decideNonFunctionTools } from '../profile';
 import {
   createStageRunner,
   makeTokenFile,
@@ -26,12 +19,12 @@ import {
   sideBySide,
   verifyLimits,
   type CommonVerifyOptions,
-} from './runner';
-import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyReport } from './types';
-import { decideStage } from './known';
+} from '../../verify/runner';
+import { STAGE_IDS, type DiagnosisCode, type StageId, type VerifyReport } from '../../verify/types';
+import { decideStage } from '../../verify/known';
 
-export * from './types';
-export { renderMarkdown, renderText, summarize, codexHeadline } from './report';
+export * from '../../verify/types';
+export { renderMarkdown, renderText, summarize, codexHeadline } from '../../verify/report';
 
 export interface VerifyOptions extends CommonVerifyOptions {
   /**
@@ -50,15 +43,7 @@ export interface VerifyOptions extends CommonVerifyOptions {
 
 export const DEFAULT_SKIP: readonly StageId[] = ['chat-completions'];
 
-/** When one of these comes back, the stages after it would only repeat it. */
-const BLOCKING: readonly DiagnosisCode[] = [
-  'server-unreachable',
-  'unauthorized',
-  'model-loading',
-  'model-not-found',
-  'responses-api-missing',
-  'timeout',
-];
+const BLOCKING = blockingCodes('responses-api-missing');
 
 export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport> {
   const t0 = performance.now();
@@ -70,7 +55,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
   // The token file is needed only from phase 2 on: it is written while phase 1 runs.
   const tokenFile = makeTokenFile(options.tempDir);
 
-  const env: StageEnv = {
+  const env: CodexStageEnv = {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     model: options.model,
     headers,
@@ -97,7 +82,7 @@ export async function verifyRoute(options: VerifyOptions): Promise<VerifyReport>
     mcpServers: options.mcpServers ?? [],
   };
 
-  const runner = createStageRunner<StageEnv>({
+  const runner = createStageRunner<CodexStageEnv>({
     fns: {
       models: modelsStage,
       'responses-text': responsesTextStage,

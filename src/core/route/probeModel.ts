@@ -2,11 +2,11 @@
 // (Codex), or else on /v1/messages (Claude Code)?
 // Failures are diagnosed by the verifier's own rules (verify/diagnose.ts), so the picker and Verify
 // never disagree on what a status or an error text means.
-import { createAgent } from './net/http';
-import { Cancelled, postJson } from './verify/request';
-import type { Diagnosis } from './verify/types';
-import type { ServerKind } from './serverKind';
-import { serverRoot } from './endpoints';
+import { createAgent } from '../net/http';
+import { Cancelled, postJson } from '../verify/request';
+import type { Diagnosis } from '../verify/types';
+import type { ServerKind } from '../serverKind';
+import { serverRoot } from '../endpoints';
 
 /** `api`: which agent wire API answered (a server without /responses can still carry Claude Code). */
 export type ModelProbe =

@@ -1,85 +1,14 @@
-// Server-sent events, parsed incrementally (WHATWG rules: CR/LF/CRLF line ends, `:` comments,
-// multi-line `data:`), and a reader of Responses streams that judges them the way Codex 0.169 does.
-import { parseJson } from '../net/http';
+// A reader of Responses streams that judges them the way Codex 0.169 does, and the streamed Responses
+// request the Codex stages send.
+import { parseJson } from '../../net/http';
+import type { SseEvent } from '../../net/sse';
+import type { Diagnosis, StreamProblem } from '../../verify/types';
+import { ctxOf, postSse, type RequestEnv, type SseResult, type StopWhen } from '../../verify/request';
+import { diagnoseMessage, excerpt } from '../../verify/diagnose';
 
-export interface SseEvent {
-  event?: string;
-  data: string;
-  /** Fields other than event/data/id/retry (very old llama.cpp sent `error: {...}`). */
-  other?: Record<string, string>;
-}
-
-export class SseParser {
-  private buf = '';
-  private event: string | undefined;
-  private data: string[] = [];
-  private other: Record<string, string> | undefined;
-  private sawCr = false;
-
-  /** Feeds a chunk; returns the events it completed. */
-  push(chunk: string): SseEvent[] {
-    const out: SseEvent[] = [];
-    let text = chunk;
-    // A CRLF split across chunks: the LF belongs to the CR already handled.
-    if (this.sawCr && text.startsWith('\n')) text = text.slice(1);
-    this.sawCr = false;
-    this.buf += text;
-    let start = 0;
-    for (let i = 0; i < this.buf.length; i++) {
-      const c = this.buf[i];
-      if (c !== '\n' && c !== '\r') continue;
-      this.line(this.buf.slice(start, i), out);
-      if (c === '\r') {
-        if (i + 1 < this.buf.length) {
-          if (this.buf[i + 1] === '\n') i++;
-        } else this.sawCr = true;
-      }
-      start = i + 1;
-    }
-    this.buf = this.buf.slice(start);
-    return out;
-  }
-
-  /** The event left without its blank line when the stream ended, if any. */
-  end(): SseEvent[] {
-    const out: SseEvent[] = [];
-    if (this.buf) this.line(this.buf, out);
-    this.buf = '';
-    this.line('', out);
-    return out;
-  }
-
-  private line(line: string, out: SseEvent[]): void {
-    if (line === '') {
-      if (this.data.length || this.other)
-        out.push({ event: this.event, data: this.data.join('\n'), ...(this.other ? { other: this.other } : {}) });
-      this.event = undefined;
-      this.data = [];
-      this.other = undefined;
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
-    else if (field !== 'id' && field !== 'retry') (this.other ??= {})[field] = value;
-  }
-}
+export type StreamResult = SseResult<StreamOutcome>;
 
 export type OutputItem = Record<string, unknown> & { type?: string };
-
-export interface StreamProblem {
-  /** stream-malformed: the stream breaks Codex's rules; failed/incomplete/error: the server reported a failure. */
-  kind: 'malformed' | 'failed' | 'incomplete' | 'error';
-  message: string;
-  /** The server's error text, when it sent one (classified by the caller). */
-  serverMessage?: string;
-  /** Why a response was incomplete (e.g. max_output_tokens). */
-  reason?: string;
-}
 
 export interface StreamOutcome {
   completed: boolean;
@@ -278,4 +207,58 @@ function errorText(p: ReturnType<typeof parseJson>): string | undefined {
   if (typeof e === 'string') return e;
   if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
   return undefined;
+}
+
+/** POSTs a streamed Responses request and reads it as Codex does. */
+export async function postResponsesStream(
+  env: RequestEnv,
+  body: Record<string, unknown>,
+  stopWhen?: StopWhen<StreamOutcome>,
+): Promise<StreamResult> {
+  return postSse(
+    env,
+    '/responses',
+    body,
+    t0 => new ResponsesStreamReader(() => performance.now() - t0),
+    contentType =>
+      `Asked for a stream, the server answered \`${contentType || 'no content type'}\` without any events; Codex reads only server-sent events and would fail with "stream closed before response.completed".`,
+    stopWhen,
+  );
+}
+
+/** The verifier's own output budget ended the response (not a failure Codex would see: it sets none). */
+export function budgetReached(p: StreamProblem): boolean {
+  return p.kind === 'incomplete' && (p.reason === 'max_output_tokens' || p.reason === 'length');
+}
+
+/**
+ * Turns a stream's failure into a diagnosis (server error texts are classified like HTTP bodies).
+ * `budget`: the request set a small output budget on purpose, so reaching it is no failure.
+ */
+export function diagnoseStream(outcome: StreamOutcome, env: RequestEnv, o: { budget?: boolean } = {}): Diagnosis | undefined {
+  const problems = o.budget ? outcome.problems.filter(x => !budgetReached(x)) : outcome.problems;
+  const p = problems.find(x => x.kind !== 'malformed') ?? problems[0];
+  if (!p) return undefined;
+  if (p.serverMessage) {
+    const known = diagnoseMessage(p.serverMessage, ctxOf(env, '/responses'));
+    if (known) return { ...known, message: `${known.message} (The server said so after the stream began: ${p.message}.)` };
+    return {
+      code: 'server-error',
+      message: `${capital(p.message)}: "${excerpt(p.serverMessage)}". Codex ends the turn with an error.`,
+      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+    };
+  }
+  if (p.kind === 'incomplete')
+    return { code: 'server-error', message: `${capital(p.message)}; Codex treats an incomplete response as an error.`, fix: null };
+  if (p.kind === 'failed')
+    return {
+      code: 'server-error',
+      message: `${capital(p.message)}.`,
+      fix: { kind: 'openServerTerminal', label: 'Show the server terminal' },
+    };
+  return { code: 'stream-malformed', message: `${capital(p.message)}.`, fix: null };
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -11,9 +11,10 @@
 //   `-s`), the next turn carries a new developer message AFTER the conversation, then a fresh
 //   environment context and the prompt. Strict chat templates refuse that system message.
 import { randomBytes } from 'node:crypto';
-import { codexPrefix, codexTools, CODEX_REQUEST_FIELDS, generatedInstructions, inputMessage, type CodexProfileShape } from './codex-shape';
-import { execOutput } from './toolcall';
-import type { OutputItem } from './sse';
+import { codexPrefix, codexTools, CODEX_REQUEST_FIELDS, inputMessage, type CodexProfileShape } from './shape';
+import { generatedInstructions } from '../../verify/filler';
+import { execOutput } from '../../verify/toolcall';
+import type { OutputItem } from './responsesStream';
 
 /** The Codex probe tool used to tell how a server treats Codex's MCP (namespace) tools. */
 export const PROBE_NAMESPACE = 'mcp__lmr_probe';

@@ -4,8 +4,9 @@
 // Sized like what Codex sends THROUGH THE PROFILE this extension writes (its model catalog replaces
 // Codex's 17 kB fallback prompt with a short one), so the verdict matches Codex's on small contexts.
 // The text is GENERATED here (a seeded word salad of agent rules), never copied.
-import { EXEC_COMMAND_TOOL } from './toolcall';
-import { LOCAL_BASE_INSTRUCTIONS } from '../codex/modelCatalog';
+import { EXEC_COMMAND_TOOL } from '../../verify/toolcall';
+import { LOCAL_BASE_INSTRUCTIONS } from '../modelCatalog';
+import { generatedInstructions } from '../../verify/filler';
 
 /**
  * Sizes (JSON characters) of what Codex 0.169 sends in its first request, recorded from the real CLI
@@ -31,99 +32,6 @@ export interface CodexProfileShape {
 
 /** Without a profile: Codex's own prompt and every tool. */
 export const NO_PROFILE_SHAPE: CodexProfileShape = { catalog: false, nonFunctionTools: true };
-
-const SUBJECTS = [
-  'the agent',
-  'every command',
-  'a patch',
-  'the workspace',
-  'each test run',
-  'the final answer',
-  'a tool call',
-  'the sandbox',
-  'a plan',
-  'the user request',
-  'the shell session',
-  'a review',
-];
-const VERBS = [
-  'must describe',
-  'should prefer',
-  'never hides',
-  'keeps',
-  'records',
-  'checks',
-  'explains',
-  'limits',
-  'reports',
-  'follows',
-  'avoids',
-  'summarizes',
-];
-const OBJECTS = [
-  'the smallest change that works',
-  'files outside the project',
-  'the reason for each edit',
-  'commands that modify history',
-  'clear and short messages',
-  'tests close to the code',
-  'the output it relied on',
-  'secrets and keys',
-  'the steps it skipped',
-  'errors with their context',
-  'the current directory',
-  'one task at a time',
-];
-const TAILS = [
-  'before it continues.',
-  'when it is unsure.',
-  'unless the user asks otherwise.',
-  'and says so plainly.',
-  'in the final message.',
-  'after every tool call.',
-  'without guessing.',
-  'so the user can repeat it.',
-];
-
-/** Deterministic PRNG (mulberry32) so the prompt is the same on every run and cacheable by the server. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const cache = new Map<number, string>();
-
-/** About `chars` characters of rule-like prose (≈ chars/4 tokens), in numbered sections. */
-export function generatedInstructions(chars: number, seed = 6): string {
-  const key = chars * 1000 + seed;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const r = rng(seed);
-  const pick = <T>(a: readonly T[]) => a[Math.floor(r() * a.length)];
-  const parts: string[] = ["You are a coding agent working in a terminal on the user's machine. Follow these house rules.\n"];
-  let len = parts[0].length;
-  let section = 1;
-  while (len < chars) {
-    const head = `\n## Rule group ${section++}\n`;
-    parts.push(head);
-    len += head.length;
-    for (let i = 0; i < 8 && len < chars; i++) {
-      const subject = pick(SUBJECTS);
-      const s = `- ${subject.charAt(0).toUpperCase()}${subject.slice(1)} ${pick(VERBS)} ${pick(OBJECTS)} ${pick(TAILS)}\n`;
-      parts.push(s);
-      len += s.length;
-    }
-  }
-  const text = parts.join('');
-  cache.set(key, text);
-  return text;
-}
 
 function fn(name: string, description: string, properties: Record<string, unknown>, required: string[]) {
   return {

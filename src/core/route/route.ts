@@ -1,6 +1,6 @@
 // The active route: which server and model the agent will use.
-import type { ProviderId } from './providers';
-import type { ServerKind } from './serverKind';
+import type { ProviderId } from '../providers';
+import type { ServerKind } from '../serverKind';
 import type { TunnelVia } from './endpointReach';
 import type { ModelInfo, ProbeResult, ServerInfo } from './discovery';
 

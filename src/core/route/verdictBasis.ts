@@ -5,12 +5,12 @@
 // stands; a new context, build, template or setting makes it out of date (and says what changed).
 // Both sides come from the same sources: the discovery probe of the route's server and the resolved
 // settings. Pure.
-import { STAGE_IDS_BY_AGENT, type AgentId } from './verify/types';
+import { STAGE_IDS_BY_AGENT, type AgentId } from '../verify/types';
 import type { ProbeResult } from './discovery';
-import type { ServerKind } from './serverKind';
-import type { Settings } from './settings/catalog';
+import type { ServerKind } from '../serverKind';
+import type { Settings } from '../settings/catalog';
 
-export { templateId } from './templateId';
+export { templateId } from '../templateId';
 
 export interface ServerBasis {
   kind?: ServerKind;

@@ -1,11 +1,10 @@
 // `local-model-router launch-command`: the exact command the extension would start for a provider.
-import { writeFileOnce } from '../core/files/write';
 import { homedir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseFlags, readSettingsFile, UsageError, type Subcommand } from './io';
 import { resolveSettings, lookupFromSettingsJson } from '../core/settings/resolve';
 import {
-  chooseChatTemplate,
+  prepareChatTemplate,
   buildServerCommand,
   buildLmsCommands,
   launchProblems,
@@ -62,14 +61,12 @@ export const launchCommand: Subcommand = {
     let chatTemplateFile: string | undefined;
     let template: Record<string, unknown> | undefined;
     if (provider === 'llamacpp' && !s['llamacpp.wrapperScript']) {
-      const choice = await chooseChatTemplate(s['llamacpp.chatTemplate'], s['llamacpp.modelPath']);
-      if (choice.kind === 'relaxed') {
-        const dir = values['template-dir']
-          ? resolvePath(io.cwd, values['template-dir'])
-          : join(io.env.XDG_CACHE_HOME || join(io.env.HOME || homedir(), '.cache'), 'local-model-router', 'chat-templates');
-        chatTemplateFile = join(dir, choice.fileName);
-        writeFileOnce(chatTemplateFile, choice.text);
-      }
+      const dir = values['template-dir']
+        ? resolvePath(io.cwd, values['template-dir'])
+        : join(io.env.XDG_CACHE_HOME || join(io.env.HOME || homedir(), '.cache'), 'local-model-router', 'chat-templates');
+      const prepared = await prepareChatTemplate(s['llamacpp.chatTemplate'], s['llamacpp.modelPath'], dir);
+      const choice = prepared.choice;
+      chatTemplateFile = prepared.file;
       template = {
         kind: choice.kind,
         why: choice.kind === 'named' ? 'the chatTemplate setting' : choice.why,

@@ -1,19 +1,20 @@
-// The later-turn stage: what Codex sends on the second turn of a session (codex-history.ts). The
+// The later-turn stage: what Codex sends on the second turn of a session (history.ts). The
 // first turn can pass and this one fail: a server that refuses history items (vLLM 0.19.1 wants a
 // `status` on the reasoning items Codex sends back), a template that merges leading system messages
 // but refuses one later (the developer message Codex adds when permissions change).
-import { atFirstItem, diagnoseStream, postResponsesStream, summarizeEvents, type StreamResult } from './request';
-import { historyDiagnosis } from './diagnose';
-import { codexHistoryRequest, syntheticHistory } from './codex-history';
-import type { StreamOutcome } from './sse';
-import type { StageEnv, StageOutcome } from './stages';
-import type { Diagnosis, StageMetrics } from './types';
+import { atFirstItem, summarizeEvents } from '../../verify/request';
+import { historyDiagnosis } from '../../verify/diagnose';
+import { codexHistoryRequest, syntheticHistory } from './history';
+import { diagnoseStream, postResponsesStream, type StreamOutcome, type StreamResult } from './responsesStream';
+import type { StageOutcome } from '../../verify/stage';
+import type { CodexStageEnv } from './stages';
+import type { Diagnosis, StageMetrics } from '../../verify/types';
 
 export const LATER_MARKER = 'TURN2-OK';
 
 const FIRST_PROMPT = (file: string) => `Show me ${file}`;
 
-function request(env: StageEnv, lateDeveloper: boolean): Record<string, unknown> {
+function request(env: CodexStageEnv, lateDeveloper: boolean): Record<string, unknown> {
   const history = env.history ?? syntheticHistory(env.tokenFile.path, env.tokenFile.token, env.reasoningSample);
   const ns = env.findings.toolTypes?.namespace;
   return codexHistoryRequest({
@@ -38,7 +39,7 @@ export function summarizeInput(input: readonly Record<string, unknown>[]): strin
 type TurnResult = { ok: true; outcome: StreamOutcome; stopped: boolean } | { ok: false; diagnosis: Diagnosis; evidence: string[] };
 
 /** A streamed turn as one result: answered, or failed (before the stream or inside it) with the reason. */
-function turnResult(r: StreamResult, env: StageEnv): TurnResult {
+function turnResult(r: StreamResult, env: CodexStageEnv): TurnResult {
   if (!r.ok) return { ok: false, diagnosis: r.diagnosis, evidence: r.evidence };
   const d = diagnoseStream(r.outcome, env);
   return d
@@ -46,7 +47,7 @@ function turnResult(r: StreamResult, env: StageEnv): TurnResult {
     : { ok: true, outcome: r.outcome, stopped: r.stopped };
 }
 
-export async function multiTurnStage(env: StageEnv): Promise<StageOutcome> {
+export async function multiTurnStage(env: CodexStageEnv): Promise<StageOutcome> {
   const body = request(env, true);
   const evidence = [
     `sent the second turn of a session as Codex does: ${summarizeInput(body.input as Record<string, unknown>[])}`,

@@ -1,9 +1,9 @@
 // Which endpoints discovery probes, from settings and the environment.
-import { resolveEndpoint, type Env } from './endpoints';
-import { PROVIDERS, PROVIDER_IDS, type ProviderId } from './providers';
-import { SERVER_SPECS, isLaunchProvider, listenAddress } from './servers';
+import { resolveEndpoint, type Env } from '../endpoints';
+import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../providers';
+import { SERVER_SPECS, isLaunchProvider, listenAddress } from '../servers';
 import type { DiscoveryTarget } from './discovery';
-import type { ResolvedSettings } from './settings/resolve';
+import type { ResolvedSettings } from '../settings/resolve';
 
 export interface GenericEndpoint {
   label?: string;

@@ -2,8 +2,9 @@
 // content_block_delta inside a content_block_start/stop of the same index, message_delta with the
 // stop reason, then message_stop; `ping` is ignored, `event: error` (llama.cpp after the stream began,
 // Ollama, vLLM) is a failure carrying the server's text. Accumulates text, thinking and tool_use blocks.
-import { parseJson } from '../net/http';
-import type { SseEvent, StreamProblem } from './sse';
+import { parseJson } from '../../net/http';
+import type { SseEvent } from '../../net/sse';
+import type { StreamProblem } from '../../verify/types';
 
 export interface MessagesBlock {
   type: string;

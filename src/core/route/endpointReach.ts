@@ -1,7 +1,7 @@
 // Where an endpoint's requests go, for the picker and the status bar: this machine, another host
 // through an SSH tunnel this window opened, or another host directly (TLS or plain http). A tunnel's
 // base URL is loopback, so the URL alone would call it local: the tunnel is what makes it remote.
-import { classifyBaseUrl } from './endpoints';
+import { classifyBaseUrl } from '../endpoints';
 
 /** How a target is reached when not directly: set on the targets of SSH tunnels. */
 export interface TunnelVia {

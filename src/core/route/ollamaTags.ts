@@ -1,8 +1,8 @@
 // Ollama's installed models with their sizes (GET /api/tags), for the default-model choice.
 // {"models":[{"name":"llama3.2:latest","size":N,"capabilities":["completion","tools"],"remote_host"?:…}]};
 // `capabilities` appears only in newer builds, `remote_host`/`remote_model` only for cloud models.
-import { httpRequest, HttpFailure, parseJson } from './net/http';
-import { errorMessageFromBody } from './net/errors';
+import { httpRequest, HttpFailure, parseJson } from '../net/http';
+import { errorMessageFromBody } from '../net/errors';
 import type { InstalledModel } from './defaultModel';
 
 export type TagsResult = { kind: 'ok'; models: InstalledModel[] } | { kind: 'error'; message: string };

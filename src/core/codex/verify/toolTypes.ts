@@ -13,13 +13,14 @@
 //   should be 'Input text'").
 // - text without format: Codex sends `text: {verbosity}` for models whose metadata supports
 //   verbosity; LM Studio 0.4.x refuses a `text` without `format`.
-import { postJson, type JsonResult } from './request';
-import { excerpt } from './diagnose';
-import { EXEC_COMMAND_TOOL } from './toolcall';
-import { LOOKUP_TOOL, MCP_NAMESPACE_TOOL, PROBE_NAMESPACE } from './codex-history';
-import type { OutputItem } from './sse';
-import { withSmallOutput, type StageEnv, type StageOutcome } from './stages';
-import type { Diagnosis, ToolTypeId, ToolTypeOutcome } from './types';
+import { postJson, type JsonResult } from '../../verify/request';
+import { excerpt } from '../../verify/diagnose';
+import { EXEC_COMMAND_TOOL } from '../../verify/toolcall';
+import { LOOKUP_TOOL, MCP_NAMESPACE_TOOL, PROBE_NAMESPACE } from './history';
+import type { OutputItem } from './responsesStream';
+import { withSmallOutput, type StageOutcome } from '../../verify/stage';
+import type { CodexStageEnv } from './stages';
+import type { Diagnosis, ToolTypeId, ToolTypeOutcome } from '../../verify/types';
 
 /** Shaped like Codex 0.169's freeform apply_patch (recorded), with a shorter grammar. */
 const CUSTOM_TOOL = {
@@ -49,7 +50,7 @@ const QUESTION = 'If you have a tool named lookup_ticket, call it with id "42". 
 /** Room for the model's call to a namespace tool, asked only where the model sees the tool: its name and namespace are judged. */
 const CALL_BUDGET = 64;
 
-function probe(env: StageEnv, extra: Record<string, unknown>): Record<string, unknown> {
+function probe(env: CodexStageEnv, extra: Record<string, unknown>): Record<string, unknown> {
   return {
     model: env.model,
     input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: QUESTION }] }],
@@ -63,7 +64,7 @@ function probe(env: StageEnv, extra: Record<string, unknown>): Record<string, un
   };
 }
 
-function imageProbe(env: StageEnv): Record<string, unknown> {
+function imageProbe(env: CodexStageEnv): Record<string, unknown> {
   return {
     model: env.model,
     input: [
@@ -140,7 +141,7 @@ function refused(r: JsonResult): string | undefined {
   return r.evidence[0] ?? r.diagnosis.message;
 }
 
-export async function toolTypesStage(env: StageEnv): Promise<StageOutcome> {
+export async function toolTypesStage(env: CodexStageEnv): Promise<StageOutcome> {
   const post = (b: Record<string, unknown>) => postJson(env, '/responses', b);
   // The base request first and alone: it tells the output budget the server takes. The text probe
   // right after it has the same prompt, so llama.cpp's prompt cache serves it whole.
@@ -230,7 +231,7 @@ function accepted(r: JsonResult, what: string, okText: string): ToolTypeResult {
 const servers = (names: readonly string[]) => (names.length ? `Your MCP servers (${names.join(', ')})` : 'MCP servers you add');
 
 /** What turns the refused tools off, by codex.disableNonFunctionTools: the profile written now (auto), the setting (never), nothing (always: off already). */
-function offFix(env: StageEnv): { text: string; fix: Diagnosis['fix'] } {
+function offFix(env: CodexStageEnv): { text: string; fix: Diagnosis['fix'] } {
   switch (env.nonFunctionToolsMode) {
     case 'auto':
       return {
@@ -248,7 +249,7 @@ function offFix(env: StageEnv): { text: string; fix: Diagnosis['fix'] } {
 }
 
 /** The one concern the stage reports (the rest is in the evidence), most serious first. */
-function firstConcern(r: Record<ToolTypeId, ToolTypeResult>, textFormatRequired: boolean, env: StageEnv): Diagnosis | undefined {
+function firstConcern(r: Record<ToolTypeId, ToolTypeResult>, textFormatRequired: boolean, env: CodexStageEnv): Diagnosis | undefined {
   const ns = r.namespace;
   if (ns.outcome === 'rejected') {
     const o = offFix(env);

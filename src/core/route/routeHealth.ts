@@ -1,7 +1,7 @@
 // The health of the active route as one pure reducer: the route store owns the state and feeds it
 // events (a switch, a verification, a discovery round); the status bar only renders the result.
-import type { AgentId } from './agents';
-import type { CodexFindings, DiagnosisCode, StageStatus } from './verify/types';
+import type { AgentId } from '../agents';
+import type { CodexFindings, DiagnosisCode, StageStatus } from '../verify/types';
 import type { VerdictBasis } from './verdictBasis';
 
 export type VerificationSummary = {
@@ -16,7 +16,7 @@ export type VerificationSummary = {
   headline?: string;
   /** Codex: what the profile writer uses (tool types, prompt rate, later turns). */
   findings?: CodexFindings;
-  /** What the verdict rests on (the server as discovery saw it, the settings): it holds while they do (core/verdictBasis.ts). */
+  /** What the verdict rests on (the server as discovery saw it, the settings): it holds while they do (core/route/verdictBasis.ts). */
   basis?: VerdictBasis;
   /**
    * The tool-call round trip as it ran (Codex: `tool-call` on the Responses API; Claude Code:

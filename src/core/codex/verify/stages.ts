@@ -1,8 +1,24 @@
-// The verifier's stages. Each returns a StageOutcome; the runner (index.ts) times them and decides
-// what runs after what. Pure except for the token file the tool-call stage writes (and removes).
-import { diagnoseStream, getJson, postJson, postResponsesStream, summarizeEvents, type Failed, type RequestEnv } from './request';
-import { contextFix, excerpt, historyDiagnosis } from './diagnose';
-import { messageText, type OutputItem } from './sse';
+// The Codex verifier's stages. Each returns a StageOutcome; the runner (index.ts) times them and
+// decides what runs after what. Pure except for the token file the tool-call stage writes (and removes).
+import { postJson, summarizeEvents } from '../../verify/request';
+import {
+  judgeText,
+  notTheApisObject,
+  type StageOutcome,
+  type StageEnv,
+  withSmallOutput,
+  TEXT_MARKER,
+  CODEX_MARKER,
+  failed,
+  round,
+  answeredWithoutCall,
+  toolParserFix,
+} from '../../verify/stage';
+import type { CodexProfileShape } from './shape';
+import type { NonFunctionToolsMode } from '../profile';
+import type { CodexFindings } from '../../verify/types';
+import { contextFix, excerpt, historyDiagnosis } from '../../verify/diagnose';
+import { diagnoseStream, messageText, postResponsesStream, type OutputItem } from './responsesStream';
 import {
   EXEC_COMMAND_TOOL,
   READ_FILE_TOOL,
@@ -11,229 +27,33 @@ import {
   looksLikeToolCallText,
   unsupportedOutput,
   type ProposedCall,
-} from './toolcall';
-import { codexShapedRequest, NO_PROFILE_SHAPE, type CodexProfileShape } from './codex-shape';
-import { httpRequest, parseJson } from '../net/http';
-import { serverRoot } from '../endpoints';
-import { kindFromEvidence } from '../serverKind';
-import { AGENTS } from '../agents';
-import { formatMs } from './report';
-import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor, type PromptTiming } from '../codex/idleTimeout';
-import type { CodexFindings, Diagnosis, StageMetrics, StageStatus } from './types';
-import type { ServerKind } from '../discovery';
-import { replayItem, type TurnHistory } from './codex-history';
-import type { NonFunctionToolsMode } from '../codex/profile';
+} from '../../verify/toolcall';
+import { codexShapedRequest, NO_PROFILE_SHAPE } from './shape';
+import { AGENTS } from '../../agents';
+import { formatMs } from '../../verify/report';
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor, type PromptTiming } from '../idleTimeout';
+import type { Diagnosis, StageMetrics } from '../../verify/types';
+import { replayItem, type TurnHistory } from './history';
 
-export interface StageOutcome {
-  status: StageStatus;
-  summary: string;
-  evidence: string[];
-  metrics?: StageMetrics;
-  diagnosis?: Diagnosis;
-}
-
-/** What the server said about itself along the way (llama.cpp's /props), for reports and fixes. */
-export interface ServerFacts {
-  /** llama.cpp: whether its chat template can carry tool calls (`chat_template_caps.supports_tools`). */
-  templateTools?: boolean;
-  /** llama.cpp: the chat template in use (to write a relaxed copy for --chat-template-file). */
-  chatTemplate?: string;
-  build?: string;
-}
-
-export interface StageEnv extends RequestEnv {
-  tokenFile: { path: string; token: string };
+/** What the Codex stages work with: the shared environment and what the route's Codex profile decides. */
+export interface CodexStageEnv extends StageEnv {
   /** What the route's Codex profile does to Codex's request. */
   codexProfile: CodexProfileShape;
   /** codex.disableNonFunctionTools as the verification assumes it (see VerifyOptions.nonFunctionTools). */
   nonFunctionToolsMode: NonFunctionToolsMode;
-  facts: ServerFacts;
-  /** Filled by the models stage. */
-  contextWindow?: number;
-  maxOutputTokens: number;
-  cwd: string;
-  /** Opens Codex-shaped prompts so no server has them cached from an earlier run (see codex-shape.ts). */
-  nonce: string;
   /** What the Codex stages learned for the profile writer. */
   findings: CodexFindings;
   /** The tool-call stage's conversation, for the later-turn stage to send back as Codex would. */
   history?: TurnHistory;
   /** The user's MCP servers (names from config.toml), for messages. */
   mcpServers: readonly string[];
-  /** Requests may go side by side (runner.ts sideBySide). */
-  parallel(): boolean;
   /** A reasoning item the server produced on the Codex-sized turn: a made-up history carries one like it. */
   reasoningSample?: OutputItem;
-  /**
-   * The output budget of requests whose judgement needs only the prompt's token count or the
-   * server's acceptance: one token, or FALLBACK_OUTPUT_TOKENS on a server that refused one.
-   */
-  smallOutput: number;
-}
-
-/** What a server that refuses a one-token budget gets instead (OpenAI's own API wants at least 16). */
-export const FALLBACK_OUTPUT_TOKENS = 16;
-
-/**
- * Sends a request with the smallest output budget the server takes: generation is what a slow
- * server spends its time on, and these requests judge only the prompt. A server that refuses one
- * token with an unexplained 400 is asked once more with FALLBACK_OUTPUT_TOKENS, and the run keeps that.
- */
-export async function withSmallOutput<R extends { ok: boolean }>(env: StageEnv, send: (budget: number) => Promise<R>): Promise<R> {
-  const r = await send(env.smallOutput);
-  const f = r as R & Partial<Failed>;
-  if (r.ok || env.smallOutput >= FALLBACK_OUTPUT_TOKENS || f.status !== 400 || f.diagnosis?.code !== 'server-error') return r;
-  const again = await send(FALLBACK_OUTPUT_TOKENS);
-  if (again.ok) env.smallOutput = FALLBACK_OUTPUT_TOKENS;
-  return again;
-}
-
-export const TEXT_MARKER = 'LOCAL-OK';
-export const CODEX_MARKER = 'CODEX-OK';
-
-function failed(f: Failed, summary: string): StageOutcome {
-  return { status: 'fail', summary, evidence: f.evidence, diagnosis: f.diagnosis };
-}
-
-const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n));
-
-// ── models ──────────────────────────────────────────────────────────────────────────────────────
-
-interface ModelsBody {
-  object?: unknown;
-  data?: { id?: unknown; owned_by?: unknown; max_model_len?: unknown; aliases?: unknown; meta?: { n_ctx?: unknown } }[] | null;
-  models?: { name?: unknown; model?: unknown }[];
-}
-
-export function kindFromModels(headers: Record<string, string>, body: ModelsBody): ServerKind | undefined {
-  return kindFromEvidence({ headers, body });
-}
-
-/** llama.cpp's /props: template capabilities and the template itself. Best effort: a failure leaves them unknown. */
-async function readLlamaProps(env: StageEnv): Promise<void> {
-  try {
-    const r = await httpRequest({
-      url: `${serverRoot(env.baseUrl)}/props`,
-      headers: env.headers,
-      limits: { ...env.limits, maxBytes: 2 * 1024 * 1024 },
-      signal: env.signal,
-      dispatcher: env.dispatcher,
-    });
-    const p = r.status === 200 ? parseJson(r.text) : undefined;
-    if (!p?.ok) return;
-    const v = p.value as {
-      chat_template_caps?: { supports_tools?: unknown };
-      chat_template?: unknown;
-      build_info?: unknown;
-      default_generation_settings?: { n_ctx?: unknown };
-    };
-    // What one request can hold is a slot's context (the whole context split by --parallel), as discovery reads it.
-    const slot = v.default_generation_settings?.n_ctx;
-    if (typeof slot === 'number' && slot > 0) env.contextWindow = slot;
-    if (typeof v.chat_template_caps?.supports_tools === 'boolean') env.facts.templateTools = v.chat_template_caps.supports_tools;
-    if (typeof v.chat_template === 'string') env.facts.chatTemplate = v.chat_template;
-    if (typeof v.build_info === 'string') env.facts.build = v.build_info;
-  } catch {
-    // unknown stays unknown
-  }
-}
-
-export async function modelsStage(env: StageEnv): Promise<StageOutcome> {
-  const r = await getJson(env, '/models');
-  if (!r.ok && r.status === 404 && r.diagnosis.code !== 'model-not-found') {
-    // Codex never lists models for a custom provider: a server (or proxy) without /models still works.
-    return {
-      status: 'warn',
-      summary: 'The server has no /models endpoint',
-      evidence: r.evidence,
-      diagnosis: {
-        code: 'model-not-listed',
-        message: `GET ${env.baseUrl}/models answered 404, so the model name cannot be checked here; the next stages show whether the server knows it.`,
-        fix: null,
-      },
-    };
-  }
-  if (!r.ok) return failed(r, 'GET /models failed');
-  const body = (r.json ?? {}) as ModelsBody;
-  env.serverKind ??= kindFromModels(r.headers, body);
-  const data = Array.isArray(body.data) ? body.data : [];
-  const ids = new Map<string, (typeof data)[number]>();
-  for (const d of data) {
-    if (typeof d?.id === 'string') ids.set(d.id, d);
-    if (Array.isArray(d?.aliases)) for (const a of d.aliases) if (typeof a === 'string') ids.set(a, d);
-  }
-  for (const m of Array.isArray(body.models) ? body.models : [])
-    for (const n of [m?.name, m?.model]) if (typeof n === 'string' && !ids.has(n)) ids.set(n, {});
-  const want = env.model;
-  const entry = ids.get(want) ?? ids.get(`${want}:latest`) ?? (want.endsWith(':latest') ? ids.get(want.slice(0, -7)) : undefined);
-  const listed = [...ids.keys()];
-  const evidence = [
-    `HTTP ${r.status}, ${listed.length} model${listed.length === 1 ? '' : 's'}: ${excerpt(listed.slice(0, 12).join(', ') || '(none)', 400)}`,
-  ];
-  if (!entry) {
-    const close = closeMatches(want, listed);
-    return {
-      status: 'fail',
-      summary: `"${want}" is not among the ${listed.length} listed model${listed.length === 1 ? '' : 's'}`,
-      evidence,
-      diagnosis: {
-        code: 'model-not-listed',
-        message: `The server does not list "${want}".${close.length ? ` Did you mean ${close.map(c => `"${c}"`).join(' or ')}?` : listed.length ? '' : ' It lists no models at all.'}`,
-        fix: env.serverKind === 'ollama' ? { kind: 'pullModel', model: want, label: `Pull ${want}` } : null,
-      },
-    };
-  }
-  const nCtx =
-    typeof entry.meta?.n_ctx === 'number' ? entry.meta.n_ctx : typeof entry.max_model_len === 'number' ? entry.max_model_len : undefined;
-  if (nCtx) env.contextWindow = nCtx;
-  if (env.serverKind === 'llamacpp') await readLlamaProps(env);
-  const noTools = env.facts.templateTools === false ? '; its chat template has no tool support' : '';
-  if (noTools) evidence.push('/props: chat_template_caps.supports_tools = false');
-  const ctx = env.contextWindow ?? nCtx;
-  return {
-    status: 'pass',
-    summary: `"${want}" is listed${ctx ? ` (context ${ctx} tokens)` : ''}${noTools}`,
-    evidence,
-    metrics: { contextWindow: ctx },
-  };
-}
-
-/** Listed ids that look like what the user meant (case, tag, prefix differences, small typos). */
-export function closeMatches(want: string, ids: readonly string[], max = 3): string[] {
-  const w = want.toLowerCase().replace(/:latest$/, '');
-  const scored = ids.map(id => {
-    const i = id.toLowerCase().replace(/:latest$/, '');
-    const base = (s: string) => s.split('/').pop() ?? s;
-    let score = levenshtein(w, i);
-    if (i.includes(w) || w.includes(i) || base(i) === base(w)) score = Math.min(score, 1);
-    return { id, score };
-  });
-  const limit = Math.max(2, Math.floor(w.length / 4));
-  return scored
-    .filter(s => s.score <= limit)
-    .sort((a, b) => a.score - b.score)
-    .slice(0, max)
-    .map(s => s.id);
-}
-
-function levenshtein(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 8) return 99;
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }
 
 // ── responses-text ─────────────────────────────────────────────────────────────────────────────
 
-function textRequest(env: StageEnv): Record<string, unknown> {
+function textRequest(env: CodexStageEnv): Record<string, unknown> {
   return {
     model: env.model,
     input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: `Reply with exactly: ${TEXT_MARKER}` }] }],
@@ -242,49 +62,7 @@ function textRequest(env: StageEnv): Record<string, unknown> {
   };
 }
 
-function judgeText(
-  text: string,
-  marker: string,
-  what: string,
-  items: readonly OutputItem[] = [],
-): Pick<StageOutcome, 'status' | 'summary' | 'diagnosis'> {
-  if (text.includes(marker)) return { status: 'pass', summary: `${what} answered "${excerpt(text, 60)}"` };
-  if (!text.trim() && items.some(i => i.type === 'reasoning')) {
-    // A thinking model that used the verifier's small output budget on reasoning: Codex sets no such budget.
-    return {
-      status: 'warn',
-      summary: `${what} only reasoned within the verifier's output limit`,
-      diagnosis: {
-        code: 'final-answer-mismatch',
-        message:
-          'The model spent the output budget of this check on reasoning and wrote no answer. The API works; Codex sets no output limit, so this is not a failure by itself.',
-        fix: null,
-      },
-    };
-  }
-  if (text.trim()) {
-    return {
-      status: 'warn',
-      summary: `${what} answered, but not with ${marker}`,
-      diagnosis: {
-        code: 'final-answer-mismatch',
-        message: `Asked to reply with exactly ${marker}, the model wrote "${excerpt(text, 120)}". The API works; the model follows instructions loosely.`,
-        fix: null,
-      },
-    };
-  }
-  return {
-    status: 'fail',
-    summary: `${what} came back without any text`,
-    diagnosis: {
-      code: 'final-answer-mismatch',
-      message: `The answer holds no text (asked to reply with ${marker}). A reasoning model may have spent every output token thinking; otherwise the server drops the text.`,
-      fix: null,
-    },
-  };
-}
-
-export async function responsesTextStage(env: StageEnv): Promise<StageOutcome> {
+export async function responsesTextStage(env: CodexStageEnv): Promise<StageOutcome> {
   const r = await postJson(env, '/responses', textRequest(env));
   if (!r.ok) return failed(r, 'POST /responses failed');
   const body = (r.json ?? {}) as {
@@ -299,20 +77,15 @@ export async function responsesTextStage(env: StageEnv): Promise<StageOutcome> {
     `HTTP ${r.status}, status ${JSON.stringify(body.status ?? null)}, output items: ${items.map(i => i.type).join(', ') || '(none)'}`,
     `text: ${JSON.stringify(excerpt(text, 200))}`,
   ];
-  if (!Array.isArray(body.output)) {
-    return {
-      status: 'fail',
-      summary: 'The answer has no `output` array',
-      evidence: [...evidence, excerpt(r.text, 400)],
-      diagnosis: {
-        code: 'server-error',
-        message: 'The server answered POST /responses with JSON that is not a Responses object (no `output`).',
-        fix: null,
-      },
-    };
-  }
+  if (!Array.isArray(body.output)) return notTheApisObject(evidence, r.text, 'POST /responses', 'output', 'Responses');
   return {
-    ...judgeText(text, TEXT_MARKER, 'The model', items),
+    ...judgeText(
+      'codex',
+      text,
+      TEXT_MARKER,
+      'The model',
+      items.some(i => i.type === 'reasoning'),
+    ),
     evidence,
     metrics: { inputTokens: body.usage?.input_tokens, outputTokens: body.usage?.output_tokens },
   };
@@ -320,7 +93,7 @@ export async function responsesTextStage(env: StageEnv): Promise<StageOutcome> {
 
 // ── responses-stream ───────────────────────────────────────────────────────────────────────────
 
-export async function responsesStreamStage(env: StageEnv): Promise<StageOutcome> {
+export async function responsesStreamStage(env: CodexStageEnv): Promise<StageOutcome> {
   const r = await postResponsesStream(env, textRequest(env));
   if (!r.ok) return failed(r, 'Streaming POST /responses failed');
   const o = r.outcome;
@@ -358,7 +131,13 @@ export async function responsesStreamStage(env: StageEnv): Promise<StageOutcome>
     };
   const text = o.text || o.deltaText;
   return {
-    ...judgeText(text, TEXT_MARKER, 'The stream', o.items),
+    ...judgeText(
+      'codex',
+      text,
+      TEXT_MARKER,
+      'The stream',
+      o.items.some(i => i.type === 'reasoning'),
+    ),
     evidence: [...evidence, `text: ${JSON.stringify(excerpt(text, 200))}`],
     metrics,
   };
@@ -368,7 +147,7 @@ export async function responsesStreamStage(env: StageEnv): Promise<StageOutcome>
 
 const MAX_ROUNDS = 3;
 
-export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
+export async function toolCallStage(env: CodexStageEnv): Promise<StageOutcome> {
   const { path: file, token } = env.tokenFile;
   const input: unknown[] = [
     {
@@ -464,98 +243,6 @@ export async function toolCallStage(env: StageEnv): Promise<StageOutcome> {
   };
 }
 
-const CALL_WORDS = {
-  codex: {
-    name: 'Codex',
-    call: 'a function call',
-    called: 'called a tool',
-    output: 'tool output',
-    small: 'Small models often do; Codex needs one that calls tools.',
-  },
-  claude: {
-    name: 'Claude Code',
-    call: 'a tool_use block',
-    called: 'used a tool',
-    output: 'tool results',
-    small: 'Claude Code needs a model that uses tools.',
-  },
-} as const;
-
-/**
- * The verdict of a tool-call round that came back without a call, for either agent: the final
- * answer after the read, or why no call came (another call, a template without tools, a call written
- * as text, prose). One judgement, so a cause found for one agent is named for the other too.
- */
-export function answeredWithoutCall(o: {
-  agent: 'codex' | 'claude';
-  text: string;
-  token: string;
-  file: string;
-  readOk: boolean;
-  lastWrong: string | undefined;
-  env: Pick<StageEnv, 'serverKind' | 'facts'>;
-  evidence: string[];
-  metrics: StageMetrics;
-  turn: number;
-}): StageOutcome {
-  const w = CALL_WORDS[o.agent];
-  const { evidence, metrics } = o;
-  const fail = (summary: string, diagnosis: Diagnosis): StageOutcome => ({ status: 'fail', summary, evidence, metrics, diagnosis });
-  if (o.readOk) {
-    if (o.text.includes(o.token))
-      return {
-        status: 'pass',
-        summary: `The model read the file through a tool and answered with its token (${o.turn} rounds)`,
-        evidence,
-        metrics,
-      };
-    return fail('The final answer does not hold the token', {
-      code: 'final-answer-mismatch',
-      message: `The tool call worked, but the final answer does not contain the file's content (${o.token}). The model ignores ${w.output}.`,
-      fix: null,
-    });
-  }
-  if (o.lastWrong)
-    return fail(`The model ${w.called}, but never to read the file`, {
-      code: 'wrong-tool-arguments',
-      message: `The model made ${w.call}, but not one that reads ${o.file}: ${o.lastWrong}.`,
-      fix: null,
-    });
-  if (o.env.facts.templateTools === false) return fail("The server's chat template has no tool support", templateNoTools(o.text, w.name));
-  if (looksLikeToolCallText(o.text, o.file)) {
-    return fail('The model wrote the tool call as text', {
-      code: 'tool-call-as-text',
-      message: `The model wrote a tool call into its answer instead of ${w.call}: the server did not parse it (wrong or missing tool-call parser, or a template without tool support). ${w.name} would print it and stop.`,
-      fix: toolParserFix(o.env),
-    });
-  }
-  return fail('The model answered without calling a tool', {
-    code: 'no-tool-call',
-    message: `Asked to read a file with a tool, the model answered in prose without ${w.call}. ${w.small}`,
-    fix: null,
-  });
-}
-
-/** The template (not the model) is why no call came back: llama-server leaves tools out of the prompt. */
-export function templateNoTools(text: string, agent: 'Codex' | 'Claude Code' = 'Codex'): Diagnosis {
-  return {
-    code: 'template-no-tools',
-    message: `The server's chat template has no tool support (/props: chat_template_caps.supports_tools is false), so llama-server leaves the tools out of the prompt and returns any call the model writes as plain text${text.includes('<tool_call>') ? ' (as here)' : ''}. ${agent} would run without working tools. This is the template, not the model: --chat-template chatml does this.`,
-    fix: { kind: 'changeServer', change: { what: 'template', reason: 'no-tool-support' }, label: 'Use a template with tool support' },
-  };
-}
-
-/** The server-side fix for a call that came back as text, for the server kind (and what /props said). */
-export function toolParserFix(env: Pick<StageEnv, 'serverKind' | 'facts'>): Diagnosis['fix'] {
-  if (env.serverKind === 'llamacpp') {
-    // With a tool-capable template and Jinja on (/props says so), the model itself is the problem.
-    if (env.facts.templateTools === true) return null;
-    return { kind: 'changeServer', change: { what: 'jinja' }, label: 'Turn on --jinja' };
-  }
-  if (env.serverKind === 'vllm') return { kind: 'changeServer', change: { what: 'tool-parser' }, label: 'Turn on tool-call parsing' };
-  return null;
-}
-
 // ── codex-shape ────────────────────────────────────────────────────────────────────────────────
 
 /** Prompt characters the server turns into tokens: the messages' text and the tool definitions. */
@@ -580,16 +267,16 @@ function charsWithoutProfile(cwd: string): number {
 }
 
 /** Codex's first request as the route's profile makes Codex send it. */
-function codexShapeBody(env: StageEnv): Record<string, unknown> {
+function codexShapeBody(env: CodexStageEnv): Record<string, unknown> {
   return codexShapedRequest({ model: env.model, profile: env.codexProfile, marker: CODEX_MARKER, cwd: env.cwd, nonce: env.nonce });
 }
 
 /** Tokens the Codex-sized turn's prompt holds, about (4 characters a token): what the progress estimate uses. */
-export function codexShapeTokens(env: StageEnv): number {
+export function codexShapeTokens(env: CodexStageEnv): number {
   return Math.round(promptChars(codexShapeBody(env)) / 4);
 }
 
-export async function codexShapeStage(env: StageEnv): Promise<StageOutcome> {
+export async function codexShapeStage(env: CodexStageEnv): Promise<StageOutcome> {
   const body = codexShapeBody(env);
   const chars = promptChars(body);
   const estTokens = Math.round(chars / 4);
@@ -702,7 +389,7 @@ function promptRate(inputTokens: number | undefined, promptMs: number | undefine
  * context) outlast Codex's default stream idle timeout? Codex waits that long for the first event
  * and retries on a cold cache after it (see core/codex/idleTimeout.ts for what the profile sets).
  */
-function slowPrompt(t: PromptTiming & { tps: number }, env: StageEnv): Diagnosis | undefined {
+function slowPrompt(t: PromptTiming & { tps: number }, env: CodexStageEnv): Diagnosis | undefined {
   const plan = idleTimeoutFor(t, env.contextWindow);
   if (!plan.raised) return undefined;
   return {
@@ -714,7 +401,7 @@ function slowPrompt(t: PromptTiming & { tps: number }, env: StageEnv): Diagnosis
 
 // ── chat-completions (informational) ───────────────────────────────────────────────────────────
 
-export async function chatCompletionsStage(env: StageEnv): Promise<StageOutcome> {
+export async function chatCompletionsStage(env: CodexStageEnv): Promise<StageOutcome> {
   const { path: file } = env.tokenFile;
   const body = {
     model: env.model,

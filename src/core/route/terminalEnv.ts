@@ -1,7 +1,7 @@
 // Variables that new integrated terminals receive for the active route, per target the user chose.
-import { PROVIDERS } from './providers';
-import { codexOssBaseUrl } from './codex/launch';
-import { claudeTerminalEnv } from './claude/launch';
+import { PROVIDERS, providerBaseUrlVar, providerKeyVar } from '../providers';
+import { codexOssBaseUrl } from '../codex/launch';
+import { claudeTerminalEnv } from '../claude/launch';
 import type { Route } from './route';
 
 export type RouteTarget = 'localLlm' | 'provider' | 'codexOss' | 'claudeCode';
@@ -26,9 +26,11 @@ export function routeTerminalEnv(route: Route, targets: readonly string[], k: Te
     env.LOCAL_LLM_MODEL = route.model;
     if (apiKey) env.LOCAL_LLM_API_KEY = apiKey;
   }
-  if (targets.includes('provider') && info.envPrefix) {
-    env[`${info.envPrefix}_BASE_URL`] = route.baseUrl;
-    if (apiKey) env[`${info.envPrefix}_API_KEY`] = apiKey;
+  const baseUrlVar = providerBaseUrlVar(route.provider);
+  const keyVar = providerKeyVar(route.provider);
+  if (targets.includes('provider') && baseUrlVar && keyVar) {
+    env[baseUrlVar] = route.baseUrl;
+    if (apiKey) env[keyVar] = apiKey;
   }
   // Codex's --oss mode reads CODEX_OSS_BASE_URL.
   if (targets.includes('codexOss') && info.codexOssProvider) env.CODEX_OSS_BASE_URL = codexOssBaseUrl(route.baseUrl);

@@ -1,22 +1,22 @@
 // What the status-bar item shows, computed from one state. The feature only applies it.
-import { PROVIDERS } from './providers';
-import { AGENTS, AGENT_IDS, type AgentId } from './agents';
-import { COMMANDS } from './commands';
+import { PROVIDERS } from '../providers';
+import { AGENTS, AGENT_IDS, type AgentId } from '../agents';
+import { COMMANDS } from '../commands';
 import { shortRouteLabel, type Route } from './route';
 import type { RouteHealth, VerificationSummary } from './routeHealth';
-import type { LaunchedState } from './statusTypes';
+import type { LaunchedView } from './statusTypes';
 import { describeReach, isRemote, type EndpointReach } from './endpointReach';
-import { displayLabel, displayName, displayText, DISPLAY_LIMITS } from './text/sanitize';
+import { displayLabel, displayName, displayText, DISPLAY_LIMITS } from '../text/sanitize';
 
 export interface StatusState {
   route: Route | undefined;
   health: RouteHealth;
   /** The last verification of the route per agent (kept across switches). */
   verifications: Partial<Record<AgentId, VerificationSummary>>;
-  /** Per agent, what changed since its verdict was reached: the verdict no longer holds (core/verdictBasis.ts). */
+  /** Per agent, what changed since its verdict was reached: the verdict no longer holds (core/route/verdictBasis.ts). */
   outdated?: Partial<Record<AgentId, string[]>>;
   /** A server the extension started for this route, if any. */
-  launched?: LaunchedState;
+  launched?: LaunchedView;
   /** Whether the route's variables are in new terminals (existing ones are stale until reopened). */
   terminalsRouted: boolean;
   /** What discovery knows, for the no-route text: whether it ran, and what it found. */

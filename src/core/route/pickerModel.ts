@@ -1,12 +1,12 @@
 // The picker's rows as data: separators per endpoint with its state, one row per model, actions.
-import { PROVIDERS, type ProviderId } from './providers';
-import { AGENTS, AGENT_IDS, type AgentId } from './agents';
+import { PROVIDERS, type ProviderId } from '../providers';
+import { AGENTS, AGENT_IDS, type AgentId } from '../agents';
 import { describeProbe, type EndpointProbe, type ModelInfo } from './discovery';
 import { routeKey, serverFacts, type Route } from './route';
 import type { VerificationSummary } from './routeHealth';
 import { describeReach, endpointReach } from './endpointReach';
 import type { DefaultModelChoice } from './defaultModel';
-import { displayLabel, DISPLAY_LIMITS } from './text/sanitize';
+import { displayLabel, DISPLAY_LIMITS } from '../text/sanitize';
 
 export type PickPayload =
   | { kind: 'model'; route: Route }

@@ -1,22 +1,23 @@
 // Probes every known and configured endpoint in parallel and says what each one is doing.
-import { createAgent, Deadline, httpRequest, HttpFailure, parseJson, type HttpLimits } from './net/http';
-import { errorMessageFromBody } from './net/errors';
-import { serverRoot, type BaseUrlSource } from './endpoints';
-import type { ProviderId } from './providers';
+import { createAgent, Deadline, httpRequest, HttpFailure, parseJson, type HttpLimits } from '../net/http';
+import { errorMessageFromBody, saysModelLoading } from '../net/errors';
+import { serverRoot, type BaseUrlSource } from '../endpoints';
+import type { ProviderId } from '../providers';
 import type { TunnelVia } from './endpointReach';
 import type { Dispatcher } from 'undici';
 
-import { detectServerKind, type ServerKind } from './serverKind';
-import { templateId } from './templateId';
+import { detectServerKind, type ServerKind } from '../serverKind';
+import { templateId } from '../templateId';
+import { listedContext, llamaPropsFacts, positive, type ContextSource, type ModelsEntry } from '../serverFacts';
 
-export type { ServerKind } from './serverKind';
+export type { ServerKind } from '../serverKind';
 
 export interface ModelInfo {
   id: string;
   /** Tokens the server will actually hold for one request, when it says so. */
   contextWindow?: number;
   /** Where contextWindow came from, for tooltips and reports. */
-  contextSource?: 'llamacpp-slot' | 'llamacpp-train' | 'ollama-model-info' | 'vllm-max-model-len';
+  contextSource?: ContextSource;
   /** true/false when the server says; undefined when it does not. */
   tools?: boolean;
   /** Why the server says no tools (shown beside "tools: no"). */
@@ -121,7 +122,7 @@ async function probe(target: DiscoveryTarget, opts: DiscoverOptions, budget: num
     return { kind: 'error', message: f.message, ms: ms() };
   }
   const message = errorMessageFromBody(res.text);
-  if (res.status === 503 && /loading model/i.test(message)) return { kind: 'loading', message, ms: ms() };
+  if (saysModelLoading(res.status, message)) return { kind: 'loading', message, ms: ms() };
   if (res.status === 401 || res.status === 403)
     return { kind: 'unauthorized', status: res.status, message: message || 'unauthorized', ms: ms() };
   if (res.status >= 300 && res.status < 400)
@@ -153,17 +154,17 @@ async function probe(target: DiscoveryTarget, opts: DiscoverOptions, budget: num
   };
   if (kind === 'llamacpp') {
     const props = await soft(() => get(`${root}/props`));
-    const p = props?.status === 200 ? (parseJson(props.text) as { ok: boolean; value?: LlamaProps }) : undefined;
-    if (p?.ok && p.value) {
-      if (typeof p.value.build_info === 'string') server.version = p.value.build_info;
-      if (typeof p.value.chat_template === 'string') template = templateId(p.value.chat_template);
-      const slotCtx = p.value.default_generation_settings?.n_ctx;
-      if (typeof slotCtx === 'number' && slotCtx > 0)
+    const p = props?.status === 200 ? parseJson(props.text) : undefined;
+    if (p?.ok) {
+      const f = llamaPropsFacts(p.value);
+      if (f.build !== undefined) server.version = f.build;
+      if (f.chatTemplate !== undefined) template = templateId(f.chatTemplate);
+      if (f.slotContext)
         for (const m of models)
-          if (m.contextSource !== 'llamacpp-slot') Object.assign(m, { contextWindow: slotCtx, contextSource: 'llamacpp-slot' });
+          if (m.contextSource !== 'llamacpp-slot') Object.assign(m, { contextWindow: f.slotContext, contextSource: 'llamacpp-slot' });
       // The template decides: under one without tool support (chatml) llama-server leaves the tools
       // out of the prompt and returns a call the model writes as plain text.
-      const caps = p.value.chat_template_caps?.supports_tools;
+      const caps = f.templateTools;
       if (typeof caps === 'boolean')
         for (const m of models)
           Object.assign(m, caps ? { tools: true } : { tools: false, toolsWhy: 'its chat template has no tool support' });
@@ -189,22 +190,12 @@ async function probe(target: DiscoveryTarget, opts: DiscoverOptions, budget: num
 
 interface ModelsBody {
   object?: string;
-  data: null | Array<{ id?: unknown; owned_by?: unknown; max_model_len?: unknown; meta?: { n_ctx?: unknown; n_ctx_train?: unknown } }>;
+  data: null | ModelsEntry[];
   models?: unknown[];
-}
-interface LlamaProps {
-  build_info?: unknown;
-  chat_template?: unknown;
-  default_generation_settings?: { n_ctx?: number };
-  chat_template_caps?: { supports_tools?: unknown };
 }
 interface OllamaShow {
   capabilities?: unknown;
   model_info?: Record<string, unknown>;
-}
-
-function positive(n: unknown): number | undefined {
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 export function parseModels(body: ModelsBody, kind: ServerKind): ModelInfo[] {
@@ -212,14 +203,7 @@ export function parseModels(body: ModelsBody, kind: ServerKind): ModelInfo[] {
   const out: ModelInfo[] = [];
   for (const d of body.data ?? []) {
     if (!d || typeof d.id !== 'string' || !d.id) continue;
-    const m: ModelInfo = { id: d.id };
-    const slot = positive(d.meta?.n_ctx);
-    const train = positive(d.meta?.n_ctx_train);
-    const vllm = positive(d.max_model_len);
-    if (slot) Object.assign(m, { contextWindow: slot, contextSource: 'llamacpp-slot' });
-    else if (vllm) Object.assign(m, { contextWindow: vllm, contextSource: 'vllm-max-model-len' });
-    else if (train && kind === 'llamacpp') Object.assign(m, { contextWindow: train, contextSource: 'llamacpp-train' });
-    out.push(m);
+    out.push({ id: d.id, ...listedContext(d, kind) });
   }
   return out;
 }

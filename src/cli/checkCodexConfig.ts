@@ -9,11 +9,12 @@ import { resolveCodexHome } from '../core/codex/version';
 import { detectCodex } from '../core/codex/run';
 import { checkArgs, checkCodexConfig } from '../core/codex/check';
 import { planCodexRepair } from '../core/codex/repairs';
-import { checkJson, fillPlan, indent, printAdvisories, printPlan } from './codex-check-report';
+import { checkJson, fillPlan, indent, printAdvisories, printPlan } from './codexCheckReport';
 import { featureAdvisories, listCodexFeatures, type FeatureAdvisory } from '../core/codex/features';
 import { applyCodexRepair, type AppliedRepair } from '../core/codex/applyRepair';
 import { backupDir, readTextFile } from '../core/files';
 import { profileNameProblem } from '../core/codex/profile';
+import { configPath } from '../core/codex/files';
 
 /** Exit codes, also in --help and the README. */
 export const CHECK_EXIT = { accepted: 0, rejected: 1, usage: 2, couldNotCheck: 3 } as const;
@@ -58,7 +59,7 @@ Exit codes: 0 Codex accepts the configuration (as it was, or after --apply);
 
 function readConfigText(codexHome: string): string | undefined {
   try {
-    return readTextFile(path.join(codexHome, 'config.toml'));
+    return readTextFile(configPath(codexHome));
   } catch {
     return undefined;
   }

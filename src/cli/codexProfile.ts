@@ -9,10 +9,11 @@ import type { ProfileSettings } from '../core/codex/profile';
 import { resolveCodexHome } from '../core/codex/version';
 import { writeCodexProfile } from '../core/codex/writeWorkflow';
 import type { CodexFindings } from '../core/verify/types';
-import { checkJson, fillPlan, indent, printPlan } from './codex-check-report';
+import { checkJson, fillPlan, indent, printPlan } from './codexCheckReport';
 import { readCodexFindings } from '../core/codex/findings';
 import { FileRefusal, planRestore, readTextFile, restore } from '../core/files';
 import { displayName } from '../core/text/sanitize';
+import { configPath } from '../core/codex/files';
 
 const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID --base-url URL --model M
          [--provider ${PROVIDER_IDS.join('|')}] [--context-window N] [--auto-compact N]
@@ -242,7 +243,7 @@ export const codexProfileCommand: Subcommand = {
       report.validation = null;
       if (!f.json) {
         io.err(
-          `\nCodex ${version?.text} rejects ${path.join(codexHome, 'config.toml')}, which every profile is loaded over, so ${plan.profile.name} could never load. Nothing was written.\n${indent(pre.check.rejection.text, '  | ')}`,
+          `\nCodex ${version?.text} rejects ${configPath(codexHome)}, which every profile is loaded over, so ${plan.profile.name} could never load. Nothing was written.\n${indent(pre.check.rejection.text, '  | ')}`,
         );
         if (pre.plan.ok) printPlan(io, pre.plan, 'config.toml', version?.text ?? '', false);
         else io.err(pre.plan.error);

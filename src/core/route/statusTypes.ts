@@ -1,0 +1,7 @@
+import type { LaunchedState } from '../launch/process';
+
+/** What the status bar shows of a server this window started. */
+export interface LaunchedView {
+  state: LaunchedState;
+  exitCode?: number;
+}

@@ -1,4 +1,0 @@
-export interface LaunchedState {
-  state: 'starting' | 'ready' | 'exited' | 'stopped';
-  exitCode?: number;
-}
