@@ -95,7 +95,9 @@ interface VerifyRun {
 
 async function verifyBoth(server: Launched): Promise<VerifyRun> {
   const stages: VerifyRun['stages'] = [];
-  const pending: Promise<void>[] = [];
+  // One read at a time, in the order the stages ended: two reads in flight together can come back in
+  // either order, and the later stage would take the earlier one's work.
+  let pending: Promise<void> = Promise.resolve();
   let last = await idleCounters(server.root);
   const marks: { at: number; work: ServerWork }[] = [{ at: performance.now(), work: last }];
   const reports = await verifyAgents(['codex', 'claude'], {
@@ -103,8 +105,15 @@ async function verifyBoth(server: Launched): Promise<VerifyRun> {
     onProgress: (agent, p) => {
       if (p.kind !== 'stage-done') return;
       const r = p.result;
+      // A stage that asked the server nothing (skipped, or known from an earlier stage) did no work there.
+      if (r.status === 'skip' || r.evidence[0]?.startsWith('known from')) {
+        stages.push({ agent, id: r.id, ms: r.ms, work: { promptTokens: 0, generated: 0 } });
+        return;
+      }
       // One request at a time to llama.cpp: the counters between two stage ends are about that stage's work.
-      pending.push(
+      // (A stream the verifier stopped is counted when llama.cpp releases its slot, a moment later: its few
+      // tokens can land on the next stage.)
+      pending = pending.then(() =>
         serverCounters(server.root).then(c => {
           stages.push({
             agent,
@@ -118,7 +127,7 @@ async function verifyBoth(server: Launched): Promise<VerifyRun> {
     },
     // Between the agents nothing is in flight: the counters there split the run exactly.
     onReport: async () => {
-      await Promise.all(pending);
+      await pending;
       const work = await idleCounters(server.root);
       last = work;
       marks.push({ at: performance.now(), work });

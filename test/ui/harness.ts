@@ -251,9 +251,19 @@ function createHarness<T>(
     },
 
     async pickRow(text) {
-      const row = rows().filter({ hasText: text }).first();
-      await row.waitFor({ state: 'visible' });
-      await row.click();
+      // The list is re-rendered when a probe result arrives: a click that lands on a row being
+      // replaced is lost. A pick closes the list (or replaces it with the next question), so the same
+      // row still on screen two seconds later means the click was lost: click it again.
+      const row = () => rows().filter({ hasText: text }).first();
+      await row().waitFor({ state: 'visible' });
+      for (let attempt = 1; ; attempt++) {
+        await row().click();
+        const gone = await row()
+          .waitFor({ state: 'hidden', timeout: 2_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (gone || attempt === 3) return;
+      }
     },
 
     async notifications() {

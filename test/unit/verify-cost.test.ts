@@ -1,6 +1,8 @@
 // What each stage asks of the server (real sockets, scripted servers): the smallest output budget
 // where only the prompt is judged (and 16 tokens on a server that refuses one), a stream stopped at
-// its first output item where only the server's acceptance counts, a namespace call asked for only
+// its first output item where only the server's acceptance counts (the later turn; a tool stage's last
+// round after three rounds without a read, where a call after that point would not change the verdict),
+// a namespace call asked for only
 // where the model sees the tool, and stages whose verdict is already known not sent at all: a later
 // turn after the first one's prompt was refused, Claude Code's model listing and a template without
 // tools learned from the Codex stages of the same run, a Claude-Code-sized turn on a context that
@@ -15,7 +17,7 @@ import {
   type ScriptedServer,
   type ScriptedServerOptions,
 } from '../support/scripted-server';
-import { startMessagesServer } from '../support/scripted-messages';
+import { healthyMessagesBrain, messagesStreamFrames, startMessagesServer, type MessagesBrain } from '../support/scripted-messages';
 import { healthyBrain, type Brain } from '../support/brain';
 import * as B from '../support/behaviours';
 import { namespaceToolsBrain } from '../support/codex-behaviours';
@@ -332,6 +334,147 @@ describe('progress: an estimate for the sized turns from the measured prompt rat
     assert.equal(
       runningText({ label: 'Codex: Tool call round trip', startedAt: 0 }, 0, 999),
       'Codex: Tool call round trip — 0 s · 0 s in all',
+    );
+  });
+});
+
+describe('the last tool round after three without a read: read only until the server takes the conversation', () => {
+  // Rounds 1-3: a call that reads the wrong file. Round 4 (three tool results in the request): text,
+  // then, only after the point the stage stops at, a call that DOES read the token file. A whole read
+  // of that stream ends the stage as before: a call in the last round ends it without an answer, and
+  // with nothing read the code is wrong-tool-arguments; the same as when round 4 answers in prose. So
+  // the early stop cannot change the verdict, and the server sees the request go before the call.
+  const ev = (type: string, data: Record<string, unknown> = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const TOOL_PROMPT = 'Use a tool to read the file';
+  const fileIn = (body: string) => /(\/[^\s"\\]+token\.txt)/.exec(body)?.[1] ?? '/missing';
+
+  /** Writes `frames` 30 ms apart until the client goes; `written()` = frames written before it went. */
+  function slowly(res: import('node:http').ServerResponse, frames: string[], headers: Record<string, string>) {
+    let written = 0;
+    let gone = false;
+    res.on('close', () => (gone = true));
+    res.writeHead(200, { 'content-type': 'text/event-stream', server: 'llama.cpp', ...headers });
+    const next = () => {
+      if (gone || res.destroyed) return;
+      if (written < frames.length) {
+        res.write(frames[written++]);
+        setTimeout(next, 30);
+      } else res.end();
+    };
+    next();
+    return { written: () => written, gone: () => gone };
+  }
+
+  test('Codex: round 4 writes text, then a call reading the file after the first output item: not read, same verdict (wrong-tool-arguments)', async () => {
+    let last: ReturnType<typeof slowly> | undefined;
+    let callAt = -1;
+    const wrongCalls: Brain = turn => {
+      const body = JSON.stringify(turn.request);
+      if (!body.includes(TOOL_PROMPT)) return healthyBrain(turn);
+      return {
+        kind: 'output',
+        items: [{ type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd: 'cat /etc/hostname' }) }],
+      };
+    };
+    const round4: RouteOverride = (req, res, body) => {
+      if (req.method !== 'POST' || !body.includes(TOOL_PROMPT) || body.split('"function_call_output"').length - 1 !== 3) return false;
+      const args = JSON.stringify({ cmd: `cat ${fileIn(body)}` });
+      const resp = { id: 'resp_4', object: 'response', status: 'in_progress' };
+      const msg = {
+        type: 'message',
+        id: 'msg_4',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'Again.', annotations: [] }],
+      };
+      const call = { type: 'function_call', id: 'fc_4', call_id: 'call_4', name: 'exec_command', arguments: args, status: 'completed' };
+      const frames = [
+        ev('response.created', { response: resp }),
+        ev('response.in_progress', { response: resp }),
+        ev('response.output_item.added', { output_index: 0, item: { ...msg, status: 'in_progress', content: [] } }),
+        ev('response.content_part.added', { item_id: 'msg_4', output_index: 0, content_index: 0, part: { type: 'output_text', text: '' } }),
+        ev('response.output_text.delta', { item_id: 'msg_4', output_index: 0, content_index: 0, delta: 'Again.' }),
+        ev('response.output_item.added', { output_index: 1, item: { ...call, arguments: '', status: 'in_progress' } }),
+        ev('response.function_call_arguments.delta', { item_id: 'fc_4', output_index: 1, delta: args }),
+        ev('response.output_item.done', { output_index: 0, item: msg }),
+        ev('response.output_item.done', { output_index: 1, item: call }),
+        ev('response.completed', {
+          response: { ...resp, status: 'completed', output: [msg, call], usage: { input_tokens: 90, output_tokens: 30 } },
+        }),
+      ];
+      callAt = 5;
+      last = slowly(res, frames, {});
+      return true;
+    };
+    const s = await serve({ brain: wrongCalls, overrides: [round4] });
+    const r = await run(s);
+    const tool = stage(r, 'tool-call');
+    assert.equal(tool.status, 'fail', JSON.stringify(tool));
+    assert.equal(tool.diagnosis?.code, 'wrong-tool-arguments');
+    assert.equal(tool.metrics?.rounds, 4);
+    assert.equal(
+      tool.evidence.filter(e => /^round \d call: exec_command\(\{"cmd":"cat \/etc\/hostname"\}\)/.test(e)).length,
+      3,
+      tool.evidence.join('\n'),
+    );
+    assert.match(tool.evidence.at(-1)!, /^round 4: the server took the conversation; stopped at the first output item/);
+    assert.ok(last, 'round 4 was sent');
+    for (let i = 0; i < 50 && !last.gone(); i++) await new Promise(res => setTimeout(res, 20));
+    assert.ok(last.gone(), 'the server saw the request go');
+    assert.ok(
+      last.written() <= callAt,
+      `stopped before the call was written (${last.written()} frames written, the call is frame ${callAt + 1})`,
+    );
+  });
+
+  test('Claude Code: round 4 writes text, then a Read of the file after the first block: not read, same verdict (wrong-tool-arguments)', async () => {
+    let last: ReturnType<typeof slowly> | undefined;
+    let callAt = -1;
+    const brain: MessagesBrain = turn => {
+      if (!JSON.stringify(turn.request).includes(TOOL_PROMPT)) return healthyMessagesBrain(turn);
+      return {
+        kind: 'output',
+        blocks: [{ type: 'tool_use', name: 'Bash', input: { command: 'cat /etc/hostname' } }],
+        stopReason: 'tool_use',
+      };
+    };
+    const round4: RouteOverride = (req, res, body) => {
+      if (req.method !== 'POST' || !body.includes(TOOL_PROMPT) || body.split('"tool_result"').length - 1 !== 3) return false;
+      const frames = messagesStreamFrames(
+        'llamacpp',
+        {
+          kind: 'output',
+          blocks: [
+            { type: 'text', text: 'Again.' },
+            { type: 'tool_use', id: 'toolu_4', name: 'Read', input: { file_path: fileIn(body) } },
+          ],
+          stopReason: 'tool_use',
+        },
+        MODEL,
+      );
+      callAt = frames.findIndex(f => f.includes('"tool_use"'));
+      last = slowly(res, frames, {});
+      return true;
+    };
+    const s = await startMessagesServer({
+      kind: 'llamacpp',
+      models: [{ id: MODEL, contextWindow: 65536 }],
+      overrides: [round4],
+      messages: { brain },
+    });
+    servers.push(s);
+    const [claude] = await verifyAgents(['claude'], { baseUrl: s.baseUrl, model: MODEL, timeoutMs: 5_000 });
+    const tool = stage(claude!, 'messages-tool-call');
+    assert.equal(tool.status, 'fail', JSON.stringify(tool));
+    assert.equal(tool.diagnosis?.code, 'wrong-tool-arguments');
+    assert.equal(tool.metrics?.rounds, 4);
+    assert.match(tool.evidence.at(-1)!, /^round 4: the server took the conversation; stopped at the first output item/);
+    assert.ok(last && callAt > 0, 'round 4 was sent');
+    for (let i = 0; i < 50 && !last.gone(); i++) await new Promise(res => setTimeout(res, 20));
+    assert.ok(last.gone(), 'the server saw the request go');
+    assert.ok(
+      last.written() <= callAt,
+      `stopped before the Read was written (${last.written()} frames written, the Read starts at frame ${callAt + 1})`,
     );
   });
 });

@@ -196,6 +196,9 @@ function levenshtein(a: string, b: string): number {
   return row[b.length];
 }
 
+/** Rounds of tool calls the tool stages answer before they want the final answer (both agents). */
+export const MAX_TOOL_ROUNDS = 3;
+
 const CALL_WORDS = {
   codex: {
     name: 'Codex',
@@ -266,6 +269,32 @@ export function answeredWithoutCall(o: {
     message: `Asked to read a file with a tool, the model answered in prose without ${w.call}. ${w.small}`,
     fix: null,
   });
+}
+
+/**
+ * The verdict after MAX_TOOL_ROUNDS rounds of calls of which none read the file, for either agent: the
+ * same code whether the model then calls again or answers, so what it writes after the server took
+ * the conversation is not read (`stopped`).
+ */
+export function neverRead(
+  agent: 'codex' | 'claude',
+  o: { file: string; lastWrong: string | undefined; evidence: string[]; metrics: StageMetrics; turn: number; stopped: boolean },
+): StageOutcome {
+  const w = CALL_WORDS[agent];
+  return {
+    status: 'fail',
+    summary: `${MAX_TOOL_ROUNDS} rounds of ${agent === 'codex' ? 'tool calls' : 'tool use'}, none a read of the file`,
+    evidence: [
+      ...o.evidence,
+      `round ${o.turn}: the server took the conversation${o.stopped ? `; stopped at the first output item (after ${MAX_TOOL_ROUNDS} rounds without a read, what the model writes next cannot change the verdict)` : ''}`,
+    ],
+    metrics: o.metrics,
+    diagnosis: {
+      code: 'wrong-tool-arguments',
+      message: `The model made ${w.call} in each of ${MAX_TOOL_ROUNDS} rounds, but never one that reads ${o.file}${o.lastWrong ? `: ${o.lastWrong}` : ''}.`,
+      fix: null,
+    },
+  };
 }
 
 /** The template (not the model) is why no call came back: llama-server leaves tools out of the prompt. */

@@ -5,7 +5,16 @@ import { atFirstItem, ctxOf, postJson, postSse, summarizeEvents, type Failed, ty
 import { diagnoseMessage, excerpt } from '../../verify/diagnose';
 import { MessagesStreamReader, type MessagesBlock, type MessagesOutcome } from './messagesStream';
 import { judgeCall, type ProposedCall } from '../../verify/toolcall';
-import { TEXT_MARKER, judgeText, notTheApisObject, answeredWithoutCall, type StageEnv, type StageOutcome } from '../../verify/stage';
+import {
+  TEXT_MARKER,
+  judgeText,
+  notTheApisObject,
+  answeredWithoutCall,
+  MAX_TOOL_ROUNDS,
+  neverRead,
+  type StageEnv,
+  type StageOutcome,
+} from '../../verify/stage';
 import { formatMs } from '../../verify/report';
 import type { Diagnosis, StageMetrics } from '../../verify/types';
 import { CLAUDE_MIN_CONTEXT } from '../env';
@@ -240,7 +249,7 @@ export async function thinkingStage(env: ClaudeStageEnv): Promise<StageOutcome> 
 
 // ── messages-tool-call ─────────────────────────────────────────────────────────────────────────
 
-const MAX_ROUNDS = 3;
+const MAX_ROUNDS = MAX_TOOL_ROUNDS;
 
 /** Claude Code's Read and Bash as the verifier's judge knows them (read_file / bash). */
 function asProposedCall(b: MessagesBlock): { call: ProposedCall; input: Json } {
@@ -273,12 +282,14 @@ export async function messagesToolCallStage(env: ClaudeStageEnv): Promise<StageO
   let lastWrong: string | undefined;
   let firstTtft: number | undefined;
   for (let turn = 1; turn <= MAX_ROUNDS + 1; turn++) {
-    const r = await postMessagesStream(env, {
-      model: env.model,
-      max_tokens: Math.max(env.maxOutputTokens, 1_024),
-      messages,
-      tools: [READ_TOOL, BASH_TOOL],
-    });
+    // As in Codex's tool stage: after MAX_ROUNDS rounds without a read the verdict is settled, and the
+    // last round is read only until the server shows it took the conversation (its first block).
+    const settled = turn > MAX_ROUNDS && !readOk;
+    const r = await postMessagesStream(
+      env,
+      { model: env.model, max_tokens: Math.max(env.maxOutputTokens, 1_024), messages, tools: [READ_TOOL, BASH_TOOL] },
+      settled ? atFirstItem : undefined,
+    );
     if (!r.ok) return { ...failed(r, `Round ${turn} failed`), evidence: [...evidence, ...r.evidence] };
     const o = r.outcome;
     firstTtft ??= o.firstOutputAt;
@@ -290,8 +301,9 @@ export async function messagesToolCallStage(env: ClaudeStageEnv): Promise<StageO
         evidence: [...evidence, `events: ${summarizeEvents(o.eventTypes)}`],
         diagnosis: d,
       };
-    const uses = o.blocks.filter(b => b.type === 'tool_use');
     const metrics: StageMetrics = { ttftMs: round(firstTtft), rounds: turn };
+    if (settled) return neverRead('claude', { file, lastWrong, evidence, metrics, turn, stopped: r.stopped });
+    const uses = o.blocks.filter(b => b.type === 'tool_use');
     if (!uses.length) {
       evidence.push(`round ${turn} text: ${JSON.stringify(excerpt(o.text, 300))}`);
       return answeredWithoutCall({ agent: 'claude', text: o.text, token, file, readOk, lastWrong, env, evidence, metrics, turn });
@@ -323,15 +335,14 @@ export async function messagesToolCallStage(env: ClaudeStageEnv): Promise<StageO
     messages.push({ role: 'assistant', content: o.blocks.map(b => apiBlock(b, inputs.get(b))) });
     messages.push({ role: 'user', content: results });
   }
+  // Only after a read: without one the last round is settled at its first block (above).
   return {
     status: 'fail',
     summary: `No final answer after ${MAX_ROUNDS} rounds of tool use`,
     evidence,
     diagnosis: {
-      code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments',
-      message: readOk
-        ? 'The model kept using tools after it had the file content instead of answering.'
-        : `The model kept using tools without reading ${file}.`,
+      code: 'final-answer-mismatch',
+      message: 'The model kept using tools after it had the file content instead of answering.',
       fix: null,
     },
   };

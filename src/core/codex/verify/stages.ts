@@ -1,6 +1,6 @@
 // The Codex verifier's stages. Each returns a StageOutcome; the runner (index.ts) times them and
 // decides what runs after what. Pure except for the token file the tool-call stage writes (and removes).
-import { postJson, summarizeEvents } from '../../verify/request';
+import { atFirstItem, postJson, summarizeEvents } from '../../verify/request';
 import {
   judgeText,
   notTheApisObject,
@@ -12,6 +12,8 @@ import {
   failed,
   round,
   answeredWithoutCall,
+  MAX_TOOL_ROUNDS,
+  neverRead,
   toolParserFix,
 } from '../../verify/stage';
 import type { CodexProfileShape } from './shape';
@@ -145,7 +147,7 @@ export async function responsesStreamStage(env: CodexStageEnv): Promise<StageOut
 
 // ── tool-call ──────────────────────────────────────────────────────────────────────────────────
 
-const MAX_ROUNDS = 3;
+const MAX_ROUNDS = MAX_TOOL_ROUNDS;
 
 export async function toolCallStage(env: CodexStageEnv): Promise<StageOutcome> {
   const { path: file, token } = env.tokenFile;
@@ -162,14 +164,15 @@ export async function toolCallStage(env: CodexStageEnv): Promise<StageOutcome> {
   let lastWrong: string | undefined;
   let recorded: Omit<TurnHistory, 'answerItems' | 'recorded'> | undefined;
   for (let turn = 1; turn <= MAX_ROUNDS + 1; turn++) {
-    const r = await postResponsesStream(env, {
-      model: env.model,
-      input,
-      tools: [EXEC_COMMAND_TOOL, READ_FILE_TOOL],
-      tool_choice: 'auto',
-      parallel_tool_calls: true,
-      store: false,
-    });
+    // After MAX_ROUNDS rounds of calls, none a read of the file, nothing the model writes next can pass
+    // (another call ends the stage as an answer does): the last round only shows that the server takes
+    // the conversation, which it says before the first output item. The stream stops there.
+    const settled = turn > MAX_ROUNDS && !readOk;
+    const r = await postResponsesStream(
+      env,
+      { model: env.model, input, tools: [EXEC_COMMAND_TOOL, READ_FILE_TOOL], tool_choice: 'auto', parallel_tool_calls: true, store: false },
+      settled ? atFirstItem : undefined,
+    );
     // From round 2 on the request carries the conversation: a refusal there is a refusal of Codex's history.
     if (!r.ok)
       return {
@@ -187,9 +190,10 @@ export async function toolCallStage(env: CodexStageEnv): Promise<StageOutcome> {
         evidence: [...evidence, `events: ${summarizeEvents(o.eventTypes)}`],
         diagnosis: d,
       };
+    const metrics: StageMetrics = { ttftMs: Math.round(firstTtft ?? 0) || undefined, rounds: turn };
+    if (settled) return neverRead('codex', { file, lastWrong, evidence, metrics, turn, stopped: r.stopped });
     const calls = o.items.filter(i => i.type === 'function_call');
     const text = o.text || o.deltaText;
-    const metrics: StageMetrics = { ttftMs: Math.round(firstTtft ?? 0) || undefined, rounds: turn };
     if (!calls.length) {
       evidence.push(`round ${turn} text: ${JSON.stringify(excerpt(text, 300))}`);
       const verdict = answeredWithoutCall({ agent: 'codex', text, token, file, readOk, lastWrong, env, evidence, metrics, turn });
@@ -229,15 +233,14 @@ export async function toolCallStage(env: CodexStageEnv): Promise<StageOutcome> {
     for (const it of o.items) input.push(it.type === 'function_call' ? { ...replayItem(it), call_id: ids.get(it) } : replayItem(it));
     input.push(...outputs);
   }
+  // Only after a read: without one the last round is settled before its first output item (above).
   return {
     status: 'fail',
     summary: `No final answer after ${MAX_ROUNDS} rounds of tool calls`,
     evidence,
     diagnosis: {
-      code: readOk ? 'final-answer-mismatch' : 'wrong-tool-arguments',
-      message: readOk
-        ? 'The model kept calling tools after it had the file content instead of answering.'
-        : `The model kept calling tools without reading ${file}.`,
+      code: 'final-answer-mismatch',
+      message: 'The model kept calling tools after it had the file content instead of answering.',
       fix: null,
     },
   };
