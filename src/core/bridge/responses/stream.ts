@@ -246,8 +246,9 @@ export class ResponsesTranslator implements StreamTranslator {
   fail(status: number, message: string): string {
     if (this.finished) return '';
     this.finished = true;
-    // Codex reads `code` to tell a full context from other failures; the rest it shows as the message.
-    const code = /context|too long|exceeds/i.test(message) && status === 400 ? 'context_length_exceeded' : 'server_error';
+    // A refusal before the stream (a full context, a bad request) is an HTTP error, not this: here the
+    // upstream failed or went silent, which Codex shows with the message.
+    const code = status === 0 ? 'upstream_unreachable' : 'server_error';
     return this.start() + sse('response.failed', { response: this.response('failed', { error: { code, message } }) });
   }
 }
