@@ -12,7 +12,7 @@
 //     `codex exec` turn and one real `claude -p` turn, in the server's own /metrics counters.
 // --quick: fewer runs (a smoke check of the bench itself; its BENCHMARKS.md says so).
 // --only=<part>,… (parts: discovery, verifier, manual, real-verify, readiness,
-//   settings, rss, memory, activation): just those
+//   settings, bridge, rss, memory, activation): just those
 //   rows, to iterate on one area; the result goes to test-results/bench/BENCHMARKS.partial.md and
 //   BENCHMARKS.md and README.md stay as they are (they always hold one whole run).
 // Every process it starts is stopped at the end, on failure and on Ctrl+C (test/host/lib.mjs sweep).
@@ -20,6 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import * as lib from '../host/lib.mjs';
+import { benchBridge } from './bridge';
 import { benchDiscovery } from './discovery';
 import { benchActivation, benchLoadAndMemory, disposeHost, prepareHost, share, type HostMemoryBench, type HostSetup } from './host';
 import { describeMachine, ROOT, type Machine } from './lib/machine';
@@ -36,7 +37,7 @@ const RUNS = quick
   ? { discovery: 5, verifier: 5, manual: 2, readiness: 3, activation: 2, memory: 1, rssDiagnostic: 1, realVerify: 1, settings: 3 }
   : { discovery: 21, verifier: 15, manual: 5, readiness: 10, activation: 7, memory: 3, rssDiagnostic: 3, realVerify: 7, settings: 7 };
 const REFRESHES = 100;
-const PARTS = ['discovery', 'verifier', 'manual', 'real-verify', 'readiness', 'settings', 'rss', 'memory', 'activation'] as const;
+const PARTS = ['discovery', 'verifier', 'manual', 'real-verify', 'readiness', 'settings', 'bridge', 'rss', 'memory', 'activation'] as const;
 type Part = (typeof PARTS)[number];
 const only = parseOnly(process.argv);
 const wants = (p: Part) => !only || only.has(p);
@@ -203,6 +204,7 @@ async function main(): Promise<number> {
   if (wants('real-verify')) await section('Verifier (real llama-server)', rows, () => benchRealVerify(RUNS.realVerify, log));
   if (wants('readiness')) await section('Readiness', rows, () => benchReadiness(RUNS.readiness, log));
   if (wants('settings')) await section('Settings files', rows, () => benchSettingsWrite(RUNS.settings, log));
+  if (wants('bridge')) await section('Route bridge', rows, () => benchBridge(quick, log));
   if (wants('rss')) await section('Memory (in process)', rows, () => benchRssDiagnostic(RUNS.rssDiagnostic, REFRESHES, log));
   if (wants('memory') || wants('activation'))
     await section('Real host', rows, async () => {
@@ -226,6 +228,7 @@ async function main(): Promise<number> {
     'Verifier (real llama-server)',
     'Readiness',
     'Settings files',
+    'Route bridge',
     'Memory (real host)',
     'Memory (in process)',
     'Real host',

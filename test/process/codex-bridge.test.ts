@@ -110,6 +110,33 @@ test('real Codex: the upstream down → Codex shows the bridge’s error naming 
   assert.ok(ms < 30_000, `Codex gave up after ${ms} ms`);
 });
 
+test(
+  'real Codex: an upstream failing with a 500 → Codex shows the upstream’s own words (direct, Codex 0.169 shows "high demand" instead: codex-cli.md)',
+  { skip },
+  async () => {
+    const failing = await startScriptedServer({
+      kind: 'llamacpp',
+      models: [{ id: MODEL, contextWindow: 32768 }],
+      brain: () => ({
+        kind: 'http',
+        status: 500,
+        body: { error: { code: 500, message: 'Jinja Exception: System message must be at the beginning.', type: 'server_error' } },
+      }),
+    });
+    closers.push(() => failing.close());
+    const bridge = await bridgeTo(failing.baseUrl);
+    const sb = codexSandbox(root);
+    const profile = await profileFor(sb, bridge);
+    const r = await codexExec(sb, profile, 'Reply with exactly: X');
+    assert.notEqual(r.code, 0, describeRun(r));
+    assert.match(
+      r.stdout + r.stderr,
+      /upstream http:\/\/127\.0\.0\.1:\d+\/v1 answered HTTP 500: Jinja Exception: System message must be at the beginning\./,
+      describeRun(r),
+    );
+  },
+);
+
 test('real Codex: Ctrl+C in Codex aborts the upstream request within a second', { skip }, async () => {
   let closedAt = 0;
   let got!: () => void;

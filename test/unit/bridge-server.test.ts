@@ -7,8 +7,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startBridge, type BridgeOptions, type RunningBridge } from '../../src/core/bridge/server';
 import { responsesAdapter } from '../../src/core/bridge/responses';
-import { ResponsesStreamReader } from '../../src/core/codex/verify/responsesStream';
 import { SseParser } from '../../src/core/net/sse';
+import { ResponsesStreamReader } from '../../src/core/codex/verify/responsesStream';
 import { startScriptedServer, notFound, type ScriptedServer } from '../support/scripted-server';
 import { freePort } from '../support/ports';
 

@@ -276,41 +276,42 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     res.writeHead(200, SSE_HEADERS);
     const parser = new SseParser();
     let ended = false;
+    // What one upstream read produced goes out in one write: a write per event would cost a syscall each.
+    let out = '';
     const handleData = (data: string): boolean => {
       if (data === '[DONE]') {
-        res.write(translator.end());
+        out += translator.end();
         return true;
       }
       const chunk = parseJson(data);
       if (!chunk.ok) return false;
       const err = (chunk.value as { error?: unknown } | null)?.error;
       if (err !== undefined) {
-        res.write(translator.fail(200, upstreamError(upstream, 200, data)));
+        out += translator.fail(200, upstreamError(upstream, 200, data));
         return true;
       }
-      const out = translator.chunk(chunk.value);
-      if (out) res.write(out);
+      out += translator.chunk(chunk.value);
       return false;
     };
     try {
-      outer: for await (const c of up.chunks) {
+      for await (const c of up.chunks) {
         if (o.debugLog) log(`upstream chunk: ${c}`);
         for (const ev of parser.push(c)) {
           if (ev.other && 'error' in ev.other) {
-            res.write(translator.fail(200, upstreamError(upstream, 200, ev.other.error)));
+            out += translator.fail(200, upstreamError(upstream, 200, ev.other.error));
             ended = true;
-            break outer;
-          }
-          if (handleData(ev.data)) {
-            ended = true;
-            break outer;
-          }
+          } else ended = handleData(ev.data);
+          if (ended) break;
         }
+        if (out) res.write(out);
+        out = '';
+        if (ended) break;
       }
       if (!ended) {
         for (const ev of parser.end()) if (!ended && handleData(ev.data)) ended = true;
         // A body that ended without `[DONE]` ended all the same (some servers send none).
-        if (!ended) res.write(translator.end());
+        if (!ended) out += translator.end();
+        res.write(out);
       }
     } catch (e) {
       if (!signal.aborted) res.write(translator.fail(0, displayMessage(upstreamFailure(e))));

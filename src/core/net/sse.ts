@@ -22,20 +22,25 @@ export class SseParser {
     // A CRLF split across chunks: the LF belongs to the CR already handled.
     if (this.sawCr && text.startsWith('\n')) text = text.slice(1);
     this.sawCr = false;
-    this.buf += text;
+    const buf = this.buf + text;
+    // Line ends found with indexOf (native), not a character at a time: the bridge reads a long
+    // answer's thousands of events through here.
     let start = 0;
-    for (let i = 0; i < this.buf.length; i++) {
-      const c = this.buf[i];
-      if (c !== '\n' && c !== '\r') continue;
-      this.line(this.buf.slice(start, i), out);
-      if (c === '\r') {
-        if (i + 1 < this.buf.length) {
-          if (this.buf[i + 1] === '\n') i++;
+    let lf = buf.indexOf('\n');
+    let cr = buf.indexOf('\r');
+    while (lf >= 0 || cr >= 0) {
+      const i = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      this.line(buf.slice(start, i), out);
+      start = i + 1;
+      if (i === cr) {
+        if (i + 1 < buf.length) {
+          if (buf.charCodeAt(i + 1) === 10) start = i + 2;
         } else this.sawCr = true;
       }
-      start = i + 1;
+      if (lf >= 0 && lf < start) lf = buf.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = buf.indexOf('\r', start);
     }
-    this.buf = this.buf.slice(start);
+    this.buf = buf.slice(start);
     return out;
   }
 

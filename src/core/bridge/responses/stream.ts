@@ -156,15 +156,9 @@ export class ResponsesTranslator implements StreamTranslator {
     }
     const item = this.current!;
     item.text += delta;
-    return (
-      out +
-      sse(kind === 'message' ? 'response.output_text.delta' : 'response.reasoning_text.delta', {
-        item_id: item.id,
-        output_index: item.index,
-        content_index: 0,
-        delta,
-      })
-    );
+    // The hot path of a long answer: one event per token, written from a template (ids are plain ASCII).
+    const type = kind === 'message' ? 'response.output_text.delta' : 'response.reasoning_text.delta';
+    return `${out}event: ${type}\ndata: {"type":"${type}","item_id":"${item.id}","output_index":${item.index},"content_index":0,"delta":${JSON.stringify(delta)}}\n\n`;
   }
 
   /** Calls opened but not yet done: they hold output indexes. */
@@ -252,8 +246,9 @@ export class ResponsesTranslator implements StreamTranslator {
   fail(status: number, message: string): string {
     if (this.finished) return '';
     this.finished = true;
-    // Codex reads `code` to tell a full context from other failures; the rest it shows as the message.
-    const code = /context|too long|exceeds/i.test(message) && status === 400 ? 'context_length_exceeded' : 'server_error';
+    // A refusal before the stream (a full context, a bad request) is an HTTP error, not this: here the
+    // upstream failed or went silent, which Codex shows with the message.
+    const code = status === 0 ? 'upstream_unreachable' : 'server_error';
     return this.start() + sse('response.failed', { response: this.response('failed', { error: { code, message } }) });
   }
 }

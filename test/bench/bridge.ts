@@ -1,0 +1,266 @@
+// The route bridge's cost: the built CLI (`node dist/cli.js bridge`, its own process, as a user runs
+// it) in front of an upstream that answers chat completions at once, against the same upstream asked
+// directly, with the same bytes (the direct request is the body the bridge would send). Requests
+// alternate direct / bridged over one keep-alive connection each, so drift hits both alike.
+// - added time to the first token's text (a chat content delta; a Responses output_text.delta), p50 and p99: a small request and a Claude-Code-sized one (~60 KB:
+//   long system text, 20 tools);
+// - streaming throughput: a 20,000-token stream written by the upstream as fast as it can;
+// - the bridge process's resident memory over 1,000 requests (VmRSS from /proc).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DEFAULT_REPAIRS } from '../../src/core/bridge/adapter';
+import { responsesAdapter } from '../../src/core/bridge/responses';
+import { ROOT } from './lib/machine';
+import { median, sleep } from './lib/stats';
+import type { Row } from './lib/report';
+
+const SECTION = 'Route bridge';
+const LONG_TOKENS = 20_000;
+
+/** The upstream: reads and parses the whole body, then streams `max_tokens` chunks and [DONE] (backpressure kept). */
+function startUpstream(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(parts).toString('utf8');
+      const n = text.length;
+      if (req.url?.endsWith('/models')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end('{"object":"list","data":[{"id":"m","object":"model"}]}');
+      }
+      const tokens = Number((JSON.parse(text) as { max_tokens?: number }).max_tokens ?? 8);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const frame = (delta: object, finish: string | null = null) =>
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      res.write(frame({ role: 'assistant', content: '' }));
+      let i = 0;
+      const pump = () => {
+        while (i < tokens) {
+          i++;
+          if (!res.write(frame({ content: ' tok' }))) return void res.once('drain', pump);
+        }
+        res.write(frame({}, 'stop'));
+        res.write(
+          `data: ${JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: n >> 2, completion_tokens: tokens, total_tokens: (n >> 2) + tokens } })}\n\n`,
+        );
+        res.end('data: [DONE]\n\n');
+      };
+      pump();
+    });
+  });
+  return new Promise(resolve =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise(r => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      }),
+    ),
+  );
+}
+
+/** Shaped like Claude Code's first request in size: ~40 KB of system text, 20 tools with schemas. */
+function bigRequest(): Record<string, unknown> {
+  const para = 'You are an agent that edits code in the user’s repository; follow the project conventions, explain briefly. ';
+  const tools = Array.from({ length: 20 }, (_, i) => ({
+    type: 'function',
+    name: `tool_${i}`,
+    description: `Tool ${i}: ${para.repeat(4)}`,
+    parameters: {
+      type: 'object',
+      properties: Object.fromEntries(Array.from({ length: 6 }, (_, j) => [`arg_${j}`, { type: 'string', description: para }])),
+      required: ['arg_0'],
+    },
+  }));
+  return {
+    model: 'm',
+    stream: true,
+    input: [
+      { type: 'message', role: 'developer', content: [{ type: 'input_text', text: para.repeat(380) }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Fix the failing test in src/app.ts' }] },
+    ],
+    tools,
+  };
+}
+const SMALL = { model: 'm', stream: true, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }] };
+
+/** The chat body the bridge sends upstream for this Responses request: the direct request carries the same. */
+function directBody(req: Record<string, unknown>): string {
+  const p = responsesAdapter().plan(req, DEFAULT_REPAIRS);
+  if (!p.ok) throw new Error(p.message);
+  return JSON.stringify(p.plan.body);
+}
+
+interface Timing {
+  /** Until the first token's text arrived (a chat content delta, a Responses output_text.delta). */
+  firstTokenMs: number;
+  totalMs: number;
+  bytes: number;
+}
+
+const FIRST_TOKEN: Record<string, string> = { '/v1/chat/completions': '"content":" tok"', '/v1/responses': 'response.output_text.delta' };
+
+function timedPost(agent: http.Agent, port: number, path: string, body: string): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let first = 0;
+    let bytes = 0;
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      res => {
+        res.on('data', (c: Buffer) => {
+          if (!first && c.includes(FIRST_TOKEN[path]!)) first = performance.now();
+          bytes += c.length;
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode} from ${path}`));
+          resolve({ firstTokenMs: first - t0, totalMs: performance.now() - t0, bytes });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const pct = (xs: readonly number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function startBridgeProcess(upstreamPort: number): Promise<{ child: ChildProcess; port: number }> {
+  const cli = join(ROOT, 'dist/cli.js');
+  const child = spawn(process.execPath, [cli, 'bridge', '--upstream', `http://127.0.0.1:${upstreamPort}/v1`], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the bridge printed no URL in 10 s')), 10_000);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /127\.0\.0\.1:(\d+)\/v1/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', code => reject(new Error(`the bridge exited ${code}`)));
+  });
+  return { child, port };
+}
+
+export async function benchBridge(quick: boolean, log: (s: string) => void): Promise<Row[]> {
+  // The built CLI is what a user runs (no TypeScript loader in its memory).
+  const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`the build failed: ${build.stderr}`);
+  const upstream = await startUpstream();
+  const bridge = await startBridgeProcess(upstream.port);
+  const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const bridged = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const rows: Row[] = [];
+  try {
+    const n = quick ? 60 : 400;
+    for (const [label, req] of [
+      ['small request (one user message)', SMALL],
+      ['Claude-Code-sized request (~60 KB: system text, 20 tools)', bigRequest()],
+    ] as const) {
+      const agentBody = JSON.stringify(req);
+      const upBody = directBody(req);
+      for (let i = 0; i < 30; i++) {
+        await timedPost(direct, upstream.port, '/v1/chat/completions', upBody);
+        await timedPost(bridged, bridge.port, '/v1/responses', agentBody);
+      }
+      const d: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < n; i++) {
+        d.push((await timedPost(direct, upstream.port, '/v1/chat/completions', upBody)).firstTokenMs);
+        b.push((await timedPost(bridged, bridge.port, '/v1/responses', agentBody)).firstTokenMs);
+      }
+      const target = label.startsWith('small') ? 1 : 5;
+      for (const p of [50, 99]) {
+        const added = pct(b, p) - pct(d, p);
+        rows.push({
+          section: SECTION,
+          what: `added time to first token, p${p}: ${label}`,
+          runs: n,
+          value: added,
+          unit: 'ms',
+          target: { kind: 'max', value: target, unit: 'ms' },
+          notes: [
+            `direct p${p} ${pct(d, p).toFixed(2)} ms, through the bridge p${p} ${pct(b, p).toFixed(2)} ms (${Buffer.byteLength(agentBody)} bytes sent to the bridge, ${Buffer.byteLength(upBody)} to the upstream)`,
+            'claude-code-router 2.0.0 on this kind of machine (issue 23): +7–10 ms small, +34 ms Claude-Code-sized',
+          ],
+        });
+      }
+      log(`bridge ${label}: direct p50 ${pct(d, 50).toFixed(2)} ms, bridged p50 ${pct(b, 50).toFixed(2)} ms`);
+    }
+
+    const runs = quick ? 3 : 7;
+    const long = { ...SMALL, max_output_tokens: LONG_TOKENS };
+    const dLong: number[] = [];
+    const bLong: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      dLong.push((await timedPost(direct, upstream.port, '/v1/chat/completions', directBody(long))).totalMs);
+      bLong.push((await timedPost(bridged, bridge.port, '/v1/responses', JSON.stringify(long))).totalMs);
+    }
+    const dRate = LONG_TOKENS / (median(dLong) / 1000);
+    const bRate = LONG_TOKENS / (median(bLong) / 1000);
+    rows.push({
+      section: SECTION,
+      what: `streaming throughput: a ${LONG_TOKENS.toLocaleString('en')}-token stream written as fast as the upstream can (total time)`,
+      runs,
+      value: median(bLong),
+      unit: 'ms',
+      baseline: { what: 'direct', value: median(dLong) },
+      // direct / bridged ≥ 0.95: the bridge keeps at least 95 % of the direct token rate.
+      target: { kind: 'faster-by', value: 0.95 },
+      notes: [
+        `through the bridge ${Math.round(bRate).toLocaleString('en')} tokens/s = ${(bRate / dRate).toFixed(2)}× direct (${Math.round(dRate).toLocaleString('en')} tokens/s); target ≥ 0.95× direct`,
+        'every chunk is parsed and re-written as Responses events; local models on CPU write 5–100 tokens/s',
+      ],
+    });
+
+    const total = quick ? 200 : 1000;
+    await sleep(200);
+    const before = rssMiB(bridge.child.pid!);
+    for (let i = 0; i < total; i++) await timedPost(bridged, bridge.port, '/v1/responses', JSON.stringify(SMALL));
+    await sleep(500);
+    const afterRss = rssMiB(bridge.child.pid!);
+    rows.push({
+      section: SECTION,
+      what: `bridge process resident memory after ${total.toLocaleString('en')} more requests`,
+      runs: 1,
+      value: afterRss,
+      unit: 'MiB',
+      baseline: { what: `before them (after ${n * 4 + 60 + runs} requests)`, value: before },
+      target: { kind: 'ratio-max', value: 1.1 },
+      notes: [`${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`],
+    });
+    return rows;
+  } finally {
+    direct.destroy();
+    bridged.destroy();
+    bridge.child.kill('SIGINT');
+    await new Promise(r => bridge.child.once('exit', r));
+    await upstream.close();
+  }
+}
