@@ -69,7 +69,9 @@ function addSdkMcpServer(sb: CodexSandbox): string {
   const calls = join(sb.home, 'mcp-calls.jsonl');
   appendFileSync(
     join(sb.codexHome, 'config.toml'),
-    `\n[mcp_servers.tickets]\ncommand = "node"\nargs = [${JSON.stringify(MCP_SERVER)}]\nenv = { MCP_CALL_LOG = ${JSON.stringify(calls)} }\n`,
+    // A generous start-up time: on a loaded machine the SDK server can take longer than Codex's default
+    // 10 s to list its tools, and Codex then sends the turn without them.
+    `\n[mcp_servers.tickets]\ncommand = "node"\nargs = [${JSON.stringify(MCP_SERVER)}]\nstartup_timeout_sec = 60\nenv = { MCP_CALL_LOG = ${JSON.stringify(calls)} }\n`,
   );
   return calls;
 }
@@ -166,7 +168,14 @@ describe('Codex through the bridge to the real llama-server (chat completions on
       assert.deepEqual(direct.calls, [], `direct: the MCP server was never called\n${direct.r.text}`);
       assert.ok(!direct.r.events.some(e => mcpItem(e)?.server === 'tickets'), direct.r.text);
 
-      const bridged = await run(mcpBridge.url);
+      // The model's weights are random and sampled: now and then it picks another of Codex's tools
+      // (list_mcp_resource_templates was seen) and answers. Up to three turns, each of which must end
+      // cleanly; the MCP server must get the call in one of them.
+      let bridged = await run(mcpBridge.url);
+      for (let attempt = 2; attempt <= 3 && bridged.calls.length === 0; attempt++) {
+        assert.ok(turnCompleted({ ...bridged.r, ms: 0, rollout: [] }), bridged.r.text);
+        bridged = await run(mcpBridge.url);
+      }
       assert.equal(bridged.calls.length, 1, `through the bridge: the MCP server got the call\n${bridged.r.text}\n${mcpBridge.log()}`);
       const call = bridged.r.events.map(mcpItem).find(i => i?.server === 'tickets');
       assert.deepEqual({ tool: call?.tool, status: call?.status }, { tool: 'lookup_ticket', status: 'completed' }, bridged.r.text);
