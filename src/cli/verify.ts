@@ -91,7 +91,7 @@ export const verifyCommand: Subcommand = {
     const contextWindow = intFlag('context-window', values['context-window'], 1);
     const timeoutMs = intFlag('timeout-ms', values['timeout-ms'], 100);
     const idleMs = intFlag('idle-ms', values['idle-ms'], 10);
-    const { verifyRoute, renderText } = await import('../core/codex/verify/index');
+    const { renderText } = await import('../core/codex/verify/index');
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
@@ -102,38 +102,26 @@ export const verifyCommand: Subcommand = {
         };
     let report: VerifyReport;
     try {
-      if (agent === 'claude') {
-        const { verifyClaudeRoute } = await import('../core/claude/verify/index');
-        report = await verifyClaudeRoute({
-          baseUrl: n.url,
-          model: values.model,
-          apiKey,
-          timeoutMs,
-          idleMs,
-          skip,
-          skipNote: 'skipped with --skip',
-          contextWindow,
-          thinking: !values['no-thinking'],
-          concurrent: !values.serial,
-          signal: ac.signal,
-          onProgress,
-        });
-      } else {
-        report = await verifyRoute({
-          baseUrl: n.url,
-          model: values.model,
-          apiKey,
-          timeoutMs,
-          idleMs,
-          skip,
-          skipNote: 'skipped with --skip',
+      // The same dispatch as the Verify command (core/agentVerify.ts), with the CLI's flags.
+      const { verifyForAgent } = await import('../core/agentVerify');
+      report = await verifyForAgent(agent, {
+        baseUrl: n.url,
+        model: values.model,
+        apiKey,
+        timeoutMs,
+        idleMs,
+        skip,
+        skipNote: 'skipped with --skip',
+        contextWindow,
+        concurrent: !values.serial,
+        signal: ac.signal,
+        onProgress,
+        codex: {
           nonFunctionTools: nonFunctionToolsFlag(values['no-non-function-tools'] ? 'always' : values['non-function-tools']),
           mcpServers: enabledMcpServerNames(codexHomeOf(values['codex-home'], io)),
-          concurrent: !values.serial,
-          signal: ac.signal,
-          onProgress,
-        });
-      }
+        },
+        claude: { thinking: !values['no-thinking'] },
+      });
     } finally {
       process.removeListener('SIGINT', onSigint);
     }

@@ -12,6 +12,10 @@ export interface AgentVerifyInput {
   model: string;
   apiKey?: string;
   timeoutMs?: number;
+  /** Longest silence inside a stream before a stage fails (the CLI's --idle-ms). */
+  idleMs?: number;
+  /** Whether independent stages may go side by side (the CLI's --serial turns it off). */
+  concurrent?: boolean;
   /** Stages to skip; each agent takes the ones that are its own. */
   skip?: readonly StageId[];
   skipNote?: string;
@@ -59,6 +63,8 @@ export function verifyForAgent(agent: AgentId, o: AgentVerifyInput, earlier?: Ve
     model: o.model,
     apiKey: o.apiKey,
     timeoutMs: o.timeoutMs,
+    ...(o.idleMs !== undefined ? { idleMs: o.idleMs } : {}),
+    ...(o.concurrent !== undefined ? { concurrent: o.concurrent } : {}),
     skip,
     skipNote: o.skipNote,
     serverKind: o.serverKind,
