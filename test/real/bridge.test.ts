@@ -10,8 +10,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   CODEX,
@@ -30,31 +28,7 @@ import {
 } from '../support/real-route';
 import { runBounded } from '../../src/core/codex/run';
 import { startBridgeCli, type BridgeProcess } from '../support/bridge-cli';
-
-/**
- * What reached the server, method and path: this llama-server build logs no request lines (its request
- * logger is compiled out), so a pass-through recorder stands in front of it.
- */
-async function recorder(target: string): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
-  const t = new URL(target);
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    const up = http.request({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers }, r => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    res.on('close', () => up.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    seen,
-    close: () => new Promise(r => server.close(() => r())),
-  };
-}
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 
 const MCP_SERVER = resolve(__dirname, '../support/mcp-sdk-server.cjs');
 
@@ -117,11 +91,11 @@ async function codexExecMcp(sb: CodexSandbox, prompt: string) {
 describe('Codex through the bridge to the real llama-server (chat completions only)', { skip: skipReal, timeout: 300_000 }, () => {
   let server: Launched;
   let bridge: BridgeProcess;
-  let seen: Awaited<ReturnType<typeof recorder>>;
+  let seen: RecordingProxy;
   before(async () => {
     server = await launch({ model: 'tiny-tools' });
-    seen = await recorder(server.baseUrl);
-    bridge = await startBridgeCli(['--upstream', seen.url]);
+    seen = await startRecordingProxy(server.baseUrl);
+    bridge = await startBridgeCli(['--upstream', seen.baseUrl]);
   });
   after(async () => {
     await bridge?.stop();
@@ -142,7 +116,7 @@ describe('Codex through the bridge to the real llama-server (chat completions on
     const second = await codexExec(sb, 'Reply with exactly: OK', { resumeLast: true });
     assert.ok(turnCompleted(second), describeRun(second));
 
-    const posts = seen.seen.filter(r => r.startsWith('POST'));
+    const posts = seen.requests.filter(r => r.startsWith('POST'));
     assert.ok(posts.length >= 3, `three model requests at least: ${posts.join(', ')}`);
     assert.ok(
       posts.every(r => r === 'POST /v1/chat/completions'),
