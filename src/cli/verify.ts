@@ -40,11 +40,13 @@ Options:
                         Same as --non-function-tools always
   --codex-home DIR      Where Codex's config.toml names the MCP servers (default $CODEX_HOME, ~/.codex)
   --serial              One stage at a time (clean timings on a single-slot server)
+  --no-bridge           Do not verify again through the route bridge when the verdict holds something
+                        the bridge repairs (no /v1/responses or /v1/messages, MCP tools dropped, …)
   --json                Print the report as JSON:
                         {agent, ok, baseUrl, model, serverKind?, startedAt, ms, cancelled,
                          stages:[{id, title, status: pass|warn|fail|skip, ms, summary, evidence[],
                                   metrics?, diagnosis?: {code, message, fix}}],
-                         headline, findings?: {toolTypes, textFormatRequired, promptTps, firstPromptMs,
+                         headline, throughBridge?: {ok, repairs[], headline?, failed?}, findings?: {toolTypes, textFormatRequired, promptTps, firstPromptMs,
                          firstPromptTokens, firstTurnOk, laterTurns, lateDeveloper}}
                         (codex-profile --from-verify reads findings)
 
@@ -67,6 +69,7 @@ export const verifyCommand: Subcommand = {
       'non-function-tools': { type: 'string' },
       'codex-home': { type: 'string' },
       serial: { type: 'boolean' },
+      'no-bridge': { type: 'boolean' },
       json: { type: 'boolean' },
       // Lets tests keep a hung stream short; not advertised.
       'idle-ms': { type: 'string' },
@@ -104,7 +107,7 @@ export const verifyCommand: Subcommand = {
     try {
       // The same dispatch as the Verify command (core/agentVerify.ts), with the CLI's flags.
       const { verifyForAgent } = await import('../core/agentVerify');
-      report = await verifyForAgent(agent, {
+      const input = {
         baseUrl: n.url,
         model: values.model,
         apiKey,
@@ -121,7 +124,13 @@ export const verifyCommand: Subcommand = {
           mcpServers: enabledMcpServerNames(codexHomeOf(values['codex-home'], io)),
         },
         claude: { thinking: !values['no-thinking'] },
-      });
+      };
+      report = await verifyForAgent(agent, input);
+      if (!values['no-bridge']) {
+        const { verifyThroughBridge } = await import('../core/bridge/verifyThrough');
+        const through = await verifyThroughBridge(agent, input, report);
+        if (through) report = { ...report, throughBridge: through };
+      }
     } finally {
       process.removeListener('SIGINT', onSigint);
     }

@@ -5,7 +5,8 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as vscode from 'vscode';
-import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
+import { notFound, startScriptedServer, type ScriptedServer } from '../support/scripted-server';
+import type { VerifyReport } from '../../src/core/verify/types';
 import type { LocalModelRouterApi } from '../../src/api';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
@@ -133,5 +134,37 @@ suite("bridge: Start Route Bridge serves the agents over the route's chat comple
       if (!refused) await new Promise(r => setTimeout(r, 100));
     }
     assert.ok(refused, 'the port no longer answers');
+  });
+
+  test('Verify Route on a server without /v1/responses: fails direct, and the report shows it passing through the bridge', async function () {
+    this.timeout(60_000);
+    const chatOnly = await startScriptedServer({
+      kind: 'generic',
+      models: [{ id: MODEL, contextWindow: 32_768 }],
+      overrides: [
+        (req, res) => {
+          if ((req.url ?? '').split('?')[0] !== '/v1/responses') return false;
+          notFound('generic', res);
+          return true;
+        },
+      ],
+    });
+    try {
+      const route = { provider: 'openaiCompatible', baseUrl: chatOnly.baseUrl, model: MODEL };
+      const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute', { route, agent: 'codex' });
+      assert.equal(report.ok, false);
+      assert.ok(
+        report.stages.some(st => st.diagnosis?.code === 'responses-api-missing'),
+        JSON.stringify(report.stages.map(st => st.id)),
+      );
+      assert.equal(report.throughBridge?.ok, true, JSON.stringify(report.throughBridge));
+      assert.deepEqual(report.throughBridge?.repairs, ['responses-api-missing']);
+      assert.ok(
+        chatOnly.requests.some(q => q.path === '/v1/chat/completions'),
+        'the bridge asked the server for chat completions',
+      );
+    } finally {
+      await chatOnly.close();
+    }
   });
 });

@@ -110,5 +110,12 @@ export const healthyBrain: Brain = ({ request }) => {
     };
   if (path && names.includes('read_file'))
     return { kind: 'output', items: [{ type: 'function_call', name: 'read_file', arguments: JSON.stringify({ path }) }], inputTokens };
+  // Claude Code's Read tool, as a chat-completions function (through the route bridge).
+  if (path && names.includes('Read'))
+    return {
+      kind: 'output',
+      items: [{ type: 'function_call', name: 'Read', arguments: JSON.stringify({ file_path: path }) }],
+      inputTokens,
+    };
   return { kind: 'output', items: [{ type: 'message', text: 'OK' }], inputTokens };
 };

@@ -2,7 +2,7 @@
 // timings, evidence and diagnosis, a button per fix, and the server's own output next to a failing
 // stage. Pure: the extension supplies the CSP source and nonce, and posts back `{type, stage}`.
 import { SHAPE_STAGES, type StageResult, type VerifyReport } from './types';
-import { AGENT_NAMES, describeFix, formatMs, type ChangeResolver } from './report';
+import { AGENT_NAMES, describeBridgeVerdict, describeFix, formatMs, type ChangeResolver } from './report';
 import { displayText, DISPLAY_LIMITS } from '../text/sanitize';
 
 export interface HtmlOptions {
@@ -82,6 +82,7 @@ button:hover { background: var(--vscode-button-hoverBackground); }
 <body>
 <h1>${report.ok ? '✔' : report.cancelled ? '–' : '✖'} ${escapeHtml(verdict)}</h1>
 ${report.headline ? `<p class="headline"><strong>${escapeHtml(report.headline)}</strong></p>` : ''}
+${report.throughBridge ? `<p class="bridge">${escapeHtml(describeBridgeVerdict(report.throughBridge))}</p>` : ''}
 <p><code>${escapeHtml(report.model)}</code> at <code>${escapeHtml(report.baseUrl)}</code>${report.serverKind ? ` (${escapeHtml(report.serverKind)})` : ''} · ${escapeHtml(o.startedLabel ?? report.startedAt)} · took ${formatMs(report.ms)}</p>
 ${o.notes?.length ? `<ul class="notes">${o.notes.map(n => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
 ${report.ok && o.next?.length ? `<p class="next">Next: ${o.next.map(n => `<button data-action="${escapeHtml(n.action)}">${escapeHtml(n.label)}</button>`).join(' ')}</p>` : ''}

@@ -1,7 +1,7 @@
 // Renders a VerifyReport for people: plain text for the terminal, Markdown for documents, and the
 // one-line summary the route store keeps.
 import type { VerificationSummary } from '../route/routeHealth';
-import { SHAPE_STAGES, type Fix, type ServerChange, type StageResult, type VerifyReport } from './types';
+import { SHAPE_STAGES, type BridgeVerdict, type Fix, type ServerChange, type StageResult, type VerifyReport } from './types';
 import { SERVER_KIND_INFO } from '../serverKind';
 import { AGENTS, AGENT_IDS, type AgentId } from '../agents';
 import type { ChangePlan } from '../serverChanges';
@@ -135,9 +135,17 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
   }
 }
 
+/** One line for a report: the verdict through the bridge. */
+export function describeBridgeVerdict(v: BridgeVerdict): string {
+  const what = `the bridge repairs ${v.repairs.join(', ')}`;
+  if (v.ok) return `Through the route bridge (Start Route Bridge): passed — ${what}.${v.headline ? ` ${v.headline}` : ''}`;
+  return `Through the route bridge: still fails${v.failed ? ` at ${v.failed.stage} (${v.failed.code}: ${v.failed.message})` : ''} — ${what}, not this.`;
+}
+
 export function renderText(report: VerifyReport, resolve?: ChangeResolver): string {
   const lines = [`Verify ${report.model} at ${report.baseUrl}${report.serverKind ? ` (${report.serverKind})` : ''}`];
   if (report.headline) lines.push(`  ${report.headline}`);
+  if (report.throughBridge) lines.push(`  ${describeBridgeVerdict(report.throughBridge)}`);
   for (const s of report.stages) {
     const m = metricsLine(s);
     lines.push(
@@ -171,6 +179,7 @@ export function renderMarkdown(
     `# Route verification: ${report.ok ? 'passed' : report.cancelled ? 'cancelled' : 'failed'}`,
     '',
     ...(report.headline ? [`**${esc(report.headline)}**`, ''] : []),
+    ...(report.throughBridge ? [esc(describeBridgeVerdict(report.throughBridge)), ''] : []),
     `- Model: \`${report.model}\``,
     `- Server: \`${report.baseUrl}\`${report.serverKind ? ` (${report.serverKind})` : ''}`,
     `- Started: ${report.startedAt}, took ${formatMs(report.ms)}`,

@@ -206,6 +206,21 @@ export interface VerifyReport {
   findings?: CodexFindings;
   /** One line: what a session of this agent on this route will and will not be able to do. */
   headline?: string;
+  /**
+   * The same verification through the route bridge (core/bridge), run when this one found what the
+   * bridge repairs: its verdict beside the direct one.
+   */
+  throughBridge?: BridgeVerdict;
+}
+
+/** The verdict of a verification through the route bridge, for the report beside the direct one. */
+export interface BridgeVerdict {
+  ok: boolean;
+  /** What the direct verification found that the bridge repairs. */
+  repairs: DiagnosisCode[];
+  headline?: string;
+  /** The first stage that still fails through the bridge, and why. */
+  failed?: { stage: StageId; code: DiagnosisCode; message: string };
 }
 
 export type VerifyProgress =

@@ -14,6 +14,7 @@ import { isRoute, routeKey, type Route } from '../../core/route/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/codex/verify/index';
 import { verifyAgents } from '../../core/agentVerify';
+import { bridgeRepairsFor, verifyThroughBridge } from '../../core/bridge/verifyThrough';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
 import { renderHtml } from '../../core/verify/html';
@@ -133,7 +134,7 @@ export async function verifyCommand(
       const server = ctx.servers.findByBaseUrl(route.baseUrl);
       let mark = server?.outputMark();
       try {
-        return await verifyAgents(agents, {
+        const input = {
           baseUrl: route.baseUrl,
           model: route.model,
           apiKey,
@@ -151,6 +152,9 @@ export async function verifyCommand(
           },
           claude: { thinking: !settings['claude.disableThinking'] },
           promptTps: ctx.routes.verificationsOf(route).codex?.findings?.promptTps,
+        };
+        return await verifyAgents(agents, {
+          ...input,
           onProgress: (agent, p) => {
             if (p.kind === 'stage-start') {
               running = {
@@ -173,8 +177,22 @@ export async function verifyCommand(
               for (const e of r.evidence) ctx.log.debug(`  ${e}`);
             }
           },
-          onReport: (report: ReportWithOutput) => {
+          onReport: async (report: ReportWithOutput) => {
             if (server && mark !== undefined) report.serverOutput = server.outputSince(mark, SERVER_OUTPUT_LINES);
+            // What the bridge repairs is verified again through it, so the report shows both verdicts.
+            if (!ac.signal.aborted && bridgeRepairsFor(report).length) {
+              progress.report({ message: `${AGENTS[report.agent].displayName}: verifying again through the route bridge…` });
+              const through = await verifyThroughBridge(report.agent, { ...input, signal: ac.signal }, report).catch((e: Error) => {
+                ctx.log.warn(`verify through the route bridge: ${e.message}`);
+                return undefined;
+              });
+              if (through) {
+                report.throughBridge = through;
+                ctx.log.info(
+                  `verify ${report.agent} through the route bridge: ${through.ok ? 'passed' : `failed at ${through.failed?.stage}`}`,
+                );
+              }
+            }
             mark = server?.outputMark();
           },
         });
