@@ -84,9 +84,11 @@ export async function aReloadedWindowOwnsAndStopsTheServerThePreviousOneStarted(
       'the new window to show the server in its terminal',
       async () => {
         await h.runCommand('Local Model Router: Show Server Terminal');
+        // The note comes first; the server's request lines that follow can push it out of view.
+        await h.runCommand('Terminal: Scroll to Top');
         return /previous window \(pid \d+/.test(await h.terminalText().catch(() => ''));
       },
-      20_000,
+      30_000,
       h,
     );
     await h.screenshot('server-taken-over');
