@@ -57,7 +57,9 @@ export async function openCodexWithoutAModelSaysToPickOne(h: UiHarness<Data>): P
 export async function aModelPickedFromThePaletteReachesNewTerminals(h: UiHarness<Data>): Promise<void> {
   await h.runCommand('Local Model Router: Pick Local Model…');
   await waitForRow(h, new RegExp(escapeRe(MODEL)));
-  await h.pickRow(MODEL);
+  // The model's own row, not the recommendation row above it, whose detail can name the same model
+  // (the heaviest installed one, when free memory allows: it depends on the machine's load).
+  await h.pickRow(new RegExp(`^\\s*${escapeRe(MODEL)}`));
   // The item's accessible name now names the model.
   await h.statusBarItem(new RegExp(`^Local Model Router: .*${escapeRe(MODEL)}`)).waitFor({ state: 'visible', timeout: 20_000 });
 
