@@ -32,14 +32,23 @@ export function bridgeRepairsFor(report: VerifyReport): DiagnosisCode[] {
   return [...new Set(codes)];
 }
 
-/** The agent's verification through a bridge to `input.baseUrl`; undefined when the direct report needs none. */
+/**
+ * Whether a second verification through the bridge is worth its cost: only a failed verdict whose
+ * failure (or a warning beside it) the bridge repairs. A passing route is not verified twice (on
+ * llama.cpp the MCP warning alone would otherwise double every Verify Route).
+ */
+export function bridgeCanHelp(report: VerifyReport): boolean {
+  return !report.ok && !report.cancelled && bridgeRepairsFor(report).length > 0;
+}
+
+/** The agent's verification through a bridge to `input.baseUrl`; undefined when bridgeCanHelp says no. */
 export async function verifyThroughBridge(
   agent: AgentId,
   input: AgentVerifyInput,
   direct: VerifyReport,
 ): Promise<BridgeVerdict | undefined> {
+  if (!bridgeCanHelp(direct)) return undefined;
   const repairs = bridgeRepairsFor(direct);
-  if (!repairs.length || direct.cancelled) return undefined;
   const bridge = await startBridge({
     upstream: input.baseUrl,
     adapters: [responsesAdapter(), messagesAdapter()],

@@ -14,7 +14,7 @@ import { isRoute, routeKey, type Route } from '../../core/route/route';
 import { runningText, type RunningStage } from '../../core/verify/progress';
 import { summarize, STAGE_IDS_BY_AGENT, type StageId, type VerifyReport } from '../../core/codex/verify/index';
 import { verifyAgents } from '../../core/agentVerify';
-import { bridgeRepairsFor, verifyThroughBridge } from '../../core/bridge/verifyThrough';
+import { bridgeCanHelp, verifyThroughBridge } from '../../core/bridge/verifyThrough';
 import { AGENTS, type AgentId } from '../../core/agents';
 import { describeFix, formatMs } from '../../core/verify/report';
 import { renderHtml } from '../../core/verify/html';
@@ -180,7 +180,7 @@ export async function verifyCommand(
           onReport: async (report: ReportWithOutput) => {
             if (server && mark !== undefined) report.serverOutput = server.outputSince(mark, SERVER_OUTPUT_LINES);
             // What the bridge repairs is verified again through it, so the report shows both verdicts.
-            if (!ac.signal.aborted && bridgeRepairsFor(report).length) {
+            if (!ac.signal.aborted && bridgeCanHelp(report)) {
               progress.report({ message: `${AGENTS[report.agent].displayName}: verifying again through the route bridge…` });
               const through = await verifyThroughBridge(report.agent, { ...input, signal: ac.signal }, report).catch((e: Error) => {
                 ctx.log.warn(`verify through the route bridge: ${e.message}`);
