@@ -19,3 +19,11 @@ export interface ConnectArgs {
   /** From ssh's start to the first answer through the tunnel (default 30 s). */
   timeoutMs?: number;
 }
+
+/** localModelRouter.startBridge(args) */
+export interface StartBridgeArgs {
+  /** No notification (Open Codex / Open Claude Code start it on the way). */
+  quiet?: boolean;
+}
+/** localModelRouter.startBridge → `reused`: a bridge of another window already serves this upstream on the port. */
+export type StartBridgeResult = { ok: true; url: string; reused: boolean } | { ok: false; reason: string };

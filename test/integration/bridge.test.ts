@@ -3,9 +3,13 @@
 // completions; its terminal names the URL and logs each request; a foreign Host is refused; Stop
 // Route Bridge (or closing its terminal) stops it and the port no longer answers.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { notFound, startScriptedServer, type ScriptedServer } from '../support/scripted-server';
+import { freePorts } from '../support/ports';
 import type { VerifyReport } from '../../src/core/verify/types';
 import type { LocalModelRouterApi } from '../../src/api';
 
@@ -166,5 +170,192 @@ suite("bridge: Start Route Bridge serves the agents over the route's chat comple
     } finally {
       await chatOnly.close();
     }
+  });
+});
+
+// The user's path when a server fails an agent and the bridge repairs it: Verify Route proves it
+// (direct fails, through the bridge passes), Write Codex Profile / Write Claude Code Settings point the
+// agent at the bridge's fixed port, and Open Codex / Open Claude Code start the bridge first; the real
+// CLIs then answer through it, the server sees chat completions only (with its key, which no file and
+// no agent terminal holds).
+suite('journey: a keyed server with chat completions only, from Verify to the real agents answering through the bridge', () => {
+  const KEY = 'sk-bridge-journey-5c2a';
+  const ROOT = path.resolve(__dirname, '../..');
+  const CODEX = path.join(ROOT, 'node_modules/.bin/codex');
+  const CLAUDE_BIN = path.join(ROOT, 'node_modules/@anthropic-ai/claude-code-linux-x64/claude');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-bridge-journey-'));
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath as string;
+  const codexHome = process.env.CODEX_HOME as string;
+  let server: ScriptedServer;
+  let port: number;
+
+  const set = (k: string, v: unknown) => config().update(k, v, vscode.ConfigurationTarget.Global);
+  async function waitForFile(file: string, ms: number): Promise<string> {
+    const end = Date.now() + ms;
+    while (!fs.existsSync(file)) {
+      if (Date.now() > end) throw new Error(`${file} was not written within ${ms / 1000} s`);
+      await new Promise(r => setTimeout(r, 200));
+    }
+    return fs.readFileSync(file, 'utf8');
+  }
+  const noKeyInFiles = (root: string) => {
+    for (const f of fs.readdirSync(root, { recursive: true }) as string[]) {
+      const p = path.join(root, f);
+      if (fs.statSync(p).isFile()) assert.ok(!fs.readFileSync(p, 'utf8').includes(KEY), `the key itself is in no file (${p})`);
+    }
+  };
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    assert.ok(fs.existsSync(CODEX) && fs.existsSync(CLAUDE_BIN), 'the real Codex and Claude Code CLIs (devDependencies)');
+    [port] = await freePorts(1);
+    // No /v1/responses (mlx_lm.server, llama-cpp-python, older vLLM and LM Studio) and no /v1/messages.
+    server = await startScriptedServer({
+      kind: 'generic',
+      models: [{ id: MODEL, contextWindow: 65_536 }],
+      apiKey: KEY,
+      overrides: [
+        (req, res) => {
+          const p = (req.url ?? '').split('?')[0];
+          if (p !== '/v1/responses' && !p.startsWith('/v1/messages')) return false;
+          notFound('generic', res);
+          return true;
+        },
+      ],
+    });
+    await set('discovery.refreshIntervalSeconds', 0);
+    await set('openaiCompatible.endpoints', [{ label: 'Chat only, keyed', baseUrl: server.baseUrl }]);
+    await set('bridge.port', port);
+    await set('codex.previewChanges', true);
+    assert.equal(await vscode.commands.executeCommand('localModelRouter.setApiKey', server.baseUrl, KEY), true);
+    await vscode.commands.executeCommand('localModelRouter.refresh');
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    await vscode.commands.executeCommand('localModelRouter.setApiKey', server.baseUrl, '');
+    await vscode.commands.executeCommand('localModelRouter.clearRoute');
+    for (const k of [
+      'discovery.refreshIntervalSeconds',
+      'openaiCompatible.endpoints',
+      'bridge.port',
+      'codex.previewChanges',
+      'codex.executable',
+      'claude.executable',
+      'verify.agents',
+    ])
+      await set(k, undefined);
+    for (const f of ['bridged.config.toml', 'bridged.models.json']) fs.rmSync(path.join(codexHome, f), { force: true });
+    fs.rmSync(path.join(folder, '.claude'), { recursive: true, force: true });
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('Codex: Verify fails direct and passes through the bridge → Write Codex Profile points at the bridge → Open Codex starts it → the real Codex answers', async function () {
+    this.timeout(240_000);
+    await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+      select: { baseUrl: server.baseUrl, model: MODEL },
+    });
+    assert.equal(picked?.ok, true, JSON.stringify(picked));
+    const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute', { agent: 'codex' });
+    assert.equal(report.ok, false);
+    assert.equal(report.throughBridge?.ok, true, JSON.stringify(report.throughBridge));
+
+    await set('codex.executable', CODEX);
+    const written = await vscode.commands.executeCommand<{ kind: string; notes?: string[]; validation?: { kind: string } }>(
+      'localModelRouter.writeCodexProfile',
+      // No "write despite the failed verification?" question: the bridge repairs what failed.
+      { name: 'bridged', folder: false, answers: { apply: true } },
+    );
+    assert.equal(written.kind, 'written', JSON.stringify(written));
+    assert.equal(written.validation?.kind, 'accepted', 'the real Codex loaded it with --strict-config');
+    assert.ok(
+      written.notes?.some(n => n.includes(`through the route bridge at http://127.0.0.1:${port}/v1`)),
+      JSON.stringify(written.notes),
+    );
+    const profile = fs.readFileSync(path.join(codexHome, 'bridged.config.toml'), 'utf8');
+    assert.match(profile, new RegExp(`base_url = "http://127\\.0\\.0\\.1:${port}/v1"`), profile);
+    assert.doesNotMatch(profile, /env_key/, 'the bridge holds the key: the profile names none');
+    assert.match(profile, new RegExp(`local-model-router bridge --port ${port} --upstream ${server.baseUrl.replace(/[.]/g, '\\.')}`));
+    noKeyInFiles(codexHome);
+
+    const out = path.join(dir, 'codex.out');
+    const wrapper = path.join(dir, 'codex');
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\nenv > '${out}.env'\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: BRIDGE-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
+      { mode: 0o755 },
+    );
+    await set('codex.executable', wrapper);
+    const before = server.requests.length;
+    const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[]; envNames?: string[] }>(
+      'localModelRouter.openCodex',
+    );
+    assert.deepEqual(opened, { ok: true, args: ['--profile', 'bridged'], envNames: [] }, 'no key in the Codex terminal');
+    assert.ok(
+      vscode.window.terminals.some(t => t.name === `Route Bridge · ${MODEL}`),
+      `Open Codex started the bridge: ${vscode.window.terminals.map(t => t.name).join(', ')}`,
+    );
+    const printed = await waitForFile(out, 120_000);
+    assert.match(printed, /BRIDGE-JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    assert.match(printed, /exit=0/);
+    assert.ok(!fs.readFileSync(`${out}.env`, 'utf8').includes(KEY), "the key is not in Codex's environment");
+    const seen = server.requests.slice(before).filter(r => r.method === 'POST');
+    assert.ok(seen.length >= 1, 'Codex reached the server');
+    assert.deepEqual([...new Set(seen.map(r => r.path))], ['/v1/chat/completions'], 'the server saw chat completions only');
+    assert.ok(
+      seen.every(r => r.headers.authorization === `Bearer ${KEY}`),
+      'the bridge sent the key to the server',
+    );
+  });
+
+  test('Claude Code: Verify fails direct and passes through the bridge → Write Claude Code Settings points at it → Open Claude Code → the real CLI answers', async function () {
+    this.timeout(240_000);
+    await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute', { agent: 'claude' });
+    assert.equal(report.agent, 'claude');
+    assert.equal(report.ok, false);
+    assert.equal(report.throughBridge?.ok, true, JSON.stringify(report.throughBridge));
+    assert.ok(report.throughBridge?.repairs.includes('messages-api-missing'), JSON.stringify(report.throughBridge));
+
+    const w = await vscode.commands.executeCommand<{ kind: string; detail?: string }>('localModelRouter.writeClaudeSettings', {
+      scope: 'project',
+      answers: { apply: true },
+    });
+    assert.equal(w.kind, 'written', JSON.stringify(w));
+    assert.match(w.detail ?? '', /through the route bridge/);
+    const settings = JSON.parse(fs.readFileSync(path.join(folder, '.claude', 'settings.local.json'), 'utf8')) as {
+      env: Record<string, string>;
+      apiKeyHelper?: string;
+    };
+    assert.equal(settings.env.ANTHROPIC_BASE_URL, `http://127.0.0.1:${port}`);
+    assert.equal(settings.apiKeyHelper, undefined, 'the bridge holds the key: no key helper');
+    noKeyInFiles(path.join(folder, '.claude'));
+
+    const out = path.join(dir, 'claude.out');
+    const wrapper = path.join(dir, 'claude');
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\nenv > '${out}.env'\ncd '${folder}' && '${CLAUDE_BIN}' "$@" -p 'Reply with exactly: CLAUDE-BRIDGE-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
+      { mode: 0o755 },
+    );
+    await set('claude.executable', wrapper);
+    const before = server.requests.length;
+    const opened = await vscode.commands.executeCommand<{ ok: boolean; envNames?: string[] }>('localModelRouter.openClaudeCode');
+    assert.equal(opened.ok, true, JSON.stringify(opened));
+    assert.ok(
+      vscode.window.terminals.some(t => t.name === `Route Bridge · ${MODEL}`),
+      'Open Claude Code started the bridge',
+    );
+    const printed = await waitForFile(out, 120_000);
+    assert.match(printed, /CLAUDE-BRIDGE-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    assert.match(printed, /exit=0/);
+    const env = fs.readFileSync(`${out}.env`, 'utf8');
+    assert.match(env, new RegExp(`ANTHROPIC_BASE_URL=http://127\\.0\\.0\\.1:${port}\\b`));
+    assert.ok(!env.includes(KEY), "the key is not in Claude Code's environment");
+    const seen = server.requests.slice(before).filter(r => r.method === 'POST');
+    assert.ok(seen.length >= 1, 'Claude Code reached the server');
+    assert.deepEqual([...new Set(seen.map(r => r.path))], ['/v1/chat/completions'], 'the server saw chat completions only');
   });
 });

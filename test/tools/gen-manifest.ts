@@ -21,6 +21,7 @@ const GROUPS: [prefix: string, title: string][] = [
   ['verify', 'Verification'],
   ['codex', 'Codex'],
   ['claude', 'Claude Code'],
+  ['bridge', 'Route bridge'],
   ['llamacpp', 'llama.cpp'],
   ['ollama', 'Ollama'],
   ['lmstudio', 'LM Studio'],

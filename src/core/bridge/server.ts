@@ -22,6 +22,7 @@ import { errorMessageFromBody } from '../net/errors';
 import { isLoopbackHost } from '../endpoints';
 import { SseParser } from '../net/sse';
 import { displayMessage } from '../text/sanitize';
+import { BRIDGE_IDENTITY_PATH, isBridgeIdentity, type BridgeIdentity } from './facts';
 
 export interface BridgeOptions {
   /** The upstream's base URL, normalized, with its `/v1` (chat completions at `<upstream>/chat/completions`). */
@@ -141,6 +142,10 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     }
     const handle = async () => {
       if (req.method === 'GET' && pathname === '/v1/models') return passThrough(res, `${upstream}/models`, controller.signal);
+      if (req.method === 'GET' && pathname === BRIDGE_IDENTITY_PATH) {
+        const identity: BridgeIdentity = { bridge: 'local-model-router', upstream };
+        return sendJson(200, identity);
+      }
       if (!adapter) {
         req.resume();
         return errorJson(
@@ -393,4 +398,18 @@ function readBody(req: http.IncomingMessage, max: number): Promise<BodyResult> {
     );
     req.on('error', () => resolve({ ok: false, status: 400, message: 'The request body could not be read.' }));
   });
+}
+
+/** What listens on 127.0.0.1:`port` when it is a route bridge (of this or another window), else undefined. */
+export async function bridgeOnPort(port: number): Promise<BridgeIdentity | undefined> {
+  try {
+    const r = await httpRequest({
+      url: `http://127.0.0.1:${port}${BRIDGE_IDENTITY_PATH}`,
+      limits: { connectMs: 1_000, headersMs: 2_000, idleMs: 2_000, totalMs: 3_000, maxBytes: 4096 },
+    });
+    const parsed = r.status === 200 ? parseJson(r.text) : undefined;
+    return parsed?.ok && isBridgeIdentity(parsed.value) ? parsed.value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,6 +8,7 @@
 // - `[features] plugins = false` stops lookups of github.com / chatgpt.com at start, `goals = false`
 //   drops three goal tools (tokens a small context needs), `[analytics] enabled = false` keeps a
 //   local-model session on the machine. None of them changes what the agent can do with files.
+import { bridgeBaseUrl, bridgeCommandLine } from '../bridge/facts';
 import { join } from 'node:path';
 import { PROVIDERS, isReservedCodexProviderId } from '../providers';
 import { normalizeBaseUrl } from '../endpoints';
@@ -54,6 +55,12 @@ export interface BuildProfileOptions {
    * Codex 0.169 with --strict-config wants in every layer that names a server.
    */
   mcpServers?: Readonly<Record<string, McpTransport | null>>;
+  /**
+   * Codex goes through the route bridge (core/bridge/use.ts decided): `base_url` is the bridge's, no
+   * key variable (the bridge holds the server's key), and what the bridge repairs (namespace and custom
+   * tools, web_search) is not turned off.
+   */
+  bridge?: { port: number; why: string };
 }
 
 export interface CodexProfile {
@@ -184,7 +191,9 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   const url = normalizeBaseUrl(route.baseUrl);
   if (!url.ok) throw new CodexProfileError(url.error);
   if (!route.model.trim()) throw new CodexProfileError('The route has no model; pick a model first.');
-  const keyVar = opts.apiKeyEnv ?? route.keyVar;
+  const bridge = opts.bridge && { ...opts.bridge, url: bridgeBaseUrl(opts.bridge.port) };
+  const routeKeyVar = opts.apiKeyEnv ?? route.keyVar;
+  const keyVar = bridge ? undefined : routeKeyVar;
   if (keyVar !== undefined && !ENV_VAR.test(keyVar))
     throw new CodexProfileError(`"${keyVar}" is not an environment variable name; Codex reads the key from the variable named by env_key.`);
 
@@ -213,8 +222,10 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   }
 
   const mode = settings['codex.disableNonFunctionTools'];
-  const tools = opts.findings?.toolTypes ?? {};
-  const decided = decideNonFunctionTools(mode, opts.findings, opts.serverRejectsNonFunctionTools);
+  // Through the bridge the server never sees a non-function tool: what it did with them does not matter.
+  const toolFindings = bridge ? undefined : opts.findings;
+  const tools = toolFindings?.toolTypes ?? {};
+  const decided = decideNonFunctionTools(mode, toolFindings, bridge ? false : opts.serverRejectsNonFunctionTools);
   const { off: nonFunctionToolsOff, namespaceBroken } = decided;
   const learned = decided.why;
   notes.push(
@@ -248,7 +259,15 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   );
 
   const serverLabel = route.endpointLabel ?? `${info.displayName} (${hostOf(url.url)})`;
-  const provider: TomlTable = { name: serverLabel, base_url: url.url, wire_api: 'responses' };
+  const provider: TomlTable = {
+    name: bridge ? `${serverLabel} through the route bridge` : serverLabel,
+    base_url: bridge ? bridge.url : url.url,
+    wire_api: 'responses',
+  };
+  if (bridge)
+    notes.push(
+      `through the route bridge at ${bridge.url} (${bridge.why}): Open Codex starts it; outside VS Code run \`${bridgeCommandLine(bridge.port, url.url, routeKeyVar)}\``,
+    );
   if (keyVar) {
     provider.env_key = keyVar;
     notes.push(`key read from $${keyVar} (env_key); the key itself is not written`);
@@ -302,7 +321,10 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   // config.toml's own `command` or `url`, which leaves the merged server unchanged but for `enabled`.
   if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpServers?.[n], enabled: false }]));
   const fileName = profileFileName(opts.name);
-  const header = `Codex profile written by Local Model Router for ${serverLabel}.\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
+  const through = bridge
+    ? `\nThrough the route bridge at ${bridge.url} (${bridge.why}). Open Codex in VS Code starts it; elsewhere run first:\n  ${bridgeCommandLine(bridge.port, url.url, routeKeyVar)}`
+    : '';
+  const header = `Codex profile written by Local Model Router for ${serverLabel}.${through}\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
   const comments: Record<string, string> = {
     '': header,
     [`model_providers.${providerId}`]: `stream_idle_timeout_ms: ${measured ? `${measured}. ` : ''}${idle.why}`,

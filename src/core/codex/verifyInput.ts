@@ -17,7 +17,8 @@ export function enabledMcpServerNames(codexHome: string): string[] {
  * The variable the profile `profile` in `codexHome` reads the provider key from (`env_key`);
  * undefined when the file is missing, unreadable or names none.
  */
-export function profileKeyVar(codexHome: string, profile: string): string | undefined {
+/** The provider table the profile `profile` in `codexHome` selects (`model_provider`), or undefined. */
+function profileProvider(codexHome: string, profile: string): Record<string, unknown> | undefined {
   let text: string | undefined;
   try {
     text = readTextFile(profilePath(codexHome, profile));
@@ -25,6 +26,20 @@ export function profileKeyVar(codexHome: string, profile: string): string | unde
     return undefined;
   }
   const parsed = text !== undefined ? parseTomlText(text) : undefined;
-  const providers = parsed?.ok ? Object.values((parsed.value.model_providers ?? {}) as Record<string, { env_key?: unknown }>) : [];
-  return providers.map(p => p.env_key).find((k): k is string => typeof k === 'string');
+  if (!parsed?.ok) return undefined;
+  const providers = (parsed.value.model_providers ?? {}) as Record<string, Record<string, unknown>>;
+  const id = parsed.value.model_provider;
+  const chosen = typeof id === 'string' ? providers[id] : Object.values(providers)[0];
+  return chosen && typeof chosen === 'object' ? chosen : undefined;
+}
+
+export function profileKeyVar(codexHome: string, profile: string): string | undefined {
+  const k = profileProvider(codexHome, profile)?.env_key;
+  return typeof k === 'string' ? k : undefined;
+}
+
+/** The `base_url` the profile `profile` in `codexHome` sends Codex to (Open Codex starts the bridge when it is the bridge's). */
+export function profileBaseUrl(codexHome: string, profile: string): string | undefined {
+  const u = profileProvider(codexHome, profile)?.base_url;
+  return typeof u === 'string' ? u : undefined;
 }

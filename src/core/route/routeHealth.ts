@@ -1,7 +1,7 @@
 // The health of the active route as one pure reducer: the route store owns the state and feeds it
 // events (a switch, a verification, a discovery round); the status bar only renders the result.
 import type { AgentId } from '../agents';
-import type { CodexFindings, DiagnosisCode, StageStatus } from '../verify/types';
+import type { BridgeVerdict, CodexFindings, DiagnosisCode, StageStatus } from '../verify/types';
 import type { VerdictBasis } from './verdictBasis';
 
 export type VerificationSummary = {
@@ -24,6 +24,8 @@ export type VerificationSummary = {
    * support from it.
    */
   toolCall?: { status: StageStatus; code?: DiagnosisCode; message?: string };
+  /** The same verification through the route bridge, when it ran (core/bridge/use.ts decides from it). */
+  throughBridge?: Pick<BridgeVerdict, 'ok' | 'repairs'>;
 };
 
 /** A health that is not in flux. */

@@ -5,6 +5,7 @@
 import { CLAUDE_STAGE_IDS, CODEX_STAGE_IDS } from '../verify/types';
 import { OWN_DEFAULT_PORTS } from '../providers';
 import { NON_FUNCTION_TOOLS_MODES } from '../codex/nonFunctionTools';
+import { BRIDGE_USE_MODES, DEFAULT_BRIDGE_PORT } from '../bridge/facts';
 
 export type SettingScope = 'application' | 'machine' | 'machine-overridable' | 'window' | 'resource';
 
@@ -134,6 +135,17 @@ export const SETTINGS = {
   'claude.executable': { type: 'string', default: 'claude', ...launch },
   'claude.settingsScope': { type: 'string', enum: ['ask', 'project', 'user'], default: 'ask', scope: 'window' },
   'claude.disableThinking': { type: 'boolean', default: false, scope: 'window' },
+
+  // ── the route bridge ──
+  'bridge.use': { type: 'string', enum: BRIDGE_USE_MODES, default: 'auto', scope: 'window' },
+  'bridge.port': {
+    type: 'integer',
+    default: DEFAULT_BRIDGE_PORT,
+    minimum: 1024,
+    maximum: 65535,
+    scope: 'machine-overridable',
+    restricted: true,
+  },
 
   // ── per provider: where it listens ──
   'ollama.baseUrl': { type: 'string', default: '', scope: 'machine-overridable', restricted: true },

@@ -60,6 +60,17 @@ export const DOCS: Record<SettingKey, { md: string; enumDescriptions?: string[] 
   'claude.disableThinking': {
     md: 'Claude Code asks every model for thinking; servers that refuse it ("does not support thinking") fail every turn. On: Claude Code is started, and its settings written, with `CLAUDE_CODE_DISABLE_THINKING=1`. Verify offers it when a server refuses thinking.',
   },
+  'bridge.use': {
+    md: "Whether **Write Codex Profile**, **Write Claude Code Settings**, **Open Codex** and **Open Claude Code** send the agent through the route bridge (Codex's Responses API and Claude Code's Messages API on 127.0.0.1, over the server's chat completions, with the repairs Verify Route found necessary). The bridge runs in this window while the agent needs it; outside VS Code run `local-model-router bridge --port <port> --upstream <server URL>`.",
+    enumDescriptions: [
+      'Through the bridge when the last verification failed directly and passed through the bridge; directly otherwise.',
+      'Always through the bridge.',
+      'Never: the agent talks to the server directly.',
+    ],
+  },
+  'bridge.port': {
+    md: 'The loopback port the route bridge listens on. Profiles and settings written for the bridge name it: after changing it, write them again.',
+  },
   'ollama.baseUrl': {
     md: "Ollama's OpenAI-compatible base URL. Empty: `OLLAMA_BASE_URL`, then `OLLAMA_HOST`, then `LOCAL_LLM_BASE_URL`, then `http://127.0.0.1:11434/v1`.",
   },

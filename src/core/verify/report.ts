@@ -26,6 +26,7 @@ export function summarize(report: VerifyReport, at = Date.now()): VerificationSu
     ...(tool
       ? { toolCall: { status: tool.status, ...(tool.diagnosis ? { code: tool.diagnosis.code, message: tool.diagnosis.message } : {}) } }
       : {}),
+    ...(report.throughBridge ? { throughBridge: { ok: report.throughBridge.ok, repairs: [...report.throughBridge.repairs] } } : {}),
   };
   if (report.ok || !f) return { agent, ok: report.ok, at, ...(report.cancelled ? { message: 'cancelled' } : {}), ...extra };
   return { agent, ok: false, at, failedStage: f.id, diagnosis: f.diagnosis?.code, message: f.diagnosis?.message ?? f.summary, ...extra };

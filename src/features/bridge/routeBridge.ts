@@ -6,7 +6,9 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../../ctx';
 import type { Route } from '../../core/route/route';
-import { startBridge, type RunningBridge } from '../../core/bridge/server';
+import { bridgeOnPort, startBridge, type RunningBridge } from '../../core/bridge/server';
+import { bridgeBaseUrl } from '../../core/bridge/facts';
+import { fullKey } from '../../core/settings/catalog';
 import { responsesAdapter } from '../../core/bridge/responses';
 import { messagesAdapter } from '../../core/bridge/messages';
 import { displayText, displayName } from '../../core/text/sanitize';
@@ -63,11 +65,19 @@ export function activeBridge(): ActiveBridge | undefined {
   return current && { url: current.bridge.url, route: current.route, terminal: current.terminal };
 }
 
-/** Starts the bridge for `route` (stopping one for another route first); the same route's bridge is reused. */
-export async function startRouteBridge(ctx: Ctx, route: Route): Promise<ActiveBridge> {
-  if (current && current.route.baseUrl === route.baseUrl && current.route.model === route.model) {
+export type BridgeStart = { ok: true; url: string; reused: boolean; terminal?: vscode.Terminal } | { ok: false; reason: string };
+
+/**
+ * Starts the bridge for `route` on the `bridge.port` port (where profiles and settings written for the
+ * bridge point), stopping this window's bridge for another route first; the same route's bridge is
+ * kept. A port already held by another window's bridge for the same server is used as it is.
+ */
+export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeStart> {
+  const port = ctx.settings().values['bridge.port'];
+  const upstream = route.baseUrl.replace(/\/+$/, '');
+  if (current && current.route.baseUrl === route.baseUrl && current.route.model === route.model && current.bridge.port === port) {
     current.terminal.show(true);
-    return activeBridge()!;
+    return { ok: true, url: current.bridge.url, reused: false, terminal: current.terminal };
   }
   await stopRouteBridge();
   if (!registered) {
@@ -83,12 +93,30 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<ActiveBr
   }
   const { apiKey } = await ctx.keys.resolve(route.provider, route.baseUrl);
   const pty = new BridgeTerminal(() => void stopRouteBridge());
-  const bridge = await startBridge({
-    upstream: route.baseUrl,
-    adapters: [responsesAdapter(), messagesAdapter()],
-    ...(apiKey ? { apiKey } : {}),
-    log: line => pty.line(line),
-  });
+  let bridge: RunningBridge;
+  try {
+    bridge = await startBridge({
+      upstream: route.baseUrl,
+      port,
+      adapters: [responsesAdapter(), messagesAdapter()],
+      ...(apiKey ? { apiKey } : {}),
+      log: line => pty.line(line),
+    });
+  } catch (e) {
+    pty.dispose();
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+      return { ok: false, reason: `The route bridge did not start: ${(e as Error).message}` };
+    const other = await bridgeOnPort(port);
+    if (other && other.upstream === upstream) {
+      ctx.log.info(`route bridge: 127.0.0.1:${port} already bridges to ${upstream} (another window's); using it`);
+      return { ok: true, url: bridgeBaseUrl(port), reused: true };
+    }
+    const holder = other ? `another window's route bridge, to ${displayText(other.upstream, { max: 200 })}` : 'another program';
+    return {
+      ok: false,
+      reason: `The route bridge cannot listen on 127.0.0.1:${port}: ${holder} holds the port. Stop it, or set ${fullKey('bridge.port')} to a free port and write the profile or settings again.`,
+    };
+  }
   const terminal = vscode.window.createTerminal({
     name: `Route Bridge · ${displayName(route.model)}`,
     pty,
@@ -99,7 +127,7 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<ActiveBr
   current = { bridge, route, terminal, pty };
   ctx.log.info(`route bridge on ${bridge.url} for ${route.model} at ${route.baseUrl}`);
   terminal.show(true);
-  return activeBridge()!;
+  return { ok: true, url: bridge.url, reused: false, terminal };
 }
 
 /** Stops the bridge (its requests in flight are aborted upstream) and closes its terminal. */

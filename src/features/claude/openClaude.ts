@@ -9,6 +9,8 @@ import { claudeLaunchFor } from '../../core/claude/launch';
 import { findExecutable } from '../../core/which';
 import { showError, showWarning } from '../../ui/notify';
 import { displayName } from '../../core/text/sanitize';
+import { decideBridge } from '../../core/bridge/use';
+import type { StartBridgeArgs, StartBridgeResult } from '../../core/commandContracts';
 
 export type OpenClaudeResult = { ok: true; args: string[]; envNames: string[] } | { ok: false; reason: string };
 
@@ -33,10 +35,30 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
     });
     return { ok: false, reason: 'claude not found' };
   }
-  const key = await ctx.keys.resolve(route.provider, route.baseUrl);
+  const s = ctx.settings().values;
+  // Through the route bridge when the verification proved Claude Code needs it (core/bridge/use.ts):
+  // started first; it holds the server's key, so Claude Code gets none.
+  const bridge = decideBridge('claude', ctx.routes.verificationsOf(route).claude, s['bridge.use']);
+  let baseUrl = route.baseUrl;
+  if (bridge.use) {
+    const started = (await vscode.commands.executeCommand(COMMANDS.startBridge.id, { quiet: true } satisfies StartBridgeArgs)) as
+      StartBridgeResult | undefined;
+    if (!started?.ok) {
+      const reason = started?.reason ?? 'the route bridge did not start';
+      void showError(
+        `Claude Code was not opened: it goes through the route bridge here (${bridge.why}), which did not start. ${reason}`,
+        'Open Settings',
+      ).then(c => {
+        if (c) void ctx.settingsStore.open('bridge.port');
+      });
+      return { ok: false, reason: `bridge: ${reason}` };
+    }
+    baseUrl = started.url;
+  }
+  const key = bridge.use ? { apiKey: undefined, keyVar: undefined } : await ctx.keys.resolve(route.provider, route.baseUrl);
   const launch = claudeLaunchFor({
     executable: resolved,
-    baseUrl: route.baseUrl,
+    baseUrl,
     model: route.model,
     contextWindow: route.contextWindow,
     needsKey: !!key.apiKey,
@@ -59,6 +81,8 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
   });
   terminal.show();
   // Names only: launch.secretEnv values never reach the log.
-  ctx.log.info(`opened Claude Code: ${launch.describe} (with ${Object.keys(launch.env).join(', ')} set)`);
+  ctx.log.info(
+    `opened Claude Code: ${launch.describe}${bridge.use ? ` through the route bridge (${bridge.why})` : ''} (with ${Object.keys(launch.env).join(', ')} set)`,
+  );
   return { ok: true, args: launch.args, envNames: Object.keys(launch.env) };
 }

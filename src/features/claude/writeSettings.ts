@@ -15,6 +15,8 @@ import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview'
 import { confirmWriteDespite } from '../../ui/confirmWrite';
 import { writeConcerns } from '../../core/writeConcerns';
 import { CLAUDE_SMALL_CONTEXT_EFFECT } from '../../core/claude/env';
+import { decideBridge } from '../../core/bridge/use';
+import { bridgeBaseUrl, bridgeCommandLine } from '../../core/bridge/facts';
 
 export interface WriteClaudeArgs {
   scope?: ClaudeScope;
@@ -65,10 +67,19 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     if (pick) void vscode.commands.executeCommand(COMMANDS.pickRoute.id);
     return { kind: 'nothing', applied: false, detail: 'No route.' };
   }
+  const lastClaude = route && ctx.routes.verificationsOf(route).claude;
+  // Through the bridge when the verification proved it works there (core/bridge/use.ts).
+  const bridge = decideBridge('claude', lastClaude, ctx.settings().values['bridge.use']);
   if (route && !args.remove) {
-    // A server that refuses thinking is what the settings turn it off for: no reason to ask then.
+    ctx.log.info(`claude settings: ${bridge.use ? 'through the route bridge' : 'direct to the server'}: ${bridge.why}`);
+    // A server that refuses thinking is what the settings turn it off for, and what the bridge proved
+    // to repair is repaired: no reason to ask then.
     const thinkingOff = args.disableThinking || ctx.settings().values['claude.disableThinking'];
-    const concerns = writeConcerns('claude', route, ctx.routes.verificationsOf(route).claude, thinkingOff ? ['thinking-unsupported'] : []);
+    const addressed = [
+      ...(thinkingOff ? ['thinking-unsupported'] : []),
+      ...(bridge.use && lastClaude?.throughBridge?.ok && lastClaude.diagnosis ? [lastClaude.diagnosis] : []),
+    ];
+    const concerns = writeConcerns('claude', route, lastClaude, addressed);
     const small = concerns.some(c => c.kind === 'context-too-small');
     const go = await confirmWriteDespite('Write Claude Code settings for this route', 'claude', concerns, {
       answer: args.answers?.despiteConcerns,
@@ -86,14 +97,20 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
   if (!loc.ok) return refuse(ctx, loc.error);
   if (args.disableThinking) await ctx.settingsStore.update('claude.disableThinking', true);
   let desired = null;
+  let through = '';
   if (route && !args.remove) {
     const key = await ctx.keys.resolve(route.provider, route.baseUrl);
+    const port = ctx.settings().values['bridge.port'];
+    const keyVar = routeKeyVar({ provider: route.provider, keyVar: key.keyVar });
+    if (bridge.use)
+      through = ` through the route bridge at ${bridgeBaseUrl(port)}: Open Claude Code starts it; outside VS Code run \`${bridgeCommandLine(port, route.baseUrl, key.apiKey ? keyVar : undefined)}\` first`;
     desired = desiredClaudeSettings({
-      baseUrl: route.baseUrl,
+      // The bridge holds the server's key: Claude Code then needs none.
+      baseUrl: bridge.use ? bridgeBaseUrl(port) : route.baseUrl,
       model: route.model,
       contextWindow: route.contextWindow,
-      needsKey: !!key.apiKey,
-      keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
+      needsKey: !bridge.use && !!key.apiKey,
+      keyVar,
       disableThinking: args.disableThinking || ctx.settings().values['claude.disableThinking'],
     });
   }
@@ -133,7 +150,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     : ` ${COMMANDS.restoreClaudeBackup.title} takes it out again (backups: ${claudeBackupDir(loc.location)}).`;
   const detail = args.remove
     ? `Took the routing out of ${loc.location.path}.${backup}`
-    : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path}).${args.disableThinking ? ' Thinking is off for it.' : ''}${backup}`;
+    : `Claude Code ${scope === 'project' ? 'in this project' : 'everywhere'} now uses ${route?.model} (${loc.location.path})${through}.${args.disableThinking ? ' Thinking is off for it.' : ''}${backup}`;
   if (!args.disableThinking)
     void showInfo(detail, COMMANDS.openClaudeCode.title).then(c => {
       if (c) void vscode.commands.executeCommand(COMMANDS.openClaudeCode.id);

@@ -15,6 +15,10 @@ import { checkCodexConfig } from '../../core/codex/check';
 import { profilePath } from '../../core/codex/files';
 import { showError, showWarning } from '../../ui/notify';
 import { displayName } from '../../core/text/sanitize';
+import { profileBaseUrl } from '../../core/codex/verifyInput';
+import { decideBridge } from '../../core/bridge/use';
+import { bridgeBaseUrl } from '../../core/bridge/facts';
+import type { StartBridgeArgs, StartBridgeResult } from '../../core/commandContracts';
 
 function codexHome(ctx: Ctx): string {
   // The same precedence Codex itself and the profile writer use: CODEX_HOME → setting → ~/.codex.
@@ -55,10 +59,26 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
     });
     return { ok: false, reason: launch.reason };
   }
+  // A profile written for the route bridge needs it running: started here (or another window's used).
+  const profile = launch.args[0] === '--profile' ? launch.args[1] : undefined;
+  const baseUrl = profile ? profileBaseUrl(codexHome(ctx), profile) : undefined;
+  const s = ctx.settings().values;
+  const viaBridge = baseUrl !== undefined && baseUrl.replace(/\/+$/, '') === bridgeBaseUrl(s['bridge.port']);
+  if (!viaBridge && profile && decideBridge('codex', ctx.routes.verificationsOf(route).codex, s['bridge.use']).use) {
+    // The verification proved Codex needs the bridge here, and this profile goes around it.
+    void showWarning(
+      `Profile "${profile}" sends Codex to the server directly, but Codex works on this route only through the route bridge. Write the profile again to go through it.`,
+      COMMANDS.writeCodexProfile.title,
+    ).then(c => {
+      if (c) void vscode.commands.executeCommand(COMMANDS.writeCodexProfile.id);
+    });
+  }
+  // Through the bridge, the bridge holds the server's key: Codex's terminal gets none.
+  const env: Record<string, string> = viaBridge ? {} : launch.env;
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const check = await checkCodexConfig({
     executable: resolved,
-    env: { ...(ctx.env as NodeJS.ProcessEnv), ...launch.env },
+    env: { ...(ctx.env as NodeJS.ProcessEnv), ...env },
     cwd,
     codexHome: codexHome(ctx),
     ...(launch.args[0] === '--profile' ? { profile: launch.args[1] } : {}),
@@ -77,17 +97,31 @@ export async function openCodex(ctx: Ctx): Promise<OpenCodexResult> {
     });
     return { ok: false, reason: 'config-rejected' };
   }
+  if (viaBridge) {
+    const started = (await vscode.commands.executeCommand(COMMANDS.startBridge.id, { quiet: true } satisfies StartBridgeArgs)) as
+      StartBridgeResult | undefined;
+    if (!started?.ok) {
+      const reason = started?.reason ?? 'the route bridge did not start';
+      void showError(
+        `Codex was not opened: profile "${profile}" goes through the route bridge, which did not start. ${reason}`,
+        'Open Settings',
+      ).then(c => {
+        if (c) void ctx.settingsStore.open('bridge.port');
+      });
+      return { ok: false, reason: `bridge: ${reason}` };
+    }
+  }
   const terminal = vscode.window.createTerminal({
     name: `Codex · ${displayName(route.model)}`,
     shellPath: resolved,
     shellArgs: launch.args,
-    env: launch.env,
+    env,
     ...(cwd ? { cwd } : {}),
     iconPath: new vscode.ThemeIcon('hubot'),
   });
   terminal.show();
   ctx.log.info(
-    `opened Codex: ${launch.describe}${Object.keys(launch.env).length ? ` (with ${Object.keys(launch.env).join(', ')} set)` : ''}`,
+    `opened Codex: ${launch.describe}${viaBridge ? ' through the route bridge' : ''}${Object.keys(env).length ? ` (with ${Object.keys(env).join(', ')} set)` : ''}`,
   );
-  return { ok: true, args: launch.args, envNames: Object.keys(launch.env) };
+  return { ok: true, args: launch.args, envNames: Object.keys(env) };
 }

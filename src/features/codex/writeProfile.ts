@@ -23,6 +23,7 @@ import { showError, showInfo, showWarning } from '../../ui/notify';
 import { askBesideDiffs, showDiffs, TITLE_BAR_HINT } from '../../ui/diffPreview';
 import { confirmWriteDespite } from '../../ui/confirmWrite';
 import { writeConcerns } from '../../core/writeConcerns';
+import { decideBridge } from '../../core/bridge/use';
 
 /** Pre-answered questions (tests, and callers that already asked). Absent = ask the user. */
 export interface CodexAnswers {
@@ -159,11 +160,19 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
     return { kind: 'nothing', message: 'no route' };
   }
   const lastCodex = ctx.routes.verificationsOf(route).codex;
-  // A refusal of non-function tools is what the profile itself turns off: no reason to ask.
-  const concerns = writeConcerns('codex', route, lastCodex, ['non-function-tool-rejected']);
+  const s = ctx.settings().values;
+  // Through the bridge when the verification proved it works there (core/bridge/use.ts).
+  const bridge = decideBridge('codex', lastCodex, s['bridge.use']);
+  ctx.log.info(`codex profile: ${bridge.use ? 'through the route bridge' : 'direct to the server'}: ${bridge.why}`);
+  // A refusal of non-function tools is what the profile itself turns off, and what the bridge proved
+  // to repair is repaired: no reason to ask.
+  const addressed = [
+    'non-function-tool-rejected',
+    ...(bridge.use && lastCodex?.throughBridge?.ok && lastCodex.diagnosis ? [lastCodex.diagnosis] : []),
+  ];
+  const concerns = writeConcerns('codex', route, lastCodex, addressed);
   if (!(await confirmWriteDespite('Write a Codex profile for this route', 'codex', concerns, { answer: answers.despiteConcerns })))
     return { kind: 'cancelled' };
-  const s = ctx.settings().values;
   let name = args.name ?? (s['codex.profileName'] || undefined);
   if (!name) {
     name = (
@@ -225,6 +234,7 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
           ...(apiKeyEnv ? { apiKeyEnv } : {}),
           serverRejectsNonFunctionTools: args.serverRejectsNonFunctionTools ?? lastCodex?.diagnosis === 'non-function-tool-rejected',
           ...(lastCodex?.findings ? { findings: lastCodex.findings } : {}),
+          ...(bridge.use ? { bridge: { port: s['bridge.port'], why: bridge.why } } : {}),
         },
         options: defaultOptions(ctx, codexHome, folder, ossProvider, answers),
         validate: s['codex.validateAfterWrite'],

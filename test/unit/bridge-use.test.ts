@@ -1,0 +1,107 @@
+// Whether an agent goes through the route bridge (core/bridge/use.ts), and what the Codex profile
+// written for it holds: the bridge's base URL on its fixed port, no key variable, the tools the bridge
+// repairs left on, and the command that runs the same bridge outside VS Code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse as parseToml } from 'smol-toml';
+import { decideBridge } from '../../src/core/bridge/use';
+import { bridgeBaseUrl, bridgeCommandLine, DEFAULT_BRIDGE_PORT } from '../../src/core/bridge/facts';
+import { buildProfile } from '../../src/core/codex/profile';
+import { summarize } from '../../src/core/verify/report';
+import { SETTINGS } from '../../src/core/settings/catalog';
+import type { VerificationSummary } from '../../src/core/route/routeHealth';
+import type { VerifyReport } from '../../src/core/verify/types';
+
+const failedDirect: VerificationSummary = {
+  agent: 'codex',
+  ok: false,
+  at: 1,
+  failedStage: 'responses-text',
+  diagnosis: 'responses-api-missing',
+  throughBridge: { ok: true, repairs: ['responses-api-missing'] },
+};
+
+test('auto: through the bridge only when the verification passed through it', () => {
+  assert.deepEqual(decideBridge('codex', failedDirect, 'auto'), {
+    use: true,
+    why: 'Codex fails directly and passes through the bridge (it repairs responses-api-missing)',
+  });
+  assert.equal(
+    decideBridge('codex', { ...failedDirect, throughBridge: { ok: false, repairs: ['responses-api-missing'] } }, 'auto').use,
+    false,
+  );
+  assert.equal(decideBridge('codex', { agent: 'codex', ok: true, at: 1 }, 'auto').use, false, 'a route that works directly stays direct');
+  assert.deepEqual(decideBridge('claude', undefined, 'auto'), { use: false, why: 'Claude Code was not verified on this route' });
+  assert.equal(decideBridge('codex', undefined, 'always').use, true);
+  assert.equal(decideBridge('codex', failedDirect, 'never').use, false);
+  assert.equal(decideBridge('codex', failedDirect, 'something-else').use, true, 'an unknown value counts as auto');
+});
+
+test('the setting defaults to the one fixed port; the URL and the CLI line are built from it', () => {
+  assert.equal(SETTINGS['bridge.port'].default, DEFAULT_BRIDGE_PORT);
+  assert.equal(SETTINGS['bridge.use'].default, 'auto');
+  assert.equal(bridgeBaseUrl(18088), 'http://127.0.0.1:18088/v1');
+  assert.equal(
+    bridgeCommandLine(18088, 'http://127.0.0.1:8080/v1', 'LOCAL_LLM_API_KEY'),
+    'local-model-router bridge --port 18088 --upstream http://127.0.0.1:8080/v1 --api-key-env LOCAL_LLM_API_KEY',
+  );
+});
+
+test("a verification's summary keeps the verdict through the bridge", () => {
+  const report = {
+    agent: 'codex',
+    ok: false,
+    cancelled: false,
+    ms: 1,
+    stages: [
+      {
+        id: 'responses-text',
+        title: 't',
+        status: 'fail',
+        ms: 1,
+        summary: 's',
+        evidence: [],
+        diagnosis: { code: 'responses-api-missing', message: 'm' },
+      },
+    ],
+    throughBridge: { ok: true, repairs: ['responses-api-missing'], headline: 'h' },
+  } as unknown as VerifyReport;
+  assert.deepEqual(summarize(report, 5).throughBridge, { ok: true, repairs: ['responses-api-missing'] });
+});
+
+const S = { 'codex.disableNonFunctionTools': 'auto', 'codex.autoCompactFraction': 0.75, 'llamacpp.autoCompactTokenLimit': 14000 } as const;
+const route = {
+  provider: 'openaiCompatible',
+  baseUrl: 'http://10.0.0.5:8000/v1',
+  model: 'qwen3-coder',
+  contextWindow: 32768,
+  keyVar: 'LOCAL_LLM_API_KEY',
+} as const;
+
+test('a profile through the bridge: its base_url, no env_key, MCP servers and web search left on, the CLI line in its header', () => {
+  const findings = { toolTypes: { namespace: 'rejected', web_search: 'rejected' } } as const;
+  const direct = buildProfile(route, S, { name: 'p', codexHome: '/tmp/ch', findings, mcpServers: { github: { command: 'gh-mcp' } } });
+  assert.equal(direct.provider.base_url, 'http://10.0.0.5:8000/v1');
+  assert.equal(direct.provider.env_key, 'LOCAL_LLM_API_KEY');
+  assert.deepEqual(direct.mcpServersOff, ['github'], 'direct, the refused namespace tools are turned off');
+
+  const bridged = buildProfile(route, S, {
+    name: 'p',
+    codexHome: '/tmp/ch',
+    findings,
+    mcpServers: { github: { command: 'gh-mcp' } },
+    bridge: { port: 18100, why: 'Codex fails directly and passes through the bridge' },
+  });
+  assert.equal(bridged.provider.base_url, 'http://127.0.0.1:18100/v1');
+  assert.equal(bridged.provider.env_key, undefined, 'the bridge holds the key');
+  assert.deepEqual(bridged.mcpServersOff, [], 'the bridge flattens namespace tools: MCP servers stay on');
+  assert.equal(bridged.nonFunctionToolsOff, false);
+  const doc = parseToml(bridged.fileText ?? '') as { web_search?: string; mcp_servers?: unknown };
+  assert.equal(doc.web_search, undefined);
+  assert.equal(doc.mcp_servers, undefined);
+  assert.match(
+    bridged.fileText ?? '',
+    /#\s+local-model-router bridge --port 18100 --upstream http:\/\/10\.0\.0\.5:8000\/v1 --api-key-env LOCAL_LLM_API_KEY/,
+  );
+  assert.ok(bridged.notes.some(n => n.startsWith('through the route bridge at http://127.0.0.1:18100/v1')));
+});
