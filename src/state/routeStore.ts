@@ -14,7 +14,14 @@ import {
   type RouteHealth,
   type VerificationSummary,
 } from '../core/route/routeHealth';
-import type { probeModelAnswers } from '../core/route/probeModel';
+import type { ModelProbe, probeModelAnswers } from '../core/route/probeModel';
+
+/** What the log says of the API a picked model answered on. */
+const PROBE_API_NOTES: Record<Extract<ModelProbe, { ok: true }>['api'], string> = {
+  responses: '',
+  messages: ' on the Messages API only: Claude Code can use it, Codex only through the route bridge',
+  chat: ' on chat completions only: Codex and Claude Code can use it through the route bridge',
+};
 import { isAgentId, type AgentId } from '../core/agents';
 import type { ResolvedSettings } from '../core/settings/resolve';
 
@@ -200,9 +207,7 @@ export function createRouteStore(deps: RouteStoreDeps, subscriptions: vscode.Dis
       const { keyVar: _old, ...rest } = route;
       active = { ...rest, ...(keyVar ? { keyVar } : {}), ...(keep && !route.codexProfile ? { codexProfile: keep } : {}) };
       await state.update(STATE_KEY, active);
-      log.info(
-        `active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms${probe.api === 'messages' ? ' on the Messages API only: Claude Code can use it, Codex cannot' : ''})`,
-      );
+      log.info(`active route: ${active.model} at ${active.baseUrl} (answered in ${probe.ms} ms${PROBE_API_NOTES[probe.api]})`);
       dispatch({ type: 'switch-succeeded', runId, verification: newest(holding(active)) });
       emitter.fire();
       return { ok: true };

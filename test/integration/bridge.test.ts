@@ -254,6 +254,7 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
   test('Codex: Verify fails direct and passes through the bridge → Write Codex Profile points at the bridge → Open Codex starts it → the real Codex answers', async function () {
     this.timeout(240_000);
     await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    // A server with chat completions only can be picked: both agents reach it through the bridge.
     const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
       select: { baseUrl: server.baseUrl, model: MODEL },
     });
@@ -313,6 +314,10 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
   test('Claude Code: Verify fails direct and passes through the bridge → Write Claude Code Settings points at it → Open Claude Code → the real CLI answers', async function () {
     this.timeout(240_000);
     await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+      select: { baseUrl: server.baseUrl, model: MODEL },
+    });
+    assert.equal(picked?.ok, true, JSON.stringify(picked));
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute', { agent: 'claude' });
     assert.equal(report.agent, 'claude');
     assert.equal(report.ok, false);

@@ -1,5 +1,6 @@
 // The cheap check before a route becomes active: does this model answer one token on /responses
-// (Codex), or else on /v1/messages (Claude Code)?
+// (Codex), or else on /v1/messages (Claude Code), or else on /chat/completions (both agents then go
+// through the route bridge, core/bridge)?
 // Failures are diagnosed by the verifier's own rules (verify/diagnose.ts), so the picker and Verify
 // never disagree on what a status or an error text means.
 import { createAgent } from '../net/http';
@@ -8,9 +9,12 @@ import type { Diagnosis } from '../verify/types';
 import type { ServerKind } from '../serverKind';
 import { serverRoot } from '../endpoints';
 
-/** `api`: which agent wire API answered (a server without /responses can still carry Claude Code). */
+/**
+ * `api`: which wire API answered (a server without /responses can still carry Claude Code; one with
+ * chat completions only carries both through the route bridge).
+ */
 export type ModelProbe =
-  | { ok: true; ms: number; api: 'responses' | 'messages' }
+  | { ok: true; ms: number; api: 'responses' | 'messages' | 'chat' }
   | { ok: false; cancelled: true }
   | { ok: false; cancelled?: false; diagnosis: Diagnosis };
 
@@ -49,7 +53,14 @@ export async function probeModelAnswers(baseUrl: string, model: string, o: Probe
       '/messages',
       { model, max_tokens: 1, messages: [{ role: 'user', content: 'Reply with exactly: OK' }] },
     );
-    return m.ok ? { ok: true, ms: Math.round(r.ms + m.ms), api: 'messages' } : { ok: false, diagnosis: r.diagnosis };
+    if (m.ok) return { ok: true, ms: Math.round(r.ms + m.ms), api: 'messages' };
+    // Neither agent's API: chat completions still carry both through the route bridge.
+    const c = await postJson(
+      { baseUrl, model, headers, dispatcher: agent, signal: o.signal, serverKind: o.serverKind, limits },
+      '/chat/completions',
+      { model, messages: [{ role: 'user', content: 'Reply with exactly: OK' }], max_tokens: 1, stream: false },
+    );
+    return c.ok ? { ok: true, ms: Math.round(r.ms + m.ms + c.ms), api: 'chat' } : { ok: false, diagnosis: r.diagnosis };
   } catch (e) {
     if (e instanceof Cancelled) return { ok: false, cancelled: true };
     throw e;
