@@ -144,6 +144,32 @@ describe('a stream passed through is the upstream’s, unchanged; a refusal come
   });
 });
 
+test('a whole (non-streamed) answer comes back as the server sent it; a failing server (5xx) reaches Codex as a response.failed event with its words', async () => {
+  const s = await serve({
+    kind: 'vllm',
+    models: [{ id: 'm', contextWindow: 32768 }],
+    brain: ({ request }) =>
+      JSON.stringify(request).includes('BREAK')
+        ? {
+            kind: 'http',
+            status: 500,
+            body: { error: { message: 'EngineCore encountered an issue.', type: 'InternalServerError', param: null, code: 500 } },
+          }
+        : { kind: 'output', items: [{ type: 'message', text: 'WHOLE' }] },
+  });
+  const b = await startBridge({ upstream: s.baseUrl, adapters: bridgeAdapters('responses') });
+  closers.push(() => b.close());
+  const whole = await post(b, { model: 'm', input: 'Reply with exactly: WHOLE' });
+  assert.equal(whole.status, 200);
+  assert.equal(postsTo(s, 0).at(-1)!.path, '/v1/responses');
+  const body = JSON.parse(whole.body) as { object: string; output: { content?: { text: string }[] }[] };
+  assert.equal(body.object, 'response');
+  assert.equal(body.output.at(-1)?.content?.[0]?.text, 'WHOLE');
+  const failed = await post(b, { model: 'm', stream: true, input: 'BREAK' });
+  assert.equal(failed.status, 200);
+  assert.match(failed.body, /event: response\.failed\ndata: .*answered HTTP 500: EngineCore encountered an issue\./);
+});
+
 function postUrl(url: string, body: unknown): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, res => {
