@@ -1,11 +1,12 @@
 // `local-model-router bridge`: the route bridge on 127.0.0.1, Codex's Responses API and Claude Code's
-// Messages API over a server that has only chat completions, until Ctrl+C.
+// Messages API over a server that has only chat completions (or Codex's passed through to the
+// server's own Responses API, repaired), until Ctrl+C.
 import { intFlag, parseFlags, UsageError, type Subcommand } from './io';
 import { normalizeBaseUrl } from '../core/endpoints';
 import { DEFAULT_REPAIRS, type RepairSwitches } from '../core/bridge/adapter';
 import { startBridge } from '../core/bridge/server';
-import { responsesAdapter } from '../core/bridge/responses';
-import { messagesAdapter } from '../core/bridge/messages';
+import { bridgeAdapters } from '../core/bridge/decide';
+import type { BridgeUpstreamApi } from '../core/verify/types';
 
 /** The repairs by the names --no-repair takes. */
 const REPAIR_NAMES: Record<string, (r: RepairSwitches) => RepairSwitches> = {
@@ -14,10 +15,14 @@ const REPAIR_NAMES: Record<string, (r: RepairSwitches) => RepairSwitches> = {
   'hosted-tools': r => ({ ...r, dropHostedTools: false }),
   'image-in-tool-result': r => ({ ...r, imageInToolResult: 'keep' }),
   'late-system': r => ({ ...r, lateSystem: false }),
+  'replay-status': r => ({ ...r, replayStatus: false }),
+  'text-format': r => ({ ...r, textFormat: false }),
 };
 
-const HELP = `Usage: local-model-router bridge --upstream <base url> [--port N] [--api-key-env NAME]
-         [--no-repair <name>]... [--debug-log]
+const UPSTREAM_APIS: readonly BridgeUpstreamApi[] = ['chat', 'responses'];
+
+const HELP = `Usage: local-model-router bridge --upstream <base url> [--upstream-api chat|responses] [--port N]
+         [--api-key-env NAME] [--no-repair <name>]... [--debug-log]
 
 Serves Codex's Responses API (POST /v1/responses) and Claude Code's Messages API (POST /v1/messages,
 /v1/messages/count_tokens: an estimate) on 127.0.0.1 over a server that has only chat completions
@@ -29,6 +34,15 @@ until Ctrl+C.
 Options:
   --upstream URL       the server's base URL, e.g. http://127.0.0.1:8080/v1 (chat completions at
                        <URL>/chat/completions)
+  --upstream-api API   what Codex's requests go to (default chat):
+                       chat       the server's chat completions, translated (no /v1/responses, MCP
+                                  tools dropped or refused, a strict template, …)
+                       responses  the server's own <URL>/responses, passed through with only the
+                                  replay-status and text-format repairs, its stream sent back as it
+                                  comes (vLLM 0.19.1 refusing replayed history without status, LM
+                                  Studio refusing text without format); local-model-router verify
+                                  names the mode its verdict needs
+                       Claude Code's requests always go to chat completions.
   --port N             port on 127.0.0.1 (default: any free port)
   --api-key-env NAME   send the key in this environment variable to the upstream (only there)
   --no-repair NAME     turn one repair off (repeatable): ${Object.keys(REPAIR_NAMES).join(', ')}
@@ -39,6 +53,7 @@ Exit codes: 0 stopped with Ctrl+C (or SIGTERM), 1 could not listen, 2 usage erro
 
 const FLAGS = {
   upstream: { type: 'string' },
+  'upstream-api': { type: 'string' },
   port: { type: 'string' },
   'api-key-env': { type: 'string' },
   'no-repair': { type: 'string', multiple: true },
@@ -55,6 +70,9 @@ export const bridgeCommand: Subcommand = {
     if (!upstream.ok) throw new UsageError(upstream.error);
     const port = intFlag('port', f.port, 0);
     if (port !== undefined && port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
+    const upstreamApi = (f['upstream-api'] ?? 'chat') as BridgeUpstreamApi;
+    if (!UPSTREAM_APIS.includes(upstreamApi))
+      throw new UsageError(`--upstream-api takes ${UPSTREAM_APIS.join(' or ')}; not "${f['upstream-api']}"`);
     let repairs = DEFAULT_REPAIRS;
     for (const name of f['no-repair'] ?? []) {
       const off = REPAIR_NAMES[name];
@@ -71,7 +89,7 @@ export const bridgeCommand: Subcommand = {
     try {
       bridge = await startBridge({
         upstream: upstream.url,
-        adapters: [responsesAdapter(), messagesAdapter()],
+        adapters: bridgeAdapters(upstreamApi),
         port,
         apiKey,
         repairs,
@@ -83,7 +101,8 @@ export const bridgeCommand: Subcommand = {
       return 1;
     }
     io.out(bridge.url);
-    io.err(`bridge: ${bridge.url}/responses and ${bridge.url}/messages → ${upstream.url}/chat/completions (Ctrl+C stops it)`);
+    const codexTo = upstreamApi === 'responses' ? `${upstream.url}/responses (passed through)` : `${upstream.url}/chat/completions`;
+    io.err(`bridge: ${bridge.url}/responses → ${codexTo}, ${bridge.url}/messages → ${upstream.url}/chat/completions (Ctrl+C stops it)`);
     await new Promise<void>(resolve => {
       const stop = () => {
         process.off('SIGINT', stop);

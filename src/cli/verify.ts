@@ -46,7 +46,7 @@ Options:
                         {agent, ok, baseUrl, model, serverKind?, startedAt, ms, cancelled,
                          stages:[{id, title, status: pass|warn|fail|skip, ms, summary, evidence[],
                                   metrics?, diagnosis?: {code, message, fix}}],
-                         headline, throughBridge?: {ok, repairs[], headline?, failed?}, findings?: {toolTypes, textFormatRequired, promptTps, firstPromptMs,
+                         headline, throughBridge?: {ok, repairs[], upstreamApi: chat|responses, headline?, failed?}, findings?: {toolTypes, textFormatRequired, promptTps, firstPromptMs,
                          firstPromptTokens, firstTurnOk, laterTurns, lateDeveloper}}
                         (codex-profile --from-verify reads findings)
 

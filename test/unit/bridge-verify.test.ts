@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startScriptedServer, notFound, type ScriptedServerOptions } from '../support/scripted-server';
 import { verifyForAgent } from '../../src/core/agentVerify';
-import { bridgeRepairsFor, verifyThroughBridge } from '../../src/core/bridge/verifyThrough';
+import { bridgeRepairsFor } from '../../src/core/bridge/decide';
+import { verifyThroughBridge } from '../../src/core/bridge/verifyThrough';
 import { renderText } from '../../src/core/verify/report';
 import type { AgentId } from '../../src/core/agents';
 

@@ -1,8 +1,9 @@
 // The route bridge speaks an agent's API (Codex's Responses, Claude Code's Messages) to the agent and
-// chat completions to a server that has only those. One adapter per agent API; the bridge's HTTP
-// server (bridge/server.ts) is the same for both and knows nothing of either wire format: it finds
-// the adapter by path, asks it for the upstream request, and pipes the upstream's stream chunks
-// through the adapter's translator. Adapters are pure: no I/O, no clock, no randomness except ids
+// chat completions to a server that has only those, or (Codex, pass-through) the same Responses API
+// to a server that has it but refuses part of what Codex sends. One adapter per agent API and
+// upstream API; the bridge's HTTP server (bridge/server.ts) is the same for all and knows nothing of
+// either wire format: it finds the adapter by path, asks it for the upstream request, and pipes the
+// upstream's stream chunks through the adapter's translator (or unchanged, for a pass-through adapter). Adapters are pure: no I/O, no clock, no randomness except ids
 // they are given, so every translation is tested without a socket.
 
 /** Something the bridge did to a request that the user should be able to see: a repair, a part left out. */
@@ -28,6 +29,10 @@ export interface RepairSwitches {
   readonly imageInToolResult: 'text' | 'keep';
   /** System/developer messages after the first user message joined into the leading system message. */
   readonly lateSystem: boolean;
+  /** Pass-through: `status: "completed"` on replayed reasoning items and assistant messages that lack it (vLLM 0.19.1). */
+  readonly replayStatus: boolean;
+  /** Pass-through: `text.format` `{"type":"text"}` where a request's `text` has none (LM Studio 0.4.x). */
+  readonly textFormat: boolean;
 }
 
 export const DEFAULT_REPAIRS: RepairSwitches = {
@@ -36,11 +41,13 @@ export const DEFAULT_REPAIRS: RepairSwitches = {
   dropHostedTools: true,
   imageInToolResult: 'text',
   lateSystem: true,
+  replayStatus: true,
+  textFormat: true,
 };
 
 /** What the adapter asks of the upstream for one agent request. */
 export interface ChatRequestPlan {
-  /** The body to POST to `<upstream base>/chat/completions`. */
+  /** The body to POST to `<upstream base>` + the adapter's `upstreamPath` (`/chat/completions` unless it says). */
   readonly body: Record<string, unknown>;
   readonly stream: boolean;
   readonly notes: readonly BridgeNote[];
@@ -67,6 +74,13 @@ export interface AgentAdapter {
   readonly agent: 'codex' | 'claude';
   /** The agent-side path this adapter serves, e.g. `/v1/responses`. */
   readonly path: string;
+  /** Where the upstream takes the planned request; `/chat/completions` when absent. */
+  readonly upstreamPath?: string;
+  /**
+   * The upstream answers in the agent's own API: its stream (or body) goes back byte for byte, not
+   * through `stream()`/`complete()`; `stream(plan).fail` still makes the failure events the bridge sends itself.
+   */
+  readonly passThrough?: boolean;
   plan(request: unknown, repairs: RepairSwitches): PlanResult;
   stream(plan: ChatRequestPlan): StreamTranslator;
   /** A whole (non-streamed) chat completion → the agent's response body. */

@@ -1,7 +1,8 @@
-// The bridge's HTTP side: an agent's API on 127.0.0.1, chat completions to the upstream server. It
-// knows no agent's wire format (each adapter does) and no model: it checks who is asking, reads a
-// bounded request, lets the path's adapter plan the upstream request, and pipes the upstream's stream
-// through the adapter's translator chunk by chunk, so a long answer never sits in memory here.
+// The bridge's HTTP side: an agent's API on 127.0.0.1, chat completions (or, for a pass-through
+// adapter, the agent's own API) to the upstream server. It knows no agent's wire format (each adapter
+// does) and no model: it checks who is asking, reads a bounded request, lets the path's adapter plan
+// the upstream request, and pipes the upstream's stream through the adapter's translator (a
+// pass-through adapter's unchanged) chunk by chunk, so a long answer never sits in memory here.
 // What it guards:
 // - only this machine's programs: it binds loopback, and refuses a `Host` that is not a loopback name
 //   (a web page that rebinds its own name to 127.0.0.1 sends its name as Host) and any request with
@@ -25,7 +26,7 @@ import { displayMessage } from '../text/sanitize';
 import { BRIDGE_IDENTITY_PATH, isBridgeIdentity, type BridgeIdentity } from './facts';
 
 export interface BridgeOptions {
-  /** The upstream's base URL, normalized, with its `/v1` (chat completions at `<upstream>/chat/completions`). */
+  /** The upstream's base URL, normalized, with its `/v1` (chat completions at `<upstream>/chat/completions`, Responses at `<upstream>/responses`). */
   readonly upstream: string;
   /** The adapters served, each at its own path (`/v1/responses`, `/v1/messages`). */
   readonly adapters: readonly AgentAdapter[];
@@ -223,7 +224,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       }
     };
     const request = {
-      url: `${upstream}/chat/completions`,
+      url: `${upstream}${adapter.upstreamPath ?? '/chat/completions'}`,
       method: 'POST' as const,
       headers: upstreamHeaders({ 'content-type': 'application/json', ...(plan.stream ? { accept: 'text/event-stream' } : {}) }),
       body: plan.body,
@@ -246,6 +247,13 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
         return send(502, displayMessage(upstreamFailure(e)), false);
       }
       if (r.status !== 200) return send(r.status, upstreamError(upstream, r.status, r.text), false);
+      if (adapter.passThrough) {
+        res.writeHead(200, {
+          'content-type': r.headers['content-type'] ?? 'application/json',
+          'content-length': Buffer.byteLength(r.text),
+        });
+        return void res.end(r.text);
+      }
       const completion = parseJson(r.text);
       if (!completion.ok) return send(502, displayMessage(`The upstream ${upstream} answered with a body that is not JSON`), false);
       const text = JSON.stringify(adapter.complete(plan, completion.value));
@@ -277,6 +285,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       // words; a failing upstream (5xx) too, in the stream so the agent shows its message.
       return send(up.status, upstreamError(upstream, up.status, text), up.status >= 500);
     }
+    if (adapter.passThrough) return pipe(up, res, signal);
     const translator: StreamTranslator = adapter.stream(plan);
     res.writeHead(200, SSE_HEADERS);
     const parser = new SseParser();
@@ -320,6 +329,26 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       }
     } catch (e) {
       if (!signal.aborted) res.write(translator.fail(0, displayMessage(upstreamFailure(e))));
+    } finally {
+      up.close();
+      res.end();
+    }
+  }
+
+  /**
+   * The upstream's stream as it came, each read written on at once: the agent's API is the upstream's,
+   * so there is nothing to translate and nothing is held. A stream cut in the middle cannot be told in
+   * the agent's words without breaking an event; the agent sees it end early, as it would direct.
+   */
+  async function pipe(up: HttpStream, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+    res.writeHead(200, { ...SSE_HEADERS, 'content-type': up.headers['content-type'] ?? SSE_HEADERS['content-type'] });
+    try {
+      for await (const c of up.chunks) {
+        if (o.debugLog) log(`upstream chunk: ${c}`);
+        res.write(c);
+      }
+    } catch (e) {
+      if (!signal.aborted) log(`the upstream stream broke off: ${displayMessage(upstreamFailure(e))}`);
     } finally {
       up.close();
       res.end();

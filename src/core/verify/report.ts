@@ -138,7 +138,11 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
 
 /** One line for a report: the verdict through the bridge. */
 export function describeBridgeVerdict(v: BridgeVerdict): string {
-  const what = `the bridge repairs ${v.repairs.join(', ')}`;
+  const over =
+    v.upstreamApi === 'responses'
+      ? "the server's own /v1/responses, repaired (bridge --upstream-api responses)"
+      : "the server's chat completions";
+  const what = `the bridge repairs ${v.repairs.join(', ')} over ${over}`;
   if (v.ok) return `Through the route bridge (Start Route Bridge): passed — ${what}.${v.headline ? ` ${v.headline}` : ''}`;
   return `Through the route bridge: still fails${v.failed ? ` at ${v.failed.stage} (${v.failed.code}: ${v.failed.message})` : ''} — ${what}, not this.`;
 }

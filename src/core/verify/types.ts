@@ -213,11 +213,21 @@ export interface VerifyReport {
   throughBridge?: BridgeVerdict;
 }
 
+/**
+ * What the route bridge sends Codex's requests to: `chat`, the upstream's chat completions (a server
+ * without /v1/responses, or one whose Responses API drops or refuses Codex's tools); `responses`, the
+ * upstream's own /v1/responses, passed through with repairs (a server that refuses only replayed
+ * history without `status` or `text` without `format`).
+ */
+export type BridgeUpstreamApi = 'chat' | 'responses';
+
 /** The verdict of a verification through the route bridge, for the report beside the direct one. */
 export interface BridgeVerdict {
   ok: boolean;
   /** What the direct verification found that the bridge repairs. */
   repairs: DiagnosisCode[];
+  /** The upstream API the bridge used for Codex (Claude Code's bridge is always `chat`). */
+  upstreamApi: BridgeUpstreamApi;
   headline?: string;
   /** The first stage that still fails through the bridge, and why. */
   failed?: { stage: StageId; code: DiagnosisCode; message: string };

@@ -1,8 +1,10 @@
-// The Responses adapter: Codex 0.169's API (`POST /v1/responses`, streamed) over an upstream that has
-// only chat completions. request.ts plans the upstream request, stream.ts translates its answer.
+// The Responses adapters: Codex 0.169's API (`POST /v1/responses`, streamed) over an upstream that has
+// only chat completions (request.ts plans the upstream request, stream.ts translates its answer), or
+// passed through to an upstream's own /v1/responses with repairs (passThrough.ts).
 import { randomBytes } from 'node:crypto';
 import type { AgentAdapter } from '../adapter';
 import { planChatRequest } from './request';
+import { planPassThrough } from './passThrough';
 import { completeResponse, ResponsesTranslator, type IdSource } from './stream';
 
 export const RESPONSES_PATH = '/v1/responses';
@@ -22,6 +24,8 @@ function errorType(status: number): string {
   return 'server_error';
 }
 
+const responsesError = (status: number, message: string) => ({ error: { message, type: errorType(status), param: null, code: null } });
+
 export function responsesAdapter(ids: IdSource = counterIds()): AgentAdapter {
   return {
     agent: 'codex',
@@ -29,6 +33,24 @@ export function responsesAdapter(ids: IdSource = counterIds()): AgentAdapter {
     plan: planChatRequest,
     stream: plan => new ResponsesTranslator(plan, ids),
     complete: (plan, completion) => completeResponse(plan, completion, ids),
-    errorBody: (status, message) => ({ error: { message, type: errorType(status), param: null, code: null } }),
+    errorBody: responsesError,
+  };
+}
+
+/**
+ * Codex's Responses API passed through to the upstream's own `/responses`, repaired (replayStatus,
+ * textFormat); its answer goes back unchanged. The translator only makes the failure events for an
+ * upstream that fails before its stream (a 5xx, no connection), as the chat adapter does.
+ */
+export function responsesPassThroughAdapter(ids: IdSource = counterIds()): AgentAdapter {
+  return {
+    agent: 'codex',
+    path: RESPONSES_PATH,
+    upstreamPath: '/responses',
+    passThrough: true,
+    plan: planPassThrough,
+    stream: plan => new ResponsesTranslator(plan, ids),
+    complete: (_plan, body) => body,
+    errorBody: responsesError,
   };
 }

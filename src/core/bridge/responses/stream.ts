@@ -198,7 +198,9 @@ export class ResponsesTranslator implements StreamTranslator {
       this.calls.set(toolIndex, call);
     }
     if (str(tc.id) && !call.callId) call.callId = tc.id as string;
-    if (str(fn.name)) call.name = (call.name ?? '') + (fn.name as string);
+    // The name comes once, in a call's first piece; llama-cpp-python repeats it (and the id) in every
+    // piece, which must not make it `fnfnfn`.
+    if (str(fn.name) && call.name === undefined) call.name = fn.name as string;
     const args = str(fn.arguments) ?? '';
     call.text += args;
     if (!call.added && call.name) {

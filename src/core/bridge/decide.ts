@@ -1,0 +1,65 @@
+// What a verdict decides about the route bridge, in one place for Verify Route, `local-model-router
+// verify`/`bridge` and Start Route Bridge: which findings the bridge repairs, whether a second
+// verification through it is worth its cost, and which upstream API Codex's side of it uses. Pure:
+// no verifier, no socket (the extension loads it with the bridge, not with the verifier).
+import type { AgentId } from '../agents';
+import type { BridgeUpstreamApi, DiagnosisCode, VerifyReport } from '../verify/types';
+import type { AgentAdapter } from './adapter';
+import { responsesAdapter, responsesPassThroughAdapter } from './responses';
+import { messagesAdapter } from './messages';
+
+/**
+ * Findings the pass-through repairs (replayStatus, textFormat) mend on the server's own
+ * /v1/responses: everything else in the request works there, so it is not translated.
+ */
+export const PASS_THROUGH_REPAIRS: readonly DiagnosisCode[] = ['history-rejected', 'text-format-required'];
+
+/** The findings the bridge repairs, per agent (what its adapters speak and its repairs change). */
+export const BRIDGE_REPAIRS: Record<AgentId, readonly DiagnosisCode[]> = {
+  codex: [
+    'responses-api-missing',
+    'mcp-tools-dropped',
+    'mcp-calls-unusable',
+    'non-function-tool-rejected',
+    'template-system-message',
+    'image-output-rejected',
+    ...PASS_THROUGH_REPAIRS,
+  ],
+  claude: ['messages-api-missing', 'template-system-message'],
+};
+
+/** What `report` found that the bridge repairs (failed or warned stages), in stage order, once each. */
+export function bridgeRepairsFor(report: VerifyReport): DiagnosisCode[] {
+  const codes = report.stages
+    .filter(s => s.status === 'fail' || s.status === 'warn')
+    .map(s => s.diagnosis?.code)
+    .filter((c): c is DiagnosisCode => c !== undefined && BRIDGE_REPAIRS[report.agent].includes(c));
+  return [...new Set(codes)];
+}
+
+/**
+ * Whether a second verification through the bridge is worth its cost: only a failed verdict whose
+ * failure (or a warning beside it) the bridge repairs. A passing route is not verified twice (on
+ * llama.cpp the MCP warning alone would otherwise double every Verify Route).
+ */
+export function bridgeCanHelp(report: VerifyReport): boolean {
+  return !report.ok && !report.cancelled && bridgeRepairsFor(report).length > 0;
+}
+
+/**
+ * The upstream API for Codex's side of the bridge, from the direct verdict: the server's own
+ * /v1/responses (passed through, repaired) when every finding the bridge repairs is one the
+ * pass-through mends, since the server then has the API and takes the rest of Codex's request as it
+ * is; its chat completions otherwise (no /v1/responses, MCP tools dropped, a strict template, …,
+ * which only the translation repairs), and for a verdict with nothing to repair (the default bridge).
+ */
+export function bridgeModeFor(report: VerifyReport): BridgeUpstreamApi {
+  if (report.agent !== 'codex') return 'chat';
+  const repairs = bridgeRepairsFor(report);
+  return repairs.length > 0 && repairs.every(c => PASS_THROUGH_REPAIRS.includes(c)) ? 'responses' : 'chat';
+}
+
+/** The adapters a bridge serves: Codex's Responses API over `codexUpstream`, Claude Code's Messages API over chat completions. */
+export function bridgeAdapters(codexUpstream: BridgeUpstreamApi = 'chat'): AgentAdapter[] {
+  return [codexUpstream === 'responses' ? responsesPassThroughAdapter() : responsesAdapter(), messagesAdapter()];
+}
