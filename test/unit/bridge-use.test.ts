@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseToml } from 'smol-toml';
 import { decideBridge } from '../../src/core/bridge/use';
+import { bridgeCanHelp } from '../../src/core/bridge/decide';
 import { bridgeBaseUrl, bridgeCommandLine, DEFAULT_BRIDGE_PORT } from '../../src/core/bridge/facts';
 import { buildProfile } from '../../src/core/codex/profile';
 import { summarize } from '../../src/core/verify/report';
@@ -104,4 +105,33 @@ test('a profile through the bridge: its base_url, no env_key, MCP servers and we
     /#\s+local-model-router bridge --port 18100 --upstream http:\/\/10\.0\.0\.5:8000\/v1 --api-key-env LOCAL_LLM_API_KEY/,
   );
   assert.ok(bridged.notes.some(n => n.startsWith('through the route bridge at http://127.0.0.1:18100/v1')));
+});
+
+test('a passing Codex verdict is verified through the bridge only where it costs the user their MCP servers', () => {
+  const stage = (code: string, status: 'warn' | 'fail') =>
+    ({ id: 'tool-types', title: 't', status, ms: 1, summary: 's', evidence: [], diagnosis: { code, message: 'm' } }) as const;
+  const passing = (code: string) =>
+    ({ agent: 'codex', ok: true, cancelled: false, ms: 1, stages: [stage(code, 'warn')] }) as unknown as VerifyReport;
+  assert.equal(bridgeCanHelp(passing('mcp-tools-dropped'), { mcpServers: ['github'] }), true);
+  assert.equal(bridgeCanHelp(passing('mcp-tools-dropped'), { mcpServers: [] }), false, 'no MCP server: nothing to give back');
+  assert.equal(bridgeCanHelp(passing('mcp-tools-dropped')), false);
+  assert.equal(bridgeCanHelp(passing('template-system-message'), { mcpServers: ['github'] }), false, 'another warning on a passing route');
+  const failing = {
+    agent: 'codex',
+    ok: false,
+    cancelled: false,
+    ms: 1,
+    stages: [stage('responses-api-missing', 'fail')],
+  } as unknown as VerifyReport;
+  assert.equal(bridgeCanHelp(failing), true);
+  // What decideBridge then makes of it: through the bridge, and why.
+  const summary = summarize(
+    { ...passing('mcp-tools-dropped'), throughBridge: { ok: true, repairs: ['mcp-tools-dropped'], upstreamApi: 'chat' } } as VerifyReport,
+    1,
+  );
+  assert.deepEqual(decideBridge('codex', summary, 'auto'), {
+    use: true,
+    why: 'Codex passed directly and through the bridge (it repairs mcp-tools-dropped)',
+  });
+  assert.equal(summary.throughBridge?.upstreamApi, 'chat', 'Start Route Bridge runs the mode the verification ran');
 });

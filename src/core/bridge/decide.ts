@@ -37,13 +37,21 @@ export function bridgeRepairsFor(report: VerifyReport): DiagnosisCode[] {
   return [...new Set(codes)];
 }
 
+/** Findings of a passing Codex verdict that still cost the user something the bridge gives back: their MCP servers. */
+const MCP_FINDINGS: readonly DiagnosisCode[] = ['mcp-tools-dropped', 'mcp-calls-unusable'];
+
 /**
- * Whether a second verification through the bridge is worth its cost: only a failed verdict whose
- * failure (or a warning beside it) the bridge repairs. A passing route is not verified twice (on
- * llama.cpp the MCP warning alone would otherwise double every Verify Route).
+ * Whether a second verification through the bridge is worth its cost: a failed verdict whose failure
+ * (or a warning beside it) the bridge repairs; or a passing Codex verdict that leaves the user's MCP
+ * servers without effect (llama.cpp drops namespace tools) when `mcpServers` names some. Any other
+ * passing route is not verified twice (the MCP warning alone would double every Verify Route on
+ * llama.cpp for people who have no MCP server).
  */
-export function bridgeCanHelp(report: VerifyReport): boolean {
-  return !report.ok && !report.cancelled && bridgeRepairsFor(report).length > 0;
+export function bridgeCanHelp(report: VerifyReport, o: { mcpServers?: readonly string[] } = {}): boolean {
+  if (report.cancelled) return false;
+  const repairs = bridgeRepairsFor(report);
+  if (!report.ok) return repairs.length > 0;
+  return report.agent === 'codex' && !!o.mcpServers?.length && repairs.some(c => MCP_FINDINGS.includes(c));
 }
 
 /**

@@ -32,7 +32,7 @@ export async function verifyThroughBridge(
   input: AgentVerifyInput,
   direct: VerifyReport,
 ): Promise<BridgeVerdict | undefined> {
-  if (!bridgeCanHelp(direct)) return undefined;
+  if (!bridgeCanHelp(direct, { mcpServers: input.codex?.mcpServers })) return undefined;
   const upstreamApi = bridgeModeFor(direct);
   const through = await verifyInBridge(agent, input, upstreamApi);
   const failed = through.stages.find(s => s.status === 'fail');

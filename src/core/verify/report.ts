@@ -16,6 +16,10 @@ export function firstFailure(report: VerifyReport): StageResult | undefined {
   return report.stages.find(s => s.status === 'fail');
 }
 
+function bridgeSummary(v: BridgeVerdict): NonNullable<VerificationSummary['throughBridge']> {
+  return { ok: v.ok, repairs: [...v.repairs], ...(v.upstreamApi ? { upstreamApi: v.upstreamApi } : {}) };
+}
+
 export function summarize(report: VerifyReport, at = Date.now()): VerificationSummary {
   const f = firstFailure(report);
   const agent = report.agent ?? 'codex';
@@ -26,7 +30,7 @@ export function summarize(report: VerifyReport, at = Date.now()): VerificationSu
     ...(tool
       ? { toolCall: { status: tool.status, ...(tool.diagnosis ? { code: tool.diagnosis.code, message: tool.diagnosis.message } : {}) } }
       : {}),
-    ...(report.throughBridge ? { throughBridge: { ok: report.throughBridge.ok, repairs: [...report.throughBridge.repairs] } } : {}),
+    ...(report.throughBridge ? { throughBridge: bridgeSummary(report.throughBridge) } : {}),
   };
   if (report.ok || !f) return { agent, ok: report.ok, at, ...(report.cancelled ? { message: 'cancelled' } : {}), ...extra };
   return { agent, ok: false, at, failedStage: f.id, diagnosis: f.diagnosis?.code, message: f.diagnosis?.message ?? f.summary, ...extra };

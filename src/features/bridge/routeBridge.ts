@@ -9,8 +9,8 @@ import type { Route } from '../../core/route/route';
 import { bridgeOnPort, startBridge, type RunningBridge } from '../../core/bridge/server';
 import { bridgeBaseUrl } from '../../core/bridge/facts';
 import { fullKey } from '../../core/settings/catalog';
-import { responsesAdapter } from '../../core/bridge/responses';
-import { messagesAdapter } from '../../core/bridge/messages';
+import { bridgeAdapters } from '../../core/bridge/decide';
+import type { BridgeUpstreamApi } from '../../core/verify/types';
 import { displayText, displayName } from '../../core/text/sanitize';
 
 const MAX_PENDING_CHARS = 64 * 1024;
@@ -57,7 +57,8 @@ export interface ActiveBridge {
   readonly terminal: vscode.Terminal;
 }
 
-let current: { bridge: RunningBridge; route: Route; terminal: vscode.Terminal; pty: BridgeTerminal } | undefined;
+let current:
+  { bridge: RunningBridge; route: Route; terminal: vscode.Terminal; pty: BridgeTerminal; codexUpstream: BridgeUpstreamApi } | undefined;
 let registered = false;
 
 /** The bridge this window runs, if any. */
@@ -75,7 +76,14 @@ export type BridgeStart = { ok: true; url: string; reused: boolean; terminal?: v
 export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeStart> {
   const port = ctx.settings().values['bridge.port'];
   const upstream = route.baseUrl.replace(/\/+$/, '');
-  if (current && current.route.baseUrl === route.baseUrl && current.route.model === route.model && current.bridge.port === port) {
+  const codexUpstream = ctx.routes.verificationsOf(route).codex?.throughBridge?.upstreamApi ?? 'chat';
+  if (
+    current &&
+    current.route.baseUrl === route.baseUrl &&
+    current.route.model === route.model &&
+    current.bridge.port === port &&
+    current.codexUpstream === codexUpstream
+  ) {
     current.terminal.show(true);
     return { ok: true, url: current.bridge.url, reused: false, terminal: current.terminal };
   }
@@ -98,7 +106,9 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
     bridge = await startBridge({
       upstream: route.baseUrl,
       port,
-      adapters: [responsesAdapter(), messagesAdapter()],
+      // Codex's side as the verification through the bridge ran it (pass-through for a server whose
+      // own /v1/responses needs only the pass-through repairs; chat completions otherwise).
+      adapters: bridgeAdapters(codexUpstream),
       ...(apiKey ? { apiKey } : {}),
       log: line => pty.line(line),
     });
@@ -123,8 +133,10 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
     iconPath: new vscode.ThemeIcon('arrow-swap'),
   });
   pty.line(`Route bridge on ${bridge.url} → ${route.baseUrl} (model ${route.model}).`);
-  pty.line('Codex: Responses API (POST /v1/responses); Claude Code: Messages API (POST /v1/messages). Close this terminal to stop it.');
-  current = { bridge, route, terminal, pty };
+  pty.line(
+    `Codex: Responses API (POST /v1/responses${codexUpstream === 'responses' ? ", passed to the server's own, repaired" : ', over chat completions'}); Claude Code: Messages API (POST /v1/messages). Close this terminal to stop it.`,
+  );
+  current = { bridge, route, terminal, pty, codexUpstream };
   ctx.log.info(`route bridge on ${bridge.url} for ${route.model} at ${route.baseUrl}`);
   terminal.show(true);
   return { ok: true, url: bridge.url, reused: false, terminal };

@@ -181,7 +181,7 @@ export async function verifyCommand(
           onReport: async (report: ReportWithOutput) => {
             if (server && mark !== undefined) report.serverOutput = server.outputSince(mark, SERVER_OUTPUT_LINES);
             // What the bridge repairs is verified again through it, so the report shows both verdicts.
-            if (!ac.signal.aborted && bridgeCanHelp(report)) {
+            if (!ac.signal.aborted && bridgeCanHelp(report, { mcpServers: input.codex.mcpServers })) {
               progress.report({ message: `${AGENTS[report.agent].displayName}: verifying again through the route bridge…` });
               const through = await verifyThroughBridge(report.agent, { ...input, signal: ac.signal }, report).catch((e: Error) => {
                 ctx.log.warn(`verify through the route bridge: ${e.message}`);
