@@ -1,5 +1,9 @@
 // `local-model-router codex-profile`: writes a Codex profile for a local server the way the installed
 // Codex expects it, prints what it writes (diffs for changed files), then lets Codex itself load it.
+import { decideBridge } from '../core/bridge/use';
+import { BRIDGE_USE_MODES, DEFAULT_BRIDGE_PORT } from '../core/bridge/facts';
+import type { VerificationSummary } from '../core/route/routeHealth';
+import type { BridgeVerdict } from '../core/verify/types';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { intFlag, parseFlags, UsageError, type CliIo, type Subcommand } from './io';
@@ -20,7 +24,8 @@ const HELP = `Usage: local-model-router codex-profile --name N --provider-id ID 
          [--api-key-env VAR] [--codex-home DIR] [--codex-version V] [--codex EXE]
          [--trust-project PATH] [--override-untrusted] [--set-oss-provider]
          [--non-function-tools auto|always|never] [--server-rejects-non-function-tools]
-         [--from-verify REPORT.json] [--no-catalog] [--no-validate] [--dry-run] [--json]
+         [--from-verify REPORT.json] [--bridge auto|always|never] [--bridge-port N]
+         [--no-catalog] [--no-validate] [--dry-run] [--json]
        local-model-router codex-profile --restore [--force] [--codex-home DIR] [--json]
 
 Writes a Codex profile for a local model server. Codex 0.134 and later: $CODEX_HOME/<name>.config.toml
@@ -51,6 +56,9 @@ Options:
   --from-verify FILE       use what \`verify --json\` learned (tool types, prompt rate): non-function and
                            MCP tools the server refuses are turned off, stream_idle_timeout_ms is set
                            from the measured prompt rate
+  --bridge M               auto (default): through the route bridge when --from-verify's report passed
+                           through it and not directly (or lost MCP tools directly); always; never
+  --bridge-port N          where the bridge listens (default ${DEFAULT_BRIDGE_PORT}); run it with \`local-model-router bridge\`
   --no-catalog             do not write the model catalog
   --no-validate            do not run Codex on the written profile
   --restore                undo the last write (see above); --force: even over files changed since
@@ -79,6 +87,8 @@ const FLAGS = {
   'non-function-tools': { type: 'string' },
   'server-rejects-non-function-tools': { type: 'boolean' },
   'from-verify': { type: 'string' },
+  bridge: { type: 'string' },
+  'bridge-port': { type: 'string' },
   'no-catalog': { type: 'boolean' },
   'no-validate': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
@@ -87,8 +97,8 @@ const FLAGS = {
   json: { type: 'boolean' },
 } as const;
 
-/** The findings of a `verify --json` report (Codex's); a usage error when the file is not one. */
-function readFindings(file: string): CodexFindings {
+/** The findings of a `verify --json` report (Codex's) and its verdict; a usage error when the file is not one. */
+function readFindings(file: string): { findings: CodexFindings; verdict: VerificationSummary } {
   let report: unknown;
   try {
     const text = readTextFile(file, 'report');
@@ -98,7 +108,7 @@ function readFindings(file: string): CodexFindings {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`--from-verify ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const r = report as { agent?: unknown; stages?: unknown; findings?: unknown };
+  const r = report as { agent?: unknown; stages?: unknown; findings?: unknown; ok?: unknown; throughBridge?: BridgeVerdict };
   if (!r || typeof r !== 'object' || !Array.isArray(r.stages))
     throw new UsageError(`--from-verify ${file}: not a report of \`local-model-router verify --json\``);
   if (r.agent !== undefined && r.agent !== 'codex')
@@ -107,7 +117,17 @@ function readFindings(file: string): CodexFindings {
     );
   const f = readCodexFindings(r.findings);
   if (!f.ok) throw new UsageError(`--from-verify ${file}: ${f.error}; it is not a report this version of verify wrote`);
-  return f.findings;
+  const through =
+    r.throughBridge && typeof r.throughBridge.ok === 'boolean' && Array.isArray(r.throughBridge.repairs) ? r.throughBridge : undefined;
+  return {
+    findings: f.findings,
+    verdict: {
+      agent: 'codex',
+      ok: r.ok === true,
+      at: 0,
+      ...(through ? { throughBridge: { ok: through.ok, repairs: through.repairs } } : {}),
+    },
+  };
 }
 
 function required(v: string | undefined, flag: string): string {
@@ -145,6 +165,13 @@ export const codexProfileCommand: Subcommand = {
     const homeDir = io.env.HOME || os.homedir();
     const codexHome = f['codex-home'] ? path.resolve(io.cwd, f['codex-home']) : resolveCodexHome(io.env, '', homeDir).path;
     const exe = f.codex ?? 'codex';
+    const bridgeMode = f.bridge ?? SETTINGS['bridge.use'].default;
+    if (!BRIDGE_USE_MODES.includes(bridgeMode as (typeof BRIDGE_USE_MODES)[number]))
+      throw new UsageError(`--bridge must be ${BRIDGE_USE_MODES.join(', ')}, got "${bridgeMode}"`);
+    const bridgePort = intFlag('bridge-port', f['bridge-port'], 1024) ?? DEFAULT_BRIDGE_PORT;
+    if (bridgePort > 65535) throw new UsageError(`--bridge-port must be 1024–65535, got ${bridgePort}`);
+    const fromVerify = f['from-verify'] ? readFindings(path.resolve(io.cwd, f['from-verify'])) : undefined;
+    const bridge = decideBridge('codex', fromVerify?.verdict, bridgeMode);
     const report: Record<string, unknown> = { ok: false, dryRun: !!f['dry-run'], codexHome };
     const fail = (error: string): number => {
       if (f.json) io.out(JSON.stringify({ ...report, ok: false, error }, null, 2));
@@ -168,7 +195,8 @@ export const codexProfileCommand: Subcommand = {
           autoCompact: intFlag('auto-compact', f['auto-compact'], 1),
           apiKeyEnv: f['api-key-env'],
           serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
-          ...(f['from-verify'] ? { findings: readFindings(path.resolve(io.cwd, f['from-verify'])) } : {}),
+          ...(fromVerify ? { findings: fromVerify.findings } : {}),
+          ...(bridge.use ? { bridge: { port: bridgePort, why: bridge.why } } : {}),
           modelCatalog: !f['no-catalog'],
         },
         options: {

@@ -3,7 +3,11 @@
 // repairs left on, and the command that runs the same bridge outside VS Code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { main } from '../../src/cli/main';
 import { decideBridge } from '../../src/core/bridge/use';
 import { bridgeCanHelp } from '../../src/core/bridge/decide';
 import { bridgeBaseUrl, bridgeCommandLine, DEFAULT_BRIDGE_PORT } from '../../src/core/bridge/facts';
@@ -134,4 +138,39 @@ test('a passing Codex verdict is verified through the bridge only where it costs
     why: 'Codex passed directly and through the bridge (it repairs mcp-tools-dropped)',
   });
   assert.equal(summary.throughBridge?.upstreamApi, 'chat', 'Start Route Bridge runs the mode the verification ran');
+});
+
+test('codex-profile --from-verify: a report that passed only through the bridge writes the profile for it; --bridge never keeps it direct', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'lmr-bridge-cli-'));
+  try {
+    mkdirSync(join(home, 'ch'));
+    writeFileSync(join(home, 'ch', 'config.toml'), '');
+    const report = {
+      agent: 'codex',
+      ok: false,
+      stages: [],
+      findings: {},
+      throughBridge: { ok: true, repairs: ['responses-api-missing'], upstreamApi: 'chat' },
+    };
+    writeFileSync(join(home, 'report.json'), JSON.stringify(report));
+    const run = async (...extra: string[]) => {
+      let out = '';
+      const io = { out: (t: string) => void (out += t), err: (t: string) => void (out += t), env: { HOME: home }, cwd: home };
+      const code = await main(
+        [
+          'codex-profile',
+          ...['--name', 'p', '--provider-id', 'local-mlx', '--base-url', 'http://127.0.0.1:8080/v1', '--model', 'm'],
+          ...['--codex-home', join(home, 'ch'), '--codex-version', '0.169.0', '--from-verify', join(home, 'report.json')],
+          ...extra,
+        ],
+        io,
+      );
+      assert.equal(code, 0, out);
+      return readFileSync(join(home, 'ch', 'p.config.toml'), 'utf8');
+    };
+    assert.match(await run('--bridge-port', '18200'), /base_url = "http:\/\/127\.0\.0\.1:18200\/v1"/);
+    assert.match(await run('--bridge', 'never'), /base_url = "http:\/\/127\.0\.0\.1:8080\/v1"/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
