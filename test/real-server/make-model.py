@@ -128,6 +128,14 @@ def main() -> int:
                     help="tools: a call carries only its first (required) argument: tokens with a comma and "
                          "'<parameter' are unlikely, so Codex does not refuse the call over a random "
                          "optional argument (a float where it wants an integer, a justification without permissions)")
+    ap.add_argument("--prefer-tool", default="",
+                    help="tools: the tool the model picks where the grammar lets it choose a name: right after "
+                         "an opening quote, tokens that begin the name (not after a quote or space of their own) "
+                         "are likely (+25), whatever tools the request carries")
+    ap.add_argument("--string-value", default="",
+                    help="tools: the text a free JSON string of a call starts with, then ends: right after an "
+                         "opening quote its first token is likelier (+40) than --prefer-tool's, each next token "
+                         "follows, then a quote that closes the object (e.g. a file name the test writes)")
     ap.add_argument("--xml-close", action="store_true",
                     help="tools: also end XML-style arguments (<parameter=x>value</parameter>, the Qwen3.5 "
                          "template's format) soon: '</' is likely, then 'parameter' and '>\\n' follow it")
@@ -293,6 +301,52 @@ def main() -> int:
             if done is not None:
                 E[done] = y4 * sq
                 W[eos] = W[eos] + y4 * (a.tool_logit / sq)
+
+        if a.prefer_tool or a.string_value:
+            # One more direction o: the embedding of every token that is only JSON punctuation and
+            # white space ('"', '":', ' "', '{"', '\n\t', ...; the tokens above keep their own), so "between
+            # the tokens of a call's JSON" is a context of its own. There an opening quote is likely
+            # (+30), a token that begins the preferred tool's name more (+25 above what the grammar
+            # allows there: only at a name) and the string's first token most (+60; an opening quote has the
+            # quote bias too); each of the
+            # string's tokens gets a direction of its own, so the chain o -> t1 -> t2 -> ... -> '"}'
+            # holds in any context; a quote that closes the object is not in o, so a chain ends.
+            # Where the grammar forbids a token (a name, a key, a closing quote) the next allowed wins.
+            texts = ["" if types[i] != 1 or b[i] <= -100 else bytes(dec[c] for c in t.decode("utf-8")).decode("utf-8")
+                     for i, t in enumerate(tokens)]
+            own = {*starts, tool_call, end_call, nl2, marker, done}
+            closers = [i for i, t in enumerate(texts) if t and quote_re.match(t) and t.rstrip().endswith("}")]
+            punct = [i for i, t in enumerate(texts)
+                     if t and set(t) <= set(' \t\n:{[,"') and i not in own and i not in closers]
+            openers = [i for i in punct if texts[i].endswith('"') and '""' not in texts[i]]
+            chain = []
+            rest = a.string_value
+            while rest:
+                best = max((i for i, t in enumerate(texts) if t and rest.startswith(t)), key=lambda i: len(texts[i]), default=None)
+                if best is None:
+                    print(f"--string-value: no token for {rest!r}", file=sys.stderr)
+                    return 2
+                chain.append(best)
+                rest = rest[len(texts[best]):]
+            y = rng.standard_normal((d, 1 + len(chain)))
+            y -= q @ (q.T @ y)
+            y, _ = np.linalg.qr(y)
+            o, cs = y[:, 0].astype(f32), [y[:, 1 + k].astype(f32) for k in range(len(chain))]
+            for x in (o, *cs):
+                E -= np.outer(E @ x, x).astype(f32)
+            E[punct] = o * sq
+            W[openers] = W[openers] + o * (30.0 / sq)
+            if a.prefer_tool:
+                first = [i for i, t in enumerate(texts) if t and a.prefer_tool.startswith(t)]
+                W[first] = W[first] + o * (25.0 / sq)
+            prev = o
+            for k, t in enumerate(chain):
+                W[t] = W[t] + prev * ((60.0 if k == 0 else 40.0) / sq)
+                E[t] = cs[k] * sq
+                prev = cs[k]
+            if chain:
+                ends = [i for i in closers if texts[i].startswith('"')]  # not ' "}': the string ends here
+                W[ends] = W[ends] + prev * (a.tool_logit / sq)
 
     small = 0.02
     name = a.name or os.path.splitext(os.path.basename(a.out))[0]

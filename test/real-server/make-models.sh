@@ -4,7 +4,8 @@
 # vocabulary, real chat templates). Idempotent: a model is rewritten only when its recipe (the line
 # below or make-model.py) changed. Adapted from the lab recipe real-llama-server-recipe/make-models.sh.
 #
-# usage: bash test/real-server/make-models.sh       env: LMR_LLAMA_CACHE, FORCE=1, SETUP_SKIP_APT=1
+# usage: bash test/real-server/make-models.sh       env: LMR_LLAMA_CACHE, FORCE=1, SETUP_SKIP_APT=1,
+#        ONLY=<name> (that model alone)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +31,7 @@ MODELS=(
   "tiny-endless       --behavior chat  --template qwen25 --eos-bias -100"                  # never ends a reply: a generation that is still running
   "tiny-mcp           --behavior tools --template qwen25 --avoid-tools $NOT_CODEX --one-argument" # calls the MCP server's tool when the model sees it (through the bridge)
   "tiny-merge         --behavior chat  --template templates/qwen3.5-merged-system.jinja"   # Qwen3.5 joining its leading system messages: a later one still raises
+  "tiny-view-image    --behavior tools --template qwen25 --prefer-tool view_image --string-value z.png --one-argument" # calls view_image on z.png (the test writes that picture)
 )
 
 [ -f "$SRC/gguf-py/gguf/__init__.py" ] || { echo "make-models: no llama.cpp tree at $SRC: run test/real-server/build-llama-server.sh first" >&2; exit 1; }
@@ -47,6 +49,7 @@ maker_sum=$(sha256sum "$HERE/make-model.py" | cut -c1-16)
 t0=$(date +%s)
 for spec in "${MODELS[@]}"; do
   read -r name args <<<"$spec"
+  [ -z "${ONLY:-}" ] || [ "$name" = "$ONLY" ] || continue
   stamp="$args make-model.py=$maker_sum"
   # A template of this folder (templates/…) is named relative to it; its content is part of the recipe.
   if [[ $args =~ (templates/[^ ]+) ]]; then

@@ -19,6 +19,7 @@ export const REAL_MODELS = [
   'tiny-endless',
   'tiny-merge',
   'tiny-mcp',
+  'tiny-view-image',
 ] as const;
 export type RealModel = (typeof REAL_MODELS)[number];
 
