@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { main } from '../../src/cli/main';
 import { decideBridge } from '../../src/core/bridge/use';
-import { bridgeCanHelp } from '../../src/core/bridge/decide';
+import { bridgeCanHelp, bridgeRepairsFor } from '../../src/core/bridge/decide';
 import { bridgeBaseUrl, bridgeCommandLine, DEFAULT_BRIDGE_PORT } from '../../src/core/bridge/facts';
 import { buildProfile } from '../../src/core/codex/profile';
 import { summarize } from '../../src/core/verify/report';
@@ -173,4 +173,26 @@ test('codex-profile --from-verify: a report that passed only through the bridge 
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test("the bridge's repairs include what the tool-type findings show beyond the stage's one diagnosis", () => {
+  const report = {
+    agent: 'codex',
+    ok: false,
+    cancelled: false,
+    ms: 1,
+    stages: [
+      {
+        id: 'tool-types',
+        title: 't',
+        status: 'warn',
+        ms: 1,
+        summary: 's',
+        evidence: [],
+        diagnosis: { code: 'mcp-tools-dropped', message: 'm' },
+      },
+    ],
+    findings: { toolTypes: { namespace: 'dropped', 'image-output': 'rejected' } },
+  } as unknown as VerifyReport;
+  assert.deepEqual(bridgeRepairsFor(report), ['mcp-tools-dropped', 'image-output-rejected']);
 });

@@ -28,13 +28,26 @@ export const BRIDGE_REPAIRS: Record<AgentId, readonly DiagnosisCode[]> = {
   claude: ['messages-api-missing', 'template-system-message'],
 };
 
-/** What `report` found that the bridge repairs (failed or warned stages), in stage order, once each. */
+/**
+ * What the tool-types findings show beyond the stage's one diagnosis (a stage names one concern: on
+ * llama.cpp the dropped MCP tools hide the refused image in a tool result).
+ */
+function toolTypeRepairs(report: VerifyReport): DiagnosisCode[] {
+  const t = report.agent === 'codex' ? (report.findings?.toolTypes ?? {}) : {};
+  return [
+    ...(t.namespace === 'dropped' ? (['mcp-tools-dropped'] as const) : []),
+    ...(t.namespace === 'calls-unusable' ? (['mcp-calls-unusable'] as const) : []),
+    ...(t['image-output'] === 'rejected' ? (['image-output-rejected'] as const) : []),
+  ];
+}
+
+/** What `report` found that the bridge repairs (failed or warned stages, then the tool-type findings), in stage order, once each. */
 export function bridgeRepairsFor(report: VerifyReport): DiagnosisCode[] {
   const codes = report.stages
     .filter(s => s.status === 'fail' || s.status === 'warn')
     .map(s => s.diagnosis?.code)
     .filter((c): c is DiagnosisCode => c !== undefined && BRIDGE_REPAIRS[report.agent].includes(c));
-  return [...new Set(codes)];
+  return [...new Set([...codes, ...toolTypeRepairs(report)])];
 }
 
 /** Findings of a passing Codex verdict that still cost the user something the bridge gives back: their MCP servers. */
