@@ -196,3 +196,20 @@ test("the bridge's repairs include what the tool-type findings show beyond the s
   } as unknown as VerifyReport;
   assert.deepEqual(bridgeRepairsFor(report), ['mcp-tools-dropped', 'image-output-rejected']);
 });
+
+test('auto: a failure the bridge does not cause (the same code either way) does not keep the agent from what the bridge repairs', () => {
+  const direct: VerificationSummary = { agent: 'codex', ok: false, at: 1, failedStage: 'tool-call', diagnosis: 'wrong-tool-arguments' };
+  const same = {
+    ...direct,
+    throughBridge: { ok: false, repairs: ['mcp-tools-dropped'], failed: 'wrong-tool-arguments' },
+  } as VerificationSummary;
+  assert.deepEqual(decideBridge('codex', same, 'auto'), {
+    use: true,
+    why: 'the bridge repairs mcp-tools-dropped; wrong-tool-arguments fails with or without it',
+  });
+  const worse = {
+    ...direct,
+    throughBridge: { ok: false, repairs: ['mcp-tools-dropped'], failed: 'stream-malformed' },
+  } as VerificationSummary;
+  assert.equal(decideBridge('codex', worse, 'auto').use, false, 'a failure only the bridge shows keeps the agent direct');
+});

@@ -25,7 +25,7 @@ export type VerificationSummary = {
    */
   toolCall?: { status: StageStatus; code?: DiagnosisCode; message?: string };
   /** The same verification through the route bridge, when it ran (core/bridge/use.ts decides from it). */
-  throughBridge?: Pick<BridgeVerdict, 'ok' | 'repairs'> & Partial<Pick<BridgeVerdict, 'upstreamApi'>>;
+  throughBridge?: Pick<BridgeVerdict, 'ok' | 'repairs'> & Partial<Pick<BridgeVerdict, 'upstreamApi'>> & { failed?: DiagnosisCode };
 };
 
 /** A health that is not in flux. */

@@ -17,7 +17,12 @@ export function firstFailure(report: VerifyReport): StageResult | undefined {
 }
 
 function bridgeSummary(v: BridgeVerdict): NonNullable<VerificationSummary['throughBridge']> {
-  return { ok: v.ok, repairs: [...v.repairs], ...(v.upstreamApi ? { upstreamApi: v.upstreamApi } : {}) };
+  return {
+    ok: v.ok,
+    repairs: [...v.repairs],
+    ...(v.upstreamApi ? { upstreamApi: v.upstreamApi } : {}),
+    ...(v.failed ? { failed: v.failed.code } : {}),
+  };
 }
 
 export function summarize(report: VerifyReport, at = Date.now()): VerificationSummary {
