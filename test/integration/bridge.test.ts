@@ -262,6 +262,8 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
     const report = await vscode.commands.executeCommand<VerifyReport>('localModelRouter.verifyRoute', { agent: 'codex' });
     assert.equal(report.ok, false);
     assert.equal(report.throughBridge?.ok, true, JSON.stringify(report.throughBridge));
+    const api = (await vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID)?.activate()) as LocalModelRouterApi;
+    assert.match(api.statusBar.tooltip, /Through the route bridge: passed \\?\(it repairs responses\\?-api\\?-missing/);
 
     await set('codex.executable', CODEX);
     const written = await vscode.commands.executeCommand<{ kind: string; notes?: string[]; validation?: { kind: string } }>(

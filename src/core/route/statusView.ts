@@ -166,8 +166,17 @@ function verificationRows(v: StatusState['verifications'], outdated: NonNullable
     return [
       `| Verified for ${AGENTS[a].displayName} | ${verdict}, ${ago(now - x.at)} |`,
       ...(x.headline ? [`| | ${esc(x.headline)} |`] : []),
+      ...(x.throughBridge ? [`| | ${esc(throughBridgeRow(x.throughBridge))} |`] : []),
     ];
   });
+}
+
+/** The verdict through the route bridge beside the direct one (core/bridge/use.ts decides from it). */
+function throughBridgeRow(t: NonNullable<VerificationSummary['throughBridge']>): string {
+  const repairs = t.repairs.length ? ` (it repairs ${t.repairs.join(', ')})` : '';
+  return t.ok
+    ? `Through the route bridge: passed${repairs}`
+    : `Through the route bridge: failed${t.failed ? ` (${t.failed})` : ''}${repairs}`;
 }
 
 function renderNoRoute(s: StatusState): StatusView {
