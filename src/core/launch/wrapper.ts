@@ -13,6 +13,11 @@ export function shQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A command line as a person would type it: words quoted only where the shell needs it. */
+export function commandLine(command: string, args: readonly string[]): string {
+  return [command, ...args].map(w => (/^[\w@%+=:,./-]+$/.test(w) ? w : shQuote(w))).join(' ');
+}
+
 const envOf = (i: LlamaArgItem) => (SETTINGS[i.key] as SettingDef).env;
 
 /** Script header: saved defaults, then `NAME=${NAME:-$saved}` for each variable. */

@@ -12,42 +12,12 @@ import { fullKey } from '../../core/settings/catalog';
 import { bridgeAdapters } from '../../core/bridge/decide';
 import type { BridgeUpstreamApi } from '../../core/verify/types';
 import { displayText, displayName } from '../../core/text/sanitize';
+import { OutputTerminal } from '../../ui/outputTerminal';
 
-const MAX_PENDING_CHARS = 64 * 1024;
-
-class BridgeTerminal implements vscode.Pseudoterminal {
-  private readonly writeEmitter = new vscode.EventEmitter<string>();
-  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
-  readonly onDidWrite = this.writeEmitter.event;
-  readonly onDidClose = this.closeEmitter.event;
-  private isOpen = false;
-  private pending = '';
-
-  constructor(private readonly onUserClose: () => void) {}
-
-  open(): void {
-    this.isOpen = true;
-    if (this.pending) this.writeEmitter.fire(this.pending);
-    this.pending = '';
-  }
-
-  /** One line of the bridge's log: text from a server may be in it, so it is escaped first. */
+/** The bridge's terminal: read-only; each line of its log escaped first (text from a server may be in it). */
+class BridgeTerminal extends OutputTerminal {
   line(text: string): void {
-    const t = `${displayText(text, { max: 2_000 }).replace(/\r?\n/g, '\r\n')}\r\n`;
-    if (this.isOpen) this.writeEmitter.fire(t);
-    else this.pending = (this.pending + t).slice(-MAX_PENDING_CHARS);
-  }
-
-  // Read-only: nothing to type into.
-  handleInput(): void {}
-
-  close(): void {
-    this.onUserClose();
-  }
-
-  dispose(): void {
-    this.writeEmitter.dispose();
-    this.closeEmitter.dispose();
+    this.print(`${displayText(text, { max: 2_000 })}\n`);
   }
 }
 

@@ -7,60 +7,41 @@ import type { LaunchedState } from '../../core/launch/process';
 import {
   LineRing,
   spawnServer,
-  shQuote,
+  commandLine,
   type LaunchCommand,
   type LaunchProvider,
   type ProcessEnd,
   type ServerProcess,
 } from '../../core/launch';
 import type { ServerRecord } from '../../core/launch/serverRecords';
+import { OutputTerminal } from '../../ui/outputTerminal';
 
 /** How long to wait for VS Code to open the terminal before starting anyway (output is buffered). */
 const OPEN_FALLBACK_MS = 3_000;
 const MAX_PENDING_CHARS = 256 * 1024;
 
-function display(c: LaunchCommand): string {
-  const word = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : shQuote(w));
-  return [c.command, ...c.args].map(word).join(' ');
-}
-
-class ProcessTerminal implements vscode.Pseudoterminal {
-  private readonly writeEmitter = new vscode.EventEmitter<string>();
-  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
-  readonly onDidWrite = this.writeEmitter.event;
-  readonly onDidClose = this.closeEmitter.event;
+class ProcessTerminal extends OutputTerminal {
   readonly output = new LineRing(500);
   current: ServerProcess | undefined;
-  private isOpen = false;
-  private pending = '';
   private resolveOpened!: () => void;
   readonly opened = new Promise<void>(r => (this.resolveOpened = r));
   private fallback = setTimeout(() => this.resolveOpened(), OPEN_FALLBACK_MS);
 
-  constructor(private readonly onUserClose: () => void) {}
+  constructor(onUserClose: () => void) {
+    super(onUserClose, MAX_PENDING_CHARS);
+  }
 
-  open(): void {
-    this.isOpen = true;
+  override open(): void {
     clearTimeout(this.fallback);
-    if (this.pending) this.writeEmitter.fire(this.pending);
-    this.pending = '';
+    super.open();
     this.resolveOpened();
-  }
-
-  /** Text for the terminal only (notes from the extension), not part of the server's output. */
-  note(text: string): void {
-    this.print(`\x1b[2m${text}\x1b[0m\n`);
-  }
-
-  private print(text: string): void {
-    const t = text.replace(/\r?\n/g, '\r\n');
-    if (this.isOpen) this.writeEmitter.fire(t);
-    else this.pending = (this.pending + t).slice(-MAX_PENDING_CHARS);
   }
 
   async run(cmd: LaunchCommand, cwd: string | undefined, logFile?: string): Promise<ServerProcess> {
     await this.opened;
-    this.note(`> ${display(cmd)}${Object.keys(cmd.env).length ? `   (with ${Object.keys(cmd.env).join(', ')} set)` : ''}`);
+    this.note(
+      `> ${commandLine(cmd.command, cmd.args)}${Object.keys(cmd.env).length ? `   (with ${Object.keys(cmd.env).join(', ')} set)` : ''}`,
+    );
     return this.follow(spawnServer(cmd, { cwd, ...(logFile ? { logFile } : {}) }));
   }
 
@@ -85,7 +66,7 @@ class ProcessTerminal implements vscode.Pseudoterminal {
     return p;
   }
 
-  handleInput(data: string): void {
+  override handleInput(data: string): void {
     const p = this.current;
     if (!p?.running) {
       // Like a finished task terminal: any key closes it.
@@ -102,15 +83,14 @@ class ProcessTerminal implements vscode.Pseudoterminal {
     p.write(text);
   }
 
-  close(): void {
+  override close(): void {
     clearTimeout(this.fallback);
-    this.onUserClose();
+    super.close();
   }
 
-  dispose(): void {
+  override dispose(): void {
     clearTimeout(this.fallback);
-    this.writeEmitter.dispose();
-    this.closeEmitter.dispose();
+    super.dispose();
   }
 }
 

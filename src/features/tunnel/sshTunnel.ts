@@ -4,53 +4,8 @@
 import * as vscode from 'vscode';
 import type { OpenTunnel } from '../../ctx';
 import { superviseTunnel, type TunnelCommand, type TunnelState, type TunnelSupervisor } from '../../core/tunnel';
-import { shQuote } from '../../core/launch';
-
-const MAX_PENDING_CHARS = 64 * 1024;
-
-class TunnelTerminal implements vscode.Pseudoterminal {
-  private readonly writeEmitter = new vscode.EventEmitter<string>();
-  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
-  readonly onDidWrite = this.writeEmitter.event;
-  readonly onDidClose = this.closeEmitter.event;
-  private isOpen = false;
-  private pending = '';
-  /** Once the tunnel is over, a key press closes the terminal (as a finished task's does). */
-  ended = false;
-
-  constructor(private readonly onUserClose: () => void) {}
-
-  open(): void {
-    this.isOpen = true;
-    if (this.pending) this.writeEmitter.fire(this.pending);
-    this.pending = '';
-  }
-
-  print(text: string): void {
-    const t = text.replace(/\r?\n/g, '\r\n');
-    if (this.isOpen) this.writeEmitter.fire(t);
-    else this.pending = (this.pending + t).slice(-MAX_PENDING_CHARS);
-  }
-
-  /** Text from the extension, dimmed so it is not mistaken for ssh's. */
-  note(text: string): void {
-    this.print(`\x1b[2m${text}\x1b[0m\n`);
-  }
-
-  // Read-only: ssh runs with BatchMode and no tty, so there is nothing to type into.
-  handleInput(): void {
-    if (this.ended) this.closeEmitter.fire();
-  }
-
-  close(): void {
-    this.onUserClose();
-  }
-
-  dispose(): void {
-    this.writeEmitter.dispose();
-    this.closeEmitter.dispose();
-  }
-}
+import { commandLine } from '../../core/launch';
+import { OutputTerminal } from '../../ui/outputTerminal';
 
 export function describeTunnelState(s: TunnelState, destination: string): string {
   switch (s.kind) {
@@ -87,7 +42,7 @@ export class SshTunnel implements OpenTunnel {
   private readonly supervisor: TunnelSupervisor;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private readonly pty: TunnelTerminal;
+  private readonly pty: OutputTerminal;
   private readonly terminal: vscode.Terminal;
 
   constructor(
@@ -99,7 +54,7 @@ export class SshTunnel implements OpenTunnel {
     this.remotePort = command.spec.remotePort;
     this.localBaseUrl = command.localBaseUrl;
     this.terminalName = `ssh ${command.destination} :${command.spec.localPort}`;
-    this.pty = new TunnelTerminal(() => o.onUserClose(this));
+    this.pty = new OutputTerminal(() => o.onUserClose(this));
     this.terminal = vscode.window.createTerminal({
       name: this.terminalName,
       pty: this.pty,
@@ -107,7 +62,7 @@ export class SshTunnel implements OpenTunnel {
       isTransient: true,
     });
     const c = command.command;
-    this.pty.note(`> ${[c.command, ...c.args].map(w => (/^[\w@%+=:,./-]+$/.test(w) ? w : shQuote(w))).join(' ')}`);
+    this.pty.note(`> ${commandLine(c.command, c.args)}`);
     this.pty.note(
       `forwards ${command.localBaseUrl.replace(/\/v1$/, '')} here to port ${command.spec.remotePort} on ${command.destination}`,
     );
