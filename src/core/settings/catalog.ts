@@ -138,6 +138,7 @@ export const SETTINGS = {
 
   // ── the route bridge ──
   'bridge.use': { type: 'string', enum: BRIDGE_USE_MODES, default: 'auto', scope: 'window' },
+  'bridge.debugLog': { type: 'boolean', default: false, scope: 'machine' },
   'bridge.port': {
     type: 'integer',
     default: DEFAULT_BRIDGE_PORT,

@@ -68,6 +68,9 @@ export const DOCS: Record<SettingKey, { md: string; enumDescriptions?: string[] 
       'Never: the agent talks to the server directly.',
     ],
   },
+  'bridge.debugLog': {
+    md: "Show each request's body and the server's stream in the route bridge's terminal (prompts and answers included; never the key). Off: one line per request (method, path, status, time, the repairs applied).",
+  },
   'bridge.port': {
     md: 'The loopback port the route bridge listens on. Profiles and settings written for the bridge name it: after changing it, write them again.',
   },

@@ -80,6 +80,7 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
       // own /v1/responses needs only the pass-through repairs; chat completions otherwise).
       adapters: bridgeAdapters(codexUpstream),
       ...(apiKey ? { apiKey } : {}),
+      debugLog: ctx.settings().values['bridge.debugLog'],
       log: line => pty.line(line),
     });
   } catch (e) {
