@@ -1,6 +1,7 @@
 // `local-model-router bridge`: the route bridge on 127.0.0.1, Codex's Responses API and Claude Code's
 // Messages API over a server that has only chat completions (or Codex's passed through to the
 // server's own Responses API, repaired), until Ctrl+C.
+import { DEFAULT_BRIDGE_PORT } from '../core/bridge/facts';
 import { intFlag, parseFlags, UsageError, type Subcommand } from './io';
 import { normalizeBaseUrl } from '../core/endpoints';
 import { DEFAULT_REPAIRS, type RepairSwitches } from '../core/bridge/adapter';
@@ -43,7 +44,8 @@ Options:
                                   Studio refusing text without format); local-model-router verify
                                   names the mode its verdict needs
                        Claude Code's requests always go to chat completions.
-  --port N             port on 127.0.0.1 (default: any free port)
+  --port N             port on 127.0.0.1 (default ${DEFAULT_BRIDGE_PORT}, where Write Codex Profile and
+                       Write Claude Code Settings point an agent; 0: any free port)
   --api-key-env NAME   send the key in this environment variable to the upstream (only there)
   --no-repair NAME     turn one repair off (repeatable): ${Object.keys(REPAIR_NAMES).join(', ')}
   --debug-log          log request bodies and the upstream's stream to stderr (prompts included)
@@ -68,8 +70,9 @@ export const bridgeCommand: Subcommand = {
     if (f.upstream === undefined) throw new UsageError('--upstream is required');
     const upstream = normalizeBaseUrl(f.upstream);
     if (!upstream.ok) throw new UsageError(upstream.error);
-    const port = intFlag('port', f.port, 0);
-    if (port !== undefined && port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
+    // The fixed port profiles and settings written for the bridge name (bridge.port); 0: any free port.
+    const port = intFlag('port', f.port, 0) ?? DEFAULT_BRIDGE_PORT;
+    if (port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
     const upstreamApi = (f['upstream-api'] ?? 'chat') as BridgeUpstreamApi;
     if (!UPSTREAM_APIS.includes(upstreamApi))
       throw new UsageError(`--upstream-api takes ${UPSTREAM_APIS.join(' or ')}; not "${f['upstream-api']}"`);

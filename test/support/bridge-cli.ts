@@ -16,7 +16,9 @@ export interface BridgeProcess {
 }
 
 export async function startBridgeCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'bridge', ...args], {
+  // Tests run side by side: any free port unless a test names one (the command's default is one fixed port).
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'bridge', ...port, ...args], {
     env,
     cwd: resolve(__dirname, '../..'),
     stdio: ['ignore', 'pipe', 'pipe'],
