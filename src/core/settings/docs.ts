@@ -63,7 +63,7 @@ export const DOCS: Record<SettingKey, { md: string; enumDescriptions?: string[] 
   'bridge.use': {
     md: "Whether **Write Codex Profile**, **Write Claude Code Settings**, **Open Codex** and **Open Claude Code** send the agent through the route bridge (Codex's Responses API and Claude Code's Messages API on 127.0.0.1, over the server's chat completions, with the repairs Verify Route found necessary). The bridge runs in this window while the agent needs it; outside VS Code run `local-model-router bridge --port <port> --upstream <server URL>`.",
     enumDescriptions: [
-      'Through the bridge when the last verification failed directly and passed through the bridge; directly otherwise.',
+      'Through the bridge where the last verification proved it helps: it failed directly and passed through the bridge, or lost MCP tools directly and kept them through it, or failed through the bridge only where it failed directly too. Directly otherwise.',
       'Always through the bridge.',
       'Never: the agent talks to the server directly.',
     ],
