@@ -6,65 +6,19 @@
 //   long system text, 20 tools);
 // - streaming throughput: a 20,000-token stream written by the upstream as fast as it can;
 // - the bridge process's resident memory over 1,000 requests (VmRSS from /proc).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_REPAIRS } from '../../src/core/bridge/adapter';
 import { responsesAdapter } from '../../src/core/bridge/responses';
+import { benchMessages } from './bridge-messages';
+import { pct, rssMiB, spawnListening, startUpstream, stop, timedPost } from './bridge-kit';
 import { ROOT } from './lib/machine';
 import { median, sleep } from './lib/stats';
 import type { Row } from './lib/report';
 
 const SECTION = 'Route bridge';
 const LONG_TOKENS = 20_000;
-
-/** The upstream: reads and parses the whole body, then streams `max_tokens` chunks and [DONE] (backpressure kept). */
-function startUpstream(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(parts).toString('utf8');
-      const n = text.length;
-      if (req.url?.endsWith('/models')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end('{"object":"list","data":[{"id":"m","object":"model"}]}');
-      }
-      const tokens = Number((JSON.parse(text) as { max_tokens?: number }).max_tokens ?? 8);
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const frame = (delta: object, finish: string | null = null) =>
-        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-      res.write(frame({ role: 'assistant', content: '' }));
-      let i = 0;
-      const pump = () => {
-        while (i < tokens) {
-          i++;
-          if (!res.write(frame({ content: ' tok' }))) return void res.once('drain', pump);
-        }
-        res.write(frame({}, 'stop'));
-        res.write(
-          `data: ${JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: n >> 2, completion_tokens: tokens, total_tokens: (n >> 2) + tokens } })}\n\n`,
-        );
-        res.end('data: [DONE]\n\n');
-      };
-      pump();
-    });
-  });
-  return new Promise(resolve =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise(r => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      }),
-    ),
-  );
-}
 
 /** Shaped like Claude Code's first request in size: ~40 KB of system text, 20 tools with schemas. */
 function bigRequest(): Record<string, unknown> {
@@ -98,82 +52,16 @@ function directBody(req: Record<string, unknown>): string {
   return JSON.stringify(p.plan.body);
 }
 
-interface Timing {
-  /** Until the first token's text arrived (a chat content delta, a Responses output_text.delta). */
-  firstTokenMs: number;
-  totalMs: number;
-  bytes: number;
-}
-
-const FIRST_TOKEN: Record<string, string> = { '/v1/chat/completions': '"content":" tok"', '/v1/responses': 'response.output_text.delta' };
-
-function timedPost(agent: http.Agent, port: number, path: string, body: string): Promise<Timing> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    let first = 0;
-    let bytes = 0;
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      res => {
-        res.on('data', (c: Buffer) => {
-          if (!first && c.includes(FIRST_TOKEN[path]!)) first = performance.now();
-          bytes += c.length;
-        });
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode} from ${path}`));
-          resolve({ firstTokenMs: first - t0, totalMs: performance.now() - t0, bytes });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const pct = (xs: readonly number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function startBridgeProcess(upstreamPort: number): Promise<{ child: ChildProcess; port: number }> {
-  const cli = join(ROOT, 'dist/cli.js');
-  const child = spawn(process.execPath, [cli, 'bridge', '--upstream', `http://127.0.0.1:${upstreamPort}/v1`], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the bridge printed no URL in 10 s')), 10_000);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /127\.0\.0\.1:(\d+)\/v1/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', code => reject(new Error(`the bridge exited ${code}`)));
-  });
-  return { child, port };
-}
-
 export async function benchBridge(quick: boolean, log: (s: string) => void): Promise<Row[]> {
   // The built CLI is what a user runs (no TypeScript loader in its memory).
   const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs')], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`the build failed: ${build.stderr}`);
   const upstream = await startUpstream();
-  const bridge = await startBridgeProcess(upstream.port);
+  const cli = join(ROOT, 'dist/cli.js');
+  const bridge = await spawnListening(
+    [process.execPath, cli, 'bridge', '--upstream', `http://127.0.0.1:${upstream.port}/v1`],
+    /127\.0\.0\.1:(\d+)\/v1/,
+  );
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const bridged = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const rows: Row[] = [];
@@ -255,12 +143,12 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       target: { kind: 'ratio-max', value: 1.1 },
       notes: [`${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`],
     });
+    rows.push(...(await benchMessages({ quick, log, upstream, ours: { port: bridge.port, pid: bridge.child.pid! }, cli })));
     return rows;
   } finally {
     direct.destroy();
     bridged.destroy();
-    bridge.child.kill('SIGINT');
-    await new Promise(r => bridge.child.once('exit', r));
+    await stop(bridge.child);
     await upstream.close();
   }
 }
