@@ -136,9 +136,22 @@ export const pct = (xs: readonly number[], p: number): number => {
 };
 
 export function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return statusMiB(pid, 'VmRSS');
+}
+
+/** A /proc/<pid>/status field in MiB (VmRSS, RssAnon, RssFile). */
+export function statusMiB(pid: number, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/** RSS split into what the process alone holds and the pages of files it maps (the node binary, shared with every other Node process). */
+export function rssSplit(pid: number): string {
+  return `${statusMiB(pid, 'RssAnon').toFixed(1)} MiB anonymous (its own), ${statusMiB(pid, 'RssFile').toFixed(1)} MiB file pages (the node binary and libraries, shared)`;
+}
+
+/** Node flags for the bridge process, to try a V8 setting in the same bench (\`LMR_BENCH_BRIDGE_NODE_ARGS="--max-semi-space-size=2"\`). */
+export const BRIDGE_NODE_ARGS = (process.env.LMR_BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Spawns `argv` and resolves with the port it names on stdout (`pattern`'s first group), or fails after 15 s. */
 export async function spawnListening(

@@ -15,7 +15,7 @@ import { DEFAULT_REPAIRS } from '../../src/core/bridge/adapter';
 import { claudeShapedRequest } from '../../src/core/claude/verify/shape';
 import { generatedInstructions } from '../../src/core/verify/filler';
 import { freePorts } from '../support/ports';
-import { pct, rssMiB, spawnListening, stop, timedPost, type Timing, type Upstream } from './bridge-kit';
+import { BRIDGE_NODE_ARGS, pct, rssMiB, rssSplit, spawnListening, stop, timedPost, type Timing, type Upstream } from './bridge-kit';
 import { ensureCcr, startCcr, type RunningCcr } from './ccr';
 import { pssByRegion, regionGrowth } from './lib/smaps';
 import { median, sleep } from './lib/stats';
@@ -184,7 +184,7 @@ export async function benchMessages(o: {
     }
 
     // A long stream.
-    const runs = quick ? 3 : 7;
+    const runs = quick ? 3 : 15;
     const long = { ...SMALL, max_tokens: LONG_TOKENS };
     const dLong: number[] = [];
     const sLong = sides.map(() => [] as number[]);
@@ -327,7 +327,7 @@ export async function benchMessages(o: {
         baseline: { what: 'before them', value: before[j]!.rss },
         target: j === 0 ? { kind: 'ratio-max', value: 1.1 } : { kind: 'info' },
         notes: [
-          `${before[j]!.rss.toFixed(1)} MiB → ${after[j]!.rss.toFixed(1)} MiB; where it lies after (PSS, MB): ${split(after[j]!.pss)}; growth: ${
+          `${before[j]!.rss.toFixed(1)} MiB → ${after[j]!.rss.toFixed(1)} MiB (${rssSplit(s.pid)})${j === 0 && BRIDGE_NODE_ARGS.length ? `; node ${BRIDGE_NODE_ARGS.join(' ')}` : ''}; where it lies after (PSS, MB): ${split(after[j]!.pss)}; growth: ${
             regionGrowth(before[j]!.pss, after[j]!.pss)
               .filter(g => Math.abs(g.mb) >= 0.5)
               .map(g => `${g.region} ${g.mb.toFixed(1)}`)

@@ -6,13 +6,16 @@
 //   long system text, 20 tools);
 // - streaming throughput: a 20,000-token stream written by the upstream as fast as it can;
 // - the bridge process's resident memory over 1,000 requests (VmRSS from /proc).
+// Then the Messages side against claude-code-router 2.0.0 (bridge-messages.ts), through the same process.
+// LMR_BENCH_BRIDGE_NODE_ARGS="--max-semi-space-size=2" runs the bridge under those node flags (to try a
+// V8 setting against the same rows; the notes say when it was set).
 import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_REPAIRS } from '../../src/core/bridge/adapter';
 import { responsesAdapter } from '../../src/core/bridge/responses';
 import { benchMessages } from './bridge-messages';
-import { pct, rssMiB, spawnListening, startUpstream, stop, timedPost } from './bridge-kit';
+import { BRIDGE_NODE_ARGS, pct, rssMiB, rssSplit, spawnListening, startUpstream, stop, timedPost } from './bridge-kit';
 import { ROOT } from './lib/machine';
 import { median, sleep } from './lib/stats';
 import type { Row } from './lib/report';
@@ -59,7 +62,7 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
   const upstream = await startUpstream();
   const cli = join(ROOT, 'dist/cli.js');
   const bridge = await spawnListening(
-    [process.execPath, cli, 'bridge', '--upstream', `http://127.0.0.1:${upstream.port}/v1`],
+    [process.execPath, ...BRIDGE_NODE_ARGS, cli, 'bridge', '--upstream', `http://127.0.0.1:${upstream.port}/v1`],
     /127\.0\.0\.1:(\d+)\/v1/,
   );
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -102,7 +105,7 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       log(`bridge ${label}: direct p50 ${pct(d, 50).toFixed(2)} ms, bridged p50 ${pct(b, 50).toFixed(2)} ms`);
     }
 
-    const runs = quick ? 3 : 7;
+    const runs = quick ? 3 : 15;
     const long = { ...SMALL, max_output_tokens: LONG_TOKENS };
     const dLong: number[] = [];
     const bLong: number[] = [];
@@ -141,7 +144,9 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       unit: 'MiB',
       baseline: { what: `before them (after ${n * 4 + 60 + runs} requests)`, value: before },
       target: { kind: 'ratio-max', value: 1.1 },
-      notes: [`${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`],
+      notes: [
+        `${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB (${rssSplit(bridge.child.pid!)})${BRIDGE_NODE_ARGS.length ? `; node ${BRIDGE_NODE_ARGS.join(' ')}` : ''}; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`,
+      ],
     });
     rows.push(...(await benchMessages({ quick, log, upstream, ours: { port: bridge.port, pid: bridge.child.pid! }, cli })));
     return rows;
