@@ -5,6 +5,10 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The long stream's length in tokens, and how many run first, uncounted, while V8 optimizes the per-chunk code. */
+export const LONG_TOKENS = 20_000;
+export const WARM_LONG = 5;
+
 /** What the upstream saw and said last: the body it was sent, the usage it streamed. */
 export interface UpstreamLast {
   body: string;
