@@ -9,7 +9,7 @@
 // Then the Messages side against claude-code-router 2.0.0 (bridge-messages.ts), through the same process.
 // LMR_BENCH_BRIDGE_NODE_ARGS="--max-semi-space-size=2" runs the bridge under those node flags (to try a
 // V8 setting against the same rows; the notes say when it was set).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_REPAIRS } from '../../src/core/bridge/adapter';
@@ -164,6 +164,7 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
         `${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB (${rssSplit(bridge.child.pid!)})${BRIDGE_NODE_ARGS.length ? `; node ${BRIDGE_NODE_ARGS.join(' ')}` : ''}; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`,
       ],
     });
+    rows.push(...(await benchInProcess(upstream.port, quick, log)));
     rows.push(...(await benchMessages({ quick, log, upstream, ours: { port: bridge.port, pid: bridge.child.pid! }, cli })));
     return rows;
   } finally {
@@ -171,5 +172,80 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
     bridged.destroy();
     await stop(bridge.child);
     await upstream.close();
+  }
+}
+
+/**
+ * The bridge inside an existing Node process, as the extension host runs it: the V8 heap it adds once
+ * loaded and listening, and what it still holds after requests (each after a full GC).
+ */
+async function benchInProcess(upstreamPort: number, quick: boolean, log: (s: string) => void): Promise<Row[]> {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(ROOT, 'test/bench/bridge-inproc-child.ts'), String(upstreamPort)],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const lines: string[] = [];
+  let buf = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  const next = async (n: number): Promise<Record<string, number>> => {
+    for (let t = 0; lines.length < n; t++) {
+      if (t > 300) throw new Error('the in-process bridge printed nothing in 30 s');
+      await sleep(100);
+    }
+    return JSON.parse(lines[n - 1]!) as Record<string, number>;
+  };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const start = await next(1);
+    const port = start.port!;
+    const big = JSON.stringify(bigRequest());
+    const long = JSON.stringify({ ...SMALL, max_output_tokens: LONG_TOKENS });
+    const total = quick ? 200 : 1000;
+    for (let i = 0; i < 50; i++) await timedPost(agent, port, '/v1/responses', big);
+    for (let i = 0; i < 3; i++) await timedPost(agent, port, '/v1/responses', long);
+    child.kill('SIGUSR2');
+    const warm = await next(2);
+    for (let i = 0; i < total; i++) await timedPost(agent, port, '/v1/responses', JSON.stringify(SMALL));
+    child.kill('SIGUSR2');
+    const after = await next(3);
+    log(
+      `in-process bridge: heap ${start.heapBefore!.toFixed(1)} → ${start.heapLoaded!.toFixed(1)} → ${warm.heapNow!.toFixed(1)} → ${after.heapNow!.toFixed(1)} MB`,
+    );
+    const how =
+      'a Node process that loads the bridge (TypeScript sources through tsx) and serves it, as the extension host does; V8 heap used after a full GC (--expose-gc)';
+    return [
+      {
+        section: SECTION,
+        what: 'in-process bridge (as the extension host runs it): V8 heap it adds, loaded and listening',
+        runs: 1,
+        value: start.heapLoaded! - start.heapBefore!,
+        unit: 'MB',
+        target: { kind: 'info' },
+        notes: [`${how}: ${start.heapBefore!.toFixed(1)} MB before loading it, ${start.heapLoaded!.toFixed(1)} MB listening`],
+      },
+      {
+        section: SECTION,
+        what: `in-process bridge: V8 heap after ${total.toLocaleString('en')} more requests`,
+        runs: 1,
+        value: after.heapNow!,
+        unit: 'MB',
+        baseline: { what: 'after 50 Claude-Code-sized requests and 3 long streams', value: warm.heapNow! },
+        target: { kind: 'ratio-max', value: 1.1 },
+        notes: [`${how}; ${warm.heapNow!.toFixed(1)} MB → ${after.heapNow!.toFixed(1)} MB`],
+      },
+    ];
+  } finally {
+    agent.destroy();
+    await stop(child);
   }
 }
