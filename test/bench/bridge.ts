@@ -6,65 +6,32 @@
 //   long system text, 20 tools);
 // - streaming throughput: a 20,000-token stream written by the upstream as fast as it can;
 // - the bridge process's resident memory over 1,000 requests (VmRSS from /proc).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// Then the Messages side against claude-code-router 2.0.0 (bridge-messages.ts), through the same process.
+// LMR_BENCH_BRIDGE_NODE_ARGS="--max-semi-space-size=2" runs the bridge under those node flags (to try a
+// V8 setting against the same rows; the notes say when it was set).
+import { spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_REPAIRS } from '../../src/core/bridge/adapter';
 import { responsesAdapter } from '../../src/core/bridge/responses';
+import { benchMessages } from './bridge-messages';
+import {
+  BRIDGE_NODE_ARGS,
+  LONG_TOKENS,
+  pct,
+  rssMiB,
+  rssSplit,
+  spawnListening,
+  startUpstream,
+  stop,
+  timedPost,
+  WARM_LONG,
+} from './bridge-kit';
 import { ROOT } from './lib/machine';
 import { median, sleep } from './lib/stats';
 import type { Row } from './lib/report';
 
 const SECTION = 'Route bridge';
-const LONG_TOKENS = 20_000;
-
-/** The upstream: reads and parses the whole body, then streams `max_tokens` chunks and [DONE] (backpressure kept). */
-function startUpstream(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(parts).toString('utf8');
-      const n = text.length;
-      if (req.url?.endsWith('/models')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end('{"object":"list","data":[{"id":"m","object":"model"}]}');
-      }
-      const tokens = Number((JSON.parse(text) as { max_tokens?: number }).max_tokens ?? 8);
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const frame = (delta: object, finish: string | null = null) =>
-        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-      res.write(frame({ role: 'assistant', content: '' }));
-      let i = 0;
-      const pump = () => {
-        while (i < tokens) {
-          i++;
-          if (!res.write(frame({ content: ' tok' }))) return void res.once('drain', pump);
-        }
-        res.write(frame({}, 'stop'));
-        res.write(
-          `data: ${JSON.stringify({ id: 'c', choices: [], usage: { prompt_tokens: n >> 2, completion_tokens: tokens, total_tokens: (n >> 2) + tokens } })}\n\n`,
-        );
-        res.end('data: [DONE]\n\n');
-      };
-      pump();
-    });
-  });
-  return new Promise(resolve =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise(r => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      }),
-    ),
-  );
-}
 
 /** Shaped like Claude Code's first request in size: ~40 KB of system text, 20 tools with schemas. */
 function bigRequest(): Record<string, unknown> {
@@ -98,82 +65,16 @@ function directBody(req: Record<string, unknown>): string {
   return JSON.stringify(p.plan.body);
 }
 
-interface Timing {
-  /** Until the first token's text arrived (a chat content delta, a Responses output_text.delta). */
-  firstTokenMs: number;
-  totalMs: number;
-  bytes: number;
-}
-
-const FIRST_TOKEN: Record<string, string> = { '/v1/chat/completions': '"content":" tok"', '/v1/responses': 'response.output_text.delta' };
-
-function timedPost(agent: http.Agent, port: number, path: string, body: string): Promise<Timing> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    let first = 0;
-    let bytes = 0;
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      res => {
-        res.on('data', (c: Buffer) => {
-          if (!first && c.includes(FIRST_TOKEN[path]!)) first = performance.now();
-          bytes += c.length;
-        });
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode} from ${path}`));
-          resolve({ firstTokenMs: first - t0, totalMs: performance.now() - t0, bytes });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const pct = (xs: readonly number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function startBridgeProcess(upstreamPort: number): Promise<{ child: ChildProcess; port: number }> {
-  const cli = join(ROOT, 'dist/cli.js');
-  const child = spawn(process.execPath, [cli, 'bridge', '--upstream', `http://127.0.0.1:${upstreamPort}/v1`], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the bridge printed no URL in 10 s')), 10_000);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /127\.0\.0\.1:(\d+)\/v1/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', code => reject(new Error(`the bridge exited ${code}`)));
-  });
-  return { child, port };
-}
-
 export async function benchBridge(quick: boolean, log: (s: string) => void): Promise<Row[]> {
   // The built CLI is what a user runs (no TypeScript loader in its memory).
   const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.mjs')], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`the build failed: ${build.stderr}`);
   const upstream = await startUpstream();
-  const bridge = await startBridgeProcess(upstream.port);
+  const cli = join(ROOT, 'dist/cli.js');
+  const bridge = await spawnListening(
+    [process.execPath, ...BRIDGE_NODE_ARGS, cli, 'bridge', '--upstream', `http://127.0.0.1:${upstream.port}/v1`],
+    /127\.0\.0\.1:(\d+)\/v1/,
+  );
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const bridged = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const rows: Row[] = [];
@@ -214,11 +115,17 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       log(`bridge ${label}: direct p50 ${pct(d, 50).toFixed(2)} ms, bridged p50 ${pct(b, 50).toFixed(2)} ms`);
     }
 
-    const runs = quick ? 3 : 7;
+    const runs = quick ? 3 : 15;
     const long = { ...SMALL, max_output_tokens: LONG_TOKENS };
     const dLong: number[] = [];
     const bLong: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    // The first long streams run while V8 optimizes the per-chunk code and sizes its heap: not counted.
+    for (let i = -WARM_LONG; i < runs; i++) {
+      if (i < 0) {
+        await timedPost(direct, upstream.port, '/v1/chat/completions', directBody(long));
+        await timedPost(bridged, bridge.port, '/v1/responses', JSON.stringify(long));
+        continue;
+      }
       dLong.push((await timedPost(direct, upstream.port, '/v1/chat/completions', directBody(long))).totalMs);
       bLong.push((await timedPost(bridged, bridge.port, '/v1/responses', JSON.stringify(long))).totalMs);
     }
@@ -235,7 +142,7 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       target: { kind: 'faster-by', value: 0.95 },
       notes: [
         `through the bridge ${Math.round(bRate).toLocaleString('en')} tokens/s = ${(bRate / dRate).toFixed(2)}× direct (${Math.round(dRate).toLocaleString('en')} tokens/s); target ≥ 0.95× direct`,
-        'every chunk is parsed and re-written as Responses events; local models on CPU write 5–100 tokens/s',
+        `every chunk is parsed and re-written as Responses events; local models on CPU write 5–100 tokens/s; measured after ${WARM_LONG} uncounted streams each (the first ones run while V8 optimizes the per-chunk code: up to 2–4× slower)`,
       ],
     });
 
@@ -253,14 +160,92 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       unit: 'MiB',
       baseline: { what: `before them (after ${n * 4 + 60 + runs} requests)`, value: before },
       target: { kind: 'ratio-max', value: 1.1 },
-      notes: [`${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`],
+      notes: [
+        `${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB (${rssSplit(bridge.child.pid!)})${BRIDGE_NODE_ARGS.length ? `; node ${BRIDGE_NODE_ARGS.join(' ')}` : ''}; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`,
+      ],
     });
+    rows.push(...(await benchInProcess(upstream.port, quick, log)));
+    rows.push(...(await benchMessages({ quick, log, upstream, ours: { port: bridge.port, pid: bridge.child.pid! }, cli })));
     return rows;
   } finally {
     direct.destroy();
     bridged.destroy();
-    bridge.child.kill('SIGINT');
-    await new Promise(r => bridge.child.once('exit', r));
+    await stop(bridge.child);
     await upstream.close();
+  }
+}
+
+/**
+ * The bridge inside an existing Node process, as the extension host runs it: the V8 heap it adds once
+ * loaded and listening, and what it still holds after requests (each after a full GC).
+ */
+async function benchInProcess(upstreamPort: number, quick: boolean, log: (s: string) => void): Promise<Row[]> {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(ROOT, 'test/bench/bridge-inproc-child.ts'), String(upstreamPort)],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const lines: string[] = [];
+  let buf = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  const next = async (n: number): Promise<Record<string, number>> => {
+    for (let t = 0; lines.length < n; t++) {
+      if (t > 300) throw new Error('the in-process bridge printed nothing in 30 s');
+      await sleep(100);
+    }
+    return JSON.parse(lines[n - 1]!) as Record<string, number>;
+  };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const start = await next(1);
+    const port = start.port!;
+    const big = JSON.stringify(bigRequest());
+    const long = JSON.stringify({ ...SMALL, max_output_tokens: LONG_TOKENS });
+    const total = quick ? 200 : 1000;
+    for (let i = 0; i < 50; i++) await timedPost(agent, port, '/v1/responses', big);
+    for (let i = 0; i < 3; i++) await timedPost(agent, port, '/v1/responses', long);
+    child.kill('SIGUSR2');
+    const warm = await next(2);
+    for (let i = 0; i < total; i++) await timedPost(agent, port, '/v1/responses', JSON.stringify(SMALL));
+    child.kill('SIGUSR2');
+    const after = await next(3);
+    log(
+      `in-process bridge: heap ${start.heapBefore!.toFixed(1)} → ${start.heapLoaded!.toFixed(1)} → ${warm.heapNow!.toFixed(1)} → ${after.heapNow!.toFixed(1)} MB`,
+    );
+    const how =
+      'a Node process that loads the bridge (TypeScript sources through tsx) and serves it, as the extension host does; V8 heap used after a full GC (--expose-gc)';
+    return [
+      {
+        section: SECTION,
+        what: 'in-process bridge (as the extension host runs it): V8 heap it adds, loaded and listening',
+        runs: 1,
+        value: start.heapLoaded! - start.heapBefore!,
+        unit: 'MB',
+        target: { kind: 'info' },
+        notes: [`${how}: ${start.heapBefore!.toFixed(1)} MB before loading it, ${start.heapLoaded!.toFixed(1)} MB listening`],
+      },
+      {
+        section: SECTION,
+        what: `in-process bridge: V8 heap after ${total.toLocaleString('en')} more requests`,
+        runs: 1,
+        value: after.heapNow!,
+        unit: 'MB',
+        baseline: { what: 'after 50 Claude-Code-sized requests and 3 long streams', value: warm.heapNow! },
+        target: { kind: 'ratio-max', value: 1.1 },
+        notes: [`${how}; ${warm.heapNow!.toFixed(1)} MB → ${after.heapNow!.toFixed(1)} MB`],
+      },
+    ];
+  } finally {
+    agent.destroy();
+    await stop(child);
   }
 }

@@ -229,6 +229,7 @@ async function main(): Promise<number> {
     'Readiness',
     'Settings files',
     'Route bridge',
+    'Route bridge: Claude Code (Messages API)',
     'Memory (real host)',
     'Memory (in process)',
     'Real host',

@@ -208,3 +208,56 @@ test('the agent going away mid-stream aborts the upstream request within a secon
   for (let i = 0; i < 50 && !lines.some(l => l.includes('went away')); i++) await new Promise(r => setTimeout(r, 10));
   assert.ok(lines.some(l => /POST \/v1\/responses 200 .*the agent went away; upstream request aborted/.test(l)));
 });
+
+test('an agent that stops reading holds the upstream back: the bridge keeps no more than the socket buffers, then passes the whole stream on', async () => {
+  const CHUNKS = 300_000;
+  let sent = 0;
+  let blocked = false;
+  let blockedAt = 0;
+  const frame = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: ' token' } }] })}\n\n`;
+  const fast = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const pump = () => {
+      while (sent < CHUNKS) {
+        sent++;
+        if (!res.write(frame)) {
+          if (!blocked) blockedAt = sent;
+          blocked = true;
+          return void res.once('drain', pump);
+        }
+      }
+      res.end('data: [DONE]\n\n');
+    };
+    pump();
+  });
+  await new Promise<void>(r => fast.listen(0, '127.0.0.1', r));
+  closers.push(() => new Promise(r => fast.close(() => r())));
+  const { b } = await bridge({ upstream: `http://127.0.0.1:${(fast.address() as AddressInfo).port}/v1` });
+  let agentRes!: http.IncomingMessage;
+  const gotRes = new Promise<void>(resolve => {
+    const req = http.request(
+      { host: '127.0.0.1', port: b.port, path: '/v1/responses', method: 'POST', headers: { 'content-type': 'application/json' } },
+      res => {
+        agentRes = res;
+        res.pause();
+        resolve();
+      },
+    );
+    req.end(JSON.stringify(turn('write a lot')));
+  });
+  await gotRes;
+  await new Promise(r => setTimeout(r, 500));
+  // Paused: the upstream is held back well before the end (the stream translated would be several MB).
+  assert.ok(blocked && sent < CHUNKS, `the upstream wrote ${sent} of ${CHUNKS} chunks while the agent read nothing`);
+  const heldAt = sent;
+  await new Promise(r => setTimeout(r, 300));
+  assert.ok(sent - heldAt < 20_000, `the upstream kept writing while held (${heldAt} → ${sent}; first blocked at ${blockedAt})`);
+  let text = '';
+  agentRes.setEncoding('utf8');
+  agentRes.on('data', (c: string) => (text += c));
+  agentRes.resume();
+  await new Promise(r => agentRes.on('end', r));
+  assert.equal(sent, CHUNKS);
+  assert.equal(judge(text).text, ' token'.repeat(CHUNKS));
+});

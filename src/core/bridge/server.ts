@@ -199,7 +199,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     }
     res.writeHead(up.status, { 'content-type': up.headers['content-type'] ?? 'application/json' });
     try {
-      for await (const c of up.chunks) res.write(c);
+      for await (const c of up.chunks) if (!res.write(c)) await drained(res);
     } catch {
       // The status is out already: a cut body is all the agent can be told.
     } finally {
@@ -317,7 +317,8 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
           } else ended = handleData(ev.data);
           if (ended) break;
         }
-        if (out) res.write(out);
+        // An agent reading slower than the upstream writes: wait for it rather than hold the rest here.
+        if (out && !res.write(out)) await drained(res);
         out = '';
         if (ended) break;
       }
@@ -376,6 +377,19 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
       await agent.close();
     },
   };
+}
+
+/** Resolves when the agent has taken what was written, or has gone away. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise(resolve => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };

@@ -38,11 +38,11 @@ function classify(start: number, end: number, perms: string, path: string): Regi
   return 'other anonymous';
 }
 
-/** PSS of this process by region, in MB; undefined where /proc is not there. */
-export function pssByRegion(): RegionMB | undefined {
+/** PSS of this process (or of `pid`) by region, in MB; undefined where /proc is not there. */
+export function pssByRegion(pid: number | 'self' = 'self'): RegionMB | undefined {
   let text: string;
   try {
-    text = readFileSync('/proc/self/smaps', 'utf8');
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
   } catch {
     return undefined;
   }
