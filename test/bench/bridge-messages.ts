@@ -125,7 +125,7 @@ export async function benchMessages(o: {
   if (ccrNote) log(ccrNote);
   // A second bridge in front of the closed port: the down-upstream case.
   const down = await spawnListening(
-    [process.execPath, o.cli, 'bridge', '--upstream', `http://127.0.0.1:${downPort}/v1`],
+    [process.execPath, o.cli, 'bridge', '--port', '0', '--upstream', `http://127.0.0.1:${downPort}/v1`],
     /127\.0\.0\.1:(\d+)\/v1/,
   );
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });

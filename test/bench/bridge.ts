@@ -72,7 +72,7 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
   const upstream = await startUpstream();
   const cli = join(ROOT, 'dist/cli.js');
   const bridge = await spawnListening(
-    [process.execPath, ...BRIDGE_NODE_ARGS, cli, 'bridge', '--upstream', `http://127.0.0.1:${upstream.port}/v1`],
+    [process.execPath, ...BRIDGE_NODE_ARGS, cli, 'bridge', '--port', '0', '--upstream', `http://127.0.0.1:${upstream.port}/v1`],
     /127\.0\.0\.1:(\d+)\/v1/,
   );
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
