@@ -21,6 +21,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import * as lib from '../host/lib.mjs';
 import { benchBridge } from './bridge';
+import { benchBridgeReal } from './bridge-real';
 import { benchDiscovery } from './discovery';
 import { benchActivation, benchLoadAndMemory, disposeHost, prepareHost, share, type HostMemoryBench, type HostSetup } from './host';
 import { describeMachine, ROOT, type Machine } from './lib/machine';
@@ -205,6 +206,7 @@ async function main(): Promise<number> {
   if (wants('readiness')) await section('Readiness', rows, () => benchReadiness(RUNS.readiness, log));
   if (wants('settings')) await section('Settings files', rows, () => benchSettingsWrite(RUNS.settings, log));
   if (wants('bridge')) await section('Route bridge', rows, () => benchBridge(quick, log));
+  if (wants('bridge')) await section('Route bridge', rows, () => benchBridgeReal(quick, log));
   if (wants('rss')) await section('Memory (in process)', rows, () => benchRssDiagnostic(RUNS.rssDiagnostic, REFRESHES, log));
   if (wants('memory') || wants('activation'))
     await section('Real host', rows, async () => {
