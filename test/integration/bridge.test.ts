@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { notFound, startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import { freePorts } from '../support/ports';
+import { claudeStandIn, codexStandIn } from '../support/agent-stand-in';
 import type { VerifyReport } from '../../src/core/verify/types';
 import type { LocalModelRouterApi } from '../../src/api';
 
@@ -190,14 +191,6 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
   let port: number;
 
   const set = (k: string, v: unknown) => config().update(k, v, vscode.ConfigurationTarget.Global);
-  async function waitForFile(file: string, ms: number): Promise<string> {
-    const end = Date.now() + ms;
-    while (!fs.existsSync(file)) {
-      if (Date.now() > end) throw new Error(`${file} was not written within ${ms / 1000} s`);
-      await new Promise(r => setTimeout(r, 200));
-    }
-    return fs.readFileSync(file, 'utf8');
-  }
   const noKeyInFiles = (root: string) => {
     for (const f of fs.readdirSync(root, { recursive: true }) as string[]) {
       const p = path.join(root, f);
@@ -283,14 +276,8 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
     assert.match(profile, new RegExp(`local-model-router bridge --port ${port} --upstream ${server.baseUrl.replace(/[.]/g, '\\.')}`));
     noKeyInFiles(codexHome);
 
-    const out = path.join(dir, 'codex.out');
-    const wrapper = path.join(dir, 'codex');
-    fs.writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\nenv > '${out}.env'\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: BRIDGE-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
-      { mode: 0o755 },
-    );
-    await set('codex.executable', wrapper);
+    const codex = codexStandIn(dir, CODEX, 'Reply with exactly: BRIDGE-JOURNEY-OK');
+    await set('codex.executable', codex.executable);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[]; envNames?: string[] }>(
       'localModelRouter.openCodex',
@@ -300,10 +287,10 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
       vscode.window.terminals.some(t => t.name === `Route Bridge · ${MODEL}`),
       `Open Codex started the bridge: ${vscode.window.terminals.map(t => t.name).join(', ')}`,
     );
-    const printed = await waitForFile(out, 120_000);
-    assert.match(printed, /BRIDGE-JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    const printed = await codex.printed(120_000);
+    assert.match(printed, /BRIDGE-JOURNEY-OK/, codex.describe());
     assert.match(printed, /exit=0/);
-    assert.ok(!fs.readFileSync(`${out}.env`, 'utf8').includes(KEY), "the key is not in Codex's environment");
+    assert.ok(!codex.env().includes(KEY), "the key is not in Codex's environment");
     const seen = server.requests.slice(before).filter(r => r.method === 'POST');
     assert.ok(seen.length >= 1, 'Codex reached the server');
     assert.deepEqual([...new Set(seen.map(r => r.path))], ['/v1/chat/completions'], 'the server saw chat completions only');
@@ -340,14 +327,8 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
     assert.equal(settings.apiKeyHelper, undefined, 'the bridge holds the key: no key helper');
     noKeyInFiles(path.join(folder, '.claude'));
 
-    const out = path.join(dir, 'claude.out');
-    const wrapper = path.join(dir, 'claude');
-    fs.writeFileSync(
-      wrapper,
-      `#!/bin/sh\nenv > '${out}.env'\ncd '${folder}' && '${CLAUDE_BIN}' "$@" -p 'Reply with exactly: CLAUDE-BRIDGE-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
-      { mode: 0o755 },
-    );
-    await set('claude.executable', wrapper);
+    const claude = claudeStandIn(dir, CLAUDE_BIN, folder, 'Reply with exactly: CLAUDE-BRIDGE-OK');
+    await set('claude.executable', claude.executable);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; envNames?: string[] }>('localModelRouter.openClaudeCode');
     assert.equal(opened.ok, true, JSON.stringify(opened));
@@ -355,10 +336,10 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
       vscode.window.terminals.some(t => t.name === `Route Bridge · ${MODEL}`),
       'Open Claude Code started the bridge',
     );
-    const printed = await waitForFile(out, 120_000);
-    assert.match(printed, /CLAUDE-BRIDGE-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    const printed = await claude.printed(120_000);
+    assert.match(printed, /CLAUDE-BRIDGE-OK/, claude.describe());
     assert.match(printed, /exit=0/);
-    const env = fs.readFileSync(`${out}.env`, 'utf8');
+    const env = claude.env();
     assert.match(env, new RegExp(`ANTHROPIC_BASE_URL=http://127\\.0\\.0\\.1:${port}\\b`));
     assert.ok(!env.includes(KEY), "the key is not in Claude Code's environment");
     const seen = server.requests.slice(before).filter(r => r.method === 'POST');

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server';
 import { freePort } from '../support/ports';
+import { claudeStandIn, codexStandIn } from '../support/agent-stand-in';
 import type { LocalModelRouterApi } from '../../src/api';
 import type { EndpointProbe } from '../../src/core/route/discovery';
 import type { VerifyReport } from '../../src/core/verify/types';
@@ -28,15 +29,6 @@ const BIN = path.join(ROOT, 'test/support/bin');
 const config = () => vscode.workspace.getConfiguration('localModelRouter');
 async function set(key: string, value: unknown): Promise<void> {
   await config().update(key, value, vscode.ConfigurationTarget.Global);
-}
-
-async function waitForFile(file: string, ms: number): Promise<string> {
-  const end = Date.now() + ms;
-  while (!fs.existsSync(file)) {
-    if (Date.now() > end) throw new Error(`${file} was not written within ${ms / 1000} s`);
-    await new Promise(r => setTimeout(r, 200));
-  }
-  return fs.readFileSync(file, 'utf8');
 }
 
 async function launchCommandBaseUrl(provider: LaunchProvider, settings: Record<string, unknown>, dir: string): Promise<string> {
@@ -197,22 +189,15 @@ suite('journey: a keyed server, from Set API Key to the real Codex CLI answering
 
     // Open Codex runs codex.executable with the profile in a terminal; this stand-in hands the same
     // argv and environment to the real Codex CLI non-interactively and records what it printed.
-    const out = path.join(dir, 'codex.out');
-    const wrapper = path.join(dir, 'codex');
-    // Any other call (the configuration check before the terminal opens) goes to the real Codex as it is.
-    fs.writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
-      { mode: 0o755 },
-    );
-    await set('codex.executable', wrapper);
+    const codex = codexStandIn(dir, CODEX, 'Reply with exactly: JOURNEY-OK');
+    await set('codex.executable', codex.executable);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[]; envNames?: string[] }>(
       'localModelRouter.openCodex',
     );
     assert.deepEqual(opened, { ok: true, args: ['--profile', 'journey'], envNames: ['LOCAL_LLM_API_KEY'] });
-    const printed = await waitForFile(out, 90_000);
-    assert.match(printed, /JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    const printed = await codex.printed(90_000);
+    assert.match(printed, /JOURNEY-OK/, codex.describe());
     assert.match(printed, /exit=0/);
     const posts = server.requests.slice(before).filter(r => r.method === 'POST' && r.path.endsWith('/responses'));
     assert.ok(posts.length >= 1 && posts.every(p => p.headers.authorization === `Bearer ${KEY}`), 'every Codex request carried the key');
@@ -280,20 +265,14 @@ suite('journey: Claude Code, from the picker to the real Claude Code CLI answeri
 
     // Open Claude Code runs claude.executable in a terminal with the route's variables; this stand-in
     // runs the real CLI with them, non-interactively, in the project (where the settings file is).
-    const out = path.join(dir, 'claude.out');
-    const wrapper = path.join(dir, 'claude');
-    fs.writeFileSync(
-      wrapper,
-      `#!/bin/sh\ncd '${folder}' && '${CLAUDE_BIN}' "$@" -p 'Reply with exactly: CLAUDE-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
-      { mode: 0o755 },
-    );
-    await set('claude.executable', wrapper);
+    const claude = claudeStandIn(dir, CLAUDE_BIN, folder, 'Reply with exactly: CLAUDE-JOURNEY-OK');
+    await set('claude.executable', claude.executable);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; envNames?: string[] }>('localModelRouter.openClaudeCode');
     assert.equal(opened.ok, true, JSON.stringify(opened));
     assert.ok(opened.envNames?.includes('ANTHROPIC_BASE_URL'));
-    const printed = await waitForFile(out, 90_000);
-    assert.match(printed, /CLAUDE-JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    const printed = await claude.printed(90_000);
+    assert.match(printed, /CLAUDE-JOURNEY-OK/, claude.describe());
     assert.match(printed, /exit=0/);
     const posts = server.requests.slice(before).filter(r => r.method === 'POST' && r.path.startsWith('/v1/messages'));
     assert.ok(posts.length >= 1, 'Claude Code sent its turn to the route');
@@ -380,19 +359,13 @@ suite('journey: a server that refuses MCP tools, from Verify to a Codex turn wit
       'config.toml keeps the server for every other profile',
     );
 
-    const out = path.join(dir, 'codex.out');
-    const wrapper = path.join(dir, 'codex');
-    fs.writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' -a never exec "$@" --skip-git-repo-check --disable unbounded_connection_retries 'Reply with exactly: MCP-JOURNEY-OK' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
-      { mode: 0o755 },
-    );
-    await set('codex.executable', wrapper);
+    const codex = codexStandIn(dir, CODEX, 'Reply with exactly: MCP-JOURNEY-OK');
+    await set('codex.executable', codex.executable);
     const before = server.requests.length;
     const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');
     assert.equal(opened.ok, true, JSON.stringify(opened));
-    const printed = await waitForFile(out, 90_000);
-    assert.match(printed, /MCP-JOURNEY-OK/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+    const printed = await codex.printed(90_000);
+    assert.match(printed, /MCP-JOURNEY-OK/, codex.describe());
     assert.match(printed, /exit=0/);
     const posts = server.requests
       .slice(before)

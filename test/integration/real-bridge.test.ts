@@ -16,6 +16,7 @@ import type { StartResult } from '../../src/features/launch/start';
 import type { VerifyReport } from '../../src/core/verify/types';
 import { findRealLlama } from '../support/real-llama';
 import { freePorts } from '../support/ports';
+import { codexStandIn } from '../support/agent-stand-in';
 
 const EXTENSION_ID = 'local-model-router.local-model-router';
 const ROOT = path.resolve(__dirname, '../..');
@@ -37,15 +38,6 @@ const KEYS = [
   'codex.executable',
   'codex.previewChanges',
 ];
-
-async function waitForFile(file: string, ms: number): Promise<string> {
-  const end = Date.now() + ms;
-  while (!fs.existsSync(file)) {
-    if (Date.now() > end) throw new Error(`${file} was not written within ${ms / 1000} s`);
-    await new Promise(r => setTimeout(r, 200));
-  }
-  return fs.readFileSync(file, 'utf8');
-}
 
 suite('real llama-server: an MCP server that does nothing direct works through the route bridge, from Verify to the real Codex', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmr-real-bridge-'));
@@ -131,24 +123,18 @@ suite('real llama-server: an MCP server that does nothing direct works through t
     // Open Codex runs codex.executable with the profile in a terminal; this stand-in runs the real
     // Codex non-interactively with the same arguments (approvals bypassed: Codex 0.169 refuses an MCP
     // call under `-a never`). The random model now and then picks another tool: up to three turns.
-    const wrapper = path.join(dir, 'codex');
     let printed = '';
     for (let attempt = 1; attempt <= 3 && !fs.existsSync(calls); attempt++) {
-      const out = path.join(dir, `codex-${attempt}.out`);
-      fs.writeFileSync(
-        wrapper,
-        `#!/bin/sh\nif [ "$1" != --profile ]; then exec '${CODEX}' "$@"; fi\n'${CODEX}' --dangerously-bypass-approvals-and-sandbox exec "$@" --skip-git-repo-check --disable unbounded_connection_retries --json 'Look up ticket 42 in the tracker' > '${out}.tmp' 2>'${out}.err' </dev/null; echo "exit=$?" >> '${out}.tmp'; mv '${out}.tmp' '${out}'\n`,
-        { mode: 0o755 },
-      );
-      await set('codex.executable', wrapper);
+      const codex = codexStandIn(dir, CODEX, 'Look up ticket 42 in the tracker', { mcp: true, name: `codex-${attempt}` });
+      await set('codex.executable', codex.executable);
       const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');
       assert.equal(opened.ok, true, JSON.stringify(opened));
       assert.ok(
         vscode.window.terminals.some(t => t.name.startsWith('Route Bridge')),
         `Open Codex started the bridge: ${vscode.window.terminals.map(t => t.name).join(', ')}`,
       );
-      printed = await waitForFile(out, 120_000);
-      assert.match(printed, /exit=0/, `${printed}\n${fs.existsSync(`${out}.err`) ? fs.readFileSync(`${out}.err`, 'utf8') : ''}`);
+      printed = await codex.printed(120_000);
+      assert.match(printed, /exit=0/, codex.describe());
     }
     assert.ok(fs.existsSync(calls), `the MCP server got the call through the bridge\n${printed.slice(0, 3000)}`);
     assert.match(fs.readFileSync(calls, 'utf8'), /"tool":"lookup_ticket"/);
