@@ -10,6 +10,9 @@ import { COUNT_TOKENS_PATH, MESSAGES_PATH, messagesOverResponsesAdapter } from '
 import { MessagesStreamReader } from '../../src/core/claude/verify/messagesStream';
 import { SseParser } from '../../src/core/net/sse';
 import { claudeShapedRequest } from '../../src/core/claude/verify/shape';
+import { bridgeAdapters } from '../../src/core/bridge/decide';
+import { bridgeCommand } from '../../src/cli/bridge';
+import { UsageError } from '../../src/cli/io';
 
 type Obj = Record<string, unknown>;
 
@@ -54,6 +57,25 @@ test('the adapter serves /v1/messages for Claude Code, asks the upstream’s /re
   assert.deepEqual(a.errorBody(404, 'no'), { type: 'error', error: { type: 'not_found_error', message: 'no' } });
   assert.deepEqual(a.errorHeaders?.(502), { 'x-should-retry': 'false' });
   assert.deepEqual(a.errorHeaders?.(503), {});
+});
+
+test('bridgeAdapters: each agent’s side over the API named for it; the CLI takes --claude-upstream-api chat|responses', async () => {
+  const paths = (a: ReturnType<typeof bridgeAdapters>) => a.map(x => `${x.agent} ${x.path} → ${x.upstreamPath ?? '/chat/completions'}`);
+  assert.deepEqual(paths(bridgeAdapters()), ['codex /v1/responses → /chat/completions', 'claude /v1/messages → /chat/completions']);
+  assert.deepEqual(paths(bridgeAdapters({ claude: 'responses' })), [
+    'codex /v1/responses → /chat/completions',
+    'claude /v1/messages → /responses',
+  ]);
+  assert.deepEqual(paths(bridgeAdapters({ codex: 'responses', claude: 'responses' })), [
+    'codex /v1/responses → /responses',
+    'claude /v1/messages → /responses',
+  ]);
+  assert.match(bridgeCommand.help, /--claude-upstream-api API/);
+  const io = { out: () => undefined, err: () => undefined, env: {}, cwd: '/' };
+  await assert.rejects(
+    bridgeCommand.run(['--upstream', 'http://127.0.0.1:9/v1', '--claude-upstream-api', 'messages'], io),
+    (e: unknown) => e instanceof UsageError && /--claude-upstream-api takes chat or responses; not "messages"/.test(e.message),
+  );
 });
 
 test('system (text blocks) and Claude Code’s system message inside messages → one `instructions`, with a note; sampling and budget mapped', () => {
