@@ -17,7 +17,7 @@
 // output_item.done at the end and no item ids on function calls (their deltas name the call_id);
 // a server that sends an item only whole (in output_item.done or response.completed) has it written then.
 import type { ChatRequestPlan, PlanResult, RepairSwitches, StreamTranslator } from '../adapter';
-import { blocksOf, Planner, textOfBlocks, toolChoice, type MessagesContext } from './request';
+import { blocksOf, startPlanning, textOfBlocks, toolChoice, type MessagesContext } from './request';
 import { displayMessage } from '../../text/sanitize';
 import { estimatedUsage, messageBody, MessagesEvents, toolInput, type IdSource, type MessagesUsage } from './events';
 
@@ -48,19 +48,14 @@ function responsesToolChoice(c: unknown): Obj {
 
 /** The plan for one Messages request over `/responses`; `estimate` is count.ts's token estimate, `ids` names reasoning items. */
 export function planMessagesOverResponses(
-  request: unknown,
+  raw: unknown,
   repairs: RepairSwitches,
   estimate: (request: Obj) => number,
   ids: IdSource,
 ): PlanResult {
-  if (!isObj(request)) return { ok: false, status: 400, message: 'The request body must be a JSON object.' };
-  if (!Array.isArray(request.messages)) return { ok: false, status: 400, message: '`messages` must be an array.' };
-  const model = str(request.model);
-  if (!model) return { ok: false, status: 400, message: '`model` must be a string.' };
-  const p = new Planner(repairs, 'Responses API input items');
-
-  const top = textOfBlocks(request.system);
-  if (top) p.system.push(top);
+  const started = startPlanning(raw, repairs, 'Responses API input items');
+  if (!started.ok) return started;
+  const { request, model, p } = started;
   const input: Obj[] = [];
   request.messages.forEach((m, i) => {
     if (!isObj(m)) return;

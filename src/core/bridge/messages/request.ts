@@ -159,16 +159,27 @@ export function toolChoice(c: unknown): { tool_choice?: unknown; parallel_tool_c
   }
 }
 
-/** The plan for one Messages request; `estimate` is count.ts's token estimate of the same request. */
-export function planMessagesRequest(request: unknown, repairs: RepairSwitches, estimate: (request: Obj) => number): PlanResult {
+/** A Messages request checked, and its planner started with its `system`: what every upstream API's planning begins with. */
+export function startPlanning(
+  request: unknown,
+  repairs: RepairSwitches,
+  upstream?: string,
+): { ok: true; request: Obj & { messages: unknown[] }; model: string; p: Planner } | { ok: false; status: number; message: string } {
   if (!isObj(request)) return { ok: false, status: 400, message: 'The request body must be a JSON object.' };
   if (!Array.isArray(request.messages)) return { ok: false, status: 400, message: '`messages` must be an array.' };
   const model = str(request.model);
   if (!model) return { ok: false, status: 400, message: '`model` must be a string.' };
-  const p = new Planner(repairs);
-
+  const p = new Planner(repairs, upstream);
   const top = textOfBlocks(request.system);
   if (top) p.system.push(top);
+  return { ok: true, request: request as Obj & { messages: unknown[] }, model, p };
+}
+
+/** The plan for one Messages request; `estimate` is count.ts's token estimate of the same request. */
+export function planMessagesRequest(raw: unknown, repairs: RepairSwitches, estimate: (request: Obj) => number): PlanResult {
+  const started = startPlanning(raw, repairs);
+  if (!started.ok) return started;
+  const { request, model, p } = started;
   const messages: ChatMessage[] = [];
   request.messages.forEach((m, i) => {
     if (!isObj(m)) return;
