@@ -1,6 +1,6 @@
 // `local-model-router bridge`: the route bridge on 127.0.0.1, Codex's Responses API and Claude Code's
 // Messages API over a server that has only chat completions (or Codex's passed through to the
-// server's own Responses API, repaired), until Ctrl+C.
+// server's own Responses API, repaired; or Claude Code's translated onto it), until Ctrl+C.
 import { DEFAULT_BRIDGE_PORT } from '../core/bridge/facts';
 import { intFlag, parseFlags, UsageError, type Subcommand } from './io';
 import { normalizeBaseUrl } from '../core/endpoints';
@@ -22,8 +22,9 @@ const REPAIR_NAMES: Record<string, (r: RepairSwitches) => RepairSwitches> = {
 
 const UPSTREAM_APIS: readonly BridgeUpstreamApi[] = ['chat', 'responses'];
 
-const HELP = `Usage: local-model-router bridge --upstream <base url> [--upstream-api chat|responses] [--port N]
-         [--api-key-env NAME] [--no-repair <name>]... [--debug-log]
+const HELP = `Usage: local-model-router bridge --upstream <base url> [--upstream-api chat|responses]
+         [--claude-upstream-api chat|responses] [--port N] [--api-key-env NAME] [--no-repair <name>]...
+         [--debug-log]
 
 Serves Codex's Responses API (POST /v1/responses) and Claude Code's Messages API (POST /v1/messages,
 /v1/messages/count_tokens: an estimate) on 127.0.0.1 over a server that has only chat completions
@@ -43,7 +44,12 @@ Options:
                                   comes (vLLM 0.19.1 refusing replayed history without status, LM
                                   Studio refusing text without format); local-model-router verify
                                   names the mode its verdict needs
-                       Claude Code's requests always go to chat completions.
+  --claude-upstream-api API
+                       what Claude Code's requests go to (default chat):
+                       chat       the server's chat completions, translated
+                       responses  the server's own <URL>/responses, translated (a server with the
+                                  Responses API and neither chat completions nor /v1/messages);
+                                  local-model-router verify names the mode its verdict needs
   --port N             port on 127.0.0.1 (default ${DEFAULT_BRIDGE_PORT}, where Write Codex Profile and
                        Write Claude Code Settings point an agent; 0: any free port)
   --api-key-env NAME   send the key in this environment variable to the upstream (only there)
@@ -56,6 +62,7 @@ Exit codes: 0 stopped with Ctrl+C (or SIGTERM), 1 could not listen, 2 usage erro
 const FLAGS = {
   upstream: { type: 'string' },
   'upstream-api': { type: 'string' },
+  'claude-upstream-api': { type: 'string' },
   port: { type: 'string' },
   'api-key-env': { type: 'string' },
   'no-repair': { type: 'string', multiple: true },
@@ -73,9 +80,12 @@ export const bridgeCommand: Subcommand = {
     // The fixed port profiles and settings written for the bridge name (bridge.port); 0: any free port.
     const port = intFlag('port', f.port, 0) ?? DEFAULT_BRIDGE_PORT;
     if (port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}`);
-    const upstreamApi = (f['upstream-api'] ?? 'chat') as BridgeUpstreamApi;
-    if (!UPSTREAM_APIS.includes(upstreamApi))
-      throw new UsageError(`--upstream-api takes ${UPSTREAM_APIS.join(' or ')}; not "${f['upstream-api']}"`);
+    const upstreamApi = (flag: 'upstream-api' | 'claude-upstream-api'): BridgeUpstreamApi => {
+      const api = (f[flag] ?? 'chat') as BridgeUpstreamApi;
+      if (!UPSTREAM_APIS.includes(api)) throw new UsageError(`--${flag} takes ${UPSTREAM_APIS.join(' or ')}; not "${f[flag]}"`);
+      return api;
+    };
+    const upstreams = { codex: upstreamApi('upstream-api'), claude: upstreamApi('claude-upstream-api') };
     let repairs = DEFAULT_REPAIRS;
     for (const name of f['no-repair'] ?? []) {
       const off = REPAIR_NAMES[name];
@@ -92,7 +102,7 @@ export const bridgeCommand: Subcommand = {
     try {
       bridge = await startBridge({
         upstream: upstream.url,
-        adapters: bridgeAdapters(upstreamApi),
+        adapters: bridgeAdapters(upstreams),
         port,
         apiKey,
         repairs,
@@ -104,8 +114,9 @@ export const bridgeCommand: Subcommand = {
       return 1;
     }
     io.out(bridge.url);
-    const codexTo = upstreamApi === 'responses' ? `${upstream.url}/responses (passed through)` : `${upstream.url}/chat/completions`;
-    io.err(`bridge: ${bridge.url}/responses → ${codexTo}, ${bridge.url}/messages → ${upstream.url}/chat/completions (Ctrl+C stops it)`);
+    const codexTo = upstreams.codex === 'responses' ? `${upstream.url}/responses (passed through)` : `${upstream.url}/chat/completions`;
+    const claudeTo = upstreams.claude === 'responses' ? `${upstream.url}/responses` : `${upstream.url}/chat/completions`;
+    io.err(`bridge: ${bridge.url}/responses → ${codexTo}, ${bridge.url}/messages → ${claudeTo} (Ctrl+C stops it)`);
     await new Promise<void>(resolve => {
       const stop = () => {
         process.off('SIGINT', stop);

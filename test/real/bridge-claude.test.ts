@@ -3,6 +3,9 @@
 // - the real Claude Code 2.1.328 does a tool round trip through the bridge to the real llama-server,
 //   which is asked for /v1/chat/completions only (a recording pass-through in front of it sees every
 //   request; the pinned build logs no request paths itself), and the server's usage reaches Claude Code;
+// - the same round trip with the bridge's Messages side over the Responses API (`--claude-upstream-api
+//   responses`, for a server with neither chat completions nor /v1/messages): the server is asked
+//   for /v1/responses only;
 // - with the upstream down, Claude Code ends at once with the bridge's error naming the upstream: no
 //   retries, no stack trace.
 // The model (tiny-tools) is biased to call one of the request's tools, then to answer once a tool
@@ -14,7 +17,7 @@ import * as fs from 'node:fs';
 import { launch, skipReal, type Launched } from '../support/real-route';
 import { baseEnv, claudeSandbox, claudeUnavailable, runClaude, type ClaudeSandbox } from '../support/claude-cli';
 import { freePort } from '../support/ports';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
+import { startRecordingProxy } from '../support/recording-proxy';
 import { startBridgeCli, type BridgeProcess } from '../support/bridge-cli';
 import { claudeRoutingEnv } from '../../src/core/claude/env';
 
@@ -22,11 +25,9 @@ const SKIP = skipReal || claudeUnavailable();
 const CONTEXT = 32768;
 let server: Launched | undefined;
 const bridges: BridgeProcess[] = [];
-let proxy: RecordingProxy | undefined;
 const temps: string[] = [];
 after(async () => {
   for (const b of bridges) await b.stop();
-  await proxy?.close();
   await server?.stop();
   for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
 });
@@ -38,8 +39,8 @@ function sandbox(): ClaudeSandbox {
 }
 
 /** `local-model-router bridge --upstream …` in its own process, as a user runs it. */
-async function bridge(upstream: string): Promise<BridgeProcess> {
-  const b = await startBridgeCli(['--upstream', upstream]);
+async function bridge(upstream: string, ...args: string[]): Promise<BridgeProcess> {
+  const b = await startBridgeCli(['--upstream', upstream, ...args]);
   bridges.push(b);
   return b;
 }
@@ -59,13 +60,22 @@ function claudeEnv(sb: ClaudeSandbox, bridgeUrl: string): NodeJS.ProcessEnv {
   return { ...baseEnv(sb), ...claudeRoutingEnv({ baseUrl: bridgeUrl, model: 'local/model', contextWindow: CONTEXT, needsKey: false }) };
 }
 
-test(
-  'real Claude Code → bridge → real llama-server chat completions only: a tool round trip ends the turn',
-  { skip: SKIP, timeout: 300_000 },
-  async () => {
-    server = await launch({ model: 'tiny-tools', settings: { 'llamacpp.contextSize': CONTEXT } });
-    proxy = await startRecordingProxy(server.baseUrl);
-    const b = await bridge(proxy.baseUrl);
+/** The real llama-server (tiny-tools), started once for the tests that need it. */
+async function realServer(): Promise<Launched> {
+  server ??= await launch({ model: 'tiny-tools', settings: { 'llamacpp.contextSize': CONTEXT } });
+  return server;
+}
+
+/**
+ * Real Claude Code through a bridge (started with `bridgeArgs`) in front of a recording proxy to the
+ * real llama-server: a tool round trip ends the turn with the server's usage, and the server was
+ * asked for `upstreamRequest` only.
+ */
+async function toolRoundTrip(bridgeArgs: string[], upstreamRequest: string): Promise<void> {
+  const real = await realServer();
+  const recorder = await startRecordingProxy(real.baseUrl);
+  try {
+    const b = await bridge(recorder.baseUrl, ...bridgeArgs);
     // The weights are random and sampled: now and then the model writes text instead of the call its
     // bias favours. A few turns, each judged whole; the round trip must happen in one of them.
     const attempts: string[] = [];
@@ -78,7 +88,7 @@ test(
         claudeEnv(sb, b.url),
         sb.work,
       );
-      detail = `exit ${r.code}\nstdout: ${r.stdout.slice(-1200)}\nstderr: ${r.stderr.slice(-800)}\nbridge:\n${b.log()}\nserver was asked for: ${proxy.requests.join(', ')}\nserver log:\n${server.log().split('\n').slice(-30).join('\n')}`;
+      detail = `exit ${r.code}\nstdout: ${r.stdout.slice(-1200)}\nstderr: ${r.stderr.slice(-800)}\nbridge:\n${b.log()}\nserver was asked for: ${recorder.requests.join(', ')}\nserver log:\n${real.log().split('\n').slice(-30).join('\n')}`;
       assert.equal(r.timedOut, false, `Claude Code finished in time\n${detail}`);
       assert.equal(r.code, 0, detail);
       // Claude Code's own account of the session: the model's Read call, Claude Code's tool result, the end.
@@ -115,13 +125,27 @@ test(
       logLines(b).some(l => /^note system-in-messages-joined/.test(l)),
       `the system message inside messages was kept and said:\n${detail}`,
     );
-    assert.ok(proxy.requests.length >= 2, detail);
+    assert.ok(recorder.requests.length >= 2, detail);
     assert.deepEqual(
-      proxy.requests.filter(p => p !== 'POST /v1/chat/completions'),
+      recorder.requests.filter(p => p !== upstreamRequest),
       [],
-      `the server was asked for chat completions only, never /v1/messages:\n${detail}`,
+      `the server was asked for ${upstreamRequest} only:\n${detail}`,
     );
-  },
+  } finally {
+    await recorder.close();
+  }
+}
+
+test(
+  'real Claude Code → bridge → real llama-server chat completions only: a tool round trip ends the turn',
+  { skip: SKIP, timeout: 300_000 },
+  () => toolRoundTrip([], 'POST /v1/chat/completions'),
+);
+
+test(
+  'real Claude Code → bridge (--claude-upstream-api responses) → real llama-server /v1/responses only: a tool round trip ends the turn',
+  { skip: SKIP, timeout: 300_000 },
+  () => toolRoundTrip(['--claude-upstream-api', 'responses'], 'POST /v1/responses'),
 );
 
 test(

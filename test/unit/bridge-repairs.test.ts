@@ -106,7 +106,7 @@ describe('a stream passed through is the upstream’s, unchanged; a refusal come
       ],
     };
     const lines: string[] = [];
-    const b = await startBridge({ upstream: s.baseUrl, adapters: bridgeAdapters('responses'), log: l => lines.push(l) });
+    const b = await startBridge({ upstream: s.baseUrl, adapters: bridgeAdapters({ codex: 'responses' }), log: l => lines.push(l) });
     closers.push(() => b.close());
     const through = await post(b, request);
     assert.equal(through.status, 200);
@@ -132,7 +132,7 @@ describe('a stream passed through is the upstream’s, unchanged; a refusal come
     // With the repair off the server's refusal reaches Codex as an HTTP error in its shape, with vLLM's words.
     const off = await startBridge({
       upstream: s.baseUrl,
-      adapters: bridgeAdapters('responses'),
+      adapters: bridgeAdapters({ codex: 'responses' }),
       repairs: { ...DEFAULT_REPAIRS, replayStatus: false },
     });
     closers.push(() => off.close());
@@ -157,7 +157,7 @@ test('a whole (non-streamed) answer comes back as the server sent it; a failing 
           }
         : { kind: 'output', items: [{ type: 'message', text: 'WHOLE' }] },
   });
-  const b = await startBridge({ upstream: s.baseUrl, adapters: bridgeAdapters('responses') });
+  const b = await startBridge({ upstream: s.baseUrl, adapters: bridgeAdapters({ codex: 'responses' }) });
   closers.push(() => b.close());
   const whole = await post(b, { model: 'm', input: 'Reply with exactly: WHOLE' });
   assert.equal(whole.status, 200);
@@ -318,5 +318,14 @@ describe('bridgeModeFor: the server’s own Responses API only when every repair
     test(`${codes.map(c => c.join(' ')).join(' + ') || 'nothing to repair'} → ${mode}`, () => {
       assert.equal(bridgeModeFor(report(codes)), mode);
     });
-  test('Claude Code’s side is always chat', () => assert.equal(bridgeModeFor(report([['history-rejected', 'fail']], 'claude')), 'chat'));
+  test('Claude Code’s side: chat completions, unless the server has no /v1/messages, no chat completions and the Responses API', () => {
+    const missing = report([['messages-api-missing', 'fail']], 'claude');
+    assert.equal(bridgeModeFor(missing), 'chat', 'the server not asked: chat');
+    assert.equal(bridgeModeFor(missing, { chat: true, responses: true }), 'chat');
+    assert.equal(bridgeModeFor(missing, { chat: false, responses: false }), 'chat');
+    assert.equal(bridgeModeFor(missing, { chat: false, responses: true }), 'responses');
+    const strict = report([['template-system-message', 'fail']], 'claude');
+    assert.equal(bridgeModeFor(strict, { chat: false, responses: true }), 'chat', 'a server with /v1/messages keeps chat');
+    assert.equal(bridgeModeFor(report([['history-rejected', 'fail']], 'claude')), 'chat');
+  });
 });

@@ -50,6 +50,15 @@ test('the setting defaults to the one fixed port; the URL and the CLI line are b
     bridgeCommandLine(18088, 'http://127.0.0.1:8080/v1', 'LOCAL_LLM_API_KEY'),
     'local-model-router bridge --port 18088 --upstream http://127.0.0.1:8080/v1 --api-key-env LOCAL_LLM_API_KEY',
   );
+  // A verdict that ran an agent's side over the server's /v1/responses: the line runs the same mode.
+  assert.equal(
+    bridgeCommandLine(18088, 'http://127.0.0.1:8080/v1', undefined, { claude: 'responses' }),
+    'local-model-router bridge --port 18088 --upstream http://127.0.0.1:8080/v1 --claude-upstream-api responses',
+  );
+  assert.equal(
+    bridgeCommandLine(18088, 'http://127.0.0.1:8080/v1', undefined, { codex: 'responses', claude: 'chat' }),
+    'local-model-router bridge --port 18088 --upstream http://127.0.0.1:8080/v1 --upstream-api responses',
+  );
 });
 
 test("a verification's summary keeps the verdict through the bridge", () => {
@@ -212,4 +221,28 @@ test('auto: a failure the bridge does not cause (the same code either way) does 
     throughBridge: { ok: false, repairs: ['mcp-tools-dropped'], failed: 'stream-malformed' },
   } as VerificationSummary;
   assert.equal(decideBridge('codex', worse, 'auto').use, false, 'a failure only the bridge shows keeps the agent direct');
+});
+
+test('Claude Code’s verdict through the bridge over the server’s Responses API: the summary keeps the mode, and the bridge is used', () => {
+  const report = {
+    agent: 'claude',
+    ok: false,
+    cancelled: false,
+    ms: 1,
+    stages: [
+      {
+        id: 'messages-text',
+        title: 't',
+        status: 'fail',
+        ms: 1,
+        summary: 's',
+        evidence: [],
+        diagnosis: { code: 'messages-api-missing', message: 'm' },
+      },
+    ],
+    throughBridge: { ok: true, repairs: ['messages-api-missing'], upstreamApi: 'responses' },
+  } as unknown as VerifyReport;
+  const summary = summarize(report, 1);
+  assert.equal(summary.throughBridge?.upstreamApi, 'responses', 'Start Route Bridge runs Claude Code’s side over /v1/responses');
+  assert.equal(decideBridge('claude', summary, 'auto').use, true);
 });

@@ -72,3 +72,48 @@ test('a route that passes, or fails on something the bridge does not repair, is 
     await s.close();
   }
 });
+
+/** A server with the Responses API only: chat completions and the Messages API answer 404. */
+const responsesOnly: ScriptedServerOptions = {
+  kind: 'vllm',
+  models: [{ id: 'm', contextWindow: 65_536 }],
+  overrides: [
+    (req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/v1/chat/completions' && !path.startsWith('/v1/messages')) return false;
+      notFound('vllm', res);
+      return true;
+    },
+  ],
+};
+
+test('claude: only /v1/responses → fails direct, passes through the bridge with its Messages side over the Responses API', async () => {
+  const s = await startScriptedServer(responsesOnly);
+  try {
+    const input = { baseUrl: s.baseUrl, model: 'm', timeoutMs: 10_000, contextWindow: 65_536 };
+    const direct = await verifyForAgent('claude', input);
+    assert.equal(direct.ok, false);
+    assert.deepEqual(bridgeRepairsFor(direct), ['messages-api-missing']);
+    const before = s.requests.length;
+    const through = await verifyThroughBridge('claude', input, direct);
+    assert.ok(through, 'verified again through the bridge');
+    assert.equal(through.ok, true, JSON.stringify(through, null, 1));
+    assert.equal(through.upstreamApi, 'responses');
+    const asked = s.requests.slice(before);
+    // What the server has was asked first (two empty bodies, nothing generated), then only /v1/responses.
+    const probes = asked.filter(r => r.body === '{}');
+    assert.deepEqual(
+      probes.map(r => r.path),
+      ['/v1/chat/completions', '/v1/responses'],
+    );
+    const bridged = new Set(asked.filter(r => r.body !== '{}' && r.method === 'POST').map(r => r.path));
+    assert.deepEqual([...bridged], ['/v1/responses']);
+    const text = renderText({ ...direct, throughBridge: through });
+    assert.match(
+      text,
+      /Through the route bridge \(Start Route Bridge\): passed — the bridge repairs messages-api-missing over the server's \/v1\/responses, translated/,
+    );
+  } finally {
+    await s.close();
+  }
+});

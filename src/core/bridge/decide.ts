@@ -1,12 +1,12 @@
 // What a verdict decides about the route bridge, in one place for Verify Route, `local-model-router
 // verify`/`bridge` and Start Route Bridge: which findings the bridge repairs, whether a second
-// verification through it is worth its cost, and which upstream API Codex's side of it uses. Pure:
+// verification through it is worth its cost, and which upstream API each agent's side of it uses. Pure:
 // no verifier, no socket (the extension loads it with the bridge, not with the verifier).
 import type { AgentId } from '../agents';
 import type { BridgeUpstreamApi, DiagnosisCode, VerifyReport } from '../verify/types';
 import type { AgentAdapter } from './adapter';
 import { responsesAdapter, responsesPassThroughAdapter } from './responses';
-import { messagesAdapter } from './messages';
+import { messagesAdapter, messagesOverResponsesAdapter } from './messages';
 
 /**
  * Findings the pass-through repairs (replayStatus, textFormat) mend on the server's own
@@ -67,20 +67,40 @@ export function bridgeCanHelp(report: VerifyReport, o: { mcpServers?: readonly s
   return report.agent === 'codex' && !!o.mcpServers?.length && repairs.some(c => MCP_FINDINGS.includes(c));
 }
 
+/** Which of the two OpenAI APIs the server answers (verifyThrough.ts asks it when a verdict needs to know). */
+export interface UpstreamApis {
+  readonly chat: boolean;
+  readonly responses: boolean;
+}
+
 /**
- * The upstream API for Codex's side of the bridge, from the direct verdict: the server's own
- * /v1/responses (passed through, repaired) when every finding the bridge repairs is one the
- * pass-through mends, since the server then has the API and takes the rest of Codex's request as it
- * is; its chat completions otherwise (no /v1/responses, MCP tools dropped, a strict template, …,
- * which only the translation repairs), and for a verdict with nothing to repair (the default bridge).
+ * The upstream API for the agent's side of the bridge, from the direct verdict.
+ * Codex: the server's own /v1/responses (passed through, repaired) when every finding the bridge
+ * repairs is one the pass-through mends, since the server then has the API and takes the rest of
+ * Codex's request as it is; its chat completions otherwise (no /v1/responses, MCP tools dropped, a
+ * strict template, …, which only the translation repairs), and for a verdict with nothing to repair
+ * (the default bridge).
+ * Claude Code: chat completions, unless the server has no /v1/messages and, as `server` found, no
+ * chat completions either but the Responses API: the Messages API is then translated onto that.
  */
-export function bridgeModeFor(report: VerifyReport): BridgeUpstreamApi {
-  if (report.agent !== 'codex') return 'chat';
+export function bridgeModeFor(report: VerifyReport, server?: UpstreamApis): BridgeUpstreamApi {
   const repairs = bridgeRepairsFor(report);
+  if (report.agent === 'claude')
+    return repairs.includes('messages-api-missing') && server && !server.chat && server.responses ? 'responses' : 'chat';
   return repairs.length > 0 && repairs.every(c => PASS_THROUGH_REPAIRS.includes(c)) ? 'responses' : 'chat';
 }
 
-/** The adapters a bridge serves: Codex's Responses API over `codexUpstream`, Claude Code's Messages API over chat completions. */
-export function bridgeAdapters(codexUpstream: BridgeUpstreamApi = 'chat'): AgentAdapter[] {
-  return [codexUpstream === 'responses' ? responsesPassThroughAdapter() : responsesAdapter(), messagesAdapter()];
+/** The upstream API each agent's side of a bridge uses (`chat` where absent). */
+export type BridgeUpstreams = Partial<Record<AgentId, BridgeUpstreamApi>>;
+
+/**
+ * The adapters a bridge serves: Codex's Responses API over the server's chat completions or passed
+ * through to its own /v1/responses; Claude Code's Messages API over its chat completions or its
+ * /v1/responses.
+ */
+export function bridgeAdapters(upstreams: BridgeUpstreams = {}): AgentAdapter[] {
+  return [
+    upstreams.codex === 'responses' ? responsesPassThroughAdapter() : responsesAdapter(),
+    upstreams.claude === 'responses' ? messagesOverResponsesAdapter() : messagesAdapter(),
+  ];
 }

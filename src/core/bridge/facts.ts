@@ -1,6 +1,8 @@
 // Where the route bridge listens and how an agent or a person reaches it: the facts the settings
 // catalog, the writers, the CLI and the bridge itself share (use.ts decides whether an agent uses it).
 
+import type { BridgeUpstreams } from './decide';
+
 export const BRIDGE_USE_MODES = ['auto', 'always', 'never'] as const;
 export type BridgeUseMode = (typeof BRIDGE_USE_MODES)[number];
 
@@ -32,7 +34,11 @@ export function isBridgeIdentity(v: unknown): v is BridgeIdentity {
   );
 }
 
-/** The command that runs the same bridge outside VS Code (the CLI, `local-model-router bridge`). */
-export function bridgeCommandLine(port: number, upstream: string, keyVar?: string): string {
-  return `local-model-router bridge --port ${port} --upstream ${upstream}${keyVar ? ` --api-key-env ${keyVar}` : ''}`;
+/**
+ * The command that runs the same bridge outside VS Code (the CLI, `local-model-router bridge`), with
+ * each agent's upstream API where it is not the default chat completions.
+ */
+export function bridgeCommandLine(port: number, upstream: string, keyVar?: string, upstreams: BridgeUpstreams = {}): string {
+  const modes = `${upstreams.codex === 'responses' ? ' --upstream-api responses' : ''}${upstreams.claude === 'responses' ? ' --claude-upstream-api responses' : ''}`;
+  return `local-model-router bridge --port ${port} --upstream ${upstream}${modes}${keyVar ? ` --api-key-env ${keyVar}` : ''}`;
 }

@@ -82,7 +82,7 @@ button:hover { background: var(--vscode-button-hoverBackground); }
 <body>
 <h1>${report.ok ? '✔' : report.cancelled ? '–' : '✖'} ${escapeHtml(verdict)}</h1>
 ${report.headline ? `<p class="headline"><strong>${escapeHtml(report.headline)}</strong></p>` : ''}
-${report.throughBridge ? `<p class="bridge">${escapeHtml(describeBridgeVerdict(report.throughBridge))}</p>` : ''}
+${report.throughBridge ? `<p class="bridge">${escapeHtml(describeBridgeVerdict(report.throughBridge, report.agent))}</p>` : ''}
 <p><code>${escapeHtml(report.model)}</code> at <code>${escapeHtml(report.baseUrl)}</code>${report.serverKind ? ` (${escapeHtml(report.serverKind)})` : ''} · ${escapeHtml(o.startedLabel ?? report.startedAt)} · took ${formatMs(report.ms)}</p>
 ${o.notes?.length ? `<ul class="notes">${o.notes.map(n => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
 ${report.ok && o.next?.length ? `<p class="next">Next: ${o.next.map(n => `<button data-action="${escapeHtml(n.action)}">${escapeHtml(n.label)}</button>`).join(' ')}</p>` : ''}

@@ -145,12 +145,14 @@ export function describeFix(fix: Fix, resolve?: ChangeResolver): string {
   }
 }
 
-/** One line for a report: the verdict through the bridge. */
-export function describeBridgeVerdict(v: BridgeVerdict): string {
+/** One line for a report: the verdict through the bridge for `agent`. */
+export function describeBridgeVerdict(v: BridgeVerdict, agent: AgentId = 'codex'): string {
   const over =
-    v.upstreamApi === 'responses'
-      ? "the server's own /v1/responses, repaired (bridge --upstream-api responses)"
-      : "the server's chat completions";
+    v.upstreamApi !== 'responses'
+      ? "the server's chat completions"
+      : agent === 'claude'
+        ? "the server's /v1/responses, translated (bridge --claude-upstream-api responses)"
+        : "the server's own /v1/responses, repaired (bridge --upstream-api responses)";
   const what = `the bridge repairs ${v.repairs.join(', ')} over ${over}`;
   if (v.ok) return `Through the route bridge (Start Route Bridge): passed — ${what}.${v.headline ? ` ${v.headline}` : ''}`;
   return `Through the route bridge: still fails${v.failed ? ` at ${v.failed.stage} (${v.failed.code}: ${v.failed.message})` : ''} — ${what}, not this.`;
@@ -159,7 +161,7 @@ export function describeBridgeVerdict(v: BridgeVerdict): string {
 export function renderText(report: VerifyReport, resolve?: ChangeResolver): string {
   const lines = [`Verify ${report.model} at ${report.baseUrl}${report.serverKind ? ` (${report.serverKind})` : ''}`];
   if (report.headline) lines.push(`  ${report.headline}`);
-  if (report.throughBridge) lines.push(`  ${describeBridgeVerdict(report.throughBridge)}`);
+  if (report.throughBridge) lines.push(`  ${describeBridgeVerdict(report.throughBridge, report.agent)}`);
   for (const s of report.stages) {
     const m = metricsLine(s);
     lines.push(
@@ -193,7 +195,7 @@ export function renderMarkdown(
     `# Route verification: ${report.ok ? 'passed' : report.cancelled ? 'cancelled' : 'failed'}`,
     '',
     ...(report.headline ? [`**${esc(report.headline)}**`, ''] : []),
-    ...(report.throughBridge ? [esc(describeBridgeVerdict(report.throughBridge)), ''] : []),
+    ...(report.throughBridge ? [esc(describeBridgeVerdict(report.throughBridge, report.agent)), ''] : []),
     `- Model: \`${report.model}\``,
     `- Server: \`${report.baseUrl}\`${report.serverKind ? ` (${report.serverKind})` : ''}`,
     `- Started: ${report.startedAt}, took ${formatMs(report.ms)}`,

@@ -214,10 +214,12 @@ export interface VerifyReport {
 }
 
 /**
- * What the route bridge sends Codex's requests to: `chat`, the upstream's chat completions (a server
- * without /v1/responses, or one whose Responses API drops or refuses Codex's tools); `responses`, the
- * upstream's own /v1/responses, passed through with repairs (a server that refuses only replayed
- * history without `status` or `text` without `format`).
+ * What the route bridge sends an agent's requests to. Codex: `chat`, the upstream's chat completions
+ * (a server without /v1/responses, or one whose Responses API drops or refuses Codex's tools);
+ * `responses`, the upstream's own /v1/responses, passed through with repairs (a server that refuses
+ * only replayed history without `status` or `text` without `format`). Claude Code: `chat`, the
+ * upstream's chat completions; `responses`, its /v1/responses, translated (a server with neither
+ * /v1/messages nor chat completions).
  */
 export type BridgeUpstreamApi = 'chat' | 'responses';
 
@@ -226,7 +228,7 @@ export interface BridgeVerdict {
   ok: boolean;
   /** What the direct verification found that the bridge repairs. */
   repairs: DiagnosisCode[];
-  /** The upstream API the bridge used for Codex (Claude Code's bridge is always `chat`). */
+  /** The upstream API the bridge used for the report's agent. */
   upstreamApi: BridgeUpstreamApi;
   headline?: string;
   /** The first stage that still fails through the bridge, and why. */

@@ -9,8 +9,7 @@ import type { Route } from '../../core/route/route';
 import { bridgeOnPort, startBridge, type RunningBridge } from '../../core/bridge/server';
 import { bridgeBaseUrl } from '../../core/bridge/facts';
 import { fullKey } from '../../core/settings/catalog';
-import { bridgeAdapters } from '../../core/bridge/decide';
-import type { BridgeUpstreamApi } from '../../core/verify/types';
+import { bridgeAdapters, type BridgeUpstreams } from '../../core/bridge/decide';
 import { displayText, displayName } from '../../core/text/sanitize';
 import { OutputTerminal } from '../../ui/outputTerminal';
 
@@ -28,7 +27,7 @@ export interface ActiveBridge {
 }
 
 let current:
-  { bridge: RunningBridge; route: Route; terminal: vscode.Terminal; pty: BridgeTerminal; codexUpstream: BridgeUpstreamApi } | undefined;
+  { bridge: RunningBridge; route: Route; terminal: vscode.Terminal; pty: BridgeTerminal; upstreams: Required<BridgeUpstreams> } | undefined;
 let registered = false;
 
 /** The bridge this window runs, if any. */
@@ -46,13 +45,19 @@ export type BridgeStart = { ok: true; url: string; reused: boolean; terminal?: v
 export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeStart> {
   const port = ctx.settings().values['bridge.port'];
   const upstream = route.baseUrl.replace(/\/+$/, '');
-  const codexUpstream = ctx.routes.verificationsOf(route).codex?.throughBridge?.upstreamApi ?? 'chat';
+  // Each agent's side as its verification through the bridge ran it.
+  const verdicts = ctx.routes.verificationsOf(route);
+  const upstreams: Required<BridgeUpstreams> = {
+    codex: verdicts.codex?.throughBridge?.upstreamApi ?? 'chat',
+    claude: verdicts.claude?.throughBridge?.upstreamApi ?? 'chat',
+  };
   if (
     current &&
     current.route.baseUrl === route.baseUrl &&
     current.route.model === route.model &&
     current.bridge.port === port &&
-    current.codexUpstream === codexUpstream
+    current.upstreams.codex === upstreams.codex &&
+    current.upstreams.claude === upstreams.claude
   ) {
     current.terminal.show(true);
     return { ok: true, url: current.bridge.url, reused: false, terminal: current.terminal };
@@ -76,9 +81,9 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
     bridge = await startBridge({
       upstream: route.baseUrl,
       port,
-      // Codex's side as the verification through the bridge ran it (pass-through for a server whose
-      // own /v1/responses needs only the pass-through repairs; chat completions otherwise).
-      adapters: bridgeAdapters(codexUpstream),
+      // Codex's side: pass-through for a server whose own /v1/responses needs only the pass-through
+      // repairs; Claude Code's: the server's /v1/responses when it has no chat completions; chat completions otherwise.
+      adapters: bridgeAdapters(upstreams),
       ...(apiKey ? { apiKey } : {}),
       debugLog: ctx.settings().values['bridge.debugLog'],
       log: line => pty.line(line),
@@ -105,9 +110,9 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
   });
   pty.line(`Route bridge on ${bridge.url} → ${route.baseUrl} (model ${route.model}).`);
   pty.line(
-    `Codex: Responses API (POST /v1/responses${codexUpstream === 'responses' ? ", passed to the server's own, repaired" : ', over chat completions'}); Claude Code: Messages API (POST /v1/messages). Close this terminal to stop it.`,
+    `Codex: Responses API (POST /v1/responses${upstreams.codex === 'responses' ? ", passed to the server's own, repaired" : ', over chat completions'}); Claude Code: Messages API (POST /v1/messages, over ${upstreams.claude === 'responses' ? "the server's Responses API" : 'chat completions'}). Close this terminal to stop it.`,
   );
-  current = { bridge, route, terminal, pty, codexUpstream };
+  current = { bridge, route, terminal, pty, upstreams };
   ctx.log.info(`route bridge on ${bridge.url} for ${route.model} at ${route.baseUrl}`);
   terminal.show(true);
   return { ok: true, url: bridge.url, reused: false, terminal };

@@ -103,7 +103,7 @@ export async function writeClaudeSettings(ctx: Ctx, raw?: unknown): Promise<Writ
     const port = ctx.settings().values['bridge.port'];
     const keyVar = routeKeyVar({ provider: route.provider, keyVar: key.keyVar });
     if (bridge.use)
-      through = ` through the route bridge at ${bridgeBaseUrl(port)}: Open Claude Code starts it; outside VS Code run \`${bridgeCommandLine(port, route.baseUrl, key.apiKey ? keyVar : undefined)}\` first`;
+      through = ` through the route bridge at ${bridgeBaseUrl(port)}: Open Claude Code starts it; outside VS Code run \`${bridgeCommandLine(port, route.baseUrl, key.apiKey ? keyVar : undefined, { claude: lastClaude?.throughBridge?.upstreamApi })}\` first`;
     desired = desiredClaudeSettings({
       // The bridge holds the server's key: Claude Code then needs none.
       baseUrl: bridge.use ? bridgeBaseUrl(port) : route.baseUrl,

@@ -1,11 +1,13 @@
-// The Messages adapter: Claude Code 2.1.328's API (`POST /v1/messages`, streamed) over an upstream that
-// has only chat completions. request.ts plans the upstream request, stream.ts translates its answer,
+// The Messages adapters: Claude Code 2.1.328's API (`POST /v1/messages`, streamed) over an upstream that
+// has only chat completions (request.ts plans the upstream request, stream.ts translates its answer),
+// or only the Responses API (overResponses.ts does both); events.ts writes the events for both, and
 // count.ts answers count_tokens without the upstream.
 import { randomBytes } from 'node:crypto';
 import type { AgentAdapter } from '../adapter';
 import { COUNT_TOKENS_PATH, countTokens, estimateMessagesTokens } from './count';
 import { planMessagesRequest } from './request';
 import { anthropicError, completeMessage, MessagesTranslator, type IdSource } from './stream';
+import { completeOverResponses, planMessagesOverResponses, ResponsesToMessagesTranslator } from './overResponses';
 
 export const MESSAGES_PATH = '/v1/messages';
 export { COUNT_TOKENS_PATH, countTokens } from './count';
@@ -34,6 +36,21 @@ export function messagesAdapter(ids: IdSource = messagesIds()): AgentAdapter {
     plan: (request, repairs) => planMessagesRequest(request, repairs, estimateMessagesTokens),
     stream: plan => new MessagesTranslator(plan, ids),
     complete: (plan, completion) => completeMessage(plan, completion, ids),
+    errorBody: anthropicError,
+    local: { [COUNT_TOKENS_PATH]: countTokens },
+    errorHeaders: messagesErrorHeaders,
+  };
+}
+
+/** Claude Code's Messages API over the upstream's `/responses` (a server with the Responses API and no chat completions). */
+export function messagesOverResponsesAdapter(ids: IdSource = messagesIds()): AgentAdapter {
+  return {
+    agent: 'claude',
+    path: MESSAGES_PATH,
+    upstreamPath: '/responses',
+    plan: (request, repairs) => planMessagesOverResponses(request, repairs, estimateMessagesTokens, ids),
+    stream: plan => new ResponsesToMessagesTranslator(plan, ids),
+    complete: (plan, response) => completeOverResponses(plan, response, ids),
     errorBody: anthropicError,
     local: { [COUNT_TOKENS_PATH]: countTokens },
     errorHeaders: messagesErrorHeaders,

@@ -47,10 +47,32 @@ function imageUrl(block: Obj): string | undefined {
 
 const IMAGE_IN_TOOL_RESULT = '[an image was here; this server does not take images in tool results]';
 
-class Planner {
+/**
+ * What planning a Messages request for any upstream API shares (this file's chat completions,
+ * overResponses.ts's Responses API): the notes, the system prompt gathered, user content, tool
+ * results and tools as chat-shaped parts the caller turns into its API's.
+ */
+export class Planner {
   readonly notes: BridgeNote[] = [];
   private readonly noted = new Set<string>();
-  constructor(readonly repairs: RepairSwitches) {}
+  /** The system prompt's parts: `system`, then the system messages inside `messages` (lateSystem). */
+  readonly system: string[] = [];
+  /** `upstream`: the upstream API as a note names it ("chat completions"). */
+  constructor(
+    readonly repairs: RepairSwitches,
+    readonly upstream = 'chat completions',
+  ) {}
+
+  /** A system message inside `messages` at `index`: joined into the system prompt, with a note (false: lateSystem off, the caller keeps it in place). */
+  joinLateSystem(text: string, index: number): boolean {
+    if (!this.repairs.lateSystem) return false;
+    this.system.push(text);
+    this.note(
+      'system-in-messages-joined',
+      `A system message inside \`messages\` (${text.length} characters, at position ${index + 1}) was joined into the leading system message.`,
+    );
+    return true;
+  }
 
   note(code: string, detail: string): void {
     if (this.noted.has(code)) return;
@@ -60,7 +82,7 @@ class Planner {
 
   /** A block the chat API has no place for: left out, said once per kind. */
   dropped(type: string): void {
-    this.note(`${type.replace(/_/g, '-')}-dropped`, `A \`${type}\` block was left out: chat completions have no place for it.`);
+    this.note(`${type.replace(/_/g, '-')}-dropped`, `A \`${type}\` block was left out: ${this.upstream} have no place for it.`);
   }
 
   /** User-side content (text, images, documents as far as they are text) → chat content. */
@@ -101,6 +123,7 @@ class Planner {
     return content;
   }
 
+  /** A Messages tool as a function (chat's `{type, function: {name, description, parameters}}`); undefined when left out. */
   tool(t: Obj): Obj | undefined {
     // Anthropic's server tools (web_search_20250305, code_execution, …) carry a `type`; client tools do not (or say `custom`).
     if (t.type !== undefined && t.type !== 'custom') {
@@ -118,7 +141,8 @@ class Planner {
   }
 }
 
-function toolChoice(c: unknown): { tool_choice?: unknown; parallel_tool_calls?: boolean } {
+/** Anthropic's tool_choice in the OpenAI APIs' terms (chat's named-function shape; Responses flattens it). */
+export function toolChoice(c: unknown): { tool_choice?: unknown; parallel_tool_calls?: boolean } {
   if (!isObj(c)) return {};
   const parallel = c.disable_parallel_tool_use === true ? { parallel_tool_calls: false } : {};
   switch (c.type) {
@@ -135,28 +159,33 @@ function toolChoice(c: unknown): { tool_choice?: unknown; parallel_tool_calls?: 
   }
 }
 
-/** The plan for one Messages request; `estimate` is count.ts's token estimate of the same request. */
-export function planMessagesRequest(request: unknown, repairs: RepairSwitches, estimate: (request: Obj) => number): PlanResult {
+/** A Messages request checked, and its planner started with its `system`: what every upstream API's planning begins with. */
+export function startPlanning(
+  request: unknown,
+  repairs: RepairSwitches,
+  upstream?: string,
+): { ok: true; request: Obj & { messages: unknown[] }; model: string; p: Planner } | { ok: false; status: number; message: string } {
   if (!isObj(request)) return { ok: false, status: 400, message: 'The request body must be a JSON object.' };
   if (!Array.isArray(request.messages)) return { ok: false, status: 400, message: '`messages` must be an array.' };
   const model = str(request.model);
   if (!model) return { ok: false, status: 400, message: '`model` must be a string.' };
-  const p = new Planner(repairs);
-
-  const system: string[] = [];
+  const p = new Planner(repairs, upstream);
   const top = textOfBlocks(request.system);
-  if (top) system.push(top);
+  if (top) p.system.push(top);
+  return { ok: true, request: request as Obj & { messages: unknown[] }, model, p };
+}
+
+/** The plan for one Messages request; `estimate` is count.ts's token estimate of the same request. */
+export function planMessagesRequest(raw: unknown, repairs: RepairSwitches, estimate: (request: Obj) => number): PlanResult {
+  const started = startPlanning(raw, repairs);
+  if (!started.ok) return started;
+  const { request, model, p } = started;
   const messages: ChatMessage[] = [];
   request.messages.forEach((m, i) => {
     if (!isObj(m)) return;
     if (m.role === 'system') {
       const text = textOfBlocks(m.content);
-      if (!repairs.lateSystem) return void messages.push({ role: 'system', content: text });
-      system.push(text);
-      p.note(
-        'system-in-messages-joined',
-        `A system message inside \`messages\` (${text.length} characters, at position ${i + 1}) was joined into the leading system message.`,
-      );
+      if (!p.joinLateSystem(text, i)) messages.push({ role: 'system', content: text });
       return;
     }
     const blocks = blocksOf(m.content);
@@ -187,7 +216,7 @@ export function planMessagesRequest(request: unknown, repairs: RepairSwitches, e
     const rest = blocks.filter(b => b.type !== 'tool_result');
     if (rest.length || !results.length) messages.push({ role: 'user', content: p.userContent(rest) });
   });
-  if (system.length) messages.unshift({ role: 'system', content: system.join('\n\n') });
+  if (p.system.length) messages.unshift({ role: 'system', content: p.system.join('\n\n') });
 
   const body: Obj = { model, messages };
   const stream = request.stream === true;
