@@ -157,10 +157,10 @@ describe('the scopes the catalog chose', () => {
       [],
     );
   });
-  test('machine scope (never from a workspace) for keys in terminals, the Codex home and the safety switches of its edits', () => {
+  test('machine scope (never from a workspace) for keys in terminals, the Codex home, the safety switches of its edits, and prompts in the bridge log', () => {
     assert.deepEqual(
       SETTING_KEYS.filter(k => scopeOf(k) === 'machine'),
-      ['terminal.includeApiKey', 'codex.home', 'codex.previewChanges', 'codex.validateAfterWrite'],
+      ['terminal.includeApiKey', 'codex.home', 'codex.previewChanges', 'codex.validateAfterWrite', 'bridge.debugLog'],
     );
   });
 });
