@@ -125,7 +125,15 @@ function readFindings(file: string): { findings: CodexFindings; verdict: Verific
       agent: 'codex',
       ok: r.ok === true,
       at: 0,
-      ...(through ? { throughBridge: { ok: through.ok, repairs: through.repairs } } : {}),
+      ...(through
+        ? {
+            throughBridge: {
+              ok: through.ok,
+              repairs: through.repairs,
+              ...(through.upstreamApi ? { upstreamApi: through.upstreamApi } : {}),
+            },
+          }
+        : {}),
     },
   };
 }
@@ -196,7 +204,9 @@ export const codexProfileCommand: Subcommand = {
           apiKeyEnv: f['api-key-env'],
           serverRejectsNonFunctionTools: !!f['server-rejects-non-function-tools'],
           ...(fromVerify ? { findings: fromVerify.findings } : {}),
-          ...(bridge.use ? { bridge: { port: bridgePort, why: bridge.why } } : {}),
+          ...(bridge.use
+            ? { bridge: { port: bridgePort, why: bridge.why, upstreamApi: fromVerify?.verdict.throughBridge?.upstreamApi } }
+            : {}),
           modelCatalog: !f['no-catalog'],
         },
         options: {

@@ -178,6 +178,12 @@ test('codex-profile --from-verify: a report that passed only through the bridge 
       return readFileSync(join(home, 'ch', 'p.config.toml'), 'utf8');
     };
     assert.match(await run('--bridge-port', '18200'), /base_url = "http:\/\/127\.0\.0\.1:18200\/v1"/);
+    // A verdict through the bridge's Responses pass-through: the profile's CLI line runs the same mode.
+    writeFileSync(
+      join(home, 'report.json'),
+      JSON.stringify({ ...report, throughBridge: { ...report.throughBridge, upstreamApi: 'responses' } }),
+    );
+    assert.match(await run(), /local-model-router bridge --port 18088 --upstream http:\/\/127\.0\.0\.1:8080\/v1 --upstream-api responses/);
     assert.match(await run('--bridge', 'never'), /base_url = "http:\/\/127\.0\.0\.1:8080\/v1"/);
   } finally {
     rmSync(home, { recursive: true, force: true });

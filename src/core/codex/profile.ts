@@ -18,7 +18,7 @@ import { formatDocument, type TomlTable } from './tomlText';
 import { modelCatalogJson } from './modelCatalog';
 import { profileFileName } from './files';
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, idleTimeoutFor } from './idleTimeout';
-import type { CodexFindings } from '../verify/types';
+import type { BridgeUpstreamApi, CodexFindings } from '../verify/types';
 import type { McpTransport } from './tomlEdit';
 
 export type CodexFormat = 'profile-file' | 'legacy-table';
@@ -60,7 +60,7 @@ export interface BuildProfileOptions {
    * key variable (the bridge holds the server's key), and what the bridge repairs (namespace and custom
    * tools, web_search) is not turned off.
    */
-  bridge?: { port: number; why: string };
+  bridge?: { port: number; why: string; upstreamApi?: BridgeUpstreamApi };
 }
 
 export interface CodexProfile {
@@ -266,7 +266,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   };
   if (bridge)
     notes.push(
-      `through the route bridge at ${bridge.url} (${bridge.why}): Open Codex starts it; outside VS Code run \`${bridgeCommandLine(bridge.port, url.url, routeKeyVar)}\``,
+      `through the route bridge at ${bridge.url} (${bridge.why}): Open Codex starts it; outside VS Code run \`${bridgeCommandLine(bridge.port, url.url, routeKeyVar, { codex: bridge.upstreamApi })}\``,
     );
   if (keyVar) {
     provider.env_key = keyVar;
@@ -322,7 +322,7 @@ export function buildProfile(route: Route, settings: ProfileSettings, opts: Buil
   if (mcpServersOff.length) doc.mcp_servers = Object.fromEntries(mcpServersOff.map(n => [n, { ...opts.mcpServers?.[n], enabled: false }]));
   const fileName = profileFileName(opts.name);
   const through = bridge
-    ? `\nThrough the route bridge at ${bridge.url} (${bridge.why}). Open Codex in VS Code starts it; elsewhere run first:\n  ${bridgeCommandLine(bridge.port, url.url, routeKeyVar)}`
+    ? `\nThrough the route bridge at ${bridge.url} (${bridge.why}). Open Codex in VS Code starts it; elsewhere run first:\n  ${bridgeCommandLine(bridge.port, url.url, routeKeyVar, { codex: bridge.upstreamApi })}`
     : '';
   const header = `Codex profile written by Local Model Router for ${serverLabel}.${through}\nUse it with: codex -p ${opts.name}\nRewritten when you run "Write Codex Profile" again; edit config.toml for your own settings.`;
   const comments: Record<string, string> = {

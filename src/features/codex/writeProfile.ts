@@ -234,7 +234,9 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
           ...(apiKeyEnv ? { apiKeyEnv } : {}),
           serverRejectsNonFunctionTools: args.serverRejectsNonFunctionTools ?? lastCodex?.diagnosis === 'non-function-tool-rejected',
           ...(lastCodex?.findings ? { findings: lastCodex.findings } : {}),
-          ...(bridge.use ? { bridge: { port: s['bridge.port'], why: bridge.why } } : {}),
+          ...(bridge.use
+            ? { bridge: { port: s['bridge.port'], why: bridge.why, upstreamApi: lastCodex?.throughBridge?.upstreamApi } }
+            : {}),
         },
         options: defaultOptions(ctx, codexHome, folder, ossProvider, answers),
         validate: s['codex.validateAfterWrite'],
