@@ -77,7 +77,16 @@ export interface WrittenProfile {
 /** `local-model-router codex-profile` for a scripted server; Codex validates the profile (--strict-config). */
 export async function writeProfile(
   sb: CodexSandbox,
-  p: { name: string; provider: ProviderId; server: ScriptedServer; model: string; contextWindow?: number; fromVerify?: string },
+  p: {
+    name: string;
+    provider: ProviderId;
+    server: ScriptedServer;
+    model: string;
+    contextWindow?: number;
+    fromVerify?: string;
+    /** `--bridge`: these sessions talk to the scripted server itself (no bridge runs), so `never` unless a test says otherwise. */
+    bridge?: 'auto' | 'always' | 'never';
+  },
 ): Promise<WrittenProfile> {
   const providerId = PROVIDERS[p.provider].codexProviderId;
   const r = await cli(sb, [
@@ -94,6 +103,8 @@ export async function writeProfile(
     p.model,
     ...(p.contextWindow ? ['--context-window', String(p.contextWindow)] : []),
     ...(p.fromVerify ? ['--from-verify', p.fromVerify] : []),
+    '--bridge',
+    p.bridge ?? 'never',
     '--codex',
     CODEX,
     '--json',
