@@ -181,7 +181,13 @@ describe('Start Server on the real llama-server', { skip: skipReal, timeout: 180
     assert.ok(s.ready.ms < 10_000, `noticed at once (${s.ready.ms} ms), not after the readiness timeout`);
     // What Start Server shows (start.ts reportEarlyExit: the last lines of this ring buffer).
     const lines = s.proc.output.recent(12).filter(l => l.trim());
-    assert.match(lines.at(-1) ?? '', /exiting due to model loading error/, lines.join('\n'));
+    // llama.cpp writes its log from a thread of its own: its very last line ("exiting due to model
+    // loading error") is sometimes lost at exit (seen in a CI run), so the reason is looked for in the
+    // last lines, not in the last one.
+    assert.ok(
+      lines.some(l => /failed to load model|exiting due to model loading error/.test(l)),
+      lines.join('\n'),
+    );
     assert.ok(
       lines.some(l => l.includes('/nonexistent/lmr/model.gguf')),
       'the lines name the file',
