@@ -46,6 +46,8 @@ export interface WriteProfileArgs {
   folder?: string | false;
   /** For codex.disableNonFunctionTools = 'auto'; default: the last verification's diagnosis. */
   serverRejectsNonFunctionTools?: boolean;
+  /** To the server itself whatever bridge.use says (a fix that repairs the direct route, e.g. its tools off). */
+  direct?: boolean;
   answers?: CodexAnswers;
 }
 
@@ -162,7 +164,9 @@ export async function writeProfileCommand(ctx: Ctx, ...raw: unknown[]): Promise<
   const lastCodex = ctx.routes.verificationsOf(route).codex;
   const s = ctx.settings().values;
   // Through the bridge when the verification proved it works there (core/bridge/use.ts).
-  const bridge = decideBridge('codex', lastCodex, s['bridge.use']);
+  const bridge = args.direct
+    ? { use: false as const, why: 'asked for the server itself' }
+    : decideBridge('codex', lastCodex, s['bridge.use']);
   ctx.log.info(`codex profile: ${bridge.use ? 'through the route bridge' : 'direct to the server'}: ${bridge.why}`);
   // A refusal of non-function tools is what the profile itself turns off, and what the bridge proved
   // to repair is repaired: no reason to ask.

@@ -75,7 +75,9 @@ export async function applyFix(
       // "never" kept them on everywhere; "auto" turns them off only where a verification saw them refused (this route).
       await ctx.settingsStore.update('codex.disableNonFunctionTools', 'auto');
       ctx.log.info('fix: codex.disableNonFunctionTools = auto');
-      const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id, o.profileArgs);
+      // This fix repairs the direct route (its tools off), whatever the bridge would do.
+      const args = { ...(o.profileArgs && typeof o.profileArgs === 'object' ? o.profileArgs : {}), direct: true };
+      const r = await vscode.commands.executeCommand<{ kind?: string } | undefined>(COMMANDS.writeCodexProfile.id, args);
       return r?.kind === 'written'
         ? { applied: true, detail: 'The Codex profile was written with web search, agent and MCP tools off for this route.' }
         : {
