@@ -256,6 +256,16 @@ function createHarness<T>(
       // row still on screen two seconds later means the click was lost: click it again.
       const row = () => rows().filter({ hasText: text }).first();
       await row().waitFor({ state: 'visible' });
+      // Rows added above it while the click is under way (a recommendation arriving after the models)
+      // move it, and the click lands on another row (a CI run pulled a recommended model): the list
+      // must have held still for a moment first.
+      let before = await rows().allInnerTexts();
+      for (const end = Date.now() + 5_000; Date.now() < end;) {
+        await page.waitForTimeout(400);
+        const now = await rows().allInnerTexts();
+        if (JSON.stringify(now) === JSON.stringify(before)) break;
+        before = now;
+      }
       for (let attempt = 1; ; attempt++) {
         await row().click();
         const gone = await row()
