@@ -17,7 +17,7 @@
 // output_item.done at the end and no item ids on function calls (their deltas name the call_id);
 // a server that sends an item only whole (in output_item.done or response.completed) has it written then.
 import type { ChatRequestPlan, PlanResult, RepairSwitches, StreamTranslator } from '../adapter';
-import { blocksOf, startPlanning, textOfBlocks, toolChoice, type MessagesContext } from './request';
+import { messagesTurns, startPlanning, toolChoice, type MessagesContext } from './request';
 import { displayMessage } from '../../text/sanitize';
 import { estimatedUsage, messageBody, MessagesEvents, toolInput, type IdSource, type MessagesUsage } from './events';
 
@@ -57,34 +57,11 @@ export function planMessagesOverResponses(
   if (!started.ok) return started;
   const { request, model, p } = started;
   const input: Obj[] = [];
-  request.messages.forEach((m, i) => {
-    if (!isObj(m)) return;
-    if (m.role === 'system') {
-      const text = textOfBlocks(m.content);
-      if (!p.joinLateSystem(text, i)) input.push({ type: 'message', role: 'system', content: text });
-      return;
-    }
-    const blocks = blocksOf(m.content);
-    if (m.role === 'assistant') {
-      const text: string[] = [];
-      const reasoning: string[] = [];
-      const calls: Obj[] = [];
-      for (const b of blocks) {
-        if (b.type === 'text' && typeof b.text === 'string') text.push(b.text);
-        else if (b.type === 'thinking' && typeof b.thinking === 'string') reasoning.push(b.thinking);
-        else if (b.type === 'tool_use')
-          calls.push({
-            type: 'function_call',
-            call_id: str(b.id) ?? '',
-            name: str(b.name) ?? '',
-            arguments: JSON.stringify(b.input ?? {}),
-            status: 'completed',
-          });
-        // A redacted thinking block is Anthropic's encrypted reasoning: no local model can read it.
-        else if (b.type !== 'redacted_thinking') p.dropped(String(b.type ?? 'unknown'));
-      }
+  for (const t of messagesTurns(request.messages, p)) {
+    if (t.kind === 'system') input.push({ type: 'message', role: 'system', content: t.text });
+    else if (t.kind === 'assistant') {
       // In the order a Responses answer has them: reasoning, the message, the calls.
-      const thought = reasoning.join('\n');
+      const thought = t.reasoning.join('\n');
       if (thought)
         input.push({
           type: 'reasoning',
@@ -93,23 +70,29 @@ export function planMessagesOverResponses(
           content: [{ type: 'reasoning_text', text: thought }],
           status: 'completed',
         });
-      if (text.length || !calls.length)
+      if (t.text.length || !t.toolUses.length)
         input.push({
           type: 'message',
           role: 'assistant',
-          content: [{ type: 'output_text', text: text.join('\n'), annotations: [] }],
+          content: [{ type: 'output_text', text: t.text.join('\n'), annotations: [] }],
           status: 'completed',
         });
-      input.push(...calls);
-      return;
-    }
-    // user: its tool results first (they answer the calls just before), then what the user wrote.
-    const results = blocks.filter(b => b.type === 'tool_result');
-    for (const r of results)
-      input.push({ type: 'function_call_output', call_id: str(r.tool_use_id) ?? '', output: inputContent(p.toolResultContent(r)) });
-    const rest = blocks.filter(b => b.type !== 'tool_result');
-    if (rest.length || !results.length) input.push({ type: 'message', role: 'user', content: inputContent(p.userContent(rest)) });
-  });
+      for (const b of t.toolUses)
+        input.push({
+          type: 'function_call',
+          call_id: str(b.id) ?? '',
+          name: str(b.name) ?? '',
+          arguments: JSON.stringify(b.input ?? {}),
+          status: 'completed',
+        });
+    } else if (t.kind === 'tool-result')
+      input.push({
+        type: 'function_call_output',
+        call_id: str(t.block.tool_use_id) ?? '',
+        output: inputContent(p.toolResultContent(t.block)),
+      });
+    else input.push({ type: 'message', role: 'user', content: inputContent(p.userContent(t.blocks)) });
+  }
 
   // `store: false` as Codex sends it: nothing of the session is kept by the server.
   const body: Obj = { model, input, store: false };

@@ -176,46 +176,73 @@ export function startPlanning(
 }
 
 /** The plan for one Messages request; `estimate` is count.ts's token estimate of the same request. */
-export function planMessagesRequest(raw: unknown, repairs: RepairSwitches, estimate: (request: Obj) => number): PlanResult {
-  const started = startPlanning(raw, repairs);
-  if (!started.ok) return started;
-  const { request, model, p } = started;
-  const messages: ChatMessage[] = [];
-  request.messages.forEach((m, i) => {
+/** One turn of a Messages conversation, as both upstream APIs take it apart. */
+export type MessagesTurn =
+  /** A system message after the first user message that could not be joined into the leading one. */
+  | { readonly kind: 'system'; readonly text: string }
+  | { readonly kind: 'assistant'; readonly text: string[]; readonly reasoning: string[]; readonly toolUses: readonly Obj[] }
+  /** A user message's tool result (they come first: they answer the calls just before). */
+  | { readonly kind: 'tool-result'; readonly block: Obj }
+  /** What the user wrote (the blocks that are not tool results). */
+  | { readonly kind: 'user'; readonly blocks: Obj[] };
+
+/**
+ * Walks `messages` once for an upstream request: late system messages joined where `p` may (else
+ * a system turn), an assistant message's text, thinking and tool_use blocks (other block types noted
+ * as dropped; redacted thinking is Anthropic's encrypted reasoning, which no local model can read), a
+ * user message's tool results, then the rest of it.
+ */
+export function messagesTurns(messages: readonly unknown[], p: Planner): MessagesTurn[] {
+  const turns: MessagesTurn[] = [];
+  messages.forEach((m, i) => {
     if (!isObj(m)) return;
     if (m.role === 'system') {
       const text = textOfBlocks(m.content);
-      if (!p.joinLateSystem(text, i)) messages.push({ role: 'system', content: text });
+      if (!p.joinLateSystem(text, i)) turns.push({ kind: 'system', text });
       return;
     }
     const blocks = blocksOf(m.content);
     if (m.role === 'assistant') {
       const text: string[] = [];
       const reasoning: string[] = [];
-      const calls: Obj[] = [];
+      const toolUses: Obj[] = [];
       for (const b of blocks) {
         if (b.type === 'text' && typeof b.text === 'string') text.push(b.text);
         else if (b.type === 'thinking' && typeof b.thinking === 'string') reasoning.push(b.thinking);
-        else if (b.type === 'tool_use')
-          calls.push({
-            id: str(b.id) ?? '',
-            type: 'function',
-            function: { name: str(b.name) ?? '', arguments: JSON.stringify(b.input ?? {}) },
-          });
-        // A redacted thinking block is Anthropic's encrypted reasoning: no local model can read it.
+        else if (b.type === 'tool_use') toolUses.push(b);
         else if (b.type !== 'redacted_thinking') p.dropped(String(b.type ?? 'unknown'));
       }
-      const msg: ChatMessage = { role: 'assistant', content: text.length ? text.join('\n') : calls.length ? null : '' };
-      if (reasoning.length) msg.reasoning_content = reasoning.join('\n');
-      if (calls.length) msg.tool_calls = calls;
-      return void messages.push(msg);
+      return void turns.push({ kind: 'assistant', text, reasoning, toolUses });
     }
-    // user: its tool results become tool messages, first (they answer the assistant message before it).
     const results = blocks.filter(b => b.type === 'tool_result');
-    for (const r of results) messages.push({ role: 'tool', tool_call_id: str(r.tool_use_id) ?? '', content: p.toolResultContent(r) });
+    for (const block of results) turns.push({ kind: 'tool-result', block });
     const rest = blocks.filter(b => b.type !== 'tool_result');
-    if (rest.length || !results.length) messages.push({ role: 'user', content: p.userContent(rest) });
+    if (rest.length || !results.length) turns.push({ kind: 'user', blocks: rest });
   });
+  return turns;
+}
+
+export function planMessagesRequest(raw: unknown, repairs: RepairSwitches, estimate: (request: Obj) => number): PlanResult {
+  const started = startPlanning(raw, repairs);
+  if (!started.ok) return started;
+  const { request, model, p } = started;
+  const messages: ChatMessage[] = [];
+  for (const t of messagesTurns(request.messages, p)) {
+    if (t.kind === 'system') messages.push({ role: 'system', content: t.text });
+    else if (t.kind === 'assistant') {
+      const calls = t.toolUses.map(b => ({
+        id: str(b.id) ?? '',
+        type: 'function',
+        function: { name: str(b.name) ?? '', arguments: JSON.stringify(b.input ?? {}) },
+      }));
+      const msg: ChatMessage = { role: 'assistant', content: t.text.length ? t.text.join('\n') : calls.length ? null : '' };
+      if (t.reasoning.length) msg.reasoning_content = t.reasoning.join('\n');
+      if (calls.length) msg.tool_calls = calls;
+      messages.push(msg);
+    } else if (t.kind === 'tool-result')
+      messages.push({ role: 'tool', tool_call_id: str(t.block.tool_use_id) ?? '', content: p.toolResultContent(t.block) });
+    else messages.push({ role: 'user', content: p.userContent(t.blocks) });
+  }
   if (p.system.length) messages.unshift({ role: 'system', content: p.system.join('\n\n') });
 
   const body: Obj = { model, messages };
