@@ -10,6 +10,7 @@ import { findExecutable } from '../../core/which';
 import { showError, showWarning } from '../../ui/notify';
 import { displayName } from '../../core/text/sanitize';
 import { decideBridge } from '../../core/bridge/use';
+import { bridgeBaseUrl } from '../../core/bridge/facts';
 import type { StartBridgeArgs, StartBridgeResult } from '../../core/commandContracts';
 
 export type OpenClaudeResult = { ok: true; args: string[]; envNames: string[] } | { ok: false; reason: string };
@@ -39,7 +40,22 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
   // Through the route bridge when the verification proved Claude Code needs it (core/bridge/use.ts):
   // started first; it holds the server's key, so Claude Code gets none.
   const bridge = decideBridge('claude', ctx.routes.verificationsOf(route).claude, s['bridge.use']);
-  let baseUrl = route.baseUrl;
+  const key = bridge.use ? { apiKey: undefined, keyVar: undefined } : await ctx.keys.resolve(route.provider, route.baseUrl);
+  const launch = claudeLaunchFor({
+    executable: resolved,
+    // The bridge listens on its fixed port: the launch is checked before anything is started.
+    baseUrl: bridge.use ? bridgeBaseUrl(s['bridge.port']) : route.baseUrl,
+    model: route.model,
+    contextWindow: route.contextWindow,
+    needsKey: !!key.apiKey,
+    apiKey: key.apiKey,
+    keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
+    disableThinking: s['claude.disableThinking'],
+  });
+  if (!launch.ok) {
+    void showWarning(launch.reason);
+    return { ok: false, reason: launch.reason };
+  }
   if (bridge.use) {
     const started = (await vscode.commands.executeCommand(COMMANDS.startBridge.id, { quiet: true } satisfies StartBridgeArgs)) as
       StartBridgeResult | undefined;
@@ -53,22 +69,6 @@ export async function openClaudeCode(ctx: Ctx): Promise<OpenClaudeResult> {
       });
       return { ok: false, reason: `bridge: ${reason}` };
     }
-    baseUrl = started.url;
-  }
-  const key = bridge.use ? { apiKey: undefined, keyVar: undefined } : await ctx.keys.resolve(route.provider, route.baseUrl);
-  const launch = claudeLaunchFor({
-    executable: resolved,
-    baseUrl,
-    model: route.model,
-    contextWindow: route.contextWindow,
-    needsKey: !!key.apiKey,
-    apiKey: key.apiKey,
-    keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
-    disableThinking: ctx.settings().values['claude.disableThinking'],
-  });
-  if (!launch.ok) {
-    void showWarning(launch.reason);
-    return { ok: false, reason: launch.reason };
   }
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const terminal = vscode.window.createTerminal({
