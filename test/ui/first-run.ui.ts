@@ -242,19 +242,40 @@ export async function terminalsGetTheUsersEnvironment(h: UiHarness<Data>): Promi
   await h.runCommand('Terminal: Create New Terminal');
   // The try-out's terminals draw on a canvas (unlike the harness's): read the shell's environment instead.
   const end = Date.now() + 20_000;
+  // A terminal's shell, not any shell of the run: VS Code's shell-environment resolver and the
+  // extension host's `sh -c` children run with code-server's own environment (XDG_* redirected).
+  // The pty host gives the terminal's shell TERM_PROGRAM=vscode; those others do not have it.
   let shell: string[] | undefined;
+  const seen = new Set<string>();
   while (!shell && Date.now() < end) {
-    const p = lib.findTagged(tag).find(t => /^(bash|sh|dash|zsh|fish)$/.test(readFileSync(`/proc/${t.pid}/comm`, 'latin1').trim()));
-    if (p) shell = readFileSync(`/proc/${p.pid}/environ`, 'latin1').split('\0');
-    else await sleep(250);
+    for (const t of lib.findTagged(tag)) {
+      const env = procRead(t.pid, 'comm')
+        ?.trim()
+        .match(/^(bash|sh|dash|zsh|fish)$/)
+        ? procRead(t.pid, 'environ')?.split('\0')
+        : undefined;
+      if (!env) continue;
+      seen.add(t.cmd);
+      if (env.includes('TERM_PROGRAM=vscode')) shell = env;
+    }
+    if (!shell) await sleep(250);
   }
-  assert.ok(shell, 'no terminal shell among the processes of the run');
+  assert.ok(shell, `no terminal shell among the processes of the run (shells seen: ${JSON.stringify([...seen])})`);
   assert.ok(shell.includes(`HOME=${home}`), `the terminal's HOME is not the user's: ${shell.find(e => e.startsWith('HOME='))}`);
   // This user has no XDG_* set: code-server's redirection into .vscode-test/try must not reach the shell.
   assert.deepEqual(
     shell.filter(e => /^XDG_(DATA|CACHE)_HOME=/.test(e)),
     [],
   );
+}
+
+/** A /proc file of a process, or undefined once the process has gone. */
+function procRead(pid: number, file: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'latin1');
+  } catch {
+    return undefined;
+  }
 }
 
 export async function ctrlCStopsEverythingItStarted(h: UiHarness<Data>): Promise<void> {
