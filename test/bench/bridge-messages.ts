@@ -21,6 +21,7 @@ import {
   pct,
   rssMiB,
   rssSplit,
+  statusMiB,
   spawnListening,
   stop,
   timedPost,
@@ -350,6 +351,11 @@ export async function benchMessages(o: {
         unit: 'MiB',
         baseline: { what: 'before them', value: before[j]!.rss },
         target: j === 0 ? { kind: 'ratio-max', value: 1.1 } : { kind: 'info' },
+        ...(j === 0
+          ? {
+              why: "the same process served the Responses rows first, where its reading after their 1,000 requests is the row of that name above; V8's full collection gave pages back between the two, and these readings lie on the old generation's sawtooth: the CLI keeps the young generation at its first size (src/cli/bridge.ts), so a request's objects still alive at a scavenge move to the old generation and stay there until its next full collection. A leak would climb past the earlier peak",
+            }
+          : {}),
         notes: [
           `${before[j]!.rss.toFixed(1)} MiB → ${after[j]!.rss.toFixed(1)} MiB (${rssSplit(s.pid)})${j === 0 && BRIDGE_NODE_ARGS.length ? `; node ${BRIDGE_NODE_ARGS.join(' ')}` : ''}; where it lies after (PSS, MB): ${split(after[j]!.pss)}; growth: ${
             regionGrowth(before[j]!.pss, after[j]!.pss)
@@ -371,6 +377,7 @@ export async function benchMessages(o: {
       unit: 'MiB',
       ...peerBaseline(after[1]?.rss),
       target: { kind: 'max', value: RSS_TARGET_MIB, unit: 'MiB' },
+      why: `${statusMiB(o.ours.pid, 'RssFile').toFixed(0)} MiB of it are the node binary's and libraries' pages, shared with every Node process; the bridge's own ~${statusMiB(o.ours.pid, 'RssAnon').toFixed(0)} MiB are V8's heap pages (its live heap: the in-process row above) and glibc's malloc arenas of V8's compiler and GC threads, which only node flags given at start could shrink further (\`--max-semi-space-size\`, \`--v8-pool-size\`): a bin script cannot pass them portably, and a re-spawn would cost a second process`,
       notes: [
         `target: half the 164 MB ${PEER} was measured at with Claude Code (issue 23); the same process serves Codex's Responses API (the rows above ran through it first)`,
         ...(ccrNote ? [ccrNote] : []),
