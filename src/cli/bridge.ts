@@ -101,8 +101,8 @@ export const bridgeCommand: Subcommand = {
     }
     // A bridge is a long-lived process of many small requests, each one's garbage dead by its end:
     // V8 would grow the young generation to 32 MB (Node 20) or 64 MB (Node 24) of resident pages for
-    // no gain. Kept at its first size, the process stays ~20 MiB (Node 20) / ~60 MiB (Node 24)
-    // smaller (npm run bench, "bridge process resident memory"). The flag is read at each growth, so
+    // no gain. Kept at its first size, the process stays tens of MiB smaller (npm run bench, "bridge
+    // process resident memory"). The flag is read at each growth, so
     // setting it now takes effect; a bin script cannot pass node flags portably.
     setFlagsFromString('--semi-space-growth-factor=1');
     let bridge;

@@ -162,7 +162,7 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       target: { kind: 'ratio-max', value: 1.1 },
       notes: [
         `${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB (${rssSplit(bridge.child.pid!)})${BRIDGE_NODE_ARGS.length ? `; node ${BRIDGE_NODE_ARGS.join(' ')}` : ''}; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`,
-        "the CLI keeps V8's young generation at its first size (src/cli/bridge.ts: --semi-space-growth-factor=1); without it the same process ends 10–15 MiB larger on Node 20 and ~50 MiB on Node 24 (young generation 32 / 64 MB)",
+        "the CLI keeps V8's young generation at its first size (src/cli/bridge.ts: --semi-space-growth-factor=1); V8's default grows it to 32 MB on Node 20 and 64 MB on Node 24",
       ],
     });
     rows.push(...(await benchInProcess(upstream.port, quick, log)));
