@@ -141,6 +141,69 @@ suite("bridge: Start Route Bridge serves the agents over the route's chat comple
     assert.ok(refused, 'the port no longer answers');
   });
 
+  test('picking another model moves the bridge to its server (a profile written for the bridge names the port, not a server); clearing the route stops it', async function () {
+    this.timeout(60_000);
+    const OTHER = 'local/other-chat-only';
+    const other = await startScriptedServer({ kind: 'generic', models: [{ id: OTHER, contextWindow: 32_768 }] });
+    try {
+      await config().update(
+        'openaiCompatible.endpoints',
+        [
+          { label: 'Chat only', baseUrl: server.baseUrl },
+          { label: 'Other', baseUrl: other.baseUrl },
+        ],
+        vscode.ConfigurationTarget.Global,
+      );
+      await vscode.commands.executeCommand('localModelRouter.refresh');
+      const pick = (baseUrl: string, model: string) =>
+        vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', { select: { baseUrl, model } });
+      assert.equal((await pick(server.baseUrl, MODEL))?.ok, true);
+      const started = await vscode.commands.executeCommand<{ ok: boolean; url: string }>('localModelRouter.startBridge');
+      assert.equal(started?.ok, true, JSON.stringify(started));
+
+      assert.equal((await pick(other.baseUrl, OTHER))?.ok, true);
+      const end = Date.now() + 10_000;
+      while (!vscode.window.terminals.some(t => t.name === `Route Bridge · ${OTHER}`) && Date.now() < end)
+        await new Promise(r => setTimeout(r, 100));
+      const names = vscode.window.terminals.map(t => t.name).filter(n => n.startsWith('Route Bridge'));
+      assert.deepEqual(names, [`Route Bridge · ${OTHER}`], 'one bridge terminal, for the new route');
+      const first = server.requests.length;
+      const answer = await post(`${started.url}/responses`, {
+        model: OTHER,
+        input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Reply with exactly: LOCAL-OK' }] }],
+        stream: true,
+      });
+      assert.equal(answer.status, 200, answer.text);
+      assert.match(answer.text, /event: response\.completed/);
+      assert.ok(
+        other.requests.some(q => q.method === 'POST' && q.path === '/v1/chat/completions'),
+        "the new route's server got the request",
+      );
+      assert.equal(server.requests.length, first, "the old route's server got nothing");
+
+      await vscode.commands.executeCommand('localModelRouter.clearRoute');
+      const gone = Date.now() + 10_000;
+      let refused = false;
+      while (!refused && Date.now() < gone) {
+        refused = await post(`${started.url}/responses`, { model: OTHER, input: 'x' }).then(
+          () => false,
+          (e: Error) => /ECONNREFUSED/.test(e.message),
+        );
+        if (!refused) await new Promise(r => setTimeout(r, 100));
+      }
+      assert.ok(refused, 'with no route chosen the bridge stopped');
+    } finally {
+      await vscode.commands.executeCommand('localModelRouter.stopBridge');
+      await config().update(
+        'openaiCompatible.endpoints',
+        [{ label: 'Chat only', baseUrl: server.baseUrl }],
+        vscode.ConfigurationTarget.Global,
+      );
+      await vscode.commands.executeCommand('localModelRouter.refresh');
+      await other.close();
+    }
+  });
+
   test('Verify Route on a server without /v1/responses: fails direct, and the report shows it passing through the bridge', async function () {
     this.timeout(60_000);
     const chatOnly = await startScriptedServer({

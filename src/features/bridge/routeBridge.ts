@@ -12,6 +12,7 @@ import { fullKey } from '../../core/settings/catalog';
 import { bridgeAdapters, type BridgeUpstreams } from '../../core/bridge/decide';
 import { displayText, displayName } from '../../core/text/sanitize';
 import { OutputTerminal } from '../../ui/outputTerminal';
+import { showWarning } from '../../ui/notify';
 
 /** The bridge's terminal: read-only; each line of its log escaped first (text from a server may be in it). */
 class BridgeTerminal extends OutputTerminal {
@@ -72,6 +73,9 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
       vscode.window.onDidCloseTerminal(t => {
         if (current?.terminal === t) void stopRouteBridge();
       }),
+      // It serves the route the window routes to: profiles and settings written for the bridge name its
+      // port, not a server, so an agent started after a switch must reach the new route's server.
+      ctx.routes.onDidChange(() => followRoute(ctx)),
     );
   }
   const { apiKey } = await ctx.keys.resolve(route.provider, route.baseUrl);
@@ -116,6 +120,43 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
   ctx.log.info(`route bridge on ${bridge.url} for ${route.model} at ${route.baseUrl}`);
   terminal.show(true);
   return { ok: true, url: bridge.url, reused: false, terminal };
+}
+
+let following: Promise<void> | undefined;
+let followAgain = false;
+
+/**
+ * The active route changed: a running bridge moves to the new route's server (a new terminal names
+ * it), and stops when no route is chosen. One move at a time; a change during a move is followed after it.
+ */
+function followRoute(ctx: Ctx): void {
+  if (!current) return;
+  const active = ctx.routes.active;
+  if (active && active.baseUrl === current.route.baseUrl && active.model === current.route.model) return;
+  if (following) {
+    followAgain = true;
+    return;
+  }
+  following = (async () => {
+    do {
+      followAgain = false;
+      const route = ctx.routes.active;
+      if (!current) break;
+      if (!route) {
+        ctx.log.info('route bridge: no route is chosen any more; stopped');
+        await stopRouteBridge();
+        break;
+      }
+      if (route.baseUrl === current.route.baseUrl && route.model === current.route.model) continue;
+      const from = current.route;
+      const r = await startRouteBridge(ctx, route);
+      if (r.ok) ctx.log.info(`route bridge: the route changed from ${from.model} to ${route.model}; it now bridges to ${route.baseUrl}`);
+      else {
+        ctx.log.warn(r.reason);
+        void showWarning(`The route bridge stopped: ${r.reason}`);
+      }
+    } while (followAgain);
+  })().finally(() => (following = undefined));
 }
 
 /** Stops the bridge (its requests in flight are aborted upstream) and closes its terminal. */
