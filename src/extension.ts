@@ -24,6 +24,7 @@ import * as chat from './features/chat/register';
 import * as earlierServers from './features/launch/earlierServers';
 import * as walkthrough from './features/welcome/walkthrough';
 import * as shell from './features/shell/shellCommands';
+import * as bridgeTerminals from './features/bridge/userTerminals';
 import * as lazy from './lazy';
 import { createApi, type LocalModelRouterApi } from './api';
 import { showError } from './ui/notify';
@@ -94,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): LocalModelRouterApi 
     lazy.registerFeature(ctx, 'claude'); // Claude Code settings, Open Claude Code
     lazy.registerFeature(ctx, 'tunnel'); // SSH tunnels
     lazy.registerFeature(ctx, 'bridge'); // the route bridge for servers that fail an agent
+    bridgeTerminals.register(ctx); // a terminal the user opens gets the bridge when the route needs it
     const chatModels = chat.register(ctx); // the chat models' provider; its code loads when VS Code asks
     backgroundRefresh.register(ctx); // the first refresh and its timer start after activation
     earlierServers.register(ctx); // servers of earlier windows: taken over or reported

@@ -24,6 +24,10 @@ export interface ConnectArgs {
 export interface StartBridgeArgs {
   /** No notification (Open Codex / Open Claude Code start it on the way). */
   quiet?: boolean;
+  /** Show its terminal (default true); false: start it without taking the terminal panel. */
+  reveal?: boolean;
+  /** Only when an agent goes through the bridge on the active route (core/bridge/use.ts); else `not needed`. */
+  ifNeeded?: boolean;
 }
 /** localModelRouter.startBridge → `reused`: a bridge of another window already serves this upstream on the port. */
 export type StartBridgeResult = { ok: true; url: string; reused: boolean } | { ok: false; reason: string };

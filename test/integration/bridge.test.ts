@@ -409,4 +409,54 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
     assert.ok(seen.length >= 1, 'Claude Code reached the server');
     assert.deepEqual([...new Set(seen.map(r => r.path))], ['/v1/chat/completions'], 'the server saw chat completions only');
   });
+
+  test('a terminal the user opens gets the bridge when the route goes through it: `codex --profile bridged` typed there answers, and the bridge does not take the panel; with bridge.use never it is not started', async function () {
+    this.timeout(240_000);
+    await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
+      select: { baseUrl: server.baseUrl, model: MODEL },
+    });
+    assert.equal(picked?.ok, true, JSON.stringify(picked));
+    const bridgeUrl = `http://127.0.0.1:${port}/v1`;
+    const answers = () =>
+      post(`${bridgeUrl}/responses`, { model: MODEL, input: 'x' }).then(
+        () => true,
+        () => false,
+      );
+    assert.equal(await answers(), false, 'no bridge before the terminal opens');
+
+    // The profile written above (Codex's verdict: through the bridge); the user types the command a
+    // second after the shell opens.
+    const codex = codexStandIn(dir, CODEX, 'Reply with exactly: USER-TERMINAL-OK', { name: 'codex-user-terminal' });
+    const before = server.requests.length;
+    const user = vscode.window.createTerminal({
+      name: 'user shell',
+      shellPath: '/bin/sh',
+      shellArgs: ['-c', `sleep 1; exec '${codex.executable}' --profile bridged`],
+    });
+    user.show();
+    const printed = await codex.printed(120_000);
+    assert.match(printed, /USER-TERMINAL-OK/, codex.describe());
+    assert.match(printed, /exit=0/);
+    assert.ok(
+      vscode.window.terminals.some(t => t.name === `Route Bridge · ${MODEL}`),
+      `the bridge started: ${vscode.window.terminals.map(t => t.name).join(', ')}`,
+    );
+    assert.equal(vscode.window.activeTerminal?.name, 'user shell', "the bridge's terminal did not take the panel");
+    const seen = server.requests.slice(before).filter(r => r.method === 'POST');
+    assert.ok(seen.length >= 1, 'Codex reached the server');
+    assert.deepEqual([...new Set(seen.map(r => r.path))], ['/v1/chat/completions']);
+    user.dispose();
+
+    await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    await set('bridge.use', 'never');
+    try {
+      const other = vscode.window.createTerminal({ name: 'user shell 2', shellPath: '/bin/sh', shellArgs: ['-c', 'sleep 30'] });
+      await new Promise(r => setTimeout(r, 2_000));
+      assert.equal(await answers(), false, 'bridge.use never: opening a terminal starts no bridge');
+      other.dispose();
+    } finally {
+      await set('bridge.use', undefined);
+    }
+  });
 });

@@ -7,6 +7,8 @@ import { COMMANDS } from '../../core/commands';
 import type { StartBridgeArgs, StartBridgeResult } from '../../core/commandContracts';
 import { showError, showInfo, showWarning } from '../../ui/notify';
 import { startRouteBridge, stopRouteBridge } from './routeBridge';
+import { decideBridge } from '../../core/bridge/use';
+import { AGENT_IDS } from '../../core/agents';
 
 export const commands: LazyModule['commands'] = {
   startBridge: async (ctx, ...raw): Promise<StartBridgeResult> => {
@@ -19,7 +21,12 @@ export const commands: LazyModule['commands'] = {
       });
       return { ok: false, reason: 'no route' };
     }
-    const b = await startRouteBridge(ctx, route);
+    if (args.ifNeeded) {
+      const s = ctx.settings().values;
+      const verdicts = ctx.routes.verificationsOf(route);
+      if (!AGENT_IDS.some(a => decideBridge(a, verdicts[a], s['bridge.use']).use)) return { ok: false, reason: 'not needed' };
+    }
+    const b = await startRouteBridge(ctx, route, { reveal: args.reveal !== false });
     if (!b.ok) {
       ctx.log.warn(b.reason);
       if (!args.quiet)

@@ -43,7 +43,8 @@ export type BridgeStart = { ok: true; url: string; reused: boolean; terminal?: v
  * bridge point), stopping this window's bridge for another route first; the same route's bridge is
  * kept. A port already held by another window's bridge for the same server is used as it is.
  */
-export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeStart> {
+export async function startRouteBridge(ctx: Ctx, route: Route, o: { reveal?: boolean } = {}): Promise<BridgeStart> {
+  const reveal = o.reveal !== false;
   const port = ctx.settings().values['bridge.port'];
   const upstream = route.baseUrl.replace(/\/+$/, '');
   // Each agent's side as its verification through the bridge ran it.
@@ -60,7 +61,7 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
     current.upstreams.codex === upstreams.codex &&
     current.upstreams.claude === upstreams.claude
   ) {
-    current.terminal.show(true);
+    if (reveal) current.terminal.show(true);
     return { ok: true, url: current.bridge.url, reused: false, terminal: current.terminal };
   }
   await stopRouteBridge();
@@ -118,7 +119,7 @@ export async function startRouteBridge(ctx: Ctx, route: Route): Promise<BridgeSt
   );
   current = { bridge, route, terminal, pty, upstreams };
   ctx.log.info(`route bridge on ${bridge.url} for ${route.model} at ${route.baseUrl}`);
-  terminal.show(true);
+  if (reveal) terminal.show(true);
   return { ok: true, url: bridge.url, reused: false, terminal };
 }
 
@@ -149,7 +150,7 @@ function followRoute(ctx: Ctx): void {
       }
       if (route.baseUrl === current.route.baseUrl && route.model === current.route.model) continue;
       const from = current.route;
-      const r = await startRouteBridge(ctx, route);
+      const r = await startRouteBridge(ctx, route, { reveal: false });
       if (r.ok) ctx.log.info(`route bridge: the route changed from ${from.model} to ${route.model}; it now bridges to ${route.baseUrl}`);
       else {
         ctx.log.warn(r.reason);
