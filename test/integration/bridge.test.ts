@@ -410,7 +410,7 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
     assert.deepEqual([...new Set(seen.map(r => r.path))], ['/v1/chat/completions'], 'the server saw chat completions only');
   });
 
-  test('a terminal the user opens gets the bridge when the route goes through it: `codex --profile bridged` typed there answers, and the bridge does not take the panel; with bridge.use never it is not started', async function () {
+  test('a terminal the user opens gets the bridge when the route goes through it: `codex --profile bridged` or `claude` typed there answers, and the bridge does not take the panel; with bridge.use never it is not started', async function () {
     this.timeout(240_000);
     await vscode.commands.executeCommand('localModelRouter.stopBridge');
     const picked = await vscode.commands.executeCommand<{ ok: boolean }>('localModelRouter.pickRoute', {
@@ -447,6 +447,50 @@ suite('journey: a keyed server with chat completions only, from Verify to the re
     assert.ok(seen.length >= 1, 'Codex reached the server');
     assert.deepEqual([...new Set(seen.map(r => r.path))], ['/v1/chat/completions']);
     user.dispose();
+
+    // `claude` typed in a terminal that has the route's Claude Code variables (terminal.routeTargets
+    // claudeCode), with no settings file: they name the bridge, and opening the terminal starts it.
+    await vscode.commands.executeCommand('localModelRouter.stopBridge');
+    const settingsFile = path.join(folder, '.claude', 'settings.local.json');
+    const saved = fs.readFileSync(settingsFile);
+    fs.rmSync(settingsFile);
+    await set('terminal.routeTargets', ['localLlm', 'claudeCode']);
+    try {
+      const api = (await vscode.extensions.getExtension<LocalModelRouterApi>(EXTENSION_ID)?.activate()) as LocalModelRouterApi;
+      const until = Date.now() + 10_000;
+      while (api.terminalEnv.ANTHROPIC_BASE_URL === undefined && Date.now() < until) await new Promise(r => setTimeout(r, 100));
+      assert.equal(api.terminalEnv.ANTHROPIC_BASE_URL, `http://127.0.0.1:${port}`, JSON.stringify(api.terminalEnv));
+      assert.equal(api.terminalEnv.LOCAL_LLM_BASE_URL, server.baseUrl, 'the other variables still name the server');
+      assert.ok(!Object.values(api.terminalEnv).includes(KEY), 'no key in the terminal variables');
+      const claude = claudeStandIn(dir, CLAUDE_BIN, folder, 'Reply with exactly: CLAUDE-USER-TERMINAL-OK');
+      const sent = server.requests.length;
+      const shell = vscode.window.createTerminal({
+        name: 'user shell (claude)',
+        shellPath: '/bin/sh',
+        shellArgs: ['-c', `sleep 1; exec '${claude.executable}'`],
+      });
+      shell.show();
+      const said = await claude.printed(120_000);
+      assert.match(said, /CLAUDE-USER-TERMINAL-OK/, claude.describe());
+      assert.match(said, /exit=0/);
+      assert.ok(!claude.env().includes(KEY), "the key is not in the terminal's environment");
+      assert.deepEqual(
+        [
+          ...new Set(
+            server.requests
+              .slice(sent)
+              .filter(r => r.method === 'POST')
+              .map(r => r.path),
+          ),
+        ],
+        ['/v1/chat/completions'],
+        'Claude Code reached the server through the bridge',
+      );
+      shell.dispose();
+    } finally {
+      fs.writeFileSync(settingsFile, saved);
+      await set('terminal.routeTargets', undefined);
+    }
 
     await vscode.commands.executeCommand('localModelRouter.stopBridge');
     await set('bridge.use', 'never');

@@ -317,6 +317,20 @@ describe('terminal variables', () => {
       'sk-9',
     );
   });
+  test('Claude Code through the route bridge: its URL without /v1, and no key even where the key is included (the bridge holds it)', () => {
+    const r = { provider: 'llamacpp' as const, baseUrl: 'http://127.0.0.1:8131/v1', model: 'local/model', contextWindow: 32768 };
+    const env = routeTerminalEnv(r, ['claudeCode', 'localLlm'], {
+      needsKey: true,
+      apiKey: 'sk-9',
+      keyVar: 'LLAMACPP_API_KEY',
+      claudeViaBridge: 'http://127.0.0.1:18088/v1',
+    });
+    assert.equal(env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:18088');
+    assert.equal(env.ANTHROPIC_AUTH_TOKEN, 'local-model-router', 'the placeholder: the bridge sends the key');
+    assert.equal(env.ANTHROPIC_MODEL, 'local/model');
+    assert.equal(env.LOCAL_LLM_BASE_URL, 'http://127.0.0.1:8131/v1', 'the other targets still name the server');
+    assert.equal(env.LOCAL_LLM_API_KEY, 'sk-9');
+  });
   test('CODEX_OSS_BASE_URL always ends in /v1', () => {
     assert.equal(
       routeTerminalEnv({ provider: 'lmstudio', baseUrl: 'http://127.0.0.1:1234/api', model: 'm' }, ['codexOss']).CODEX_OSS_BASE_URL,

@@ -15,6 +15,8 @@ export interface TerminalKey {
   keyVar?: string;
   /** claude.disableThinking. */
   disableThinking?: boolean;
+  /** Claude Code goes through the route bridge at this URL (core/bridge/use.ts): the bridge holds the key. */
+  claudeViaBridge?: string;
 }
 
 export function routeTerminalEnv(route: Route, targets: readonly string[], k: TerminalKey = {}): Record<string, string> {
@@ -37,14 +39,22 @@ export function routeTerminalEnv(route: Route, targets: readonly string[], k: Te
   if (targets.includes('claudeCode')) {
     Object.assign(
       env,
-      claudeTerminalEnv({
-        baseUrl: route.baseUrl,
-        model: route.model,
-        contextWindow: route.contextWindow,
-        needsKey: !!(k.needsKey || apiKey),
-        disableThinking: k.disableThinking,
-        ...(apiKey ? { apiKey, keyVar: k.keyVar } : {}),
-      }),
+      k.claudeViaBridge
+        ? claudeTerminalEnv({
+            baseUrl: k.claudeViaBridge,
+            model: route.model,
+            contextWindow: route.contextWindow,
+            needsKey: false,
+            disableThinking: k.disableThinking,
+          })
+        : claudeTerminalEnv({
+            baseUrl: route.baseUrl,
+            model: route.model,
+            contextWindow: route.contextWindow,
+            needsKey: !!(k.needsKey || apiKey),
+            disableThinking: k.disableThinking,
+            ...(apiKey ? { apiKey, keyVar: k.keyVar } : {}),
+          }),
     );
   }
   return env;

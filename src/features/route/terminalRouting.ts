@@ -4,6 +4,8 @@ import type { Ctx } from '../../ctx';
 import { routeTerminalEnv } from '../../core/route/terminalEnv';
 import { PROVIDERS } from '../../core/providers';
 import { routeKeyVar } from '../../core/endpoints';
+import { decideBridge } from '../../core/bridge/use';
+import { bridgeBaseUrl } from '../../core/bridge/facts';
 
 export interface TerminalRouting {
   applied(): Record<string, string>;
@@ -28,11 +30,15 @@ export function register(ctx: Ctx): TerminalRouting {
       const key = await ctx.keys.resolve(route.provider, route.baseUrl);
       const settings = ctx.settings().values;
       const include = settings['terminal.includeApiKey'] && vscode.workspace.isTrusted;
+      // Claude Code through the route bridge where the route needs it, as Open Claude Code and the
+      // settings written for it do (a terminal opened then starts the bridge: features/bridge/userTerminals.ts).
+      const claudeViaBridge = decideBridge('claude', ctx.routes.verificationsOf(route).claude, settings['bridge.use']).use;
       env = routeTerminalEnv(route, settings['terminal.routeTargets'], {
         ...(include && key.apiKey ? { apiKey: key.apiKey } : {}),
         needsKey: !!key.apiKey,
         keyVar: routeKeyVar({ provider: route.provider, keyVar: key.keyVar }),
         disableThinking: settings['claude.disableThinking'],
+        ...(claudeViaBridge ? { claudeViaBridge: bridgeBaseUrl(settings['bridge.port']) } : {}),
       });
     }
     if (gen !== generation) return;
@@ -57,7 +63,7 @@ export function register(ctx: Ctx): TerminalRouting {
   ctx.extension.subscriptions.push(
     ctx.routes.onDidChange(() => void apply()),
     ctx.onDidChangeSettings(e => {
-      if (e.trust || e.affects('terminal', 'claude')) void apply();
+      if (e.trust || e.affects('terminal', 'claude', 'bridge')) void apply();
     }),
   );
   void apply();
