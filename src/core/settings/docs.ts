@@ -13,7 +13,7 @@ export const DOCS: Record<SettingKey, { md: string; enumDescriptions?: string[] 
     md: "Also probe `llama-server`'s own default port 8080 besides `#localModelRouter.llamacpp.port#`.",
   },
   'terminal.routeTargets': {
-    md: 'Which variables new integrated terminals receive for the active route. `localLlm`: `LOCAL_LLM_BASE_URL` (and the key, see `#localModelRouter.terminal.includeApiKey#`); `provider`: `<PROVIDER>_BASE_URL` such as `OLLAMA_BASE_URL`; `codexOss`: `CODEX_OSS_BASE_URL` for Ollama and LM Studio routes, so `codex --oss -m <model>` uses the chosen server; `claudeCode`: `ANTHROPIC_BASE_URL`, the model for every Claude Code tier and the context window, so `claude` uses the route (off by default: it also overrides a cloud login in those terminals). Existing terminals keep their old values until reopened.',
+    md: 'Which variables new integrated terminals receive for the active route. `localLlm`: `LOCAL_LLM_BASE_URL` (and the key, see `#localModelRouter.terminal.includeApiKey#`); `provider`: `<PROVIDER>_BASE_URL` such as `OLLAMA_BASE_URL`; `codexOss`: `CODEX_OSS_BASE_URL` for Ollama and LM Studio routes, so `codex --oss -m <model>` uses the chosen server; `claudeCode`: `ANTHROPIC_BASE_URL` (the route bridge where Claude Code goes through it: opening the terminal starts the bridge), the model for every Claude Code tier and the context window, so `claude` uses the route (off by default: it also overrides a cloud login in those terminals). Existing terminals keep their old values until reopened.',
   },
   'terminal.includeApiKey': {
     md: "Also place the route's API key (from the OS keychain via SecretStorage) into new terminals as `LOCAL_LLM_API_KEY` / `<PROVIDER>_API_KEY`. Off by default: any program in the terminal can read it.",
