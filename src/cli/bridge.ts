@@ -1,7 +1,7 @@
 // `local-model-router bridge`: the route bridge on 127.0.0.1, Codex's Responses API and Claude Code's
 // Messages API over a server that has only chat completions (or Codex's passed through to the
 // server's own Responses API, repaired; or Claude Code's translated onto it), until Ctrl+C.
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { DEFAULT_BRIDGE_PORT } from '../core/bridge/facts';
 import { intFlag, parseFlags, UsageError, type Subcommand } from './io';
 import { normalizeBaseUrl } from '../core/endpoints';
@@ -99,12 +99,7 @@ export const bridgeCommand: Subcommand = {
       apiKey = io.env[keyVar];
       if (!apiKey) throw new UsageError(`--api-key-env ${keyVar}: that variable is not set`);
     }
-    // A bridge is a long-lived process of many small requests, each one's garbage dead by its end:
-    // V8 would grow the young generation to 32 MB (Node 20) or 64 MB (Node 24) of resident pages for
-    // no gain. Kept at its first size, the process stays tens of MiB smaller (npm run bench, "bridge
-    // process resident memory"). The flag is read at each growth, so
-    // setting it now takes effect; a bin script cannot pass node flags portably.
-    setFlagsFromString('--semi-space-growth-factor=1');
+    capYoungGeneration();
     let bridge;
     try {
       bridge = await startBridge({
@@ -137,3 +132,28 @@ export const bridgeCommand: Subcommand = {
     return 0;
   },
 };
+
+/** The young generation's size (both semi-spaces) the bridge process lets V8 grow to, in bytes. */
+const YOUNG_GENERATION_CAP = 8 * 1024 * 1024;
+
+/**
+ * A bridge is a long-lived process of many small requests: V8 grows the young generation to 32 MB
+ * (Node 20) or 64 MB (Node 24) of resident pages under their load, while a long stream wants more than
+ * V8's first 2 MB (a young generation that small promotes a stream's short-lived objects). Node flags
+ * cannot be given to a bin script portably, so its growth is switched at run time: V8 reads
+ * --semi-space-growth-factor at each growth, and a cheap look at the heap four times a second turns
+ * growth off at the cap and on again below it (V8 shrinks the young generation when idle). `npm run
+ * bench`: "bridge process resident memory" and "streaming throughput".
+ */
+function capYoungGeneration(): void {
+  let growing = true;
+  const timer = setInterval(() => {
+    const young = getHeapSpaceStatistics().find(s => s.space_name === 'new_space');
+    if (!young) return;
+    const grow = young.space_size < YOUNG_GENERATION_CAP;
+    if (grow === growing) return;
+    growing = grow;
+    setFlagsFromString(`--semi-space-growth-factor=${grow ? 2 : 1}`);
+  }, 250);
+  timer.unref();
+}
