@@ -353,7 +353,7 @@ export async function benchMessages(o: {
         target: j === 0 ? { kind: 'ratio-max', value: 1.1 } : { kind: 'info' },
         ...(j === 0
           ? {
-              why: "the same process served the Responses rows first, where its reading after their 1,000 requests is the row of that name above; V8's full collection gave pages back between the two, and these readings lie on the old generation's sawtooth: the CLI caps the young generation at 8 MB (src/cli/bridge.ts), so a request's objects still alive at a scavenge move to the old generation and stay there until its next full collection. A leak would climb past the earlier peak",
+              why: "the same process served the Responses rows first, where its reading after their 1,000 requests is the row of that name above; V8's full collection gave pages back between the two, and these readings lie on the old generation's sawtooth: the CLI caps the young generation at 4 MB (src/cli/bridge.ts), so a request's objects still alive at a scavenge move to the old generation and stay there until its next full collection. A leak would climb past the earlier peak",
             }
           : {}),
         notes: [
