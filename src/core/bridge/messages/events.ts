@@ -189,3 +189,13 @@ export class MessagesEvents {
     return sse('error', anthropicError(status, message));
   }
 }
+
+/** A server's counts → Anthropic usage: input_tokens excludes what the server read from its cache, as Anthropic counts. */
+export function anthropicUsage(input: number, output: unknown, inputDetails: unknown): MessagesUsage {
+  const cached = isObj(inputDetails) && typeof inputDetails.cached_tokens === 'number' ? inputDetails.cached_tokens : 0;
+  return {
+    input_tokens: Math.max(0, input - cached),
+    output_tokens: typeof output === 'number' ? output : 0,
+    cache_read_input_tokens: cached,
+  };
+}

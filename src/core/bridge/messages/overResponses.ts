@@ -19,7 +19,7 @@
 import type { ChatRequestPlan, PlanResult, RepairSwitches, StreamTranslator } from '../adapter';
 import { messagesTurns, startPlanning, toolChoice, type MessagesContext } from './request';
 import { displayMessage } from '../../text/sanitize';
-import { estimatedUsage, messageBody, MessagesEvents, toolInput, type IdSource, type MessagesUsage } from './events';
+import { anthropicUsage, estimatedUsage, messageBody, MessagesEvents, toolInput, type IdSource, type MessagesUsage } from './events';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,16 +122,10 @@ export function planMessagesOverResponses(
   return { ok: true, plan };
 }
 
-/** Responses usage → Anthropic usage (input_tokens excludes what the server read from its cache, as Anthropic counts). */
+/** Responses usage → Anthropic usage. */
 export function usageOfResponse(u: unknown): MessagesUsage | undefined {
   if (!isObj(u) || typeof u.input_tokens !== 'number') return undefined;
-  const cached =
-    isObj(u.input_tokens_details) && typeof u.input_tokens_details.cached_tokens === 'number' ? u.input_tokens_details.cached_tokens : 0;
-  return {
-    input_tokens: Math.max(0, u.input_tokens - cached),
-    output_tokens: typeof u.output_tokens === 'number' ? u.output_tokens : 0,
-    cache_read_input_tokens: cached,
-  };
+  return anthropicUsage(u.input_tokens, u.output_tokens, u.input_tokens_details);
 }
 
 /** A response's status (and why it is incomplete) → Anthropic's stop_reason. */

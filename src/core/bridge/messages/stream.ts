@@ -3,7 +3,7 @@
 // upstream's usage comes in the last chunk (stream_options.include_usage), after every block.
 import type { ChatRequestPlan, StreamTranslator } from '../adapter';
 import type { MessagesContext } from './request';
-import { estimatedUsage, messageBody, MessagesEvents, toolInput, type IdSource, type MessagesUsage } from './events';
+import { anthropicUsage, estimatedUsage, messageBody, MessagesEvents, toolInput, type IdSource, type MessagesUsage } from './events';
 
 export { anthropicError, anthropicErrorType, type IdSource, type MessagesUsage } from './events';
 
@@ -19,16 +19,10 @@ export function stopReason(finish: string | undefined, calledTools: boolean): st
   return 'end_turn';
 }
 
-/** Chat usage → Anthropic usage (input_tokens excludes what the server read from its cache, as Anthropic counts). */
+/** Chat usage → Anthropic usage. */
 export function messagesUsage(u: unknown): MessagesUsage | undefined {
   if (!isObj(u) || typeof u.prompt_tokens !== 'number') return undefined;
-  const cached =
-    isObj(u.prompt_tokens_details) && typeof u.prompt_tokens_details.cached_tokens === 'number' ? u.prompt_tokens_details.cached_tokens : 0;
-  return {
-    input_tokens: Math.max(0, u.prompt_tokens - cached),
-    output_tokens: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0,
-    cache_read_input_tokens: cached,
-  };
+  return anthropicUsage(u.prompt_tokens, u.completion_tokens, u.prompt_tokens_details);
 }
 
 /** Reasoning text of a chat delta or message: llama.cpp and DeepSeek say `reasoning_content`, vLLM `reasoning`. */
