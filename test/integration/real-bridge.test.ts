@@ -122,9 +122,9 @@ suite('real llama-server: an MCP server that does nothing direct works through t
 
     // Open Codex runs codex.executable with the profile in a terminal; this stand-in runs the real
     // Codex non-interactively with the same arguments (approvals bypassed: Codex 0.169 refuses an MCP
-    // call under `-a never`). The random model now and then picks another tool: up to three turns.
+    // call under `-a never`). The random model now and then picks another tool: up to five turns.
     let printed = '';
-    for (let attempt = 1; attempt <= 3 && !fs.existsSync(calls); attempt++) {
+    for (let attempt = 1; attempt <= 5 && !fs.existsSync(calls); attempt++) {
       const codex = codexStandIn(dir, CODEX, 'Look up ticket 42 in the tracker', { mcp: true, name: `codex-${attempt}` });
       await set('codex.executable', codex.executable);
       const opened = await vscode.commands.executeCommand<{ ok: boolean; args?: string[] }>('localModelRouter.openCodex');

@@ -143,10 +143,10 @@ describe('Codex through the bridge to the real llama-server (chat completions on
       assert.ok(!direct.r.events.some(e => mcpItem(e)?.server === 'tickets'), direct.r.text);
 
       // The model's weights are random and sampled: now and then it picks another of Codex's tools
-      // (list_mcp_resource_templates was seen) and answers. Up to three turns, each of which must end
+      // (list_mcp_resource_templates was seen) and answers. Up to five turns, each of which must end
       // cleanly; the MCP server must get the call in one of them.
       let bridged = await run(mcpBridge.url);
-      for (let attempt = 2; attempt <= 3 && bridged.calls.length === 0; attempt++) {
+      for (let attempt = 2; attempt <= 5 && bridged.calls.length === 0; attempt++) {
         assert.ok(turnCompleted({ ...bridged.r, ms: 0, rollout: [] }), bridged.r.text);
         bridged = await run(mcpBridge.url);
       }
