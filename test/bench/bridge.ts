@@ -162,7 +162,7 @@ export async function benchBridge(quick: boolean, log: (s: string) => void): Pro
       target: { kind: 'ratio-max', value: 1.1 },
       notes: [
         `${before.toFixed(1)} MiB → ${afterRss.toFixed(1)} MiB (${rssSplit(bridge.child.pid!)})${BRIDGE_NODE_ARGS.length ? `; node ${BRIDGE_NODE_ARGS.join(' ')}` : ''}; claude-code-router 2.0.0: one Node process of 164 MB (issue 23)`,
-        "the CLI caps V8's young generation at 4 MB (src/cli/bridge.ts: capYoungGeneration); V8's default grows it to 32 MB on Node 20 and 64 MB on Node 24",
+        "the CLI caps V8's young generation at 4 MB (src/cli/bridge.ts: capYoungGeneration); V8's default lets it grow several times larger",
       ],
     });
     rows.push(...(await benchInProcess(upstream.port, quick, log)));

@@ -39,22 +39,15 @@ export function routeTerminalEnv(route: Route, targets: readonly string[], k: Te
   if (targets.includes('claudeCode')) {
     Object.assign(
       env,
-      k.claudeViaBridge
-        ? claudeTerminalEnv({
-            baseUrl: k.claudeViaBridge,
-            model: route.model,
-            contextWindow: route.contextWindow,
-            needsKey: false,
-            disableThinking: k.disableThinking,
-          })
-        : claudeTerminalEnv({
-            baseUrl: route.baseUrl,
-            model: route.model,
-            contextWindow: route.contextWindow,
-            needsKey: !!(k.needsKey || apiKey),
-            disableThinking: k.disableThinking,
-            ...(apiKey ? { apiKey, keyVar: k.keyVar } : {}),
-          }),
+      claudeTerminalEnv({
+        // Through the bridge: its URL, and no key (the bridge holds it).
+        baseUrl: k.claudeViaBridge ?? route.baseUrl,
+        model: route.model,
+        contextWindow: route.contextWindow,
+        needsKey: !k.claudeViaBridge && !!(k.needsKey || apiKey),
+        disableThinking: k.disableThinking,
+        ...(apiKey && !k.claudeViaBridge ? { apiKey, keyVar: k.keyVar } : {}),
+      }),
     );
   }
   return env;

@@ -55,8 +55,7 @@ export async function startRouteBridge(ctx: Ctx, route: Route, o: { reveal?: boo
   };
   if (
     current &&
-    current.route.baseUrl === route.baseUrl &&
-    current.route.model === route.model &&
+    sameRoute(current.route, route) &&
     current.bridge.port === port &&
     current.upstreams.codex === upstreams.codex &&
     current.upstreams.claude === upstreams.claude
@@ -123,6 +122,9 @@ export async function startRouteBridge(ctx: Ctx, route: Route, o: { reveal?: boo
   return { ok: true, url: bridge.url, reused: false, terminal };
 }
 
+/** The same server and model: the bridge for one serves the other. */
+const sameRoute = (a: Route, b: Route) => a.baseUrl === b.baseUrl && a.model === b.model;
+
 let following: Promise<void> | undefined;
 let followAgain = false;
 
@@ -133,7 +135,7 @@ let followAgain = false;
 function followRoute(ctx: Ctx): void {
   if (!current) return;
   const active = ctx.routes.active;
-  if (active && active.baseUrl === current.route.baseUrl && active.model === current.route.model) return;
+  if (active && sameRoute(active, current.route)) return;
   if (following) {
     followAgain = true;
     return;
@@ -148,7 +150,7 @@ function followRoute(ctx: Ctx): void {
         await stopRouteBridge();
         break;
       }
-      if (route.baseUrl === current.route.baseUrl && route.model === current.route.model) continue;
+      if (sameRoute(route, current.route)) continue;
       const from = current.route;
       const r = await startRouteBridge(ctx, route, { reveal: false });
       if (r.ok) ctx.log.info(`route bridge: the route changed from ${from.model} to ${route.model}; it now bridges to ${route.baseUrl}`);

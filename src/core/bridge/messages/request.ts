@@ -175,7 +175,6 @@ export function startPlanning(
   return { ok: true, request: request as Obj & { messages: unknown[] }, model, p };
 }
 
-/** The plan for one Messages request; `estimate` is count.ts's token estimate of the same request. */
 /** One turn of a Messages conversation, as both upstream APIs take it apart. */
 export type MessagesTurn =
   /** A system message after the first user message that could not be joined into the leading one. */
@@ -222,6 +221,7 @@ export function messagesTurns(messages: readonly unknown[], p: Planner): Message
   return turns;
 }
 
+/** The plan for one Messages request; `estimate` is count.ts's token estimate of the same request. */
 export function planMessagesRequest(raw: unknown, repairs: RepairSwitches, estimate: (request: Obj) => number): PlanResult {
   const started = startPlanning(raw, repairs);
   if (!started.ok) return started;
